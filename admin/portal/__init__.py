@@ -1,0 +1,6 @@
+"""The member and resident portal (mobile-first)."""
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__, template_folder="../templates")
+
+from . import home  # noqa: E402,F401  (routes register on import)

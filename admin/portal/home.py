@@ -1,0 +1,30 @@
+"""The home page: the programme's communities, by district."""
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import select
+
+from schemas.tables import Region, RegionLevel
+
+from ..database import db
+from . import bp
+
+
+@bp.get("/")
+def index():
+    """List every community under its district, so a visitor finds their own."""
+    regions = db().scalars(select(Region).order_by(Region.path)).all()
+    by_id = {r.id: r for r in regions}
+    districts: dict[int, list[Region]] = {}
+    for region in regions:
+        if region.level is RegionLevel.COMMUNITY:
+            district_id = int(region.path.strip("/").split("/")[1])
+            districts.setdefault(district_id, []).append(region)
+    groups = [(by_id[d], cs) for d, cs in districts.items()]
+    return render_template("home.html", groups=groups, streets=by_id)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness for process managers and benchmarks: no database work."""
+    return {"ok": True}

@@ -1,0 +1,85 @@
+"""News (宣传资讯), the convenience directory of nearby enterprises and merchants, and the
+admin audit trail."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, created_at, str_enum
+
+
+class DirectoryKind(str, enum.Enum):
+    """Who offers the convenience services."""
+
+    ENTERPRISE = "enterprise"
+    INSTITUTION = "institution"
+    MERCHANT = "merchant"
+
+
+class NewsPost(Base):
+    """An announcement of a region; unpublished posts are drafts."""
+
+    __tablename__ = "news_posts"
+    __table_args__ = (Index("ix_news_region_published", "region_id", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    title: Mapped[str] = mapped_column(String(128))
+    summary: Mapped[Optional[str]] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = created_at()
+
+
+class DirectoryEntry(Base):
+    """An enterprise, institution or merchant near a community, with its location."""
+
+    __tablename__ = "directory_entries"
+    __table_args__ = (
+        CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
+        CheckConstraint("lng IS NULL OR (lng BETWEEN -180 AND 180)", name="lng_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    kind: Mapped[DirectoryKind] = mapped_column(str_enum(DirectoryKind))
+    name: Mapped[str] = mapped_column(String(128))
+    address: Mapped[Optional[str]] = mapped_column(String(255))
+    phone: Mapped[Optional[str]] = mapped_column(String(32))
+    hours: Mapped[Optional[str]] = mapped_column(String(64))
+    lat: Mapped[Optional[float]]
+    lng: Mapped[Optional[float]]
+    description: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class DirectoryService(Base):
+    """A convenience service item (便民服务事项) offered by a directory entry."""
+
+    __tablename__ = "directory_services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("directory_entries.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    category: Mapped[Optional[str]] = mapped_column(String(32))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    """Who changed what in the admin console, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[Optional[str]] = mapped_column(String(64))
+    before: Mapped[Optional[dict[str, Any]]]
+    after: Mapped[Optional[dict[str, Any]]]
+    reason: Mapped[Optional[str]] = mapped_column(String(255))
+    at: Mapped[datetime] = created_at()

@@ -1,0 +1,227 @@
+"""Task types, workflow versions, demands and what happens to them: claims, service
+records, evaluations, the append-only event log, and the outbox for Prefect."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, created_at, str_enum
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger stays 64-bit on PostgreSQL.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class TaskCategory(str, enum.Enum):
+    """The programme's kinds of demand, as the report names them."""
+
+    MICRO_WISH = "micro_wish"
+    ACTIVITY = "activity"
+    VOLUNTEER = "volunteer"
+    APPOINTMENT = "appointment"
+    URGENT = "urgent"
+
+
+class TaskType(Base):
+    """What admins edit: a named kind of demand, its base points and its workflow."""
+
+    __tablename__ = "task_types"
+    __table_args__ = (CheckConstraint("default_points >= 0 AND default_points <= 100000", name="points_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    category: Mapped[TaskCategory] = mapped_column(str_enum(TaskCategory))
+    default_points: Mapped[int] = mapped_column(default=10)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class WorkflowVersion(Base):
+    """A published workflow text; versions are never edited, so running demands stay pinned."""
+
+    __tablename__ = "workflow_versions"
+    __table_args__ = (UniqueConstraint("workflow_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[Optional[str]] = mapped_column(String(255))
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at()
+
+
+class Demand(Base):
+    """A need, activity or micro-wish, moving through the workflow version it started on.
+
+    `state` changes only through the engine, by a conditional UPDATE; `taken` counts active
+    claims and the CHECK keeps it within `capacity` even if two writers race.
+    """
+
+    __tablename__ = "demands"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workflow_id", "workflow_version"],
+            ["workflow_versions.workflow_id", "workflow_versions.version"],
+        ),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
+        Index("ix_demands_community_state", "community_id", "state"),
+        Index("ix_demands_state_since", "state", "state_since"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_type_id: Mapped[int] = mapped_column(ForeignKey("task_types.id"), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    workflow_version: Mapped[int]
+    workflow_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32))
+    state_since: Mapped[datetime] = created_at()
+    rev: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(String(128))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    place: Mapped[Optional[str]] = mapped_column(String(255))
+    lat: Mapped[Optional[float]]
+    lng: Mapped[Optional[float]]
+    starts_at: Mapped[Optional[datetime]]
+    ends_at: Mapped[Optional[datetime]]
+    capacity: Mapped[int] = mapped_column(default=1)
+    taken: Mapped[int] = mapped_column(default=0)
+    required_skills: Mapped[list[str]] = mapped_column(default=list)
+    requester_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    escalated_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = created_at()
+
+
+class ClaimStatus(str, enum.Enum):
+    """A claim is active until it is withdrawn or the demand ends."""
+
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    DONE = "done"
+
+
+class Claim(Base):
+    """An organisation's grab or a member's claim/sign-up on a demand; one per holder."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("demand_id", "user_id"),
+        UniqueConstraint("demand_id", "org_id"),
+        CheckConstraint("user_id IS NOT NULL OR org_id IS NOT NULL", name="has_holder"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
+    step: Mapped[str] = mapped_column(String(48))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[ClaimStatus] = mapped_column(str_enum(ClaimStatus), default=ClaimStatus.ACTIVE)
+    created_at: Mapped[datetime] = created_at()
+
+
+class ServiceRecord(Base):
+    """What a member did on a demand: sign-in/out times, hours, proof (replaces paper sheets)."""
+
+    __tablename__ = "service_records"
+    __table_args__ = (
+        UniqueConstraint("claim_id"),
+        CheckConstraint("hours IS NULL OR (hours >= 0 AND hours <= 24)", name="hours_range"),
+        CheckConstraint(
+            "signed_out_at IS NULL OR signed_in_at IS NULL OR signed_out_at >= signed_in_at",
+            name="out_after_in",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    signed_in_at: Mapped[Optional[datetime]]
+    signed_out_at: Mapped[Optional[datetime]]
+    hours: Mapped[Optional[float]] = mapped_column(Numeric(5, 2, asdecimal=False))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    proof: Mapped[Optional[str]] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Evaluation(Base):
+    """A rating of the service on a demand, by the resident or the community."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        UniqueConstraint("demand_id", "by_user_id"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
+    by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    rating: Mapped[int]
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = created_at()
+
+
+class Event(Base):
+    """One line of the append-only log: who did which step, from which state to which.
+
+    Database triggers refuse UPDATE and DELETE, so history cannot be rewritten quietly.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_demand", "demand_id", "id"),
+        Index("ix_events_subject", "subject", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    demand_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demands.id"))
+    subject: Mapped[str] = mapped_column(String(24), default="demand")
+    subject_id: Mapped[int]
+    step: Mapped[str] = mapped_column(String(48))
+    from_state: Mapped[Optional[str]] = mapped_column(String(32))
+    to_state: Mapped[Optional[str]] = mapped_column(String(32))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = created_at()
+
+
+class Outbox(Base):
+    """A committed event waiting to be delivered to Prefect; written in the action's transaction."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    topic: Mapped[str] = mapped_column(String(64))
+    demand_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demands.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    delivered_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = created_at()

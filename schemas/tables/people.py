@@ -1,0 +1,146 @@
+"""People and organisations: users with scoped roles, party organisations, members and
+their registration (报到) with a community, and the talent pool (skills, availability)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, created_at, str_enum
+
+
+class Role(str, enum.Enum):
+    """What a user may be; a grant scopes it to a region or an organisation."""
+
+    RESIDENT = "resident"
+    MEMBER = "member"
+    ORG_ADMIN = "org_admin"
+    COMMUNITY_ADMIN = "community_admin"
+    DISTRICT_ADMIN = "district_admin"
+    CITY_ADMIN = "city_admin"
+
+
+class RegistrationStatus(str, enum.Enum):
+    """A registration (报到) waits for the community admin, who approves or rejects it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class User(Base):
+    """Anyone who logs in. Passwords are stored only as hashes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    locale: Mapped[str] = mapped_column(String(8), default="zh")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = created_at()
+
+    grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user", lazy="selectin")
+    member: Mapped[Optional["Member"]] = relationship(back_populates="user", uselist=False)
+
+
+class RoleGrant(Base):
+    """A role held in a scope: a region (residents, admins) or an organisation (org admins)."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role", "region_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"), index=True)
+    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+
+
+class Organisation(Base):
+    """A party organisation (党组织) of a work unit; it reports to a paired community."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    work_unit: Mapped[str] = mapped_column(String(128))
+    district_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    contact_name: Mapped[Optional[str]] = mapped_column(String(64))
+    contact_phone: Mapped[Optional[str]] = mapped_column(String(20))
+    created_at: Mapped[datetime] = created_at()
+
+
+class OrgRegistration(Base):
+    """An organisation's report-in (报到) with a community; one per pair."""
+
+    __tablename__ = "org_registrations"
+    __table_args__ = (UniqueConstraint("org_id", "community_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        str_enum(RegistrationStatus), default=RegistrationStatus.PENDING
+    )
+    decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = created_at()
+
+
+member_skills = Table(
+    "member_skills",
+    Base.metadata,
+    Column("member_id", ForeignKey("members.user_id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skills.id"), primary_key=True),
+    Index("ix_member_skills_skill_id", "skill_id"),
+)
+
+
+class Skill(Base):
+    """A skill of the talent pool (人才资源库), matched against demands' required skills."""
+
+    __tablename__ = "skills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class Member(Base):
+    """An in-service party member (在职党员): a user with a work organisation and skills."""
+
+    __tablename__ = "members"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
+    work_unit: Mapped[Optional[str]] = mapped_column(String(128))
+    availability: Mapped[Optional[str]] = mapped_column(String(128))
+    bio: Mapped[Optional[str]] = mapped_column(Text)
+
+    user: Mapped[User] = relationship(back_populates="member")
+    skills: Mapped[list[Skill]] = relationship(secondary=member_skills, lazy="selectin")
+
+
+class MemberRegistration(Base):
+    """A member's report-in (报到) with the community where they live; one per pair."""
+
+    __tablename__ = "member_registrations"
+    __table_args__ = (UniqueConstraint("member_id", "community_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.user_id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        str_enum(RegistrationStatus), default=RegistrationStatus.PENDING
+    )
+    decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = created_at()
