@@ -149,7 +149,7 @@ class ServiceRecord(Base):
     __tablename__ = "service_records"
     __table_args__ = (
         UniqueConstraint("claim_id"),
-        CheckConstraint("hours IS NULL OR (hours >= 0 AND hours <= 24)", name="hours_range"),
+        CheckConstraint("hours IS NULL OR (hours >= 0 AND hours <= 10000)", name="hours_range"),
         CheckConstraint(
             "signed_out_at IS NULL OR signed_in_at IS NULL OR signed_out_at >= signed_in_at",
             name="out_after_in",
@@ -162,7 +162,7 @@ class ServiceRecord(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     signed_in_at: Mapped[Optional[datetime]]
     signed_out_at: Mapped[Optional[datetime]]
-    hours: Mapped[Optional[float]] = mapped_column(Numeric(5, 2, asdecimal=False))
+    hours: Mapped[Optional[float]] = mapped_column(Numeric(7, 2, asdecimal=False))
     note: Mapped[Optional[str]] = mapped_column(Text)
     proof: Mapped[Optional[str]] = mapped_column(String(255))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,132 @@
+"""Step forms → pydantic input models, and validation errors → sentences per field.
+
+A field added to a step's form in YAML becomes a field of the step's generated input model,
+so the web form and the engine both pick it up with no code change.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import PydanticCustomError
+
+from schemas import workflow as dsl
+
+from .messages import render
+
+# The programme runs in Heilongjiang; a time typed without a zone is Beijing time.
+LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+STORAGE_KEY = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _local_datetime(value: Any) -> Any:
+    if isinstance(value, str) and value.strip():
+        try:
+            value = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+        except ValueError:
+            return value  # pydantic reports datetime_parsing
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=LOCAL_TZ)
+    return value
+
+
+def _location(value: Any) -> Any:
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) == 2:
+            try:
+                value = {"lat": float(parts[0]), "lng": float(parts[1])}
+            except ValueError:
+                pass
+    if isinstance(value, dict) and set(value) == {"lat", "lng"}:
+        try:
+            lat, lng = float(value["lat"]), float(value["lng"])
+        except (TypeError, ValueError):
+            lat = lng = 999.0
+        if -90 <= lat <= 90 and -180 <= lng <= 180:
+            return {"lat": lat, "lng": lng}
+    raise PydanticCustomError("yijia_location", "a location is 'lat,lng'", {})
+
+
+def _image_key(value: Any) -> Any:
+    if isinstance(value, str) and STORAGE_KEY.match(value):
+        return value
+    raise PydanticCustomError("yijia_image", "upload an image", {})
+
+
+def _field_type(field: Any) -> tuple[Any, dict[str, Any]]:
+    """The Python type and Field() constraints for one form field."""
+    if isinstance(field, dsl.TextField):
+        return str, {"min_length": max(field.min_length, 1 if field.required else 0), "max_length": field.max_length}
+    if isinstance(field, dsl.NumberField):
+        return float, {"ge": field.min, "le": field.max, "allow_inf_nan": False}
+    if isinstance(field, dsl.IntegerField):
+        return int, {"ge": field.min, "le": field.max}
+    if isinstance(field, dsl.RatingField):
+        return int, {"ge": field.min, "le": field.max}
+    if isinstance(field, dsl.ChoiceField):
+        choice = Literal[tuple(field.choices)]  # type: ignore[valid-type]
+        return (list[choice] if field.multiple else choice), {}
+    if isinstance(field, dsl.DateTimeField):
+        return Annotated[datetime, BeforeValidator(_local_datetime)], {}
+    if isinstance(field, dsl.DateField):
+        return date, {}
+    if isinstance(field, dsl.LocationField):
+        return Annotated[dict[str, float], BeforeValidator(_location)], {}
+    if isinstance(field, dsl.ImageField):
+        return Annotated[str, BeforeValidator(_image_key)], {}
+    if isinstance(field, dsl.MemberField):
+        return int, {"ge": 1}
+    raise TypeError(f"unknown field {field!r}")  # unreachable: the DSL union is closed
+
+
+def input_model(name: str, form: dict[str, Any]) -> type[BaseModel]:
+    """A strict, immutable model for one step's form."""
+    fields: dict[str, Any] = {}
+    for key, spec in form.items():
+        typ, constraints = _field_type(spec)
+        constraints = {k: v for k, v in constraints.items() if v is not None}
+        default = getattr(spec, "default", None)
+        if spec.required and default is None:
+            fields[key] = (Annotated[typ, BeforeValidator(_blank_to_none)], Field(..., title=spec.title, **constraints))
+        else:
+            fields[key] = (Annotated[Optional[typ], BeforeValidator(_blank_to_none)],
+                           Field(default, title=spec.title, **constraints))
+    config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    return create_model(name, __config__=config, **fields)
+
+
+def error_params(error: dict[str, Any]) -> dict[str, Any]:
+    """Parameters for a pydantic error's sentence, from its context and location."""
+    params = dict(error.get("ctx") or {})
+    loc = error.get("loc") or ()
+    if loc:
+        params.setdefault("field", loc[-1])
+    if "expected" in params and isinstance(params["expected"], str):
+        params["expected"] = params["expected"].replace("'", "")
+    return params
+
+
+def field_errors(exc: ValidationError, locale: str = "zh") -> dict[str, str]:
+    """{field: sentence} for a step form's validation error, first error per field."""
+    result: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        loc = error.get("loc") or ("__all__",)
+        key = str(loc[0])
+        code = error["type"]
+        if error.get("input") is None and code != "extra_forbidden":
+            code = "missing"  # a blank required field reads better as "required" than "not text"
+        result.setdefault(key, render(code, error_params(error), locale) if code in _known() else error.get("msg", ""))
+    return result
+
+
+def _known() -> set[str]:
+    from .messages import VALIDATION
+
+    return set(VALIDATION)

@@ -1,0 +1,339 @@
+"""The workflow DSL: what a district's YAML may say, as strict, immutable pydantic models.
+
+A workflow names its states and its steps. Steps come in three kinds (a discriminated union
+on `kind`): `start` creates a demand, `human` is done by a person through a form, `auto` is
+done by the system (award points, notify) as soon as the demand reaches its `from` state.
+Form fields are a discriminated union on `type`. Nothing here is executed: rules are data
+that the engine interprets from a fixed vocabulary, so admin text is never `eval`-ed.
+See docs/workflows.md for the reference with examples.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+Help = Annotated[str, StringConstraints(max_length=500)]
+
+ROLES = ("resident", "member", "org_admin", "community_admin", "district_admin", "city_admin")
+RELATIONS = ("any", "community", "requester", "claimant", "registered", "registered_org", "claiming_org")
+GUARDS = ("registered_in_community", "not_requester", "skills", "no_time_clash")
+RECORDS = ("service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking")
+
+# Form fields with these names fill the demand's own columns instead of its free `data`.
+DEMAND_FIELDS = {
+    "title": "text", "description": "text", "place": "text", "starts_at": "datetime",
+    "ends_at": "datetime", "capacity": "integer", "location": "location", "required_skills": "choice",
+}
+
+
+class Spec(BaseModel):
+    """Base of every DSL model: unknown keys are errors and values never change."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+# ---- durations ---------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+def parse_duration(value: Any) -> Any:
+    """'3d', '12h', '1d12h', '30m' → timedelta; anything else is a clear error."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str):
+        match = _DURATION.match(value.strip())
+        if match and any(match.groups()):
+            d, h, m = (int(g or 0) for g in match.groups())
+            return timedelta(days=d, hours=h, minutes=m)
+    raise PydanticCustomError("yijia_duration", "expected a duration like 3d, 12h or 1d12h, got {value}",
+                              {"value": repr(value)})
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+# ---- form fields -------------------------------------------------------------------------
+
+class FieldBase(Spec):
+    """What every form field has: a Chinese title, whether it is required, a hint."""
+
+    title: Title
+    required: bool = True
+    help: Help | None = None
+
+
+class TextField(FieldBase):
+    type: Literal["text"]
+    min_length: int = Field(0, ge=0, le=5000)
+    max_length: int = Field(200, ge=1, le=5000)
+    multiline: bool = False
+
+
+class NumberField(FieldBase):
+    type: Literal["number"]
+    min: float | None = Field(None, ge=-1e9, le=1e9)
+    max: float | None = Field(None, ge=-1e9, le=1e9)
+    default: float | None = None
+
+
+class IntegerField(FieldBase):
+    type: Literal["integer"]
+    min: int | None = Field(None, ge=-10**9, le=10**9)
+    max: int | None = Field(None, ge=-10**9, le=10**9)
+    default: int | None = None
+
+
+class ChoiceField(FieldBase):
+    type: Literal["choice"]
+    choices: dict[Identifier, Title] = Field(min_length=1, max_length=100)
+    multiple: bool = False
+
+
+class DateTimeField(FieldBase):
+    type: Literal["datetime"]
+
+
+class DateField(FieldBase):
+    type: Literal["date"]
+
+
+class LocationField(FieldBase):
+    type: Literal["location"]
+
+
+class ImageField(FieldBase):
+    type: Literal["image"]
+    max_mb: float = Field(5, gt=0, le=20)
+
+
+class RatingField(FieldBase):
+    type: Literal["rating"]
+    min: int = Field(1, ge=1, le=5)
+    max: int = Field(5, ge=1, le=5)
+
+
+class MemberField(FieldBase):
+    """A member registered with the demand's community (for assigning work)."""
+
+    type: Literal["member"]
+
+
+FormField = Annotated[
+    Union[TextField, NumberField, IntegerField, ChoiceField, DateTimeField, DateField, LocationField,
+          ImageField, RatingField, MemberField],
+    Field(discriminator="type"),
+]
+
+
+# ---- who may act -------------------------------------------------------------------------
+
+Role = Literal["resident", "member", "org_admin", "community_admin", "district_admin", "city_admin"]
+Relation = Literal["any", "community", "requester", "claimant", "registered", "registered_org", "claiming_org"]
+
+
+class Actor(Spec):
+    """A role plus a relation to the demand. `role: null` means any role (with the relation)."""
+
+    role: Role | None = None
+    relation: Relation = "any"
+
+
+ACTOR_SHORTHANDS: dict[str, dict[str, Any]] = {
+    "requester": {"relation": "requester"},
+    "claimant": {"relation": "claimant"},
+    "resident": {"role": "resident", "relation": "community"},
+    "member": {"role": "member", "relation": "any"},
+    "registered_member": {"role": "member", "relation": "registered"},
+    "claiming_org_member": {"role": "member", "relation": "claiming_org"},
+    "org_admin": {"role": "org_admin", "relation": "registered_org"},
+    "claiming_org_admin": {"role": "org_admin", "relation": "claiming_org"},
+    "community_admin": {"role": "community_admin", "relation": "community"},
+}
+
+
+def _actor_shorthand(value: Any) -> Any:
+    if isinstance(value, str):
+        if value not in ACTOR_SHORTHANDS:
+            raise PydanticCustomError("yijia_actor", "unknown actor {value}; use one of {expected}",
+                                      {"value": value, "expected": ", ".join(ACTOR_SHORTHANDS)})
+        return ACTOR_SHORTHANDS[value]
+    return value
+
+
+ActorSpec = Annotated[Actor, BeforeValidator(_actor_shorthand)]
+
+
+# ---- guards, claims, SLAs ----------------------------------------------------------------
+
+Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash"]
+Record = Literal["service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking"]
+
+
+class ClaimSpec(Spec):
+    """The step makes a claim. capacity 1: one winner, decided by the state change;
+    `demand`: up to the demand's own capacity, counted by a CHECK-guarded counter."""
+
+    holder: Literal["member", "org"] = "member"
+    capacity: Literal[1, "demand"] = 1
+
+
+class CompleteWith(Spec):
+    """When the SLA passes, the system does the step itself with these form values."""
+
+    complete_with: dict[Identifier, Union[bool, int, float, str]] = Field(max_length=50)
+
+
+class Sla(Spec):
+    """How long a demand may wait for this step, and what happens then."""
+
+    within: Duration
+    then: Union[Literal["escalate", "cancel"], CompleteWith] = "escalate"
+
+    @field_validator("within")
+    @classmethod
+    def _bounded(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=1) <= value <= timedelta(days=366):
+            raise PydanticCustomError("yijia_sla_range", "an SLA must be between 1 minute and 366 days", {})
+        return value
+
+
+# ---- effects of automatic steps ----------------------------------------------------------
+
+class PointsRule(Spec):
+    """points = round((base + per_hour × hours) × by_rating[rating]), never below zero."""
+
+    to: Literal["claimant", "participants", "org", "requester"]
+    base: Union[Literal["task_type"], Annotated[int, Field(ge=0, le=100_000)]] = "task_type"
+    per_hour: float = Field(0, ge=0, le=10_000)
+    by_rating: dict[Annotated[int, Field(ge=1, le=5)], Annotated[float, Field(ge=0, le=10)]] = Field(
+        default_factory=dict)
+    max: int | None = Field(None, ge=0, le=1_000_000)
+    memo: Title | None = None
+
+
+class PointsEffect(Spec):
+    points: PointsRule
+
+
+class NotifySpec(Spec):
+    to: Literal["requester", "claimant", "participants", "community_admins"]
+    message: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class NotifyEffect(Spec):
+    notify: NotifySpec
+
+
+def _effect_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        keys = [k for k in ("points", "notify") if k in value]
+        return keys[0] if len(keys) == 1 else None
+    return getattr(value, "__effect__", None) or ("points" if isinstance(value, PointsEffect) else "notify")
+
+
+Effect = Annotated[
+    Union[Annotated[PointsEffect, Tag("points")], Annotated[NotifyEffect, Tag("notify")]],
+    Discriminator(_effect_tag, custom_error_type="yijia_effect",
+                  custom_error_message="an effect is either points: {...} or notify: {...}"),
+]
+
+
+# ---- steps -------------------------------------------------------------------------------
+
+States = Union[Identifier, Annotated[list[Identifier], Field(min_length=1, max_length=50)]]
+
+
+class StepBase(Spec):
+    title: Title
+    help: Help | None = None
+
+
+class StartStep(StepBase):
+    """Creates a demand in state `to`; its form fills the demand (title, place, time...)."""
+
+    kind: Literal["start"]
+    by: ActorSpec
+    to: Identifier
+    form: dict[Identifier, FormField] = Field(default_factory=dict, max_length=40)
+    record: Literal["booking"] | None = None
+
+
+class HumanStep(StepBase):
+    """A person does this through a form; it may move the demand, claim it or record work."""
+
+    kind: Literal["human"] = "human"
+    by: ActorSpec
+    from_: States = Field(alias="from")
+    to: Identifier | None = None
+    form: dict[Identifier, FormField] = Field(default_factory=dict, max_length=40)
+    guards: list[Guard] = Field(default_factory=list, max_length=10)
+    claim: ClaimSpec | None = None
+    record: Record | None = None
+    sla: Sla | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The states this step may start from."""
+        return (self.from_,) if isinstance(self.from_, str) else tuple(self.from_)
+
+
+class AutoStep(StepBase):
+    """Done by the system as soon as the demand is in `from`: safe to run twice."""
+
+    kind: Literal["auto"]
+    from_: Identifier = Field(alias="from")
+    to: Identifier
+    effects: list[Effect] = Field(default_factory=list, max_length=20)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.from_,)
+
+
+def _step_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        kind = value.get("kind", "human")
+        return kind if isinstance(kind, str) else "?"
+    return getattr(value, "kind", "human")
+
+
+Step = Annotated[
+    Union[Annotated[StartStep, Tag("start")], Annotated[HumanStep, Tag("human")], Annotated[AutoStep, Tag("auto")]],
+    Discriminator(_step_kind, custom_error_type="yijia_step_kind",
+                  custom_error_message="kind must be start, human or auto"),
+]
+
+
+class StateSpec(Spec):
+    title: Title
+    terminal: bool = False
+    help: Help | None = None
+
+
+class WorkflowSpec(Spec):
+    """A whole workflow file. `id` is stable across versions; versions are assigned on publish."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    id: Identifier
+    title: Title
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    category: Literal["micro_wish", "activity", "volunteer", "appointment", "urgent"]
+    states: dict[Identifier, StateSpec] = Field(min_length=2, max_length=50)
+    steps: dict[Identifier, Step] = Field(min_length=1, max_length=60)

@@ -1,0 +1,61 @@
+"""Drive demands through the engine the way the web app does: a fresh session per action,
+and after each one a save-and-resume check (reload from the database, compare)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from flows import engine, ledger
+from schemas.tables import Demand, Event
+
+from ..world import NOW
+
+
+class Walker:
+    def __init__(self, factory, world):
+        self.factory, self.w = factory, world
+        self.demand_id: int | None = None
+        self.steps: list[tuple[str, str | None, str]] = []
+
+    def start(self, user: str, task_type: str, data: dict, *, community: str = "ca", slot: int | None = None,
+              now: datetime = NOW):
+        with self.factory() as s:
+            outcome = engine.start(s, self.w[user], self.w[f"tt_{task_type}"], data,
+                                   community_id=self.w[community], slot_id=slot, now=now)
+        self.demand_id = outcome.demand_id
+        self._resumed(outcome)
+        return outcome
+
+    def act(self, user: str, step: str, data: dict | None = None, *, now: datetime = NOW, demand_id=None):
+        with self.factory() as s:
+            outcome = engine.act(s, self.w[user], demand_id or self.demand_id, step, data or {}, now=now)
+        if demand_id is None:
+            self._resumed(outcome)
+        return outcome
+
+    def _resumed(self, outcome) -> None:
+        """Save-and-resume: a new session sees exactly what the action answered."""
+        with self.factory() as s:
+            demand = s.get(Demand, outcome.demand_id)
+            assert demand.state == outcome.to_state
+            event = s.get(Event, outcome.event_id)
+            assert (event.step, event.from_state) == (outcome.step, outcome.from_state)
+        self.steps.append((outcome.step, outcome.from_state, outcome.to_state))
+
+    def state(self) -> str:
+        with self.factory() as s:
+            return s.get(Demand, self.demand_id).state
+
+    def events(self) -> list[tuple[str, str | None, str | None]]:
+        with self.factory() as s:
+            return [(e.step, e.from_state, e.to_state) for e in
+                    s.scalars(select(Event).where(Event.demand_id == self.demand_id).order_by(Event.id))]
+
+    def balance(self, user: str) -> int:
+        with self.factory() as s:
+            return ledger.balance(s, self.w[user])
+
+    def ledger_ok(self) -> list[str]:
+        with self.factory() as s:
+            return ledger.check(s)

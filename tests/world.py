@@ -1,0 +1,117 @@
+"""A small world for engine and ledger tests: two districts, a community in each, and one
+user of every role, with the programme's workflows published."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from flows import registry
+from schemas.settings import ROOT
+from schemas.tables import (
+    AppointmentService,
+    AppointmentSlot,
+    Member,
+    MemberRegistration,
+    Organisation,
+    OrgRegistration,
+    Region,
+    RegionLevel,
+    RegistrationStatus,
+    Role,
+    RoleGrant,
+    Skill,
+    TaskCategory,
+    TaskType,
+    User,
+)
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class World:
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> int:
+        return self.ids[key]
+
+
+def build_world(factory) -> World:
+    """Create the world in one transaction; returns the ids by name."""
+    w = World()
+    with factory() as s, s.begin():
+        def region(code, level, parent, name):
+            r = Region(code=code, level=level, name=name, parent_id=parent.id if parent else None, lat=47.7, lng=128.8)
+            s.add(r)
+            s.flush()
+            r.path = f"{parent.path if parent else '/'}{r.id}/"
+            w.ids[code] = r.id
+            return r
+
+        city = region("city", RegionLevel.CITY, None, "伊春市")
+        d1 = region("d1", RegionLevel.DISTRICT, city, "伊美区")
+        d2 = region("d2", RegionLevel.DISTRICT, city, "铁力市")
+        s1 = region("s1", RegionLevel.STREET, d1, "旭日街道")
+        s2 = region("s2", RegionLevel.STREET, d2, "铁力镇")
+        ca = region("ca", RegionLevel.COMMUNITY, s1, "旭日社区")
+        cb = region("cb", RegionLevel.COMMUNITY, s2, "站前社区")
+        repair = Skill(code="repair", name="水电维修")
+        s.add(repair)
+        org1 = Organisation(name="财政局党支部", work_unit="财政局", district_id=d1.id)
+        org2 = Organisation(name="税务局党支部", work_unit="税务局", district_id=d2.id)
+        s.add_all([org1, org2])
+        s.flush()
+        w.ids.update(org1=org1.id, org2=org2.id)
+        s.add_all([OrgRegistration(org_id=org1.id, community_id=ca.id, status=RegistrationStatus.APPROVED),
+                   OrgRegistration(org_id=org2.id, community_id=cb.id, status=RegistrationStatus.APPROVED)])
+
+        def user(name, grants=(), member_of=None, registered=None, skills=(), status=RegistrationStatus.APPROVED):
+            u = User(username=name, display_name=name, password_hash="x")
+            u.grants = [RoleGrant(role=role, region_id=reg.id if reg else None, org_id=org.id if org else None)
+                        for role, reg, org in grants]
+            s.add(u)
+            s.flush()
+            w.ids[name] = u.id
+            if member_of is not None:
+                m = Member(user_id=u.id, org_id=member_of.id, work_unit=member_of.work_unit)
+                m.skills = list(skills)
+                s.add(m)
+                s.flush()
+                if registered is not None:
+                    s.add(MemberRegistration(member_id=u.id, community_id=registered.id, status=status))
+            return u
+
+        user("res_a", [(Role.RESIDENT, ca, None)])
+        user("res_a2", [(Role.RESIDENT, ca, None)])
+        user("res_b", [(Role.RESIDENT, cb, None)])
+        user("mem1", [(Role.MEMBER, ca, None)], org1, ca, [repair])
+        user("mem2", [(Role.MEMBER, ca, None)], org1, ca)
+        user("mem3", [(Role.MEMBER, cb, None)], org2, cb, [repair])
+        user("mem_pending", [(Role.MEMBER, ca, None)], org1, ca, status=RegistrationStatus.PENDING)
+        user("resmem", [(Role.RESIDENT, ca, None), (Role.MEMBER, ca, None)], org1, ca)
+        user("orgadm1", [(Role.ORG_ADMIN, None, org1)])
+        user("orgadm2", [(Role.ORG_ADMIN, None, org2)])
+        user("cadm_a", [(Role.COMMUNITY_ADMIN, ca, None)])
+        user("cadm_b", [(Role.COMMUNITY_ADMIN, cb, None)])
+        user("dadm1", [(Role.DISTRICT_ADMIN, d1, None)])
+        user("cityadm", [(Role.CITY_ADMIN, city, None)])
+        for code, category, points, workflow in [
+            ("micro_wish", TaskCategory.MICRO_WISH, 10, "micro_wish"),
+            ("env_cleanup", TaskCategory.ACTIVITY, 15, "joint_activity"),
+            ("volunteer", TaskCategory.VOLUNTEER, 5, "volunteer_item"),
+            ("appointment", TaskCategory.APPOINTMENT, 8, "appointment"),
+        ]:
+            t = TaskType(code=code, name=code, category=category, default_points=points, workflow_id=workflow)
+            s.add(t)
+            s.flush()
+            w.ids[f"tt_{code}"] = t.id
+        service = AppointmentService(community_id=ca.id, task_type_id=w["tt_appointment"], name="义务理发")
+        s.add(service)
+        s.flush()
+        slot = AppointmentSlot(service_id=service.id, starts_at=NOW + timedelta(days=1),
+                               ends_at=NOW + timedelta(days=1, hours=2), capacity=2)
+        s.add(slot)
+        s.flush()
+        w.ids.update(service=service.id, slot=slot.id)
+        registry.sync_directory(s, ROOT / "workflows")
+    return w
