@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -75,6 +76,101 @@ def web(host: str, port: int, workers: int) -> None:
     click.echo(f"Yijia web: http://{host}:{port}/")
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{host}:{port}",
                                "--access-logfile", "-", "admin.wsgi:app"])
+
+
+@main.group()
+def workflows() -> None:
+    """Workflow YAML: validate, draw, publish."""
+
+
+@workflows.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="message language (default zh)")
+def workflows_validate(files: tuple[Path, ...], lang: str | None) -> None:
+    """Check workflow files (default: every file in workflows/); exit 1 listing every error."""
+    from flows.compiler import format_problem, validate_source
+
+    settings = get_settings()
+    lang = lang or settings.locale
+    paths = list(files) or sorted(settings.workflows_dir.glob("*.yaml"))
+    failed = 0
+    for path in paths:
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            click.echo(f"{path}: {exc.strerror}", err=True)
+            failed += 1
+            continue
+        problems = validate_source(source, str(path), max_bytes=settings.yaml_max_bytes)
+        for problem in problems:
+            click.echo(format_problem(problem, lang), err=True)
+        failed += bool(problems)
+        if not problems:
+            click.echo(f"{path}: OK")
+    sys.exit(1 if failed else 0)
+
+
+@workflows.command("graph")
+@click.argument("workflow_id")
+def workflows_graph(workflow_id: str) -> None:
+    """Print a workflow's state diagram (Mermaid), from workflows/ID.yaml or the database."""
+    from flows.compiler import WorkflowInvalid, compile_source
+
+    path = get_settings().workflows_dir / f"{workflow_id}.yaml"
+    try:
+        if path.exists():
+            workflow = compile_source(path.read_bytes(), str(path))
+        else:
+            from flows import registry
+            from flows.db import make_engine, make_sessionmaker
+
+            with make_sessionmaker(make_engine())() as session:
+                workflow = registry.load_latest(session, workflow_id)[1]
+    except WorkflowInvalid as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except LookupError:
+        click.echo(f"找不到工作流 unknown workflow: {workflow_id}", err=True)
+        sys.exit(1)
+    click.echo(workflow.mermaid, nl=False)
+
+
+@workflows.command("publish")
+def workflows_publish() -> None:
+    """Publish changed files of workflows/ as new versions (running demands keep theirs)."""
+    from flows import registry
+    from flows.compiler import WorkflowInvalid
+    from flows.db import make_engine, make_sessionmaker
+
+    with make_sessionmaker(make_engine())() as session:
+        try:
+            rows = registry.sync_directory(session, get_settings().workflows_dir)
+            session.commit()
+        except WorkflowInvalid as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        for row in rows:
+            click.echo(f"{row.workflow_id} v{row.version} {row.content_hash[:12]}")
+
+
+@main.group()
+def ledger() -> None:
+    """The points ledger."""
+
+
+@ledger.command("check")
+def ledger_check() -> None:
+    """Verify every ledger invariant; exit 1 naming each one that fails."""
+    from flows import ledger as points
+    from flows.db import make_engine, make_sessionmaker
+
+    with make_sessionmaker(make_engine())() as session:
+        problems = points.check(session)
+    for problem in problems:
+        click.echo(f"FAIL {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("ledger OK: double entry, zero sum, balances, no negatives, unique keys")
 
 
 def _safe_url() -> str:

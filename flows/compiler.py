@@ -18,7 +18,7 @@ from schemas.workflow import DEMAND_FIELDS, AutoStep, CompleteWith, HumanStep, S
 
 from . import yamlsafe
 from .compiled import CompiledWorkflow, build
-from .forms import error_params, input_model
+from .forms import error_params, field_errors, input_model
 from .messages import render
 from .mermaid import diagram
 from .yamlsafe import Loaded, Problem, YamlRejected
@@ -84,7 +84,9 @@ def _schema_problems(exc: ValidationError, loaded: Loaded) -> list[Problem]:
         line, column = loaded.locate(loc)
         params = error_params(error)
         code = error["type"]
-        if code not in _validation_codes():
+        if code == "missing":
+            code = "missing_key"  # in a file, say which key; a form shows it beside the field
+        elif code not in _validation_codes():
             code, params = "yaml.syntax", {"detail": error["msg"]}
         problems.append(Problem(loaded.file, line, column, code, {**params, "path": ".".join(map(str, loc))}))
     return problems
@@ -230,6 +232,6 @@ def _check_complete_with(spec: WorkflowSpec, inputs: dict, loaded: Loaded) -> li
             try:
                 inputs[name].model_validate(step.sla.then.complete_with)
             except ValidationError as exc:
-                detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+                detail = "; ".join(f"{k}: {v}" for k, v in field_errors(exc).items())
                 c.add(("steps", name, "sla", "then"), "wf.complete_with_invalid", detail=detail)
     return c.problems

@@ -108,8 +108,9 @@ def error_params(error: dict[str, Any]) -> dict[str, Any]:
     loc = error.get("loc") or ()
     if loc:
         params.setdefault("field", loc[-1])
-    if "expected" in params and isinstance(params["expected"], str):
-        params["expected"] = params["expected"].replace("'", "")
+    for key in ("expected", "expected_tags"):
+        if isinstance(params.get(key), str):
+            params[key] = params[key].replace("'", "")
     return params
 
 

@@ -28,6 +28,7 @@ YAML: Catalogue = {
 
 VALIDATION: Catalogue = {
     "missing": ("缺少必填项", "this field is required"),
+    "missing_key": ("缺少必填项“{field}”", "required key '{field}' is missing"),
     "extra_forbidden": ("不认识的字段“{field}”", "unknown field '{field}'"),
     "literal_error": ("取值应为 {expected}", "should be {expected}"),
     "enum": ("取值应为 {expected}", "should be {expected}"),

@@ -76,6 +76,8 @@ class _Walker:
         self.constructor = SafeConstructor()
 
     def fail(self, node: Node, code: str, **params: Any) -> YamlRejected:
+        if isinstance(params.get("tag"), str):
+            params["tag"] = params["tag"].replace("tag:yaml.org,2002:", "!!")
         mark = node.start_mark
         return YamlRejected([Problem(self.file, mark.line + 1, mark.column + 1, code, params)])
 

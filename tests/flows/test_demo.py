@@ -4,7 +4,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from flows.demo import load_demo
+from flows import ledger
 from schemas.tables import (
+    Demand,
     DirectoryService,
     Member,
     NewsPost,
@@ -29,6 +31,7 @@ def _counts(session) -> dict[str, int]:
         "news": count(NewsPost),
         "shop": count(ShopItem),
         "users": count(User),
+        "demands": count(Demand),
     }
 
 
@@ -44,6 +47,18 @@ def test_demo_scale_and_idempotence(factory):
     assert first["directory"] == 1125
     assert first["news"] == 36
     assert first["shop"] > 0
+    with factory() as session:
+        states = set(session.execute(select(Demand.workflow_id, Demand.state)).all())
+        assert ledger.check(session) == []
+    for workflow, state in [
+        ("micro_wish", "review"), ("micro_wish", "open"), ("micro_wish", "claimed"), ("micro_wish", "served"),
+        ("micro_wish", "done"), ("micro_wish", "rejected"), ("micro_wish", "cancelled"),
+        ("joint_activity", "draft"), ("joint_activity", "open"), ("joint_activity", "recruiting"),
+        ("joint_activity", "running"), ("joint_activity", "finished"), ("joint_activity", "done"),
+        ("joint_activity", "cancelled"), ("volunteer_item", "open"), ("appointment", "booked"),
+        ("appointment", "assigned"), ("appointment", "served"), ("appointment", "done"),
+    ]:
+        assert (workflow, state) in states
     load_demo(factory)
     with factory() as session:
         assert _counts(session) == first

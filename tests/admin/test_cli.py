@@ -1,0 +1,50 @@
+"""The `yijia` command line: exit codes and messages a person (and CI) can rely on."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from admin.cli import main
+from schemas.settings import get_settings
+
+CORPUS = Path(__file__).parent.parent / "flows" / "corpus"
+
+
+@pytest.fixture
+def cli(db_url, monkeypatch):
+    monkeypatch.setenv("YIJIA_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_validate_all_workflows(cli):
+    result = cli.invoke(main, ["workflows", "validate"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("OK") == 4
+
+
+def test_validate_reports_every_error_and_fails(cli):
+    result = cli.invoke(main, ["workflows", "validate", str(CORPUS / "three_errors.yaml"),
+                               str(CORPUS / "python_tag.yaml")])
+    assert result.exit_code == 1
+    assert "three_errors.yaml:9:23: 不认识的执行人 mayor" in result.output
+    assert "python_tag.yaml:2:8:" in result.output
+    english = cli.invoke(main, ["workflows", "validate", "--lang", "en", str(CORPUS / "tab_indent.yaml")])
+    assert "tabs" in english.output and english.exit_code == 1
+
+
+def test_graph(cli):
+    result = cli.invoke(main, ["workflows", "graph", "micro_wish"])
+    assert result.exit_code == 0 and "open --> claimed: 认领" in result.output
+    assert cli.invoke(main, ["workflows", "graph", "nope"]).exit_code == 1
+
+
+def test_publish_and_ledger_check(cli):
+    first = cli.invoke(main, ["workflows", "publish"])
+    assert first.exit_code == 0 and "micro_wish v1" in first.output
+    assert "micro_wish v1" in cli.invoke(main, ["workflows", "publish"]).output  # unchanged: same version
+    check = cli.invoke(main, ["ledger", "check"])
+    assert check.exit_code == 0 and "ledger OK" in check.output
