@@ -173,6 +173,21 @@ def ledger_check() -> None:
     click.echo("ledger OK: double entry, zero sum, balances, no negatives, unique keys")
 
 
+@main.group("shop")
+def shop_group() -> None:
+    """The points supermarkets."""
+
+
+@shop_group.command("expire")
+def shop_expire() -> None:
+    """Expire orders not picked up in time: points and stock go back."""
+    from flows import shop
+    from flows.db import make_engine, make_sessionmaker
+
+    with make_sessionmaker(make_engine())() as session:
+        click.echo(f"expired {shop.expire_due(session)} orders")
+
+
 def _safe_url() -> str:
     """The database URL without a password, for messages."""
     from sqlalchemy.engine import make_url

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schemas.tables import Account, AccountKind, Entry, Posting, PostingKind
@@ -35,11 +37,13 @@ class Move:
 
 
 def _account(session: Session, code: str, **fields: Any) -> Account:
+    """Get or create an account; two first postings racing to create it both succeed."""
     account = session.scalar(select(Account).where(Account.code == code))
     if account is None:
-        account = Account(code=code, **fields)
-        session.add(account)
-        session.flush()
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        values = {"code": code, "balance": 0, "allow_negative": False, "created_at": datetime.now(timezone.utc), **fields}
+        session.execute(dialect.insert(Account).values(**values).on_conflict_do_nothing(index_elements=["code"]))
+        account = session.scalar(select(Account).where(Account.code == code))
     return account
 
 

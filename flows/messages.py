@@ -129,7 +129,17 @@ LEDGER: Catalogue = {
     "ledger.reason_required": ("调整积分必须填写原因", "an adjustment needs a reason"),
 }
 
-CATALOGUE: Catalogue = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER}
+SHOP: Catalogue = {
+    "shop.not_found": ("找不到这件商品或订单", "item or order not found"),
+    "shop.off_sale": ("这件商品已下架", "this item is not on sale"),
+    "shop.out_of_stock": ("库存不足", "out of stock"),
+    "shop.limit": ("超过每人限兑数量（{limit} 件）", "over the per-person limit ({limit})"),
+    "shop.not_reserved": ("订单已领取、取消或过期", "the order was already picked up, cancelled or expired"),
+    "shop.bad_code": ("取货码无效", "invalid pickup code"),
+    "shop.retry": ("系统繁忙，请再试一次", "busy, please try again"),
+}
+
+CATALOGUE: Catalogue = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP}
 
 
 def render(code: str, params: dict[str, Any] | None = None, locale: str = "zh") -> str:

@@ -295,6 +295,7 @@ def upgrade() -> None:
     sa.Column('period', sa.String(length=16), nullable=False),
     sa.Column('status', sa.Enum('reserved', 'picked_up', 'cancelled', 'expired', name='orderstatus', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('pickup_code', sa.String(length=16), nullable=False),
+    sa.Column('request_key', sa.String(length=80), nullable=True),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('decided_by', sa.Integer(), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
@@ -306,7 +307,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['item_id'], ['shop_items.id'], name=op.f('fk_orders_item_id_shop_items')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_orders_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
-    sa.UniqueConstraint('pickup_code', name=op.f('uq_orders_pickup_code'))
+    sa.UniqueConstraint('pickup_code', name=op.f('uq_orders_pickup_code')),
+    sa.UniqueConstraint('request_key', name=op.f('uq_orders_request_key'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_orders_community_id'), ['community_id'], unique=False)

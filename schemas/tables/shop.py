@@ -90,6 +90,9 @@ class Order(Base):
     period: Mapped[str] = mapped_column(String(16))
     status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus), default=OrderStatus.RESERVED)
     pickup_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # The client's token for this redemption: a double tap or a retried request finds the
+    # first order instead of buying twice.
+    request_key: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
     expires_at: Mapped[datetime]
     decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[Optional[datetime]]
