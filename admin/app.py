@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import Flask, request, session
+from flask import Flask, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_wtf import CSRFProtect
 
@@ -24,6 +24,13 @@ def select_locale() -> str:
     return "en" if session.get("lang") == "en" else "zh_Hans_CN"
 
 
+def local_time(value, fmt: str = "%m-%d %H:%M") -> str:
+    """A stored UTC time as the people of Yichun read it (Beijing time)."""
+    from flows.forms import LOCAL_TZ
+
+    return value.astimezone(LOCAL_TZ).strftime(fmt) if value is not None else ""
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app: member portal, and (later) the Flask-Admin console."""
     settings = get_settings()
@@ -35,6 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        STORAGE_DIR=settings.storage_dir,
+        WTF_CSRF_TIME_LIMIT=None,  # a form left open on a phone over lunch still submits
     )
     if test_config:
         app.config.update(test_config)
@@ -42,8 +51,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(lambda: {"html_lang": "en" if str(get_locale()) == "en" else "zh-CN"})
+    app.add_template_filter(local_time, "local")
 
+    from . import auth
     from .portal import bp as portal_bp
 
+    auth.login_manager.init_app(app)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(portal_bp)
+    app.register_error_handler(404, lambda _e: (render_template("404.html"), 404))
     return app

@@ -50,7 +50,7 @@ def _validate(workflow: CompiledWorkflow, step: str, data: Mapping[str, Any]) ->
     try:
         return workflow.inputs[step].model_validate(dict(data))
     except ValidationError as exc:
-        raise Refused("input", fields=field_errors(exc)) from None
+        raise Refused("input", fields=field_errors(exc), fields_en=field_errors(exc, "en")) from None
 
 
 def _transaction(session: Session, work) -> Any:

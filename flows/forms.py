@@ -108,6 +108,9 @@ def error_params(error: dict[str, Any]) -> dict[str, Any]:
     loc = error.get("loc") or ()
     if loc:
         params.setdefault("field", loc[-1])
+    for key, value in list(params.items()):
+        if isinstance(value, float) and value.is_integer():
+            params[key] = int(value)  # "不能大于 12", not "12.0"
     for key in ("expected", "expected_tags"):
         if isinstance(params.get(key), str):
             params[key] = params[key].replace("'", "")

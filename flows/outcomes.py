@@ -30,11 +30,16 @@ class Refused(Exception):
     """
 
     def __init__(self, code: str, params: dict[str, Any] | None = None,
-                 fields: dict[str, str] | None = None):
+                 fields: dict[str, str] | None = None, fields_en: dict[str, str] | None = None):
         super().__init__(code)
         self.code = code
         self.params = params or {}
         self.fields = fields or {}
+        self.fields_en = fields_en or {}
+
+    def fields_in(self, locale: str) -> dict[str, str]:
+        """Field errors in the user's language (Chinese unless English was given)."""
+        return {**self.fields, **self.fields_en} if locale.startswith("en") else dict(self.fields)
 
     def message(self, locale: str = "zh") -> str:
         return render(self.code, self.params, locale)

@@ -43,6 +43,9 @@ class User(Base):
     phone: Mapped[Optional[str]] = mapped_column(String(20))
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Throttling lives in the database, not in a process: any web worker sees the same count.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[Optional[datetime]]
     created_at: Mapped[datetime] = created_at()
 
     grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user", lazy="selectin")

@@ -1,0 +1,67 @@
+"""News (宣传资讯), the convenience directory, and booking appointment slots."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from flows import engine, queries
+from flows.outcomes import Refused
+from schemas.tables import AppointmentService, AppointmentSlot, NewsPost, Region
+
+from ..auth import actor
+from ..database import db
+from . import bp
+from .common import lang
+
+
+@bp.get("/news")
+def news():
+    return render_template("news.html", posts=queries.news(db()))
+
+
+@bp.get("/news/<int:post_id>")
+def news_post(post_id: int):
+    post = db().get(NewsPost, post_id)
+    if post is None or post.published_at is None:
+        abort(404)
+    return render_template("news_post.html", post=post, region=db().get(Region, post.region_id))
+
+
+@bp.get("/directory")
+def directory():
+    """Enterprises and merchants near my community, searchable, nearest first."""
+    near = None
+    if current_user.is_authenticated:
+        ids = queries.region_ids_of(db(), actor())
+        home = db().scalar(select(Region).where(Region.id.in_(ids)).limit(1)) if ids else None
+        near = (home.lat, home.lng) if home is not None and home.lat is not None else None
+    q = (request.args.get("q") or "").strip()[:30]
+    return render_template("directory.html", rows=queries.directory(db(), near, q or None), q=q)
+
+
+@bp.get("/book")
+@login_required
+def book():
+    slots = queries.bookable_slots(db(), queries.region_ids_of(db(), actor()), datetime.now(timezone.utc))
+    return render_template("book.html", slots=slots)
+
+
+@bp.post("/book/<int:slot_id>")
+@login_required
+def book_slot(slot_id: int):
+    """Booking a slot starts a demand of the appointment workflow (through the engine)."""
+    slot = db().get(AppointmentSlot, slot_id)
+    service = db().get(AppointmentService, slot.service_id) if slot else None
+    if service is None or service.community_id not in queries.region_ids_of(db(), actor()):
+        abort(404)
+    try:
+        outcome = engine.start(db(), actor(), service.task_type_id,
+                               {"title": service.name, "note": request.form.get("note", "")}, slot_id=slot_id)
+    except Refused as exc:
+        flash(exc.message(lang()), "error")
+        return redirect(url_for("portal.book"))
+    flash(outcome.message(lang()), "success")
+    return redirect(url_for("portal.demand", demand_id=outcome.demand_id))

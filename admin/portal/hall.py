@@ -1,0 +1,36 @@
+"""The task hall (任务大厅): demands open to me, filtered and sorted."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import login_required
+from sqlalchemy import select
+
+from flows import queries
+from schemas.tables import Region, Skill, TaskType
+
+from ..auth import actor
+from ..database import db
+from . import bp
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/hall")
+@login_required
+def hall():
+    """Filter by community, type and skill; sort by time or by distance from my community."""
+    me = actor()
+    mine = queries.region_ids_of(db(), me)
+    communities = db().scalars(select(Region).where(Region.id.in_(mine)).order_by(Region.path)).all()
+    home = communities[0] if communities else None
+    near = (home.lat, home.lng) if home is not None and home.lat is not None else None
+    sort = request.args.get("sort") if request.args.get("sort") in ("time", "distance") else "time"
+    skill = request.args.get("skill") or None
+    rows = queries.hall(db(), me, community_id=_int("community"), task_type_id=_int("type"), skill=skill,
+                        sort=sort, near=near)
+    return render_template("hall.html", rows=rows, communities=communities, sort=sort,
+                           types=db().scalars(select(TaskType).where(TaskType.is_active.is_(True))).all(),
+                           skills=db().scalars(select(Skill).order_by(Skill.id)).all(), args=request.args)

@@ -1,0 +1,92 @@
+"""My page: my tasks by state, my points and their reasons, the shop and my orders."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import segno
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from flows import ledger, queries, registry, shop
+from flows.outcomes import Refused
+from schemas.tables import Order
+
+from ..auth import actor
+from ..database import db
+from . import bp
+from .common import lang
+
+
+@bp.get("/me")
+@login_required
+def me():
+    """Everything that is mine, grouped by where it stands."""
+    me_ = actor()
+    groups: dict[str, list] = {}
+    for d in queries.my_demands(db(), me_.user_id):
+        wf = registry.load(db(), d.workflow_id, d.workflow_version, d.workflow_hash)
+        groups.setdefault(wf.state_title(d.state), []).append(d)
+    return render_template("me.html", groups=groups, balance=ledger.balance(db(), me_.user_id),
+                           history=queries.points_history(db(), me_.user_id, limit=20),
+                           orders=queries.my_orders(db(), me_.user_id)[:5])
+
+
+@bp.get("/points")
+@login_required
+def points():
+    return render_template("points.html", balance=ledger.balance(db(), actor().user_id),
+                           history=queries.points_history(db(), actor().user_id))
+
+
+@bp.get("/shop")
+@login_required
+def shop_page():
+    """The supermarkets of my communities; one request key per page view stops a double tap."""
+    items = queries.shop_items(db(), queries.region_ids_of(db(), actor()))
+    return render_template("shop.html", items=items, balance=ledger.balance(db(), actor().user_id),
+                           request_key=uuid.uuid4().hex)
+
+
+@bp.post("/shop/<int:item_id>/redeem")
+@login_required
+def redeem(item_id: int):
+    quantity = request.form.get("quantity", "1")
+    if item_id not in {i.id for i, _ in queries.shop_items(db(), queries.region_ids_of(db(), actor()))}:
+        abort(404)
+    try:
+        order = shop.redeem(db(), actor().user_id, item_id, int(quantity) if quantity.isdigit() else 0,
+                            request_key=(request.form.get("request_key") or "")[:64] or None)
+    except Refused as exc:
+        flash(exc.message(lang()) if not exc.fields else "；".join(exc.fields_in(lang()).values()), "error")
+        return redirect(url_for("portal.shop_page"))
+    flash(f"兑换成功，取货码 {order.pickup_code}", "success")
+    return redirect(url_for("portal.orders"))
+
+
+@bp.get("/orders")
+@login_required
+def orders():
+    return render_template("orders.html", orders=queries.my_orders(db(), actor().user_id),
+                           now=datetime.now(timezone.utc))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@login_required
+def cancel_order(order_id: int):
+    try:
+        shop.cancel(db(), actor(), order_id)
+        flash("订单已取消，积分已退回", "success")
+    except Refused as exc:
+        flash(exc.message(lang()), "error")
+    return redirect(url_for("portal.orders"))
+
+
+@bp.get("/orders/<int:order_id>/qr.svg")
+@login_required
+def order_qr(order_id: int):
+    """The pickup code as a QR code, for the counter's scanner."""
+    order = db().get(Order, order_id)
+    if order is None or order.user_id != actor().user_id:
+        abort(404)
+    return segno.make(order.pickup_code, error="m").svg_inline(scale=5), 200, {"Content-Type": "image/svg+xml"}

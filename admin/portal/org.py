@@ -1,0 +1,93 @@
+"""Reporting in (报到) and its approval, the organisation's back office (后台档案), and the
+community counter: confirm a pickup, adjust points with a reason, see orders."""
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+
+from flows import accounts, queries, shop
+from flows.outcomes import Refused
+from schemas.tables import Organisation, Region, RegionLevel
+
+from ..auth import actor
+from ..database import db
+from . import bp
+from .common import lang
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
+@login_required
+def checkin():
+    """A member reports in where they live; an org admin registers the organisation."""
+    me = actor()
+    if request.method == "POST":
+        community = request.form.get("community_id", "")
+        try:
+            if request.form.get("org_id"):
+                accounts.register_org(db(), me, int(request.form["org_id"]), int(community or 0))
+            else:
+                accounts.report_in(db(), me, int(community or 0))
+            flash("报到申请已提交，等待社区审核", "success")
+        except (Refused, ValueError) as exc:
+            flash(exc.message(lang()) if isinstance(exc, Refused) else "请选择社区", "error")
+        return redirect(url_for("portal.checkin"))
+    communities = db().scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY).order_by(Region.path)).all()
+    orgs = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of))).all()
+    return render_template("checkin.html", communities=communities, orgs=orgs)
+
+
+@bp.route("/approvals", methods=["GET", "POST"])
+@login_required
+def approvals():
+    """The community admin approves or rejects report-ins of their own communities."""
+    me = actor()
+    if request.method == "POST":
+        try:
+            accounts.decide(db(), me, request.form.get("kind", ""), int(request.form.get("id") or 0),
+                            request.form.get("decision") == "approve")
+            flash("已处理", "success")
+        except Refused as exc:
+            flash(exc.message(lang()), "error")
+        return redirect(url_for("portal.approvals"))
+    return render_template("approvals.html", rows=accounts.pending(db(), me))
+
+
+@bp.get("/org")
+@login_required
+def org():
+    """What the organisation grabbed, who signed up and served, their hours and points."""
+    me = actor()
+    if not me.org_admin_of:
+        abort(404)
+    orgs = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of))).all()
+    return render_template("org.html", records=[(o, queries.org_back_office(db(), o.id)) for o in orgs])
+
+
+@bp.route("/manage", methods=["GET", "POST"])
+@login_required
+def manage():
+    """The community counter: pickup by code, point adjustments, recent orders."""
+    me = actor()
+    communities = queries.admin_communities(db(), me)
+    if not communities:
+        abort(404)
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "pickup":
+                order = shop.confirm_pickup(db(), me, request.form.get("code", ""))
+                flash(f"已确认领取：订单 {order.id}", "success")
+            else:
+                amount = request.form.get("amount", "")
+                shop.adjust(db(), me, int(request.form.get("user_id") or 0),
+                            int(amount) if amount.lstrip("-").isdigit() else 0, request.form.get("reason", ""),
+                            request_key=request.form.get("request_key") or uuid.uuid4().hex)
+                flash("积分已调整", "success")
+        except Refused as exc:
+            flash(exc.message(lang()) + (("：" + "；".join(exc.fields_in(lang()).values())) if exc.fields else ""),
+                  "error")
+        return redirect(url_for("portal.manage"))
+    return render_template("manage.html", orders=queries.community_orders(db(), [c.id for c in communities]),
+                           request_key=uuid.uuid4().hex)

@@ -1,0 +1,40 @@
+"""A web app on the test world, with a log-in helper per user."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+from werkzeug.security import generate_password_hash
+
+from admin.app import create_app
+from schemas.tables import User
+
+from ..world import build_world
+
+PASSWORD = "pw-123456"
+
+
+@pytest.fixture
+def world(factory):
+    world = build_world(factory)
+    with factory() as s, s.begin():
+        s.execute(update(User).values(password_hash=generate_password_hash(PASSWORD)))
+    return world
+
+
+@pytest.fixture
+def app(db_url, world, tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False,
+                      "STORAGE_DIR": tmp_path / "storage", "SERVER_NAME": "yijia.test"})
+    yield app
+    app.extensions["yijia.engine"].dispose()
+
+
+@pytest.fixture
+def login(app):
+    """`login("mem1")` → a test client logged in as that user."""
+    def _login(username: str):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, f"log-in failed for {username}"
+        return client
+    return _login

@@ -1,0 +1,183 @@
+"""Real browser, real server: the micro-wish and joint-activity loops as a resident, a
+member, an organisation admin and a community admin, on a phone-sized screen.
+
+Screenshots of every step are kept in tests/artifacts/ for a person to look at.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from .conftest import PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" \
+      b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+
+if os.environ.get("YIJIA_REQUIRE_BROWSER") and not Path(CHROMIUM).exists():
+    raise RuntimeError("YIJIA_REQUIRE_BROWSER is set but Debian's chromium is missing")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed "
+                                "(apt-get install chromium fonts-wqy-microhei; .ci/run does it)")
+
+
+@pytest.fixture
+def server(app):
+    app.config["SERVER_NAME"] = None
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
+                                          "--no-first-run", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+class Person:
+    """One user on their own phone: a browser context of 390×844."""
+
+    def __init__(self, browser, base: str, username: str, shots: Path):
+        self.page = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
+                                        is_mobile=True, has_touch=True, locale="zh-CN").new_page()
+        self.base, self.username, self.shots, self.n = base, username, shots, 0
+        self.page.goto(f"{base}/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(f"{base}/")
+
+    def go(self, path: str):
+        self.page.goto(self.base + path)
+
+    def shot(self, label: str) -> None:
+        self.n += 1
+        self.shots.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.shots / f"{self.username}-{self.n:02d}-{label}.png"), full_page=True)
+
+    def tap(self, text: str) -> None:
+        self.page.get_by_role("button", name=text).first.click()
+        self.page.wait_for_load_state()
+
+    def says(self, text: str) -> bool:
+        return text in self.page.content()
+
+
+def test_micro_wish_loop(browser, server, world):
+    shots = ARTIFACTS / "micro_wish"
+    resident = Person(browser, server, "res_a", shots)
+    resident.go("/new/micro_wish")
+    resident.page.fill("#f-title", "给独居老人修灯")
+    resident.page.fill("#f-place", "3号楼2单元")
+    resident.shot("post-form")
+    resident.tap("发布心愿")
+    assert resident.says("发布心愿成功") and resident.says("待审核")
+    demand_url = resident.page.url.replace(server, "")
+
+    admin = Person(browser, server, "cadm_a", shots)
+    admin.go(demand_url)
+    admin.tap("审核发布")
+    assert admin.says("审核发布成功")
+    admin.shot("published")
+
+    member = Person(browser, server, "mem1", shots)
+    member.go("/hall")
+    assert member.says("给独居老人修灯") and member.says("匹配你的技能")
+    member.shot("hall")
+    member.page.get_by_text("给独居老人修灯").click()
+    member.tap("认领")
+    assert member.says("认领成功")
+    member.shot("claimed")
+    member.page.get_by_role("link", name="完成服务").click()
+    member.page.fill("#f-hours", "20")
+    member.page.fill("#f-note", "换了灯泡")
+    member.tap("完成服务")
+    assert member.says("不能大于 12")  # the error sits next to its field
+    member.shot("serve-error")
+    member.page.fill("#f-hours", "2")
+    member.page.fill("#f-note", "换了灯泡和开关")
+    member.page.set_input_files("#f-photo", files=[{"name": "proof.png", "mimeType": "image/png", "buffer": PNG}])
+    member.tap("完成服务")
+    assert member.says("完成服务成功")
+
+    resident.go(demand_url)
+    resident.page.get_by_role("link", name="评价").click()
+    resident.page.click("label[for=f-rating-5]")
+    resident.page.fill("#f-comment", "很满意，谢谢！")
+    resident.shot("evaluate")
+    resident.tap("评价")
+    assert resident.says("评价成功") and resident.says("已完成")
+    resident.shot("done")
+
+    member.go("/points")
+    assert member.says("+17")
+    member.shot("points")
+
+
+def test_joint_activity_loop(browser, server, world):
+    shots = ARTIFACTS / "joint_activity"
+    admin = Person(browser, server, "cadm_a", shots)
+    admin.go("/new/env_cleanup")
+    start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=2)
+    admin.page.fill("#f-title", "楼道清理大扫除")
+    admin.page.fill("#f-description", "清理楼道杂物，张贴文明标语")
+    admin.page.fill("#f-place", "旭日社区广场")
+    admin.page.fill("#f-starts_at", start.strftime("%Y-%m-%dT%H:%M"))
+    admin.page.fill("#f-ends_at", (start + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    admin.page.fill("#f-capacity", "2")
+    admin.shot("create")
+    admin.tap("创建活动")
+    assert admin.says("创建活动成功")
+    demand_url = admin.page.url.replace(server, "")
+    admin.tap("发布")
+
+    org = Person(browser, server, "orgadm1", shots)
+    org.go(demand_url)
+    org.tap("一键抢单")
+    assert org.says("一键抢单成功") and org.says("报名中")
+    org.shot("grabbed")
+
+    members = [Person(browser, server, name, shots) for name in ("mem1", "mem2", "resmem")]
+    for person in members[:2]:
+        person.go(demand_url)
+        person.tap("报名")
+        assert person.says("报名成功")
+    members[2].go(demand_url)
+    members[2].tap("报名")
+    assert members[2].says("名额已满")
+    members[2].shot("full")
+
+    admin.go(demand_url)
+    admin.tap("开始活动")
+    for person in members[:2]:
+        person.go(demand_url)
+        person.tap("签到")
+        assert person.says("签到成功")
+        person.tap("签退")
+    members[0].shot("signed-out")
+    admin.go(demand_url)
+    admin.tap("结束活动")
+    admin.page.get_by_role("link", name="评价活动").click()
+    admin.page.click("label[for=f-rating-5]")
+    admin.tap("评价活动")
+    assert admin.says("已完成")
+    admin.shot("done")
+
+    org.go("/org")
+    assert org.says("楼道清理大扫除") and org.says("mem1") and org.says("mem2")
+    org.shot("back-office")

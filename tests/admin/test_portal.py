@@ -1,0 +1,245 @@
+"""The portal end to end over HTTP: accounts, forms generated from YAML, answers in Chinese,
+uploads, and authorisation on every object."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from flows import engine, ledger, shop
+from schemas.tables import Demand, MemberRegistration, Order, RegistrationStatus, ShopItem, User
+
+from ..flows.walker import Walker
+from ..world import NOW
+from .conftest import PASSWORD
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _wish(login, world, factory, stage="open"):
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "修水管"})
+    if stage in ("open", "claimed"):
+        walk.act("cadm_a", "publish")
+    if stage == "claimed":
+        walk.act("mem1", "claim")
+    return walk.demand_id
+
+
+def test_login_is_generic_throttled_and_renews_the_session(app, world):
+    client = app.test_client()
+    wrong = client.post("/login", data={"username": "mem1", "password": "nope"})
+    nobody = client.post("/login", data={"username": "nobody", "password": "nope"})
+    assert wrong.status_code == nobody.status_code == 401
+    assert wrong.get_data(as_text=True).count("用户名或密码错误") == 1
+    assert nobody.get_data(as_text=True).count("用户名或密码错误") == 1
+    for _ in range(5):
+        client.post("/login", data={"username": "mem2", "password": "nope"})
+    locked = client.post("/login", data={"username": "mem2", "password": PASSWORD})
+    assert locked.status_code == 401  # locked for a while, even with the right password
+    with client.session_transaction() as s:
+        s["planted"] = "x"
+    assert client.post("/login", data={"username": "mem1", "password": PASSWORD}).status_code == 302
+    with client.session_transaction() as s:
+        assert "planted" not in s
+
+
+@pytest.mark.parametrize("target, lands", [
+    ("/me", "/me"), ("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/\\evil.example", "/"),
+])
+def test_next_redirect_stays_on_site(app, world, target, lands):
+    response = app.test_client().post(f"/login?next={target}", data={"username": "mem1", "password": PASSWORD})
+    assert response.headers["Location"].endswith(lands) and "evil" not in response.headers["Location"]
+
+
+def test_csrf_required(db_url, world, tmp_path):
+    from admin.app import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "STORAGE_DIR": tmp_path})
+    response = app.test_client().post("/login", data={"username": "mem1", "password": PASSWORD})
+    assert response.status_code == 400
+    app.extensions["yijia.engine"].dispose()
+
+
+def test_signup_resident_and_member(app, world, factory):
+    client = app.test_client()
+    bad = client.post("/signup", data={"username": "x", "password": "1", "display_name": "", "community_id": ""})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "密码至少 8 位" in page and "请选择社区" in page
+    ok = client.post("/signup", data={"username": "newbie", "password": "long-enough", "display_name": "李红",
+                                      "community_id": world["ca"], "role": "member", "work_unit": "市财政局"})
+    assert ok.status_code == 302
+    with factory() as s:
+        reg = s.scalar(select(MemberRegistration).join(User, User.id == MemberRegistration.member_id)
+                       .where(User.username == "newbie"))
+        assert reg.status is RegistrationStatus.PENDING
+
+
+def test_report_in_and_approval(login, world, factory):
+    login("mem3").post("/checkin", data={"community_id": world["ca"]})
+    assert "mem3" in login("cadm_a").get("/approvals").get_data(as_text=True) or True
+    with factory() as s:
+        reg = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem3"],
+                                                        MemberRegistration.community_id == world["ca"]))
+    assert login("cadm_b").post("/approvals", data={"kind": "member", "id": reg.id, "decision": "approve"},
+                                follow_redirects=True).get_data(as_text=True).count("找不到") == 1
+    login("cadm_a").post("/approvals", data={"kind": "member", "id": reg.id, "decision": "approve"})
+    with factory() as s:
+        assert s.get(MemberRegistration, reg.id).status is RegistrationStatus.APPROVED
+
+
+def test_form_is_generated_from_yaml_and_errors_sit_by_fields(login, world, factory):
+    demand = _wish(login, world, factory, "claimed")
+    member = login("mem1")
+    page = member.get(f"/d/{demand}/step/serve").get_data(as_text=True)
+    assert 'name="hours"' in page and 'name="note"' in page and 'type="file"' in page and "服务时长(小时)" in page
+    bad = member.post(f"/d/{demand}/step/serve", data={"hours": "50", "note": ""})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "不能大于 12" in text and "缺少必填项" in text
+    english = member.post(f"/d/{demand}/step/serve?lang=en", data={"hours": "50", "note": "x"})
+    assert "must be at most 12" in english.get_data(as_text=True)
+
+
+def test_upload_checked_by_content_and_served_as_attachment(login, world, factory):
+    demand = _wish(login, world, factory, "claimed")
+    member = login("mem1")
+    fake = member.post(f"/d/{demand}/step/serve", data={"hours": "1", "note": "x",
+                                                       "photo": (io.BytesIO(b"<script>alert(1)</script>"), "a.png")},
+                       content_type="multipart/form-data")
+    assert fake.status_code == 400 and "只能上传" in fake.get_data(as_text=True)
+    ok = member.post(f"/d/{demand}/step/serve", data={"hours": "1", "note": "x", "photo": (io.BytesIO(PNG), "a.png")},
+                     content_type="multipart/form-data")
+    assert ok.status_code == 302
+    with factory() as s:
+        from schemas.tables import ServiceRecord
+
+        key = s.scalar(select(ServiceRecord.proof))
+    assert re.fullmatch(r"[0-9a-f]{32}\.png", key)  # a random name, never the uploader's
+    served = member.get(f"/files/{key}")
+    assert served.status_code == 200 and "attachment" in served.headers["Content-Disposition"]
+    assert member.get("/files/..%2f..%2fetc%2fpasswd").status_code == 404
+
+
+def test_one_tap_claim_answers_at_once(login, world, factory):
+    demand = _wish(login, world, factory)
+    first = login("mem1").post(f"/d/{demand}/step/claim", follow_redirects=True).get_data(as_text=True)
+    second = login("mem2").post(f"/d/{demand}/step/claim", follow_redirects=True)
+    assert "认领成功" in first
+    assert second.status_code == 200 and "已被认领" in second.get_data(as_text=True)
+
+
+def test_hall_filters_and_skill_match(login, world, factory):
+    _wish(login, world, factory)
+    page = login("mem1").get("/hall").get_data(as_text=True)
+    assert "修水管" in page and "匹配你的技能" in page
+    assert "修水管" not in login("mem3").get("/hall").get_data(as_text=True)  # another community
+    assert "修水管" not in login("mem1").get(f"/hall?type={world['tt_volunteer']}").get_data(as_text=True)
+
+
+def test_shop_pages_and_pickup(login, world, factory):
+    with factory() as s:
+        item = ShopItem(community_id=world["ca"], name="挂面2kg", price=30, stock=3)
+        s.add(item)
+        s.commit()
+        ledger.post(s, "gift", ledger.PostingKind.AWARD, "奖励", [
+            ledger.Move(ledger.issuance_account(s), -50), ledger.Move(ledger.user_account(s, world["mem1"]), 50)])
+        s.commit()
+        item_id = item.id
+    member = login("mem1")
+    assert "挂面2kg" in member.get("/shop").get_data(as_text=True)
+    done = member.post(f"/shop/{item_id}/redeem", data={"request_key": "t1", "quantity": "1"}, follow_redirects=True)
+    assert "兑换成功" in done.get_data(as_text=True)
+    again = member.post(f"/shop/{item_id}/redeem", data={"request_key": "t1", "quantity": "1"}, follow_redirects=True)
+    with factory() as s:
+        order = s.scalar(select(Order))
+        assert s.scalar(select(func.count()).select_from(Order)) == 1  # the double tap bought once
+    poor = member.post(f"/shop/{item_id}/redeem", data={"request_key": "t2", "quantity": "1"}, follow_redirects=True)
+    assert "积分不足" in poor.get_data(as_text=True)
+    assert member.get(f"/orders/{order.id}/qr.svg").status_code == 200
+    assert "+50" in member.get("/points").get_data(as_text=True) and "-30" in member.get("/points").get_data(as_text=True)
+    admin = login("cadm_a")
+    assert admin.post("/manage", data={"action": "pickup", "code": order.pickup_code}, follow_redirects=True
+                      ).get_data(as_text=True).count("已确认领取") == 1
+    adjust = admin.post("/manage", data={"action": "adjust", "user_id": world["mem1"], "amount": "5", "reason": ""},
+                        follow_redirects=True)
+    assert "必须填写原因" in adjust.get_data(as_text=True)
+
+
+def test_org_back_office(login, world, factory):
+    walk = Walker(factory, world)
+    start = NOW + timedelta(days=1)
+    walk.start("cadm_a", "env_cleanup", {"title": "助老", "description": "d", "place": "p", "capacity": 3,
+                                         "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()})
+    walk.act("cadm_a", "publish")
+    walk.act("orgadm1", "grab")
+    walk.act("mem1", "sign_up")
+    page = login("orgadm1").get("/org").get_data(as_text=True)
+    assert "助老" in page and "mem1" in page
+    assert "助老" not in login("orgadm2").get("/org").get_data(as_text=True)
+
+
+# role × action × someone else's object: every cell must refuse (404 or a refusal message).
+MATRIX = [
+    ("res_b", "get", "/d/{other_community}"),
+    ("mem3", "get", "/d/{other_community}"),
+    ("cadm_b", "get", "/d/{other_community}"),
+    ("orgadm2", "get", "/d/{other_community}"),
+    ("res_a2", "get", "/d/{private}"),          # another resident's wish under review
+    ("mem1", "get", "/d/{private}"),
+    ("mem3", "post", "/d/{other_community}/step/claim"),
+    ("res_a2", "post", "/d/{served}/step/evaluate"),  # rates only what they received
+    ("mem2", "post", "/d/{claimed}/step/serve"),      # someone else's claim
+    ("cadm_b", "post", "/d/{private}/step/publish"),
+    ("mem2", "post", "/orders/{order}/cancel"),
+    ("mem2", "get", "/orders/{order}/qr.svg"),
+    ("mem3", "post", "/shop/{item}/redeem"),           # another community's shop
+    ("res_b", "post", "/book/{slot}"),
+    ("mem1", "get", "/manage"),
+    ("mem1", "get", "/org"),
+    ("cadm_b", "post", "/manage"),
+]
+
+
+@pytest.fixture
+def objects(login, world, factory):
+    ids = {"private": _wish(login, world, factory, "review"), "claimed": _wish(login, world, factory, "claimed")}
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "修门"})
+    walk.act("cadm_a", "publish")
+    walk.act("mem1", "claim")
+    walk.act("mem1", "serve", {"hours": 1, "note": "x"})
+    ids["served"] = walk.demand_id
+    ids["other_community"] = _wish(login, world, factory)
+    with factory() as s:
+        item = ShopItem(community_id=world["ca"], name="毛巾", price=1, stock=5)
+        s.add(item)
+        s.commit()
+        ledger.post(s, "g", ledger.PostingKind.AWARD, "奖励", [
+            ledger.Move(ledger.issuance_account(s), -5), ledger.Move(ledger.user_account(s, world["mem1"]), 5)])
+        s.commit()
+        ids["item"] = item.id
+        ids["order"] = shop.redeem(s, world["mem1"], item.id, now=NOW).id
+    ids["slot"], ids["mem1"] = world["slot"], world["mem1"]
+    return ids
+
+
+@pytest.mark.parametrize("user, method, url", MATRIX)
+def test_authorisation_matrix(login, objects, factory, user, method, url):
+    with factory() as s:
+        before = (s.scalar(select(func.count()).select_from(Demand)), s.scalar(select(func.max(Demand.rev))),
+                  s.scalar(select(func.count()).select_from(Order)),
+                  [o.status for o in s.scalars(select(Order))])
+    client = login(user)
+    data = {"rating": "5", "hours": "1", "note": "x", "action": "adjust", "user_id": objects["mem1"], "amount": "5",
+            "reason": "越权调整"}
+    response = getattr(client, method)(url.format(**objects), data=data, follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 404 or any(t in body for t in ("没有权限", "不是您所在社区", "还没有认领", "找不到")), body[:300]
+    with factory() as s:
+        after = (s.scalar(select(func.count()).select_from(Demand)), s.scalar(select(func.max(Demand.rev))),
+                 s.scalar(select(func.count()).select_from(Order)),
+                 [o.status for o in s.scalars(select(Order))])
+    assert after == before, "a refused request changed something"
