@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from flows import ledger, queries, registry, shop
@@ -60,7 +61,7 @@ def redeem(item_id: int):
     except Refused as exc:
         flash(exc.message(lang()) if not exc.fields else "；".join(exc.fields_in(lang()).values()), "error")
         return redirect(url_for("portal.shop_page"))
-    flash(f"兑换成功，取货码 {order.pickup_code}", "success")
+    flash(_("兑换成功，取货码 %(code)s", code=order.pickup_code), "success")
     return redirect(url_for("portal.orders"))
 
 
@@ -76,7 +77,7 @@ def orders():
 def cancel_order(order_id: int):
     try:
         shop.cancel(db(), actor(), order_id)
-        flash("订单已取消，积分已退回", "success")
+        flash(_("订单已取消，积分已退回"), "success")
     except Refused as exc:
         flash(exc.message(lang()), "error")
     return redirect(url_for("portal.orders"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -30,9 +31,9 @@ def checkin():
                 accounts.register_org(db(), me, int(request.form["org_id"]), int(community or 0))
             else:
                 accounts.report_in(db(), me, int(community or 0))
-            flash("报到申请已提交，等待社区审核", "success")
+            flash(_("报到申请已提交，等待社区审核"), "success")
         except (Refused, ValueError) as exc:
-            flash(exc.message(lang()) if isinstance(exc, Refused) else "请选择社区", "error")
+            flash(exc.message(lang()) if isinstance(exc, Refused) else _("请选择社区"), "error")
         return redirect(url_for("portal.checkin"))
     communities = db().scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY).order_by(Region.path)).all()
     orgs = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of))).all()
@@ -48,7 +49,7 @@ def approvals():
         try:
             accounts.decide(db(), me, request.form.get("kind", ""), int(request.form.get("id") or 0),
                             request.form.get("decision") == "approve")
-            flash("已处理", "success")
+            flash(_("已处理"), "success")
         except Refused as exc:
             flash(exc.message(lang()), "error")
         return redirect(url_for("portal.approvals"))
@@ -78,13 +79,13 @@ def manage():
         try:
             if request.form.get("action") == "pickup":
                 order = shop.confirm_pickup(db(), me, request.form.get("code", ""))
-                flash(f"已确认领取：订单 {order.id}", "success")
+                flash(_("已确认领取：订单 %(id)s", id=order.id), "success")
             else:
                 amount = request.form.get("amount", "")
                 shop.adjust(db(), me, int(request.form.get("user_id") or 0),
                             int(amount) if amount.lstrip("-").isdigit() else 0, request.form.get("reason", ""),
                             request_key=request.form.get("request_key") or uuid.uuid4().hex)
-                flash("积分已调整", "success")
+                flash(_("积分已调整"), "success")
         except Refused as exc:
             flash(exc.message(lang()) + (("：" + "；".join(exc.fields_in(lang()).values())) if exc.fields else ""),
                   "error")

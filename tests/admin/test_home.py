@@ -23,4 +23,5 @@ def test_home_lists_communities(client):
 
 def test_english_available(client):
     page = client.get("/?lang=en").get_data(as_text=True)
-    assert 'lang="en"' in page
+    assert 'lang="en"' in page and "Dual reporting, dual service" in page
+    assert "双报到、双服务" in client.get("/?lang=zh").get_data(as_text=True)
