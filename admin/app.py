@@ -59,5 +59,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal_bp)
+    from . import console
+
+    console.init_app(app)
     app.register_error_handler(404, lambda _e: (render_template("404.html"), 404))
     return app

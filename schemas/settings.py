@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     storage_dir: Path = ROOT / "var" / "storage"
     workflows_dir: Path = ROOT / "workflows"
     base_url: str = "http://127.0.0.1:8000"
+    prefect_ui_url: str = "http://127.0.0.1:4200"
     locale: str = Field(default="zh", pattern="^(zh|en)$")
     # "inline": automated steps (award, notify) run in the action's own transaction.
     # "deferred": they wait for the worker (Prefect) that reads the outbox.

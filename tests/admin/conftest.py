@@ -24,6 +24,7 @@ def world(factory):
 @pytest.fixture
 def app(db_url, world, tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False,
+                      "FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION": True,
                       "STORAGE_DIR": tmp_path / "storage", "SERVER_NAME": "yijia.test"})
     yield app
     app.extensions["yijia.engine"].dispose()

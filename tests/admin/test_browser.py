@@ -181,3 +181,65 @@ def test_joint_activity_loop(browser, server, world):
     org.go("/org")
     assert org.says("楼道清理大扫除") and org.says("mem1") and org.says("mem2")
     org.shot("back-office")
+
+
+def test_district_admin_changes_points_and_publishes_a_new_field(browser, server, world, factory):
+    """Points edited in the console and a field added in YAML reach members with no code change."""
+    from schemas.settings import ROOT
+    from schemas.tables import TaskType
+
+    shots = ARTIFACTS / "console"
+    admin = Person(browser, server, "dadm1", shots)
+    admin.page.set_viewport_size({"width": 1280, "height": 900})
+    admin.go("/admin/")
+    assert admin.says("报到党员")
+    admin.shot("dashboard")
+    admin.go(f"/admin/tasktype/edit/?id={world['tt_micro_wish']}")
+    assert admin.page.get_by_text("只有市级管理员").count() == 0
+    admin.go("/admin/shopitem/")
+    admin.shot("shop-items")
+    # the micro-wish type is city-wide: a district admin may read it but only the city may change it
+    city = Person(browser, server, "cityadm", shots)
+    city.page.set_viewport_size({"width": 1280, "height": 900})
+    city.go(f"/admin/tasktype/edit/?id={world['tt_micro_wish']}")
+    city.page.fill("#default_points", "40")
+    city.page.click("input[type=submit]")
+    city.page.wait_for_load_state()
+    with factory() as s:
+        assert s.get(TaskType, world["tt_micro_wish"]).default_points == 40
+
+    admin.go("/admin/workflows/edit/micro_wish")
+    source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8")
+    broken = source.replace("to: claimed", "to: somewhere", 1)
+    admin.page.fill("#source", broken)
+    admin.page.wait_for_selector(".problem")  # live validation from the server's compiler
+    assert "somewhere" in admin.page.inner_text("#problems")
+    admin.shot("live-error")
+    edited = source.replace("      photo: {type: image, title: 现场照片, required: false}",
+                            "      photo: {type: image, title: 现场照片, required: false}\n"
+                            "      helpers: {type: integer, title: 同行人数, min: 0, max: 10}")
+    admin.page.fill("#source", edited)
+    admin.page.wait_for_selector(".problem-free")
+    admin.page.click("button[value=dryrun]")
+    admin.page.wait_for_load_state()
+    assert admin.says("试运行 ✓ 通过")
+    admin.shot("dry-run")
+    admin.page.click("#publish")
+    admin.page.wait_for_load_state()
+    assert admin.says("已发布为 v2")
+    admin.shot("history")
+
+    resident = Person(browser, server, "res_a", shots)
+    resident.go("/new/micro_wish")
+    resident.page.fill("#f-title", "新版本的心愿")
+    resident.tap("发布心愿")
+    demand_url = resident.page.url.replace(server, "")
+    cadm = Person(browser, server, "cadm_a", shots)
+    cadm.go(demand_url)
+    cadm.tap("审核发布")
+    member = Person(browser, server, "mem1", shots)
+    member.go(demand_url)
+    member.tap("认领")
+    member.page.get_by_role("link", name="完成服务").click()
+    assert member.page.locator("#f-helpers").count() == 1 and member.says("同行人数")
+    member.shot("new-field")

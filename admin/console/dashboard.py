@@ -1,0 +1,33 @@
+"""The console's home: the programme's figures per district and period, points issued and
+redeemed, and the stuck demands with a link to each one's Prefect run."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import request
+from flask_admin import AdminIndexView, expose
+
+from flows import monitor, stats
+from schemas.settings import get_settings
+
+from ..database import db
+from .secure import SecuredMixin, admin_paths
+
+PERIODS = {"month": ("本月", 31), "quarter": ("近三个月", 92), "year": ("近一年", 366), "all": ("全部", None)}
+
+
+class DashboardView(SecuredMixin, AdminIndexView):
+    @expose("/")
+    def index(self):
+        period = request.args.get("period") if request.args.get("period") in PERIODS else "all"
+        days = PERIODS[period][1]
+        since = datetime.now(timezone.utc) - timedelta(days=days) if days else None
+        paths = admin_paths()
+        communities = stats.communities_under(db(), paths)
+        totals = stats.figures(db(), [c.id for c in communities], since) if communities else {}
+        districts = stats.by_district(db(), communities, since)
+        peak = {key: max([f[key] for _, f in districts] + [1]) for key, _ in stats.FIGURES}
+        stuck = monitor.overdue(db(), community_paths=paths, limit=50)
+        return self.render("console/dashboard.html", totals=totals, districts=districts, figures=stats.FIGURES,
+                           peak=peak, stuck=stuck, period=period, periods=PERIODS,
+                           prefect=get_settings().prefect_ui_url)

@@ -1,0 +1,183 @@
+"""The one base every admin view inherits: log-in and role required, CSRF on every form,
+rows scoped to the admin's regions in lists, counts, edits, exports, filters and URLs typed
+by hand, and every change audited (who, when, before → after)."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_admin import BaseView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import SecureForm
+from flask_login import current_user
+from sqlalchemy import inspect, or_, select
+from wtforms.validators import ValidationError
+
+from flows.actors import ActorContext
+from schemas.tables import AuditLog, Region, Role
+
+from ..auth import actor
+
+ADMIN_ROLES = (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN)
+
+
+def admin_paths(context: ActorContext | None = None) -> list[str]:
+    """Region paths this admin governs ('/1/' for the city admin covers everything)."""
+    context = context or actor()
+    return [g.region_path for g in context.grants if g.role in ADMIN_ROLES and g.region_path]
+
+
+def is_admin() -> bool:
+    return current_user.is_authenticated and bool(admin_paths())
+
+
+def highest_role() -> Role | None:
+    roles = {g.role for g in actor().grants}
+    return next((r for r in ADMIN_ROLES if r in roles), None)
+
+
+class SecuredMixin:
+    """Access control shared by model views and custom pages."""
+
+    def is_accessible(self) -> bool:
+        return is_admin()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+def _plain(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
+        return value
+    return str(value)
+
+
+class SecuredModelView(SecuredMixin, ModelView):
+    """Scope by `region_column` (a column holding a region id); audited; exportable to xlsx."""
+
+    # Model forms carry Flask-Admin's own session CSRF token (SecureForm). These views are
+    # exempt from the app-wide Flask-WTF check and do not render its token: Flask-Admin's
+    # templates would otherwise post two fields named csrf_token and the first would win.
+    form_base_class = SecureForm
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("csrf_token", None)
+        return super().render(template, **kwargs)
+    region_key: str | None = None  # the model's column holding a region id, e.g. "community_id"
+    global_rows_readable = False  # rows with no region (NULL) visible to every admin, editable by the city admin
+    page_size = 50
+    can_view_details = True
+    list_template = "console/list.html"
+
+    # -- scoping -------------------------------------------------------------------------
+    def _allowed_regions(self):
+        paths = admin_paths()
+        return select(Region.id).where(or_(*[Region.path.startswith(p) for p in paths]))
+
+    def _scope(self, query):
+        if self.region_key is None:
+            return query
+        column = getattr(self.model, self.region_key)
+        clause = column.in_(self._allowed_regions())
+        if self.global_rows_readable:
+            clause = or_(clause, column.is_(None))
+        return query.filter(clause)
+
+    def get_query(self):
+        return self._scope(super().get_query())
+
+    def get_count_query(self):
+        return self._scope(super().get_count_query())
+
+    def get_one(self, id):
+        pk = inspect(self.model).primary_key[0]
+        return self.get_query().filter(pk == int(id) if str(id).isdigit() else pk == id).one_or_none()
+
+    def _check_region(self, model) -> None:
+        if self.region_key is None:
+            return
+        value = getattr(model, self.region_key)
+        if value is None:
+            if self.global_rows_readable and highest_role() is Role.CITY_ADMIN:
+                return
+            raise ValidationError("只有市级管理员可以修改全市通用的记录")
+        region = self.session.get(Region, value)
+        if region is None or not any(region.path.startswith(p) for p in admin_paths()):
+            raise ValidationError("不能在您管辖范围以外的社区或区县操作")
+
+    # -- audit ---------------------------------------------------------------------------
+    def on_model_change(self, form, model, is_created):
+        self._check_region(model)
+        state = inspect(model)
+        before, after = {}, {}
+        for attr in state.mapper.column_attrs:
+            history = state.attrs[attr.key].history
+            if is_created or history.has_changes():
+                after[attr.key] = _plain(getattr(model, attr.key))
+                if not is_created and history.deleted:
+                    before[attr.key] = _plain(history.deleted[0])
+        self.session.add(AuditLog(actor_id=current_user.id, action="create" if is_created else "update",
+                                  table_name=self.model.__tablename__, row_id=None if is_created else str(
+                                      inspect(model).identity[0] if inspect(model).identity else ""),
+                                  before=before or None, after=after))
+
+    def after_model_change(self, form, model, is_created):
+        if is_created:
+            self.session.add(AuditLog(actor_id=current_user.id, action="created", table_name=self.model.__tablename__,
+                                      row_id=str(inspect(model).identity[0])))
+            self.session.commit()
+
+    def on_model_delete(self, model):
+        self._check_region(model)
+        snapshot = {a.key: _plain(getattr(model, a.key)) for a in inspect(model).mapper.column_attrs}
+        self.session.add(AuditLog(actor_id=current_user.id, action="delete", table_name=self.model.__tablename__,
+                                  row_id=str(inspect(model).identity[0]), before=snapshot))
+
+    # -- export --------------------------------------------------------------------------
+    @expose("/export.xlsx")
+    def export_xlsx(self):
+        """The list as the admin sees it (same scope and filters), as an Excel file."""
+        from openpyxl import Workbook
+
+        view_args = self._get_list_extra_args()
+        sort_column = self._get_column_by_idx(view_args.sort)
+        if sort_column is not None:
+            sort_column = sort_column[0]
+        _, rows = self.get_list(0, sort_column, view_args.sort_desc, view_args.search, view_args.filters,
+                                page_size=10_000, execute=True)
+        columns = self.get_export_columns()
+        book = Workbook()
+        sheet = book.active
+        sheet.append([str(label) for _, label in columns])
+        for row in rows:
+            sheet.append([_cell(getattr(row, name, "")) for name, _ in columns])
+        out = io.BytesIO()
+        book.save(out)
+        out.seek(0)
+        return send_file(out, as_attachment=True, download_name=f"{self.model.__tablename__}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _cell(value):
+    value = _plain(value)
+    if isinstance(value, (list, dict)):
+        return str(value)
+    return value
+
+
+class SecuredPage(SecuredMixin, BaseView):
+    """A custom admin page (workflow editor, import, dashboard pieces)."""
+
+    def flash_refusal(self, message: str) -> None:
+        flash(message, "error")

@@ -1,0 +1,239 @@
+"""The admin console: scoping by role in every path, workflow publishing guarded by the
+compiler, Excel import all-or-nothing, bulk steps through the engine, audit."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from flows import imports
+from schemas.settings import ROOT
+from schemas.tables import AuditLog, Demand, Member, Organisation, ShopItem, TaskType, WorkflowVersion
+
+from ..flows.walker import Walker
+
+
+def token(client, url: str) -> str:
+    """The app-wide CSRF token from a page."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def tokens(client, url: str) -> dict[str, str]:
+    """The one CSRF field of an admin model form (Flask-Admin's SecureForm)."""
+    page = client.get(url).get_data(as_text=True)
+    found = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert len(found) >= 1 and len(set(found)) == 1, f"expected one CSRF token on {url}, got {found}"
+    return {"csrf_token": found[0]}
+
+
+@pytest.fixture
+def items(factory, world):
+    with factory() as s:
+        mine = ShopItem(community_id=world["ca"], name="本区大米", price=10, stock=5)
+        theirs = ShopItem(community_id=world["cb"], name="外区挂面", price=10, stock=5)
+        s.add_all([mine, theirs])
+        s.commit()
+        return {"mine": mine.id, "theirs": theirs.id}
+
+
+def test_non_admins_are_kept_out(login, world):
+    assert login("mem1").get("/admin/shopitem/").status_code == 403
+    assert login("orgadm1").get("/admin/workflows/").status_code == 403
+    from flask import Flask  # noqa: F401
+
+    anonymous = login.__closure__ if False else None  # noqa: F841
+    assert login("cadm_a").get("/admin/shopitem/").status_code == 200
+
+
+@pytest.mark.parametrize("user, sees_theirs", [("dadm1", False), ("cadm_a", False), ("cadm_b", True), ("cityadm", True)])
+def test_scoping_in_list_count_export_filter_and_urls(login, world, items, user, sees_theirs):
+    client = login(user)
+    listing = client.get("/admin/shopitem/").get_data(as_text=True)
+    assert ("外区挂面" in listing) is sees_theirs
+    details = client.get(f"/admin/shopitem/details/?id={items['theirs']}", follow_redirects=True)
+    assert ("外区挂面" in details.get_data(as_text=True)) is sees_theirs
+    edit = client.get(f"/admin/shopitem/edit/?id={items['theirs']}", follow_redirects=True)
+    assert ('value="外区挂面"' in edit.get_data(as_text=True)) is sees_theirs
+    exported = load_workbook(io.BytesIO(client.get("/admin/shopitem/export.xlsx").data))
+    names = [row[0] for row in exported.active.iter_rows(min_row=2, values_only=True)]
+    assert ("外区挂面" in names) is sees_theirs
+    filtered = client.get(f"/admin/shopitem/?flt0_community_id_equals={world['cb']}").get_data(as_text=True)
+    assert ("外区挂面" in filtered) is sees_theirs
+
+
+def test_cannot_change_or_move_rows_out_of_scope(login, world, items, factory):
+    client = login("dadm1")
+    csrf = tokens(client, f"/admin/shopitem/edit/?id={items['mine']}")
+    client.post(f"/admin/shopitem/edit/?id={items['theirs']}", data={**csrf, "name": "改掉", "price": "1",
+                                                                    "stock": "1", "community_id": world["cb"]})
+    client.post("/admin/shopitem/new/", data={**tokens(client, "/admin/shopitem/new/"), "name": "越界商品", "price": "5", "stock": "1",
+                                              "limit_period": "month", "community_id": world["cb"]})
+    client.post(f"/admin/shopitem/edit/?id={items['mine']}", data={**csrf, "name": "本区大米", "price": "10",
+                                                                  "stock": "5", "limit_period": "month",
+                                                                  "community_id": world["cb"]})
+    client.post("/admin/shopitem/delete/", data={"csrf_token": csrf["csrf_token"], "id": items["theirs"]})
+    with factory() as s:
+        assert s.get(ShopItem, items["theirs"]).name == "外区挂面"
+        assert s.get(ShopItem, items["mine"]).community_id == world["ca"]
+        assert s.scalar(select(func.count()).select_from(ShopItem).where(ShopItem.name == "越界商品")) == 0
+
+
+def test_edit_points_is_audited(login, world, factory):
+    client = login("cityadm")
+    url = f"/admin/tasktype/edit/?id={world['tt_micro_wish']}"
+    response = client.post(url, data={**tokens(client, url), "name": "微心愿", "code": "micro_wish",
+                                      "category": "micro_wish", "default_points": "25", "workflow_id": "micro_wish",
+                                      "is_active": "y", "district_id": ""}, follow_redirects=True)
+    assert response.status_code == 200
+    with factory() as s:
+        assert s.get(TaskType, world["tt_micro_wish"]).default_points == 25
+        audit = s.scalar(select(AuditLog).where(AuditLog.table_name == "task_types", AuditLog.action == "update"))
+        assert audit.before["default_points"] == 10 and audit.after["default_points"] == 25
+        assert audit.actor_id == world["cityadm"]
+
+
+def test_csrf_on_admin_forms(login, world, factory):
+    client = login("cityadm")
+    url = f"/admin/tasktype/edit/?id={world['tt_micro_wish']}"
+    client.post(url, data={"name": "x", "default_points": "99"})
+    client.post(url, data={"csrf_token": "forged", "name": "x", "default_points": "99"})
+    with factory() as s:
+        assert s.get(TaskType, world["tt_micro_wish"]).default_points == 10
+
+
+def test_invalid_workflow_never_published(login, world, factory):
+    client = login("dadm1")
+    url = "/admin/workflows/edit/micro_wish"
+    source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8").replace("to: claimed", "to: nowhere", 1)
+    page = client.post(url, data={"csrf_token": token(client, url), "source": source, "do": "publish"})
+    assert "不存在的状态“nowhere”" in page.get_data(as_text=True)
+    live = client.post("/admin/workflows/validate", data={"csrf_token": token(client, url), "source": "id: [\n"}).json
+    assert live["problems"] and live["problems"][0]["line"] >= 1
+    with factory() as s:
+        assert s.scalar(select(func.max(WorkflowVersion.version)).where(WorkflowVersion.workflow_id == "micro_wish")) == 1
+
+
+def test_publish_dry_run_history_and_rollback(login, world, factory):
+    client = login("dadm1")
+    url = "/admin/workflows/edit/micro_wish"
+    source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8").replace(
+        "      photo: {type: image, title: 现场照片, required: false}",
+        "      photo: {type: image, title: 现场照片, required: false}\n"
+        "      helpers: {type: integer, title: 同行人数, min: 0, max: 10}")
+    dry = client.post(url, data={"csrf_token": token(client, url), "source": source, "do": "dryrun"})
+    assert "试运行 ✓ 通过" in dry.get_data(as_text=True)
+    client.post(url, data={"csrf_token": token(client, url), "source": source, "do": "publish", "note": "加同行人数"})
+    history = client.get("/admin/workflows/history/micro_wish").get_data(as_text=True)
+    assert "v2" in history and "+      helpers" in history
+    client.post("/admin/workflows/rollback/micro_wish/1", data={"csrf_token": token(client, url)})
+    with factory() as s:
+        versions = s.scalars(select(WorkflowVersion).where(WorkflowVersion.workflow_id == "micro_wish")
+                             .order_by(WorkflowVersion.version)).all()
+        assert [v.version for v in versions] == [1, 2, 3]
+        assert versions[2].content_hash == versions[0].content_hash and versions[2].note == "回滚到 v1"
+    assert login("cadm_a").post(url, data={"csrf_token": token(client, url), "source": source,
+                                           "do": "publish"}).status_code == 403
+
+
+def _xlsx(header, rows) -> bytes:
+    book = Workbook()
+    book.active.append(header)
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_import_with_bad_rows_imports_nothing(login, world, factory):
+    client = login("dadm1")
+    good = ["zhang3", "张三", "13845800001", "市财政局", "财政局党支部", "旭日社区", "水电维修"]
+    bad = _xlsx(imports.MEMBER_COLUMNS, [good,
+                                         ["li si", "李四", "123", "", "不存在的支部", "站前社区", "飞行"],
+                                         ["zhang3", "", "", "", "", "旭日社区", ""]])
+    page = client.post("/admin/imports/", data={"csrf_token": token(client, "/admin/imports/"), "kind": "members",
+                                                "file": (io.BytesIO(bad), "members.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "没有导入任何数据" in page
+    for text in ["应为 3–32 位", "手机号码格式不对", "找不到党组织", "不是您管辖范围内的社区", "不认识的技能“飞行”",
+                 "用户名 zhang3 已存在", "请填写姓名"]:
+        assert text in page, text
+    with factory() as s:
+        before = s.scalar(select(func.count()).select_from(Member))
+    ok = client.post("/admin/imports/", data={"csrf_token": token(client, "/admin/imports/"), "kind": "members",
+                                              "file": (io.BytesIO(_xlsx(imports.MEMBER_COLUMNS, [good])), "m.xlsx")},
+                     content_type="multipart/form-data").get_data(as_text=True)
+    assert "已导入 1 条" in ok
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Member)) == before + 1
+    not_excel = client.post("/admin/imports/", data={"csrf_token": token(client, "/admin/imports/"),
+                                                     "kind": "organisations",
+                                                     "file": (io.BytesIO(b"not a workbook"), "o.xlsx")},
+                            content_type="multipart/form-data").get_data(as_text=True)
+    assert "请上传 Excel" in not_excel
+
+
+def test_import_organisations(login, world, factory):
+    client = login("cityadm")
+    data = _xlsx(imports.ORG_COLUMNS, [["教育局党支部", "市教育局", "伊美区", "王老师", "13900000000", "旭日社区"]])
+    page = client.post("/admin/imports/", data={"csrf_token": token(client, "/admin/imports/"), "kind": "organisations",
+                                                "file": (io.BytesIO(data), "o.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "已导入 1 条" in page
+    with factory() as s:
+        assert s.scalar(select(Organisation).where(Organisation.name == "教育局党支部")) is not None
+
+
+def test_bulk_steps_go_through_the_engine_and_respect_scope(login, world, factory):
+    mine, theirs = Walker(factory, world), Walker(factory, world)
+    mine.start("res_a", "micro_wish", {"title": "本社区心愿"})
+    theirs.start("res_b", "micro_wish", {"title": "外社区心愿"}, community="cb")
+    client = login("cadm_a")
+    page = client.post("/admin/demand/action/", data={
+        **tokens(client, "/admin/demand/"), "action": "publish",
+        "rowid": [mine.demand_id, theirs.demand_id]}, follow_redirects=True).get_data(as_text=True)
+    assert "已完成 1 条" in page and "找不到" in page
+    assert mine.state() == "open" and theirs.state() == "review"
+    again = client.post("/admin/demand/action/", data={**tokens(client, "/admin/demand/"),
+                                                       "action": "publish", "rowid": [mine.demand_id]},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "不能审核发布" in again  # not a valid next step any more: refused by the engine
+
+
+def test_dashboard_figures_and_stuck_list(login, world, factory):
+    from datetime import timedelta
+
+    from ..world import NOW
+
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "很久没人理的心愿"}, now=NOW - timedelta(days=30))
+    page = login("dadm1").get("/admin/").get_data(as_text=True)
+    assert "报到党员" in page and "很久没人理的心愿" in page and "demand:" in page
+    assert "很久没人理的心愿" not in login("cadm_b").get("/admin/").get_data(as_text=True)
+
+
+def test_production_csrf_guards_both_kinds_of_admin_form(db_url, world, factory, tmp_path):
+    """With CSRF fully on: model forms save with their own token, custom pages need theirs."""
+    from admin.app import create_app
+
+    from .conftest import PASSWORD
+
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "STORAGE_DIR": tmp_path})
+    client = app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"username": "cityadm", "password": PASSWORD,
+                                "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)})
+    url = f"/admin/tasktype/edit/?id={world['tt_micro_wish']}"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('name="csrf_token"') == 1  # one token field, never two that shadow each other
+    client.post(url, data={**tokens(client, url), "name": "微心愿", "code": "micro_wish", "category": "micro_wish",
+                           "default_points": "30", "workflow_id": "micro_wish", "is_active": "y", "district_id": ""})
+    with factory() as s:
+        assert s.get(TaskType, world["tt_micro_wish"]).default_points == 30
+    assert client.post("/admin/workflows/validate", data={"source": "id: x"}).status_code == 400
+    app.extensions["yijia.engine"].dispose()
