@@ -188,6 +188,24 @@ def shop_expire() -> None:
         click.echo(f"expired {shop.expire_due(session)} orders")
 
 
+@main.command()
+def worker() -> None:
+    """Serve the Prefect deployments and relay the outbox (needs PREFECT_API_URL)."""
+    from flows.orchestration import worker as prefect_worker
+
+    prefect_worker.run()
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True)
+@click.option("--prefect-port", default=4200, show_default=True)
+def up(port: int, prefect_port: int) -> None:
+    """Start the Prefect server, the worker and the web app together; Ctrl-C stops them all."""
+    from .supervisor import run_all
+
+    sys.exit(run_all(port, prefect_port))
+
+
 def _safe_url() -> str:
     """The database URL without a password, for messages."""
     from sqlalchemy.engine import make_url

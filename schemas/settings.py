@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     workflows_dir: Path = ROOT / "workflows"
     base_url: str = "http://127.0.0.1:8000"
     prefect_ui_url: str = "http://127.0.0.1:4200"
+    # Tags every Prefect run, so two Yijia databases (staging, production) can share a server.
+    instance: str = Field(default="yijia", pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
     locale: str = Field(default="zh", pattern="^(zh|en)$")
     # "inline": automated steps (award, notify) run in the action's own transaction.
     # "deferred": they wait for the worker (Prefect) that reads the outbox.

@@ -1,0 +1,132 @@
+"""The Prefect flows. Each is thin: it calls the domain, which is safe to run twice.
+
+- `demand-lifecycle`: one run per demand; when scheduled (automated work is due) it runs
+  the automated steps as a task with retries, then finishes with the demand's state or waits.
+- `sla-timeout`: applies one step's timeout policy to one demand (run by SLA automations).
+- `monitor-stuck`: the safety net; applies overdue policies the automations missed, tags
+  overdue runs and publishes the `stuck-demands` table artifact.
+- `reconcile-runs`: every live demand has a run, every finished demand's run is finished.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+    FlowRunFilterTags,
+)
+from prefect.states import Cancelled, Completed
+from sqlalchemy import select
+
+from schemas.settings import get_settings
+from schemas.tables import Demand
+
+from .. import engine, monitor, registry
+from ..db import make_engine, make_sessionmaker
+from . import relay
+from .naming import instance_tag
+
+
+@lru_cache(maxsize=1)
+def sessions():
+    """The worker process's session factory (a connection pool, not data)."""
+    return make_sessionmaker(make_engine())
+
+
+@task(retries=3, retry_delay_seconds=2, name="run-automated-steps")
+def run_automated_steps(demand_id: int) -> list[int]:
+    """Award points, notify...: each step is guarded, each posting keyed, so a retry is harmless."""
+    with sessions()() as session:
+        return engine.advance(session, demand_id)
+
+
+@flow(name="demand-lifecycle", log_prints=False)
+def demand_lifecycle(demand_id: int):
+    """Re-entrant: whatever happened before, read the demand and do what is due from there."""
+    events = run_automated_steps(demand_id)
+    with sessions()() as session:
+        demand = session.get(Demand, demand_id)
+        if demand is None:
+            return Cancelled(name="已删除")
+        workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+        title = workflow.state_title(demand.state)
+        if workflow.is_terminal(demand.state):
+            return (Cancelled if demand.state in ("cancelled", "rejected") else Completed)(
+                name=title, message=f"{len(events)} automated step(s)")
+    # Still waiting for a person: wait without holding a process (the relay resumes us).
+    from prefect.flow_runs import suspend_flow_run
+
+    suspend_flow_run(timeout=366 * 24 * 3600, key=f"{demand.state}-{demand.rev}")
+
+
+@task(name="apply-timeout")
+def apply_timeout(demand_id: int, step: str) -> str | None:
+    with sessions()() as session:
+        return engine.apply_timeout(session, demand_id, step)
+
+
+@flow(name="sla-timeout")
+def sla_timeout(demand_id: int, step: str) -> str | None:
+    """One step's SLA passed for one demand: escalate, complete with defaults or cancel."""
+    return apply_timeout(demand_id, step)
+
+
+@flow(name="monitor-stuck")
+def monitor_stuck() -> int:
+    """Apply overdue policies, tag overdue runs, publish the stuck list; returns how many are stuck."""
+    logger = get_run_logger()
+    with sessions()() as session:
+        stuck = monitor.overdue(session)
+    for case in stuck:
+        if case.policy != "escalate" or not case.escalated:
+            apply_timeout(case.demand_id, case.step)
+    with sessions()() as session:
+        stuck = monitor.overdue(session)
+        with get_client(sync_client=True) as client:
+            for case in stuck:
+                try:
+                    relay.sync_demand(session, client, case.demand_id)
+                except Exception as exc:  # noqa: BLE001 - one bad run must not hide the others
+                    logger.warning("could not tag demand %s: %s", case.demand_id, exc)
+    base = get_settings().base_url
+    create_table_artifact(
+        key="stuck-demands",
+        table=[{"需求": f"#{c.demand_id} {c.title}", "流程": c.workflow_title, "等待": c.step_title,
+                "等待自": c.since.strftime("%Y-%m-%d %H:%M"), "社区": c.community,
+                "链接": f"{base}/d/{c.demand_id}"} for c in stuck] or [{"需求": "没有超时的需求"}],
+        description=f"超时未处理的需求：{len(stuck)} 条",
+    )
+    logger.info("%d stuck demands", len(stuck))
+    return len(stuck)
+
+
+@flow(name="reconcile-runs")
+def reconcile_runs() -> dict[str, int]:
+    """Give every live demand a run and finish the runs of finished demands."""
+    counts: dict[str, int] = {}
+    with sessions()() as session, get_client(sync_client=True) as client:
+        live = set()
+        offset = 0
+        while True:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                tags=FlowRunFilterTags(all_=["yijia", instance_tag()]),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=relay.FINAL))), limit=200, offset=offset)
+            live |= {int(t.split(":", 1)[1]) for r in runs for t in r.tags if t.startswith("demand:")}
+            if len(runs) < 200:
+                break
+            offset += 200
+        ids = session.scalars(select(Demand.id).order_by(Demand.id)).all()
+        for demand_id in ids:
+            demand = session.get(Demand, demand_id)
+            workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+            if workflow.is_terminal(demand.state) != (demand_id in live):
+                continue  # live demand with a run, or finished demand without one: all good
+            result = relay.sync_demand(session, client, demand_id)
+            counts[result] = counts.get(result, 0) + 1
+            session.rollback()
+    return counts

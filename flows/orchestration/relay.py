@@ -1,0 +1,124 @@
+"""The outbox relay: committed changes reach Prefect, confirmed, exactly once per change.
+
+For each demand with undelivered outbox rows it makes the demand's flow run match the
+database (create it, rename and retag it, pause it under the state's name, schedule it when
+automated work is due, finish it when the demand is done), checks that the server accepted
+every change, and only then marks the rows delivered. A failure leaves them for the next
+pass; because the run is made to match the database rather than replaying each event,
+delivering a row twice cannot do anything twice.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from prefect.client.orchestration import SyncPrefectClient
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+    FlowRunFilterTags,
+)
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.responses import SetStateStatus
+from prefect.states import Cancelled, Completed, Paused, Scheduled
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from schemas.tables import Demand, Outbox
+
+from .. import registry
+from .naming import FLOW_NAME, deployment_name, instance_tag, run_name, run_tags
+
+log = logging.getLogger(__name__)
+FINAL = [StateType.COMPLETED, StateType.CANCELLED, StateType.FAILED, StateType.CRASHED]
+
+
+class NotAccepted(RuntimeError):
+    """The Prefect server did not accept a state change; the row stays undelivered."""
+
+
+def live_run(client: SyncPrefectClient, demand_id: int) -> FlowRun | None:
+    """The demand's run that has not finished, if any (newest first)."""
+    runs = client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"demand:{demand_id}", instance_tag()]),
+                                      state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=FINAL))),
+        limit=5)
+    return max(runs, key=lambda r: r.created) if runs else None
+
+
+def _set(client: SyncPrefectClient, run_id, state) -> None:
+    result = client.set_flow_run_state(run_id, state, force=True)
+    if result.status != SetStateStatus.ACCEPT:
+        raise NotAccepted(f"{state.type.value} refused for run {run_id}: {result.status.value}")
+
+
+def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int) -> str:
+    """Make the demand's run match the database; returns what was done (for logs and tests)."""
+    demand = session.get(Demand, demand_id)
+    if demand is None:
+        return "gone"
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    title = workflow.state_title(demand.state)
+    terminal = workflow.is_terminal(demand.state)
+    auto_due = workflow.auto_step_from(demand.state) is not None
+    run = live_run(client, demand.id)
+    name, tags = run_name(workflow, demand), run_tags(session, workflow, demand, overdue=bool(demand.escalated_at))
+    if run is None:
+        if terminal:
+            return "nothing"
+        deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{deployment_name(workflow.id, demand.workflow_version)}")
+        state = Scheduled() if auto_due else Paused(name=title, reschedule=True, timeout_seconds=None)
+        client.create_flow_run_from_deployment(
+            deployment.id, parameters={"demand_id": demand.id}, name=name, tags=tags, state=state,
+            idempotency_key=f"{instance_tag()}:demand:{demand.id}:rev:{demand.rev}")
+        return "created"
+    client.update_flow_run(run.id, name=name, tags=tags)
+    if run.state is not None and run.state.type in (StateType.RUNNING, StateType.PENDING):
+        return "running"  # the worker is on it; it reads the database when it runs
+    if terminal:
+        final = Cancelled(name=title) if demand.state in ("cancelled", "rejected") else Completed(name=title)
+        _set(client, run.id, final)
+        return "finished"
+    if auto_due:
+        _set(client, run.id, Scheduled())
+        return "scheduled"
+    if run.state is None or run.state.name != title or run.state.type != StateType.PAUSED:
+        _set(client, run.id, Paused(name=title, reschedule=True, timeout_seconds=None))
+    return "waiting"
+
+
+def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: int = 200) -> dict[str, Any]:
+    """One pass over the outbox: returns counts of delivered and failed rows."""
+    with factory() as session:
+        rows = session.execute(select(Outbox.id, Outbox.demand_id).where(Outbox.delivered_at.is_(None))
+                               .order_by(Outbox.id).limit(batch)).all()
+    by_demand: dict[int | None, list[int]] = {}
+    for row_id, demand_id in rows:
+        by_demand.setdefault(demand_id, []).append(row_id)
+    delivered = failed = 0
+    for demand_id, ids in by_demand.items():
+        with factory() as session:
+            try:
+                if demand_id is not None:
+                    sync_demand(session, client, demand_id)
+                session.rollback()
+                session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(
+                    delivered_at=datetime.now(timezone.utc), attempts=Outbox.attempts + 1, last_error=None))
+                session.commit()
+                delivered += len(ids)
+            except Exception as exc:  # noqa: BLE001 - any failure: keep the rows, record why, retry later
+                session.rollback()
+                session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(
+                    attempts=Outbox.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]))
+                session.commit()
+                failed += len(ids)
+                log.warning("outbox delivery for demand %s failed: %s", demand_id, exc)
+    return {"delivered": delivered, "failed": failed}
+
+
+def deployments_exist(client: SyncPrefectClient) -> set[str]:
+    """Names of the lifecycle deployments the server knows."""
+    return {d.name for d in client.read_deployments(deployment_filter=DeploymentFilter())}

@@ -1,0 +1,77 @@
+"""`yijia worker`: one deployment of the lifecycle flow per published workflow version, the
+SLA, monitor and reconcile flows, and the outbox relay, served from one process."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+from sqlalchemy import select
+
+from schemas.tables import WorkflowVersion
+
+from .naming import deployment_name
+
+log = logging.getLogger(__name__)
+RELAY_INTERVAL = 1.0
+
+
+def deployments(session):
+    """Runner deployments for every workflow version, plus the scheduled housekeeping flows."""
+    from .lifecycle import demand_lifecycle, monitor_stuck, reconcile_runs, sla_timeout
+
+    versions = session.execute(select(WorkflowVersion.workflow_id, WorkflowVersion.version)
+                               .order_by(WorkflowVersion.workflow_id, WorkflowVersion.version)).all()
+    result = [demand_lifecycle.to_deployment(name=deployment_name(w, v), tags=["yijia", f"workflow:{w}"],
+                                             description=f"{w} v{v}") for w, v in versions]
+    result.append(sla_timeout.to_deployment(name="sla-timeout", tags=["yijia"]))
+    result.append(monitor_stuck.to_deployment(name="monitor", interval=600, tags=["yijia"]))
+    result.append(reconcile_runs.to_deployment(name="reconcile", interval=300, tags=["yijia"]))
+    return result
+
+
+def apply_all(session) -> list:
+    """Register the deployments with the server (what `serve` does, without serving)."""
+    return [d.apply() for d in deployments(session)]
+
+
+def relay_forever(factory, stop: threading.Event) -> None:
+    """Deliver the outbox every second; back off while the server is away."""
+    from prefect.client.orchestration import get_client
+
+    from .relay import deliver
+
+    delay = RELAY_INTERVAL
+    while not stop.is_set():
+        try:
+            with get_client(sync_client=True) as client:
+                while not stop.is_set():
+                    result = deliver(factory, client)
+                    delay = RELAY_INTERVAL if not result["failed"] else min(delay * 2, 30)
+                    stop.wait(delay if not result["delivered"] else 0.05)
+        except Exception as exc:  # noqa: BLE001 - the server is down or restarting: try again later
+            log.warning("relay: %s; retrying in %.0fs", exc, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, 30)
+
+
+def run() -> None:
+    """Serve every deployment and relay the outbox until interrupted."""
+    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "1")  # resume → run in about a second
+    from prefect import serve
+
+    from .lifecycle import sessions
+
+    factory = sessions()
+    with factory() as session:
+        served = deployments(session)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay_forever, args=(factory, stop), name="outbox-relay", daemon=True)
+    thread.start()
+    log.info("serving %d deployments", len(served))
+    try:
+        serve(*served, limit=4)
+    finally:
+        stop.set()
+        time.sleep(0.1)
