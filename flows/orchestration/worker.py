@@ -19,15 +19,19 @@ RELAY_INTERVAL = 1.0
 
 def deployments(session):
     """Runner deployments for every workflow version, plus the scheduled housekeeping flows."""
+    from prefect.deployments.runner import EntrypointType
+
     from .lifecycle import demand_lifecycle, monitor_stuck, reconcile_runs, sla_timeout
 
+    # Import flows as package modules (not files): the runner then resolves our imports.
+    module = {"entrypoint_type": EntrypointType.MODULE_PATH}
     versions = session.execute(select(WorkflowVersion.workflow_id, WorkflowVersion.version)
                                .order_by(WorkflowVersion.workflow_id, WorkflowVersion.version)).all()
     result = [demand_lifecycle.to_deployment(name=deployment_name(w, v), tags=["yijia", f"workflow:{w}"],
-                                             description=f"{w} v{v}") for w, v in versions]
-    result.append(sla_timeout.to_deployment(name="sla-timeout", tags=["yijia"]))
-    result.append(monitor_stuck.to_deployment(name="monitor", interval=600, tags=["yijia"]))
-    result.append(reconcile_runs.to_deployment(name="reconcile", interval=300, tags=["yijia"]))
+                                             description=f"{w} v{v}", **module) for w, v in versions]
+    result.append(sla_timeout.to_deployment(name="sla-timeout", tags=["yijia"], **module))
+    result.append(monitor_stuck.to_deployment(name="monitor", interval=600, tags=["yijia"], **module))
+    result.append(reconcile_runs.to_deployment(name="reconcile", interval=300, tags=["yijia"], **module))
     return result
 
 
