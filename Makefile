@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The web app, the Prefect server and its worker; Ctrl-C stops all three.
 run: install
 	$(BIN)/yijia db upgrade
 	$(BIN)/yijia demo
-	$(BIN)/yijia web
+	$(BIN)/yijia up
 
 demo: install
 	$(BIN)/yijia db upgrade

@@ -92,6 +92,8 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.level is not RegionLevel.COMMUNITY:
         raise Refused("community")
+    if task_type.district_id is not None and f"/{task_type.district_id}/" not in community.path:
+        raise Refused("task_type")  # another district's kind of demand
     refusal = check_actor(actor, spec.by, community_id=community.id, community_path=community.path,
                           demand=None, claims=[])
     if refusal:

@@ -65,7 +65,7 @@ def step(demand_id: int, step: str):
 @login_required
 def start(code: str):
     """Post a micro-wish, create an activity or a volunteer item: the start step's form."""
-    task_type = db().scalar(select(TaskType).where(TaskType.code == code, TaskType.is_active.is_(True)))
+    task_type = _task_type(code)
     if task_type is None:
         abort(404)
     _, workflow = registry.load_latest(db(), task_type.workflow_id)
@@ -87,6 +87,22 @@ def start(code: str):
                 return redirect(url_for("portal.demand", demand_id=outcome.demand_id))
     return render_template("start.html", task_type=task_type, spec=spec, name=name, errors=errors,
                            form=request.form, communities=communities), (400 if errors else 200)
+
+
+def _task_type(code: str) -> TaskType | None:
+    """`micro_wish` means this person's district's own micro-wish type (`micro_wish.yimei`),
+    or the city-wide one when the district has none."""
+    exact = db().scalar(select(TaskType).where(TaskType.code == code, TaskType.is_active.is_(True)))
+    if exact is not None:
+        return exact
+    me = actor()
+    paths = [g.region_path for g in me.grants if g.region_path]
+    paths += [p for p in db().scalars(select(Region.path).where(Region.id.in_(queries.region_ids_of(db(), me))))]
+    for task_type in db().scalars(select(TaskType).where(TaskType.code.like(f"{code}.%"),
+                                                        TaskType.is_active.is_(True)).order_by(TaskType.id)):
+        if any(f"/{task_type.district_id}/" in path for path in paths):
+            return task_type
+    return None
 
 
 def _start_communities(spec) -> list[Region]:

@@ -102,8 +102,10 @@ def _act(factory, user, demand_id, step, data=None, now=None):
 def _start(factory, cast, user, code, community, data, now, **kw) -> int | None:
     if (community.id, data["title"]) in cast.existing:
         return None
+    district = community.code.split("-")[0]  # demo codes: <district>-s<street>-c<community>
     with factory() as s:
-        outcome = engine.start(s, user, cast.task_type[code], data, community_id=community.id, now=now, **kw)
+        outcome = engine.start(s, user, cast.task_type[f"{code}.{district}"], data, community_id=community.id,
+                               now=now, **kw)
     cast.existing.add((community.id, data["title"]))
     return outcome.demand_id
 

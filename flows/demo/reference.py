@@ -128,9 +128,12 @@ def load_reference(session: Session, progress: Progress) -> dict[str, int]:
     session.flush()
     progress("residents", RESIDENTS_PER_COMMUNITY * len(communities))
 
+    # Each district owns its task types, so its admin sets its own points (`micro_wish.yimei`).
+    districts = {d.id: d for d in district_of.values()}
     session.add_all(
-        TaskType(code=code, name=name, category=cat, default_points=pts, workflow_id=wf)
-        for code, name, cat, pts, wf in TASK_TYPES
+        TaskType(code=f"{code}.{d.code}", name=name, category=cat, default_points=pts, workflow_id=wf,
+                 district_id=d.id)
+        for d in districts.values() for code, name, cat, pts, wf in TASK_TYPES
     )
     session.flush()
     counts = {
@@ -239,12 +242,13 @@ def _news(session, rng, communities, orgs, admins, now) -> int:
 
 
 def _appointments(session, rng, communities, orgs, now) -> int:
-    appointment_type = session.scalar(select(TaskType).where(TaskType.code == "appointment"))
+    types = {t.district_id: t for t in session.scalars(select(TaskType).where(TaskType.code.like("appointment.%")))}
     count = 0
     day0 = now.replace(hour=0, minute=0, second=0)
     for community in communities:
         for name in rng.sample(["义务理发", "法律咨询", "健康体检", "家电维修", "心理咨询"], 2):
-            service = AppointmentService(community_id=community.id, task_type_id=appointment_type.id,
+            district_id = int(community.path.strip("/").split("/")[1])
+            service = AppointmentService(community_id=community.id, task_type_id=types[district_id].id,
                                          provider_org_id=rng.choice(orgs).id, name=name,
                                          description=f"{community.name}{name}，请提前预约。")
             session.add(service)
