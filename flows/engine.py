@@ -26,6 +26,7 @@ from schemas.workflow import DEMAND_FIELDS, AutoStep, CompleteWith, HumanStep, S
 from . import effects, journal, records, registry
 from .actors import ActorContext, load_actor
 from .compiled import CompiledWorkflow
+from .db import in_transaction
 from .forms import field_errors
 from .outcomes import Outcome, Refused
 from .permissions import active_claims, check_actor, check_guards
@@ -51,17 +52,6 @@ def _validate(workflow: CompiledWorkflow, step: str, data: Mapping[str, Any]) ->
         return workflow.inputs[step].model_validate(dict(data))
     except ValidationError as exc:
         raise Refused("input", fields=field_errors(exc), fields_en=field_errors(exc, "en")) from None
-
-
-def _transaction(session: Session, work) -> Any:
-    """Run `work()` and commit, or roll everything back and re-raise."""
-    try:
-        result = work()
-        session.commit()
-        return result
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _inline(auto: bool | None) -> bool:
@@ -119,7 +109,7 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
             _advance(session, demand, workflow, now)
         return _outcome(demand, workflow, name, None, event.id)
 
-    return _transaction(session, work)
+    return in_transaction(session, work)
 
 
 def _slot_service(session: Session, slot_id: int | None):
@@ -182,7 +172,7 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
             _advance(session, demand, workflow, now)
         return _outcome(demand, workflow, step, from_state, event.id)
 
-    return _transaction(session, work)
+    return in_transaction(session, work)
 
 
 def _check(session: Session, actor: ActorContext, demand: Demand, workflow: CompiledWorkflow,
@@ -300,7 +290,7 @@ def advance(session: Session, demand_id: int, *, now: datetime | None = None) ->
     if workflow.auto_step_from(demand.state) is None:
         session.rollback()
         return []
-    return _transaction(session, lambda: _advance(session, demand, workflow, now))
+    return in_transaction(session, lambda: _advance(session, demand, workflow, now))
 
 
 # ---- SLAs --------------------------------------------------------------------------------
@@ -349,7 +339,7 @@ def _escalate(session: Session, demand: Demand, workflow: CompiledWorkflow, step
                        payload={"workflow": workflow.id, "waiting_for": step, "community_id": demand.community_id})
         return "escalate"
 
-    return _transaction(session, work)
+    return in_transaction(session, work)
 
 
 def _cancel(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, now: datetime) -> str | None:
@@ -365,4 +355,4 @@ def _cancel(session: Session, demand: Demand, workflow: CompiledWorkflow, step: 
         _close_claims(session, demand)
         return "cancel"
 
-    return _transaction(session, work)
+    return in_transaction(session, work)

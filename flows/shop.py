@@ -29,6 +29,7 @@ from schemas.tables import (
 
 from . import journal, ledger
 from .actors import ActorContext, load_actor
+from .db import in_transaction
 from .outcomes import Refused
 
 PICKUP_DAYS = 7
@@ -59,16 +60,6 @@ def _pickup_code() -> str:
 def _insert_ignore(session: Session, table, values: dict) -> None:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
-
-
-def _commit(session: Session, work):
-    try:
-        result = work()
-        session.commit()
-        return result
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, request_key: str | None = None,
@@ -125,7 +116,7 @@ def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, r
                        data={"item": item.name, "quantity": quantity, "points": points})
         return order
 
-    return _commit(session, work)
+    return in_transaction(session, work)
 
 
 def _release(session: Session, order: Order, to: OrderStatus, actor_id: int | None, now: datetime,
@@ -161,7 +152,7 @@ def cancel(session: Session, actor: ActorContext | int, order_id: int, *, reason
         raise Refused("shop.not_found")
     if order.user_id != actor.user_id and not _admin_of(session, actor, order.community_id):
         raise Refused("shop.not_found")  # someone else's order does not exist for you
-    return _commit(session, lambda: _release(session, order, OrderStatus.CANCELLED, actor.user_id, now, reason))
+    return in_transaction(session, lambda: _release(session, order, OrderStatus.CANCELLED, actor.user_id, now, reason))
 
 
 def expire_due(session: Session, *, now: datetime | None = None) -> int:
@@ -173,7 +164,7 @@ def expire_due(session: Session, *, now: datetime | None = None) -> int:
     for order_id in ids:
         order = session.get(Order, order_id)
         try:
-            _commit(session, lambda: _release(session, order, OrderStatus.EXPIRED, None, now, "逾期未领取"))
+            in_transaction(session, lambda: _release(session, order, OrderStatus.EXPIRED, None, now, "逾期未领取"))
             done += 1
         except Refused:
             pass  # picked up or cancelled meanwhile
@@ -199,7 +190,7 @@ def confirm_pickup(session: Session, actor: ActorContext | int, code: str, *, no
         session.refresh(order)
         return order
 
-    return _commit(session, work)
+    return in_transaction(session, work)
 
 
 def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: int, reason: str, *,
@@ -235,7 +226,7 @@ def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: in
                              row_id=f"user:{user_id}", after={"amount": amount, "posting": posting.id}, reason=reason))
         return posting
 
-    return _commit(session, work)
+    return in_transaction(session, work)
 
 
 def _admin_of(session: Session, actor: ActorContext, community_id: int) -> bool:
