@@ -142,10 +142,21 @@ def _fill_demand(demand: Demand, values: dict[str, Any]) -> None:
 # ---- act ---------------------------------------------------------------------------------
 
 def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, data: Mapping[str, Any] | None = None,
-        *, now: datetime | None = None, auto: bool | None = None) -> Outcome:
-    """Do human step `step` on a demand, or raise Refused with nothing written."""
+        *, now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None) -> Outcome:
+    """Do human step `step` on a demand, or raise Refused with nothing written.
+
+    `on_behalf_of`: a community admin confirms a participant's own step (sign-in, sign-out)
+    for them, as the paper sign-in sheet used to; the event records both people.
+    """
     now = now or utcnow()
     actor = _actor(session, actor)
+    admin = actor
+    if on_behalf_of is not None:
+        demand_row = session.get(Demand, demand_id)
+        community = session.get(Region, demand_row.community_id) if demand_row else None
+        if community is None or not admin.in_scope("community_admin", community.path):
+            raise Refused("role")
+        actor = _actor(session, on_behalf_of)
     demand = session.get(Demand, demand_id)
     if demand is None:
         raise Refused("not_found")
@@ -155,16 +166,20 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
         raise Refused("no_step", {"step": step})
     if isinstance(spec, AutoStep):
         raise Refused("not_human", {"step": spec.title})
+    if on_behalf_of is not None and spec.by.relation != "claimant":
+        raise Refused("role")  # only a participant's own steps can be confirmed for them
     _check(session, actor, demand, workflow, spec)
     values = _validate(workflow, step, data or {}).model_dump(mode="json")
-
+    if on_behalf_of is not None:
+        values["on_behalf_of"] = on_behalf_of
     def work() -> Outcome:
         from_state = _move(session, demand, spec, actor, now)
-        facts = records.write(session, spec.record, demand, actor, values, now, step) if spec.record else {}
+        form = {k: v for k, v in values.items() if k != "on_behalf_of"}
+        facts = records.write(session, spec.record, demand, actor, form, now, step) if spec.record else {}
         if spec.claim:
             facts["claim_id"] = records.add_claim(session, demand, actor, step, holder=spec.claim.holder,
                                                   org_id=demand.org_id).id
-        event = _event(session, demand, workflow, step, from_state, demand.state, actor.user_id,
+        event = _event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
                        {**values, **facts}, now)
         if workflow.is_terminal(demand.state):
             _close_claims(session, demand)

@@ -10,6 +10,7 @@ from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
     AuditLog,
+    Claim,
     Demand,
     DirectoryEntry,
     DirectoryService,
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     admin.add_view(views.AppointmentServiceView(AppointmentService, session, name="预约服务", category=service))
     admin.add_view(views.AppointmentSlotView(AppointmentSlot, session, name="预约时段", category=service))
     admin.add_view(views.DemandView(Demand, session, name="需求", category=ops))
+    admin.add_view(views.ParticipantView(Claim, session, name="参与人员", category=ops))
     admin.add_view(views.OrderView(Order, session, name="兑换订单", category=ops))
     admin.add_view(WorkflowEditorView(name="工作流", endpoint="workflows", category=ops))
     admin.add_view(views.AuditLogView(AuditLog, session, name="操作记录", category=ops))

@@ -14,6 +14,7 @@ from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
     AuditLog,
+    Claim,
     Demand,
     DirectoryEntry,
     DirectoryService,
@@ -296,6 +297,45 @@ class DemandView(SecuredModelView):
     @action("cancel", "取消", "取消所选需求？")
     def action_cancel(self, ids):
         self._bulk(ids, "cancel")
+
+
+class ParticipantView(SecuredModelView):
+    """Who claimed or signed up for what: confirm attendance of many at once (through the engine)."""
+
+    column_labels = {**LABELS, "demand_id": "需求", "user_id": "党员", "step": "方式"}
+    can_create = can_edit = can_delete = False
+    column_list = ["id", "demand_id", "user_id", "org_id", "step", "status", "created_at"]
+    column_filters = ["demand_id", "status"]
+    column_default_sort = ("id", True)
+
+    def _scope(self, query):
+        demands = select(Demand.id).where(Demand.community_id.in_(self._allowed_regions()))
+        return query.filter(Claim.demand_id.in_(demands))
+
+    def _confirm(self, ids, step: str):
+        from ..database import db
+
+        done, refused = 0, []
+        for claim_id in ids:
+            claim = self.get_one(claim_id)
+            if claim is None or claim.user_id is None:
+                refused.append(f"#{claim_id}：找不到")
+                continue
+            try:
+                engine.act(db(), actor(), claim.demand_id, step, {}, on_behalf_of=claim.user_id)
+                done += 1
+            except Refused as exc:
+                refused.append(f"#{claim_id}：{exc.message()}")
+        flash(f"已确认 {done} 人" + (f"；未确认：{'；'.join(refused[:20])}" if refused else ""),
+              "success" if not refused else "warning")
+
+    @action("sign_in", "确认签到", "为所选人员确认签到？")
+    def action_sign_in(self, ids):
+        self._confirm(ids, "sign_in")
+
+    @action("sign_out", "确认签退", "为所选人员确认签退？")
+    def action_sign_out(self, ids):
+        self._confirm(ids, "sign_out")
 
 
 class OrderView(SecuredModelView):

@@ -126,8 +126,11 @@ def qr(demand_id: int):
 @bp.get("/files/<key>")
 @login_required
 def file(key: str):
-    """A proof photo, served as an attachment and never as a page."""
+    """A proof photo, served as an attachment and never as a page, to those who may see its demand."""
+    from schemas.tables import ServiceRecord
+
     path = storage().path(key)
-    if path is None:
+    record = db().scalar(select(ServiceRecord).where(ServiceRecord.proof == key)) if path else None
+    if record is None or queries.visible_demand(db(), actor(), record.demand_id) is None:
         abort(404)
     return send_file(path, as_attachment=True, download_name=key, max_age=0)

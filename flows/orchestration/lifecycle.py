@@ -105,6 +105,15 @@ def monitor_stuck() -> int:
     return len(stuck)
 
 
+@flow(name="expire-orders")
+def expire_orders() -> int:
+    """Shop orders not picked up in time: points and stock go back."""
+    from .. import shop
+
+    with sessions()() as session:
+        return shop.expire_due(session)
+
+
 @flow(name="reconcile-runs")
 def reconcile_runs() -> dict[str, int]:
     """Give every live demand a run and finish the runs of finished demands."""

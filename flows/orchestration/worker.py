@@ -21,7 +21,7 @@ def deployments(session):
     """Runner deployments for every workflow version, plus the scheduled housekeeping flows."""
     from prefect.deployments.runner import EntrypointType
 
-    from .lifecycle import demand_lifecycle, monitor_stuck, reconcile_runs, sla_timeout
+    from .lifecycle import demand_lifecycle, expire_orders, monitor_stuck, reconcile_runs, sla_timeout
 
     # Import flows as package modules (not files): the runner then resolves our imports.
     module = {"entrypoint_type": EntrypointType.MODULE_PATH}
@@ -32,6 +32,7 @@ def deployments(session):
     result.append(sla_timeout.to_deployment(name="sla-timeout", tags=["yijia"], **module))
     result.append(monitor_stuck.to_deployment(name="monitor", interval=600, tags=["yijia"], **module))
     result.append(reconcile_runs.to_deployment(name="reconcile", interval=300, tags=["yijia"], **module))
+    result.append(expire_orders.to_deployment(name="expire", interval=3600, tags=["yijia"], **module))
     return result
 
 

@@ -237,3 +237,37 @@ def test_production_csrf_guards_both_kinds_of_admin_form(db_url, world, factory,
         assert s.get(TaskType, world["tt_micro_wish"]).default_points == 30
     assert client.post("/admin/workflows/validate", data={"source": "id: x"}).status_code == 400
     app.extensions["yijia.engine"].dispose()
+
+
+def test_confirm_attendance_of_many(login, world, factory):
+    """The community confirms sign-in and sign-out for participants, as the paper sheet did."""
+    from datetime import timedelta
+
+    from schemas.tables import Claim, Event, ServiceRecord
+
+    from ..world import NOW
+
+    walk = Walker(factory, world)
+    start = NOW + timedelta(days=1)
+    walk.start("cadm_a", "env_cleanup", {"title": "清雪", "description": "d", "place": "p", "capacity": 5,
+                                         "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()})
+    walk.act("cadm_a", "publish")
+    walk.act("orgadm1", "grab")
+    walk.act("mem1", "sign_up")
+    walk.act("mem2", "sign_up")
+    walk.act("cadm_a", "begin")
+    with factory() as s:
+        claims = s.scalars(select(Claim.id).where(Claim.demand_id == walk.demand_id, Claim.user_id.is_not(None))).all()
+    client = login("cadm_a")
+    page = client.post("/admin/claim/action/", data={**tokens(client, "/admin/claim/"), "action": "sign_in",
+                                                      "rowid": claims}, follow_redirects=True).get_data(as_text=True)
+    assert "已确认 2 人" in page
+    other = login("cadm_b")
+    assert "已确认 0 人" in other.post("/admin/claim/action/", data={
+        **tokens(other, "/admin/claim/"), "action": "sign_out", "rowid": claims},
+        follow_redirects=True).get_data(as_text=True)  # not their community: nothing confirmed
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(ServiceRecord).where(
+            ServiceRecord.demand_id == walk.demand_id, ServiceRecord.signed_in_at.is_not(None))) == 2
+        event = s.scalar(select(Event).where(Event.demand_id == walk.demand_id, Event.step == "sign_in"))
+        assert event.actor_id == world["cadm_a"] and event.data["on_behalf_of"] in (world["mem1"], world["mem2"])

@@ -121,6 +121,7 @@ def test_upload_checked_by_content_and_served_as_attachment(login, world, factor
     served = member.get(f"/files/{key}")
     assert served.status_code == 200 and "attachment" in served.headers["Content-Disposition"]
     assert member.get("/files/..%2f..%2fetc%2fpasswd").status_code == 404
+    assert login("res_b").get(f"/files/{key}").status_code == 404  # another community's resident
 
 
 def test_one_tap_claim_answers_at_once(login, world, factory):

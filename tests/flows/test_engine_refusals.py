@@ -139,3 +139,15 @@ def test_not_found(factory, world):
     with factory() as s, pytest.raises(Refused) as exc:
         engine.act(s, world["mem1"], 999, "claim", {})
     assert exc.value.code == "not_found"
+
+
+def test_on_behalf_only_by_the_communitys_admin_and_only_for_claimant_steps(factory, world):
+    walk = _wish(factory, world, to="claimed")
+    for user, step in [("mem2", "serve"), ("cadm_b", "serve"), ("cadm_a", "cancel")]:
+        with factory() as s, pytest.raises(Refused) as exc:
+            engine.act(s, world[user], walk.demand_id, step, {"hours": 1, "note": "x"}, on_behalf_of=world["mem1"], now=NOW)
+        assert exc.value.code == "role", (user, step)
+    with factory() as s:
+        done = engine.act(s, world["cadm_a"], walk.demand_id, "serve", {"hours": 1, "note": "代为登记"},
+                          on_behalf_of=world["mem1"], now=NOW)
+    assert done.to_state == "served"
