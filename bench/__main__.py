@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["grab"]
+BENCHES = ["grab", "web"]
 
 
 def main(argv: list[str]) -> None:

@@ -114,6 +114,12 @@ def write(session: Session, kind: str, demand: Demand, actor: ActorContext, valu
                             .values(taken=Demand.taken - 1).execution_options(synchronize_session=False))
         session.flush()
         return {"claim_id": claim.id}
+    if kind == "release":
+        released = session.execute(update(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
+                                   .values(status=ClaimStatus.WITHDRAWN).execution_options(synchronize_session=False))
+        session.execute(update(Demand).where(Demand.id == demand.id).values(taken=0)
+                        .execution_options(synchronize_session=False))
+        return {"released": released.rowcount}
     if kind == "assign":
         assignee = int(values["assignee"])
         registered = session.scalar(select(MemberRegistration.id).where(

@@ -32,7 +32,8 @@ Help = Annotated[str, StringConstraints(max_length=500)]
 ROLES = ("resident", "member", "org_admin", "community_admin", "district_admin", "city_admin")
 RELATIONS = ("any", "community", "requester", "claimant", "registered", "registered_org", "claiming_org")
 GUARDS = ("registered_in_community", "not_requester", "skills", "no_time_clash")
-RECORDS = ("service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking")
+RECORDS = ("service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking",
+           "release")
 
 # Form fields with these names fill the demand's own columns instead of its free `data`.
 DEMAND_FIELDS = {
@@ -182,7 +183,8 @@ ActorSpec = Annotated[Actor, BeforeValidator(_actor_shorthand)]
 # ---- guards, claims, SLAs ----------------------------------------------------------------
 
 Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash"]
-Record = Literal["service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking"]
+Record = Literal["service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking",
+                 "release"]
 
 
 class ClaimSpec(Spec):

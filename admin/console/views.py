@@ -294,6 +294,10 @@ class DemandView(SecuredModelView):
     def action_settle(self, ids):
         self._bulk(ids, "settle")
 
+    @action("reopen", "重新开放", "收回所选需求的认领并重新开放？")
+    def action_reopen(self, ids):
+        self._bulk(ids, "reopen")
+
     @action("cancel", "取消", "取消所选需求？")
     def action_cancel(self, ids):
         self._bulk(ids, "cancel")

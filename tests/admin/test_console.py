@@ -271,3 +271,15 @@ def test_confirm_attendance_of_many(login, world, factory):
             ServiceRecord.demand_id == walk.demand_id, ServiceRecord.signed_in_at.is_not(None))) == 2
         event = s.scalar(select(Event).where(Event.demand_id == walk.demand_id, Event.step == "sign_in"))
         assert event.actor_id == world["cadm_a"] and event.data["on_behalf_of"] in (world["mem1"], world["mem2"])
+
+
+def test_reopen_releases_the_claim_for_someone_else(login, world, factory):
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "认领后没人来"})
+    walk.act("cadm_a", "publish")
+    walk.act("mem1", "claim")
+    client = login("cadm_a")
+    page = client.post("/admin/demand/action/", data={**tokens(client, "/admin/demand/"), "action": "reopen",
+                                                       "rowid": [walk.demand_id]}, follow_redirects=True)
+    assert "已完成 1 条" in page.get_data(as_text=True) and walk.state() == "open"
+    assert walk.act("mem2", "claim").to_state == "claimed"
