@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from schemas.settings import get_settings
-from schemas.tables import Booking, Claim, ClaimStatus, Demand, Region, RegionLevel, Skill, TaskType
+from schemas.tables import Booking, Claim, ClaimStatus, Demand, Region, RegionLevel, TaskType
 from schemas.workflow import DEMAND_FIELDS, AutoStep, CompleteWith, HumanStep, StartStep
 
 from . import effects, journal, records, registry
@@ -207,8 +207,7 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
         raise Refused("duplicate")
     if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
         raise Refused("full")
-    skill_names = dict(session.execute(select(Skill.code, Skill.name)).all()) if "skills" in spec.guards else {}
-    refusal = check_guards(session, actor, spec.guards, demand, skill_names)
+    refusal = check_guards(session, actor, spec.guards, demand)
     if refusal:
         raise Refused(refusal.code, refusal.params)
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.tables import Claim, ClaimStatus, Demand, Role
+from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill
 from schemas.workflow import Actor
 
 from .actors import ActorContext
@@ -70,8 +70,7 @@ def check_actor(actor: ActorContext, who: Actor, *, community_id: int, community
     return Refusal("role", {})
 
 
-def check_guards(session: Session, actor: ActorContext, guards: list[str], demand: Demand,
-                 skill_names: dict[str, str]) -> Refusal | None:
+def check_guards(session: Session, actor: ActorContext, guards: list[str], demand: Demand) -> Refusal | None:
     """The first guard the actor fails, or None."""
     if actor.is_system:
         return None
@@ -83,7 +82,8 @@ def check_guards(session: Session, actor: ActorContext, guards: list[str], deman
         if guard == "skills":
             missing = [s for s in demand.required_skills or [] if s not in actor.skills]
             if missing:
-                return Refusal("guard.skills", {"skills": "、".join(skill_names.get(s, s) for s in missing)})
+                names = dict(session.execute(select(Skill.code, Skill.name).where(Skill.code.in_(missing))).all())
+                return Refusal("guard.skills", {"skills": "、".join(names.get(s, s) for s in missing)})
         if guard == "no_time_clash" and demand.starts_at and demand.ends_at:
             other = session.scalar(
                 select(Demand.title).join(Claim, Claim.demand_id == Demand.id).where(

@@ -79,15 +79,21 @@ def is_private(workflow: CompiledWorkflow, state: str) -> bool:
 
 
 def can_see(session: Session, actor: ActorContext, demand: Demand) -> bool:
-    """Whether `actor` may see `demand` at all."""
+    """Whether `actor` may see `demand` at all (cheapest answers first: this is on every page)."""
+    if demand.requester_id == actor.user_id:
+        return True
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    private = is_private(workflow, demand.state)
+    if not private and (demand.community_id in actor.registered_communities
+                        or (demand.org_id is not None and actor.member_org_id == demand.org_id)):
+        return True
     community = session.get(Region, demand.community_id)
-    if actor.in_scope("community_admin", community.path) or demand.requester_id == actor.user_id:
+    if actor.in_scope("community_admin", community.path):
         return True
     claims = active_claims(session, demand.id)
     if is_claimant(actor, claims) or (demand.org_id and demand.org_id in actor.org_admin_of):
         return True
-    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    if is_private(workflow, demand.state):
+    if private:
         return False
     if demand.org_id is not None and actor.member_org_id == demand.org_id:
         return True

@@ -48,7 +48,7 @@ class User(Base):
     locked_until: Mapped[Optional[datetime]]
     created_at: Mapped[datetime] = created_at()
 
-    grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user", lazy="selectin")
+    grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user")
     member: Mapped[Optional["Member"]] = relationship(back_populates="user", uselist=False)
 
 
@@ -129,7 +129,7 @@ class Member(Base):
     bio: Mapped[Optional[str]] = mapped_column(Text)
 
     user: Mapped[User] = relationship(back_populates="member")
-    skills: Mapped[list[Skill]] = relationship(secondary=member_skills, lazy="selectin")
+    skills: Mapped[list[Skill]] = relationship(secondary=member_skills)
 
 
 class MemberRegistration(Base):
