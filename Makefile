@@ -30,7 +30,8 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
-	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1) || echo "install wrk for the web benchmark"
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null 2>&1) \
+		|| echo "install wrk (apt-get install wrk) for the web benchmark"
 	$(BIN)/python -m bench
 
 clean:
