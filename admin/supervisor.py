@@ -43,6 +43,10 @@ def run_all(port: int, prefect_port: int) -> int:
         procs.append((name, subprocess.Popen(args, env=env, start_new_session=True)))
 
     def stop_all(*_args) -> None:
+        # Ctrl-C in a terminal (or make, or a service manager) often sends more than one signal;
+        # a second one must not cut the shutdown short and leave children running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for _, proc in reversed(procs):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
