@@ -15,7 +15,7 @@ DEMO_LOGINS = [
     ("admin_yimei", "伊美区管理员 district admin"),
     ("admin_yimei-s1-c1", "旭日社区管理员 community admin"),
     ("org01", "市财政局党支部 org admin"),
-    ("m0001", "在职党员 member"),
+    ("m0054", "旭日社区在职党员 member"),
     ("res_yimei-s1-c1_1", "旭日社区居民 resident"),
 ]
 
