@@ -22,20 +22,40 @@ login_manager.login_message = "请先登录"
 
 
 class LoginUser:
-    """What Flask-Login keeps: the user id and display name, nothing mutable."""
+    """What Flask-Login keeps: the user id; names are read only when a page shows them."""
 
-    def __init__(self, user: User):
-        self.id, self.display_name, self.username = user.id, user.display_name, user.username
-        self.is_authenticated, self.is_active, self.is_anonymous = True, user.is_active, False
+    is_authenticated, is_active, is_anonymous = True, True, False
+
+    def __init__(self, user_id: int, user: User | None = None):
+        self.id = user_id
+        self._user = user
 
     def get_id(self) -> str:
         return str(self.id)
 
+    def _row(self) -> User:
+        if self._user is None:
+            self._user = db().get(User, self.id)
+        return self._user
+
+    @property
+    def display_name(self) -> str:
+        return self._row().display_name
+
+    @property
+    def username(self) -> str:
+        return self._row().username
+
 
 @login_manager.user_loader
 def _load(user_id: str):
-    user = db().get(User, int(user_id)) if user_id.isdigit() else None
-    return LoginUser(user) if user is not None and user.is_active else None
+    """The user's whole acting context in one query, kept for the request: an inactive or
+    unknown user is logged out."""
+    context = load_actor(db(), int(user_id)) if user_id.isdigit() else None
+    if context is None:
+        return None
+    g.actor = context
+    return LoginUser(context.user_id)
 
 
 def actor() -> ActorContext:
@@ -67,7 +87,7 @@ def login():
         session.clear()  # a fresh session at log-in: nothing planted before survives
         if lang:
             session["lang"] = lang
-        login_user(LoginUser(user))
+        login_user(LoginUser(user.id, user))
         return redirect(safe_next(request.args.get("next")))
     return render_template("login.html")
 
@@ -96,7 +116,7 @@ def signup():
             errors = exc.fields
         else:
             session.clear()
-            login_user(LoginUser(user))
+            login_user(LoginUser(user.id, user))
             flash(_("注册成功") + ("，" + _("报到申请已提交，等待社区审核") if form.get("role") == "member" else ""),
                   "success")
             return redirect(url_for("portal.index"))

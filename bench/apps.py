@@ -27,7 +27,11 @@ def minimal(environ, start_response):
     global _engine
     if _engine is None:
         _engine = make_engine(os.environ["YIJIA_DATABASE_URL"])
-    demand_id = int(environ["PATH_INFO"].rsplit("/", 1)[-1])
+    tail = environ["PATH_INFO"].rsplit("/", 1)[-1]
+    if not tail.isdigit():  # the benchmark's readiness probe asks for "/"
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b""]
+    demand_id = int(tail)
     user_id = int(os.environ.get("BENCH_USER_ID", "1"))
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with _engine.begin() as conn:

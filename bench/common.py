@@ -72,8 +72,12 @@ def pg_admin(url: str) -> str:
 
 
 def fresh_databases(engines: tuple[str, ...] = ("sqlite", "postgresql")) -> Iterator[tuple[str, str]]:
-    """(engine name, URL of a new migrated database) for each engine available here."""
+    """(engine name, URL of a new migrated database) for each engine available here
+    (`BENCH_ENGINES=sqlite` or `=postgresql` narrows the run)."""
+    wanted = os.environ.get("BENCH_ENGINES")
     for name in engines:
+        if wanted and name not in wanted.split(","):
+            continue
         if name == "sqlite":
             folder = tempfile.mkdtemp(prefix="yijia-bench-")
             url = f"sqlite:///{folder}/bench.db"

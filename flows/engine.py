@@ -13,11 +13,13 @@ PostgreSQL locks the demand row so that every action on one demand is serialised
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Mapping
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from schemas.settings import get_settings
 from schemas.tables import Booking, Claim, ClaimStatus, Demand, Region, RegionLevel, TaskType
@@ -104,10 +106,10 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
         if slot_service is not None:
             session.add(Booking(slot_id=slot_id, user_id=actor.user_id, demand_id=demand.id))
             session.flush()
-        event = _event(session, demand, workflow, name, None, spec.to, actor.user_id, values, now)
+        event_id = _event(session, demand, workflow, name, None, spec.to, actor.user_id, values, now)
         if _inline(auto):
             _advance(session, demand, workflow, now)
-        return _outcome(demand, workflow, name, None, event.id)
+        return _outcome(demand, workflow, name, None, event_id)
 
     return in_transaction(session, work)
 
@@ -178,14 +180,14 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
         facts = records.write(session, spec.record, demand, actor, form, now, step) if spec.record else {}
         if spec.claim:
             facts["claim_id"] = records.add_claim(session, demand, actor, step, holder=spec.claim.holder,
-                                                  org_id=demand.org_id).id
-        event = _event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
+                                                  org_id=demand.org_id)
+        event_id = _event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
                        {**values, **facts}, now)
         if workflow.is_terminal(demand.state):
             _close_claims(session, demand)
         elif _inline(auto):
             _advance(session, demand, workflow, now)
-        return _outcome(demand, workflow, step, from_state, event.id)
+        return _outcome(demand, workflow, step, from_state, event_id)
 
     return in_transaction(session, work)
 
@@ -194,7 +196,10 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
            spec: HumanStep) -> None:
     """Refuse early, before any write, with the most useful reason."""
     community = session.get(Region, demand.community_id)
-    claims = active_claims(session, demand.id)
+    # The claims are read only when the answer depends on them: a claimant's own step, or a
+    # second sign-up while places remain (a first claim on a single-place demand is the hot path).
+    needs_claims = spec.by.relation == "claimant" or bool(spec.claim and spec.claim.capacity == "demand")
+    claims = active_claims(session, demand.id) if needs_claims else []
     refusal = check_actor(actor, spec.by, community_id=demand.community_id, community_path=community.path,
                           demand=demand, claims=claims)
     if refusal:
@@ -212,32 +217,32 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
         raise Refused(refusal.code, refusal.params)
 
 
+_MOVED = ("state", "state_since", "rev", "taken", "org_id")
+
+
 def _move(session: Session, demand: Demand, spec: HumanStep, actor: ActorContext, now: datetime) -> str:
     """The guarded UPDATE: move (or just touch) the demand if it is still where it was.
 
     Returns the state it left. Zero rows means another action won: say which, plainly.
     """
-    values: dict[str, Any] = {"rev": Demand.rev + 1}
     moves = spec.to is not None and spec.to not in spec.sources
-    if moves:
-        values.update(state=spec.to, state_since=now)
-    if (spec.claim and spec.claim.holder == "member") or spec.record == "assign":
-        values["taken"] = Demand.taken + 1
+    takes = bool(spec.claim and spec.claim.holder == "member") or spec.record == "assign"
+    org_id = None
     if spec.claim and spec.claim.holder == "org":
         orgs = actor.orgs_registered_with(demand.community_id)
         if not orgs:
             raise Refused("scope")
-        values["org_id"] = orgs[0]
+        org_id = orgs[0]
+    statement = _guarded_update(moves, takes, org_id is not None, bool(spec.claim and spec.claim.capacity == "demand"))
     for _ in range(MAX_RETRIES):
         observed = demand.state
-        where = [Demand.id == demand.id, Demand.state == observed]
-        if spec.claim and spec.claim.capacity == "demand":
-            where.append(Demand.taken < Demand.capacity)
-        done = session.execute(update(Demand).where(*where).values(**values)
-                               .execution_options(synchronize_session=False)).rowcount
-        session.refresh(demand)
-        if done == 1:
+        row = session.execute(statement, {"demand_id": demand.id, "observed": observed, "to": spec.to,
+                                          "since": now, "org": org_id}).one_or_none()
+        if row is not None:  # won: take the new values without reading the row again
+            for key, value in zip(_MOVED, row):
+                set_committed_value(demand, key, value)
             return observed
+        session.refresh(demand)
         if demand.state not in spec.sources:
             raise Refused("taken" if spec.claim else "state",
                           {"state": demand.state, "step": spec.title})
@@ -246,8 +251,26 @@ def _move(session: Session, demand: Demand, spec: HumanStep, actor: ActorContext
     raise Refused("state", {"state": demand.state, "step": spec.title})
 
 
+@lru_cache(maxsize=None)
+def _guarded_update(moves: bool, takes: bool, sets_org: bool, within_capacity: bool):
+    """The UPDATE for one shape of step, built once (16 shapes at most): building it per
+    action cost more than running it."""
+    table = Demand.__table__
+    values: dict[str, Any] = {"rev": table.c.rev + 1}
+    if moves:
+        values.update(state=bindparam("to"), state_since=bindparam("since"))
+    if takes:
+        values["taken"] = table.c.taken + 1
+    if sets_org:
+        values["org_id"] = bindparam("org")
+    where = [table.c.id == bindparam("demand_id"), table.c.state == bindparam("observed")]
+    if within_capacity:
+        where.append(table.c.taken < table.c.capacity)
+    return update(table).where(*where).values(**values).returning(*(table.c[key] for key in _MOVED))
+
+
 def _event(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, from_state: str | None,
-           to_state: str, actor_id: int | None, data: dict[str, Any], now: datetime):
+           to_state: str, actor_id: int | None, data: dict[str, Any], now: datetime) -> int:
     return journal.record(
         session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=step, from_state=from_state,
         to_state=to_state, actor_id=actor_id, data=data, at=now, topic=f"yijia.demand.{step}",
@@ -288,7 +311,7 @@ def _advance(session: Session, demand: Demand, workflow: CompiledWorkflow, now: 
             else:
                 effects.notify(session, demand, effect.notify, name)
         events.append(_event(session, demand, workflow, name, spec.from_, spec.to, None,
-                             {"credited": credited}, now).id)
+                             {"credited": credited}, now))
         if workflow.is_terminal(demand.state):
             _close_claims(session, demand)
     return events

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill
@@ -25,8 +25,11 @@ class Refusal:
 
 
 def active_claims(session: Session, demand_id: int) -> list[Claim]:
-    return list(session.scalars(select(Claim).where(Claim.demand_id == demand_id,
-                                                    Claim.status == ClaimStatus.ACTIVE).order_by(Claim.id)))
+    return list(session.scalars(_ACTIVE_CLAIMS, {"demand_id": demand_id}))
+
+
+_ACTIVE_CLAIMS = (select(Claim).where(Claim.demand_id == bindparam("demand_id"), Claim.status == ClaimStatus.ACTIVE)
+                  .order_by(Claim.id))  # built once: it runs on every page and action
 
 
 def is_claimant(actor: ActorContext, claims: list[Claim]) -> bool:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
 from schemas.tables import (
     Account,
@@ -102,8 +102,13 @@ def can_see(session: Session, actor: ActorContext, demand: Demand) -> bool:
 
 def visible_demand(session: Session, actor: ActorContext, demand_id: int) -> Demand | None:
     """The demand if the actor may see it; None otherwise (the page then says 'not found')."""
-    demand = session.get(Demand, demand_id)
+    # The community comes in the same statement: every check after this one needs its path.
+    demand = session.scalar(_DEMAND_WITH_COMMUNITY, {"demand_id": demand_id})
     return demand if demand is not None and can_see(session, actor, demand) else None
+
+
+_DEMAND_WITH_COMMUNITY = (select(Demand).join(Demand.community).options(contains_eager(Demand.community))
+                          .where(Demand.id == bindparam("demand_id")))
 
 
 def available_steps(session: Session, actor: ActorContext, demand: Demand) -> list[tuple[str, HumanStep]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,17 +43,19 @@ def own_claim(session: Session, demand: Demand, actor: ActorContext) -> Claim:
 
 
 def add_claim(session: Session, demand: Demand, actor: ActorContext, step: str, *, holder: str,
-              org_id: int | None) -> Claim:
-    """Insert the claim; the unique constraints refuse a second claim by the same holder."""
-    claim = Claim(demand_id=demand.id, step=step, created_by=actor.user_id,
-                  user_id=actor.user_id if holder == "member" else None,
-                  org_id=org_id if holder == "org" else None)
-    session.add(claim)
+              org_id: int | None) -> int:
+    """Insert the claim and return its id; the unique constraints refuse a second claim by
+    the same holder (a plain INSERT: the action never reads the row back)."""
     try:
-        session.flush()
+        return session.execute(_INSERT_CLAIM, dict(
+            demand_id=demand.id, step=step, created_by=actor.user_id,
+            user_id=actor.user_id if holder == "member" else None,
+            org_id=org_id if holder == "org" else None)).scalar_one()
     except IntegrityError:
         raise Refused("duplicate") from None
-    return claim
+
+
+_INSERT_CLAIM = insert(Claim.__table__).returning(Claim.__table__.c.id)
 
 
 def _service(session: Session, claim: Claim) -> ServiceRecord:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import (
     BigInteger,
@@ -18,9 +18,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created_at, str_enum
+
+if TYPE_CHECKING:
+    from .regions import Region
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger stays 64-bit on PostgreSQL.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -113,6 +116,9 @@ class Demand(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     escalated_at: Mapped[Optional[datetime]]
     created_at: Mapped[datetime] = created_at()
+
+    # Read-only; loaded with the demand on the action path so its path is at hand for the checks.
+    community: Mapped["Region"] = relationship(viewonly=True, lazy="select")
 
 
 class ClaimStatus(str, enum.Enum):
