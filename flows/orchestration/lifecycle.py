@@ -29,7 +29,7 @@ from schemas.tables import Demand
 from .. import engine, monitor, registry
 from ..db import make_engine, make_sessionmaker
 from . import relay
-from .naming import instance_tag
+from .naming import instance_tag, run_name
 
 
 @lru_cache(maxsize=1)
@@ -70,7 +70,22 @@ def apply_timeout(demand_id: int, step: str) -> str | None:
         return engine.apply_timeout(session, demand_id, step)
 
 
-@flow(name="sla-timeout")
+def _timeout_run_name() -> str:
+    """`超时 · 微心愿 #42 给独居老人修灯 · 审核发布`: the demand, as the operator knows it."""
+    from prefect.runtime import flow_run
+
+    params = flow_run.parameters
+    demand_id, step = int(params["demand_id"]), params["step"]
+    with sessions()() as session:
+        demand = session.get(Demand, demand_id)
+        if demand is None:
+            return f"超时 · #{demand_id}"
+        workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+        spec = workflow.step(step)
+        return f"超时 · {run_name(workflow, demand)} · {spec.title if spec else step}"[:120]
+
+
+@flow(name="sla-timeout", flow_run_name=_timeout_run_name)
 def sla_timeout(demand_id: int, step: str) -> str | None:
     """One step's SLA passed for one demand: escalate, complete with defaults or cancel."""
     return apply_timeout(demand_id, step)

@@ -90,33 +90,50 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int) -> 
     return "waiting"
 
 
-def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: int = 200) -> dict[str, Any]:
-    """One pass over the outbox: returns counts of delivered and failed rows."""
+def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: int = 200,
+            send_events=None) -> dict[str, Any]:
+    """One pass over the outbox: returns counts of delivered and failed rows.
+
+    Per demand: make its run match the database. Then the rows' events go to the server (for
+    the SLA automations) in one connection; only rows whose run and events were both taken are
+    marked delivered. `send_events` is the sender (`automations.emit`; a test may pass another
+    server's).
+    """
+    from . import automations
+
+    send = send_events or automations.emit
     with factory() as session:
-        rows = session.execute(select(Outbox.id, Outbox.demand_id).where(Outbox.delivered_at.is_(None))
-                               .order_by(Outbox.id).limit(batch)).all()
-    by_demand: dict[int | None, list[int]] = {}
-    for row_id, demand_id in rows:
-        by_demand.setdefault(demand_id, []).append(row_id)
-    delivered = failed = 0
-    for demand_id, ids in by_demand.items():
+        rows = session.execute(select(Outbox.id, Outbox.demand_id, Outbox.topic, Outbox.payload, Outbox.created_at)
+                               .where(Outbox.delivered_at.is_(None)).order_by(Outbox.id).limit(batch)).all()
+    by_demand: dict[int | None, list] = {}
+    for row in rows:
+        by_demand.setdefault(row.demand_id, []).append(row)
+    synced, errors = [], {}
+    for demand_id, group in by_demand.items():
         with factory() as session:
             try:
                 if demand_id is not None:
                     sync_demand(session, client, demand_id)
-                session.rollback()
-                session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(
-                    delivered_at=datetime.now(timezone.utc), attempts=Outbox.attempts + 1, last_error=None))
-                session.commit()
-                delivered += len(ids)
+                synced += group
             except Exception as exc:  # noqa: BLE001 - any failure: keep the rows, record why, retry later
-                session.rollback()
-                session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(
-                    attempts=Outbox.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]))
-                session.commit()
-                failed += len(ids)
+                errors.update({row.id: exc for row in group})
                 log.warning("outbox delivery for demand %s failed: %s", demand_id, exc)
-    return {"delivered": delivered, "failed": failed}
+    if synced:
+        try:
+            send(automations.events((r.id, r.topic, r.payload, r.created_at) for r in synced if r.demand_id))
+        except Exception as exc:  # noqa: BLE001 - the runs are right; the events go again next pass
+            errors.update({row.id: exc for row in synced})
+            log.warning("sending %d events failed: %s", len(synced), exc)
+            synced = []
+    with factory() as session:
+        if synced:
+            session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in synced])).values(
+                delivered_at=datetime.now(timezone.utc), attempts=Outbox.attempts + 1, last_error=None))
+        for row_id, exc in errors.items():
+            session.execute(update(Outbox).where(Outbox.id == row_id).values(
+                attempts=Outbox.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]))
+        session.commit()
+    return {"delivered": len(synced), "failed": len(errors)}
 
 
 def deployments_exist(client: SyncPrefectClient) -> set[str]:

@@ -36,9 +36,22 @@ def deployments(session):
     return result
 
 
-def apply_all(session) -> list:
-    """Register the deployments with the server (what `serve` does, without serving)."""
-    return [d.apply() for d in deployments(session)]
+def apply_all(session, sla_window=None) -> list:
+    """Register the deployments with the server (what `serve` does, without serving), and the
+    SLA automations that run the `sla-timeout` one (`sla_window` shortens every SLA, for tests)."""
+    ids = [d.apply() for d in deployments(session)]
+    sync_automations(session, sla_window)
+    return ids
+
+
+def sync_automations(session, sla_window=None) -> dict[str, int]:
+    from prefect.client.orchestration import get_client
+
+    from . import automations
+
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("sla-timeout/sla-timeout")
+        return automations.sync(session, client, deployment.id, sla_window)
 
 
 def relay_forever(factory, stop: threading.Event) -> None:
@@ -71,6 +84,11 @@ def run() -> None:
     factory = sessions()
     with factory() as session:
         served = deployments(session)
+        next(d for d in served if d.name == "sla-timeout").apply()  # the automations name it
+        try:
+            log.info("SLA automations: %s", sync_automations(session))
+        except Exception as exc:  # noqa: BLE001 - the monitor flow still applies every SLA
+            log.warning("could not set up the SLA automations: %s", exc)
     stop = threading.Event()
     thread = threading.Thread(target=relay_forever, args=(factory, stop), name="outbox-relay", daemon=True)
     thread.start()

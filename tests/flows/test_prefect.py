@@ -184,3 +184,53 @@ def test_reconciler_replaces_a_lost_run_and_finishes_stale_ones(wired, factory):
     assert counts.get("created", 0) >= 1 and counts.get("finished", 0) >= 1
     assert _run(client, lost.demand_id).state.name == "待审核"
     assert _run(client, stale.demand_id) is None
+
+
+def test_sla_automation_fires_for_the_demand_left_waiting(wired, factory):
+    """The proactive automation, on a real server's trigger service: no answer within the
+    window → a `sla-timeout` run for that demand, named for it; an answered demand gets none."""
+    import time
+    from datetime import datetime, timezone
+
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+    from prefect.flow_engine import run_flow_sync
+
+    world, client = wired
+    with factory() as s:
+        assert worker.sync_automations(s, sla_window=timedelta(seconds=10))["created"] >= 5
+    three_days_ago = datetime.now(timezone.utc) - timedelta(days=3)
+    waiting, answered = Walker(factory, world), Walker(factory, world)
+    waiting.start("res_a", "micro_wish", {"title": "等了三天的心愿"}, now=three_days_ago)
+    answered.start("res_a", "micro_wish", {"title": "当天就审核的心愿"}, now=three_days_ago)
+    answered.act("cadm_a", "publish", now=three_days_ago)
+    assert relay.deliver(factory, client)["failed"] == 0  # runs synced, events sent
+    deployment = client.read_deployments(deployment_filter=DeploymentFilter(
+        name=DeploymentFilterName(any_=["sla-timeout"])))[0]
+
+    def timeout_runs(step="publish"):
+        """The first timeout run per demand for `step` (a proactive trigger fires again each
+        window until the demand's next event arrives; the policy is idempotent)."""
+        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id={"any_": [deployment.id]}),
+                                     sort="EXPECTED_START_TIME_ASC")
+        found = {}
+        for r in runs:
+            if r.parameters["step"] == step and int(r.parameters["demand_id"]) in (waiting.demand_id,
+                                                                                  answered.demand_id):
+                found.setdefault(int(r.parameters["demand_id"]), r)
+        return found
+
+    deadline = time.monotonic() + 60
+    while waiting.demand_id not in timeout_runs() and time.monotonic() < deadline:
+        time.sleep(1)
+    found = timeout_runs()
+    assert waiting.demand_id in found, "the automation did not fire within 60 s"
+    run = found[waiting.demand_id]
+    assert run.parameters["step"] == "publish"
+    state = run_flow_sync(lifecycle.sla_timeout, flow_run=run,
+                          parameters=lifecycle.sla_timeout.validate_parameters(run.parameters), return_type="state")
+    assert state.type.value == "COMPLETED" and state.result() == "escalate"
+    assert client.read_flow_run(run.id).name == f"超时 · 微心愿 #{waiting.demand_id} 等了三天的心愿 · 审核发布"
+    with factory() as s:
+        assert s.get(Demand, waiting.demand_id).escalated_at is not None
+        assert s.get(Demand, answered.demand_id).escalated_at is None
+    assert answered.demand_id not in timeout_runs()
