@@ -39,6 +39,7 @@ clean:
 
 # Refresh the English catalogue after changing user-facing text (Chinese is the source language).
 i18n: install
+	@mkdir -p var
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -o var/messages.pot .
 	$(BIN)/pybabel update -i var/messages.pot -d admin/translations -l en
 	$(BIN)/pybabel compile -d admin/translations

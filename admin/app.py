@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from flask import Flask, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_wtf import CSRFProtect
+from sqlalchemy.exc import OperationalError
 
 from schemas.settings import get_settings
 
@@ -63,4 +64,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     console.init_app(app)
     app.register_error_handler(404, lambda _e: (render_template("404.html"), 404))
+    app.register_error_handler(OperationalError, _database_unavailable)
     return app
+
+
+def _database_unavailable(exc: OperationalError):
+    """The database is locked past the busy timeout, restarting or unreachable: the action's
+    transaction has been rolled back, so say so plainly and ask for a retry (503, not 500)."""
+    from flask import current_app, g
+
+    current_app.logger.warning("database unavailable: %s", exc.orig if exc.orig is not None else exc)
+    session_ = g.pop("db", None)
+    if session_ is not None:
+        try:
+            session_.close()
+        except Exception:  # noqa: BLE001 - the connection may be gone already
+            pass
+    return render_template("busy.html"), 503, {"Retry-After": "5"}

@@ -114,6 +114,17 @@ def pg_prefect_url(name: str) -> str:
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
+def drop_pg_database(name: str) -> None:
+    from sqlalchemy import text
+
+    from flows.db import make_engine
+
+    admin = make_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def worker(database_url: str, api: str, instance: str, log: Path, **extra: str) -> Process:
     """`yijia worker` for one Yijia database against one Prefect server."""
     env = {**os.environ, "YIJIA_DATABASE_URL": database_url, "YIJIA_AUTO_STEPS": "deferred",

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from prefect import flow, get_run_logger, task
@@ -36,6 +37,29 @@ from .naming import instance_tag, run_name
 def sessions():
     """The worker process's session factory (a connection pool, not data)."""
     return make_sessionmaker(make_engine())
+
+
+def _failpoint() -> None:
+    """`YIJIA_FAILPOINT=award-hang`: hang after the award's posting is written and before its
+    transaction commits, so the fault tests can kill the worker at exactly that point."""
+    if os.environ.get("YIJIA_FAILPOINT") != "award-hang":
+        return
+    import time
+
+    from .. import effects
+
+    real = effects.award
+
+    def award_then_hang(*args, **kwargs):
+        credited = real(*args, **kwargs)
+        print("failpoint award-hang: posting written, not committed", flush=True)
+        time.sleep(3600)
+        return credited
+
+    effects.award = award_then_hang
+
+
+_failpoint()
 
 
 @task(retries=3, retry_delay_seconds=2, name="run-automated-steps")
@@ -148,8 +172,10 @@ def reconcile_runs() -> dict[str, int]:
         for demand_id in ids:
             demand = session.get(Demand, demand_id)
             workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-            if workflow.is_terminal(demand.state) != (demand_id in live):
+            due = workflow.auto_step_from(demand.state) is not None
+            if workflow.is_terminal(demand.state) != (demand_id in live) and not due:
                 continue  # live demand with a run, or finished demand without one: all good
+            # (automated work due: its run may have died with its worker; sync_demand checks)
             result = relay.sync_demand(session, client, demand_id)
             counts[result] = counts.get(result, 0) + 1
             session.rollback()

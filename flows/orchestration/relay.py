@@ -10,7 +10,8 @@ delivering a row twice cannot do anything twice.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+import os
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from prefect.client.orchestration import SyncPrefectClient
@@ -49,6 +50,13 @@ def live_run(client: SyncPrefectClient, demand_id: int) -> FlowRun | None:
     return max(runs, key=lambda r: r.created) if runs else None
 
 
+def _stale(run: FlowRun) -> bool:
+    """Running or pending for longer than any automated step takes (`YIJIA_STALE_RUN_SECONDS`)."""
+    limit = timedelta(seconds=float(os.environ.get("YIJIA_STALE_RUN_SECONDS", "600")))
+    since = run.state.timestamp if run.state else None
+    return since is not None and datetime.now(timezone.utc) - since > limit
+
+
 def _set(client: SyncPrefectClient, run_id, state) -> None:
     result = client.set_flow_run_state(run_id, state, force=True)
     if result.status != SetStateStatus.ACCEPT:
@@ -77,7 +85,15 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int) -> 
         return "created"
     client.update_flow_run(run.id, name=name, tags=tags)
     if run.state is not None and run.state.type in (StateType.RUNNING, StateType.PENDING):
-        return "running"  # the worker is on it; it reads the database when it runs
+        if not _stale(run):
+            return "running"  # the worker is on it; it reads the database when it runs
+        # Its worker died mid-run (killed, machine lost): nothing will finish it. Whatever it
+        # had done is either committed or rolled back; run it again from the database.
+        log.warning("run %s of demand %s stuck in %s since %s: rescheduling", run.id, demand.id,
+                    run.state.type.value, run.state.timestamp)
+        if not terminal and auto_due:
+            _set(client, run.id, Scheduled())
+            return "rescheduled"
     if terminal:
         final = Cancelled(name=title) if demand.state in ("cancelled", "rejected") else Completed(name=title)
         _set(client, run.id, final)

@@ -57,13 +57,16 @@ def sync_automations(session, sla_window=None) -> dict[str, int]:
 def relay_forever(factory, stop: threading.Event) -> None:
     """Deliver the outbox every second; back off while the server is away."""
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
     from .relay import deliver
 
     delay = RELAY_INTERVAL
     while not stop.is_set():
         try:
-            with get_client(sync_client=True) as client:
+            # Few client retries: a server that is away should cost a pass seconds, not minutes
+            # (the rows wait in the outbox and the relay's own back-off takes over).
+            with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 2}), get_client(sync_client=True) as client:
                 while not stop.is_set():
                     result = deliver(factory, client)
                     delay = RELAY_INTERVAL if not result["failed"] else min(delay * 2, 30)
