@@ -74,6 +74,11 @@ def _database_unavailable(exc: OperationalError):
     from flask import current_app, g
 
     current_app.logger.warning("database unavailable: %s", exc.orig if exc.orig is not None else exc)
+    # Rendering must not touch the database again: Flask-Login's template context would load
+    # the user through it, so the page is rendered as for a visitor.
+    from .auth import login_manager
+
+    g._login_user = login_manager.anonymous_user()
     session_ = g.pop("db", None)
     if session_ is not None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["grab", "web"]
+BENCHES = ["grab", "web", "scale", "orchestration", "faults"]
 
 
 def main(argv: list[str]) -> None:

@@ -87,7 +87,15 @@ def _generate(engine, world, version, first_demand: int, demands: int, first_pos
               ((2 * p + side, p, issuance if side == 0 else accounts[people[p % len(people)]], -10 if side == 0 else 10,
                 _stamp(now - timedelta(seconds=p), postgres))
                for p in range(first_posting, first_posting + postings) for side in (0, 1)))
-        # The balance caches, kept as the ledger keeps them: the sum of each account's entries.
+        # The dashboard's tallies, as the migration fills them, and the balance caches, kept
+        # as the ledger keeps them: the sum of each account's entries.
+        from sqlalchemy.orm import Session
+
+        from flows import tallies
+
+        with Session(bind=conn) as session:
+            tallies.rebuild(session)
+            session.flush()
         conn.execute(text("UPDATE accounts SET balance = (SELECT COALESCE(SUM(amount), 0) FROM entries "
                           "WHERE entries.account_id = accounts.id)"))
         if postgres:

@@ -25,7 +25,7 @@ from schemas.settings import get_settings
 from schemas.tables import Booking, Claim, ClaimStatus, Demand, Region, RegionLevel, TaskType
 from schemas.workflow import DEMAND_FIELDS, AutoStep, CompleteWith, HumanStep, StartStep
 
-from . import effects, journal, records, registry
+from . import effects, journal, records, registry, tallies
 from .actors import ActorContext, load_actor
 from .compiled import CompiledWorkflow
 from .db import in_transaction
@@ -180,7 +180,9 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
         facts = records.write(session, spec.record, demand, actor, form, now, step) if spec.record else {}
         if spec.claim:
             facts["claim_id"] = records.add_claim(session, demand, actor, step, holder=spec.claim.holder,
-                                                  org_id=demand.org_id)
+                                                  org_id=demand.org_id, at=now)
+        if "claim_id" in facts:
+            tallies.claim_made(session, demand, now)
         event_id = _event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
                        {**values, **facts}, now)
         if workflow.is_terminal(demand.state):
@@ -271,6 +273,8 @@ def _guarded_update(moves: bool, takes: bool, sets_org: bool, within_capacity: b
 
 def _event(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, from_state: str | None,
            to_state: str, actor_id: int | None, data: dict[str, Any], now: datetime) -> int:
+    if to_state == "done" and from_state != "done":
+        tallies.demand_done(session, demand, now)
     return journal.record(
         session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=step, from_state=from_state,
         to_state=to_state, actor_id=actor_id, data=data, at=now, topic=f"yijia.demand.{step}",

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from schemas.tables import Account, AccountKind, Entry, Posting, PostingKind
 
+from . import tallies
+
 
 class LedgerError(Exception):
     """A posting that cannot be made; `code` names why (see messages.LEDGER)."""
@@ -107,8 +109,11 @@ def post(session: Session, key: str, kind: PostingKind, memo: str, moves: Sequen
                       reverses_id=reverses_id, data=data or {})
     session.add(posting)
     session.flush()
-    session.add_all(Entry(posting_id=posting.id, account_id=m.account.id, amount=m.amount) for m in moves)
+    now = datetime.now(timezone.utc)
+    session.add_all(Entry(posting_id=posting.id, account_id=m.account.id, amount=m.amount, created_at=now)
+                    for m in moves)
     session.flush()
+    tallies.posted(session, kind, demand_id, moves, now)
     for move in moves:
         session.expire(move.account, ["balance"])
     return posting

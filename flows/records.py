@@ -43,12 +43,12 @@ def own_claim(session: Session, demand: Demand, actor: ActorContext) -> Claim:
 
 
 def add_claim(session: Session, demand: Demand, actor: ActorContext, step: str, *, holder: str,
-              org_id: int | None) -> int:
+              org_id: int | None, at: datetime) -> int:
     """Insert the claim and return its id; the unique constraints refuse a second claim by
     the same holder (a plain INSERT: the action never reads the row back)."""
     try:
         return session.execute(_INSERT_CLAIM, dict(
-            demand_id=demand.id, step=step, created_by=actor.user_id,
+            demand_id=demand.id, step=step, created_by=actor.user_id, created_at=at,
             user_id=actor.user_id if holder == "member" else None,
             org_id=org_id if holder == "org" else None)).scalar_one()
     except IntegrityError:
@@ -129,7 +129,8 @@ def write(session: Session, kind: str, demand: Demand, actor: ActorContext, valu
             MemberRegistration.status == RegistrationStatus.APPROVED))
         if registered is None:
             raise Refused("assignee", fields={"assignee": "被指派的人不是本社区报到的党员"})
-        claim = Claim(demand_id=demand.id, step=step, user_id=assignee, created_by=actor.user_id or assignee)
+        claim = Claim(demand_id=demand.id, step=step, user_id=assignee, created_by=actor.user_id or assignee,
+                      created_at=now)
         session.add(claim)
         try:
             session.flush()

@@ -6,18 +6,14 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from . import tallies
+
 from schemas.tables import (
-    Account,
-    Claim,
-    Demand,
     DirectoryEntry,
     DirectoryService,
-    Entry,
     MemberRegistration,
     NewsPost,
     OrgRegistration,
-    Posting,
-    PostingKind,
     Region,
     RegionLevel,
     RegistrationStatus,
@@ -37,7 +33,8 @@ def _in(column, communities):
 
 def figures(session: Session, communities: list[int], since: datetime | None = None,
             until: datetime | None = None) -> dict[str, int]:
-    """The figures for a set of communities over [since, until)."""
+    """The figures for a set of communities over [since, until): people and content counted
+    directly (small tables), demands, claims and points from the tallies (by local day)."""
     def period(column):
         clauses = []
         if since is not None:
@@ -49,17 +46,7 @@ def figures(session: Session, communities: list[int], since: datetime | None = N
     def count(query):
         return int(session.scalar(query) or 0)
 
-    done = lambda workflow: count(select(func.count()).select_from(Demand).where(  # noqa: E731
-        _in(Demand.community_id, communities), Demand.workflow_id == workflow, Demand.state == "done",
-        *period(Demand.state_since)))
-    issued = count(select(func.sum(Entry.amount)).join(Posting, Posting.id == Entry.posting_id)
-                   .join(Account, Account.id == Entry.account_id).join(Demand, Demand.id == Posting.demand_id)
-                   .where(Posting.kind == PostingKind.AWARD, Entry.amount > 0, _in(Demand.community_id, communities),
-                          *period(Entry.created_at)))
-    redeemed = count(select(func.sum(Entry.amount)).join(Posting, Posting.id == Entry.posting_id)
-                     .join(Account, Account.id == Entry.account_id)
-                     .where(Account.code.in_([f"shop:{c}" for c in communities]),
-                            Posting.kind.in_([PostingKind.REDEEM, PostingKind.REVERSAL]), *period(Entry.created_at)))
+    tally = tallies.totals(session, communities, since, until)
     return {
         "organisations": count(select(func.count(func.distinct(OrgRegistration.org_id))).where(
             _in(OrgRegistration.community_id, communities), OrgRegistration.status == RegistrationStatus.APPROVED,
@@ -67,21 +54,18 @@ def figures(session: Session, communities: list[int], since: datetime | None = N
         "members": count(select(func.count()).select_from(MemberRegistration).where(
             _in(MemberRegistration.community_id, communities), MemberRegistration.status == RegistrationStatus.APPROVED,
             *period(MemberRegistration.created_at))),
-        "activities": done("joint_activity"),
-        "participants": count(select(func.count()).select_from(Claim).join(Demand, Demand.id == Claim.demand_id).where(
-            _in(Demand.community_id, communities), Demand.workflow_id == "joint_activity", Demand.state == "done",
-            Claim.user_id.is_not(None), *period(Demand.state_since))),
-        "volunteer": count(select(func.count()).select_from(Claim).join(Demand, Demand.id == Claim.demand_id).where(
-            _in(Demand.community_id, communities), Demand.workflow_id == "volunteer_item", *period(Claim.created_at))),
-        "wishes": done("micro_wish"),
-        "appointments": done("appointment"),
+        "activities": tally.get("done:joint_activity", 0),
+        "participants": tally.get("participants", 0),
+        "volunteer": tally.get("claims:volunteer_item", 0),
+        "wishes": tally.get("done:micro_wish", 0),
+        "appointments": tally.get("done:appointment", 0),
         "news": count(select(func.count()).select_from(NewsPost).where(
             _in(NewsPost.region_id, communities), NewsPost.published_at.is_not(None), *period(NewsPost.published_at))),
         "directory": count(select(func.count()).select_from(DirectoryService).join(
             DirectoryEntry, DirectoryEntry.id == DirectoryService.entry_id).where(
             _in(DirectoryEntry.community_id, communities))),
-        "issued": issued,
-        "redeemed": redeemed,
+        "issued": tally.get("issued", 0),
+        "redeemed": tally.get("redeemed", 0),
     }
 
 

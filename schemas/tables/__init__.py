@@ -1,6 +1,6 @@
 """Every table of Yijia, as typed SQLAlchemy 2 mappings. Alembic owns the schema."""
 from .base import Base, utcnow
-from .content import AuditLog, DirectoryEntry, DirectoryKind, DirectoryService, NewsPost
+from .content import AuditLog, DirectoryEntry, DirectoryKind, DirectoryService, NewsPost, Tally
 from .demands import (
     Claim,
     ClaimStatus,

@@ -3,10 +3,10 @@ admin audit trail."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, created_at, str_enum
@@ -83,3 +83,16 @@ class AuditLog(Base):
     after: Mapped[Optional[dict[str, Any]]]
     reason: Mapped[Optional[str]] = mapped_column(String(255))
     at: Mapped[datetime] = created_at()
+
+
+class Tally(Base):
+    """A running total per community, local day and figure, for the dashboard: kept by the
+    transaction that changes what it counts (flows/tallies.py), so the dashboard reads a few
+    hundred rows instead of counting every demand and ledger entry."""
+
+    __tablename__ = "tallies"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

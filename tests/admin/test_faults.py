@@ -95,3 +95,16 @@ def test_upload_directory_full(db_url, world, factory, tmp_path):
         assert ok.status_code == 302 and _state(factory, demand) == "served"
     finally:
         subprocess.run(["umount", "-l", str(full)], check=False)
+
+
+def test_database_unreachable_gets_the_busy_page(app, login, world, factory):
+    """The database gone (a PostgreSQL restart, a dead server): even loading the logged-in
+    user fails, and the answer is still the plain 503 page, never a 500."""
+    from flows.db import make_engine, make_sessionmaker
+
+    member = login("mem1")
+    demand = _wish(None, world, factory)
+    app.extensions["yijia.sessions"] = make_sessionmaker(make_engine("postgresql://nobody@127.0.0.1:1/gone"))
+    answer = member.post(f"/d/{demand}/step/claim")
+    assert answer.status_code == 503 and "系统繁忙" in answer.get_data(as_text=True)
+    assert member.get("/hall").status_code == 503
