@@ -113,6 +113,7 @@ def run() -> None:
                 idle_rate = (server.cpu + work.cpu - idle_cpu) / (time.perf_counter() - idle_start)
 
                 latencies: dict[str, list[float]] = {}
+                server_before, worker_before = server.cpu, work.cpu
                 cpu_before, wall_before = server.cpu + work.cpu, time.perf_counter()
                 for i in range(DEMANDS):
                     with factory() as s:
@@ -133,6 +134,8 @@ def run() -> None:
                 emit("prefect-cpu", server_engine, demands=DEMANDS, wall_s=round(wall, 1),
                      cpu_s_per_demand=round(cpu / DEMANDS, 3),
                      cpu_s_per_demand_above_idle=round((cpu - idle_rate * wall) / DEMANDS, 3),
+                     server_cpu_s_per_demand=round((server.cpu - server_before) / DEMANDS, 3),
+                     worker_cpu_s_per_demand=round((work.cpu - worker_before) / DEMANDS, 3),
                      idle_cpu_per_s=round(idle_rate, 3))
             naive = _naive(factory, world, server.api)
             emit("prefect-naive", server_engine, actions=NAIVE_ACTIONS, direct_p50_ms=naive["direct"]["p50_ms"],

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.tables import Demand, Region
+from schemas.tables import Demand, Region, WorkflowVersion
 from schemas.workflow import HumanStep
 
 from . import registry
@@ -49,11 +49,17 @@ def overdue(session: Session, now: datetime | None = None, community_paths: list
         workflow = registry.load(session, *version)
         waiting = {state: [(n, s) for n, s in workflow.human_steps_from(state).items() if isinstance(s, HumanStep)
                            and s.sla] for state in workflow.spec.states if not workflow.is_terminal(state)}
-        states = [s for s, steps in waiting.items() if steps]
-        if not states:
-            continue
-        rows = session.execute(query.where(Demand.workflow_id == version[0], Demand.workflow_version == version[1],
-                                           Demand.state.in_(states)).limit(limit))
+        # One query per waiting state, only rows already past the shortest SLA, oldest first:
+        # each is an ordered range of the (state, state_since) index that stops at `limit`
+        # (one query over all states sorted every waiting demand: 350 ms at a million).
+        rows = []
+        for state, steps in waiting.items():
+            if not steps:
+                continue
+            cutoff = now - min(step.sla.within for _, step in steps)
+            rows += session.execute(query.where(Demand.state == state, Demand.state_since <= cutoff,
+                                                Demand.workflow_id == version[0],
+                                                Demand.workflow_version == version[1]).limit(limit)).all()
         for demand, community in rows:
             for name, step in waiting[demand.state]:
                 due = demand.state_since + step.sla.within
@@ -68,5 +74,6 @@ def overdue(session: Session, now: datetime | None = None, community_paths: list
 
 
 def _versions(session: Session) -> list[tuple[str, int, str]]:
+    """The published versions (a few rows; a DISTINCT over the demands read them all)."""
     return [tuple(r) for r in session.execute(
-        select(Demand.workflow_id, Demand.workflow_version, Demand.workflow_hash).distinct())]
+        select(WorkflowVersion.workflow_id, WorkflowVersion.version, WorkflowVersion.content_hash))]

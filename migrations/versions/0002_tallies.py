@@ -1,4 +1,4 @@
-"""tallies: running totals per community and day for the dashboard
+"""tallies: running totals per community and day for the dashboard; an index for the monitor
 
 Revision ID: 0002
 Revises: 0001
@@ -26,6 +26,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['community_id'], ['regions.id'], name=op.f('fk_tallies_community_id_regions')),
     sa.PrimaryKeyConstraint('community_id', 'day', 'key', name=op.f('pk_tallies'))
     )
+    with op.batch_alter_table('demands', schema=None) as batch_op:
+        batch_op.create_index('ix_demands_workflow_state_since', ['workflow_id', 'state', 'state_since'], unique=False)
     from sqlalchemy.orm import Session
 
     from flows import tallies
@@ -34,4 +36,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('demands', schema=None) as batch_op:
+        batch_op.drop_index('ix_demands_workflow_state_since')
     op.drop_table('tallies')

@@ -90,6 +90,8 @@ class Demand(Base):
         CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
         Index("ix_demands_community_state", "community_id", "state"),
         Index("ix_demands_state_since", "state", "state_since"),
+        # the stuck-cases monitor: one ordered range per (workflow, waiting state)
+        Index("ix_demands_workflow_state_since", "workflow_id", "state", "state_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
