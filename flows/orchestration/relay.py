@@ -63,8 +63,9 @@ def _set(client: SyncPrefectClient, run_id, state) -> None:
         raise NotAccepted(f"{state.type.value} refused for run {run_id}: {result.status.value}")
 
 
-def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int) -> str:
-    """Make the demand's run match the database; returns what was done (for logs and tests)."""
+def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, scheduled: list | None = None) -> str:
+    """Make the demand's run match the database; returns what was done (for logs and tests).
+    The ids of runs it schedules are appended to `scheduled` (for the in-process executor)."""
     demand = session.get(Demand, demand_id)
     if demand is None:
         return "gone"
@@ -79,9 +80,11 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int) -> 
             return "nothing"
         deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{deployment_name(workflow.id, demand.workflow_version)}")
         state = Scheduled() if auto_due else Paused(name=title, reschedule=True, timeout_seconds=None)
-        client.create_flow_run_from_deployment(
+        created = client.create_flow_run_from_deployment(
             deployment.id, parameters={"demand_id": demand.id}, name=name, tags=tags, state=state,
             idempotency_key=f"{instance_tag()}:demand:{demand.id}:rev:{demand.rev}")
+        if auto_due and scheduled is not None:
+            scheduled.append(created.id)
         return "created"
     client.update_flow_run(run.id, name=name, tags=tags)
     if run.state is not None and run.state.type in (StateType.RUNNING, StateType.PENDING):
@@ -93,6 +96,8 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int) -> 
                     run.state.type.value, run.state.timestamp)
         if not terminal and auto_due:
             _set(client, run.id, Scheduled())
+            if scheduled is not None:
+                scheduled.append(run.id)
             return "rescheduled"
     if terminal:
         final = Cancelled(name=title) if demand.state in ("cancelled", "rejected") else Completed(name=title)
@@ -100,6 +105,8 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int) -> 
         return "finished"
     if auto_due:
         _set(client, run.id, Scheduled())
+        if scheduled is not None:
+            scheduled.append(run.id)
         return "scheduled"
     if run.state is None or run.state.name != title or run.state.type != StateType.PAUSED:
         _set(client, run.id, Paused(name=title, reschedule=True, timeout_seconds=None))
@@ -107,13 +114,13 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int) -> 
 
 
 def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: int = 200,
-            send_events=None) -> dict[str, Any]:
+            send_events=None, on_scheduled=None) -> dict[str, Any]:
     """One pass over the outbox: returns counts of delivered and failed rows.
 
     Per demand: make its run match the database. Then the rows' events go to the server (for
     the SLA automations) in one connection; only rows whose run and events were both taken are
     marked delivered. `send_events` is the sender (`automations.emit`; a test may pass another
-    server's).
+    server's). `on_scheduled(run_id)` hears of each run scheduled for automated work.
     """
     from . import automations
 
@@ -124,12 +131,12 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     by_demand: dict[int | None, list] = {}
     for row in rows:
         by_demand.setdefault(row.demand_id, []).append(row)
-    synced, errors = [], {}
+    synced, errors, scheduled = [], {}, []
     for demand_id, group in by_demand.items():
         with factory() as session:
             try:
                 if demand_id is not None:
-                    sync_demand(session, client, demand_id)
+                    sync_demand(session, client, demand_id, scheduled)
                 synced += group
             except Exception as exc:  # noqa: BLE001 - any failure: keep the rows, record why, retry later
                 errors.update({row.id: exc for row in group})
@@ -149,6 +156,8 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
             session.execute(update(Outbox).where(Outbox.id == row_id).values(
                 attempts=Outbox.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]))
         session.commit()
+    for run_id in scheduled if on_scheduled else ():
+        on_scheduled(run_id)
     return {"delivered": len(synced), "failed": len(errors)}
 
 

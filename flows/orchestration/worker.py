@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from schemas.tables import WorkflowVersion
 
+from .executor import InProcessExecutor
 from .naming import deployment_name
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def sync_automations(session, sla_window=None) -> dict[str, int]:
         return automations.sync(session, client, deployment.id, sla_window)
 
 
-def relay_forever(factory, stop: threading.Event) -> None:
+def relay_forever(factory, stop: threading.Event, on_scheduled=None) -> None:
     """Deliver the outbox every second; back off while the server is away."""
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
@@ -68,7 +69,7 @@ def relay_forever(factory, stop: threading.Event) -> None:
             # (the rows wait in the outbox and the relay's own back-off takes over).
             with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 2}), get_client(sync_client=True) as client:
                 while not stop.is_set():
-                    result = deliver(factory, client)
+                    result = deliver(factory, client, on_scheduled=on_scheduled)
                     delay = RELAY_INTERVAL if not result["failed"] else min(delay * 2, 30)
                     stop.wait(delay if not result["delivered"] else 0.05)
         except Exception as exc:  # noqa: BLE001 - the server is down or restarting: try again later
@@ -93,11 +94,13 @@ def run() -> None:
         except Exception as exc:  # noqa: BLE001 - the monitor flow still applies every SLA
             log.warning("could not set up the SLA automations: %s", exc)
     stop = threading.Event()
-    thread = threading.Thread(target=relay_forever, args=(factory, stop), name="outbox-relay", daemon=True)
+    executor = InProcessExecutor()
+    thread = threading.Thread(target=relay_forever, args=(factory, stop, executor.submit), name="outbox-relay",
+                              daemon=True)
     thread.start()
     log.info("serving %d deployments", len(served))
     try:
         serve(*served, limit=4)
     finally:
         stop.set()
-        time.sleep(0.1)
+        executor.shutdown()

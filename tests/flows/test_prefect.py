@@ -234,3 +234,28 @@ def test_sla_automation_fires_for_the_demand_left_waiting(wired, factory):
         assert s.get(Demand, waiting.demand_id).escalated_at is not None
         assert s.get(Demand, answered.demand_id).escalated_at is None
     assert answered.demand_id not in timeout_runs()
+
+
+def test_relay_hands_scheduled_runs_to_the_in_process_executor(wired, factory):
+    """The award runs at once in the worker's own process, through Prefect's engine, once."""
+    from flows.orchestration.executor import InProcessExecutor
+
+    world, client = wired
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "当场记分"})
+    for step in [("cadm_a", "publish", {}), ("mem1", "claim", {}), ("mem1", "serve", {"hours": 1, "note": "好"}),
+                 ("res_a", "evaluate", {"rating": 5})]:
+        walk.act(*step)
+    executor, handed = InProcessExecutor(), []
+
+    def submit(run_id):
+        handed.append(run_id)
+        executor.submit(run_id)
+        executor.submit(run_id)  # handed twice (two passes): still run once
+
+    relay.deliver(factory, client, on_scheduled=submit)
+    executor.shutdown()
+    assert len(handed) == 1 and walk.state() == "done" and walk.balance("mem1") == 14  # round(12 × 1.2), once
+    run = client.read_flow_run(handed[0])
+    assert (run.state.type.value, run.state.name) == ("COMPLETED", "已完成")
+    assert walk.ledger_ok() == []
