@@ -121,11 +121,7 @@ def test_server_away_then_back_delivers_each_change_once(wired, factory):
 
 def test_crash_mid_award_credits_once(wired, factory, monkeypatch):
     world, client = wired
-    walk = Walker(factory, world)
-    walk.start("res_a", "micro_wish", {"title": "奖励途中崩溃"})
-    for step in [("cadm_a", "publish", {}), ("mem1", "claim", {}), ("mem1", "serve", {"hours": 1, "note": "好"}),
-                 ("res_a", "evaluate", {"rating": 4})]:
-        walk.act(*step)
+    walk = Walker(factory, world).rated_wish("奖励途中崩溃", rating=4)
     real_award, calls = effects.award, []
 
     def dies_once(*args, **kwargs):
@@ -241,11 +237,7 @@ def test_relay_hands_scheduled_runs_to_the_in_process_executor(wired, factory):
     from flows.orchestration.executor import InProcessExecutor
 
     world, client = wired
-    walk = Walker(factory, world)
-    walk.start("res_a", "micro_wish", {"title": "当场记分"})
-    for step in [("cadm_a", "publish", {}), ("mem1", "claim", {}), ("mem1", "serve", {"hours": 1, "note": "好"}),
-                 ("res_a", "evaluate", {"rating": 5})]:
-        walk.act(*step)
+    walk = Walker(factory, world).rated_wish("当场记分", rating=5)
     executor, handed = InProcessExecutor(), []
 
     def submit(run_id):

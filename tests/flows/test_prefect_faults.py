@@ -123,11 +123,7 @@ def test_server_stopped_while_actions_arrive_then_restarted(live, factory):
 def test_worker_killed_mid_award_credits_once(live, factory):
     world, server, start_worker = live
     hung = start_worker(YIJIA_FAILPOINT="award-hang")
-    walk = Walker(factory, world)
-    walk.start("res_a", "micro_wish", {"title": "奖励途中断电"})
-    for step in [("cadm_a", "publish", {}), ("mem1", "claim", {}), ("mem1", "serve", {"hours": 1, "note": "好"}),
-                 ("res_a", "evaluate", {"rating": 4})]:
-        walk.act(*step)
+    walk = Walker(factory, world).rated_wish("奖励途中断电", rating=4)
     _wait(lambda: "failpoint award-hang" in hung.log.read_text(errors="replace"), timeout=120)
     hung.kill()  # SIGKILL to the worker and its flow-run process, posting written but not committed
     assert walk.state() == "rated" and walk.balance("mem1") == 0

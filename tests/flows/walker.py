@@ -34,6 +34,15 @@ class Walker:
             self._resumed(outcome)
         return outcome
 
+    def rated_wish(self, title: str, rating: int) -> "Walker":
+        """A micro-wish posted, published, claimed by mem1, served for an hour and rated: the
+        award is due next."""
+        self.start("res_a", "micro_wish", {"title": title})
+        for user, step, data in [("cadm_a", "publish", {}), ("mem1", "claim", {}),
+                                 ("mem1", "serve", {"hours": 1, "note": "好"}), ("res_a", "evaluate", {"rating": rating})]:
+            self.act(user, step, data)
+        return self
+
     def _resumed(self, outcome) -> None:
         """Save-and-resume: a new session sees exactly what the action answered."""
         with self.factory() as s:
