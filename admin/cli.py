@@ -173,6 +173,38 @@ def ledger_check() -> None:
     click.echo("ledger OK: double entry, zero sum, balances, no negatives, unique keys")
 
 
+@main.group()
+def stats() -> None:
+    """The dashboard's tallies."""
+
+
+@stats.command("check")
+def stats_check() -> None:
+    """Compare every tally with a recount from the demands, claims and ledger; exit 1 on a difference."""
+    from flows import tallies
+    from flows.db import make_engine, make_sessionmaker
+
+    with make_sessionmaker(make_engine())() as session:
+        problems = tallies.check(session)
+    for problem in problems:
+        click.echo(f"FAIL {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("tallies OK: they match a recount from the sources")
+
+
+@stats.command("rebuild")
+def stats_rebuild() -> None:
+    """Replace every tally with a recount from the sources (after a bulk import, say)."""
+    from flows import tallies
+    from flows.db import make_engine, make_sessionmaker
+
+    with make_sessionmaker(make_engine())() as session:
+        count = tallies.rebuild(session)
+        session.commit()
+    click.echo(f"rebuilt {count} tallies")
+
+
 @main.group("shop")
 def shop_group() -> None:
     """The points supermarkets."""

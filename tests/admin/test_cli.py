@@ -48,3 +48,23 @@ def test_publish_and_ledger_check(cli):
     assert "micro_wish v1" in cli.invoke(main, ["workflows", "publish"]).output  # unchanged: same version
     check = cli.invoke(main, ["ledger", "check"])
     assert check.exit_code == 0 and "ledger OK" in check.output
+
+
+def test_stats_check_and_rebuild(cli, factory):
+    from sqlalchemy import update
+
+    from schemas.tables import Tally
+    from tests.flows.walker import Walker
+    from tests.world import build_world
+
+    world = build_world(factory)
+    Walker(factory, world).rated_wish("记分的心愿", rating=5)  # done, points issued: tallies written
+    ok = cli.invoke(main, ["stats", "check"])
+    assert ok.exit_code == 0 and "tallies OK" in ok.output
+    with factory() as s:
+        s.execute(update(Tally).where(Tally.key == "issued").values(value=Tally.value + 1))
+        s.commit()
+    broken = cli.invoke(main, ["stats", "check"])
+    assert broken.exit_code == 1 and "issued" in broken.output
+    assert "rebuilt" in cli.invoke(main, ["stats", "rebuild"]).output
+    assert cli.invoke(main, ["stats", "check"]).exit_code == 0
