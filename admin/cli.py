@@ -162,15 +162,8 @@ def ledger() -> None:
 def ledger_check() -> None:
     """Verify every ledger invariant; exit 1 naming each one that fails."""
     from flows import ledger as points
-    from flows.db import make_engine, make_sessionmaker
 
-    with make_sessionmaker(make_engine())() as session:
-        problems = points.check(session)
-    for problem in problems:
-        click.echo(f"FAIL {problem}", err=True)
-    if problems:
-        sys.exit(1)
-    click.echo("ledger OK: double entry, zero sum, balances, no negatives, unique keys")
+    _report(points.check, "ledger OK: double entry, zero sum, balances, no negatives, unique keys")
 
 
 @main.group()
@@ -182,15 +175,8 @@ def stats() -> None:
 def stats_check() -> None:
     """Compare every tally with a recount from the demands, claims and ledger; exit 1 on a difference."""
     from flows import tallies
-    from flows.db import make_engine, make_sessionmaker
 
-    with make_sessionmaker(make_engine())() as session:
-        problems = tallies.check(session)
-    for problem in problems:
-        click.echo(f"FAIL {problem}", err=True)
-    if problems:
-        sys.exit(1)
-    click.echo("tallies OK: they match a recount from the sources")
+    _report(tallies.check, "tallies OK: they match a recount from the sources")
 
 
 @stats.command("rebuild")
@@ -203,6 +189,19 @@ def stats_rebuild() -> None:
         count = tallies.rebuild(session)
         session.commit()
     click.echo(f"rebuilt {count} tallies")
+
+
+def _report(check, ok: str) -> None:
+    """Run a check on the configured database: each problem on stderr and exit 1, or `ok`."""
+    from flows.db import make_engine, make_sessionmaker
+
+    with make_sessionmaker(make_engine())() as session:
+        problems = check(session)
+    for problem in problems:
+        click.echo(f"FAIL {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(ok)
 
 
 @main.group("shop")
