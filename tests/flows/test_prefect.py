@@ -3,6 +3,7 @@ the lifecycle flow executed by Prefect's own engine."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,22 @@ pytestmark = pytest.mark.prefect
 
 @pytest.fixture(scope="module")
 def prefect_server():
+    """Prefect's test harness (a server on SQLite), or with `YIJIA_TEST_PREFECT_DATABASE=
+    postgresql` (the CI PostgreSQL pass) a `prefect server start` on a PostgreSQL database."""
+    if os.environ.get("YIJIA_TEST_PREFECT_DATABASE") == "postgresql":
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        from tests.procs import PrefectServer, drop_pg_database, pg_prefect_url
+
+        name = f"yijia_prefect_h{os.getpid()}"
+        server = PrefectServer(pg_prefect_url(name)).start()
+        try:
+            with temporary_settings({PREFECT_API_URL: server.api}):
+                yield
+        finally:
+            server.stop()
+            drop_pg_database(name)
+        return
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=90):
@@ -86,6 +103,59 @@ def test_each_step_shows_on_the_run(wired, factory):
     assert walk.balance("mem1") == 17 and walk.ledger_ok() == []
     relay.deliver(factory, client)
     assert _run(client, walk.demand_id) is None  # finished demands have no live run
+
+
+WALKS = {
+    "micro_wish": [("res_a", "start", {"title": "给独居老人修灯"}), ("cadm_a", "publish", {}), ("mem1", "claim", {}),
+                   ("mem1", "serve", {"hours": 2, "note": "换灯泡"}), ("res_a", "evaluate", {"rating": 5})],
+    "env_cleanup": [("cadm_a", "start", {"title": "楼道清理", "description": "清理杂物", "place": "广场",
+                                        "starts_at": (NOW + timedelta(days=2)).isoformat(),
+                                        "ends_at": (NOW + timedelta(days=2, hours=3)).isoformat(), "capacity": 2}),
+                    ("cadm_a", "publish", {}), ("orgadm1", "grab", {}), ("mem1", "sign_up", {}),
+                    ("cadm_a", "begin", {}), ("mem1", "sign_in", {}), ("mem1", "sign_out", {}),
+                    ("cadm_a", "finish", {}), ("cadm_a", "evaluate", {"rating": 5})],
+    "volunteer": [("cadm_a", "start", {"title": "每周探访", "description": "上门探访", "capacity": 3}),
+                  ("mem1", "join", {}), ("mem1", "report", {"hours": 2, "note": "探访"}), ("cadm_a", "settle", {})],
+    "appointment": [("res_a", "start", {"title": "老人理发"}), ("cadm_a", "assign", {"assignee": "mem1"}),
+                    ("mem1", "serve", {"hours": 1}), ("res_a", "evaluate", {"rating": 4})],
+}
+
+
+@pytest.mark.parametrize("task_type", list(WALKS))
+def test_every_workflow_walked_with_its_run_checked_after_each_step(wired, factory, task_type):
+    """After each action: the run is paused under the demand's state with the step it waits for
+    as a tag; scheduled when automated work is due (and then run by Prefect's engine); finished
+    with the final state when the demand is done."""
+    from flows import registry
+    from flows.orchestration.naming import waiting_for
+
+    world, client = wired
+    walk = Walker(factory, world)
+    for user, step, data in WALKS[task_type]:
+        data = {k: world[v] if k == "assignee" else v for k, v in data.items()}
+        if step == "start":
+            walk.start(user, task_type, data, slot=world["slot"] if task_type == "appointment" else None)
+        else:
+            walk.act(user, step, data, now=NOW + timedelta(days=2, hours=1) if step in ("sign_in", "sign_out")
+                     else NOW)
+        assert relay.deliver(factory, client)["failed"] == 0
+        run = _run(client, walk.demand_id)
+        with factory() as s:
+            demand = s.get(Demand, walk.demand_id)
+            workflow = registry.load(s, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+            if workflow.auto_step_from(demand.state):
+                assert run.state.type.value == "SCHEDULED", (step, run.state)
+                final = _execute(client, run)
+                s.expire_all()
+                demand = s.get(Demand, walk.demand_id)
+                assert final.name == workflow.state_title(demand.state)
+                run = _run(client, walk.demand_id)
+            if workflow.is_terminal(demand.state):
+                assert run is None, (step, run.state)
+                continue
+            assert (run.state.type.value, run.state.name) == ("PAUSED", workflow.state_title(demand.state)), step
+            assert f"step:{waiting_for(workflow, demand)}" in run.tags
+    assert walk.state() == "done" and walk.ledger_ok() == []
 
 
 def test_server_away_then_back_delivers_each_change_once(wired, factory):
