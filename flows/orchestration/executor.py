@@ -10,6 +10,7 @@ only one `Pending` transition, so a run is never executed twice.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +30,9 @@ class InProcessExecutor:
             if key in self._busy:
                 return
             self._busy.add(key)
-        self._pool.submit(self._execute, key)
+        # The caller's context (Prefect's settings: which server) goes with the run; a pool
+        # thread would otherwise see only the process's environment.
+        self._pool.submit(contextvars.copy_context().run, self._execute, key)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -53,7 +56,7 @@ class InProcessExecutor:
                 run_flow_sync(demand_lifecycle, flow_run=run,
                               parameters={"demand_id": int(run.parameters["demand_id"])}, return_type="state")
         except Exception as exc:  # noqa: BLE001 - the run's state on the server says what happened
-            log.warning("lifecycle run %s: %s", run_id, exc)
+            log.warning("lifecycle run %s: %s: %s", run_id, type(exc).__name__, exc, exc_info=True)
         finally:
             with self._lock:
                 self._busy.discard(run_id)
