@@ -93,3 +93,17 @@ def fresh_databases(engines: tuple[str, ...] = ("sqlite", "postgresql")) -> Iter
             admin.dispose()
         migrate.upgrade(url)
         yield name, url
+
+
+def discard(url: str) -> None:
+    """Drop a benchmark's database when it is done (the scale run leaves gigabytes)."""
+    if url.startswith("sqlite"):
+        import shutil
+        from pathlib import Path
+
+        shutil.rmtree(Path(url.split("///", 1)[1]).parent, ignore_errors=True)
+        return
+    admin = make_engine(pg_admin(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()

@@ -24,7 +24,7 @@ from flows.ledger import issuance_account, user_account
 from schemas.tables import Account, Demand, Entry, Event, Posting, User, WorkflowVersion
 from tests.world import build_world
 
-from .common import emit, fresh_databases, summary_ms
+from .common import discard, emit, fresh_databases, summary_ms
 
 DEMANDS = int(os.environ.get("BENCH_SCALE_DEMANDS", "1000000"))
 ENTRIES = int(os.environ.get("BENCH_SCALE_ENTRIES", "10000000"))
@@ -173,7 +173,9 @@ def run() -> None:
                 emit("scale", name, page=page, demands=counts["demands"], entries=counts["entries"], **figures)
             emit("scale-data", name, **counts, load_seconds=round(load_seconds, 1),
                  db_bytes=_size(engine, url), db_gib=round(_size(engine, url) / 2 ** 30, 2))
+        app.extensions["yijia.engine"].dispose()
         engine.dispose()
+        discard(url)
 
 
 if __name__ == "__main__":
