@@ -57,6 +57,8 @@ def run_all(port: int, prefect_port: int) -> int:
                 os.killpg(proc.pid, signal.SIGKILL)
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Started in the background by a script, SIGINT arrives ignored; Ctrl-C must still stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         start("prefect", [python, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                           "--port", str(prefect_port)])

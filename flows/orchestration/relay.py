@@ -140,7 +140,7 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
                 synced += group
             except Exception as exc:  # noqa: BLE001 - any failure: keep the rows, record why, retry later
                 errors.update({row.id: exc for row in group})
-                log.warning("outbox delivery for demand %s failed: %s", demand_id, exc)
+                log.warning("outbox delivery for demand %s failed: %s: %s", demand_id, type(exc).__name__, exc)
     if synced:
         try:
             send(automations.events((r.id, r.topic, r.payload, r.created_at) for r in synced if r.demand_id))

@@ -78,6 +78,18 @@ def relay_forever(factory, stop: threading.Event, on_scheduled=None) -> None:
             delay = min(delay * 2, 30)
 
 
+def _run_now(*names: str) -> None:
+    """A run of each housekeeping flow at start: the stuck list and the runs are right at once,
+    not at the schedule's first tick (ten minutes for the monitor)."""
+    from prefect.deployments import run_deployment
+
+    for name in names:
+        try:
+            run_deployment(name, timeout=0)
+        except Exception as exc:  # noqa: BLE001 - the schedule runs it later anyway
+            log.warning("could not start %s: %s", name, exc)
+
+
 def run() -> None:
     """Serve every deployment and relay the outbox until interrupted."""
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "1")  # resume → run in about a second
@@ -88,11 +100,15 @@ def run() -> None:
     factory = sessions()
     with factory() as session:
         served = deployments(session)
-        next(d for d in served if d.name == "sla-timeout").apply()  # the automations name it
+        # Registered before the relay starts (it creates runs of them) and before the
+        # automations (they name sla-timeout); `serve` registers them again, harmlessly.
+        for deployment in served:
+            deployment.apply()
         try:
             log.info("SLA automations: %s", sync_automations(session))
         except Exception as exc:  # noqa: BLE001 - the monitor flow still applies every SLA
             log.warning("could not set up the SLA automations: %s", exc)
+    _run_now("monitor-stuck/monitor", "reconcile-runs/reconcile")
     stop = threading.Event()
     executor = InProcessExecutor()
     thread = threading.Thread(target=relay_forever, args=(factory, stop, executor.submit), name="outbox-relay",
