@@ -9,7 +9,6 @@ change the final size (defaults 1,000,000 and 10,000,000).
 """
 from __future__ import annotations
 
-import io
 import os
 import re
 import time

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 

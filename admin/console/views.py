@@ -20,15 +20,9 @@ from schemas.tables import (
     DirectoryService,
     Member,
     MemberRegistration,
-    NewsPost,
-    Order,
-    Organisation,
-    OrgRegistration,
     Region,
     RegionLevel,
     Role,
-    ShopItem,
-    TaskType,
 )
 
 from ..auth import actor

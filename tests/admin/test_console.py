@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from flows import imports
 from schemas.settings import ROOT
-from schemas.tables import AuditLog, Demand, Member, Organisation, ShopItem, TaskType, WorkflowVersion
+from schemas.tables import AuditLog, Member, Organisation, ShopItem, TaskType, WorkflowVersion
 
 from ..flows.walker import Walker
 

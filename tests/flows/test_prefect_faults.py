@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
-
 import pytest
 from sqlalchemy import func, select
 
 from flows import ledger
-from flows.orchestration import lifecycle, relay
+from flows.orchestration import lifecycle
 from schemas.settings import get_settings
 from schemas.tables import Outbox, Posting
 from tests.procs import PrefectServer, drop_pg_database, pg_prefect_url, worker

@@ -18,7 +18,6 @@ from schemas.tables import (
     Order,
     OrderStatus,
     PostingKind,
-    RegistrationStatus,
     Role,
     RoleGrant,
     ShopItem,
