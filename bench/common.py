@@ -93,6 +93,7 @@ def fresh_databases(engines: tuple[str, ...] = ("sqlite", "postgresql")) -> Iter
             admin.dispose()
         migrate.upgrade(url)
         yield name, url
+        discard(url)  # the consumer is done with it
 
 
 def discard(url: str) -> None:

@@ -11,6 +11,7 @@ baseline runs one Prefect flow synchronously inside each action, as a web handle
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -150,6 +151,8 @@ def run() -> None:
         finally:
             work.stop()
             server.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(server.home, ignore_errors=True)
             if pg:
                 from tests.procs import drop_pg_database
 
