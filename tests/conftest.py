@@ -103,3 +103,14 @@ def scratch_url(tmp_path):
         drop_pg_database(scratch)
     else:
         yield f"sqlite:///{tmp_path / 'scratch.db'}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """Settings are cached per process; a test that changes YIJIA_* through monkeypatch must
+    not leave its values behind. Set up first, torn down last: after monkeypatch's undo."""
+    from schemas.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -100,13 +100,19 @@ class PrefectServer(Process):
         raise RuntimeError(f"Prefect server not healthy after {timeout}s; see {self.log}")
 
 
+def _pg_admin():
+    """A connection to the `postgres` database; plain SQLAlchemy, so that the helpers never
+    read (and cache) Yijia's settings while a test has changed its environment."""
+    from sqlalchemy import create_engine
+
+    return create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+
+
 def pg_prefect_url(name: str) -> str:
     """A fresh PostgreSQL database for a Prefect server (asyncpg driver)."""
     from sqlalchemy import text
 
-    from flows.db import make_engine
-
-    admin = make_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    admin = _pg_admin()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -117,9 +123,7 @@ def pg_prefect_url(name: str) -> str:
 def drop_pg_database(name: str) -> None:
     from sqlalchemy import text
 
-    from flows.db import make_engine
-
-    admin = make_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    admin = _pg_admin()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

@@ -101,12 +101,12 @@ def run() -> None:
         served = deployments(session)
         # Registered before the relay starts (it creates runs of them) and before the
         # automations (they name sla-timeout); `serve` registers them again, harmlessly.
-        for deployment in served:
-            deployment.apply()
         try:
+            for deployment in served:
+                deployment.apply()
             log.info("SLA automations: %s", sync_automations(session))
-        except Exception as exc:  # noqa: BLE001 - the monitor flow still applies every SLA
-            log.warning("could not set up the SLA automations: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - server away: `serve` registers them when it is back,
+            log.warning("could not register the deployments and automations: %s", exc)  # the monitor covers SLAs
     _run_now("monitor-stuck/monitor", "reconcile-runs/reconcile")
     stop = threading.Event()
     executor = InProcessExecutor()
@@ -115,7 +115,15 @@ def run() -> None:
     thread.start()
     log.info("serving %d deployments", len(served))
     try:
-        serve(*served, limit=4)
+        delay = RELAY_INTERVAL
+        while True:
+            try:
+                serve(*served, limit=4)
+                break
+            except Exception as exc:  # noqa: BLE001 - the server went away (at start, say): wait for it
+                log.warning("runner stopped: %s: %s; starting it again in %.0fs", type(exc).__name__, exc, delay)
+                stop.wait(delay)
+                delay = min(delay * 2, 30)
     finally:
         stop.set()
         executor.shutdown()

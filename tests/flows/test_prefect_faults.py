@@ -50,9 +50,9 @@ def live(db_url, factory, tmp_path, monkeypatch):
         if "worker" in procs:
             procs["worker"].kill()
         server.stop()
-        get_settings.cache_clear()
         if pg:
             drop_pg_database(prefect_db)
+        get_settings.cache_clear()  # last: nothing may cache this test's settings after it
 
 
 def _client():
@@ -111,7 +111,7 @@ def test_server_stopped_while_actions_arrive_then_restarted(live, factory):
             rows = s.scalars(select(Outbox).where(Outbox.delivered_at.is_(None))).all()
             return len(rows) == 3 and all(r.attempts >= 1 and r.last_error for r in rows)
 
-    _wait(tried, timeout=30)
+    _wait(tried, timeout=90)  # the relay backs off up to 30 s while the server is away
     server.start()
     _wait(lambda: _undelivered(factory) == 0, timeout=120)
     assert _shows(first.demand_id, "待评价"), [(r.name, r.state.name) for r in _runs(first.demand_id)]
