@@ -246,13 +246,8 @@ def test_confirm_attendance_of_many(login, world, factory):
 
     from ..world import NOW
 
-    walk = Walker(factory, world)
     start = NOW + timedelta(days=1)
-    walk.start("cadm_a", "env_cleanup", {"title": "清雪", "description": "d", "place": "p", "capacity": 5,
-                                         "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()})
-    walk.act("cadm_a", "publish")
-    walk.act("orgadm1", "grab")
-    walk.act("mem1", "sign_up")
+    walk = Walker(factory, world).recruiting_activity("清雪", 5, start)
     walk.act("mem2", "sign_up")
     walk.act("cadm_a", "begin")
     with factory() as s:

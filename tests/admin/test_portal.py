@@ -171,13 +171,8 @@ def test_shop_pages_and_pickup(login, world, factory):
 
 
 def test_org_back_office(login, world, factory):
-    walk = Walker(factory, world)
     start = NOW + timedelta(days=1)
-    walk.start("cadm_a", "env_cleanup", {"title": "助老", "description": "d", "place": "p", "capacity": 3,
-                                         "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()})
-    walk.act("cadm_a", "publish")
-    walk.act("orgadm1", "grab")
-    walk.act("mem1", "sign_up")
+    Walker(factory, world).recruiting_activity("助老", 3, start)
     page = login("orgadm1").get("/org").get_data(as_text=True)
     assert "助老" in page and "mem1" in page
     assert "助老" not in login("orgadm2").get("/org").get_data(as_text=True)

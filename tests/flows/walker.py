@@ -2,7 +2,7 @@
 and after each one a save-and-resume check (reload from the database, compare)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -41,6 +41,16 @@ class Walker:
         for user, step, data in [("cadm_a", "publish", {}), ("mem1", "claim", {}),
                                  ("mem1", "serve", {"hours": 1, "note": "好"}), ("res_a", "evaluate", {"rating": rating})]:
             self.act(user, step, data)
+        return self
+
+    def recruiting_activity(self, title: str, capacity: int, starts_at: datetime) -> "Walker":
+        """A two-hour joint activity created and published by cadm_a, grabbed by org1 and
+        joined by mem1: recruiting, with places left."""
+        self.start("cadm_a", "env_cleanup", {"title": title, "description": "d", "place": "p", "capacity": capacity,
+                                             "starts_at": starts_at.isoformat(),
+                                             "ends_at": (starts_at + timedelta(hours=2)).isoformat()})
+        for user, step in [("cadm_a", "publish"), ("orgadm1", "grab"), ("mem1", "sign_up")]:
+            self.act(user, step)
         return self
 
     def _resumed(self, outcome) -> None:
