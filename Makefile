@@ -34,12 +34,17 @@ bench: install
 		|| echo "install wrk (apt-get install wrk) for the web benchmark"
 	$(BIN)/python -m bench
 
+# ruff (style, bugs, import order) and mypy (types): both must be clean; .ci/run runs this first.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 clean:
 	rm -rf $(VENV) var/yijia.db* .pytest_cache
 
 # Refresh the English catalogue after changing user-facing text (Chinese is the source language).
 i18n: install
 	@mkdir -p var
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -o var/messages.pot .
-	$(BIN)/pybabel update -i var/messages.pot -d admin/translations -l en
-	$(BIN)/pybabel compile -d admin/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k lazy_gettext -o var/messages.pot .
+	$(BIN)/pybabel update -i var/messages.pot -d flows/core/translations -l en
+	$(BIN)/pybabel compile -d flows/core/translations

@@ -2,16 +2,18 @@
 test mapping last, so tests can point one app at a throwaway database."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, render_template, request, session
 from flask_babel import Babel, get_locale
 from flask_wtf import CSRFProtect
 from sqlalchemy.exc import OperationalError
 
+from admin import database
+from flows.core.i18n import DIRECTORY as TRANSLATIONS
+from schemas.clock import LOCAL_TZ
 from schemas.settings import get_settings
-
-from . import database
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -27,8 +29,6 @@ def select_locale() -> str:
 
 def local_time(value, fmt: str = "%m-%d %H:%M") -> str:
     """A stored UTC time as the people of Yichun read it (Beijing time)."""
-    from flows.forms import LOCAL_TZ
-
     return value.astimezone(LOCAL_TZ).strftime(fmt) if value is not None else ""
 
 
@@ -40,6 +40,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         DATABASE_URL=settings.database_url,
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        # The one catalogue, shared with the domain (flows/core/i18n.py).
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -54,13 +56,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.context_processor(lambda: {"html_lang": "en" if str(get_locale()) == "en" else "zh-CN"})
     app.add_template_filter(local_time, "local")
 
-    from . import auth
-    from .portal import bp as portal_bp
+    from admin import auth
+    from admin.portal import bp as portal_bp
 
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal_bp)
-    from . import console
+    from admin import console
 
     console.init_app(app)
     app.register_error_handler(404, lambda _e: (render_template("404.html"), 404))
@@ -76,13 +78,13 @@ def _database_unavailable(exc: OperationalError):
     current_app.logger.warning("database unavailable: %s", exc.orig if exc.orig is not None else exc)
     # Rendering must not touch the database again: Flask-Login's template context would load
     # the user through it, so the page is rendered as for a visitor.
-    from .auth import login_manager
+    from admin.auth import login_manager
 
     g._login_user = login_manager.anonymous_user()
     session_ = g.pop("db", None)
     if session_ is not None:
         try:
             session_.close()
-        except Exception:  # noqa: BLE001 - the connection may be gone already
+        except Exception:
             pass
     return render_template("busy.html"), 503, {"Retry-After": "5"}

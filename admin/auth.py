@@ -8,12 +8,11 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from flows import accounts
-from flows.actors import ActorContext, load_actor
-from flows.outcomes import Refused
+from admin.database import db
+from flows.core.refusals import Refused
+from flows.people import accounts
+from flows.people.actors import ActorContext, load_actor
 from schemas.tables import Region, RegionLevel, User
-
-from .database import db
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

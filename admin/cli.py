@@ -25,7 +25,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or migrate the schema to the newest revision."""
-    from flows import migrate
+    from flows.core import migrate
 
     migrate.upgrade(revision=revision)
     click.echo(f"database at {revision}: {_safe_url()}")
@@ -35,7 +35,7 @@ def db_upgrade(revision: str) -> None:
 @click.option("--revision", default="base", show_default=True)
 def db_downgrade(revision: str) -> None:
     """Undo migrations down to a revision (base = empty)."""
-    from flows import migrate
+    from flows.core import migrate
 
     migrate.downgrade(revision=revision)
     click.echo(f"database at {revision}")
@@ -46,7 +46,7 @@ def demo() -> None:
     """Load the Yichun demo (idempotent: a second run adds nothing)."""
     from tqdm import tqdm
 
-    from flows.db import make_engine, make_sessionmaker
+    from flows.core.db import make_engine, make_sessionmaker
     from flows.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 
     started = time.perf_counter()
@@ -88,7 +88,7 @@ def workflows() -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="message language (default zh)")
 def workflows_validate(files: tuple[Path, ...], lang: str | None) -> None:
     """Check workflow files (default: every file in workflows/); exit 1 listing every error."""
-    from flows.compiler import format_problem, validate_source
+    from flows.workflow.compiler import format_problem, validate_source
 
     settings = get_settings()
     lang = lang or settings.locale
@@ -114,15 +114,15 @@ def workflows_validate(files: tuple[Path, ...], lang: str | None) -> None:
 @click.argument("workflow_id")
 def workflows_graph(workflow_id: str) -> None:
     """Print a workflow's state diagram (Mermaid), from workflows/ID.yaml or the database."""
-    from flows.compiler import WorkflowInvalid, compile_source
+    from flows.workflow.compiler import WorkflowInvalid, compile_source
 
     path = get_settings().workflows_dir / f"{workflow_id}.yaml"
     try:
         if path.exists():
             workflow = compile_source(path.read_bytes(), str(path))
         else:
-            from flows import registry
-            from flows.db import make_engine, make_sessionmaker
+            from flows.core.db import make_engine, make_sessionmaker
+            from flows.workflow import registry
 
             with make_sessionmaker(make_engine())() as session:
                 workflow = registry.load_latest(session, workflow_id)[1]
@@ -138,9 +138,9 @@ def workflows_graph(workflow_id: str) -> None:
 @workflows.command("publish")
 def workflows_publish() -> None:
     """Publish changed files of workflows/ as new versions (running demands keep theirs)."""
-    from flows import registry
-    from flows.compiler import WorkflowInvalid
-    from flows.db import make_engine, make_sessionmaker
+    from flows.core.db import make_engine, make_sessionmaker
+    from flows.workflow import registry
+    from flows.workflow.compiler import WorkflowInvalid
 
     with make_sessionmaker(make_engine())() as session:
         try:
@@ -161,7 +161,7 @@ def ledger() -> None:
 @ledger.command("check")
 def ledger_check() -> None:
     """Verify every ledger invariant; exit 1 naming each one that fails."""
-    from flows import ledger as points
+    from flows.points import ledger as points
 
     _report(points.check, "ledger OK: double entry, zero sum, balances, no negatives, unique keys")
 
@@ -174,7 +174,7 @@ def stats() -> None:
 @stats.command("check")
 def stats_check() -> None:
     """Compare every tally with a recount from the demands, claims and ledger; exit 1 on a difference."""
-    from flows import tallies
+    from flows.reporting import tallies
 
     _report(tallies.check, "tallies OK: they match a recount from the sources")
 
@@ -182,8 +182,8 @@ def stats_check() -> None:
 @stats.command("rebuild")
 def stats_rebuild() -> None:
     """Replace every tally with a recount from the sources (after a bulk import, say)."""
-    from flows import tallies
-    from flows.db import make_engine, make_sessionmaker
+    from flows.core.db import make_engine, make_sessionmaker
+    from flows.reporting import tallies
 
     with make_sessionmaker(make_engine())() as session:
         count = tallies.rebuild(session)
@@ -193,7 +193,7 @@ def stats_rebuild() -> None:
 
 def _report(check, ok: str) -> None:
     """Run a check on the configured database: each problem on stderr and exit 1, or `ok`."""
-    from flows.db import make_engine, make_sessionmaker
+    from flows.core.db import make_engine, make_sessionmaker
 
     with make_sessionmaker(make_engine())() as session:
         problems = check(session)
@@ -212,8 +212,8 @@ def shop_group() -> None:
 @shop_group.command("expire")
 def shop_expire() -> None:
     """Expire orders not picked up in time: points and stock go back."""
-    from flows import shop
-    from flows.db import make_engine, make_sessionmaker
+    from flows.core.db import make_engine, make_sessionmaker
+    from flows.points import shop
 
     with make_sessionmaker(make_engine())() as session:
         click.echo(f"expired {shop.expire_due(session)} orders")
@@ -232,7 +232,7 @@ def worker() -> None:
 @click.option("--prefect-port", default=4200, show_default=True)
 def up(port: int, prefect_port: int) -> None:
     """Start the Prefect server, the worker and the web app together; Ctrl-C stops them all."""
-    from .supervisor import run_all
+    from admin.supervisor import run_all
 
     sys.exit(run_all(port, prefect_port))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from flows.db import make_engine, make_sessionmaker
+from flows.core.db import make_engine, make_sessionmaker
 
 
 def init_app(app: Flask) -> None:

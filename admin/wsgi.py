@@ -1,4 +1,4 @@
 """WSGI entry point for gunicorn: `gunicorn admin.wsgi:app`."""
-from .app import create_app
+from admin.app import create_app
 
 app = create_app()

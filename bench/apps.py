@@ -4,12 +4,12 @@ ceiling of the work: the claim's conditional UPDATE and INSERTs, no framework ar
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import text
 
-from flows.db import make_engine
+from flows.core.db import make_engine
 
 bare = Flask("bare")
 
@@ -33,7 +33,7 @@ def minimal(environ, start_response):
         return [b""]
     demand_id = int(tail)
     user_id = int(os.environ.get("BENCH_USER_ID", "1"))
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with _engine.begin() as conn:
         won = conn.execute(text("UPDATE demands SET state = 'claimed', taken = taken + 1, rev = rev + 1 "
                                 "WHERE id = :id AND state = 'open'"), {"id": demand_id}).rowcount == 1

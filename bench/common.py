@@ -7,14 +7,15 @@ import platform
 import statistics
 import subprocess
 import tempfile
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from flows import migrate
-from flows.db import make_engine
+from flows.core import migrate
+from flows.core.db import make_engine
 
 PG_URL = os.environ.get("YIJIA_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/yijia_bench")
 
@@ -33,7 +34,7 @@ def machine() -> dict[str, Any]:
     except OSError:
         commit = "unknown"
     return {"cores": os.cpu_count(), "mem_gib": round(mem_kb / 1024 / 1024, 1), "python": platform.python_version(),
-            "commit": commit, "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "commit": commit, "date": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def emit(bench: str, engine: str, **figures: Any) -> None:
@@ -63,7 +64,7 @@ def pg_available() -> bool:
             conn.execute(text("SELECT 1"))
         engine.dispose()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+    except Exception:
         return False
 
 

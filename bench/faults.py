@@ -5,7 +5,7 @@ logged in); three seconds in, the PostgreSQL cluster is restarted. Every answer 
 done (302), "busy, nothing changed, retry" (503), anything else (a failure of ours). Then
 the database is checked against the answers: no claim answered "done" may be missing (lost),
 none answered 503 may exist (half-done), no demand may be over capacity, and the ledger must
-balance. (The other faults are tests: tests/admin/test_faults.py, tests/flows/test_prefect_faults.py.)
+balance. (The other faults are tests: tests/admin/test_faults.py, tests/flows/orchestration/test_prefect_faults.py.)
 """
 from __future__ import annotations
 
@@ -19,13 +19,12 @@ import urllib.request
 
 from sqlalchemy import func, select
 
-from flows import ledger
-from flows.db import make_engine, make_sessionmaker
+from bench import web
+from bench.common import emit, fresh_databases, pg_available
+from bench.web import _login, _prepare, _server, _stop
+from flows.core.db import make_engine, make_sessionmaker
+from flows.points import ledger
 from schemas.tables import Claim, Demand
-
-from . import web
-from .common import emit, fresh_databases, pg_available
-from .web import _login, _prepare, _server, _stop
 
 CLIENTS = 8
 SECONDS = 10

@@ -14,16 +14,16 @@ import os
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from flows import engine, migrate
-from flows.db import make_engine, make_sessionmaker
+from bench.common import emit, pg_available, summary_ms
+from flows import engine
+from flows.core import migrate
+from flows.core.db import make_engine, make_sessionmaker
 from schemas.settings import get_settings
 from tests.procs import PrefectServer, pg_prefect_url, worker
 from tests.world import build_world
-
-from .common import emit, pg_available, summary_ms
 
 DEMANDS = int(os.environ.get("BENCH_PREFECT_DEMANDS", "10"))
 NAIVE_ACTIONS = int(os.environ.get("BENCH_PREFECT_NAIVE", "20"))
@@ -124,7 +124,7 @@ def run() -> None:
                 for i in range(DEMANDS):
                     with factory() as s:
                         demand_id = engine.start(s, world["res_a"], world["tt_micro_wish"], {"title": f"心愿 {i}"},
-                                                 community_id=world["ca"], now=datetime.now(timezone.utc)).demand_id
+                                                 community_id=world["ca"], now=datetime.now(UTC)).demand_id
                     latencies.setdefault("post", []).append(_wait_for(client, demand_id, "待审核"))
                     for user, step, data, title in STEPS:
                         with factory() as s:

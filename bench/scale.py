@@ -12,18 +12,17 @@ from __future__ import annotations
 import os
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
 from werkzeug.security import generate_password_hash
 
-from flows.db import make_engine, make_sessionmaker
-from flows.ledger import issuance_account, user_account
+from bench.common import discard, emit, fresh_databases, summary_ms
+from flows.core.db import make_engine, make_sessionmaker
+from flows.points.ledger import issuance_account, user_account
 from schemas.tables import Account, Demand, Entry, Event, Posting, User, WorkflowVersion
 from tests.world import build_world
-
-from .common import discard, emit, fresh_databases, summary_ms
 
 DEMANDS = int(os.environ.get("BENCH_SCALE_DEMANDS", "1000000"))
 ENTRIES = int(os.environ.get("BENCH_SCALE_ENTRIES", "10000000"))
@@ -62,7 +61,7 @@ def _generate(engine, world, version, first_demand: int, demands: int, first_pos
               people: list[int], accounts: dict[int, int], issuance: int) -> None:
     """Append `demands` demands (with one event each) and `postings` award postings (two entries each)."""
     postgres = engine.dialect.name == "postgresql"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     communities = [world["ca"], world["cb"]]
     json_empty = "{}"
     with engine.begin() as conn:
@@ -90,7 +89,7 @@ def _generate(engine, world, version, first_demand: int, demands: int, first_pos
         # as the ledger keeps them: the sum of each account's entries.
         from sqlalchemy.orm import Session
 
-        from flows import tallies
+        from flows.reporting import tallies
 
         with Session(bind=conn) as session:
             tallies.rebuild(session)

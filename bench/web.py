@@ -14,17 +14,16 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
 from werkzeug.security import generate_password_hash
 
-from flows.db import make_engine, make_sessionmaker
+from bench.common import emit, fresh_databases
+from flows.core.db import make_engine, make_sessionmaker
 from schemas.tables import Demand, User, WorkflowVersion
 from tests.world import build_world
-
-from .common import emit, fresh_databases
 
 CLIENTS = (1, 10, 50)
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
@@ -94,7 +93,7 @@ def _prepare(url: str) -> tuple[dict, int]:
     with factory() as s, s.begin():
         s.execute(update(User).where(User.id == world["mem1"]).values(password_hash=generate_password_hash("bench-pass")))
         version = s.scalar(select(WorkflowVersion).where(WorkflowVersion.workflow_id == "micro_wish"))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         rows = [{"task_type_id": world["tt_micro_wish"], "workflow_id": "micro_wish", "workflow_version": version.version,
                  "workflow_hash": version.content_hash, "state": "open", "state_since": now, "rev": 1,
                  "title": f"心愿 {i}", "community_id": world["ca"], "requester_id": world["res_a"], "capacity": 1,

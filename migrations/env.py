@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from flows.db import make_engine
+from flows.core.db import make_engine
 from schemas.tables import Base
 
 config = context.config

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     auto_steps: str = Field(default="inline", pattern="^(inline|deferred)$")
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0, le=600_000)
     yaml_max_bytes: int = Field(default=256 * 1024, ge=1024, le=8 * 1024 * 1024)
+    # A lifecycle run Running or Pending this long lost its worker; the reconciler runs it again.
+    stale_run_seconds: float = Field(default=600, ge=0, le=86_400)
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -136,8 +136,8 @@ class MemberField(FieldBase):
 
 
 FormField = Annotated[
-    Union[TextField, NumberField, IntegerField, ChoiceField, DateTimeField, DateField, LocationField,
-          ImageField, RatingField, MemberField],
+    TextField | NumberField | IntegerField | ChoiceField | DateTimeField | DateField | LocationField | ImageField
+    | RatingField | MemberField,
     Field(discriminator="type"),
 ]
 
@@ -198,14 +198,14 @@ class ClaimSpec(Spec):
 class CompleteWith(Spec):
     """When the SLA passes, the system does the step itself with these form values."""
 
-    complete_with: dict[Identifier, Union[bool, int, float, str]] = Field(max_length=50)
+    complete_with: dict[Identifier, bool | int | float | str] = Field(max_length=50)
 
 
 class Sla(Spec):
     """How long a demand may wait for this step, and what happens then."""
 
     within: Duration
-    then: Union[Literal["escalate", "cancel"], CompleteWith] = "escalate"
+    then: Literal["escalate", "cancel"] | CompleteWith = "escalate"
 
     @field_validator("within")
     @classmethod
@@ -221,7 +221,7 @@ class PointsRule(Spec):
     """points = round((base + per_hour × hours) × by_rating[rating]), never below zero."""
 
     to: Literal["claimant", "participants", "org", "requester"]
-    base: Union[Literal["task_type"], Annotated[int, Field(ge=0, le=100_000)]] = "task_type"
+    base: Literal["task_type"] | Annotated[int, Field(ge=0, le=100000)] = "task_type"
     per_hour: float = Field(0, ge=0, le=10_000)
     by_rating: dict[Annotated[int, Field(ge=1, le=5)], Annotated[float, Field(ge=0, le=10)]] = Field(
         default_factory=dict)
@@ -250,7 +250,7 @@ def _effect_tag(value: Any) -> str | None:
 
 
 Effect = Annotated[
-    Union[Annotated[PointsEffect, Tag("points")], Annotated[NotifyEffect, Tag("notify")]],
+    Annotated[PointsEffect, Tag("points")] | Annotated[NotifyEffect, Tag("notify")],
     Discriminator(_effect_tag, custom_error_type="yijia_effect",
                   custom_error_message="an effect is either points: {...} or notify: {...}"),
 ]
@@ -258,7 +258,7 @@ Effect = Annotated[
 
 # ---- steps -------------------------------------------------------------------------------
 
-States = Union[Identifier, Annotated[list[Identifier], Field(min_length=1, max_length=50)]]
+States = Identifier | Annotated[list[Identifier], Field(min_length=1, max_length=50)]
 
 
 class StepBase(Spec):
@@ -316,7 +316,7 @@ def _step_kind(value: Any) -> str:
 
 
 Step = Annotated[
-    Union[Annotated[StartStep, Tag("start")], Annotated[HumanStep, Tag("human")], Annotated[AutoStep, Tag("auto")]],
+    Annotated[StartStep, Tag("start")] | Annotated[HumanStep, Tag("human")] | Annotated[AutoStep, Tag("auto")],
     Discriminator(_step_kind, custom_error_type="yijia_step_kind",
                   custom_error_message="kind must be start, human or auto"),
 ]

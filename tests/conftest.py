@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from flows import migrate
-from flows.db import make_engine, make_sessionmaker
+from flows.core import migrate
+from flows.core.db import make_engine, make_sessionmaker
 from schemas.tables import Base
 
 PG_URL = os.environ.get("YIJIA_TEST_DATABASE_URL", "")

@@ -43,7 +43,7 @@ class Process:
         self.args, self.env, self.log = args, env, log
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Process":
+    def start(self) -> Process:
         out = open(self.log, "ab")
         self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                      start_new_session=True, cwd=ROOT)
@@ -86,7 +86,7 @@ class PrefectServer(Process):
     def api(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
 
-    def start(self, timeout: float = 90) -> "PrefectServer":
+    def start(self, timeout: float = 90) -> PrefectServer:
         super().start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -95,7 +95,7 @@ class PrefectServer(Process):
                 return self
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"Prefect server exited; see {self.log}")
+                    raise RuntimeError(f"Prefect server exited; see {self.log}") from None
                 time.sleep(0.3)
         raise RuntimeError(f"Prefect server not healthy after {timeout}s; see {self.log}")
 
@@ -129,9 +129,12 @@ def drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
-def worker(database_url: str, api: str, instance: str, log: Path, **extra: str) -> Process:
-    """`yijia worker` for one Yijia database against one Prefect server."""
+def worker(database_url: str, api: str, instance: str, log: Path, failpoint: str | None = None,
+           **extra: str) -> Process:
+    """`yijia worker` for one Yijia database against one Prefect server, with a test-only
+    failpoint installed when one is named (tests/failpoints.py)."""
     env = {**os.environ, "YIJIA_DATABASE_URL": database_url, "YIJIA_AUTO_STEPS": "deferred",
            "YIJIA_INSTANCE": instance, "PREFECT_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_HOME": str(log.parent), **extra}
-    return Process([sys.executable, "-m", "admin.cli", "worker"], env, log)
+    command = ["-m", "tests.failpoints", failpoint, "worker"] if failpoint else ["-m", "admin.cli", "worker"]
+    return Process([sys.executable, *command], env, log)

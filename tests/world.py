@@ -3,9 +3,9 @@ user of every role, with the programme's workflows published."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from flows import registry
+from flows.workflow import registry
 from schemas.settings import ROOT
 from schemas.tables import (
     AppointmentService,
@@ -25,7 +25,7 @@ from schemas.tables import (
     User,
 )
 
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
 
 @dataclass

@@ -6,6 +6,10 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from sqlalchemy.orm import scoped_session
 
+from admin.console import views
+from admin.console.dashboard import DashboardView
+from admin.console.imports import ImportView
+from admin.console.workflows import WorkflowEditorView
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
@@ -23,11 +27,6 @@ from schemas.tables import (
     ShopItem,
     TaskType,
 )
-
-from . import views
-from .dashboard import DashboardView
-from .imports import ImportView
-from .workflows import WorkflowEditorView
 
 
 def init_app(app: Flask) -> None:
@@ -56,8 +55,8 @@ def init_app(app: Flask) -> None:
     admin.add_view(views.OrderView(Order, session, name="兑换订单", category=ops))
     admin.add_view(WorkflowEditorView(name="工作流", endpoint="workflows", category=ops))
     admin.add_view(views.AuditLogView(AuditLog, session, name="操作记录", category=ops))
-    from ..app import csrf
-    from .secure import SecuredModelView
+    from admin.app import csrf
+    from admin.console.secure import SecuredModelView
 
     for view in admin._views:
         if isinstance(view, SecuredModelView):

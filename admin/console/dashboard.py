@@ -2,16 +2,16 @@
 redeemed, and the stuck demands with a link to each one's Prefect run."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import request
 from flask_admin import AdminIndexView, expose
 
-from flows import monitor, stats
+from admin.console.secure import SecuredMixin, admin_paths
+from admin.database import db
+from flows.engine import monitor
+from flows.reporting import stats
 from schemas.settings import get_settings
-
-from ..database import db
-from .secure import SecuredMixin, admin_paths
 
 PERIODS = {"month": ("本月", 31), "quarter": ("近三个月", 92), "year": ("近一年", 366), "all": ("全部", None)}
 
@@ -21,7 +21,7 @@ class DashboardView(SecuredMixin, AdminIndexView):
     def index(self):
         period = request.args.get("period") if request.args.get("period") in PERIODS else "all"
         days = PERIODS[period][1]
-        since = datetime.now(timezone.utc) - timedelta(days=days) if days else None
+        since = datetime.now(UTC) - timedelta(days=days) if days else None
         paths = admin_paths()
         communities = stats.communities_under(db(), paths)
         totals = stats.figures(db(), [c.id for c in communities], since) if communities else {}

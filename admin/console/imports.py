@@ -5,10 +5,9 @@ from flask import request, send_file
 from flask_admin import expose
 from flask_login import current_user
 
-from flows import imports
-
-from ..database import db
-from .secure import SecuredPage, admin_paths
+from admin.console.secure import SecuredPage, admin_paths
+from admin.database import db
+from flows.people import imports
 
 KINDS = {"members": (imports.MEMBER_COLUMNS, imports.import_members, "党员"),
          "organisations": (imports.ORG_COLUMNS, imports.import_organisations, "党组织")}

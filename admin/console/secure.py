@@ -16,18 +16,13 @@ from flask_login import current_user
 from sqlalchemy import inspect, or_, select
 from wtforms.validators import ValidationError
 
-from flows.actors import ActorContext
+from admin.auth import actor
 from schemas.tables import AuditLog, Region, Role
 
-from ..auth import actor
 
-ADMIN_ROLES = (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN)
-
-
-def admin_paths(context: ActorContext | None = None) -> list[str]:
-    """Region paths this admin governs ('/1/' for the city admin covers everything)."""
-    context = context or actor()
-    return [g.region_path for g in context.grants if g.role in ADMIN_ROLES and g.region_path]
+def admin_paths() -> list[str]:
+    """Region paths the logged-in admin governs ('/1/' for the city admin covers everything)."""
+    return actor().admin_paths()
 
 
 def is_admin() -> bool:
@@ -35,8 +30,8 @@ def is_admin() -> bool:
 
 
 def highest_role() -> Role | None:
-    roles = {g.role for g in actor().grants}
-    return next((r for r in ADMIN_ROLES if r in roles), None)
+    """The logged-in admin's most senior role."""
+    return actor().highest_admin_role()
 
 
 class SecuredMixin:

@@ -8,8 +8,11 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
-from flows import accounts, engine
-from flows.outcomes import Refused
+from admin.auth import actor
+from admin.console.secure import SecuredModelView, admin_paths, highest_role
+from flows import engine
+from flows.core.refusals import Refused
+from flows.people import accounts
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
@@ -24,9 +27,6 @@ from schemas.tables import (
     RegionLevel,
     Role,
 )
-
-from ..auth import actor
-from .secure import SecuredModelView, admin_paths, highest_role
 
 LABELS = {
     "name": "名称", "code": "代码", "category": "类别", "default_points": "基础积分", "workflow_id": "工作流",
@@ -45,8 +45,9 @@ LABELS = {
 
 
 def region_choices(level: RegionLevel, allow_none: bool = False) -> list[tuple[int | str, str]]:
-    from ..database import db
     from sqlalchemy import or_
+
+    from admin.database import db
 
     paths = admin_paths()
     rows = db().scalars(select(Region).where(Region.level == level, or_(*[Region.path.startswith(p) for p in paths]))
@@ -186,7 +187,7 @@ class _RegistrationView(SecuredModelView):
     kind = "member"
 
     def _decide(self, ids, approve: bool):
-        from ..database import db
+        from admin.database import db
 
         done, refused = 0, []
         for registration_id in ids:
@@ -257,7 +258,7 @@ class DemandView(SecuredModelView):
     column_default_sort = ("id", True)
 
     def _bulk(self, ids, step: str):
-        from ..database import db
+        from admin.database import db
 
         done, refused = 0, []
         for demand_id in ids:
@@ -311,7 +312,7 @@ class ParticipantView(SecuredModelView):
         return query.filter(Claim.demand_id.in_(demands))
 
     def _confirm(self, ids, step: str):
-        from ..database import db
+        from admin.database import db
 
         done, refused = 0, []
         for claim_id in ids:

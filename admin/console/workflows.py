@@ -10,13 +10,14 @@ from flask_admin import expose
 from markupsafe import Markup
 from sqlalchemy import select
 
-from flows import diagram, dryrun, registry
-from flows.compiler import WorkflowInvalid, compile_source, format_problem
+from admin.console.secure import SecuredPage, highest_role
+from admin.database import db
+from flows.engine import dryrun
+from flows.workflow import registry
+from flows.workflow.compiler import WorkflowInvalid, compile_source, format_problem
+from flows.workflow.diagrams import svg as diagram
 from schemas.settings import get_settings
 from schemas.tables import Role, WorkflowVersion
-
-from ..database import db
-from .secure import SecuredPage, highest_role
 
 
 def _may_publish() -> bool:
@@ -103,7 +104,7 @@ class WorkflowEditorView(SecuredPage):
         if not versions:
             abort(404)
         diffs = {}
-        for newer, older in zip(versions, versions[1:]):
+        for newer, older in zip(versions, versions[1:], strict=False):
             diffs[newer.version] = "".join(difflib.unified_diff(
                 older.source.splitlines(keepends=True), newer.source.splitlines(keepends=True),
                 f"v{older.version}", f"v{newer.version}"))

@@ -7,11 +7,10 @@ from flask import current_app, request
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from flows.storage import Storage, StorageRefused
+from admin.database import db
+from flows.core.storage import Storage, StorageRefused
 from schemas.settings import get_settings
 from schemas.tables import MemberRegistration, RegistrationStatus, User
-
-from ..database import db
 
 
 def lang() -> str:

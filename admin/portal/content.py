@@ -1,25 +1,28 @@
 """News (宣传资讯), the convenience directory, and booking appointment slots."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from flows import engine, queries
-from flows.outcomes import Refused
+from admin.auth import actor
+from admin.database import db
+from admin.portal import bp
+from admin.portal.common import lang
+from flows import engine
+from flows.catalogue import directory as directory_reads
+from flows.catalogue import news as news_reads
+from flows.catalogue import services
+from flows.core.refusals import Refused
+from flows.people import regions
 from schemas.tables import AppointmentService, AppointmentSlot, NewsPost, Region
-
-from ..auth import actor
-from ..database import db
-from . import bp
-from .common import lang
 
 
 @bp.get("/news")
 def news():
-    return render_template("news.html", posts=queries.news(db()))
+    return render_template("news.html", posts=news_reads.news(db()))
 
 
 @bp.get("/news/<int:post_id>")
@@ -35,17 +38,17 @@ def directory():
     """Enterprises and merchants near my community, searchable, nearest first."""
     near = None
     if current_user.is_authenticated:
-        ids = queries.region_ids_of(db(), actor())
+        ids = regions.region_ids_of(db(), actor())
         home = db().scalar(select(Region).where(Region.id.in_(ids)).limit(1)) if ids else None
         near = (home.lat, home.lng) if home is not None and home.lat is not None else None
     q = (request.args.get("q") or "").strip()[:30]
-    return render_template("directory.html", rows=queries.directory(db(), near, q or None), q=q)
+    return render_template("directory.html", rows=directory_reads.directory(db(), near, q or None), q=q)
 
 
 @bp.get("/book")
 @login_required
 def book():
-    slots = queries.bookable_slots(db(), queries.region_ids_of(db(), actor()), datetime.now(timezone.utc))
+    slots = services.bookable_slots(db(), regions.region_ids_of(db(), actor()), datetime.now(UTC))
     return render_template("book.html", slots=slots)
 
 
@@ -55,7 +58,7 @@ def book_slot(slot_id: int):
     """Booking a slot starts a demand of the appointment workflow (through the engine)."""
     slot = db().get(AppointmentSlot, slot_id)
     service = db().get(AppointmentService, slot.service_id) if slot else None
-    if service is None or service.community_id not in queries.region_ids_of(db(), actor()):
+    if service is None or service.community_id not in regions.region_ids_of(db(), actor()):
         abort(404)
     try:
         outcome = engine.start(db(), actor(), service.task_type_id,

@@ -6,19 +6,21 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import login_required
 from sqlalchemy import select
 
-from flows import engine, queries, registry
-from flows.outcomes import Refused
+from admin.auth import actor
+from admin.database import db
+from admin.portal import bp
+from admin.portal.common import lang, member_choices, read_step_form, storage
+from flows import engine
+from flows.core.refusals import Refused
+from flows.engine import history, visibility
+from flows.people import regions
+from flows.workflow import registry
 from schemas.tables import Region, TaskType
 from schemas.workflow import HumanStep
 
-from ..auth import actor
-from ..database import db
-from . import bp
-from .common import lang, member_choices, read_step_form, storage
-
 
 def _visible(demand_id: int):
-    demand = queries.visible_demand(db(), actor(), demand_id)
+    demand = visibility.visible_demand(db(), actor(), demand_id)
     if demand is None:
         abort(404)
     return demand, registry.load(db(), demand.workflow_id, demand.workflow_version, demand.workflow_hash)
@@ -29,8 +31,8 @@ def _visible(demand_id: int):
 def demand(demand_id: int):
     """State, timeline and the steps this person can take now."""
     d, workflow = _visible(demand_id)
-    return render_template("demand.html", d=d, wf=workflow, steps=queries.available_steps(db(), actor(), d),
-                           timeline=queries.timeline(db(), d.id), community=db().get(Region, d.community_id),
+    return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
+                           timeline=history.timeline(db(), d.id), community=db().get(Region, d.community_id),
                            task_type=db().get(TaskType, d.task_type_id))
 
 
@@ -97,7 +99,7 @@ def _task_type(code: str) -> TaskType | None:
         return exact
     me = actor()
     paths = [g.region_path for g in me.grants if g.region_path]
-    paths += [p for p in db().scalars(select(Region.path).where(Region.id.in_(queries.region_ids_of(db(), me))))]
+    paths += list(db().scalars(select(Region.path).where(Region.id.in_(regions.region_ids_of(db(), me)))))
     for task_type in db().scalars(select(TaskType).where(TaskType.code.like(f"{code}.%"),
                                                         TaskType.is_active.is_(True)).order_by(TaskType.id)):
         if any(f"/{task_type.district_id}/" in path for path in paths):
@@ -108,8 +110,8 @@ def _task_type(code: str) -> TaskType | None:
 def _start_communities(spec) -> list[Region]:
     """Where this person may start this kind of demand."""
     if spec.by.role == "community_admin":
-        return queries.admin_communities(db(), actor())
-    ids = queries.region_ids_of(db(), actor())
+        return regions.admin_communities(db(), actor())
+    ids = regions.region_ids_of(db(), actor())
     return list(db().scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.path)))
 
 
@@ -131,6 +133,6 @@ def file(key: str):
 
     path = storage().path(key)
     record = db().scalar(select(ServiceRecord).where(ServiceRecord.proof == key)) if path else None
-    if record is None or queries.visible_demand(db(), actor(), record.demand_id) is None:
+    if record is None or visibility.visible_demand(db(), actor(), record.demand_id) is None:
         abort(404)
     return send_file(path, as_attachment=True, download_name=key, max_age=0)

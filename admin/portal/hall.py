@@ -5,12 +5,12 @@ from flask import render_template, request
 from flask_login import login_required
 from sqlalchemy import select
 
-from flows import queries
+from admin.auth import actor
+from admin.database import db
+from admin.portal import bp
+from flows.engine import hall as hall_reads
+from flows.people import regions
 from schemas.tables import Region, Skill, TaskType
-
-from ..auth import actor
-from ..database import db
-from . import bp
 
 
 def _int(name: str) -> int | None:
@@ -23,13 +23,13 @@ def _int(name: str) -> int | None:
 def hall():
     """Filter by community, type and skill; sort by time or by distance from my community."""
     me = actor()
-    mine = queries.region_ids_of(db(), me)
+    mine = regions.region_ids_of(db(), me)
     communities = db().scalars(select(Region).where(Region.id.in_(mine)).order_by(Region.path)).all()
     home = communities[0] if communities else None
     near = (home.lat, home.lng) if home is not None and home.lat is not None else None
     sort = request.args.get("sort") if request.args.get("sort") in ("time", "distance") else "time"
     skill = request.args.get("skill") or None
-    rows = queries.hall(db(), me, community_id=_int("community"), task_type_id=_int("type"), skill=skill,
+    rows = hall_reads.hall(db(), me, community_id=_int("community"), task_type_id=_int("type"), skill=skill,
                         sort=sort, near=near)
     return render_template("hall.html", rows=rows, communities=communities, sort=sort,
                            types=db().scalars(select(TaskType).where(TaskType.is_active.is_(True))).all(),

@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
+from admin.database import db
+from admin.portal import bp
 from schemas.tables import Region, RegionLevel
-
-from ..database import db
-from . import bp
 
 
 @bp.get("/")

@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from flows import ledger, queries, registry, shop
-from flows.outcomes import Refused
+from admin.auth import actor
+from admin.database import db
+from admin.portal import bp
+from admin.portal.common import lang
+from flows.core.refusals import Refused
+from flows.engine import history
+from flows.people import regions
+from flows.points import ledger, shop
+from flows.points import reads as points_reads
+from flows.workflow import registry
 from schemas.tables import Order
-
-from ..auth import actor
-from ..database import db
-from . import bp
-from .common import lang
 
 
 @bp.get("/me")
@@ -25,26 +28,26 @@ def me():
     """Everything that is mine, grouped by where it stands."""
     me_ = actor()
     groups: dict[str, list] = {}
-    for d in queries.my_demands(db(), me_.user_id):
+    for d in history.my_demands(db(), me_.user_id):
         wf = registry.load(db(), d.workflow_id, d.workflow_version, d.workflow_hash)
         groups.setdefault(wf.state_title(d.state), []).append(d)
     return render_template("me.html", groups=groups, balance=ledger.balance(db(), me_.user_id),
-                           history=queries.points_history(db(), me_.user_id, limit=20),
-                           orders=queries.my_orders(db(), me_.user_id)[:5])
+                           history=points_reads.points_history(db(), me_.user_id, limit=20),
+                           orders=points_reads.my_orders(db(), me_.user_id)[:5])
 
 
 @bp.get("/points")
 @login_required
 def points():
     return render_template("points.html", balance=ledger.balance(db(), actor().user_id),
-                           history=queries.points_history(db(), actor().user_id))
+                           history=points_reads.points_history(db(), actor().user_id))
 
 
 @bp.get("/shop")
 @login_required
 def shop_page():
     """The supermarkets of my communities; one request key per page view stops a double tap."""
-    items = queries.shop_items(db(), queries.region_ids_of(db(), actor()))
+    items = points_reads.shop_items(db(), regions.region_ids_of(db(), actor()))
     return render_template("shop.html", items=items, balance=ledger.balance(db(), actor().user_id),
                            request_key=uuid.uuid4().hex)
 
@@ -53,7 +56,7 @@ def shop_page():
 @login_required
 def redeem(item_id: int):
     quantity = request.form.get("quantity", "1")
-    if item_id not in {i.id for i, _ in queries.shop_items(db(), queries.region_ids_of(db(), actor()))}:
+    if item_id not in {i.id for i, _ in points_reads.shop_items(db(), regions.region_ids_of(db(), actor()))}:
         abort(404)
     try:
         order = shop.redeem(db(), actor().user_id, item_id, int(quantity) if quantity.isdigit() else 0,
@@ -68,8 +71,8 @@ def redeem(item_id: int):
 @bp.get("/orders")
 @login_required
 def orders():
-    return render_template("orders.html", orders=queries.my_orders(db(), actor().user_id),
-                           now=datetime.now(timezone.utc))
+    return render_template("orders.html", orders=points_reads.my_orders(db(), actor().user_id),
+                           now=datetime.now(UTC))
 
 
 @bp.post("/orders/<int:order_id>/cancel")

@@ -9,14 +9,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from flows import accounts, queries, shop
-from flows.outcomes import Refused
+from admin.auth import actor
+from admin.database import db
+from admin.portal import bp
+from admin.portal.common import lang
+from flows.core.refusals import Refused
+from flows.people import accounts, orgs, regions
+from flows.points import reads as points_reads
+from flows.points import shop
 from schemas.tables import Organisation, Region, RegionLevel
-
-from ..auth import actor
-from ..database import db
-from . import bp
-from .common import lang
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
@@ -63,8 +64,8 @@ def org():
     me = actor()
     if not me.org_admin_of:
         abort(404)
-    orgs = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of))).all()
-    return render_template("org.html", records=[(o, queries.org_back_office(db(), o.id)) for o in orgs])
+    mine = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of))).all()
+    return render_template("org.html", records=[(o, orgs.back_office(db(), o.id)) for o in mine])
 
 
 @bp.route("/manage", methods=["GET", "POST"])
@@ -72,7 +73,7 @@ def org():
 def manage():
     """The community counter: pickup by code, point adjustments, recent orders."""
     me = actor()
-    communities = queries.admin_communities(db(), me)
+    communities = regions.admin_communities(db(), me)
     if not communities:
         abort(404)
     if request.method == "POST":
@@ -90,5 +91,5 @@ def manage():
             flash(exc.message(lang()) + (("：" + "；".join(exc.fields_in(lang()).values())) if exc.fields else ""),
                   "error")
         return redirect(url_for("portal.manage"))
-    return render_template("manage.html", orders=queries.community_orders(db(), [c.id for c in communities]),
+    return render_template("manage.html", orders=points_reads.community_orders(db(), [c.id for c in communities]),
                            request_key=uuid.uuid4().hex)

@@ -1,14 +1,13 @@
 """`yijia demo`: a realistic, idempotent demo of Yichun's programme."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from flows.demo.reference import DEMO_PASSWORD, load_reference
 from schemas.tables import Region
-
-from .reference import DEMO_PASSWORD, load_reference
 
 DEMO_LOGINS = [
     ("admin_city", "市级管理员 city admin"),
@@ -27,7 +26,7 @@ def load_demo(factory: sessionmaker[Session], progress: Callable[[str, int], Non
     with factory() as session, session.begin():
         if session.scalar(select(Region.id).where(Region.code == "yichun")) is None:
             added.update(load_reference(session, progress))
-    from .demands import load_demands  # needs the engine and the published workflows
+    from flows.demo.demands import load_demands  # needs the engine and the published workflows
 
     added.update(load_demands(factory, progress))
     return added

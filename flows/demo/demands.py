@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from flows import engine
+from flows.core.refusals import Refused
+from flows.demo import names
+from flows.workflow import registry
 from schemas.settings import get_settings
 from schemas.tables import (
     AppointmentService,
@@ -28,10 +32,6 @@ from schemas.tables import (
     RoleGrant,
     TaskType,
 )
-
-from .. import engine, registry
-from ..outcomes import Refused
-from . import names
 
 WISH_PLAN = ["review", "open", "open_overdue", "claimed", "served", "done"]
 ACTIVITY_PLAN = ["open", "recruiting", "running", "done", "finished", "draft", "cancelled", "done"]
@@ -66,7 +66,7 @@ class _Cast:
         self.org_members = defaultdict(list)
         for user_id, org_id in session.execute(select(Member.user_id, Member.org_id).order_by(Member.user_id)):
             self.org_members[org_id].append(user_id)
-        self.task_type = {code: tid for code, tid in session.execute(select(TaskType.code, TaskType.id))}
+        self.task_type = dict(session.execute(select(TaskType.code, TaskType.id)).tuples().all())
         self.existing = set(session.execute(select(Demand.community_id, Demand.title)).all())
 
 
@@ -77,7 +77,7 @@ def load_demands(factory: sessionmaker[Session], progress: Callable[[str, int], 
         session.commit()
         cast = _Cast(session)
     rng = random.Random(7)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     added = 0
     for i, community in enumerate(cast.communities):
         plan = WISH_PLAN + (["rejected", "cancelled"] if i % 4 == 0 else [])

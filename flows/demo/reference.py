@@ -6,13 +6,14 @@ Deterministic (a fixed seed), so two machines load the same demo and tests can c
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from flows.demo import names
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
@@ -36,8 +37,6 @@ from schemas.tables import (
     User,
     member_skills,
 )
-
-from . import names
 
 DEMO_PASSWORD = "yijia2026"
 MEMBERS = 1415
@@ -70,7 +69,7 @@ def load_reference(session: Session, progress: Progress) -> dict[str, int]:
     """Insert the reference data in the caller's transaction; returns what it created."""
     rng = random.Random(20261125)
     password = generate_password_hash(DEMO_PASSWORD)  # one hash: 1,415 scrypt runs would take minutes
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
 
     city = _region(session, None, RegionLevel.CITY, "yichun", "伊春市", 47.7270, 128.8410)
     _user(session, "admin_city", "伊春市委组织部", password, [(Role.CITY_ADMIN, city.id, None)])

@@ -13,19 +13,19 @@ whatever they missed (a server that was down when a window closed, an event neve
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.orchestration.naming import instance_tag
+from flows.workflow import registry
+from flows.workflow.compiled import CompiledWorkflow
 from schemas.tables import WorkflowVersion
 from schemas.workflow import HumanStep
-
-from .. import registry
-from ..compiled import CompiledWorkflow
-from .naming import instance_tag
 
 EVENT_PREFIX = "yijia.demand."
 

@@ -43,7 +43,7 @@ class InProcessExecutor:
         from prefect.flow_engine import run_flow_sync
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-        from .lifecycle import demand_lifecycle
+        from flows.orchestration.lifecycle import demand_lifecycle
 
         try:
             with get_client(sync_client=True) as client:
@@ -55,7 +55,7 @@ class InProcessExecutor:
             with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
                 run_flow_sync(demand_lifecycle, flow_run=run,
                               parameters={"demand_id": int(run.parameters["demand_id"])}, return_type="state")
-        except Exception as exc:  # noqa: BLE001 - the run's state on the server says what happened
+        except Exception as exc:
             log.warning("lifecycle run %s: %s: %s", run_id, type(exc).__name__, exc, exc_info=True)
         finally:
             with self._lock:

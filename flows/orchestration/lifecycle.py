@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from prefect import flow, get_run_logger, task
@@ -24,42 +23,20 @@ from prefect.client.schemas.filters import (
 from prefect.states import Cancelled, Completed
 from sqlalchemy import select
 
+from flows import engine
+from flows.core.db import make_engine, make_sessionmaker
+from flows.engine import monitor
+from flows.orchestration import relay
+from flows.orchestration.naming import instance_tag, run_name
+from flows.workflow import registry
 from schemas.settings import get_settings
 from schemas.tables import Demand
-
-from .. import engine, monitor, registry
-from ..db import make_engine, make_sessionmaker
-from . import relay
-from .naming import instance_tag, run_name
 
 
 @lru_cache(maxsize=1)
 def sessions():
     """The worker process's session factory (a connection pool, not data)."""
     return make_sessionmaker(make_engine())
-
-
-def _failpoint() -> None:
-    """`YIJIA_FAILPOINT=award-hang`: hang after the award's posting is written and before its
-    transaction commits, so the fault tests can kill the worker at exactly that point."""
-    if os.environ.get("YIJIA_FAILPOINT") != "award-hang":
-        return
-    import time
-
-    from .. import effects
-
-    real = effects.award
-
-    def award_then_hang(*args, **kwargs):
-        credited = real(*args, **kwargs)
-        print("failpoint award-hang: posting written, not committed", flush=True)
-        time.sleep(3600)
-        return credited
-
-    effects.award = award_then_hang
-
-
-_failpoint()
 
 
 @task(retries=3, retry_delay_seconds=2, name="run-automated-steps")
@@ -130,7 +107,7 @@ def monitor_stuck() -> int:
             for case in stuck:
                 try:
                     relay.sync_demand(session, client, case.demand_id)
-                except Exception as exc:  # noqa: BLE001 - one bad run must not hide the others
+                except Exception as exc:
                     logger.warning("could not tag demand %s: %s", case.demand_id, exc)
     base = get_settings().base_url
     create_table_artifact(
@@ -147,7 +124,7 @@ def monitor_stuck() -> int:
 @flow(name="expire-orders")
 def expire_orders() -> int:
     """Shop orders not picked up in time: points and stock go back."""
-    from .. import shop
+    from flows.points import shop
 
     with sessions()() as session:
         return shop.expire_due(session)

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from flows.workflow.compiled import CompiledWorkflow
 from schemas.settings import get_settings
-
 from schemas.tables import Demand, Region
-
-from ..compiled import CompiledWorkflow
 
 FLOW_NAME = "demand-lifecycle"
 

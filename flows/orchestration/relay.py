@@ -10,8 +10,7 @@ delivering a row twice cannot do anything twice.
 from __future__ import annotations
 
 import logging
-import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect.client.orchestration import SyncPrefectClient
@@ -28,10 +27,10 @@ from prefect.states import Cancelled, Completed, Paused, Scheduled
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from flows.orchestration.naming import FLOW_NAME, deployment_name, instance_tag, run_name, run_tags
+from flows.workflow import registry
+from schemas.settings import get_settings
 from schemas.tables import Demand, Outbox
-
-from .. import registry
-from .naming import FLOW_NAME, deployment_name, instance_tag, run_name, run_tags
 
 log = logging.getLogger(__name__)
 FINAL = [StateType.COMPLETED, StateType.CANCELLED, StateType.FAILED, StateType.CRASHED]
@@ -52,9 +51,9 @@ def live_run(client: SyncPrefectClient, demand_id: int) -> FlowRun | None:
 
 def _stale(run: FlowRun) -> bool:
     """Running or pending for longer than any automated step takes (`YIJIA_STALE_RUN_SECONDS`)."""
-    limit = timedelta(seconds=float(os.environ.get("YIJIA_STALE_RUN_SECONDS", "600")))
+    limit = timedelta(seconds=get_settings().stale_run_seconds)
     since = run.state.timestamp if run.state else None
-    return since is not None and datetime.now(timezone.utc) - since > limit
+    return since is not None and datetime.now(UTC) - since > limit
 
 
 def _set(client: SyncPrefectClient, run_id, state) -> None:
@@ -122,7 +121,7 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     marked delivered. `send_events` is the sender (`automations.emit`; a test may pass another
     server's). `on_scheduled(run_id)` hears of each run scheduled for automated work.
     """
-    from . import automations
+    from flows.orchestration import automations
 
     send = send_events or automations.emit
     with factory() as session:
@@ -138,20 +137,20 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
                 if demand_id is not None:
                     sync_demand(session, client, demand_id, scheduled)
                 synced += group
-            except Exception as exc:  # noqa: BLE001 - any failure: keep the rows, record why, retry later
+            except Exception as exc:
                 errors.update({row.id: exc for row in group})
                 log.warning("outbox delivery for demand %s failed: %s: %s", demand_id, type(exc).__name__, exc)
     if synced:
         try:
             send(automations.events((r.id, r.topic, r.payload, r.created_at) for r in synced if r.demand_id))
-        except Exception as exc:  # noqa: BLE001 - the runs are right; the events go again next pass
+        except Exception as exc:
             errors.update({row.id: exc for row in synced})
             log.warning("sending %d events failed: %s", len(synced), exc)
             synced = []
     with factory() as session:
         if synced:
             session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in synced])).values(
-                delivered_at=datetime.now(timezone.utc), attempts=Outbox.attempts + 1, last_error=None))
+                delivered_at=datetime.now(UTC), attempts=Outbox.attempts + 1, last_error=None))
         for row_id, exc in errors.items():
             session.execute(update(Outbox).where(Outbox.id == row_id).values(
                 attempts=Outbox.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]))

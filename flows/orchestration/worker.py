@@ -8,10 +8,9 @@ import threading
 
 from sqlalchemy import select
 
+from flows.orchestration.executor import InProcessExecutor
+from flows.orchestration.naming import deployment_name
 from schemas.tables import WorkflowVersion
-
-from .executor import InProcessExecutor
-from .naming import deployment_name
 
 log = logging.getLogger(__name__)
 RELAY_INTERVAL = 1.0
@@ -21,7 +20,13 @@ def deployments(session):
     """Runner deployments for every workflow version, plus the scheduled housekeeping flows."""
     from prefect.deployments.runner import EntrypointType
 
-    from .lifecycle import demand_lifecycle, expire_orders, monitor_stuck, reconcile_runs, sla_timeout
+    from flows.orchestration.lifecycle import (
+        demand_lifecycle,
+        expire_orders,
+        monitor_stuck,
+        reconcile_runs,
+        sla_timeout,
+    )
 
     # Import flows as package modules (not files): the runner then resolves our imports.
     module = {"entrypoint_type": EntrypointType.MODULE_PATH}
@@ -47,7 +52,7 @@ def apply_all(session, sla_window=None) -> list:
 def sync_automations(session, sla_window=None) -> dict[str, int]:
     from prefect.client.orchestration import get_client
 
-    from . import automations
+    from flows.orchestration import automations
 
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("sla-timeout/sla-timeout")
@@ -59,7 +64,7 @@ def relay_forever(factory, stop: threading.Event, on_scheduled=None) -> None:
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
-    from .relay import deliver
+    from flows.orchestration.relay import deliver
 
     delay = RELAY_INTERVAL
     while not stop.is_set():
@@ -71,7 +76,7 @@ def relay_forever(factory, stop: threading.Event, on_scheduled=None) -> None:
                     result = deliver(factory, client, on_scheduled=on_scheduled)
                     delay = RELAY_INTERVAL if not result["failed"] else min(delay * 2, 30)
                     stop.wait(delay if not result["delivered"] else 0.05)
-        except Exception as exc:  # noqa: BLE001 - the server is down or restarting: try again later
+        except Exception as exc:
             log.warning("relay: %s; retrying in %.0fs", exc, delay)
             stop.wait(delay)
             delay = min(delay * 2, 30)
@@ -85,7 +90,7 @@ def _run_now(*names: str) -> None:
     for name in names:
         try:
             run_deployment(name, timeout=0)
-        except Exception as exc:  # noqa: BLE001 - the schedule runs it later anyway
+        except Exception as exc:
             log.warning("could not start %s: %s", name, exc)
 
 
@@ -94,7 +99,7 @@ def run() -> None:
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "1")  # resume → run in about a second
     from prefect import serve
 
-    from .lifecycle import sessions
+    from flows.orchestration.lifecycle import sessions
 
     factory = sessions()
     with factory() as session:
@@ -105,7 +110,7 @@ def run() -> None:
             for deployment in served:
                 deployment.apply()
             log.info("SLA automations: %s", sync_automations(session))
-        except Exception as exc:  # noqa: BLE001 - server away: `serve` registers them when it is back,
+        except Exception as exc:
             log.warning("could not register the deployments and automations: %s", exc)  # the monitor covers SLAs
     _run_now("monitor-stuck/monitor", "reconcile-runs/reconcile")
     stop = threading.Event()
@@ -120,7 +125,7 @@ def run() -> None:
             try:
                 serve(*served, limit=4)
                 break
-            except Exception as exc:  # noqa: BLE001 - the server went away (at start, say): wait for it
+            except Exception as exc:
                 log.warning("runner stopped: %s: %s; starting it again in %.0fs", type(exc).__name__, exc, delay)
                 stop.wait(delay)
                 delay = min(delay * 2, 30)

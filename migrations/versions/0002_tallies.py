@@ -5,15 +5,15 @@ Revises: 0001
 Create Date: 2026-11-26
 
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0002'
-down_revision: Union[str, Sequence[str], None] = '0001'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -30,7 +30,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_demands_workflow_state_since', ['workflow_id', 'state', 'state_since'], unique=False)
     from sqlalchemy.orm import Session
 
-    from flows import tallies
+    from flows.reporting import tallies
 
     tallies.rebuild(Session(bind=op.get_bind()))
 

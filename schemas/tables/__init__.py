@@ -1,7 +1,7 @@
 """Every table of Yijia, as typed SQLAlchemy 2 mappings. Alembic owns the schema."""
-from .base import Base, utcnow
-from .content import AuditLog, DirectoryEntry, DirectoryKind, DirectoryService, NewsPost, Tally
-from .demands import (
+from schemas.tables.base import Base
+from schemas.tables.content import AuditLog, DirectoryEntry, DirectoryKind, DirectoryService, NewsPost, Tally
+from schemas.tables.demands import (
     Claim,
     ClaimStatus,
     Demand,
@@ -13,8 +13,8 @@ from .demands import (
     TaskType,
     WorkflowVersion,
 )
-from .ledger import Account, AccountKind, Entry, Posting, PostingKind
-from .people import (
+from schemas.tables.ledger import Account, AccountKind, Entry, Posting, PostingKind
+from schemas.tables.people import (
     Member,
     MemberRegistration,
     Organisation,
@@ -26,8 +26,8 @@ from .people import (
     User,
     member_skills,
 )
-from .regions import Region, RegionLevel
-from .services import AppointmentService, AppointmentSlot, Booking, BookingStatus
-from .shop import LimitPeriod, Order, OrderStatus, PurchaseCounter, ShopItem
+from schemas.tables.regions import Region, RegionLevel
+from schemas.tables.services import AppointmentService, AppointmentSlot, Booking, BookingStatus
+from schemas.tables.shop import LimitPeriod, Order, OrderStatus, PurchaseCounter, ShopItem
 
 __all__ = [name for name in dir() if not name.startswith("_")]

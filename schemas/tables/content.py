@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, created_at, str_enum
+from schemas.tables.base import Base, created_at, str_enum
 
 
 class DirectoryKind(str, enum.Enum):
@@ -29,10 +29,10 @@ class NewsPost(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     title: Mapped[str] = mapped_column(String(128))
-    summary: Mapped[Optional[str]] = mapped_column(String(255))
+    summary: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
-    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    published_at: Mapped[Optional[datetime]]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
 
 
@@ -49,12 +49,12 @@ class DirectoryEntry(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     kind: Mapped[DirectoryKind] = mapped_column(str_enum(DirectoryKind))
     name: Mapped[str] = mapped_column(String(128))
-    address: Mapped[Optional[str]] = mapped_column(String(255))
-    phone: Mapped[Optional[str]] = mapped_column(String(32))
-    hours: Mapped[Optional[str]] = mapped_column(String(64))
-    lat: Mapped[Optional[float]]
-    lng: Mapped[Optional[float]]
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    hours: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    description: Mapped[str | None] = mapped_column(Text)
 
 
 class DirectoryService(Base):
@@ -65,8 +65,8 @@ class DirectoryService(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("directory_entries.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(128))
-    category: Mapped[Optional[str]] = mapped_column(String(32))
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditLog(Base):
@@ -75,13 +75,13 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(32))
     table_name: Mapped[str] = mapped_column(String(64))
-    row_id: Mapped[Optional[str]] = mapped_column(String(64))
-    before: Mapped[Optional[dict[str, Any]]]
-    after: Mapped[Optional[dict[str, Any]]]
-    reason: Mapped[Optional[str]] = mapped_column(String(255))
+    row_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    reason: Mapped[str | None] = mapped_column(String(255))
     at: Mapped[datetime] = created_at()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -20,10 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, created_at, str_enum
+from schemas.tables.base import Base, created_at, str_enum
 
 if TYPE_CHECKING:
-    from .regions import Region
+    from schemas.tables.regions import Region
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger stays 64-bit on PostgreSQL.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -51,9 +51,9 @@ class TaskType(Base):
     category: Mapped[TaskCategory] = mapped_column(str_enum(TaskCategory))
     default_points: Mapped[int] = mapped_column(default=10)
     workflow_id: Mapped[str] = mapped_column(String(64))
-    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
 
 
 class WorkflowVersion(Base):
@@ -68,8 +68,8 @@ class WorkflowVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(Text)
-    note: Mapped[Optional[str]] = mapped_column(String(255))
-    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(String(255))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at()
 
 
@@ -103,24 +103,24 @@ class Demand(Base):
     state_since: Mapped[datetime] = created_at()
     rev: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(String(128))
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
-    place: Mapped[Optional[str]] = mapped_column(String(255))
-    lat: Mapped[Optional[float]]
-    lng: Mapped[Optional[float]]
-    starts_at: Mapped[Optional[datetime]]
-    ends_at: Mapped[Optional[datetime]]
+    place: Mapped[str | None] = mapped_column(String(255))
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
     capacity: Mapped[int] = mapped_column(default=1)
     taken: Mapped[int] = mapped_column(default=0)
     required_skills: Mapped[list[str]] = mapped_column(default=list)
-    requester_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
-    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    escalated_at: Mapped[Optional[datetime]]
+    escalated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
 
     # Read-only; loaded with the demand on the action path so its path is at hand for the checks.
-    community: Mapped["Region"] = relationship(viewonly=True, lazy="select")
+    community: Mapped[Region] = relationship(viewonly=True, lazy="select")
 
 
 class ClaimStatus(str, enum.Enum):
@@ -144,8 +144,8 @@ class Claim(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
     step: Mapped[str] = mapped_column(String(48))
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
-    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[ClaimStatus] = mapped_column(str_enum(ClaimStatus), default=ClaimStatus.ACTIVE)
     created_at: Mapped[datetime] = created_at()
@@ -168,11 +168,11 @@ class ServiceRecord(Base):
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
     demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    signed_in_at: Mapped[Optional[datetime]]
-    signed_out_at: Mapped[Optional[datetime]]
-    hours: Mapped[Optional[float]] = mapped_column(Numeric(7, 2, asdecimal=False))
-    note: Mapped[Optional[str]] = mapped_column(Text)
-    proof: Mapped[Optional[str]] = mapped_column(String(255))
+    signed_in_at: Mapped[datetime | None]
+    signed_out_at: Mapped[datetime | None]
+    hours: Mapped[float | None] = mapped_column(Numeric(7, 2, asdecimal=False))
+    note: Mapped[str | None] = mapped_column(Text)
+    proof: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
@@ -187,9 +187,9 @@ class Evaluation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
-    by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rating: Mapped[int]
-    comment: Mapped[Optional[str]] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = created_at()
 
@@ -207,13 +207,13 @@ class Event(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    demand_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demands.id"))
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"))
     subject: Mapped[str] = mapped_column(String(24), default="demand")
     subject_id: Mapped[int]
     step: Mapped[str] = mapped_column(String(48))
-    from_state: Mapped[Optional[str]] = mapped_column(String(32))
-    to_state: Mapped[Optional[str]] = mapped_column(String(32))
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = created_at()
 
@@ -227,9 +227,9 @@ class Outbox(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     topic: Mapped[str] = mapped_column(String(64))
-    demand_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demands.id"))
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
-    delivered_at: Mapped[Optional[datetime]]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, created_at, str_enum
-from .demands import BigId
+from schemas.tables.base import Base, created_at, str_enum
+from schemas.tables.demands import BigId
 
 
 class AccountKind(str, enum.Enum):
@@ -45,9 +45,9 @@ class Account(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[AccountKind] = mapped_column(str_enum(AccountKind))
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
-    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
-    community_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
     allow_negative: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = created_at()
@@ -64,10 +64,10 @@ class Posting(Base):
     kind: Mapped[PostingKind] = mapped_column(str_enum(PostingKind))
     amount: Mapped[int] = mapped_column(BigInteger)
     memo: Mapped[str] = mapped_column(String(255))
-    demand_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demands.id"), index=True)
-    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("orders.id"), index=True)
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    reverses_id: Mapped[Optional[int]] = mapped_column(ForeignKey("postings.id"), unique=True)
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"), unique=True)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = created_at()
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, created_at, str_enum
+from schemas.tables.base import Base, created_at, str_enum
 
 
 class Role(str, enum.Enum):
@@ -40,16 +39,16 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     is_active: Mapped[bool] = mapped_column(default=True)
     # Throttling lives in the database, not in a process: any web worker sees the same count.
     failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[Optional[datetime]]
+    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
 
-    grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user")
-    member: Mapped[Optional["Member"]] = relationship(back_populates="user", uselist=False)
+    grants: Mapped[list[RoleGrant]] = relationship(back_populates="user")
+    member: Mapped[Member | None] = relationship(back_populates="user", uselist=False)
 
 
 class RoleGrant(Base):
@@ -61,8 +60,8 @@ class RoleGrant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(str_enum(Role))
-    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"), index=True)
-    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
 
     user: Mapped[User] = relationship(back_populates="grants")
 
@@ -76,8 +75,8 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     work_unit: Mapped[str] = mapped_column(String(128))
     district_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
-    contact_name: Mapped[Optional[str]] = mapped_column(String(64))
-    contact_phone: Mapped[Optional[str]] = mapped_column(String(20))
+    contact_name: Mapped[str | None] = mapped_column(String(64))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = created_at()
 
 
@@ -93,8 +92,8 @@ class OrgRegistration(Base):
     status: Mapped[RegistrationStatus] = mapped_column(
         str_enum(RegistrationStatus), default=RegistrationStatus.PENDING
     )
-    decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[Optional[datetime]]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
 
 
@@ -123,10 +122,10 @@ class Member(Base):
     __tablename__ = "members"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"), index=True)
-    work_unit: Mapped[Optional[str]] = mapped_column(String(128))
-    availability: Mapped[Optional[str]] = mapped_column(String(128))
-    bio: Mapped[Optional[str]] = mapped_column(Text)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    work_unit: Mapped[str | None] = mapped_column(String(128))
+    availability: Mapped[str | None] = mapped_column(String(128))
+    bio: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship(back_populates="member")
     skills: Mapped[list[Skill]] = relationship(secondary=member_skills)
@@ -144,6 +143,6 @@ class MemberRegistration(Base):
     status: Mapped[RegistrationStatus] = mapped_column(
         str_enum(RegistrationStatus), default=RegistrationStatus.PENDING
     )
-    decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[Optional[datetime]]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()

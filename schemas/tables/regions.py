@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import enum
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, str_enum
+from schemas.tables.base import Base, str_enum
 
 
 class RegionLevel(str, enum.Enum):
@@ -33,17 +32,17 @@ class Region(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     level: Mapped[RegionLevel] = mapped_column(str_enum(RegionLevel))
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
-    address: Mapped[Optional[str]] = mapped_column(String(255))
-    lat: Mapped[Optional[float]]
-    lng: Mapped[Optional[float]]
+    address: Mapped[str | None] = mapped_column(String(255))
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
 
-    parent: Mapped[Optional["Region"]] = relationship(remote_side=[id])
+    parent: Mapped[Region | None] = relationship(remote_side=[id])
 
-    def contains(self, other: "Region") -> bool:
+    def contains(self, other: Region) -> bool:
         """True when `other` is this region or lies below it."""
         return other.path.startswith(self.path)

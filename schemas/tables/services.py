@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, created_at, str_enum
+from schemas.tables.base import Base, created_at, str_enum
 
 
 class BookingStatus(str, enum.Enum):
@@ -26,9 +25,9 @@ class AppointmentService(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     task_type_id: Mapped[int] = mapped_column(ForeignKey("task_types.id"))
-    provider_org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"))
+    provider_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     name: Mapped[str] = mapped_column(String(64))
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
@@ -59,6 +58,6 @@ class Booking(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    demand_id: Mapped[Optional[int]] = mapped_column(ForeignKey("demands.id"))
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"))
     status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus), default=BookingStatus.BOOKED)
     created_at: Mapped[datetime] = created_at()

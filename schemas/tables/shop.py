@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, created_at, str_enum
+from schemas.tables.base import Base, created_at, str_enum
 
 
 class LimitPeriod(str, enum.Enum):
@@ -43,11 +42,11 @@ class ShopItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
-    description: Mapped[Optional[str]] = mapped_column(Text)
-    picture: Mapped[Optional[str]] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    picture: Mapped[str | None] = mapped_column(String(255))
     price: Mapped[int]
     stock: Mapped[int] = mapped_column(default=0)
-    limit_qty: Mapped[Optional[int]]
+    limit_qty: Mapped[int | None]
     limit_period: Mapped[LimitPeriod] = mapped_column(str_enum(LimitPeriod), default=LimitPeriod.MONTH)
     on_sale: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at()
@@ -92,8 +91,8 @@ class Order(Base):
     pickup_code: Mapped[str] = mapped_column(String(16), unique=True)
     # The client's token for this redemption: a double tap or a retried request finds the
     # first order instead of buying twice.
-    request_key: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
+    request_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     expires_at: Mapped[datetime]
-    decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[Optional[datetime]]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()

@@ -7,8 +7,7 @@ from werkzeug.security import generate_password_hash
 
 from admin.app import create_app
 from schemas.tables import User
-
-from ..world import build_world
+from tests.world import build_world
 
 PASSWORD = "pw-123456"
 

@@ -9,11 +9,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from flows import imports
+from flows.people import imports
 from schemas.settings import ROOT
 from schemas.tables import AuditLog, Member, Organisation, ShopItem, TaskType, WorkflowVersion
-
-from ..flows.walker import Walker
+from tests.flows.walker import Walker
 
 
 def token(client, url: str) -> str:
@@ -207,7 +206,7 @@ def test_bulk_steps_go_through_the_engine_and_respect_scope(login, world, factor
 def test_dashboard_figures_and_stuck_list(login, world, factory):
     from datetime import timedelta
 
-    from ..world import NOW
+    from tests.world import NOW
 
     walk = Walker(factory, world)
     walk.start("res_a", "micro_wish", {"title": "很久没人理的心愿"}, now=NOW - timedelta(days=30))
@@ -219,8 +218,7 @@ def test_dashboard_figures_and_stuck_list(login, world, factory):
 def test_production_csrf_guards_both_kinds_of_admin_form(db_url, world, factory, tmp_path):
     """With CSRF fully on: model forms save with their own token, custom pages need theirs."""
     from admin.app import create_app
-
-    from .conftest import PASSWORD
+    from tests.admin.conftest import PASSWORD
 
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "STORAGE_DIR": tmp_path})
     client = app.test_client()
@@ -243,8 +241,7 @@ def test_confirm_attendance_of_many(login, world, factory):
     from datetime import timedelta
 
     from schemas.tables import Claim, Event, ServiceRecord
-
-    from ..world import NOW
+    from tests.world import NOW
 
     start = NOW + timedelta(days=1)
     walk = Walker(factory, world).recruiting_activity("清雪", 5, start)

@@ -11,13 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from admin.app import create_app
-from flows import ledger
+from flows.points import ledger
 from schemas.settings import get_settings
 from schemas.tables import Claim, Demand, ServiceRecord
-
-from ..conftest import ON_PG
-from .conftest import PASSWORD
-from .test_portal import PNG, _wish
+from tests.admin.conftest import PASSWORD
+from tests.admin.test_portal import PNG, _wish
+from tests.conftest import ON_PG
 
 
 def _state(factory, demand_id):
@@ -100,7 +99,7 @@ def test_upload_directory_full(db_url, world, factory, tmp_path):
 def test_database_unreachable_gets_the_busy_page(app, login, world, factory):
     """The database gone (a PostgreSQL restart, a dead server): even loading the logged-in
     user fails, and the answer is still the plain 503 page, never a 500."""
-    from flows.db import make_engine, make_sessionmaker
+    from flows.core.db import make_engine, make_sessionmaker
 
     member = login("mem1")
     demand = _wish(None, world, factory)

@@ -9,12 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from flows import ledger, shop
+from flows.points import ledger, shop
 from schemas.tables import Demand, MemberRegistration, Order, RegistrationStatus, ShopItem, User
-
-from ..flows.walker import Walker
-from ..world import NOW
-from .conftest import PASSWORD
+from tests.admin.conftest import PASSWORD
+from tests.flows.walker import Walker
+from tests.world import NOW
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

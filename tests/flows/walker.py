@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from flows import engine, ledger
+from flows import engine
+from flows.points import ledger
 from schemas.tables import Demand, Event
-
-from ..world import NOW
+from tests.world import NOW
 
 
 class Walker:
@@ -34,7 +34,7 @@ class Walker:
             self._resumed(outcome)
         return outcome
 
-    def rated_wish(self, title: str, rating: int) -> "Walker":
+    def rated_wish(self, title: str, rating: int) -> Walker:
         """A micro-wish posted, published, claimed by mem1, served for an hour and rated: the
         award is due next."""
         self.start("res_a", "micro_wish", {"title": title})
@@ -43,7 +43,7 @@ class Walker:
             self.act(user, step, data)
         return self
 
-    def recruiting_activity(self, title: str, capacity: int, starts_at: datetime) -> "Walker":
+    def recruiting_activity(self, title: str, capacity: int, starts_at: datetime) -> Walker:
         """A two-hour joint activity created and published by cadm_a, grabbed by org1 and
         joined by mem1: recruiting, with places left."""
         self.start("cadm_a", "env_cleanup", {"title": title, "description": "d", "place": "p", "capacity": capacity,

@@ -1,7 +1,7 @@
 """Constraints live in the database, not only in Python: each is proven by a write it refuses."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -46,8 +46,8 @@ def base(session):
 
 
 def _demand(base, **kw) -> Demand:
-    fields = dict(task_type_id=base["tt"].id, workflow_id="w", workflow_version=1, workflow_hash="h",
-                  state="open", title="修灯", community_id=base["community"].id)
+    fields = {"task_type_id": base["tt"].id, "workflow_id": "w", "workflow_version": 1, "workflow_hash": "h",
+                  "state": "open", "title": "修灯", "community_id": base["community"].id}
     fields.update(kw)
     return Demand(**fields)
 
@@ -97,7 +97,7 @@ def test_slot_bookings_within_capacity(session, base):
     service = AppointmentService(community_id=base["community"].id, task_type_id=base["tt"].id, name="理发")
     session.add(service)
     session.flush()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _refused(session, AppointmentSlot(service_id=service.id, starts_at=now, ends_at=now + timedelta(hours=1),
                                       capacity=2, booked=3))
 
@@ -113,7 +113,7 @@ def test_rating_between_one_and_five(session, base):
 def test_event_log_is_append_only(session, base, statement):
     session.execute(
         text("INSERT INTO events (subject, subject_id, step, data, at) VALUES ('demand', 1, 's', '{}', :at)"),
-        {"at": datetime.now(timezone.utc).replace(tzinfo=None)},
+        {"at": datetime.now(UTC).replace(tzinfo=None)},
     )
     session.commit()
     with pytest.raises(DBAPIError, match="append-only"):

@@ -1,0 +1,146 @@
+"""Every sentence the domain can say, by code: Chinese, the source language, marked for the
+one gettext catalogue (flows/core/translations). English lives in that catalogue, beside the
+web pages' and the console's own strings, so nothing is Chinese-only by accident.
+
+Codes with parameters travel up from the domain (a refusal, a compiler problem) and are
+rendered at the edge in the user's language by `flows.core.i18n.render`.
+"""
+from __future__ import annotations
+
+from flows.core.i18n import N_
+
+YAML: dict[str, str] = {
+    'yaml.too_large': N_('文件太大：{size} 字节，上限 {limit} 字节'),
+    'yaml.encoding': N_('文件不是 UTF-8 编码（字节 {byte}）'),
+    'yaml.syntax': N_('YAML 语法错误：{detail}'),
+    'yaml.tab': N_('YAML 不允许用 Tab 缩进，请改用空格'),
+    'yaml.empty': N_('文件是空的'),
+    'yaml.tag': N_('不允许的 YAML 标签 {tag}'),
+    'yaml.merge': N_('不支持合并键 <<，请把内容写全'),
+    'yaml.complex_key': N_('键必须是简单的文字'),
+    'yaml.key_type': N_('键 {key} 必须是文字或整数'),
+    'yaml.duplicate_key': N_('键“{key}”重复（第 {first_line} 行已出现）'),
+    'yaml.too_many_nodes': N_('内容过多（超过 {limit} 个节点，可能是别名展开）'),
+    'yaml.too_deep': N_('嵌套太深（超过 {limit} 层）'),
+    'yaml.not_mapping': N_('工作流文件的最外层必须是映射（键: 值）'),
+}
+
+
+VALIDATION: dict[str, str] = {
+    'missing': N_('缺少必填项'),
+    'missing_key': N_('缺少必填项“{field}”'),
+    'extra_forbidden': N_('不认识的字段“{field}”'),
+    'literal_error': N_('取值应为 {expected}'),
+    'enum': N_('取值应为 {expected}'),
+    'union_tag_invalid': N_('类型“{tag}”不存在，可选：{expected_tags}'),
+    'union_tag_not_found': N_('缺少 {discriminator}'),
+    'int_type': N_('应为整数'),
+    'int_parsing': N_('应为整数'),
+    'int_from_float': N_('应为整数'),
+    'float_type': N_('应为数字'),
+    'float_parsing': N_('应为数字'),
+    'string_type': N_('应为文字'),
+    'bool_type': N_('应为是或否（true/false）'),
+    'bool_parsing': N_('应为是或否（true/false）'),
+    'dict_type': N_('应为映射（键: 值）'),
+    'model_type': N_('应为映射（键: 值）'),
+    'model_attributes_type': N_('应为映射（键: 值）'),
+    'list_type': N_('应为列表'),
+    'greater_than_equal': N_('不能小于 {ge}'),
+    'greater_than': N_('必须大于 {gt}'),
+    'less_than_equal': N_('不能大于 {le}'),
+    'less_than': N_('必须小于 {lt}'),
+    'string_too_long': N_('不能超过 {max_length} 个字'),
+    'string_too_short': N_('至少 {min_length} 个字'),
+    'too_long': N_('最多 {max_length} 项'),
+    'too_short': N_('至少 {min_length} 项'),
+    'string_pattern_mismatch': N_('格式不对：应为小写英文字母开头、只含小写字母数字和下划线的标识符'),
+    'datetime_parsing': N_('应为日期时间，如 2026-11-25 09:00'),
+    'datetime_type': N_('应为日期时间，如 2026-11-25 09:00'),
+    'datetime_from_date_parsing': N_('应为日期时间，如 2026-11-25 09:00'),
+    'date_parsing': N_('应为日期，如 2026-11-25'),
+    'date_from_datetime_parsing': N_('应为日期，如 2026-11-25'),
+    'date_type': N_('应为日期，如 2026-11-25'),
+    'finite_number': N_('应为有限的数字'),
+    'invalid': N_('填写的内容不对：{detail}'),
+    'yijia_duration': N_('时长格式应为 3d、12h 或 1d12h，实际是 {value}'),
+    'yijia_sla_range': N_('时限必须在 1 分钟到 366 天之间'),
+    'yijia_actor': N_('不认识的执行人 {value}，可选：{expected}'),
+    'yijia_step_kind': N_('步骤类型 kind 只能是 start、human 或 auto'),
+    'yijia_effect': N_('效果只能是 points: {{...}} 或 notify: {{...}}'),
+    'yijia_choice': N_('请从选项中选择：{expected}'),
+    'yijia_location': N_('位置应为“纬度,经度”，如 47.72,128.84'),
+    'yijia_image': N_('请上传图片（JPEG/PNG/WebP）'),
+}
+
+
+COMPILER: dict[str, str] = {
+    'wf.unknown_state': N_('步骤“{step}”引用了不存在的状态“{state}”'),
+    'wf.no_start': N_('至少需要一个 kind: start 的步骤来创建需求'),
+    'wf.no_terminal': N_('至少需要一个终止状态（terminal: true）'),
+    'wf.leaves_terminal': N_('步骤“{step}”不能离开终止状态“{state}”'),
+    'wf.unreachable': N_('状态“{state}”无法到达'),
+    'wf.dead_end': N_('从状态“{state}”无法到达任何终止状态'),
+    'wf.start_into_terminal': N_('创建步骤“{step}”不能直接进入终止状态'),
+    'wf.auto_twice': N_('状态“{state}”有多个自动步骤：{steps}'),
+    'wf.one_winner_needs_move': N_('“{step}”是单人认领（capacity: 1），必须改变状态'),
+    'wf.evaluation_needs_rating': N_('“{step}”记录评价，表单需要一个 rating 类型的字段 rating'),
+    'wf.assign_needs_member': N_('“{step}”指派服务人员，表单需要一个 member 类型的字段 assignee'),
+    'wf.booking_on_start': N_('record: booking 只能用在创建步骤上'),
+    'wf.needs_claim_step': N_('“{step}”需要一个认领步骤（claim）才能找到{what}'),
+    'wf.cancel_needs_state': N_('“{step}”超时后取消，需要一个名为 cancelled 的终止状态'),
+    'wf.complete_with_unknown': N_('超时自动完成的字段“{field}”不在“{step}”的表单里'),
+    'wf.complete_with_invalid': N_('超时自动完成的值不合法：{detail}'),
+    'wf.demand_field_type': N_('字段“{field}”用于需求本身，类型必须是 {expected}'),
+    'wf.bounds': N_('最小值 {min} 大于最大值 {max}'),
+    'wf.complete_with_needs_form': N_('“{step}”的超时策略 complete_with 需要表单字段'),
+}
+
+
+ENGINE: dict[str, str] = {
+    'not_found': N_('找不到这条需求'),
+    'no_step': N_('这个流程没有“{step}”这一步'),
+    'not_human': N_('“{step}”由系统自动完成'),
+    'role': N_('您没有权限做这一步'),
+    'scope': N_('这不是您所在社区的需求'),
+    'state': N_('当前状态是“{state}”，不能{step}'),
+    'taken': N_('已被认领'),
+    'full': N_('名额已满'),
+    'duplicate': N_('您已经认领或报名过了'),
+    'guard.registered_in_community': N_('请先到该社区报到'),
+    'guard.not_requester': N_('不能认领自己发布的需求'),
+    'guard.skills': N_('需要技能：{skills}'),
+    'guard.no_time_clash': N_('与您已认领的“{other}”时间冲突'),
+    'no_claim': N_('您还没有认领或报名'),
+    'not_signed_in': N_('请先签到'),
+    'already_signed_in': N_('已经签到过了'),
+    'already_signed_out': N_('已经签退过了'),
+    'already_evaluated': N_('已经评价过了'),
+    'input': N_('请检查填写的内容'),
+    'community': N_('请选择您所在的社区'),
+    'task_type': N_('找不到这个任务类型'),
+    'assignee': N_('被指派的人不是本社区报到的党员'),
+    'slot': N_('这个时段已约满或不可预约'),
+    'ok': N_('{step}成功'),
+}
+
+
+LEDGER: dict[str, str] = {
+    'ledger.insufficient': N_('积分不足'),
+    'ledger.key_conflict': N_('同一个幂等键“{key}”的金额不同'),
+    'ledger.unbalanced': N_('借贷不平衡'),
+    'ledger.reason_required': N_('调整积分必须填写原因'),
+}
+
+
+SHOP: dict[str, str] = {
+    'shop.not_found': N_('找不到这件商品或订单'),
+    'shop.off_sale': N_('这件商品已下架'),
+    'shop.out_of_stock': N_('库存不足'),
+    'shop.limit': N_('超过每人限兑数量（{limit} 件）'),
+    'shop.not_reserved': N_('订单已领取、取消或过期'),
+    'shop.bad_code': N_('取货码无效'),
+    'shop.retry': N_('系统繁忙，请再试一次'),
+}
+
+MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP}

@@ -1,0 +1,94 @@
+"""Effects of automated steps: points through the ledger, notifications through the log.
+
+Every posting's idempotency key names the demand, the step and the recipient, so running
+an award twice (a retried Prefect task, a replayed outbox row) credits once.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flows.core import journal
+from flows.points import ledger
+from flows.workflow.compiled import CompiledWorkflow
+from schemas.tables import Claim, ClaimStatus, Demand, Evaluation, PostingKind, ServiceRecord, TaskType
+from schemas.workflow import NotifySpec, PointsRule
+
+
+def points_amount(rule: PointsRule, base_points: int, hours: float, rating: int | None) -> int:
+    """round((base + per_hour × hours) × factor(rating)), capped by `max`; half up, never negative."""
+    base = base_points if rule.base == "task_type" else int(rule.base)
+    factor = Decimal(str(rule.by_rating.get(rating, 1.0))) if rating is not None else Decimal(1)
+    raw = (Decimal(base) + Decimal(str(rule.per_hour)) * Decimal(str(hours))) * factor
+    amount = int(raw.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if rule.max is not None:
+        amount = min(amount, rule.max)
+    return max(amount, 0)
+
+
+def _member_claims(session: Session, demand: Demand) -> list[tuple[Claim, ServiceRecord | None]]:
+    rows = session.execute(
+        select(Claim, ServiceRecord).outerjoin(ServiceRecord, ServiceRecord.claim_id == Claim.id)
+        .where(Claim.demand_id == demand.id, Claim.user_id.is_not(None),
+               Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.DONE]))
+        .order_by(Claim.id)
+    ).all()
+    return [(c, s) for c, s in rows]
+
+
+def _served(record: ServiceRecord | None) -> bool:
+    return record is not None and (record.signed_in_at is not None or (record.hours or 0) > 0)
+
+
+def recipients(session: Session, demand: Demand, to: str) -> list[tuple[str, int, float]]:
+    """(kind, id, hours) for each recipient of a points rule."""
+    claims = _member_claims(session, demand)
+    if to == "claimant":
+        return [("user", c.user_id, float(s.hours or 0) if s else 0.0) for c, s in claims[:1]]
+    if to == "participants":
+        return [("user", c.user_id, float(s.hours or 0)) for c, s in claims if _served(s)]
+    if to == "org":
+        if demand.org_id is None:
+            return []
+        return [("org", demand.org_id, sum(float(s.hours or 0) for _, s in claims if _served(s)))]
+    if to == "requester" and demand.requester_id:
+        return [("user", demand.requester_id, 0.0)]
+    return []
+
+
+def award(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, index: int,
+          rule: PointsRule) -> list[dict[str, Any]]:
+    """Post the rule's points; returns what was credited (for the event)."""
+    base_points = session.scalar(select(TaskType.default_points).where(TaskType.id == demand.task_type_id)) or 0
+    rating = session.scalar(select(Evaluation.rating).where(Evaluation.demand_id == demand.id)
+                            .order_by(Evaluation.id.desc()).limit(1))
+    issuance = ledger.issuance_account(session)
+    credited = []
+    for kind, owner, hours in recipients(session, demand, rule.to):
+        amount = points_amount(rule, base_points, hours, rating)
+        if amount <= 0:
+            continue
+        account = ledger.user_account(session, owner) if kind == "user" else ledger.org_account(session, owner)
+        memo = rule.memo or f"{workflow.spec.title} #{demand.id} {demand.title}"
+        ledger.post(session, f"award:demand:{demand.id}:{step}:{index}:{kind}:{owner}", PostingKind.AWARD, memo,
+                    [ledger.Move(issuance, -amount), ledger.Move(account, amount)], demand_id=demand.id,
+                    data={"hours": hours, "rating": rating, "rule": rule.to})
+        credited.append({"to": f"{kind}:{owner}", "points": amount})
+    return credited
+
+
+def notify(session: Session, demand: Demand, spec: NotifySpec, step: str) -> None:
+    """Log a notification for its recipients; the outbox carries it to whoever delivers it."""
+    if spec.to == "requester":
+        users = [demand.requester_id] if demand.requester_id else []
+    elif spec.to in ("claimant", "participants"):
+        users = [c.user_id for c, _ in _member_claims(session, demand)]
+    else:
+        users = []
+    journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=f"{step}:notify",
+                   from_state=demand.state, to_state=demand.state, actor_id=None,
+                   data={"to": spec.to, "users": users, "message": spec.message},
+                   topic="yijia.notify", payload={"users": users, "message": spec.message})

@@ -1,0 +1,24 @@
+"""A demand's timeline, and what a person asked for or took part in."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from schemas.tables import Claim, ClaimStatus, Demand, Event, User
+
+
+def timeline(session: Session, demand_id: int) -> list[dict[str, Any]]:
+    """The demand's events with who did them, oldest first."""
+    rows = session.execute(select(Event, User.display_name).outerjoin(User, User.id == Event.actor_id)
+                           .where(Event.demand_id == demand_id).order_by(Event.id))
+    return [{"step": e.step, "from": e.from_state, "to": e.to_state, "at": e.at, "who": name or "系统",
+             "data": e.data} for e, name in rows]
+
+
+def my_demands(session: Session, user_id: int) -> list[Demand]:
+    """What the user asked for or took part in, newest first."""
+    claimed = select(Claim.demand_id).where(Claim.user_id == user_id, Claim.status != ClaimStatus.WITHDRAWN)
+    return list(session.scalars(select(Demand).where(or_(Demand.requester_id == user_id, Demand.id.in_(claimed)))
+                                .order_by(Demand.id.desc()).limit(200)))

@@ -1,0 +1,96 @@
+"""Who may do a step, and the guards a step names: pure checks over loaded facts.
+
+Each check returns a refusal code (see messages.ENGINE) or None. The facts are loaded by
+the engine; nothing here queries except the time-clash guard, which must look at the
+actor's other claims.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from flows.people.actors import ActorContext
+from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill
+from schemas.workflow import Actor
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    params: dict[str, Any]
+
+
+def active_claims(session: Session, demand_id: int) -> list[Claim]:
+    return list(session.scalars(_ACTIVE_CLAIMS, {"demand_id": demand_id}))
+
+
+_ACTIVE_CLAIMS = (select(Claim).where(Claim.demand_id == bindparam("demand_id"), Claim.status == ClaimStatus.ACTIVE)
+                  .order_by(Claim.id))  # built once: it runs on every page and action
+
+
+def is_claimant(actor: ActorContext, claims: list[Claim]) -> bool:
+    return any((c.user_id is not None and c.user_id == actor.user_id) or
+               (c.org_id is not None and c.org_id in actor.org_admin_of) for c in claims)
+
+
+def check_actor(actor: ActorContext, who: Actor, *, community_id: int, community_path: str,
+                demand: Demand | None, claims: list[Claim]) -> Refusal | None:
+    """Whether `actor` is who the step names, for this community and demand."""
+    if actor.is_system:
+        return None
+    role = who.role
+    if role is not None and not actor.has_role(role):
+        return Refusal("role", {})
+    relation = who.relation
+    if relation == "any":
+        return None
+    if relation == "community":
+        if role is None or role == "member":
+            ok = community_id in actor.registered_communities
+        else:
+            ok = actor.in_scope(role, community_path)
+        return None if ok else Refusal("scope", {})
+    if relation == "registered":
+        return None if community_id in actor.registered_communities else Refusal("scope", {})
+    if relation == "registered_org":
+        return None if actor.orgs_registered_with(community_id) else Refusal("scope", {})
+    if demand is None:
+        return Refusal("role", {})
+    if relation == "requester":
+        return None if demand.requester_id == actor.user_id else Refusal("role", {})
+    if relation == "claimant":
+        return None if is_claimant(actor, claims) else Refusal("no_claim", {})
+    if relation == "claiming_org":
+        if demand.org_id is None:
+            return Refusal("role", {})
+        if role == Role.ORG_ADMIN.value:
+            return None if demand.org_id in actor.org_admin_of else Refusal("role", {})
+        return None if actor.member_org_id == demand.org_id else Refusal("role", {})
+    return Refusal("role", {})
+
+
+def check_guards(session: Session, actor: ActorContext, guards: list[str], demand: Demand) -> Refusal | None:
+    """The first guard the actor fails, or None."""
+    if actor.is_system:
+        return None
+    for guard in guards:
+        if guard == "registered_in_community" and demand.community_id not in actor.registered_communities:
+            return Refusal("guard.registered_in_community", {})
+        if guard == "not_requester" and demand.requester_id == actor.user_id:
+            return Refusal("guard.not_requester", {})
+        if guard == "skills":
+            missing = [s for s in demand.required_skills or [] if s not in actor.skills]
+            if missing:
+                names = dict(session.execute(select(Skill.code, Skill.name).where(Skill.code.in_(missing))).all())
+                return Refusal("guard.skills", {"skills": "、".join(names.get(s, s) for s in missing)})
+        if guard == "no_time_clash" and demand.starts_at and demand.ends_at:
+            other = session.scalar(
+                select(Demand.title).join(Claim, Claim.demand_id == Demand.id).where(
+                    Claim.user_id == actor.user_id, Claim.status == ClaimStatus.ACTIVE, Demand.id != demand.id,
+                    Demand.starts_at < demand.ends_at, Demand.ends_at > demand.starts_at).limit(1))
+            if other:
+                return Refusal("guard.no_time_clash", {"other": other})
+    return None

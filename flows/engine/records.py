@@ -1,0 +1,163 @@
+"""What a human step writes besides the state: claims, sign-in/out, service, evaluation,
+assignment, bookings. A fixed vocabulary the YAML chooses from (`record:`), so admin text
+selects behaviour but never defines it.
+
+Each writer runs inside the engine's write transaction, after the demand row was updated
+(and so locked), and raises Refused to roll the whole action back.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from flows.core.i18n import N_
+from flows.core.refusals import Refused
+from flows.people.actors import ActorContext
+from schemas.tables import (
+    AppointmentSlot,
+    Booking,
+    BookingStatus,
+    Claim,
+    ClaimStatus,
+    Demand,
+    Evaluation,
+    MemberRegistration,
+    RegistrationStatus,
+    ServiceRecord,
+)
+
+
+def own_claim(session: Session, demand: Demand, actor: ActorContext) -> Claim:
+    """The actor's active claim on the demand (a member's own, or their organisation's)."""
+    claims = session.scalars(select(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
+                             .order_by(Claim.id)).all()
+    mine = [c for c in claims if c.user_id is not None and c.user_id == actor.user_id]
+    mine = mine or [c for c in claims if c.org_id in actor.org_admin_of]
+    if not mine:
+        raise Refused("no_claim")
+    return mine[0]
+
+
+def add_claim(session: Session, demand: Demand, actor: ActorContext, step: str, *, holder: str,
+              org_id: int | None, at: datetime) -> int:
+    """Insert the claim and return its id; the unique constraints refuse a second claim by
+    the same holder (a plain INSERT: the action never reads the row back)."""
+    try:
+        return session.execute(_INSERT_CLAIM, {
+            "demand_id": demand.id, "step": step, "created_by": actor.user_id, "created_at": at,
+            "user_id": actor.user_id if holder == "member" else None,
+            "org_id": org_id if holder == "org" else None}).scalar_one()
+    except IntegrityError:
+        raise Refused("duplicate") from None
+
+
+_INSERT_CLAIM = insert(Claim.__table__).returning(Claim.__table__.c.id)
+
+
+def _service(session: Session, claim: Claim) -> ServiceRecord:
+    record = session.scalar(select(ServiceRecord).where(ServiceRecord.claim_id == claim.id))
+    if record is None:
+        record = ServiceRecord(claim_id=claim.id, demand_id=claim.demand_id, user_id=claim.user_id or claim.created_by,
+                               data={})
+        session.add(record)
+    return record
+
+
+def write(session: Session, kind: str, demand: Demand, actor: ActorContext, values: dict[str, Any],
+          now: datetime, step: str) -> dict[str, Any]:
+    """Apply record `kind`; returns facts worth keeping in the event."""
+    if kind == "service":
+        claim = own_claim(session, demand, actor)
+        record = _service(session, claim)
+        hours = float(values.get("hours") or 0)
+        record.hours = round(float(record.hours or 0) + hours, 2)
+        record.note = "\n".join(filter(None, [record.note, values.get("note")])) or None
+        record.proof = values.get("photo") or record.proof
+        record.data = {**(record.data or {}), **{k: v for k, v in values.items() if k not in ("hours", "note", "photo")}}
+        session.flush()
+        return {"claim_id": claim.id, "hours": hours}
+    if kind == "sign_in":
+        claim = own_claim(session, demand, actor)
+        record = _service(session, claim)
+        if record.signed_in_at is not None:
+            raise Refused("already_signed_in")
+        record.signed_in_at = now
+        session.flush()
+        return {"claim_id": claim.id}
+    if kind == "sign_out":
+        claim = own_claim(session, demand, actor)
+        record = _service(session, claim)
+        if record.signed_in_at is None:
+            raise Refused("not_signed_in")
+        if record.signed_out_at is not None:
+            raise Refused("already_signed_out")
+        record.signed_out_at = now
+        record.hours = round(max((now - record.signed_in_at).total_seconds(), 0) / 3600, 2)
+        session.flush()
+        return {"claim_id": claim.id, "hours": record.hours}
+    if kind == "evaluation":
+        session.add(Evaluation(demand_id=demand.id, by_user_id=actor.user_id, rating=int(values["rating"]),
+                               comment=values.get("comment"),
+                               data={k: v for k, v in values.items() if k not in ("rating", "comment")}))
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Refused("already_evaluated") from None
+        return {"rating": int(values["rating"])}
+    if kind == "withdraw":
+        claim = own_claim(session, demand, actor)
+        claim.status = ClaimStatus.WITHDRAWN
+        if claim.user_id is not None:
+            session.execute(update(Demand).where(Demand.id == demand.id, Demand.taken > 0)
+                            .values(taken=Demand.taken - 1).execution_options(synchronize_session=False))
+        session.flush()
+        return {"claim_id": claim.id}
+    if kind == "release":
+        released = session.execute(update(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
+                                   .values(status=ClaimStatus.WITHDRAWN).execution_options(synchronize_session=False))
+        session.execute(update(Demand).where(Demand.id == demand.id).values(taken=0)
+                        .execution_options(synchronize_session=False))
+        return {"released": released.rowcount}
+    if kind == "assign":
+        assignee = int(values["assignee"])
+        registered = session.scalar(select(MemberRegistration.id).where(
+            MemberRegistration.member_id == assignee, MemberRegistration.community_id == demand.community_id,
+            MemberRegistration.status == RegistrationStatus.APPROVED))
+        if registered is None:
+            raise Refused("assignee", fields={"assignee": N_("被指派的人不是本社区报到的党员")})
+        claim = Claim(demand_id=demand.id, step=step, user_id=assignee, created_by=actor.user_id or assignee,
+                      created_at=now)
+        session.add(claim)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Refused("duplicate") from None
+        return {"claim_id": claim.id, "assignee": assignee}
+    if kind == "release_booking":
+        booking = session.scalar(select(Booking).where(Booking.demand_id == demand.id,
+                                                       Booking.status == BookingStatus.BOOKED))
+        if booking is not None:
+            booking.status = BookingStatus.CANCELLED
+            session.execute(update(AppointmentSlot).where(AppointmentSlot.id == booking.slot_id,
+                                                          AppointmentSlot.booked > 0)
+                            .values(booked=AppointmentSlot.booked - 1).execution_options(synchronize_session=False))
+            session.flush()
+            return {"booking_id": booking.id}
+        return {}
+    raise ValueError(f"unknown record {kind}")  # unreachable: the DSL's Record literal is closed
+
+
+def book_slot(session: Session, slot_id: int, user_id: int) -> AppointmentSlot:
+    """Take a seat of a slot, or refuse when it is full (the counter's WHERE decides)."""
+    taken = session.execute(update(AppointmentSlot).where(AppointmentSlot.id == slot_id,
+                                                          AppointmentSlot.booked < AppointmentSlot.capacity)
+                            .values(booked=AppointmentSlot.booked + 1).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        raise Refused("slot")
+    slot = session.get(AppointmentSlot, slot_id)
+    session.refresh(slot)
+    return slot

@@ -1,0 +1,84 @@
+"""SLA policies: when a step waits past its deadline, escalate, complete it with the
+workflow's defaults, or cancel the demand. Safe to apply twice (automation and monitor)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from flows.core import journal
+from flows.core.db import in_transaction
+from flows.core.refusals import Refused
+from flows.engine.door import act
+from flows.engine.writes import close_claims, record_event
+from flows.people.actors import ActorContext
+from flows.workflow import registry
+from flows.workflow.compiled import CompiledWorkflow
+from schemas.clock import utcnow
+from schemas.tables import Demand
+from schemas.workflow import CompleteWith, HumanStep
+
+
+def apply_timeout(session: Session, demand_id: int, step: str, *, now: datetime | None = None) -> str | None:
+    """Apply `step`'s SLA policy if the demand still waits for it past its deadline.
+
+    Returns what was done ("escalate", "cancel", "complete") or None when nothing was due;
+    safe to call twice (the automation and the monitor may both try).
+    """
+    now = now or utcnow()
+    demand = session.get(Demand, demand_id)
+    if demand is None:
+        return None
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    spec = workflow.step(step)
+    if not isinstance(spec, HumanStep) or spec.sla is None or demand.state not in spec.sources:
+        session.rollback()
+        return None
+    if demand.state_since + spec.sla.within > now:
+        session.rollback()
+        return None
+    policy = spec.sla.then
+    if isinstance(policy, CompleteWith):
+        try:
+            act(session, ActorContext.system(), demand_id, step, policy.complete_with, now=now)
+        except Refused:
+            return _escalate(session, demand, workflow, step, now)
+        return "complete"
+    if policy == "cancel":
+        return _cancel(session, demand, workflow, step, now)
+    return _escalate(session, demand, workflow, step, now)
+
+
+def _escalate(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, now: datetime) -> str | None:
+    def work() -> str | None:
+        done = session.execute(update(Demand).where(Demand.id == demand.id, Demand.state == demand.state,
+                                                    Demand.escalated_at.is_(None))
+                               .values(escalated_at=now).execution_options(synchronize_session=False)).rowcount
+        if done != 1:
+            return None
+        session.refresh(demand)
+        journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=f"{step}:overdue",
+                       from_state=demand.state, to_state=demand.state, actor_id=None, at=now,
+                       data={"policy": "escalate"}, topic="yijia.demand.overdue",
+                       payload={"workflow": workflow.id, "waiting_for": step, "community_id": demand.community_id})
+        return "escalate"
+
+    return in_transaction(session, work)
+
+
+def _cancel(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, now: datetime) -> str | None:
+    def work() -> str | None:
+        observed = demand.state
+        done = session.execute(update(Demand).where(Demand.id == demand.id, Demand.state == observed)
+                               .values(state="cancelled", state_since=now, rev=Demand.rev + 1)
+                               .execution_options(synchronize_session=False)).rowcount
+        if done != 1:
+            return None
+        session.refresh(demand)
+        record_event(session, demand, workflow, f"{step}:timeout", observed, "cancelled", None, {"policy": "cancel"}, now)
+        close_claims(session, demand)
+        return "cancel"
+
+    return in_transaction(session, work)
+

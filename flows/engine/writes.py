@@ -1,0 +1,96 @@
+"""The writes every step shares: the guarded UPDATE that decides who won, the event (and its
+outbox row), closing the claims of a finished demand, and the answer to the caller."""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from flows.core import journal
+from flows.core.refusals import Refused
+from flows.engine.outcomes import Outcome
+from flows.people.actors import ActorContext
+from flows.reporting import tallies
+from flows.workflow.compiled import CompiledWorkflow
+from schemas.tables import Claim, ClaimStatus, Demand
+from schemas.workflow import HumanStep
+
+MAX_RETRIES = 3
+
+
+_MOVED = ("state", "state_since", "rev", "taken", "org_id")
+
+
+def move(session: Session, demand: Demand, spec: HumanStep, actor: ActorContext, now: datetime) -> str:
+    """The guarded UPDATE: move (or just touch) the demand if it is still where it was.
+
+    Returns the state it left. Zero rows means another action won: say which, plainly.
+    """
+    moves = spec.to is not None and spec.to not in spec.sources
+    takes = bool(spec.claim and spec.claim.holder == "member") or spec.record == "assign"
+    org_id = None
+    if spec.claim and spec.claim.holder == "org":
+        orgs = actor.orgs_registered_with(demand.community_id)
+        if not orgs:
+            raise Refused("scope")
+        org_id = orgs[0]
+    statement = guarded_update(moves, takes, org_id is not None, bool(spec.claim and spec.claim.capacity == "demand"))
+    for _ in range(MAX_RETRIES):
+        observed = demand.state
+        row = session.execute(statement, {"demand_id": demand.id, "observed": observed, "to": spec.to,
+                                          "since": now, "org": org_id}).one_or_none()
+        if row is not None:  # won: take the new values without reading the row again
+            for key, value in zip(_MOVED, row, strict=True):
+                set_committed_value(demand, key, value)
+            return observed
+        session.refresh(demand)
+        if demand.state not in spec.sources:
+            raise Refused("taken" if spec.claim else "state",
+                          {"state": demand.state, "step": spec.title})
+        if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
+            raise Refused("full")
+    raise Refused("state", {"state": demand.state, "step": spec.title})
+
+
+@cache
+def guarded_update(moves: bool, takes: bool, sets_org: bool, within_capacity: bool):
+    """The UPDATE for one shape of step, built once (16 shapes at most): building it per
+    action cost more than running it."""
+    table = Demand.__table__
+    values: dict[str, Any] = {"rev": table.c.rev + 1}
+    if moves:
+        values.update(state=bindparam("to"), state_since=bindparam("since"))
+    if takes:
+        values["taken"] = table.c.taken + 1
+    if sets_org:
+        values["org_id"] = bindparam("org")
+    where = [table.c.id == bindparam("demand_id"), table.c.state == bindparam("observed")]
+    if within_capacity:
+        where.append(table.c.taken < table.c.capacity)
+    return update(table).where(*where).values(**values).returning(*(table.c[key] for key in _MOVED))
+
+
+def record_event(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, from_state: str | None,
+           to_state: str, actor_id: int | None, data: dict[str, Any], now: datetime) -> int:
+    if to_state == "done" and from_state != "done":
+        tallies.demand_done(session, demand, now)
+    return journal.record(
+        session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=step, from_state=from_state,
+        to_state=to_state, actor_id=actor_id, data=data, at=now, topic=f"yijia.demand.{step}",
+        payload={"workflow": workflow.id, "version": demand.workflow_version, "community_id": demand.community_id},
+    )
+
+
+def outcome(demand: Demand, workflow: CompiledWorkflow, step: str, from_state: str | None, event_id: int) -> Outcome:
+    return Outcome(demand_id=demand.id, step=step, step_title=workflow.spec.steps[step].title, from_state=from_state,
+                   to_state=demand.state, state_title=workflow.state_title(demand.state), event_id=event_id)
+
+
+def close_claims(session: Session, demand: Demand) -> None:
+    session.execute(update(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
+                    .values(status=ClaimStatus.DONE).execution_options(synchronize_session=False))
+

@@ -1,0 +1,163 @@
+"""Accounts and reporting in (报到): sign-up, log-in with throttling, registrations and
+their approval by the community. Every decision is an event in the log."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from flows.core import journal
+from flows.core.i18n import N_
+from flows.core.refusals import Refused
+from flows.people.actors import ActorContext
+from schemas.clock import utcnow
+from schemas.tables import (
+    Member,
+    MemberRegistration,
+    OrgRegistration,
+    Region,
+    RegionLevel,
+    RegistrationStatus,
+    Role,
+    RoleGrant,
+    User,
+)
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+# Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User | None:
+    """The user for these credentials, or None; never says which part was wrong.
+
+    After MAX_FAILURES wrong passwords the account is locked for LOCK_MINUTES, counted in the
+    database so that every worker and machine agrees.
+    """
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        return None
+    if not user.is_active or not check_password_hash(user.password_hash, password):
+        failures = user.failed_logins + 1
+        session.execute(update(User).where(User.id == user.id).values(
+            failed_logins=User.failed_logins + 1,
+            locked_until=now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else user.locked_until))
+        session.commit()
+        return None
+    if user.failed_logins:
+        user.failed_logins, user.locked_until = 0, None
+        session.commit()
+    return user
+
+
+def sign_up(session: Session, *, username: str, password: str, display_name: str, community_id: int,
+            as_member: bool, work_unit: str | None = None) -> User:
+    """A resident of a community, or a member whose report-in waits for the community's approval."""
+    errors = {}
+    if not USERNAME.match(username or ""):
+        errors["username"] = N_("用户名为 3–32 位字母、数字、下划线")
+    if len(password or "") < 8:
+        errors["password"] = N_("密码至少 8 位")
+    if not (display_name or "").strip() or len(display_name) > 64:
+        errors["display_name"] = N_("请填写姓名（最多 64 字）")
+    community = session.get(Region, community_id) if community_id else None
+    if community is None or community.level is not RegionLevel.COMMUNITY:
+        errors["community_id"] = N_("请选择社区")
+    if errors:
+        raise Refused("input", fields=errors)
+    user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name.strip())
+    user.grants = [RoleGrant(role=Role.MEMBER if as_member else Role.RESIDENT, region_id=community_id)]
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Refused("input", fields={"username": N_("这个用户名已被使用")}) from None
+    if as_member:
+        session.add(Member(user_id=user.id, work_unit=(work_unit or "").strip()[:128] or None))
+        session.flush()
+        session.add(MemberRegistration(member_id=user.id, community_id=community_id))
+    session.commit()
+    return user
+
+
+def report_in(session: Session, actor: ActorContext, community_id: int) -> MemberRegistration:
+    """A member reports in to the community where they live (pending approval)."""
+    if not actor.has_role(Role.MEMBER) or session.get(Member, actor.user_id) is None:
+        raise Refused("role")
+    return _register(session, MemberRegistration(member_id=actor.user_id, community_id=community_id), actor)
+
+
+def register_org(session: Session, actor: ActorContext, org_id: int, community_id: int) -> OrgRegistration:
+    """An organisation admin registers the organisation with its paired community."""
+    if org_id not in actor.org_admin_of:
+        raise Refused("role")
+    return _register(session, OrgRegistration(org_id=org_id, community_id=community_id), actor)
+
+
+def _register(session: Session, row, actor: ActorContext):
+    community = session.get(Region, row.community_id)
+    if community is None or community.level is not RegionLevel.COMMUNITY:
+        raise Refused("community")
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Refused("duplicate") from None
+    journal.record(session, subject=row.__tablename__, subject_id=row.id, step="report_in", from_state=None,
+                   to_state="pending", actor_id=actor.user_id, data={"community_id": row.community_id})
+    session.commit()
+    return row
+
+
+def pending(session: Session, actor: ActorContext) -> list[tuple[str, object, str, str]]:
+    """(kind, registration, who, community) awaiting this admin's decision."""
+    from flows.people.regions import admin_communities
+    from schemas.tables import Organisation
+
+    communities = {c.id: c.name for c in admin_communities(session, actor)}
+    if not communities:
+        return []
+    rows = []
+    for reg, name in session.execute(select(MemberRegistration, User.display_name)
+                                     .join(User, User.id == MemberRegistration.member_id)
+                                     .where(MemberRegistration.status == RegistrationStatus.PENDING,
+                                            MemberRegistration.community_id.in_(communities))):
+        rows.append(("member", reg, name, communities[reg.community_id]))
+    for reg, name in session.execute(select(OrgRegistration, Organisation.name)
+                                     .join(Organisation, Organisation.id == OrgRegistration.org_id)
+                                     .where(OrgRegistration.status == RegistrationStatus.PENDING,
+                                            OrgRegistration.community_id.in_(communities))):
+        rows.append(("org", reg, name, communities[reg.community_id]))
+    return rows
+
+
+def decide(session: Session, actor: ActorContext, kind: str, registration_id: int, approve: bool,
+           now: datetime | None = None) -> None:
+    """Approve or reject a pending registration of the admin's own community."""
+    model = MemberRegistration if kind == "member" else OrgRegistration
+    row = session.get(model, registration_id)
+    community = session.get(Region, row.community_id) if row else None
+    if row is None or not actor.in_scope(Role.COMMUNITY_ADMIN, community.path):
+        raise Refused("not_found")
+    status = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
+    moved = session.execute(update(model).where(model.id == row.id, model.status == RegistrationStatus.PENDING)
+                            .values(status=status, decided_by=actor.user_id, decided_at=now or utcnow())
+                            .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        session.rollback()
+        raise Refused("state", {"state": row.status.value, "step": "审批"})
+    journal.record(session, subject=model.__tablename__, subject_id=row.id, step="approve" if approve else "reject",
+                   from_state="pending", to_state=status.value, actor_id=actor.user_id)
+    session.commit()

@@ -1,0 +1,46 @@
+"""Where people belong: the communities a person is attached to, the ones an admin governs,
+and the district a region lies in (read from its materialised path)."""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from flows.people.actors import ActorContext
+from schemas.tables import Region, RegionLevel, Role
+
+
+def district_id(path: str) -> int | None:
+    """The district of the region at `path` (`/city/district/…/`), or None for the city itself."""
+    parts = path.strip("/").split("/")
+    return int(parts[1]) if len(parts) > 1 and parts[1] else None
+
+
+def communities_of(actor: ActorContext) -> set[int]:
+    """Communities where the actor serves or whose organisation reported in."""
+    ids = set(actor.registered_communities)
+    for orgs in actor.org_communities.values():
+        ids |= set(orgs)
+    return ids
+
+
+def region_ids_of(session: Session, actor: ActorContext) -> set[int]:
+    """Community ids the actor is attached to by a grant (resident) or a registration."""
+    ids = communities_of(actor)
+    paths = [g.region_path for g in actor.grants if g.role is Role.RESIDENT and g.region_path]
+    if paths:
+        ids |= set(session.scalars(select(Region.id).where(Region.path.in_(paths))))
+    return ids
+
+
+def communities_under(session: Session, paths: list[str]) -> list[Region]:
+    """Communities inside any of the region paths, in tree order."""
+    if not paths:
+        return []
+    return list(session.scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY,
+                                                     or_(*[Region.path.startswith(p) for p in paths]))
+                                .order_by(Region.path)))
+
+
+def admin_communities(session: Session, actor: ActorContext) -> list[Region]:
+    """Communities the actor administers (directly, or as a district or city admin)."""
+    return communities_under(session, actor.admin_paths())

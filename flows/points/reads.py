@@ -1,0 +1,39 @@
+"""What the points pages show: a person's history, the shops they can buy in, orders."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schemas.tables import Account, Entry, Order, Posting, Region, ShopItem, User
+
+
+def points_history(session: Session, user_id: int, limit: int = 100) -> list[dict[str, Any]]:
+    """The user's ledger entries with the reason for each, newest first."""
+    rows = session.execute(select(Entry.amount, Entry.created_at, Posting.memo, Posting.kind, Posting.demand_id,
+                                  Posting.order_id)
+                           .join(Account, Account.id == Entry.account_id).join(Posting, Posting.id == Entry.posting_id)
+                           .where(Account.code == f"user:{user_id}").order_by(Entry.id.desc()).limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+def shop_items(session: Session, community_ids: set[int]) -> list[tuple[ShopItem, str]]:
+    """Items on sale in the shops of these communities, with the community's name."""
+    return list(session.execute(select(ShopItem, Region.name).join(Region, Region.id == ShopItem.community_id)
+                                .where(ShopItem.community_id.in_(community_ids), ShopItem.on_sale.is_(True))
+                                .order_by(ShopItem.community_id, ShopItem.price)).all())
+
+
+def my_orders(session: Session, user_id: int) -> list[tuple[Order, str]]:
+    """The user's orders with the item's name, newest first."""
+    return list(session.execute(select(Order, ShopItem.name).join(ShopItem, ShopItem.id == Order.item_id)
+                                .where(Order.user_id == user_id).order_by(Order.id.desc()).limit(100)).all())
+
+
+def community_orders(session: Session, community_ids: list[int], limit: int = 200) -> list[tuple[Order, str, str]]:
+    """Orders of these communities' shops with the item and the buyer, for the counter."""
+    return list(session.execute(select(Order, ShopItem.name, User.display_name)
+                                .join(ShopItem, ShopItem.id == Order.item_id).join(User, User.id == Order.user_id)
+                                .where(Order.community_id.in_(community_ids)).order_by(Order.id.desc())
+                                .limit(limit)).all())

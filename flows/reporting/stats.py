@@ -1,0 +1,86 @@
+"""The programme's figures as the report counts them, per region and period."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from flows.reporting import tallies
+from schemas.tables import (
+    DirectoryEntry,
+    DirectoryService,
+    MemberRegistration,
+    NewsPost,
+    OrgRegistration,
+    Region,
+    RegionLevel,
+    RegistrationStatus,
+)
+
+FIGURES = [
+    ("organisations", "报到党组织"), ("members", "报到党员"), ("activities", "开展活动"),
+    ("participants", "参与人次"), ("volunteer", "志愿服务"), ("wishes", "解决微心愿"),
+    ("appointments", "预约服务"), ("news", "发布资讯"), ("directory", "便民服务事项"),
+    ("issued", "发放积分"), ("redeemed", "兑换积分"),
+]
+
+
+def _in(column, communities):
+    return column.in_(communities)
+
+
+def figures(session: Session, communities: list[int], since: datetime | None = None,
+            until: datetime | None = None) -> dict[str, int]:
+    """The figures for a set of communities over [since, until): people and content counted
+    directly (small tables), demands, claims and points from the tallies (by local day)."""
+    def period(column):
+        clauses = []
+        if since is not None:
+            clauses.append(column >= since)
+        if until is not None:
+            clauses.append(column < until)
+        return clauses
+
+    def count(query):
+        return int(session.scalar(query) or 0)
+
+    tally = tallies.totals(session, communities, since, until)
+    return {
+        "organisations": count(select(func.count(func.distinct(OrgRegistration.org_id))).where(
+            _in(OrgRegistration.community_id, communities), OrgRegistration.status == RegistrationStatus.APPROVED,
+            *period(OrgRegistration.created_at))),
+        "members": count(select(func.count()).select_from(MemberRegistration).where(
+            _in(MemberRegistration.community_id, communities), MemberRegistration.status == RegistrationStatus.APPROVED,
+            *period(MemberRegistration.created_at))),
+        "activities": tally.get("done:joint_activity", 0),
+        "participants": tally.get("participants", 0),
+        "volunteer": tally.get("claims:volunteer_item", 0),
+        "wishes": tally.get("done:micro_wish", 0),
+        "appointments": tally.get("done:appointment", 0),
+        "news": count(select(func.count()).select_from(NewsPost).where(
+            _in(NewsPost.region_id, communities), NewsPost.published_at.is_not(None), *period(NewsPost.published_at))),
+        "directory": count(select(func.count()).select_from(DirectoryService).join(
+            DirectoryEntry, DirectoryEntry.id == DirectoryService.entry_id).where(
+            _in(DirectoryEntry.community_id, communities))),
+        "issued": tally.get("issued", 0),
+        "redeemed": tally.get("redeemed", 0),
+    }
+
+
+def communities_under(session: Session, paths: list[str]) -> list[Region]:
+    """Communities inside any of the region paths (an admin's scope)."""
+    if not paths:
+        return []
+    return list(session.scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY,
+                                                     or_(*[Region.path.startswith(p) for p in paths]))
+                                .order_by(Region.path)))
+
+
+def by_district(session: Session, communities: list[Region], since=None, until=None) -> list[tuple[Region, dict]]:
+    """Figures per district within the given communities."""
+    districts: dict[int, list[int]] = {}
+    for c in communities:
+        district_id = int(c.path.strip("/").split("/")[1])
+        districts.setdefault(district_id, []).append(c.id)
+    return [(session.get(Region, d), figures(session, ids, since, until)) for d, ids in districts.items()]

@@ -1,0 +1,67 @@
+"""A compiled workflow: an immutable value the engine runs demands through."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from pydantic import BaseModel
+
+from schemas.workflow import AutoStep, HumanStep, StartStep, WorkflowSpec
+
+
+@dataclass(frozen=True)
+class CompiledWorkflow:
+    """The spec, its generated step input models, its diagram and its content hash.
+
+    Demands store (id, version, hash); the hash is of the canonical spec, so reformatting
+    or commenting a file does not make a new version.
+    """
+
+    spec: WorkflowSpec
+    file: str
+    content_hash: str
+    inputs: Mapping[str, type[BaseModel]]
+    mermaid: str
+    _auto: Mapping[str, tuple[str, AutoStep]] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def step(self, name: str) -> StartStep | HumanStep | AutoStep | None:
+        """The step called `name`, or None."""
+        return self.spec.steps.get(name)
+
+    def start_steps(self) -> dict[str, StartStep]:
+        return {n: s for n, s in self.spec.steps.items() if isinstance(s, StartStep)}
+
+    def human_steps_from(self, state: str) -> dict[str, HumanStep]:
+        """The human steps that may be taken while a demand is in `state`."""
+        return {n: s for n, s in self.spec.steps.items() if isinstance(s, HumanStep) and state in s.sources}
+
+    def auto_step_from(self, state: str) -> tuple[str, AutoStep] | None:
+        """The automated step due when a demand reaches `state`, if any."""
+        return self._auto.get(state)
+
+    def is_terminal(self, state: str) -> bool:
+        spec = self.spec.states.get(state)
+        return bool(spec and spec.terminal)
+
+    def state_title(self, state: str) -> str:
+        spec = self.spec.states.get(state)
+        return spec.title if spec else state
+
+    def waiting_step(self, state: str) -> tuple[str, HumanStep] | None:
+        """The step a demand in `state` waits for (the first with an SLA, else the first)."""
+        steps = self.human_steps_from(state)
+        with_sla = [(n, s) for n, s in steps.items() if s.sla]
+        return (with_sla or list(steps.items()) or [None])[0]
+
+
+def build(spec: WorkflowSpec, file: str, content_hash: str, inputs: dict[str, type[BaseModel]],
+          mermaid: str) -> CompiledWorkflow:
+    """Freeze the parts into one value."""
+    auto = {s.from_: (n, s) for n, s in spec.steps.items() if isinstance(s, AutoStep)}
+    return CompiledWorkflow(spec=spec, file=file, content_hash=content_hash, inputs=MappingProxyType(dict(inputs)),
+                            mermaid=mermaid, _auto=MappingProxyType(auto))

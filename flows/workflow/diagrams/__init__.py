@@ -1,0 +1,1 @@
+"""A workflow's state diagram: Mermaid text for the command line, SVG for the console."""

@@ -1,0 +1,31 @@
+"""Test-only seams for the real-process fault tests, installed in a `yijia worker` process
+started as `python -m tests.failpoints <name> worker`: production code carries none of them."""
+from __future__ import annotations
+
+import sys
+import time
+
+
+def award_hang() -> None:
+    """Hang after the award's posting is written and before its transaction commits, so the
+    test can kill the worker at exactly that point."""
+    from flows.engine import effects
+
+    real = effects.award
+
+    def award_then_hang(*args, **kwargs):
+        credited = real(*args, **kwargs)
+        print("failpoint award-hang: posting written, not committed", flush=True)
+        time.sleep(3600)
+        return credited
+
+    effects.award = award_then_hang
+
+
+FAILPOINTS = {"award-hang": award_hang}
+
+if __name__ == "__main__":
+    FAILPOINTS[sys.argv[1]]()
+    from admin.cli import main
+
+    main(sys.argv[2:])

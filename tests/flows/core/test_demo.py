@@ -1,0 +1,64 @@
+"""The demo loads at the report's scale, and a second run adds nothing."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from flows.demo import load_demo
+from flows.points import ledger
+from schemas.tables import (
+    Demand,
+    DirectoryService,
+    Member,
+    NewsPost,
+    Organisation,
+    Region,
+    RegionLevel,
+    ShopItem,
+    User,
+)
+
+
+def _counts(session) -> dict[str, int]:
+    def count(model, *where):
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+    return {
+        "districts": count(Region, Region.level == RegionLevel.DISTRICT),
+        "communities": count(Region, Region.level == RegionLevel.COMMUNITY),
+        "organisations": count(Organisation),
+        "members": count(Member),
+        "directory": count(DirectoryService),
+        "news": count(NewsPost),
+        "shop": count(ShopItem),
+        "users": count(User),
+        "demands": count(Demand),
+    }
+
+
+def test_demo_scale_and_idempotence(factory):
+    load_demo(factory)
+    with factory() as session:
+        first = _counts(session)
+        names = set(session.scalars(select(Region.name).where(Region.level == RegionLevel.DISTRICT)))
+    assert names == {"伊美区", "铁力市", "嘉荫县"}
+    assert first["communities"] >= 20
+    assert first["organisations"] == 49
+    assert first["members"] == 1415
+    assert first["directory"] == 1125
+    assert first["news"] == 36
+    assert first["shop"] > 0
+    with factory() as session:
+        states = set(session.execute(select(Demand.workflow_id, Demand.state)).all())
+        assert ledger.check(session) == []
+    for workflow, state in [
+        ("micro_wish", "review"), ("micro_wish", "open"), ("micro_wish", "claimed"), ("micro_wish", "served"),
+        ("micro_wish", "done"), ("micro_wish", "rejected"), ("micro_wish", "cancelled"),
+        ("joint_activity", "draft"), ("joint_activity", "open"), ("joint_activity", "recruiting"),
+        ("joint_activity", "running"), ("joint_activity", "finished"), ("joint_activity", "done"),
+        ("joint_activity", "cancelled"), ("volunteer_item", "open"), ("appointment", "booked"),
+        ("appointment", "assigned"), ("appointment", "served"), ("appointment", "done"),
+    ]:
+        assert (workflow, state) in states
+    load_demo(factory)
+    with factory() as session:
+        assert _counts(session) == first

@@ -1,0 +1,114 @@
+"""Each of the programme's workflows walked end to end through the engine, resuming from the
+database after every step, with the points checked at the end."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from flows.points import ledger
+from schemas.tables import AppointmentSlot, Booking, BookingStatus, Claim, ClaimStatus, Demand
+from tests.flows.walker import Walker
+from tests.world import NOW, build_world
+
+
+@pytest.fixture
+def world(factory):
+    return build_world(factory)
+
+
+@pytest.fixture
+def walk(factory, world):
+    return Walker(factory, world)
+
+
+def test_micro_wish(walk, factory, world):
+    walk.start("res_a", "micro_wish", {"title": "给独居老人修灯", "place": "3号楼2单元", "starts_at": "2026-11-26 09:00"})
+    assert walk.state() == "review"
+    walk.act("cadm_a", "publish")
+    walk.act("mem1", "claim")
+    walk.act("mem1", "serve", {"hours": 2, "note": "换了灯泡和开关"})
+    outcome = walk.act("res_a", "evaluate", {"rating": 5, "comment": "很满意"})
+    assert outcome.to_state == "done"  # the award ran in the same transaction
+    assert walk.events() == [
+        ("post", None, "review"), ("publish", "review", "open"), ("claim", "open", "claimed"),
+        ("serve", "claimed", "served"), ("evaluate", "served", "rated"), ("award:notify", "done", "done"),
+        ("award", "rated", "done"),
+    ]
+    assert walk.balance("mem1") == 17  # round((10 + 2 × 2h) × 1.2)
+    assert walk.ledger_ok() == []
+    with factory() as s:
+        assert s.scalars(select(Claim.status).where(Claim.demand_id == walk.demand_id)).all() == [ClaimStatus.DONE]
+
+
+def test_joint_activity(walk, factory, world):
+    start = NOW + timedelta(days=2)
+    walk.start("cadm_a", "env_cleanup", {
+        "title": "楼道清理大扫除", "description": "清理楼道杂物", "place": "旭日社区广场",
+        "starts_at": (start).isoformat(), "ends_at": (start + timedelta(hours=3)).isoformat(), "capacity": 2})
+    walk.act("cadm_a", "publish")
+    grab = walk.act("orgadm1", "grab")
+    assert grab.to_state == "recruiting"
+    walk.act("mem1", "sign_up")
+    walk.act("mem2", "sign_up")
+    with pytest.raises(Exception) as full:
+        walk.act("mem_pending", "sign_up")
+    assert full.value.code == "full"
+    walk.act("cadm_a", "begin")
+    walk.act("mem1", "sign_in", now=start)
+    walk.act("mem1", "sign_out", now=start + timedelta(hours=2))
+    walk.act("cadm_a", "finish")
+    walk.act("cadm_a", "evaluate", {"rating": 5})
+    assert walk.state() == "done"
+    assert walk.balance("mem1") == 23  # round((15 + 2 × 2h) × 1.2)
+    assert walk.balance("mem2") == 0   # signed up but never came: no points
+    with factory() as s:
+        assert s.scalar(select(Demand.org_id).where(Demand.id == walk.demand_id)) == world["org1"]
+        assert ledger.org_account(s, world["org1"]).balance == 20
+    assert walk.ledger_ok() == []
+
+
+def test_volunteer_item(walk, world):
+    walk.start("cadm_a", "volunteer", {"title": "独居老人每周探访", "description": "每周上门探访一次",
+                                       "capacity": 3, "required_skills": ["repair"]})
+    with pytest.raises(Exception) as refused:
+        walk.act("mem2", "join")
+    assert refused.value.code == "guard.skills" and "水电维修" in refused.value.message()
+    walk.act("mem1", "join")
+    walk.act("mem1", "report", {"hours": 2.5, "note": "第一次探访"})
+    walk.act("mem1", "report", {"hours": 3.5, "note": "第二次探访"})
+    walk.act("cadm_a", "settle")
+    assert walk.state() == "done"
+    assert walk.balance("mem1") == 30  # 5 points per hour × 6 h
+    assert walk.ledger_ok() == []
+
+
+def test_appointment(walk, factory, world):
+    walk.start("res_a", "appointment", {"title": "老人理发"}, slot=world["slot"])
+    with factory() as s:
+        assert s.get(AppointmentSlot, world["slot"]).booked == 1
+    walk.act("cadm_a", "assign", {"assignee": world["mem1"]})
+    walk.act("mem1", "serve", {"hours": 1})
+    walk.act("res_a", "evaluate", {"rating": 4})
+    assert walk.state() == "done"
+    assert walk.balance("mem1") == 8
+    assert walk.ledger_ok() == []
+
+
+def test_appointment_cancel_releases_the_slot(walk, factory, world):
+    walk.start("res_a", "appointment", {"title": "老人理发"}, slot=world["slot"])
+    walk.act("res_a", "cancel")
+    with factory() as s:
+        assert s.get(AppointmentSlot, world["slot"]).booked == 0
+        assert s.scalar(select(Booking.status)) is BookingStatus.CANCELLED
+
+
+def test_full_slot_refused(walk, factory, world):
+    walk.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    walk.start("res_a2", "appointment", {"title": "理发"}, slot=world["slot"])
+    with pytest.raises(Exception) as refused:
+        walk.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    assert refused.value.code == "slot"
+    with factory() as s:
+        assert s.get(AppointmentSlot, world["slot"]).booked == 2

@@ -1,0 +1,140 @@
+"""Faults with real processes: a `prefect server start` that is stopped and started again
+while actions arrive, and a `yijia worker` killed with SIGKILL in the middle of an award.
+
+The Prefect server runs on SQLite, or on PostgreSQL when `YIJIA_TEST_PREFECT_DATABASE=
+postgresql` (as `.ci/run` does in its PostgreSQL pass).
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from flows.orchestration import lifecycle
+from flows.points import ledger
+from schemas.settings import get_settings
+from schemas.tables import Outbox, Posting
+from tests.flows.walker import Walker
+from tests.procs import PrefectServer, drop_pg_database, pg_prefect_url, worker
+from tests.world import build_world
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+
+@pytest.fixture
+def live(db_url, factory, tmp_path, monkeypatch):
+    """A Prefect server and a worker, both real processes, on this test's database."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    instance = f"faults-{os.getpid()}-{int(time.time() * 1000)}"
+    monkeypatch.setenv("YIJIA_AUTO_STEPS", "deferred")
+    monkeypatch.setenv("YIJIA_INSTANCE", instance)
+    get_settings.cache_clear()
+    monkeypatch.setattr(lifecycle, "sessions", lambda: factory)  # in-process flows: this test's database
+    world = build_world(factory)
+    pg = os.environ.get("YIJIA_TEST_PREFECT_DATABASE") == "postgresql"
+    prefect_db = f"yijia_prefect_{os.getpid()}"
+    server = PrefectServer(pg_prefect_url(prefect_db) if pg else None).start()
+    procs = {"server": server}
+
+    def start_worker(**extra):
+        procs["worker"] = worker(db_url, server.api, instance, tmp_path / "worker.log", **extra).start()
+        return procs["worker"]
+
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api}):
+            yield world, server, start_worker
+    finally:
+        if "worker" in procs:
+            procs["worker"].kill()
+        server.stop()
+        if pg:
+            drop_pg_database(prefect_db)
+        get_settings.cache_clear()  # last: nothing may cache this test's settings after it
+
+
+def _client():
+    from prefect.client.orchestration import get_client
+
+    return get_client(sync_client=True)
+
+
+def _wait(condition, timeout=90, every=0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not true after {timeout}s: {condition.__doc__ or condition}")
+
+
+def _runs(demand_id):
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+    from flows.orchestration.naming import instance_tag
+
+    with _client() as client:
+        return client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            tags=FlowRunFilterTags(all_=[f"demand:{demand_id}", instance_tag()])))
+
+
+def _shows(demand_id, title):
+    runs = _runs(demand_id)
+    return len(runs) == 1 and runs[0].state.name == title
+
+
+def _undelivered(factory):
+    with factory() as s:
+        return s.scalar(select(func.count()).select_from(Outbox).where(Outbox.delivered_at.is_(None)))
+
+
+def test_server_stopped_while_actions_arrive_then_restarted(live, factory):
+    world, server, start_worker = live
+    start_worker()
+    first = Walker(factory, world)
+    first.start("res_a", "micro_wish", {"title": "停机前的心愿"})
+    first.act("cadm_a", "publish")
+    _wait(lambda: _shows(first.demand_id, "待认领"))
+
+    server.stop()
+    first.act("mem1", "claim")
+    first.act("mem1", "serve", {"hours": 1, "note": "停机时完成"})
+    second = Walker(factory, world)
+    second.start("res_a", "micro_wish", {"title": "停机时发布的心愿"})
+
+    def tried():
+        """the relay tried and kept the rows"""
+        with factory() as s:
+            rows = s.scalars(select(Outbox).where(Outbox.delivered_at.is_(None))).all()
+            return len(rows) == 3 and all(r.attempts >= 1 and r.last_error for r in rows)
+
+    _wait(tried, timeout=90)  # the relay backs off up to 30 s while the server is away
+    server.start()
+    _wait(lambda: _undelivered(factory) == 0, timeout=120)
+    assert _shows(first.demand_id, "待评价"), [(r.name, r.state.name) for r in _runs(first.demand_id)]
+    assert _shows(second.demand_id, "待审核")  # exactly one run each: nothing doubled
+
+
+def test_worker_killed_mid_award_credits_once(live, factory, monkeypatch):
+    world, server, start_worker = live
+    hung = start_worker(failpoint="award-hang")
+    walk = Walker(factory, world).rated_wish("奖励途中断电", rating=4)
+    _wait(lambda: "failpoint award-hang" in hung.log.read_text(errors="replace"), timeout=120)
+    hung.kill()  # SIGKILL to the worker and its flow-run process, posting written but not committed
+    assert walk.state() == "rated" and walk.balance("mem1") == 0
+
+    start_worker()
+    monkeypatch.setenv("YIJIA_STALE_RUN_SECONDS", "0")  # the run the dead worker held is stale at once
+    get_settings.cache_clear()
+    lifecycle.reconcile_runs()
+    monkeypatch.delenv("YIJIA_STALE_RUN_SECONDS")
+    get_settings.cache_clear()
+    _wait(lambda: walk.state() == "done", timeout=120)
+    assert walk.balance("mem1") == 12  # round((10 + 2 × 1h) × 1), once
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Posting).where(Posting.demand_id == walk.demand_id)) == 1
+        assert ledger.check(s) == []
+    _wait(lambda: _runs(walk.demand_id) and all(r.state.is_final() for r in _runs(walk.demand_id)), timeout=60)
