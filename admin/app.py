@@ -11,6 +11,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy.exc import OperationalError
 
 from admin import database
+from admin.params import BadParam, IdConverter
 from flows.core.i18n import DIRECTORY as TRANSLATIONS
 from schemas.clock import LOCAL_TZ
 from schemas.settings import get_settings
@@ -50,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    app.url_map.converters["id"] = IdConverter
     database.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -66,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     console.init_app(app)
     app.register_error_handler(404, lambda _e: (render_template("404.html"), 404))
+    app.register_error_handler(BadParam, lambda e: (render_template("400.html", message=e.description), 400))
     app.register_error_handler(OperationalError, _database_unavailable)
     return app
 

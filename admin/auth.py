@@ -9,6 +9,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from sqlalchemy import select
 
 from admin.database import db
+from admin.params import form_int
 from flows.core.refusals import Refused
 from flows.people import accounts
 from flows.people.actors import ActorContext, load_actor
@@ -109,7 +110,7 @@ def signup():
         try:
             user = accounts.sign_up(db(), username=form.get("username", "").strip(), password=form.get("password", ""),
                                     display_name=form.get("display_name", ""),
-                                    community_id=int(form.get("community_id") or 0),
+                                    community_id=form_int("community_id", required=False) or 0,
                                     as_member=form.get("role") == "member", work_unit=form.get("work_unit"))
         except Refused as exc:
             errors = exc.fields

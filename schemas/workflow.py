@@ -322,9 +322,17 @@ Step = Annotated[
 ]
 
 
+Outcome = Literal["done", "cancelled", "rejected"]
+
+
 class StateSpec(Spec):
+    """A state a demand can be in. A terminal state says what ending it means (`outcome`):
+    the figures count `done` demands, Prefect shows `cancelled` and `rejected` runs as
+    cancelled. Without one, a terminal state means `done`."""
+
     title: Title
     terminal: bool = False
+    outcome: Outcome | None = None
     help: Help | None = None
 
 

@@ -25,7 +25,7 @@ def news():
     return render_template("news.html", posts=news_reads.news(db()))
 
 
-@bp.get("/news/<int:post_id>")
+@bp.get("/news/<id:post_id>")
 def news_post(post_id: int):
     post = db().get(NewsPost, post_id)
     if post is None or post.published_at is None:
@@ -52,7 +52,7 @@ def book():
     return render_template("book.html", slots=slots)
 
 
-@bp.post("/book/<int:slot_id>")
+@bp.post("/book/<id:slot_id>")
 @login_required
 def book_slot(slot_id: int):
     """Booking a slot starts a demand of the appointment workflow (through the engine)."""

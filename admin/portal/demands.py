@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
+from admin.params import form_int
 from admin.portal import bp
 from admin.portal.common import lang, member_choices, read_step_form, storage
 from flows import engine
@@ -26,7 +27,7 @@ def _visible(demand_id: int):
     return demand, registry.load(db(), demand.workflow_id, demand.workflow_version, demand.workflow_hash)
 
 
-@bp.get("/d/<int:demand_id>")
+@bp.get("/d/<id:demand_id>")
 @login_required
 def demand(demand_id: int):
     """State, timeline and the steps this person can take now."""
@@ -36,7 +37,7 @@ def demand(demand_id: int):
                            task_type=db().get(TaskType, d.task_type_id))
 
 
-@bp.route("/d/<int:demand_id>/step/<step>", methods=["GET", "POST"])
+@bp.route("/d/<id:demand_id>/step/<step>", methods=["GET", "POST"])
 @login_required
 def step(demand_id: int, step: str):
     """The step's form, generated from its YAML spec; the engine decides and answers."""
@@ -81,7 +82,7 @@ def start(code: str):
         if not errors:
             try:
                 outcome = engine.start(db(), actor(), task_type.id, values,
-                                       community_id=int(request.form.get("community_id") or 0))
+                                       community_id=form_int("community_id", required=False) or 0)
             except Refused as exc:
                 errors = exc.fields_in(lang()) or {"community_id": exc.message(lang())}
             else:
@@ -115,7 +116,7 @@ def _start_communities(spec) -> list[Region]:
     return list(db().scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.path)))
 
 
-@bp.get("/d/<int:demand_id>/qr.svg")
+@bp.get("/d/<id:demand_id>/qr.svg")
 @login_required
 def qr(demand_id: int):
     """The QR code a community prints: scanning it opens the sign-in step."""

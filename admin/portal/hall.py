@@ -7,15 +7,11 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
+from admin.params import arg_int
 from admin.portal import bp
 from flows.engine import hall as hall_reads
 from flows.people import regions
 from schemas.tables import Region, Skill, TaskType
-
-
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.get("/hall")
@@ -29,7 +25,7 @@ def hall():
     near = (home.lat, home.lng) if home is not None and home.lat is not None else None
     sort = request.args.get("sort") if request.args.get("sort") in ("time", "distance") else "time"
     skill = request.args.get("skill") or None
-    rows = hall_reads.hall(db(), me, community_id=_int("community"), task_type_id=_int("type"), skill=skill,
+    rows = hall_reads.hall(db(), me, community_id=arg_int("community"), task_type_id=arg_int("type"), skill=skill,
                         sort=sort, near=near)
     return render_template("hall.html", rows=rows, communities=communities, sort=sort,
                            types=db().scalars(select(TaskType).where(TaskType.is_active.is_(True))).all(),

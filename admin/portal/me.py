@@ -11,6 +11,7 @@ from flask_login import login_required
 
 from admin.auth import actor
 from admin.database import db
+from admin.params import form_int
 from admin.portal import bp
 from admin.portal.common import lang
 from flows.core.refusals import Refused
@@ -52,14 +53,13 @@ def shop_page():
                            request_key=uuid.uuid4().hex)
 
 
-@bp.post("/shop/<int:item_id>/redeem")
+@bp.post("/shop/<id:item_id>/redeem")
 @login_required
 def redeem(item_id: int):
-    quantity = request.form.get("quantity", "1")
     if item_id not in {i.id for i, _ in points_reads.shop_items(db(), regions.region_ids_of(db(), actor()))}:
         abort(404)
     try:
-        order = shop.redeem(db(), actor().user_id, item_id, int(quantity) if quantity.isdigit() else 0,
+        order = shop.redeem(db(), actor().user_id, item_id, form_int("quantity", required=False, low=None, high=None) or 1,
                             request_key=(request.form.get("request_key") or "")[:64] or None)
     except Refused as exc:
         flash(exc.message(lang()) if not exc.fields else "；".join(exc.fields_in(lang()).values()), "error")
@@ -75,7 +75,7 @@ def orders():
                            now=datetime.now(UTC))
 
 
-@bp.post("/orders/<int:order_id>/cancel")
+@bp.post("/orders/<id:order_id>/cancel")
 @login_required
 def cancel_order(order_id: int):
     try:
@@ -86,7 +86,7 @@ def cancel_order(order_id: int):
     return redirect(url_for("portal.orders"))
 
 
-@bp.get("/orders/<int:order_id>/qr.svg")
+@bp.get("/orders/<id:order_id>/qr.svg")
 @login_required
 def order_qr(order_id: int):
     """The pickup code as a QR code, for the counter's scanner."""

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
+from admin.params import form_int
 from admin.portal import bp
 from admin.portal.common import lang
 from flows.core.refusals import Refused
@@ -26,15 +27,14 @@ def checkin():
     """A member reports in where they live; an org admin registers the organisation."""
     me = actor()
     if request.method == "POST":
-        community = request.form.get("community_id", "")
         try:
             if request.form.get("org_id"):
-                accounts.register_org(db(), me, int(request.form["org_id"]), int(community or 0))
+                accounts.register_org(db(), me, form_int("org_id"), form_int("community_id", required=False) or 0)
             else:
-                accounts.report_in(db(), me, int(community or 0))
+                accounts.report_in(db(), me, form_int("community_id", required=False) or 0)
             flash(_("报到申请已提交，等待社区审核"), "success")
-        except (Refused, ValueError) as exc:
-            flash(exc.message(lang()) if isinstance(exc, Refused) else _("请选择社区"), "error")
+        except Refused as exc:
+            flash(exc.message(lang()), "error")
         return redirect(url_for("portal.checkin"))
     communities = db().scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY).order_by(Region.path)).all()
     orgs = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of))).all()
@@ -48,7 +48,7 @@ def approvals():
     me = actor()
     if request.method == "POST":
         try:
-            accounts.decide(db(), me, request.form.get("kind", ""), int(request.form.get("id") or 0),
+            accounts.decide(db(), me, request.form.get("kind", ""), form_int("id"),
                             request.form.get("decision") == "approve")
             flash(_("已处理"), "success")
         except Refused as exc:
@@ -82,9 +82,8 @@ def manage():
                 order = shop.confirm_pickup(db(), me, request.form.get("code", ""))
                 flash(_("已确认领取：订单 %(id)s", id=order.id), "success")
             else:
-                amount = request.form.get("amount", "")
-                shop.adjust(db(), me, int(request.form.get("user_id") or 0),
-                            int(amount) if amount.lstrip("-").isdigit() else 0, request.form.get("reason", ""),
+                shop.adjust(db(), me, form_int("user_id"),
+                            form_int("amount", low=None, high=None), request.form.get("reason", ""),
                             request_key=request.form.get("request_key") or uuid.uuid4().hex)
                 flash(_("积分已调整"), "success")
         except Refused as exc:

@@ -185,7 +185,8 @@ def _actor(step: HumanStep, people: dict[str, int], requester: int, claimant_key
 
 def _path(workflow: CompiledWorkflow, start: str) -> list[str]:
     """Moving steps along a shortest path to a terminal state, avoiding cancel/reject if possible."""
-    for avoid in ({"cancelled", "rejected"}, set()):
+    unhappy = {s for s in workflow.spec.states if workflow.outcome(s) not in (None, "done")}
+    for avoid in (unhappy, set()):
         queue, seen = deque([(start, [])]), {start}
         while queue:
             state, path = queue.popleft()

@@ -7,6 +7,7 @@ Each writer runs inside the engine's write transaction, after the demand row was
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +59,8 @@ def add_claim(session: Session, demand: Demand, actor: ActorContext, step: str, 
 _INSERT_CLAIM = insert(Claim.__table__).returning(Claim.__table__.c.id)
 
 
-def _service(session: Session, claim: Claim) -> ServiceRecord:
+def _service_record(session: Session, claim: Claim) -> ServiceRecord:
+    """The claim's service record, created on its first sign-in, sign-out or report."""
     record = session.scalar(select(ServiceRecord).where(ServiceRecord.claim_id == claim.id))
     if record is None:
         record = ServiceRecord(claim_id=claim.id, demand_id=claim.demand_id, user_id=claim.user_id or claim.created_by,
@@ -67,88 +69,137 @@ def _service(session: Session, claim: Claim) -> ServiceRecord:
     return record
 
 
+# A writer runs in the engine's transaction, after the guarded UPDATE, and raises Refused to
+# roll the whole action back.
+Writer = Callable[[Session, Demand, ActorContext, dict[str, Any], datetime, str], dict[str, Any]]
+
+def _write_service(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                 now: datetime, step: str) -> dict[str, Any]:
+    """Service done by the claimant: hours add up, notes and the latest proof photo are kept."""
+    claim = own_claim(session, demand, actor)
+    record = _service_record(session, claim)
+    hours = float(values.get("hours") or 0)
+    record.hours = round(float(record.hours or 0) + hours, 2)
+    record.note = "\n".join(filter(None, [record.note, values.get("note")])) or None
+    record.proof = values.get("photo") or record.proof
+    record.data = {**(record.data or {}), **{k: v for k, v in values.items() if k not in ("hours", "note", "photo")}}
+    session.flush()
+    return {"claim_id": claim.id, "hours": hours}
+
+
+def _write_sign_in(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                 now: datetime, step: str) -> dict[str, Any]:
+    """The claimant arrives: once."""
+    claim = own_claim(session, demand, actor)
+    record = _service_record(session, claim)
+    if record.signed_in_at is not None:
+        raise Refused("already_signed_in")
+    record.signed_in_at = now
+    session.flush()
+    return {"claim_id": claim.id}
+
+
+def _write_sign_out(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                 now: datetime, step: str) -> dict[str, Any]:
+    """The claimant leaves after signing in: hours from the two times."""
+    claim = own_claim(session, demand, actor)
+    record = _service_record(session, claim)
+    if record.signed_in_at is None:
+        raise Refused("not_signed_in")
+    if record.signed_out_at is not None:
+        raise Refused("already_signed_out")
+    record.signed_out_at = now
+    record.hours = round(max((now - record.signed_in_at).total_seconds(), 0) / 3600, 2)
+    session.flush()
+    return {"claim_id": claim.id, "hours": record.hours}
+
+
+def _write_evaluation(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                 now: datetime, step: str) -> dict[str, Any]:
+    """A rating of the service: one per person and demand."""
+    session.add(Evaluation(demand_id=demand.id, by_user_id=actor.user_id, rating=int(values["rating"]),
+                           comment=values.get("comment"),
+                           data={k: v for k, v in values.items() if k not in ("rating", "comment")}))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Refused("already_evaluated") from None
+    return {"rating": int(values["rating"])}
+
+
+def _write_withdraw(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                 now: datetime, step: str) -> dict[str, Any]:
+    """The claimant withdraws: their place is free again."""
+    claim = own_claim(session, demand, actor)
+    claim.status = ClaimStatus.WITHDRAWN
+    if claim.user_id is not None:
+        session.execute(update(Demand).where(Demand.id == demand.id, Demand.taken > 0)
+                        .values(taken=Demand.taken - 1).execution_options(synchronize_session=False))
+    session.flush()
+    return {"claim_id": claim.id}
+
+
+def _write_release(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                 now: datetime, step: str) -> dict[str, Any]:
+    """An admin takes every claim back, so that others may claim the demand."""
+    released = session.execute(update(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
+                               .values(status=ClaimStatus.WITHDRAWN).execution_options(synchronize_session=False))
+    session.execute(update(Demand).where(Demand.id == demand.id).values(taken=0)
+                    .execution_options(synchronize_session=False))
+    return {"released": released.rowcount}
+
+
+def _write_assign(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                 now: datetime, step: str) -> dict[str, Any]:
+    """An admin assigns the work to a member registered with the demand's community."""
+    assignee = int(values["assignee"])
+    registered = session.scalar(select(MemberRegistration.id).where(
+        MemberRegistration.member_id == assignee, MemberRegistration.community_id == demand.community_id,
+        MemberRegistration.status == RegistrationStatus.APPROVED))
+    if registered is None:
+        raise Refused("assignee", fields={"assignee": N_("被指派的人不是本社区报到的党员")})
+    claim = Claim(demand_id=demand.id, step=step, user_id=assignee, created_by=actor.user_id or assignee,
+                  created_at=now)
+    session.add(claim)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Refused("duplicate") from None
+    return {"claim_id": claim.id, "assignee": assignee}
+
+
+def _write_release_booking(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                 now: datetime, step: str) -> dict[str, Any]:
+    """The booked slot's seat is given back."""
+    booking = session.scalar(select(Booking).where(Booking.demand_id == demand.id,
+                                                   Booking.status == BookingStatus.BOOKED))
+    if booking is not None:
+        booking.status = BookingStatus.CANCELLED
+        session.execute(update(AppointmentSlot).where(AppointmentSlot.id == booking.slot_id,
+                                                      AppointmentSlot.booked > 0)
+                        .values(booked=AppointmentSlot.booked - 1).execution_options(synchronize_session=False))
+        session.flush()
+        return {"booking_id": booking.id}
+    return {}
+
+
+# One writer per word of the DSL's closed `Record` vocabulary (schemas.workflow.Record).
+WRITERS: dict[str, Writer] = {
+    "service": _write_service,
+    "sign_in": _write_sign_in,
+    "sign_out": _write_sign_out,
+    "evaluation": _write_evaluation,
+    "withdraw": _write_withdraw,
+    "release": _write_release,
+    "assign": _write_assign,
+    "release_booking": _write_release_booking,
+}
+
+
 def write(session: Session, kind: str, demand: Demand, actor: ActorContext, values: dict[str, Any],
           now: datetime, step: str) -> dict[str, Any]:
     """Apply record `kind`; returns facts worth keeping in the event."""
-    if kind == "service":
-        claim = own_claim(session, demand, actor)
-        record = _service(session, claim)
-        hours = float(values.get("hours") or 0)
-        record.hours = round(float(record.hours or 0) + hours, 2)
-        record.note = "\n".join(filter(None, [record.note, values.get("note")])) or None
-        record.proof = values.get("photo") or record.proof
-        record.data = {**(record.data or {}), **{k: v for k, v in values.items() if k not in ("hours", "note", "photo")}}
-        session.flush()
-        return {"claim_id": claim.id, "hours": hours}
-    if kind == "sign_in":
-        claim = own_claim(session, demand, actor)
-        record = _service(session, claim)
-        if record.signed_in_at is not None:
-            raise Refused("already_signed_in")
-        record.signed_in_at = now
-        session.flush()
-        return {"claim_id": claim.id}
-    if kind == "sign_out":
-        claim = own_claim(session, demand, actor)
-        record = _service(session, claim)
-        if record.signed_in_at is None:
-            raise Refused("not_signed_in")
-        if record.signed_out_at is not None:
-            raise Refused("already_signed_out")
-        record.signed_out_at = now
-        record.hours = round(max((now - record.signed_in_at).total_seconds(), 0) / 3600, 2)
-        session.flush()
-        return {"claim_id": claim.id, "hours": record.hours}
-    if kind == "evaluation":
-        session.add(Evaluation(demand_id=demand.id, by_user_id=actor.user_id, rating=int(values["rating"]),
-                               comment=values.get("comment"),
-                               data={k: v for k, v in values.items() if k not in ("rating", "comment")}))
-        try:
-            session.flush()
-        except IntegrityError:
-            raise Refused("already_evaluated") from None
-        return {"rating": int(values["rating"])}
-    if kind == "withdraw":
-        claim = own_claim(session, demand, actor)
-        claim.status = ClaimStatus.WITHDRAWN
-        if claim.user_id is not None:
-            session.execute(update(Demand).where(Demand.id == demand.id, Demand.taken > 0)
-                            .values(taken=Demand.taken - 1).execution_options(synchronize_session=False))
-        session.flush()
-        return {"claim_id": claim.id}
-    if kind == "release":
-        released = session.execute(update(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
-                                   .values(status=ClaimStatus.WITHDRAWN).execution_options(synchronize_session=False))
-        session.execute(update(Demand).where(Demand.id == demand.id).values(taken=0)
-                        .execution_options(synchronize_session=False))
-        return {"released": released.rowcount}
-    if kind == "assign":
-        assignee = int(values["assignee"])
-        registered = session.scalar(select(MemberRegistration.id).where(
-            MemberRegistration.member_id == assignee, MemberRegistration.community_id == demand.community_id,
-            MemberRegistration.status == RegistrationStatus.APPROVED))
-        if registered is None:
-            raise Refused("assignee", fields={"assignee": N_("被指派的人不是本社区报到的党员")})
-        claim = Claim(demand_id=demand.id, step=step, user_id=assignee, created_by=actor.user_id or assignee,
-                      created_at=now)
-        session.add(claim)
-        try:
-            session.flush()
-        except IntegrityError:
-            raise Refused("duplicate") from None
-        return {"claim_id": claim.id, "assignee": assignee}
-    if kind == "release_booking":
-        booking = session.scalar(select(Booking).where(Booking.demand_id == demand.id,
-                                                       Booking.status == BookingStatus.BOOKED))
-        if booking is not None:
-            booking.status = BookingStatus.CANCELLED
-            session.execute(update(AppointmentSlot).where(AppointmentSlot.id == booking.slot_id,
-                                                          AppointmentSlot.booked > 0)
-                            .values(booked=AppointmentSlot.booked - 1).execution_options(synchronize_session=False))
-            session.flush()
-            return {"booking_id": booking.id}
-        return {}
-    raise ValueError(f"unknown record {kind}")  # unreachable: the DSL's Record literal is closed
+    return WRITERS[kind](session, demand, actor, values, now, step)
 
 
 def book_slot(session: Session, slot_id: int, user_id: int) -> AppointmentSlot:

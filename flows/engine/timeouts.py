@@ -68,15 +68,18 @@ def _escalate(session: Session, demand: Demand, workflow: CompiledWorkflow, step
 
 
 def _cancel(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, now: datetime) -> str | None:
+    # The compiler guarantees a terminal state meaning `cancelled` for `then: cancel`.
+    cancelled = workflow.states_with_outcome("cancelled")[0]
+
     def work() -> str | None:
         observed = demand.state
         done = session.execute(update(Demand).where(Demand.id == demand.id, Demand.state == observed)
-                               .values(state="cancelled", state_since=now, rev=Demand.rev + 1)
+                               .values(state=cancelled, state_since=now, rev=Demand.rev + 1)
                                .execution_options(synchronize_session=False)).rowcount
         if done != 1:
             return None
         session.refresh(demand)
-        record_event(session, demand, workflow, f"{step}:timeout", observed, "cancelled", None, {"policy": "cancel"}, now)
+        record_event(session, demand, workflow, f"{step}:timeout", observed, cancelled, None, {"policy": "cancel"}, now)
         close_claims(session, demand)
         return "cancel"
 

@@ -57,7 +57,7 @@ def demand_lifecycle(demand_id: int):
         workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
         title = workflow.state_title(demand.state)
         if workflow.is_terminal(demand.state):
-            return (Cancelled if demand.state in ("cancelled", "rejected") else Completed)(
+            return (Completed if workflow.is_done(demand.state) else Cancelled)(
                 name=title, message=f"{len(events)} automated step(s)")
     # Still waiting for a person: wait without holding a process (the relay resumes us).
     from prefect.flow_runs import suspend_flow_run

@@ -99,7 +99,7 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, sch
                 scheduled.append(run.id)
             return "rescheduled"
     if terminal:
-        final = Cancelled(name=title) if demand.state in ("cancelled", "rejected") else Completed(name=title)
+        final = Completed(name=title) if workflow.is_done(demand.state) else Cancelled(name=title)
         _set(client, run.id, final)
         return "finished"
     if auto_due:

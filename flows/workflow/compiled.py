@@ -48,6 +48,21 @@ class CompiledWorkflow:
         spec = self.spec.states.get(state)
         return bool(spec and spec.terminal)
 
+    def outcome(self, state: str) -> str | None:
+        """What reaching `state` means: done, cancelled or rejected; None while the demand goes on."""
+        spec = self.spec.states.get(state)
+        if spec is None or not spec.terminal:
+            return None
+        return spec.outcome or "done"
+
+    def is_done(self, state: str) -> bool:
+        """Whether `state` is a successful ending (counted as done by the figures)."""
+        return self.outcome(state) == "done"
+
+    def states_with_outcome(self, outcome: str) -> list[str]:
+        """The terminal states that mean `outcome`, in the order the workflow names them."""
+        return [name for name in self.spec.states if self.outcome(name) == outcome]
+
     def state_title(self, state: str) -> str:
         spec = self.spec.states.get(state)
         return spec.title if spec else state

@@ -115,6 +115,9 @@ def check(spec: WorkflowSpec, loaded: Loaded | None = None) -> list[Problem]:
     states, steps = spec.states, spec.steps
     edges: dict[str, set[str]] = {s: set() for s in states}
     starts: set[str] = set()
+    for name, state in states.items():
+        if state.outcome is not None and not state.terminal:
+            c.add(("states", name, "outcome"), "wf.outcome_not_terminal", state=name)
     for name, step in steps.items():
         _check_refs(c, name, step, states)
         targets = [step.to] if getattr(step, "to", None) else []
@@ -172,8 +175,8 @@ def _check_step_rules(c: _Checker, name: str, step: Any, spec: WorkflowSpec) -> 
             c.add(("steps", name, "record"), "wf.booking_on_start", step=name)
         if step.by.relation == "claimant" and not holders and not assigns:
             c.add(("steps", name, "by"), "wf.needs_claim_step", step=name, what="claimant")
-        if step.sla and step.sla.then == "cancel" and not (
-                "cancelled" in spec.states and spec.states["cancelled"].terminal):
+        if step.sla and step.sla.then == "cancel" and not any(
+                s.terminal and s.outcome == "cancelled" for s in spec.states.values()):
             c.add(("steps", name, "sla", "then"), "wf.cancel_needs_state", step=name)
         if step.sla and isinstance(step.sla.then, CompleteWith):
             for field in step.sla.then.complete_with:

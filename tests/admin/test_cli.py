@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from admin.cli import main
 from schemas.settings import get_settings
 
-CORPUS = Path(__file__).parent.parent / "flows" / "corpus"
+CORPUS = Path(__file__).parent.parent / "flows" / "workflow" / "corpus"
 
 
 @pytest.fixture

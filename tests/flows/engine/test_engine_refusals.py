@@ -150,3 +150,14 @@ def test_on_behalf_only_by_the_communitys_admin_and_only_for_claimant_steps(fact
         done = engine.act(s, world["cadm_a"], walk.demand_id, "serve", {"hours": 1, "note": "代为登记"},
                           on_behalf_of=world["mem1"], now=NOW)
     assert done.to_state == "served"
+
+
+def test_every_record_word_has_one_writer():
+    """The DSL's closed `record:` vocabulary and the engine's writers are the same set (a
+    `booking` is taken by the start step itself, before the demand exists)."""
+    from typing import get_args
+
+    from flows.engine.records import WRITERS
+    from schemas.workflow import Record
+
+    assert set(WRITERS) | {"booking"} == set(get_args(Record))

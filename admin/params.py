@@ -1,0 +1,58 @@
+"""One layer that turns request values into numbers and ids: bad input is a 400 with a plain
+sentence, never a 500 from `int()` on request data and never a silent 0.
+
+Use these instead of `int(request.form[...])` anywhere in `admin/`: `form_int("community_id")`,
+`arg_int("type", required=False)`, and the `<id:…>` URL converter for path ids (bounded to the
+database's integer range, so `/d/<2**70>` is a 404, not an overflow).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
+
+# The widest id either engine stores (PostgreSQL BIGINT); a larger number cannot name a row.
+MAX_ID = 2**63 - 1
+
+
+class BadParam(BadRequest):
+    """A request value that is not what the form asked for; the 400 page shows `description`."""
+
+
+def parse_int(raw: str | None, name: str, *, required: bool = True, low: int | None = None,
+              high: int | None = None) -> int | None:
+    """`raw` as a whole number within [low, high]; None when blank and not required."""
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            raise BadParam(_("缺少必填项：%(name)s", name=name))
+        return None
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise BadParam(_("“%(name)s”应为整数", name=name)) from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise BadParam(_("“%(name)s”超出范围", name=name))
+    return value
+
+
+def form_int(name: str, *, required: bool = True, low: int | None = 1, high: int | None = MAX_ID,
+             source: Mapping[str, str] | None = None) -> int | None:
+    """A number from the posted form (ids by default: 1 … MAX_ID)."""
+    return parse_int((source if source is not None else request.form).get(name), name, required=required,
+                     low=low, high=high)
+
+
+def arg_int(name: str, *, required: bool = False, low: int | None = 1, high: int | None = MAX_ID) -> int | None:
+    """A number from the query string (optional by default: filters)."""
+    return parse_int(request.args.get(name), name, required=required, low=low, high=high)
+
+
+class IdConverter(IntegerConverter):
+    """`<id:demand_id>`: a positive id that fits the database, else the route does not match (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID)

@@ -1,0 +1,23 @@
+"""Numbers and ids from requests are parsed by one layer: a plain 400 or 404, never a 500."""
+from __future__ import annotations
+
+
+def test_ids_beyond_the_database_range_are_not_found(login):
+    member = login("mem1")
+    assert member.get(f"/d/{2**70}").status_code == 404
+    assert member.get("/d/0").status_code == 404
+
+
+def test_a_word_where_a_number_belongs_is_a_clear_400(app, login):
+    client = app.test_client()
+    answer = client.post("/signup", data={"username": "newbie", "password": "pw-123456", "display_name": "新人",
+                                          "community_id": "abc", "role": "resident"})
+    assert answer.status_code == 400 and "应为整数" in answer.get_data(as_text=True)
+    hall = login("mem1").get("/hall?type=abc&lang=en")
+    assert hall.status_code == 400 and "whole number" in hall.get_data(as_text=True)
+
+
+def test_a_missing_id_is_a_clear_400(login):
+    admin = login("cadm_a")
+    answer = admin.post("/approvals", data={"kind": "member", "decision": "approve"})
+    assert answer.status_code == 400 and "缺少必填项" in answer.get_data(as_text=True)
