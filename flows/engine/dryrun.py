@@ -39,10 +39,6 @@ from schemas.tables import (
 )
 from schemas.workflow import HumanStep
 
-ROLE_FOR = {"requester": "requester", "claimant": "claimant", "resident": "resident", "member": "member",
-            "registered_member": "member", "claiming_org_member": "member", "org_admin": "org_admin",
-            "claiming_org_admin": "org_admin", "community_admin": "admin"}
-
 
 @dataclass
 class DryStep:

@@ -15,7 +15,6 @@ from typing import Any
 
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import (
-    DeploymentFilter,
     FlowRunFilter,
     FlowRunFilterState,
     FlowRunFilterStateType,
@@ -158,8 +157,3 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     for run_id in scheduled if on_scheduled else ():
         on_scheduled(run_id)
     return {"delivered": len(synced), "failed": len(errors)}
-
-
-def deployments_exist(client: SyncPrefectClient) -> set[str]:
-    """Names of the lifecycle deployments the server knows."""
-    return {d.name for d in client.read_deployments(deployment_filter=DeploymentFilter())}
