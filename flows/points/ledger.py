@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from flows.core.sql import upsert
 from flows.reporting import tallies
 from schemas.tables import Account, AccountKind, Entry, Posting, PostingKind
 
@@ -42,9 +42,8 @@ def _account(session: Session, code: str, **fields: Any) -> Account:
     """Get or create an account; two first postings racing to create it both succeed."""
     account = session.scalar(select(Account).where(Account.code == code))
     if account is None:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        values = {"code": code, "balance": 0, "allow_negative": False, "created_at": datetime.now(UTC), **fields}
-        session.execute(dialect.insert(Account).values(**values).on_conflict_do_nothing(index_elements=["code"]))
+        upsert(session, Account, {"code": code, "balance": 0, "allow_negative": False, "created_at": datetime.now(UTC),
+                                  **fields}, on=["code"])
         account = session.scalar(select(Account).where(Account.code == code))
     return account
 

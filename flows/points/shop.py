@@ -12,7 +12,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.core.sql import upsert
 from flows.people.actors import ActorContext, load_actor
 from flows.points import ledger
 from schemas.clock import LOCAL_TZ, utcnow
@@ -55,11 +55,6 @@ def _pickup_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
-def _insert_ignore(session: Session, table, values: dict) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
-
-
 def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, request_key: str | None = None,
            now: datetime | None = None) -> Order:
     """Buy `quantity` of an item with points; returns the reserved order with its pickup code."""
@@ -84,8 +79,7 @@ def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, r
             raise Refused("shop.off_sale" if not item.on_sale else "shop.out_of_stock")
         period = period_key(item.limit_period, now)
         if item.limit_qty is not None:
-            _insert_ignore(session, PurchaseCounter.__table__, {"user_id": user_id, "item_id": item_id,
-                                                                "period": period, "qty": 0})
+            upsert(session, PurchaseCounter, {"user_id": user_id, "item_id": item_id, "period": period, "qty": 0})
             counted = session.execute(update(PurchaseCounter).where(
                 PurchaseCounter.user_id == user_id, PurchaseCounter.item_id == item_id,
                 PurchaseCounter.period == period, PurchaseCounter.qty + quantity <= item.limit_qty)
