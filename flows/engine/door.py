@@ -22,8 +22,9 @@ from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.engine import records
 from flows.engine.automated import run_due
+from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
-from flows.engine.permissions import active_claims, check_actor, check_guards
+from flows.engine.permissions import check_actor, check_guards
 from flows.engine.writes import close_claims, move, outcome, record_event
 from flows.people.actors import ActorContext, load_actor
 from flows.reporting import tallies

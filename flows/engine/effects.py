@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.core import journal
+from flows.engine import claims
 from flows.points import ledger
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.tables import Claim, ClaimStatus, Demand, Evaluation, PostingKind, ServiceRecord, TaskType
+from schemas.tables import Claim, Demand, Evaluation, PostingKind, ServiceRecord, TaskType
 from schemas.workflow import NotifySpec, PointsRule
 
 
@@ -30,13 +31,11 @@ def points_amount(rule: PointsRule, base_points: int, hours: float, rating: int 
 
 
 def _member_claims(session: Session, demand: Demand) -> list[tuple[Claim, ServiceRecord | None]]:
-    rows = session.execute(
-        select(Claim, ServiceRecord).outerjoin(ServiceRecord, ServiceRecord.claim_id == Claim.id)
-        .where(Claim.demand_id == demand.id, Claim.user_id.is_not(None),
-               Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.DONE]))
-        .order_by(Claim.id)
-    ).all()
-    return [(c, s) for c, s in rows]
+    """Members' claims that were not withdrawn, each with its service record if any."""
+    held = claims.members(claims.claims_of(session, demand.id, claims.SERVED))
+    records = {r.claim_id: r for r in session.scalars(
+        select(ServiceRecord).where(ServiceRecord.claim_id.in_([c.id for c in held])))} if held else {}
+    return [(c, records.get(c.id)) for c in held]
 
 
 def _served(record: ServiceRecord | None) -> bool:
@@ -45,15 +44,15 @@ def _served(record: ServiceRecord | None) -> bool:
 
 def recipients(session: Session, demand: Demand, to: str) -> list[tuple[str, int, float]]:
     """(kind, id, hours) for each recipient of a points rule."""
-    claims = _member_claims(session, demand)
+    served = _member_claims(session, demand)
     if to == "claimant":
-        return [("user", c.user_id, float(s.hours or 0) if s else 0.0) for c, s in claims[:1]]
+        return [("user", c.user_id, float(s.hours or 0) if s else 0.0) for c, s in served[:1]]
     if to == "participants":
-        return [("user", c.user_id, float(s.hours or 0)) for c, s in claims if _served(s)]
+        return [("user", c.user_id, float(s.hours or 0)) for c, s in served if _served(s)]
     if to == "org":
         if demand.org_id is None:
             return []
-        return [("org", demand.org_id, sum(float(s.hours or 0) for _, s in claims if _served(s)))]
+        return [("org", demand.org_id, sum(float(s.hours or 0) for _, s in served if _served(s)))]
     if to == "requester" and demand.requester_id:
         return [("user", demand.requester_id, 0.0)]
     return []

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.engine.claims import is_claimant
 from flows.people.actors import ActorContext
 from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill
 from schemas.workflow import Actor
@@ -21,19 +22,6 @@ from schemas.workflow import Actor
 class Refusal:
     code: str
     params: dict[str, Any]
-
-
-def active_claims(session: Session, demand_id: int) -> list[Claim]:
-    return list(session.scalars(_ACTIVE_CLAIMS, {"demand_id": demand_id}))
-
-
-_ACTIVE_CLAIMS = (select(Claim).where(Claim.demand_id == bindparam("demand_id"), Claim.status == ClaimStatus.ACTIVE)
-                  .order_by(Claim.id))  # built once: it runs on every page and action
-
-
-def is_claimant(actor: ActorContext, claims: list[Claim]) -> bool:
-    return any((c.user_id is not None and c.user_id == actor.user_id) or
-               (c.org_id is not None and c.org_id in actor.org_admin_of) for c in claims)
 
 
 def check_actor(actor: ActorContext, who: Actor, *, community_id: int, community_path: str,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.engine.claims import active_claims, held_by
 from flows.people.actors import ActorContext
 from schemas.tables import (
     AppointmentSlot,
@@ -34,10 +35,7 @@ from schemas.tables import (
 
 def own_claim(session: Session, demand: Demand, actor: ActorContext) -> Claim:
     """The actor's active claim on the demand (a member's own, or their organisation's)."""
-    claims = session.scalars(select(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
-                             .order_by(Claim.id)).all()
-    mine = [c for c in claims if c.user_id is not None and c.user_id == actor.user_id]
-    mine = mine or [c for c in claims if c.org_id in actor.org_admin_of]
+    mine = held_by(actor, active_claims(session, demand.id))
     if not mine:
         raise Refused("no_claim")
     return mine[0]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager
 
-from flows.engine.permissions import active_claims, check_actor, is_claimant
+from flows.engine.claims import active_claims, is_claimant
+from flows.engine.permissions import check_actor
 from flows.people.actors import ActorContext
 from flows.people.regions import region_ids_of
 from flows.workflow import registry
