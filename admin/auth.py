@@ -9,6 +9,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from sqlalchemy import select
 
 from admin.database import db
+from admin.i18n import field_errors
 from admin.params import form_int
 from flows.core.refusals import Refused
 from flows.people import accounts
@@ -113,7 +114,7 @@ def signup():
                                     community_id=form_int("community_id", required=False) or 0,
                                     as_member=form.get("role") == "member", work_unit=form.get("work_unit"))
         except Refused as exc:
-            errors = exc.fields
+            errors = field_errors(exc)
         else:
             session.clear()
             login_user(LoginUser(user.id, user))

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
+from admin.i18n import field_errors, flash_refusal, lang, refusal_text
 from admin.params import form_int
 from admin.portal import bp
-from admin.portal.common import lang, member_choices, read_step_form, storage
+from admin.portal.common import member_choices, read_step_form, storage
 from flows import engine
 from flows.core.refusals import Refused
 from flows.engine import history, visibility
@@ -52,10 +53,10 @@ def step(demand_id: int, step: str):
             try:
                 outcome = engine.act(db(), actor(), d.id, step, values)
             except Refused as exc:
-                if not exc.fields:
-                    flash(exc.message(lang()), "error")
+                if not exc.field_messages:
+                    flash_refusal(exc)
                     return redirect(url_for("portal.demand", demand_id=d.id))
-                errors = exc.fields_in(lang())
+                errors = field_errors(exc)
             else:
                 flash(outcome.message(lang()), "success")
                 return redirect(url_for("portal.demand", demand_id=d.id))
@@ -84,7 +85,7 @@ def start(code: str):
                 outcome = engine.start(db(), actor(), task_type.id, values,
                                        community_id=form_int("community_id", required=False) or 0)
             except Refused as exc:
-                errors = exc.fields_in(lang()) or {"community_id": exc.message(lang())}
+                errors = field_errors(exc) or {"community_id": refusal_text(exc)}
             else:
                 flash(outcome.message(lang()), "success")
                 return redirect(url_for("portal.demand", demand_id=outcome.demand_id))

@@ -11,9 +11,9 @@ from flask_login import login_required
 
 from admin.auth import actor
 from admin.database import db
+from admin.i18n import flash_refusal
 from admin.params import form_int
 from admin.portal import bp
-from admin.portal.common import lang
 from flows.core.refusals import Refused
 from flows.engine import history
 from flows.people import regions
@@ -62,7 +62,7 @@ def redeem(item_id: int):
         order = shop.redeem(db(), actor().user_id, item_id, form_int("quantity", required=False, low=None, high=None) or 1,
                             request_key=(request.form.get("request_key") or "")[:64] or None)
     except Refused as exc:
-        flash(exc.message(lang()) if not exc.fields else "；".join(exc.fields_in(lang()).values()), "error")
+        flash_refusal(exc)
         return redirect(url_for("portal.shop_page"))
     flash(_("兑换成功，取货码 %(code)s", code=order.pickup_code), "success")
     return redirect(url_for("portal.orders"))
@@ -82,7 +82,7 @@ def cancel_order(order_id: int):
         shop.cancel(db(), actor(), order_id)
         flash(_("订单已取消，积分已退回"), "success")
     except Refused as exc:
-        flash(exc.message(lang()), "error")
+        flash_refusal(exc)
     return redirect(url_for("portal.orders"))
 
 
