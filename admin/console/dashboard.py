@@ -10,6 +10,7 @@ from flask_admin import AdminIndexView, expose
 from admin.console.secure import SecuredMixin, admin_paths
 from admin.database import db
 from flows.engine import monitor
+from flows.people import regions
 from flows.reporting import stats
 from schemas.settings import get_settings
 
@@ -23,7 +24,7 @@ class DashboardView(SecuredMixin, AdminIndexView):
         days = PERIODS[period][1]
         since = datetime.now(UTC) - timedelta(days=days) if days else None
         paths = admin_paths()
-        communities = stats.communities_under(db(), paths)
+        communities = regions.communities_under(db(), paths)
         totals = stats.figures(db(), [c.id for c in communities], since) if communities else {}
         districts = stats.by_district(db(), communities, since)
         peak = {key: max([f[key] for _, f in districts] + [1]) for key, _ in stats.FIGURES}

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flows.people.regions import district_id
 from flows.reporting import tallies
 from schemas.tables import (
     DirectoryEntry,
@@ -14,7 +15,6 @@ from schemas.tables import (
     NewsPost,
     OrgRegistration,
     Region,
-    RegionLevel,
     RegistrationStatus,
 )
 
@@ -68,19 +68,11 @@ def figures(session: Session, communities: list[int], since: datetime | None = N
     }
 
 
-def communities_under(session: Session, paths: list[str]) -> list[Region]:
-    """Communities inside any of the region paths (an admin's scope)."""
-    if not paths:
-        return []
-    return list(session.scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY,
-                                                     or_(*[Region.path.startswith(p) for p in paths]))
-                                .order_by(Region.path)))
-
-
 def by_district(session: Session, communities: list[Region], since=None, until=None) -> list[tuple[Region, dict]]:
     """Figures per district within the given communities."""
     districts: dict[int, list[int]] = {}
     for c in communities:
-        district_id = int(c.path.strip("/").split("/")[1])
-        districts.setdefault(district_id, []).append(c.id)
+        district = district_id(c.path)
+        if district is not None:
+            districts.setdefault(district, []).append(c.id)
     return [(session.get(Region, d), figures(session, ids, since, until)) for d, ids in districts.items()]
