@@ -9,6 +9,8 @@ from flask_admin import AdminIndexView, expose
 
 from admin.console.secure import SecuredMixin, admin_paths
 from admin.database import db
+from admin.i18n import lang
+from flows.core.i18n import translate
 from flows.engine import monitor
 from flows.people import regions
 from flows.reporting import stats
@@ -29,6 +31,7 @@ class DashboardView(SecuredMixin, AdminIndexView):
         districts = stats.by_district(db(), communities, since)
         peak = {key: max([f[key] for _, f in districts] + [1]) for key, _ in stats.FIGURES}
         stuck = monitor.overdue(db(), community_paths=paths, limit=50)
-        return self.render("console/dashboard.html", totals=totals, districts=districts, figures=stats.FIGURES,
+        figures = [(key, translate(label, lang())) for key, label in stats.FIGURES]
+        return self.render("console/dashboard.html", totals=totals, districts=districts, figures=figures,
                            peak=peak, stuck=stuck, period=period, periods=PERIODS,
                            prefect=get_settings().prefect_ui_url)

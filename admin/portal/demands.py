@@ -34,7 +34,7 @@ def demand(demand_id: int):
     """State, timeline and the steps this person can take now."""
     d, workflow = _visible(demand_id)
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
-                           timeline=history.timeline(db(), d.id), community=db().get(Region, d.community_id),
+                           timeline=history.timeline(db(), d.id, lang()), community=db().get(Region, d.community_id),
                            task_type=db().get(TaskType, d.task_type_id))
 
 

@@ -11,7 +11,7 @@ from flask_login import login_required
 
 from admin.auth import actor
 from admin.database import db
-from admin.i18n import flash_refusal
+from admin.i18n import flash_refusal, lang
 from admin.params import form_int
 from admin.portal import bp
 from flows.core.refusals import Refused
@@ -33,7 +33,7 @@ def me():
         wf = registry.load(db(), d.workflow_id, d.workflow_version, d.workflow_hash)
         groups.setdefault(wf.state_title(d.state), []).append(d)
     return render_template("me.html", groups=groups, balance=ledger.balance(db(), me_.user_id),
-                           history=points_reads.points_history(db(), me_.user_id, limit=20),
+                           history=points_reads.points_history(db(), me_.user_id, limit=20, locale=lang()),
                            orders=points_reads.my_orders(db(), me_.user_id)[:5])
 
 
@@ -41,7 +41,7 @@ def me():
 @login_required
 def points():
     return render_template("points.html", balance=ledger.balance(db(), actor().user_id),
-                           history=points_reads.points_history(db(), actor().user_id))
+                           history=points_reads.points_history(db(), actor().user_id, locale=lang()))
 
 
 @bp.get("/shop")

@@ -141,6 +141,9 @@ SHOP: dict[str, str] = {
     'shop.not_reserved': N_('订单已领取、取消或过期'),
     'shop.bad_code': N_('取货码无效'),
     'shop.retry': N_('系统繁忙，请再试一次'),
+    'shop.memo.redeem': N_('兑换 {item} ×{quantity}'),
+    'shop.memo.refund': N_('退还积分（订单 {order}）'),
+    'shop.expired': N_('逾期未领取'),
 }
 
 PEOPLE: dict[str, str] = {

@@ -99,6 +99,7 @@ def automation(watch: SlaWatch, deployment_id: uuid.UUID, within: timedelta | No
     instance = instance_tag().split(":", 1)[1]
     return AutomationCore(
         name=watch.name,
+        # Operator-facing, in Chinese on purpose (see flows/orchestration/__init__.py).
         description=f"{watch.workflow_id} v{watch.version}：「{watch.title}」超过 {watch.within} 未处理时执行超时策略",
         trigger=EventTrigger(
             posture=Posture.Proactive,

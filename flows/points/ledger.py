@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from flows.core.i18n import Message
 from flows.core.sql import upsert
 from flows.reporting import tallies
 from schemas.tables import Account, AccountKind, Entry, Posting, PostingKind
@@ -74,12 +75,15 @@ def _fingerprint(kind: PostingKind, moves: Sequence[Move], refs: dict[str, Any])
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def post(session: Session, key: str, kind: PostingKind, memo: str, moves: Sequence[Move], *,
+def post(session: Session, key: str, kind: PostingKind, memo: str | Message, moves: Sequence[Move], *,
          demand_id: int | None = None, order_id: int | None = None, actor_id: int | None = None,
          reverses_id: int | None = None, data: dict[str, Any] | None = None) -> Posting:
     """Record one balanced movement under `key`, in the caller's transaction.
 
-    Returns the existing posting when `key` was used for the same movement before.
+    `memo` is the reason people read: free text (an admin's reason, a workflow's memo), or a
+    catalogue `Message`, stored in Chinese and kept as code and parameters in `data["memo"]`
+    so that `memo_in` can show it in the reader's language. Returns the existing posting when
+    `key` was used for the same movement before.
     """
     moves = [m for m in moves if m.amount != 0]
     if not moves or sum(m.amount for m in moves) != 0:
@@ -103,8 +107,10 @@ def post(session: Session, key: str, kind: PostingKind, memo: str, moves: Sequen
         ).rowcount
         if done != 1:
             raise LedgerError("ledger.insufficient")
+    if isinstance(memo, Message):
+        data = {**(data or {}), "memo": {"code": memo.code, "params": memo.params}}
     posting = Posting(key=key, fingerprint=fingerprint, kind=kind, amount=sum(m.amount for m in moves if m.amount > 0),
-                      memo=memo[:255], demand_id=demand_id, order_id=order_id, actor_id=actor_id,
+                      memo=str(memo)[:255], demand_id=demand_id, order_id=order_id, actor_id=actor_id,
                       reverses_id=reverses_id, data=data or {})
     session.add(posting)
     session.flush()
@@ -118,7 +124,13 @@ def post(session: Session, key: str, kind: PostingKind, memo: str, moves: Sequen
     return posting
 
 
-def reverse(session: Session, posting: Posting, key: str, memo: str, actor_id: int | None = None) -> Posting:
+def memo_in(memo: str, data: dict[str, Any] | None, locale: str | None) -> str:
+    """A posting's reason in the reader's language (free text stays as it was written)."""
+    coded = (data or {}).get("memo")
+    return Message(coded["code"], coded.get("params") or {}).render(locale) if coded else memo
+
+
+def reverse(session: Session, posting: Posting, key: str, memo: str | Message, actor_id: int | None = None) -> Posting:
     """Undo `posting` with its mirror image; a posting can be reversed once."""
     entries = session.scalars(select(Entry).where(Entry.posting_id == posting.id)).all()
     moves = [Move(session.get(Account, e.account_id), -e.amount) for e in entries]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from flows.core import journal
 from flows.core.db import in_transaction
-from flows.core.i18n import N_
+from flows.core.i18n import N_, Message, render
 from flows.core.refusals import Refused
 from flows.core.sql import upsert
 from flows.people.actors import ActorContext, load_actor
@@ -35,6 +35,7 @@ from schemas.tables import (
 )
 
 PICKUP_DAYS = 7
+EXPIRED = render("shop.expired")  # the reason kept in an expired order's event (the log is in Chinese)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter
 
 
@@ -97,7 +98,8 @@ def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, r
         except IntegrityError:
             raise Refused("shop.retry") from None
         try:
-            ledger.post(session, f"redeem:order:{order.id}", PostingKind.REDEEM, f"兑换 {item.name} ×{quantity}",
+            memo = Message("shop.memo.redeem", {"item": item.name, "quantity": quantity})
+            ledger.post(session, f"redeem:order:{order.id}", PostingKind.REDEEM, memo,
                         [ledger.Move(ledger.user_account(session, user_id), -points),
                          ledger.Move(ledger.shop_account(session, item.community_id), points)],
                         order_id=order.id, actor_id=user_id)
@@ -127,7 +129,7 @@ def _release(session: Session, order: Order, to: OrderStatus, actor_id: int | No
         PurchaseCounter.period == order.period, PurchaseCounter.qty >= order.quantity)
         .values(qty=PurchaseCounter.qty - order.quantity).execution_options(synchronize_session=False))
     posting = session.scalar(select(Posting).where(Posting.key == f"redeem:order:{order.id}"))
-    ledger.reverse(session, posting, f"refund:order:{order.id}", f"退还积分（订单 {order.id}）", actor_id)
+    ledger.reverse(session, posting, f"refund:order:{order.id}", Message("shop.memo.refund", {"order": order.id}), actor_id)
     journal.record(session, subject="order", subject_id=order.id, step=to.value, from_state="reserved",
                    to_state=to.value, actor_id=actor_id, at=now, data={"reason": reason} if reason else {})
     session.refresh(order)
@@ -156,7 +158,7 @@ def expire_due(session: Session, *, now: datetime | None = None) -> int:
     for order_id in ids:
         order = session.get(Order, order_id)
         try:
-            in_transaction(session, lambda order=order: _release(session, order, OrderStatus.EXPIRED, None, now, "逾期未领取"))
+            in_transaction(session, lambda order=order: _release(session, order, OrderStatus.EXPIRED, None, now, EXPIRED))
             done += 1
         except Refused:
             pass  # picked up or cancelled meanwhile
