@@ -42,7 +42,7 @@ def read_step_form(form_spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 def member_choices(community_id: int) -> list[tuple[int, str]]:
     """Members reported in to a community, for `member` fields (assigning work)."""
-    return list(db().execute(select(User.id, User.display_name).join(
+    return [(user_id, name) for user_id, name in db().execute(select(User.id, User.display_name).join(
         MemberRegistration, MemberRegistration.member_id == User.id).where(
         MemberRegistration.community_id == community_id, MemberRegistration.status == RegistrationStatus.APPROVED)
-        .order_by(User.display_name).limit(300)).tuples())
+        .order_by(User.display_name).limit(300))]

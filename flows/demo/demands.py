@@ -66,7 +66,7 @@ class _Cast:
         self.org_members = defaultdict(list)
         for user_id, org_id in session.execute(select(Member.user_id, Member.org_id).order_by(Member.user_id)):
             self.org_members[org_id].append(user_id)
-        self.task_type = dict(session.execute(select(TaskType.code, TaskType.id)).tuples().all())
+        self.task_type = dict(session.execute(select(TaskType.code, TaskType.id)).all())
         self.existing = set(session.execute(select(Demand.community_id, Demand.title)).all())
 
 
