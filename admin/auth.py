@@ -13,7 +13,7 @@ from admin.i18n import field_errors
 from admin.params import form_int
 from flows.core.refusals import Refused
 from flows.people import accounts
-from flows.people.actors import ActorContext, load_actor
+from flows.people.actors import Person, load_actor
 from schemas.tables import Region, RegionLevel, User
 
 bp = Blueprint("auth", __name__)
@@ -36,7 +36,7 @@ class LoginUser:
 
     def _row(self) -> User:
         if self._user is None:
-            self._user = db().get(User, self.id)
+            self._user = db().get_one(User, self.id)  # loaded by user_loader: the user exists
         return self._user
 
     @property
@@ -59,7 +59,7 @@ def _load(user_id: str):
     return LoginUser(context.user_id)
 
 
-def actor() -> ActorContext:
+def actor() -> Person:
     """The logged-in user's context for the domain, loaded once per request."""
     if "actor" not in g:
         g.actor = load_actor(db(), current_user.id)

@@ -22,7 +22,8 @@ PERIODS = {"month": ("本月", 31), "quarter": ("近三个月", 92), "year": ("�
 class DashboardView(SecuredMixin, AdminIndexView):
     @expose("/")
     def index(self):
-        period = request.args.get("period") if request.args.get("period") in PERIODS else "all"
+        period = request.args.get("period", "all")
+        period = period if period in PERIODS else "all"
         days = PERIODS[period][1]
         since = datetime.now(UTC) - timedelta(days=days) if days else None
         paths = admin_paths()

@@ -53,8 +53,8 @@ def region_choices(level: RegionLevel, allow_none: bool = False) -> list[tuple[i
     paths = admin_paths()
     rows = db().scalars(select(Region).where(Region.level == level, or_(*[Region.path.startswith(p) for p in paths]))
                         .order_by(Region.path))
-    choices = [(r.id, r.name) for r in rows]
-    return ([("", "（全市通用）")] if allow_none else []) + choices
+    everywhere: list[tuple[int | str, str]] = [("", "（全市通用）")] if allow_none else []
+    return everywhere + [(r.id, r.name) for r in rows]
 
 
 class RegionSelectField(SelectField):

@@ -40,7 +40,7 @@ def directory():
     if current_user.is_authenticated:
         ids = regions.region_ids_of(db(), actor())
         home = db().scalar(select(Region).where(Region.id.in_(ids)).limit(1)) if ids else None
-        near = (home.lat, home.lng) if home is not None and home.lat is not None else None
+        near = (home.lat, home.lng) if home is not None and home.lat is not None and home.lng is not None else None
     q = (request.args.get("q") or "").strip()[:30]
     return render_template("directory.html", rows=directory_reads.directory(db(), near, q or None), q=q)
 

@@ -135,6 +135,6 @@ def file(key: str):
 
     path = storage().path(key)
     record = db().scalar(select(ServiceRecord).where(ServiceRecord.proof == key)) if path else None
-    if record is None or visibility.visible_demand(db(), actor(), record.demand_id) is None:
+    if path is None or record is None or visibility.visible_demand(db(), actor(), record.demand_id) is None:
         abort(404)
     return send_file(path, as_attachment=True, download_name=key, max_age=0)

@@ -1,4 +1,5 @@
-"""SQL that both engines speak but SQLAlchemy spells per dialect: the one upsert.
+"""Statements every room writes the same way: the one upsert, and the row count of a
+conditional UPDATE.
 
 SQLite and PostgreSQL both have `INSERT … ON CONFLICT`, with the same meaning; SQLAlchemy
 builds it only from the dialect's own `insert`. One helper picks the dialect, so the tallies,
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import FromClause
+from sqlalchemy import CursorResult, Executable, FromClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -28,3 +29,15 @@ def upsert(session: Session, table: type[DeclarativeBase] | FromClause, values: 
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(on) if on else None)
     session.execute(statement)
+
+
+def changed(session: Session, statement: Executable, params: Mapping[str, Any] | None = None) -> int:
+    """Run an UPDATE or DELETE in the caller's transaction; how many rows it changed.
+
+    The count is how a conditional UPDATE decides a race (one winner: 1, everyone else: 0).
+    `Session.execute` answers every statement with a plain `Result`; a DML statement's is a
+    `CursorResult`, which has the count.
+    """
+    result = session.execute(statement, params)
+    assert isinstance(result, CursorResult)  # always so for UPDATE and DELETE
+    return result.rowcount

@@ -43,8 +43,3 @@ def held_by(actor: ActorContext, claims: Iterable[Claim]) -> list[Claim]:
 def is_claimant(actor: ActorContext, claims: Iterable[Claim]) -> bool:
     """Whether the actor holds one of the claims (a member's own, or their organisation's)."""
     return bool(held_by(actor, claims))
-
-
-def members(claims: Iterable[Claim]) -> list[Claim]:
-    """The claims held by a person (not by an organisation)."""
-    return [c for c in claims if c.user_id is not None]

@@ -6,6 +6,7 @@ actor's other claims.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,7 @@ def check_actor(actor: ActorContext, who: Actor, *, community_id: int, community
     return Refusal("role", {})
 
 
-def check_guards(session: Session, actor: ActorContext, guards: list[str], demand: Demand) -> Refusal | None:
+def check_guards(session: Session, actor: ActorContext, guards: Sequence[str], demand: Demand) -> Refusal | None:
     """The first guard the actor fails, or None."""
     if actor.is_system:
         return None

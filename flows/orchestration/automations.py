@@ -137,7 +137,8 @@ def events(rows: Iterable[tuple[int, str, dict[str, Any], datetime]]):
     from prefect.events import Event
 
     instance = instance_tag().split(":", 1)[1]
-    result, last = [], {}
+    result: list[Event] = []
+    last: dict[Any, uuid.UUID] = {}
     for outbox_id, topic, payload, created_at in rows:
         demand_id = payload.get("subject_id")
         # `follows` makes the server take one demand's events in order even when they arrive

@@ -28,8 +28,9 @@ def run_name(workflow: CompiledWorkflow, demand: Demand) -> str:
 
 def waiting_for(workflow: CompiledWorkflow, demand: Demand) -> str:
     """The step a demand waits for (or its state when nothing is left to do)."""
-    if workflow.auto_step_from(demand.state):
-        return workflow.auto_step_from(demand.state)[0]
+    auto = workflow.auto_step_from(demand.state)
+    if auto is not None:
+        return auto[0]
     waiting = workflow.waiting_step(demand.state)
     return waiting[0] if waiting else demand.state
 

@@ -24,7 +24,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.states import Cancelled, Completed, Paused, Scheduled, State
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.orchestration.desired import Decision, RunFacts, decide, demand_facts
@@ -47,7 +47,7 @@ def live_run(client: SyncPrefectClient, demand_id: int) -> FlowRun | None:
         flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"demand:{demand_id}", instance_tag()]),
                                       state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=FINAL))),
         limit=5)
-    return max(runs, key=lambda r: r.created) if runs else None
+    return max(runs, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC)) if runs else None
 
 
 def _stale(run: FlowRun) -> bool:
@@ -129,7 +129,9 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     by_demand: dict[int | None, list] = {}
     for row in rows:
         by_demand.setdefault(row.demand_id, []).append(row)
-    synced, errors, scheduled = [], {}, []
+    synced: list[Row[Any]] = []
+    errors: dict[int, Exception] = {}
+    scheduled: list[UUID] = []
     for demand_id, group in by_demand.items():
         with factory() as session:
             try:
@@ -142,17 +144,17 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     if synced:
         try:
             send(automations.events((r.id, r.topic, r.payload, r.created_at) for r in synced if r.demand_id))
-        except Exception as exc:
-            errors.update({row.id: exc for row in synced})
-            log.warning("sending %d events failed: %s", len(synced), exc)
+        except Exception as failure:
+            errors.update({row.id: failure for row in synced})
+            log.warning("sending %d events failed: %s", len(synced), failure)
             synced = []
     with factory() as session:
         if synced:
             session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in synced])).values(
                 delivered_at=datetime.now(UTC), attempts=Outbox.attempts + 1, last_error=None))
-        for row_id, exc in errors.items():
+        for row_id, error in errors.items():
             session.execute(update(Outbox).where(Outbox.id == row_id).values(
-                attempts=Outbox.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]))
+                attempts=Outbox.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:2000]))
         session.commit()
     for run_id in scheduled if on_scheduled else ():
         on_scheduled(run_id)

@@ -15,6 +15,7 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.core.sql import changed
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
 from schemas.tables import (
@@ -145,7 +146,7 @@ def _register(session: Session, row: Registration, actor: ActorContext) -> Regis
     return in_transaction(session, work)
 
 
-def pending(session: Session, actor: ActorContext) -> list[tuple[str, object, str, str]]:
+def pending(session: Session, actor: ActorContext) -> list[tuple[str, MemberRegistration | OrgRegistration, str, str]]:
     """(kind, registration, who, community) awaiting this admin's decision."""
     from flows.people.regions import admin_communities
     from schemas.tables import Organisation
@@ -153,35 +154,42 @@ def pending(session: Session, actor: ActorContext) -> list[tuple[str, object, st
     communities = {c.id: c.name for c in admin_communities(session, actor)}
     if not communities:
         return []
-    rows = []
+    rows: list[tuple[str, MemberRegistration | OrgRegistration, str, str]] = []
     for reg, name in session.execute(select(MemberRegistration, User.display_name)
                                      .join(User, User.id == MemberRegistration.member_id)
                                      .where(MemberRegistration.status == RegistrationStatus.PENDING,
                                             MemberRegistration.community_id.in_(communities))):
         rows.append(("member", reg, name, communities[reg.community_id]))
-    for reg, name in session.execute(select(OrgRegistration, Organisation.name)
+    for org_reg, name in session.execute(select(OrgRegistration, Organisation.name)
                                      .join(Organisation, Organisation.id == OrgRegistration.org_id)
                                      .where(OrgRegistration.status == RegistrationStatus.PENDING,
                                             OrgRegistration.community_id.in_(communities))):
-        rows.append(("org", reg, name, communities[reg.community_id]))
+        rows.append(("org", org_reg, name, communities[org_reg.community_id]))
     return rows
 
 
 def decide(session: Session, actor: ActorContext, kind: str, registration_id: int, approve: bool,
            now: datetime | None = None) -> None:
-    """Approve or reject a pending registration of the admin's own community."""
-    model = MemberRegistration if kind == "member" else OrgRegistration
+    """Approve or reject a pending registration (`kind` member or org) of the admin's own community."""
+    if kind == "member":
+        _decide(session, actor, MemberRegistration, registration_id, approve, now)
+    else:
+        _decide(session, actor, OrgRegistration, registration_id, approve, now)
+
+
+def _decide(session: Session, actor: ActorContext, model: type[Registration], registration_id: int, approve: bool,
+            now: datetime | None) -> None:
     row = session.get(model, registration_id)
-    community = session.get(Region, row.community_id) if row else None
-    if row is None or not actor.in_scope(Role.COMMUNITY_ADMIN, community.path):
+    community = session.get(Region, row.community_id) if row is not None else None
+    if row is None or community is None or not actor.in_scope(Role.COMMUNITY_ADMIN, community.path):
         raise Refused("not_found")
     status = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
 
     def work() -> None:
         # The conditional UPDATE decides: of two admins deciding at once, one moves the row.
-        moved = session.execute(update(model).where(model.id == row.id, model.status == RegistrationStatus.PENDING)
+        moved = changed(session, update(model).where(model.id == row.id, model.status == RegistrationStatus.PENDING)
                                 .values(status=status, decided_by=actor.user_id, decided_at=now or utcnow())
-                                .execution_options(synchronize_session=False)).rowcount
+                                .execution_options(synchronize_session=False))
         if moved != 1:
             raise Refused("registration.decided")
         journal.record(session, subject=model.__tablename__, subject_id=row.id,

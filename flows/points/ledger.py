@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from flows.core.i18n import Message
-from flows.core.sql import upsert
+from flows.core.sql import changed, upsert
 from flows.reporting import tallies
 from schemas.tables import Account, AccountKind, Entry, Posting, PostingKind
 
@@ -45,7 +45,7 @@ def _account(session: Session, code: str, **fields: Any) -> Account:
     if account is None:
         upsert(session, Account, {"code": code, "balance": 0, "allow_negative": False, "created_at": datetime.now(UTC),
                                   **fields}, on=["code"])
-        account = session.scalar(select(Account).where(Account.code == code))
+        account = session.scalars(select(Account).where(Account.code == code)).one()
     return account
 
 
@@ -98,13 +98,13 @@ def post(session: Session, key: str, kind: PostingKind, memo: str | Message, mov
     # Debits first, in account order: a refused debit fails before any credit, and a fixed
     # lock order keeps two postings from deadlocking on PostgreSQL.
     for move in sorted(moves, key=lambda m: (m.amount > 0, m.account.id)):
-        done = session.execute(
-            update(Account)
+        done = changed(
+            session, update(Account)
             .where(Account.id == move.account.id)
             .where(Account.allow_negative | (Account.balance + move.amount >= 0))
             .values(balance=Account.balance + move.amount)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if done != 1:
             raise LedgerError("ledger.insufficient")
     if isinstance(memo, Message):
@@ -133,7 +133,7 @@ def memo_in(memo: str, data: dict[str, Any] | None, locale: str | None) -> str:
 def reverse(session: Session, posting: Posting, key: str, memo: str | Message, actor_id: int | None = None) -> Posting:
     """Undo `posting` with its mirror image; a posting can be reversed once."""
     entries = session.scalars(select(Entry).where(Entry.posting_id == posting.id)).all()
-    moves = [Move(session.get(Account, e.account_id), -e.amount) for e in entries]
+    moves = [Move(session.get_one(Account, e.account_id), -e.amount) for e in entries]
     return post(session, key, PostingKind.REVERSAL, memo, moves, demand_id=posting.demand_id,
                 order_id=posting.order_id, actor_id=actor_id, reverses_id=posting.id)
 

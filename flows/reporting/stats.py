@@ -70,11 +70,12 @@ def figures(session: Session, communities: list[int], since: datetime | None = N
     }
 
 
-def by_district(session: Session, communities: list[Region], since=None, until=None) -> list[tuple[Region, dict]]:
+def by_district(session: Session, communities: list[Region], since: datetime | None = None,
+                until: datetime | None = None) -> list[tuple[Region, dict[str, int]]]:
     """Figures per district within the given communities."""
     districts: dict[int, list[int]] = {}
     for c in communities:
         district = district_id(c.path)
         if district is not None:
             districts.setdefault(district, []).append(c.id)
-    return [(session.get(Region, d), figures(session, ids, since, until)) for d, ids in districts.items()]
+    return [(session.get_one(Region, d), figures(session, ids, since, until)) for d, ids in districts.items()]

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, func, insert, literal, literal_column, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from flows.core.sql import upsert
@@ -64,7 +64,7 @@ def posted(session: Session, kind: PostingKind, demand_id: int | None, moves: It
 def totals(session: Session, communities: list[int], since: datetime | None = None,
            until: datetime | None = None) -> dict[str, int]:
     """Sum of each tally over the communities and the local days of [since, until)."""
-    clauses = [Tally.community_id.in_(communities)]
+    clauses: list[ColumnElement[bool]] = [Tally.community_id.in_(communities)]
     if since is not None:
         clauses.append(Tally.day >= local_day(since))
     if until is not None:
