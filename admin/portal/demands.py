@@ -104,7 +104,7 @@ def _task_type(code: str) -> TaskType | None:
     paths += list(db().scalars(select(Region.path).where(Region.id.in_(regions.region_ids_of(db(), me)))))
     for task_type in db().scalars(select(TaskType).where(TaskType.code.like(f"{code}.%"),
                                                         TaskType.is_active.is_(True)).order_by(TaskType.id)):
-        if any(f"/{task_type.district_id}/" in path for path in paths):
+        if any(regions.district_id(path) == task_type.district_id for path in paths):
             return task_type
     return None
 

@@ -27,6 +27,7 @@ from flows.engine.outcomes import Outcome
 from flows.engine.permissions import check_actor, check_guards
 from flows.engine.writes import close_claims, move, outcome, record_event
 from flows.people.actors import ActorContext, load_actor
+from flows.people.regions import district_id
 from flows.reporting import tallies
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
@@ -84,7 +85,7 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.level is not RegionLevel.COMMUNITY:
         raise Refused("community")
-    if task_type.district_id is not None and f"/{task_type.district_id}/" not in community.path:
+    if task_type.district_id is not None and district_id(community.path) != task_type.district_id:
         raise Refused("task_type")  # another district's kind of demand
     refusal = check_actor(actor, spec.by, community_id=community.id, community_path=community.path,
                           demand=None, claims=[])
