@@ -9,10 +9,11 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from sqlalchemy import select
 
 from admin.database import db
+from admin.i18n import field_errors
 from admin.params import form_int
 from flows.core.refusals import Refused
 from flows.people import accounts
-from flows.people.actors import ActorContext, load_actor
+from flows.people.actors import Person, load_actor
 from schemas.tables import Region, RegionLevel, User
 
 bp = Blueprint("auth", __name__)
@@ -35,7 +36,7 @@ class LoginUser:
 
     def _row(self) -> User:
         if self._user is None:
-            self._user = db().get(User, self.id)
+            self._user = db().get_one(User, self.id)  # loaded by user_loader: the user exists
         return self._user
 
     @property
@@ -58,7 +59,7 @@ def _load(user_id: str):
     return LoginUser(context.user_id)
 
 
-def actor() -> ActorContext:
+def actor() -> Person:
     """The logged-in user's context for the domain, loaded once per request."""
     if "actor" not in g:
         g.actor = load_actor(db(), current_user.id)
@@ -113,7 +114,7 @@ def signup():
                                     community_id=form_int("community_id", required=False) or 0,
                                     as_member=form.get("role") == "member", work_unit=form.get("work_unit"))
         except Refused as exc:
-            errors = exc.fields
+            errors = field_errors(exc)
         else:
             session.clear()
             login_user(LoginUser(user.id, user))

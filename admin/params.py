@@ -8,6 +8,7 @@ database's integer range, so `/d/<2**70>` is a 404, not an overflow).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal, overload
 
 from flask import request
 from flask_babel import gettext as _
@@ -22,6 +23,12 @@ class BadParam(BadRequest):
     """A request value that is not what the form asked for; the 400 page shows `description`."""
 
 
+@overload
+def parse_int(raw: str | None, name: str, *, required: Literal[True] = True, low: int | None = None,
+              high: int | None = None) -> int: ...
+@overload
+def parse_int(raw: str | None, name: str, *, required: bool, low: int | None = None,
+              high: int | None = None) -> int | None: ...
 def parse_int(raw: str | None, name: str, *, required: bool = True, low: int | None = None,
               high: int | None = None) -> int | None:
     """`raw` as a whole number within [low, high]; None when blank and not required."""
@@ -39,6 +46,12 @@ def parse_int(raw: str | None, name: str, *, required: bool = True, low: int | N
     return value
 
 
+@overload
+def form_int(name: str, *, required: Literal[True] = True, low: int | None = 1, high: int | None = MAX_ID,
+             source: Mapping[str, str] | None = None) -> int: ...
+@overload
+def form_int(name: str, *, required: bool, low: int | None = 1, high: int | None = MAX_ID,
+             source: Mapping[str, str] | None = None) -> int | None: ...
 def form_int(name: str, *, required: bool = True, low: int | None = 1, high: int | None = MAX_ID,
              source: Mapping[str, str] | None = None) -> int | None:
     """A number from the posted form (ids by default: 1 … MAX_ID)."""

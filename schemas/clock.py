@@ -6,13 +6,13 @@ also a constant that SQLite (which has no time-zone database) can use in SQL.
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_ZONE = "Asia/Shanghai"
 LOCAL_TZ = ZoneInfo(LOCAL_ZONE)
 # "+8 hours", for SQLite's date functions (see the module docstring).
-LOCAL_OFFSET_HOURS = int(datetime(2026, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds() // 3600)
+LOCAL_OFFSET_HOURS = int((datetime(2026, 1, 1, tzinfo=LOCAL_TZ).utcoffset() or timedelta()).total_seconds() // 3600)
 
 
 def utcnow() -> datetime:

@@ -29,12 +29,6 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")
 Title = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 Help = Annotated[str, StringConstraints(max_length=500)]
 
-ROLES = ("resident", "member", "org_admin", "community_admin", "district_admin", "city_admin")
-RELATIONS = ("any", "community", "requester", "claimant", "registered", "registered_org", "claiming_org")
-GUARDS = ("registered_in_community", "not_requester", "skills", "no_time_clash")
-RECORDS = ("service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking",
-           "release")
-
 # Form fields with these names fill the demand's own columns instead of its free `data`.
 DEMAND_FIELDS = {
     "title": "text", "description": "text", "place": "text", "starts_at": "datetime",

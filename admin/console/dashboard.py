@@ -9,7 +9,10 @@ from flask_admin import AdminIndexView, expose
 
 from admin.console.secure import SecuredMixin, admin_paths
 from admin.database import db
+from admin.i18n import lang
+from flows.core.i18n import translate
 from flows.engine import monitor
+from flows.people import regions
 from flows.reporting import stats
 from schemas.settings import get_settings
 
@@ -19,15 +22,17 @@ PERIODS = {"month": ("本月", 31), "quarter": ("近三个月", 92), "year": ("�
 class DashboardView(SecuredMixin, AdminIndexView):
     @expose("/")
     def index(self):
-        period = request.args.get("period") if request.args.get("period") in PERIODS else "all"
+        period = request.args.get("period", "all")
+        period = period if period in PERIODS else "all"
         days = PERIODS[period][1]
         since = datetime.now(UTC) - timedelta(days=days) if days else None
         paths = admin_paths()
-        communities = stats.communities_under(db(), paths)
+        communities = regions.communities_under(db(), paths)
         totals = stats.figures(db(), [c.id for c in communities], since) if communities else {}
         districts = stats.by_district(db(), communities, since)
         peak = {key: max([f[key] for _, f in districts] + [1]) for key, _ in stats.FIGURES}
         stuck = monitor.overdue(db(), community_paths=paths, limit=50)
-        return self.render("console/dashboard.html", totals=totals, districts=districts, figures=stats.FIGURES,
+        figures = [(key, translate(label, lang())) for key, label in stats.FIGURES]
+        return self.render("console/dashboard.html", totals=totals, districts=districts, figures=figures,
                            peak=peak, stuck=stuck, period=period, periods=PERIODS,
                            prefect=get_settings().prefect_ui_url)

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from admin.console.secure import SecuredPage, admin_paths
 from admin.database import db
+from admin.i18n import lang
 from flows.people import imports
 
 KINDS = {"members": (imports.MEMBER_COLUMNS, imports.import_members, "党员"),
@@ -22,9 +23,9 @@ class ImportView(SecuredPage):
             data = upload.read(imports.MAX_BYTES + 1) if upload else b""
             try:
                 result = KINDS[kind][1](db(), data, current_user.id, admin_paths())
-            except imports.ImportRefused as exc:
-                db().rollback()
-                errors = exc.errors
+            except imports.ImportRefused as exc:  # nothing was written
+                errors = [{"row": e.row, "column": e.column_in(lang()), "message": e.message_in(lang())}
+                          for e in exc.errors]
         return self.render("console/import.html", errors=errors, result=result, kinds=KINDS, kind=kind)
 
     @expose("/template/<kind>.xlsx")

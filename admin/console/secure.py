@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import SecureForm
@@ -173,6 +173,3 @@ def _cell(value):
 
 class SecuredPage(SecuredMixin, BaseView):
     """A custom admin page (workflow editor, import, dashboard pieces)."""
-
-    def flash_refusal(self, message: str) -> None:
-        flash(message, "error")

@@ -10,6 +10,7 @@ from wtforms.validators import ValidationError
 
 from admin.auth import actor
 from admin.console.secure import SecuredModelView, admin_paths, highest_role
+from admin.i18n import refusal_text
 from flows import engine
 from flows.core.refusals import Refused
 from flows.people import accounts
@@ -52,8 +53,8 @@ def region_choices(level: RegionLevel, allow_none: bool = False) -> list[tuple[i
     paths = admin_paths()
     rows = db().scalars(select(Region).where(Region.level == level, or_(*[Region.path.startswith(p) for p in paths]))
                         .order_by(Region.path))
-    choices = [(r.id, r.name) for r in rows]
-    return ([("", "（全市通用）")] if allow_none else []) + choices
+    everywhere: list[tuple[int | str, str]] = [("", "（全市通用）")] if allow_none else []
+    return everywhere + [(r.id, r.name) for r in rows]
 
 
 class RegionSelectField(SelectField):
@@ -198,7 +199,7 @@ class _RegistrationView(SecuredModelView):
                 accounts.decide(db(), actor(), self.kind, int(registration_id), approve)
                 done += 1
             except Refused as exc:
-                refused.append(f"#{registration_id}：{exc.message()}")
+                refused.append(f"#{registration_id}：{refusal_text(exc)}")
         flash(f"已处理 {done} 条" + (f"；未处理：{'；'.join(refused)}" if refused else ""),
               "success" if not refused else "warning")
 
@@ -269,7 +270,7 @@ class DemandView(SecuredModelView):
                 engine.act(db(), actor(), int(demand_id), step, {})
                 done += 1
             except Refused as exc:
-                refused.append(f"#{demand_id}：{exc.message()}")
+                refused.append(f"#{demand_id}：{refusal_text(exc)}")
         flash(f"已完成 {done} 条" + (f"；未执行：{'；'.join(refused[:20])}" if refused else ""),
               "success" if not refused else "warning")
 
@@ -324,7 +325,7 @@ class ParticipantView(SecuredModelView):
                 engine.act(db(), actor(), claim.demand_id, step, {}, on_behalf_of=claim.user_id)
                 done += 1
             except Refused as exc:
-                refused.append(f"#{claim_id}：{exc.message()}")
+                refused.append(f"#{claim_id}：{refusal_text(exc)}")
         flash(f"已确认 {done} 人" + (f"；未确认：{'；'.join(refused[:20])}" if refused else ""),
               "success" if not refused else "warning")
 

@@ -4,11 +4,12 @@ diffs, and roll back by publishing an earlier version again. Invalid text is nev
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from admin.console.secure import SecuredPage, highest_role
 from admin.database import db
@@ -39,7 +40,7 @@ class WorkflowEditorView(SecuredPage):
         rows = db().execute(select(WorkflowVersion.workflow_id, WorkflowVersion.title, WorkflowVersion.version,
                                    WorkflowVersion.created_at).order_by(WorkflowVersion.workflow_id,
                                                                         WorkflowVersion.version.desc())).all()
-        latest = {}
+        latest: dict[str, Row[str, str, int, datetime]] = {}
         for row in rows:
             latest.setdefault(row.workflow_id, row)
         in_use = registry.versions_in_use(db())
@@ -71,7 +72,8 @@ class WorkflowEditorView(SecuredPage):
     def _publish(self, source: str, workflow_id: str, note: str | None = None):
         if not _may_publish():
             abort(403)
-        before = registry.latest_version(db(), workflow_id).version
+        current = registry.latest_version(db(), workflow_id)
+        before = current.version if current is not None else 0
         try:
             version = registry.publish(db(), source, "editor.yaml", actor_id=self._user_id(),
                                        note=note or (request.form.get("note") or "")[:255] or None)

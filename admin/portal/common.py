@@ -4,18 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from flask_babel import get_locale
 from sqlalchemy import select
 
 from admin.database import db
+from admin.i18n import lang as lang  # the one definition; re-exported for the portal's modules
 from flows.core.storage import Storage, StorageRefused
 from schemas.settings import get_settings
 from schemas.tables import MemberRegistration, RegistrationStatus, User
-
-
-def lang() -> str:
-    """'en' or 'zh', for the domain's messages."""
-    return "en" if str(get_locale()).startswith("en") else "zh"
 
 
 def storage() -> Storage:
@@ -35,7 +30,7 @@ def read_step_form(form_spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
             try:
                 values[name] = storage().save(data, max_bytes=int(field.max_mb * 1024 * 1024))
             except StorageRefused as exc:
-                errors[name] = exc.message
+                errors[name] = exc.message(lang())
         elif field.type == "choice" and field.multiple:
             values[name] = request.form.getlist(name)
         elif field.type == "rating" and request.form.get(name) in (None, ""):
@@ -47,7 +42,7 @@ def read_step_form(form_spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 def member_choices(community_id: int) -> list[tuple[int, str]]:
     """Members reported in to a community, for `member` fields (assigning work)."""
-    return list(db().execute(select(User.id, User.display_name).join(
+    return [(user_id, name) for user_id, name in db().execute(select(User.id, User.display_name).join(
         MemberRegistration, MemberRegistration.member_id == User.id).where(
         MemberRegistration.community_id == community_id, MemberRegistration.status == RegistrationStatus.APPROVED)
-        .order_by(User.display_name).limit(300)).tuples())
+        .order_by(User.display_name).limit(300))]

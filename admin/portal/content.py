@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
+from admin.i18n import flash_refusal, lang
 from admin.portal import bp
-from admin.portal.common import lang
 from flows import engine
 from flows.catalogue import directory as directory_reads
 from flows.catalogue import news as news_reads
@@ -40,7 +40,7 @@ def directory():
     if current_user.is_authenticated:
         ids = regions.region_ids_of(db(), actor())
         home = db().scalar(select(Region).where(Region.id.in_(ids)).limit(1)) if ids else None
-        near = (home.lat, home.lng) if home is not None and home.lat is not None else None
+        near = (home.lat, home.lng) if home is not None and home.lat is not None and home.lng is not None else None
     q = (request.args.get("q") or "").strip()[:30]
     return render_template("directory.html", rows=directory_reads.directory(db(), near, q or None), q=q)
 
@@ -64,7 +64,7 @@ def book_slot(slot_id: int):
         outcome = engine.start(db(), actor(), service.task_type_id,
                                {"title": service.name, "note": request.form.get("note", "")}, slot_id=slot_id)
     except Refused as exc:
-        flash(exc.message(lang()), "error")
+        flash_refusal(exc)
         return redirect(url_for("portal.book"))
     flash(outcome.message(lang()), "success")
     return redirect(url_for("portal.demand", demand_id=outcome.demand_id))

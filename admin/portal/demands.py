@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
+from admin.i18n import field_errors, flash_refusal, lang, refusal_text
 from admin.params import form_int
 from admin.portal import bp
-from admin.portal.common import lang, member_choices, read_step_form, storage
+from admin.portal.common import member_choices, read_step_form, storage
 from flows import engine
 from flows.core.refusals import Refused
 from flows.engine import history, visibility
@@ -33,7 +34,7 @@ def demand(demand_id: int):
     """State, timeline and the steps this person can take now."""
     d, workflow = _visible(demand_id)
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
-                           timeline=history.timeline(db(), d.id), community=db().get(Region, d.community_id),
+                           timeline=history.timeline(db(), d.id, lang()), community=db().get(Region, d.community_id),
                            task_type=db().get(TaskType, d.task_type_id))
 
 
@@ -52,10 +53,10 @@ def step(demand_id: int, step: str):
             try:
                 outcome = engine.act(db(), actor(), d.id, step, values)
             except Refused as exc:
-                if not exc.fields:
-                    flash(exc.message(lang()), "error")
+                if not exc.field_messages:
+                    flash_refusal(exc)
                     return redirect(url_for("portal.demand", demand_id=d.id))
-                errors = exc.fields_in(lang())
+                errors = field_errors(exc)
             else:
                 flash(outcome.message(lang()), "success")
                 return redirect(url_for("portal.demand", demand_id=d.id))
@@ -84,7 +85,7 @@ def start(code: str):
                 outcome = engine.start(db(), actor(), task_type.id, values,
                                        community_id=form_int("community_id", required=False) or 0)
             except Refused as exc:
-                errors = exc.fields_in(lang()) or {"community_id": exc.message(lang())}
+                errors = field_errors(exc) or {"community_id": refusal_text(exc)}
             else:
                 flash(outcome.message(lang()), "success")
                 return redirect(url_for("portal.demand", demand_id=outcome.demand_id))
@@ -103,7 +104,7 @@ def _task_type(code: str) -> TaskType | None:
     paths += list(db().scalars(select(Region.path).where(Region.id.in_(regions.region_ids_of(db(), me)))))
     for task_type in db().scalars(select(TaskType).where(TaskType.code.like(f"{code}.%"),
                                                         TaskType.is_active.is_(True)).order_by(TaskType.id)):
-        if any(f"/{task_type.district_id}/" in path for path in paths):
+        if any(regions.district_id(path) == task_type.district_id for path in paths):
             return task_type
     return None
 
@@ -134,6 +135,6 @@ def file(key: str):
 
     path = storage().path(key)
     record = db().scalar(select(ServiceRecord).where(ServiceRecord.proof == key)) if path else None
-    if record is None or visibility.visible_demand(db(), actor(), record.demand_id) is None:
+    if path is None or record is None or visibility.visible_demand(db(), actor(), record.demand_id) is None:
         abort(404)
     return send_file(path, as_attachment=True, download_name=key, max_age=0)

@@ -22,8 +22,8 @@ def hall():
     mine = regions.region_ids_of(db(), me)
     communities = db().scalars(select(Region).where(Region.id.in_(mine)).order_by(Region.path)).all()
     home = communities[0] if communities else None
-    near = (home.lat, home.lng) if home is not None and home.lat is not None else None
-    sort = request.args.get("sort") if request.args.get("sort") in ("time", "distance") else "time"
+    near = (home.lat, home.lng) if home is not None and home.lat is not None and home.lng is not None else None
+    sort = "distance" if request.args.get("sort") == "distance" else "time"
     skill = request.args.get("skill") or None
     rows = hall_reads.hall(db(), me, community_id=arg_int("community"), task_type_id=arg_int("type"), skill=skill,
                         sort=sort, near=near)

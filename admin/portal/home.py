@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from admin.database import db
 from admin.portal import bp
+from flows.people.regions import district_id
 from schemas.tables import Region, RegionLevel
 
 
@@ -16,9 +17,9 @@ def index():
     by_id = {r.id: r for r in regions}
     districts: dict[int, list[Region]] = {}
     for region in regions:
-        if region.level is RegionLevel.COMMUNITY:
-            district_id = int(region.path.strip("/").split("/")[1])
-            districts.setdefault(district_id, []).append(region)
+        district = district_id(region.path)
+        if region.level is RegionLevel.COMMUNITY and district is not None:
+            districts.setdefault(district, []).append(region)
     groups = [(by_id[d], cs) for d, cs in districts.items()]
     return render_template("home.html", groups=groups, streets=by_id)
 

@@ -11,9 +11,9 @@ from flask_login import login_required
 
 from admin.auth import actor
 from admin.database import db
+from admin.i18n import flash_refusal, lang
 from admin.params import form_int
 from admin.portal import bp
-from admin.portal.common import lang
 from flows.core.refusals import Refused
 from flows.engine import history
 from flows.people import regions
@@ -33,7 +33,7 @@ def me():
         wf = registry.load(db(), d.workflow_id, d.workflow_version, d.workflow_hash)
         groups.setdefault(wf.state_title(d.state), []).append(d)
     return render_template("me.html", groups=groups, balance=ledger.balance(db(), me_.user_id),
-                           history=points_reads.points_history(db(), me_.user_id, limit=20),
+                           history=points_reads.points_history(db(), me_.user_id, limit=20, locale=lang()),
                            orders=points_reads.my_orders(db(), me_.user_id)[:5])
 
 
@@ -41,7 +41,7 @@ def me():
 @login_required
 def points():
     return render_template("points.html", balance=ledger.balance(db(), actor().user_id),
-                           history=points_reads.points_history(db(), actor().user_id))
+                           history=points_reads.points_history(db(), actor().user_id, locale=lang()))
 
 
 @bp.get("/shop")
@@ -62,7 +62,7 @@ def redeem(item_id: int):
         order = shop.redeem(db(), actor().user_id, item_id, form_int("quantity", required=False, low=None, high=None) or 1,
                             request_key=(request.form.get("request_key") or "")[:64] or None)
     except Refused as exc:
-        flash(exc.message(lang()) if not exc.fields else "；".join(exc.fields_in(lang()).values()), "error")
+        flash_refusal(exc)
         return redirect(url_for("portal.shop_page"))
     flash(_("兑换成功，取货码 %(code)s", code=order.pickup_code), "success")
     return redirect(url_for("portal.orders"))
@@ -82,7 +82,7 @@ def cancel_order(order_id: int):
         shop.cancel(db(), actor(), order_id)
         flash(_("订单已取消，积分已退回"), "success")
     except Refused as exc:
-        flash(exc.message(lang()), "error")
+        flash_refusal(exc)
     return redirect(url_for("portal.orders"))
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
+from admin.i18n import flash_refusal
 from admin.params import form_int
 from admin.portal import bp
-from admin.portal.common import lang
 from flows.core.refusals import Refused
 from flows.people import accounts, orgs, regions
 from flows.points import reads as points_reads
@@ -34,7 +34,7 @@ def checkin():
                 accounts.report_in(db(), me, form_int("community_id", required=False) or 0)
             flash(_("报到申请已提交，等待社区审核"), "success")
         except Refused as exc:
-            flash(exc.message(lang()), "error")
+            flash_refusal(exc)
         return redirect(url_for("portal.checkin"))
     communities = db().scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY).order_by(Region.path)).all()
     orgs = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of))).all()
@@ -52,7 +52,7 @@ def approvals():
                             request.form.get("decision") == "approve")
             flash(_("已处理"), "success")
         except Refused as exc:
-            flash(exc.message(lang()), "error")
+            flash_refusal(exc)
         return redirect(url_for("portal.approvals"))
     return render_template("approvals.html", rows=accounts.pending(db(), me))
 
@@ -87,8 +87,7 @@ def manage():
                             request_key=request.form.get("request_key") or uuid.uuid4().hex)
                 flash(_("积分已调整"), "success")
         except Refused as exc:
-            flash(exc.message(lang()) + (("：" + "；".join(exc.fields_in(lang()).values())) if exc.fields else ""),
-                  "error")
+            flash_refusal(exc)
         return redirect(url_for("portal.manage"))
     return render_template("manage.html", orders=points_reads.community_orders(db(), [c.id for c in communities]),
                            request_key=uuid.uuid4().hex)

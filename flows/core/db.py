@@ -8,8 +8,7 @@ conditional UPDATEs and constraints, never by an earlier read.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
@@ -69,16 +68,3 @@ def in_transaction(session: Session, work: Callable[[], T]) -> T:
         session.rollback()
         raise
 
-
-@contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session committed on success and rolled back on any error."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()

@@ -94,7 +94,6 @@ COMPILER: dict[str, str] = {
     'wf.complete_with_invalid': N_('超时自动完成的值不合法：{detail}'),
     'wf.demand_field_type': N_('字段“{field}”用于需求本身，类型必须是 {expected}'),
     'wf.bounds': N_('最小值 {min} 大于最大值 {max}'),
-    'wf.complete_with_needs_form': N_('“{step}”的超时策略 complete_with 需要表单字段'),
 }
 
 
@@ -142,6 +141,43 @@ SHOP: dict[str, str] = {
     'shop.not_reserved': N_('订单已领取、取消或过期'),
     'shop.bad_code': N_('取货码无效'),
     'shop.retry': N_('系统繁忙，请再试一次'),
+    'shop.memo.redeem': N_('兑换 {item} ×{quantity}'),
+    'shop.memo.refund': N_('退还积分（订单 {order}）'),
+    'shop.expired': N_('逾期未领取'),
 }
 
-MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP}
+PEOPLE: dict[str, str] = {
+    'registration.decided': N_('这条报到申请已经处理过了'),
+    'import.too_large': N_('文件太大（上限 {limit} MB）'),
+    'import.unreadable': N_('无法读取：请上传 Excel (.xlsx) 文件'),
+    'import.missing_column': N_('缺少这一列'),
+    'import.too_many_rows': N_('行数超过上限 {limit}'),
+    'import.username_taken': N_('用户名 {username} 已存在'),
+    'import.mobile': N_('手机号码格式不对：{value}'),
+    'import.no_org': N_('找不到党组织“{name}”'),
+    'import.outside_scope': N_('“{name}”不是您管辖范围内的社区'),
+    'import.no_skill': N_('不认识的技能“{name}”'),
+    'import.org_name': N_('请填写名称（最多 128 字）'),
+    'import.org_taken': N_('“{name}”已存在'),
+    'import.work_unit': N_('请填写工作单位'),
+    'import.no_district': N_('找不到区县“{name}”'),
+    'import.phone': N_('电话格式不对：{value}'),
+}
+
+
+STORAGE: dict[str, str] = {
+    'storage.empty': N_('文件是空的'),
+    'storage.too_large': N_('图片不能超过 {limit} MB'),
+    'storage.type': N_('只能上传 JPEG、PNG 或 WebP 图片'),
+    'storage.disk': N_('存储空间不足或不可写，照片未保存，请稍后再试'),
+}
+
+
+# How the faces join a refusal's reason with its field messages (punctuation differs by language).
+REFUSAL: dict[str, str] = {
+    'refusal.with_fields': N_('{reason}：{fields}'),
+    'refusal.separator': N_('；'),
+}
+
+MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP, **PEOPLE, **STORAGE,
+                            **REFUSAL}

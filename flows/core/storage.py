@@ -8,6 +8,8 @@ import re
 import secrets
 from pathlib import Path
 
+from flows.core.refusals import Refused
+
 STORAGE_KEY = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 MAX_BYTES = 5 * 1024 * 1024
@@ -18,12 +20,8 @@ def is_storage_key(value: str) -> bool:
     return bool(STORAGE_KEY.match(value))
 
 
-class StorageRefused(Exception):
-    """The upload was not stored; `code` says why in a sentence the user can act on."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
+class StorageRefused(Refused):
+    """The upload was not stored, for a reason the user can act on (a `storage.*` message)."""
 
 
 def sniff(data: bytes) -> str | None:
@@ -43,14 +41,14 @@ class Storage:
         self.root = Path(root)
 
     def save(self, data: bytes, max_bytes: int = MAX_BYTES) -> str:
-        """Store an image; returns its key. Raises StorageRefused with a Chinese message."""
+        """Store an image; returns its key. Raises StorageRefused, rendered in the reader's language."""
         if not data:
-            raise StorageRefused("empty", "文件是空的")
+            raise StorageRefused("storage.empty")
         if len(data) > max_bytes:
-            raise StorageRefused("too_large", f"图片不能超过 {max_bytes // (1024 * 1024)} MB")
+            raise StorageRefused("storage.too_large", {"limit": max_bytes // (1024 * 1024)})
         ext = sniff(data)
         if ext is None:
-            raise StorageRefused("type", "只能上传 JPEG、PNG 或 WebP 图片")
+            raise StorageRefused("storage.type")
         key = f"{secrets.token_hex(16)}.{ext}"
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +61,7 @@ class Storage:
             os.replace(tmp, path)  # readers never see half a file
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise StorageRefused("disk", "存储空间不足或不可写，照片未保存，请稍后再试") from exc
+            raise StorageRefused("storage.disk") from exc
         return key
 
     def path(self, key: str) -> Path | None:

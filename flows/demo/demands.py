@@ -64,9 +64,9 @@ class _Cast:
         self.org_admin = {org: user for user, org in session.execute(
             select(RoleGrant.user_id, RoleGrant.org_id).where(RoleGrant.role == Role.ORG_ADMIN))}
         self.org_members = defaultdict(list)
-        for user_id, org_id in session.execute(select(Member.user_id, Member.org_id).order_by(Member.user_id)):
-            self.org_members[org_id].append(user_id)
-        self.task_type = dict(session.execute(select(TaskType.code, TaskType.id)).tuples().all())
+        for member_id, member_org in session.execute(select(Member.user_id, Member.org_id).order_by(Member.user_id)):
+            self.org_members[member_org].append(member_id)
+        self.task_type = dict(session.execute(select(TaskType.code, TaskType.id)).all())
         self.existing = set(session.execute(select(Demand.community_id, Demand.title)).all())
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from flows.demo import names
+from flows.people.regions import district_id
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
@@ -246,8 +247,7 @@ def _appointments(session, rng, communities, orgs, now) -> int:
     day0 = now.replace(hour=0, minute=0, second=0)
     for community in communities:
         for name in rng.sample(["义务理发", "法律咨询", "健康体检", "家电维修", "心理咨询"], 2):
-            district_id = int(community.path.strip("/").split("/")[1])
-            service = AppointmentService(community_id=community.id, task_type_id=types[district_id].id,
+            service = AppointmentService(community_id=community.id, task_type_id=types[district_id(community.path)].id,
                                          provider_org_id=rng.choice(orgs).id, name=name,
                                          description=f"{community.name}{name}，请提前预约。")
             session.add(service)

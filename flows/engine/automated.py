@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
 from flows.core.refusals import Refused
+from flows.core.sql import changed
 from flows.engine import effects
 from flows.engine.writes import close_claims, record_event
 from flows.workflow import registry
@@ -26,9 +27,9 @@ def run_due(session: Session, demand: Demand, workflow: CompiledWorkflow, now: d
         if due is None:
             break
         name, spec = due
-        done = session.execute(update(Demand).where(Demand.id == demand.id, Demand.state == spec.from_)
+        done = changed(session, update(Demand).where(Demand.id == demand.id, Demand.state == spec.from_)
                                .values(state=spec.to, state_since=now, rev=Demand.rev + 1)
-                               .execution_options(synchronize_session=False)).rowcount
+                               .execution_options(synchronize_session=False))
         session.refresh(demand)
         if done != 1:
             break  # another worker advanced it first: nothing left for us to do

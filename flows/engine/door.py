@@ -22,17 +22,19 @@ from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.engine import records
 from flows.engine.automated import run_due
+from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
-from flows.engine.permissions import active_claims, check_actor, check_guards
+from flows.engine.permissions import check_actor, check_guards
 from flows.engine.writes import close_claims, move, outcome, record_event
 from flows.people.actors import ActorContext, load_actor
+from flows.people.regions import district_id
 from flows.reporting import tallies
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from flows.workflow.inputs import field_messages
 from schemas.clock import utcnow
 from schemas.settings import get_settings
-from schemas.tables import Booking, Demand, Region, RegionLevel, TaskType
+from schemas.tables import AppointmentService, AppointmentSlot, Booking, Demand, Region, RegionLevel, TaskType
 from schemas.workflow import DEMAND_FIELDS, AutoStep, HumanStep, StartStep
 
 
@@ -73,14 +75,17 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
     if name not in starts:
         raise Refused("no_step", {"step": name})
     spec: StartStep = starts[name]
-    slot_service = None
+    booking: tuple[AppointmentSlot, AppointmentService, int] | None = None
     if spec.record == "booking":
-        slot_service = _slot_service(session, slot_id)
-        community_id = slot_service.community_id
+        slot, service = _slot_service(session, slot_id)
+        if actor.user_id is None:
+            raise Refused("role")  # a booking is a person's
+        booking = (slot, service, actor.user_id)
+        community_id = service.community_id
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.level is not RegionLevel.COMMUNITY:
         raise Refused("community")
-    if task_type.district_id is not None and f"/{task_type.district_id}/" not in community.path:
+    if task_type.district_id is not None and district_id(community.path) != task_type.district_id:
         raise Refused("task_type")  # another district's kind of demand
     refusal = check_actor(actor, spec.by, community_id=community.id, community_path=community.path,
                           demand=None, claims=[])
@@ -93,14 +98,14 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
                         workflow_hash=workflow.content_hash, state=spec.to, state_since=now,
                         community_id=community.id, requester_id=actor.user_id, title=task_type.name)
         _fill_demand(demand, values)
-        if slot_service is not None:
-            slot = records.book_slot(session, slot_id, actor.user_id)
+        if booking is not None:
+            slot = records.book_slot(session, booking[0].id)
             demand.starts_at, demand.ends_at = slot.starts_at, slot.ends_at
-            demand.place = demand.place or slot_service.name
+            demand.place = demand.place or booking[1].name
         session.add(demand)
         session.flush()
-        if slot_service is not None:
-            session.add(Booking(slot_id=slot_id, user_id=actor.user_id, demand_id=demand.id))
+        if booking is not None:
+            session.add(Booking(slot_id=booking[0].id, user_id=booking[2], demand_id=demand.id))
             session.flush()
         event_id = record_event(session, demand, workflow, name, None, spec.to, actor.user_id, values, now)
         if _inline(auto):
@@ -110,14 +115,13 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
     return in_transaction(session, work)
 
 
-def _slot_service(session: Session, slot_id: int | None):
-    from schemas.tables import AppointmentService, AppointmentSlot
-
+def _slot_service(session: Session, slot_id: int | None) -> tuple[AppointmentSlot, AppointmentService]:
+    """The slot to book and its service, or Refused("slot") when either is missing or closed."""
     slot = session.get(AppointmentSlot, slot_id) if slot_id else None
     service = session.get(AppointmentService, slot.service_id) if slot else None
-    if service is None or not service.is_active:
+    if slot is None or service is None or not service.is_active:
         raise Refused("slot")
-    return service
+    return slot, service
 
 
 def _fill_demand(demand: Demand, values: dict[str, Any]) -> None:
@@ -193,7 +197,7 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
 def _check(session: Session, actor: ActorContext, demand: Demand, workflow: CompiledWorkflow,
            spec: HumanStep) -> None:
     """Refuse early, before any write, with the most useful reason."""
-    community = session.get(Region, demand.community_id)
+    community = session.get_one(Region, demand.community_id)
     # The claims are read only when the answer depends on them: a claimant's own step, or a
     # second sign-up while places remain (a first claim on a single-place demand is the hot path).
     needs_claims = spec.by.relation == "claimant" or bool(spec.claim and spec.claim.capacity == "demand")

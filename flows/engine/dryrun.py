@@ -39,10 +39,6 @@ from schemas.tables import (
 )
 from schemas.workflow import HumanStep
 
-ROLE_FOR = {"requester": "requester", "claimant": "claimant", "resident": "resident", "member": "member",
-            "registered_member": "member", "claiming_org_member": "member", "org_admin": "org_admin",
-            "claiming_org_admin": "org_admin", "community_admin": "admin"}
-
 
 @dataclass
 class DryStep:
@@ -187,7 +183,8 @@ def _path(workflow: CompiledWorkflow, start: str) -> list[str]:
     """Moving steps along a shortest path to a terminal state, avoiding cancel/reject if possible."""
     unhappy = {s for s in workflow.spec.states if workflow.outcome(s) not in (None, "done")}
     for avoid in (unhappy, set()):
-        queue, seen = deque([(start, [])]), {start}
+        queue: deque[tuple[str, list[str]]] = deque([(start, [])])
+        seen = {start}
         while queue:
             state, path = queue.popleft()
             if workflow.is_terminal(state):
@@ -224,7 +221,8 @@ def _walk(factory, workflow: CompiledWorkflow, people: dict[str, int]) -> DryRun
         path = _path(workflow, state)
         if not path:
             break
-        moving = [(path[0], workflow.step(path[0]))] if isinstance(workflow.step(path[0]), HumanStep) else []
+        first = workflow.step(path[0])
+        moving = [(path[0], first)] if isinstance(first, HumanStep) else []
         for step_name, step in extras + moving:
             key, user = _actor(step, people, people[requester_key], claimant)
             when = now + timedelta(hours=2) if step.record == "sign_out" else now

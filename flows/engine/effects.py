@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.core import journal
+from flows.engine import claims
 from flows.points import ledger
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.tables import Claim, ClaimStatus, Demand, Evaluation, PostingKind, ServiceRecord, TaskType
+from schemas.tables import Demand, Evaluation, PostingKind, ServiceRecord, TaskType
 from schemas.workflow import NotifySpec, PointsRule
 
 
@@ -29,31 +30,33 @@ def points_amount(rule: PointsRule, base_points: int, hours: float, rating: int 
     return max(amount, 0)
 
 
-def _member_claims(session: Session, demand: Demand) -> list[tuple[Claim, ServiceRecord | None]]:
-    rows = session.execute(
-        select(Claim, ServiceRecord).outerjoin(ServiceRecord, ServiceRecord.claim_id == Claim.id)
-        .where(Claim.demand_id == demand.id, Claim.user_id.is_not(None),
-               Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.DONE]))
-        .order_by(Claim.id)
-    ).all()
-    return [(c, s) for c, s in rows]
+def _member_claims(session: Session, demand: Demand) -> list[tuple[int, ServiceRecord | None]]:
+    """(member, service record if any) for each member's claim that was not withdrawn, oldest first."""
+    held = claims.claims_of(session, demand.id, claims.SERVED)
+    records = {r.claim_id: r for r in session.scalars(
+        select(ServiceRecord).where(ServiceRecord.claim_id.in_([c.id for c in held])))} if held else {}
+    return [(c.user_id, records.get(c.id)) for c in held if c.user_id is not None]
 
 
 def _served(record: ServiceRecord | None) -> bool:
     return record is not None and (record.signed_in_at is not None or (record.hours or 0) > 0)
 
 
+def _hours(record: ServiceRecord | None) -> float:
+    return float(record.hours or 0) if record is not None else 0.0
+
+
 def recipients(session: Session, demand: Demand, to: str) -> list[tuple[str, int, float]]:
     """(kind, id, hours) for each recipient of a points rule."""
-    claims = _member_claims(session, demand)
+    served = _member_claims(session, demand)
     if to == "claimant":
-        return [("user", c.user_id, float(s.hours or 0) if s else 0.0) for c, s in claims[:1]]
+        return [("user", member, _hours(s)) for member, s in served[:1]]
     if to == "participants":
-        return [("user", c.user_id, float(s.hours or 0)) for c, s in claims if _served(s)]
+        return [("user", member, _hours(s)) for member, s in served if _served(s)]
     if to == "org":
         if demand.org_id is None:
             return []
-        return [("org", demand.org_id, sum(float(s.hours or 0) for _, s in claims if _served(s)))]
+        return [("org", demand.org_id, sum(_hours(s) for _, s in served if _served(s)))]
     if to == "requester" and demand.requester_id:
         return [("user", demand.requester_id, 0.0)]
     return []
@@ -85,7 +88,7 @@ def notify(session: Session, demand: Demand, spec: NotifySpec, step: str) -> Non
     if spec.to == "requester":
         users = [demand.requester_id] if demand.requester_id else []
     elif spec.to in ("claimant", "participants"):
-        users = [c.user_id for c, _ in _member_claims(session, demand)]
+        users = [member for member, _ in _member_claims(session, demand)]
     else:
         users = []
     journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=f"{step}:notify",

@@ -6,12 +6,14 @@ actor's other claims.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.engine.claims import is_claimant
 from flows.people.actors import ActorContext
 from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill
 from schemas.workflow import Actor
@@ -21,19 +23,6 @@ from schemas.workflow import Actor
 class Refusal:
     code: str
     params: dict[str, Any]
-
-
-def active_claims(session: Session, demand_id: int) -> list[Claim]:
-    return list(session.scalars(_ACTIVE_CLAIMS, {"demand_id": demand_id}))
-
-
-_ACTIVE_CLAIMS = (select(Claim).where(Claim.demand_id == bindparam("demand_id"), Claim.status == ClaimStatus.ACTIVE)
-                  .order_by(Claim.id))  # built once: it runs on every page and action
-
-
-def is_claimant(actor: ActorContext, claims: list[Claim]) -> bool:
-    return any((c.user_id is not None and c.user_id == actor.user_id) or
-               (c.org_id is not None and c.org_id in actor.org_admin_of) for c in claims)
 
 
 def check_actor(actor: ActorContext, who: Actor, *, community_id: int, community_path: str,
@@ -72,7 +61,7 @@ def check_actor(actor: ActorContext, who: Actor, *, community_id: int, community
     return Refusal("role", {})
 
 
-def check_guards(session: Session, actor: ActorContext, guards: list[str], demand: Demand) -> Refusal | None:
+def check_guards(session: Session, actor: ActorContext, guards: Sequence[str], demand: Demand) -> Refusal | None:
     """The first guard the actor fails, or None."""
     if actor.is_system:
         return None

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.core.sql import changed
+from flows.engine.claims import active_claims, held_by
 from flows.people.actors import ActorContext
 from schemas.tables import (
     AppointmentSlot,
@@ -34,10 +36,7 @@ from schemas.tables import (
 
 def own_claim(session: Session, demand: Demand, actor: ActorContext) -> Claim:
     """The actor's active claim on the demand (a member's own, or their organisation's)."""
-    claims = session.scalars(select(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
-                             .order_by(Claim.id)).all()
-    mine = [c for c in claims if c.user_id is not None and c.user_id == actor.user_id]
-    mine = mine or [c for c in claims if c.org_id in actor.org_admin_of]
+    mine = held_by(actor, active_claims(session, demand.id))
     if not mine:
         raise Refused("no_claim")
     return mine[0]
@@ -142,11 +141,11 @@ def _write_withdraw(session: Session, demand: Demand, actor: ActorContext, value
 def _write_release(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
                  now: datetime, step: str) -> dict[str, Any]:
     """An admin takes every claim back, so that others may claim the demand."""
-    released = session.execute(update(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
-                               .values(status=ClaimStatus.WITHDRAWN).execution_options(synchronize_session=False))
+    released = changed(session, update(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
+                       .values(status=ClaimStatus.WITHDRAWN).execution_options(synchronize_session=False))
     session.execute(update(Demand).where(Demand.id == demand.id).values(taken=0)
                     .execution_options(synchronize_session=False))
-    return {"released": released.rowcount}
+    return {"released": released}
 
 
 def _write_assign(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
@@ -202,13 +201,13 @@ def write(session: Session, kind: str, demand: Demand, actor: ActorContext, valu
     return WRITERS[kind](session, demand, actor, values, now, step)
 
 
-def book_slot(session: Session, slot_id: int, user_id: int) -> AppointmentSlot:
+def book_slot(session: Session, slot_id: int) -> AppointmentSlot:
     """Take a seat of a slot, or refuse when it is full (the counter's WHERE decides)."""
-    taken = session.execute(update(AppointmentSlot).where(AppointmentSlot.id == slot_id,
-                                                          AppointmentSlot.booked < AppointmentSlot.capacity)
-                            .values(booked=AppointmentSlot.booked + 1).execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
+    taken = changed(session, update(AppointmentSlot).where(AppointmentSlot.id == slot_id,
+                                                           AppointmentSlot.booked < AppointmentSlot.capacity)
+                    .values(booked=AppointmentSlot.booked + 1).execution_options(synchronize_session=False))
+    slot = session.get(AppointmentSlot, slot_id) if taken == 1 else None
+    if slot is None:
         raise Refused("slot")
-    slot = session.get(AppointmentSlot, slot_id)
     session.refresh(slot)
     return slot

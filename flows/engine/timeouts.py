@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.refusals import Refused
+from flows.core.sql import changed
 from flows.engine.door import act
 from flows.engine.writes import close_claims, record_event
 from flows.people.actors import ActorContext
@@ -52,9 +53,9 @@ def apply_timeout(session: Session, demand_id: int, step: str, *, now: datetime 
 
 def _escalate(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, now: datetime) -> str | None:
     def work() -> str | None:
-        done = session.execute(update(Demand).where(Demand.id == demand.id, Demand.state == demand.state,
+        done = changed(session, update(Demand).where(Demand.id == demand.id, Demand.state == demand.state,
                                                     Demand.escalated_at.is_(None))
-                               .values(escalated_at=now).execution_options(synchronize_session=False)).rowcount
+                               .values(escalated_at=now).execution_options(synchronize_session=False))
         if done != 1:
             return None
         session.refresh(demand)
@@ -73,9 +74,9 @@ def _cancel(session: Session, demand: Demand, workflow: CompiledWorkflow, step: 
 
     def work() -> str | None:
         observed = demand.state
-        done = session.execute(update(Demand).where(Demand.id == demand.id, Demand.state == observed)
+        done = changed(session, update(Demand).where(Demand.id == demand.id, Demand.state == observed)
                                .values(state=cancelled, state_since=now, rev=Demand.rev + 1)
-                               .execution_options(synchronize_session=False)).rowcount
+                               .execution_options(synchronize_session=False))
         if done != 1:
             return None
         session.refresh(demand)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager
 
-from flows.engine.permissions import active_claims, check_actor, is_claimant
+from flows.engine.claims import active_claims, is_claimant
+from flows.engine.permissions import check_actor
 from flows.people.actors import ActorContext
 from flows.people.regions import region_ids_of
 from flows.workflow import registry
@@ -34,7 +35,7 @@ def can_see(session: Session, actor: ActorContext, demand: Demand) -> bool:
     if not private and (demand.community_id in actor.registered_communities
                         or (demand.org_id is not None and actor.member_org_id == demand.org_id)):
         return True
-    community = session.get(Region, demand.community_id)
+    community = session.get_one(Region, demand.community_id)
     if actor.in_scope("community_admin", community.path):
         return True
     claims = active_claims(session, demand.id)
@@ -59,7 +60,7 @@ _DEMAND_WITH_COMMUNITY = (select(Demand).join(Demand.community).options(contains
 def available_steps(session: Session, actor: ActorContext, demand: Demand) -> list[tuple[str, HumanStep]]:
     """Human steps the actor may start now (guards are checked again on submit)."""
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    community = session.get(Region, demand.community_id)
+    community = session.get_one(Region, demand.community_id)
     claims = active_claims(session, demand.id)
     steps = []
     for name, step in workflow.human_steps_from(demand.state).items():

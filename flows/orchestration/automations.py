@@ -99,6 +99,7 @@ def automation(watch: SlaWatch, deployment_id: uuid.UUID, within: timedelta | No
     instance = instance_tag().split(":", 1)[1]
     return AutomationCore(
         name=watch.name,
+        # Operator-facing, in Chinese on purpose (see flows/orchestration/__init__.py).
         description=f"{watch.workflow_id} v{watch.version}：「{watch.title}」超过 {watch.within} 未处理时执行超时策略",
         trigger=EventTrigger(
             posture=Posture.Proactive,
@@ -136,7 +137,8 @@ def events(rows: Iterable[tuple[int, str, dict[str, Any], datetime]]):
     from prefect.events import Event
 
     instance = instance_tag().split(":", 1)[1]
-    result, last = [], {}
+    result: list[Event] = []
+    last: dict[Any, uuid.UUID] = {}
     for outbox_id, topic, payload, created_at in rows:
         demand_id = payload.get("subject_id")
         # `follows` makes the server take one demand's events in order even when they arrive

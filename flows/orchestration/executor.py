@@ -14,6 +14,7 @@ import contextvars
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from uuid import UUID
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class InProcessExecutor:
 
         try:
             with get_client(sync_client=True) as client:
-                run = client.read_flow_run(run_id)
+                run = client.read_flow_run(UUID(run_id))
             if run.state is None or run.state.type is not StateType.SCHEDULED:
                 return  # the runner (or another worker) has it
             # No heartbeat thread: joining it costs a second per run, and a run whose worker

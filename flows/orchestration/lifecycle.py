@@ -72,7 +72,8 @@ def apply_timeout(demand_id: int, step: str) -> str | None:
 
 
 def _timeout_run_name() -> str:
-    """`超时 · 微心愿 #42 给独居老人修灯 · 审核发布`: the demand, as the operator knows it."""
+    """`超时 · 微心愿 #42 给独居老人修灯 · 审核发布`: the demand, as the operator knows it (in
+    Chinese on purpose: see flows/orchestration/__init__.py)."""
     from prefect.runtime import flow_run
 
     params = flow_run.parameters
@@ -110,6 +111,7 @@ def monitor_stuck() -> int:
                 except Exception as exc:
                     logger.warning("could not tag demand %s: %s", case.demand_id, exc)
     base = get_settings().base_url
+    # Operator-facing, in Chinese on purpose (see flows/orchestration/__init__.py).
     create_table_artifact(
         key="stuck-demands",
         table=[{"需求": f"#{c.demand_id} {c.title}", "流程": c.workflow_title, "等待": c.step_title,

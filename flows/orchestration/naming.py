@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from flows.people.regions import district_id
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.settings import get_settings
 from schemas.tables import Demand, Region
@@ -27,8 +28,9 @@ def run_name(workflow: CompiledWorkflow, demand: Demand) -> str:
 
 def waiting_for(workflow: CompiledWorkflow, demand: Demand) -> str:
     """The step a demand waits for (or its state when nothing is left to do)."""
-    if workflow.auto_step_from(demand.state):
-        return workflow.auto_step_from(demand.state)[0]
+    auto = workflow.auto_step_from(demand.state)
+    if auto is not None:
+        return auto[0]
     waiting = workflow.waiting_step(demand.state)
     return waiting[0] if waiting else demand.state
 
@@ -36,7 +38,7 @@ def waiting_for(workflow: CompiledWorkflow, demand: Demand) -> str:
 def run_tags(session: Session, workflow: CompiledWorkflow, demand: Demand, overdue: bool = False) -> list[str]:
     """workflow, community, district, the step waited for; `overdue` when past its SLA."""
     community = session.get(Region, demand.community_id)
-    district = community.path.strip("/").split("/")[1] if community and community.path.count("/") > 2 else "?"
+    district = (district_id(community.path) if community else None) or "?"
     tags = ["yijia", instance_tag(), f"demand:{demand.id}", f"workflow:{workflow.id}", f"version:{demand.workflow_version}",
             f"community:{demand.community_id}", f"district:{district}", f"step:{waiting_for(workflow, demand)}"]
     return tags + (["overdue"] if overdue else [])

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import (
-    DeploymentFilter,
     FlowRunFilter,
     FlowRunFilterState,
     FlowRunFilterStateType,
@@ -23,11 +23,12 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
-from prefect.states import Cancelled, Completed, Paused, Scheduled
-from sqlalchemy import select, update
+from prefect.states import Cancelled, Completed, Paused, Scheduled, State
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.orchestration.naming import FLOW_NAME, deployment_name, instance_tag, run_name, run_tags
+from flows.orchestration.desired import Decision, RunFacts, decide, demand_facts
+from flows.orchestration.naming import FLOW_NAME, deployment_name, instance_tag
 from flows.workflow import registry
 from schemas.settings import get_settings
 from schemas.tables import Demand, Outbox
@@ -46,7 +47,7 @@ def live_run(client: SyncPrefectClient, demand_id: int) -> FlowRun | None:
         flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"demand:{demand_id}", instance_tag()]),
                                       state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=FINAL))),
         limit=5)
-    return max(runs, key=lambda r: r.created) if runs else None
+    return max(runs, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC)) if runs else None
 
 
 def _stale(run: FlowRun) -> bool:
@@ -56,60 +57,58 @@ def _stale(run: FlowRun) -> bool:
     return since is not None and datetime.now(UTC) - since > limit
 
 
-def _set(client: SyncPrefectClient, run_id, state) -> None:
+def run_facts(run: FlowRun) -> RunFacts:
+    """The run's current state, as `desired.decide` reads it."""
+    return RunFacts(state_type=run.state.type.value if run.state else None,
+                    state_name=run.state.name if run.state else None, stale=_stale(run))
+
+
+def _state(decision: Decision) -> State:
+    """The Prefect state a decision names."""
+    if decision.state == "scheduled":
+        return Scheduled()
+    if decision.state == "paused":
+        return Paused(name=decision.state_name, reschedule=True, timeout_seconds=None)
+    if decision.state == "completed":
+        return Completed(name=decision.state_name)
+    return Cancelled(name=decision.state_name)
+
+
+def _set(client: SyncPrefectClient, run_id: UUID, state: State) -> None:
     result = client.set_flow_run_state(run_id, state, force=True)
     if result.status != SetStateStatus.ACCEPT:
         raise NotAccepted(f"{state.type.value} refused for run {run_id}: {result.status.value}")
 
 
-def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, scheduled: list | None = None) -> str:
-    """Make the demand's run match the database; returns what was done (for logs and tests).
-    The ids of runs it schedules are appended to `scheduled` (for the in-process executor)."""
+def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, scheduled: list[UUID] | None = None) -> str:
+    """Make the demand's run match the database (`desired.decide` says how); returns what was
+    done (for logs and tests). The ids of runs it schedules are appended to `scheduled` (for the
+    in-process executor)."""
     demand = session.get(Demand, demand_id)
     if demand is None:
         return "gone"
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    title = workflow.state_title(demand.state)
-    terminal = workflow.is_terminal(demand.state)
-    auto_due = workflow.auto_step_from(demand.state) is not None
+    facts = demand_facts(session, workflow, demand)
     run = live_run(client, demand.id)
-    name, tags = run_name(workflow, demand), run_tags(session, workflow, demand, overdue=bool(demand.escalated_at))
-    if run is None:
-        if terminal:
-            return "nothing"
+    decision = decide(facts, run_facts(run) if run is not None else None)
+    if decision.stale and run is not None and run.state is not None:
+        log.warning("run %s of demand %s stuck in %s since %s", run.id, demand.id, run.state.type.value,
+                    run.state.timestamp)
+    run_id: UUID | None = None
+    if decision.create:
         deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{deployment_name(workflow.id, demand.workflow_version)}")
-        state = Scheduled() if auto_due else Paused(name=title, reschedule=True, timeout_seconds=None)
-        created = client.create_flow_run_from_deployment(
-            deployment.id, parameters={"demand_id": demand.id}, name=name, tags=tags, state=state,
-            idempotency_key=f"{instance_tag()}:demand:{demand.id}:rev:{demand.rev}")
-        if auto_due and scheduled is not None:
-            scheduled.append(created.id)
-        return "created"
-    client.update_flow_run(run.id, name=name, tags=tags)
-    if run.state is not None and run.state.type in (StateType.RUNNING, StateType.PENDING):
-        if not _stale(run):
-            return "running"  # the worker is on it; it reads the database when it runs
-        # Its worker died mid-run (killed, machine lost): nothing will finish it. Whatever it
-        # had done is either committed or rolled back; run it again from the database.
-        log.warning("run %s of demand %s stuck in %s since %s: rescheduling", run.id, demand.id,
-                    run.state.type.value, run.state.timestamp)
-        if not terminal and auto_due:
-            _set(client, run.id, Scheduled())
-            if scheduled is not None:
-                scheduled.append(run.id)
-            return "rescheduled"
-    if terminal:
-        final = Completed(name=title) if workflow.is_done(demand.state) else Cancelled(name=title)
-        _set(client, run.id, final)
-        return "finished"
-    if auto_due:
-        _set(client, run.id, Scheduled())
-        if scheduled is not None:
-            scheduled.append(run.id)
-        return "scheduled"
-    if run.state is None or run.state.name != title or run.state.type != StateType.PAUSED:
-        _set(client, run.id, Paused(name=title, reschedule=True, timeout_seconds=None))
-    return "waiting"
+        run_id = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"demand_id": demand.id}, name=facts.name, tags=facts.tags,
+            state=_state(decision), idempotency_key=f"{instance_tag()}:demand:{demand.id}:rev:{facts.rev}").id
+    elif run is not None:
+        run_id = run.id
+        if decision.retag:
+            client.update_flow_run(run.id, name=facts.name, tags=facts.tags)
+        if decision.state is not None:
+            _set(client, run.id, _state(decision))
+    if decision.executes and run_id is not None and scheduled is not None:
+        scheduled.append(run_id)
+    return decision.outcome
 
 
 def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: int = 200,
@@ -130,7 +129,9 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     by_demand: dict[int | None, list] = {}
     for row in rows:
         by_demand.setdefault(row.demand_id, []).append(row)
-    synced, errors, scheduled = [], {}, []
+    synced: list[Row[Any]] = []
+    errors: dict[int, Exception] = {}
+    scheduled: list[UUID] = []
     for demand_id, group in by_demand.items():
         with factory() as session:
             try:
@@ -143,23 +144,18 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     if synced:
         try:
             send(automations.events((r.id, r.topic, r.payload, r.created_at) for r in synced if r.demand_id))
-        except Exception as exc:
-            errors.update({row.id: exc for row in synced})
-            log.warning("sending %d events failed: %s", len(synced), exc)
+        except Exception as failure:
+            errors.update({row.id: failure for row in synced})
+            log.warning("sending %d events failed: %s", len(synced), failure)
             synced = []
     with factory() as session:
         if synced:
             session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in synced])).values(
                 delivered_at=datetime.now(UTC), attempts=Outbox.attempts + 1, last_error=None))
-        for row_id, exc in errors.items():
+        for row_id, error in errors.items():
             session.execute(update(Outbox).where(Outbox.id == row_id).values(
-                attempts=Outbox.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]))
+                attempts=Outbox.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:2000]))
         session.commit()
     for run_id in scheduled if on_scheduled else ():
         on_scheduled(run_id)
     return {"delivered": len(synced), "failed": len(errors)}
-
-
-def deployments_exist(client: SyncPrefectClient) -> set[str]:
-    """Names of the lifecycle deployments the server knows."""
-    return {d.name for d in client.read_deployments(deployment_filter=DeploymentFilter())}

@@ -29,15 +29,15 @@ def deployments(session):
     )
 
     # Import flows as package modules (not files): the runner then resolves our imports.
-    module = {"entrypoint_type": EntrypointType.MODULE_PATH}
+    module = EntrypointType.MODULE_PATH
     versions = session.execute(select(WorkflowVersion.workflow_id, WorkflowVersion.version)
                                .order_by(WorkflowVersion.workflow_id, WorkflowVersion.version)).all()
     result = [demand_lifecycle.to_deployment(name=deployment_name(w, v), tags=["yijia", f"workflow:{w}"],
-                                             description=f"{w} v{v}", **module) for w, v in versions]
-    result.append(sla_timeout.to_deployment(name="sla-timeout", tags=["yijia"], **module))
-    result.append(monitor_stuck.to_deployment(name="monitor", interval=600, tags=["yijia"], **module))
-    result.append(reconcile_runs.to_deployment(name="reconcile", interval=300, tags=["yijia"], **module))
-    result.append(expire_orders.to_deployment(name="expire", interval=3600, tags=["yijia"], **module))
+                                             description=f"{w} v{v}", entrypoint_type=module) for w, v in versions]
+    result.append(sla_timeout.to_deployment(name="sla-timeout", tags=["yijia"], entrypoint_type=module))
+    result.append(monitor_stuck.to_deployment(name="monitor", interval=600, tags=["yijia"], entrypoint_type=module))
+    result.append(reconcile_runs.to_deployment(name="reconcile", interval=300, tags=["yijia"], entrypoint_type=module))
+    result.append(expire_orders.to_deployment(name="expire", interval=3600, tags=["yijia"], entrypoint_type=module))
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,8 +12,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flows.core import journal
+from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.core.sql import changed
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
 from schemas.tables import (
@@ -29,7 +32,20 @@ from schemas.tables import (
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+# The one username rule, for sign-up and for the Excel import alike.
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+USERNAME_RULE = N_("用户名应为 3–32 位字母、数字、下划线、点或连字符")
+NAME_RULE = N_("请填写姓名（最多 64 字）")
+
+
+def valid_username(name: str | None) -> bool:
+    """Whether `name` may be a username (sign-up and import apply the same rule)."""
+    return bool(USERNAME.match(name or ""))
+
+
+def valid_display_name(name: str | None) -> bool:
+    """A person's name as shown to others: present, at most 64 characters."""
+    return bool((name or "").strip()) and len(name or "") <= 64
 # Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -49,14 +65,14 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
         return None
     if not user.is_active or not check_password_hash(user.password_hash, password):
         failures = user.failed_logins + 1
-        session.execute(update(User).where(User.id == user.id).values(
-            failed_logins=User.failed_logins + 1,
-            locked_until=now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else user.locked_until))
-        session.commit()
+        locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else user.locked_until
+        in_transaction(session, lambda: session.execute(update(User).where(User.id == user.id).values(
+            failed_logins=User.failed_logins + 1, locked_until=locked_until)))
         return None
     if user.failed_logins:
-        user.failed_logins, user.locked_until = 0, None
-        session.commit()
+        def reset() -> None:
+            user.failed_logins, user.locked_until = 0, None
+        in_transaction(session, reset)
     return user
 
 
@@ -64,31 +80,34 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
             as_member: bool, work_unit: str | None = None) -> User:
     """A resident of a community, or a member whose report-in waits for the community's approval."""
     errors = {}
-    if not USERNAME.match(username or ""):
-        errors["username"] = N_("用户名为 3–32 位字母、数字、下划线")
+    if not valid_username(username):
+        errors["username"] = USERNAME_RULE
     if len(password or "") < 8:
         errors["password"] = N_("密码至少 8 位")
-    if not (display_name or "").strip() or len(display_name) > 64:
-        errors["display_name"] = N_("请填写姓名（最多 64 字）")
+    if not valid_display_name(display_name):
+        errors["display_name"] = NAME_RULE
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.level is not RegionLevel.COMMUNITY:
         errors["community_id"] = N_("请选择社区")
     if errors:
         raise Refused("input", fields=errors)
-    user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name.strip())
-    user.grants = [RoleGrant(role=Role.MEMBER if as_member else Role.RESIDENT, region_id=community_id)]
-    session.add(user)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Refused("input", fields={"username": N_("这个用户名已被使用")}) from None
-    if as_member:
-        session.add(Member(user_id=user.id, work_unit=(work_unit or "").strip()[:128] or None))
-        session.flush()
-        session.add(MemberRegistration(member_id=user.id, community_id=community_id))
-    session.commit()
-    return user
+    password_hash = generate_password_hash(password)
+
+    def work() -> User:
+        user = User(username=username, password_hash=password_hash, display_name=display_name.strip())
+        user.grants = [RoleGrant(role=Role.MEMBER if as_member else Role.RESIDENT, region_id=community_id)]
+        session.add(user)
+        try:
+            session.flush()
+        except IntegrityError:  # the name was taken meanwhile: in_transaction undoes this attempt
+            raise Refused("input", fields={"username": N_("这个用户名已被使用")}) from None
+        if as_member:
+            session.add(Member(user_id=user.id, work_unit=(work_unit or "").strip()[:128] or None))
+            session.flush()
+            session.add(MemberRegistration(member_id=user.id, community_id=community_id))
+        return user
+
+    return in_transaction(session, work)
 
 
 def report_in(session: Session, actor: ActorContext, community_id: int) -> MemberRegistration:
@@ -105,23 +124,29 @@ def register_org(session: Session, actor: ActorContext, org_id: int, community_i
     return _register(session, OrgRegistration(org_id=org_id, community_id=community_id), actor)
 
 
-def _register(session: Session, row, actor: ActorContext):
+Registration = TypeVar("Registration", MemberRegistration, OrgRegistration)
+
+
+def _register(session: Session, row: Registration, actor: ActorContext) -> Registration:
     community = session.get(Region, row.community_id)
     if community is None or community.level is not RegionLevel.COMMUNITY:
         raise Refused("community")
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Refused("duplicate") from None
-    journal.record(session, subject=row.__tablename__, subject_id=row.id, step="report_in", from_state=None,
-                   to_state="pending", actor_id=actor.user_id, data={"community_id": row.community_id})
-    session.commit()
-    return row
+
+    def work() -> Registration:
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError:  # already reported in there: in_transaction undoes this attempt
+            raise Refused("duplicate") from None
+        journal.record(session, subject=row.__tablename__, subject_id=row.id, step="report_in", from_state=None,
+                       to_state=RegistrationStatus.PENDING.value, actor_id=actor.user_id,
+                       data={"community_id": row.community_id})
+        return row
+
+    return in_transaction(session, work)
 
 
-def pending(session: Session, actor: ActorContext) -> list[tuple[str, object, str, str]]:
+def pending(session: Session, actor: ActorContext) -> list[tuple[str, MemberRegistration | OrgRegistration, str, str]]:
     """(kind, registration, who, community) awaiting this admin's decision."""
     from flows.people.regions import admin_communities
     from schemas.tables import Organisation
@@ -129,35 +154,46 @@ def pending(session: Session, actor: ActorContext) -> list[tuple[str, object, st
     communities = {c.id: c.name for c in admin_communities(session, actor)}
     if not communities:
         return []
-    rows = []
+    rows: list[tuple[str, MemberRegistration | OrgRegistration, str, str]] = []
     for reg, name in session.execute(select(MemberRegistration, User.display_name)
                                      .join(User, User.id == MemberRegistration.member_id)
                                      .where(MemberRegistration.status == RegistrationStatus.PENDING,
                                             MemberRegistration.community_id.in_(communities))):
         rows.append(("member", reg, name, communities[reg.community_id]))
-    for reg, name in session.execute(select(OrgRegistration, Organisation.name)
+    for org_reg, name in session.execute(select(OrgRegistration, Organisation.name)
                                      .join(Organisation, Organisation.id == OrgRegistration.org_id)
                                      .where(OrgRegistration.status == RegistrationStatus.PENDING,
                                             OrgRegistration.community_id.in_(communities))):
-        rows.append(("org", reg, name, communities[reg.community_id]))
+        rows.append(("org", org_reg, name, communities[org_reg.community_id]))
     return rows
 
 
 def decide(session: Session, actor: ActorContext, kind: str, registration_id: int, approve: bool,
            now: datetime | None = None) -> None:
-    """Approve or reject a pending registration of the admin's own community."""
-    model = MemberRegistration if kind == "member" else OrgRegistration
+    """Approve or reject a pending registration (`kind` member or org) of the admin's own community."""
+    if kind == "member":
+        _decide(session, actor, MemberRegistration, registration_id, approve, now)
+    else:
+        _decide(session, actor, OrgRegistration, registration_id, approve, now)
+
+
+def _decide(session: Session, actor: ActorContext, model: type[Registration], registration_id: int, approve: bool,
+            now: datetime | None) -> None:
     row = session.get(model, registration_id)
-    community = session.get(Region, row.community_id) if row else None
-    if row is None or not actor.in_scope(Role.COMMUNITY_ADMIN, community.path):
+    community = session.get(Region, row.community_id) if row is not None else None
+    if row is None or community is None or not actor.in_scope(Role.COMMUNITY_ADMIN, community.path):
         raise Refused("not_found")
     status = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
-    moved = session.execute(update(model).where(model.id == row.id, model.status == RegistrationStatus.PENDING)
-                            .values(status=status, decided_by=actor.user_id, decided_at=now or utcnow())
-                            .execution_options(synchronize_session=False)).rowcount
-    if moved != 1:
-        session.rollback()
-        raise Refused("state", {"state": row.status.value, "step": "审批"})
-    journal.record(session, subject=model.__tablename__, subject_id=row.id, step="approve" if approve else "reject",
-                   from_state="pending", to_state=status.value, actor_id=actor.user_id)
-    session.commit()
+
+    def work() -> None:
+        # The conditional UPDATE decides: of two admins deciding at once, one moves the row.
+        moved = changed(session, update(model).where(model.id == row.id, model.status == RegistrationStatus.PENDING)
+                                .values(status=status, decided_by=actor.user_id, decided_at=now or utcnow())
+                                .execution_options(synchronize_session=False))
+        if moved != 1:
+            raise Refused("registration.decided")
+        journal.record(session, subject=model.__tablename__, subject_id=row.id,
+                       step="approve" if approve else "reject", from_state=RegistrationStatus.PENDING.value,
+                       to_state=status.value, actor_id=actor.user_id)
+
+    in_transaction(session, work)

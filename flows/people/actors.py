@@ -70,6 +70,13 @@ class ActorContext:
         return sorted(o for o in self.org_admin_of if community_id in self.org_communities.get(o, ()))
 
 
+@dataclass(frozen=True)
+class Person(ActorContext):
+    """A person acting (never the system): their user id is known."""
+
+    user_id: int
+
+
 # One statement (a UNION ALL of tagged rows) rather than one per table, written once as SQL
 # that both engines read: this runs on every request, and building and caching an ORM
 # statement of this size cost more than running it (profiled on the claim path).
@@ -96,7 +103,7 @@ _ACTOR_ROWS = text("""
 """)
 
 
-def load_actor(session: Session, user_id: int) -> ActorContext | None:
+def load_actor(session: Session, user_id: int) -> Person | None:
     """The acting user's context, or None for an unknown or inactive user."""
     rows = session.execute(_ACTOR_ROWS, {"user_id": user_id}).all()
     if not any(kind == "u" and num for kind, _, _, num in rows):
@@ -107,7 +114,7 @@ def load_actor(session: Session, user_id: int) -> ActorContext | None:
     for kind, _, org, community_id in rows:
         if kind == "o":
             org_communities[int(org)] = org_communities.get(int(org), frozenset()) | {community_id}
-    return ActorContext(
+    return Person(
         user_id=user_id, grants=grants, member_org_id=member_org,
         registered_communities=frozenset(n for kind, _, _, n in rows if kind == "r"),
         org_admin_of=frozenset(g.org_id for g in grants if g.role is Role.ORG_ADMIN and g.org_id),

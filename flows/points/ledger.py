@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from flows.core.i18n import Message
+from flows.core.sql import changed, upsert
 from flows.reporting import tallies
 from schemas.tables import Account, AccountKind, Entry, Posting, PostingKind
 
@@ -42,10 +43,9 @@ def _account(session: Session, code: str, **fields: Any) -> Account:
     """Get or create an account; two first postings racing to create it both succeed."""
     account = session.scalar(select(Account).where(Account.code == code))
     if account is None:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        values = {"code": code, "balance": 0, "allow_negative": False, "created_at": datetime.now(UTC), **fields}
-        session.execute(dialect.insert(Account).values(**values).on_conflict_do_nothing(index_elements=["code"]))
-        account = session.scalar(select(Account).where(Account.code == code))
+        upsert(session, Account, {"code": code, "balance": 0, "allow_negative": False, "created_at": datetime.now(UTC),
+                                  **fields}, on=["code"])
+        account = session.scalars(select(Account).where(Account.code == code)).one()
     return account
 
 
@@ -75,12 +75,15 @@ def _fingerprint(kind: PostingKind, moves: Sequence[Move], refs: dict[str, Any])
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def post(session: Session, key: str, kind: PostingKind, memo: str, moves: Sequence[Move], *,
+def post(session: Session, key: str, kind: PostingKind, memo: str | Message, moves: Sequence[Move], *,
          demand_id: int | None = None, order_id: int | None = None, actor_id: int | None = None,
          reverses_id: int | None = None, data: dict[str, Any] | None = None) -> Posting:
     """Record one balanced movement under `key`, in the caller's transaction.
 
-    Returns the existing posting when `key` was used for the same movement before.
+    `memo` is the reason people read: free text (an admin's reason, a workflow's memo), or a
+    catalogue `Message`, stored in Chinese and kept as code and parameters in `data["memo"]`
+    so that `memo_in` can show it in the reader's language. Returns the existing posting when
+    `key` was used for the same movement before.
     """
     moves = [m for m in moves if m.amount != 0]
     if not moves or sum(m.amount for m in moves) != 0:
@@ -95,17 +98,19 @@ def post(session: Session, key: str, kind: PostingKind, memo: str, moves: Sequen
     # Debits first, in account order: a refused debit fails before any credit, and a fixed
     # lock order keeps two postings from deadlocking on PostgreSQL.
     for move in sorted(moves, key=lambda m: (m.amount > 0, m.account.id)):
-        done = session.execute(
-            update(Account)
+        done = changed(
+            session, update(Account)
             .where(Account.id == move.account.id)
             .where(Account.allow_negative | (Account.balance + move.amount >= 0))
             .values(balance=Account.balance + move.amount)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if done != 1:
             raise LedgerError("ledger.insufficient")
+    if isinstance(memo, Message):
+        data = {**(data or {}), "memo": {"code": memo.code, "params": memo.params}}
     posting = Posting(key=key, fingerprint=fingerprint, kind=kind, amount=sum(m.amount for m in moves if m.amount > 0),
-                      memo=memo[:255], demand_id=demand_id, order_id=order_id, actor_id=actor_id,
+                      memo=str(memo)[:255], demand_id=demand_id, order_id=order_id, actor_id=actor_id,
                       reverses_id=reverses_id, data=data or {})
     session.add(posting)
     session.flush()
@@ -119,10 +124,16 @@ def post(session: Session, key: str, kind: PostingKind, memo: str, moves: Sequen
     return posting
 
 
-def reverse(session: Session, posting: Posting, key: str, memo: str, actor_id: int | None = None) -> Posting:
+def memo_in(memo: str, data: dict[str, Any] | None, locale: str | None) -> str:
+    """A posting's reason in the reader's language (free text stays as it was written)."""
+    coded = (data or {}).get("memo")
+    return Message(coded["code"], coded.get("params") or {}).render(locale) if coded else memo
+
+
+def reverse(session: Session, posting: Posting, key: str, memo: str | Message, actor_id: int | None = None) -> Posting:
     """Undo `posting` with its mirror image; a posting can be reversed once."""
     entries = session.scalars(select(Entry).where(Entry.posting_id == posting.id)).all()
-    moves = [Move(session.get(Account, e.account_id), -e.amount) for e in entries]
+    moves = [Move(session.get_one(Account, e.account_id), -e.amount) for e in entries]
     return post(session, key, PostingKind.REVERSAL, memo, moves, demand_id=posting.demand_id,
                 order_id=posting.order_id, actor_id=actor_id, reverses_id=posting.id)
 

@@ -6,16 +6,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.points.ledger import memo_in
 from schemas.tables import Account, Entry, Order, Posting, Region, ShopItem, User
 
 
-def points_history(session: Session, user_id: int, limit: int = 100) -> list[dict[str, Any]]:
-    """The user's ledger entries with the reason for each, newest first."""
+def points_history(session: Session, user_id: int, limit: int = 100,
+                   locale: str | None = None) -> list[dict[str, Any]]:
+    """The user's ledger entries with the reason for each (in the reader's language), newest first."""
     rows = session.execute(select(Entry.amount, Entry.created_at, Posting.memo, Posting.kind, Posting.demand_id,
-                                  Posting.order_id)
+                                  Posting.order_id, Posting.data)
                            .join(Account, Account.id == Entry.account_id).join(Posting, Posting.id == Entry.posting_id)
                            .where(Account.code == f"user:{user_id}").order_by(Entry.id.desc()).limit(limit))
-    return [dict(r._mapping) for r in rows]
+    return [{**r._mapping, "memo": memo_in(r.memo, r.data, locale)} for r in rows]
 
 
 def shop_items(session: Session, community_ids: set[int]) -> list[tuple[ShopItem, str]]:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flows.core.i18n import N_
+from flows.people.regions import district_id
 from flows.reporting import tallies
 from schemas.tables import (
     DirectoryEntry,
@@ -14,15 +16,15 @@ from schemas.tables import (
     NewsPost,
     OrgRegistration,
     Region,
-    RegionLevel,
     RegistrationStatus,
 )
 
+# Each figure's key and its label (a catalogue msgid: the console shows it in the reader's language).
 FIGURES = [
-    ("organisations", "报到党组织"), ("members", "报到党员"), ("activities", "开展活动"),
-    ("participants", "参与人次"), ("volunteer", "志愿服务"), ("wishes", "解决微心愿"),
-    ("appointments", "预约服务"), ("news", "发布资讯"), ("directory", "便民服务事项"),
-    ("issued", "发放积分"), ("redeemed", "兑换积分"),
+    ("organisations", N_("报到党组织")), ("members", N_("报到党员")), ("activities", N_("开展活动")),
+    ("participants", N_("参与人次")), ("volunteer", N_("志愿服务")), ("wishes", N_("解决微心愿")),
+    ("appointments", N_("预约服务")), ("news", N_("发布资讯")), ("directory", N_("便民服务事项")),
+    ("issued", N_("发放积分")), ("redeemed", N_("兑换积分")),
 ]
 
 
@@ -68,19 +70,12 @@ def figures(session: Session, communities: list[int], since: datetime | None = N
     }
 
 
-def communities_under(session: Session, paths: list[str]) -> list[Region]:
-    """Communities inside any of the region paths (an admin's scope)."""
-    if not paths:
-        return []
-    return list(session.scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY,
-                                                     or_(*[Region.path.startswith(p) for p in paths]))
-                                .order_by(Region.path)))
-
-
-def by_district(session: Session, communities: list[Region], since=None, until=None) -> list[tuple[Region, dict]]:
+def by_district(session: Session, communities: list[Region], since: datetime | None = None,
+                until: datetime | None = None) -> list[tuple[Region, dict[str, int]]]:
     """Figures per district within the given communities."""
     districts: dict[int, list[int]] = {}
     for c in communities:
-        district_id = int(c.path.strip("/").split("/")[1])
-        districts.setdefault(district_id, []).append(c.id)
-    return [(session.get(Region, d), figures(session, ids, since, until)) for d, ids in districts.items()]
+        district = district_id(c.path)
+        if district is not None:
+            districts.setdefault(district, []).append(c.id)
+    return [(session.get_one(Region, d), figures(session, ids, since, until)) for d, ids in districts.items()]

@@ -13,10 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, func, insert, literal, literal_column, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, literal_column, select
 from sqlalchemy.orm import Session
 
+from flows.core.sql import upsert
 from schemas.clock import LOCAL_OFFSET_HOURS, LOCAL_ZONE, local_day, utcnow
 from schemas.tables import Account, AccountKind, Claim, Demand, Entry, Posting, PostingKind, Tally
 
@@ -29,11 +29,8 @@ def bump(session: Session, community_id: int, key: str, amount: int, at: datetim
     """Add `amount` to a tally in the caller's transaction (an upsert: first of the day or not)."""
     if not amount:
         return
-    day = local_day(at or utcnow())
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Tally).values(community_id=community_id, day=day, key=key, value=amount)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["community_id", "day", "key"], set_={"value": Tally.value + statement.excluded.value}))
+    upsert(session, Tally, {"community_id": community_id, "day": local_day(at or utcnow()), "key": key, "value": amount},
+           on=["community_id", "day", "key"], add=["value"])
 
 
 def demand_done(session: Session, demand: Demand, at: datetime) -> None:
@@ -67,7 +64,7 @@ def posted(session: Session, kind: PostingKind, demand_id: int | None, moves: It
 def totals(session: Session, communities: list[int], since: datetime | None = None,
            until: datetime | None = None) -> dict[str, int]:
     """Sum of each tally over the communities and the local days of [since, until)."""
-    clauses = [Tally.community_id.in_(communities)]
+    clauses: list[ColumnElement[bool]] = [Tally.community_id.in_(communities)]
     if since is not None:
         clauses.append(Tally.day >= local_day(since))
     if until is not None:

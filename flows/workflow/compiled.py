@@ -71,7 +71,8 @@ class CompiledWorkflow:
         """The step a demand in `state` waits for (the first with an SLA, else the first)."""
         steps = self.human_steps_from(state)
         with_sla = [(n, s) for n, s in steps.items() if s.sla]
-        return (with_sla or list(steps.items()) or [None])[0]
+        candidates = with_sla or list(steps.items())
+        return candidates[0] if candidates else None
 
 
 def build(spec: WorkflowSpec, file: str, content_hash: str, inputs: dict[str, type[BaseModel]],

@@ -101,7 +101,8 @@ class _Checker:
     """Collects graph and rule problems, each placed at the YAML node it is about."""
 
     def __init__(self, spec: WorkflowSpec, loaded: Loaded | None):
-        self.spec, self.loaded, self.problems = spec, loaded, []
+        self.spec, self.loaded = spec, loaded
+        self.problems: list[Problem] = []
 
     def add(self, path: tuple, code: str, **params: Any) -> None:
         line, column = self.loaded.locate(path) if self.loaded else (1, 1)

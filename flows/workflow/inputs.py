@@ -6,10 +6,11 @@ so the web form and the engine both pick it up with no code change.
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from flows.core.i18n import Message
 from flows.core.storage import is_storage_key
@@ -67,8 +68,9 @@ def _field_type(field: Any) -> tuple[Any, dict[str, Any]]:
     if isinstance(field, dsl.RatingField):
         return int, {"ge": field.min, "le": field.max}
     if isinstance(field, dsl.ChoiceField):
-        choice = Literal[tuple(field.choices)]  # type: ignore[valid-type]
-        return (list[choice] if field.multiple else choice), {}
+        # A Literal of the file's own choices, built at run time (a type checker cannot see it).
+        choice = Literal.__getitem__(tuple(field.choices))
+        return (GenericAlias(list, (choice,)) if field.multiple else choice), {}
     if isinstance(field, dsl.DateTimeField):
         return Annotated[datetime, BeforeValidator(_local_datetime)], {}
     if isinstance(field, dsl.DateField):
@@ -98,7 +100,7 @@ def input_model(name: str, form: dict[str, Any]) -> type[BaseModel]:
     return create_model(name, __config__=config, **fields)
 
 
-def error_params(error: dict[str, Any]) -> dict[str, Any]:
+def error_params(error: ErrorDetails | dict[str, Any]) -> dict[str, Any]:
     """Parameters for a pydantic error's sentence, from its context and location."""
     params = dict(error.get("ctx") or {})
     loc = error.get("loc") or ()

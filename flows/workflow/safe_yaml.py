@@ -54,7 +54,8 @@ class Loaded:
         Pydantic's locations include union tags (`human`, `number`) that are not keys of the
         data; those are skipped by walking the data alongside.
         """
-        node, best, path = self.data, self.positions.get((), (1, 1)), ()
+        path: tuple[str | int, ...] = ()
+        node, best = self.data, self.positions.get(path, (1, 1))
         for part in loc:
             if isinstance(node, dict) and part in node:
                 node, path = node[part], path + (part,)

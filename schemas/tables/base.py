@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator, func
+from sqlalchemy import JSON, DateTime, Enum, MetaData, Table, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from schemas.clock import utcnow
@@ -43,6 +43,10 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     """Base of all Yijia tables."""
+
+    # Every model here is mapped to one Table (SQLAlchemy types it as any FromClause), so
+    # Core statements on `Model.__table__` type-check.
+    __table__: ClassVar[Table]
 
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {

@@ -172,7 +172,7 @@ class ServiceRecord(Base):
     signed_out_at: Mapped[datetime | None]
     hours: Mapped[float | None] = mapped_column(Numeric(7, 2, asdecimal=False))
     note: Mapped[str | None] = mapped_column(Text)
-    proof: Mapped[str | None] = mapped_column(String(255))
+    proof: Mapped[str | None] = mapped_column(String(255), index=True)  # a proof file's record, by its key
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

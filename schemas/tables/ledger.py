@@ -27,11 +27,12 @@ class AccountKind(str, enum.Enum):
 
 
 class PostingKind(str, enum.Enum):
-    """Why points moved."""
+    """Why points moved. A cancelled or expired order is given back by a REVERSAL; the CHECK
+    that revision 0001 put on the append-only postings table still also allows 'refund', which
+    nothing writes (rebuilding that table on SQLite to narrow it would drop its triggers)."""
 
     AWARD = "award"
     REDEEM = "redeem"
-    REFUND = "refund"
     ADJUST = "adjust"
     REVERSAL = "reversal"
 

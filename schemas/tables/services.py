@@ -58,6 +58,6 @@ class Booking(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"))
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"), index=True)  # a demand's booking
     status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus), default=BookingStatus.BOOKED)
     created_at: Mapped[datetime] = created_at()

@@ -1,0 +1,39 @@
+"""How the faces say what the domain answered, in the reader's language.
+
+The domain raises `Refused` with a code, parameters and field messages; the portal and the
+console render it here, and only here, so a refusal reads the same (and in English with
+`?lang=en`) on every page: in a flash, beside a form field, or in a console's bulk report.
+"""
+from __future__ import annotations
+
+from flask import flash
+from flask_babel import get_locale
+
+from flows.core.i18n import language, render
+from flows.core.refusals import Refused
+
+
+def lang() -> str:
+    """'en' or 'zh': the reader's language, for the domain's messages."""
+    return language(str(get_locale()))
+
+
+def refusal_text(exc: Refused) -> str:
+    """The refusal as one sentence: its reason, then each field's problem."""
+    locale = lang()
+    reason = exc.message(locale)
+    fields = list(exc.fields_in(locale).values())
+    if not fields:
+        return reason
+    joined = render("refusal.separator", None, locale).join(fields)
+    return render("refusal.with_fields", {"reason": reason, "fields": joined}, locale)
+
+
+def field_errors(exc: Refused) -> dict[str, str]:
+    """The refusal's problems by form field, to show beside each field."""
+    return exc.fields_in(lang())
+
+
+def flash_refusal(exc: Refused) -> None:
+    """Tell the reader, on the next page, why nothing was done."""
+    flash(refusal_text(exc), "error")

@@ -1,0 +1,43 @@
+"""Statements every room writes the same way: the one upsert, and the row count of a
+conditional UPDATE.
+
+SQLite and PostgreSQL both have `INSERT … ON CONFLICT`, with the same meaning; SQLAlchemy
+builds it only from the dialect's own `insert`. One helper picks the dialect, so the tallies,
+the ledger's accounts and the shop's purchase counters do not each write the choice again.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import CursorResult, Executable, FromClause
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session
+
+
+def upsert(session: Session, table: type[DeclarativeBase] | FromClause, values: Mapping[str, Any], *,
+           on: Sequence[str] | None = None, add: Sequence[str] = ()) -> None:
+    """INSERT `values` in the caller's transaction; when a row with the same `on` columns (any
+    unique key when None) exists, add the new values of the `add` columns to it, or, with no
+    `add`, leave it as it is. Two racing first inserts both succeed (no IntegrityError)."""
+    target = table if isinstance(table, FromClause) else table.__table__
+    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(target).values(**values)
+    if add:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(on or ()), set_={c: target.c[c] + statement.excluded[c] for c in add})
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(on) if on else None)
+    session.execute(statement)
+
+
+def changed(session: Session, statement: Executable, params: Mapping[str, Any] | None = None) -> int:
+    """Run an UPDATE or DELETE in the caller's transaction; how many rows it changed.
+
+    The count is how a conditional UPDATE decides a race (one winner: 1, everyone else: 0).
+    `Session.execute` answers every statement with a plain `Result`; a DML statement's is a
+    `CursorResult`, which has the count.
+    """
+    result = session.execute(statement, params)
+    assert isinstance(result, CursorResult)  # always so for UPDATE and DELETE
+    return result.rowcount

@@ -1,0 +1,96 @@
+"""What a demand's Prefect run should look like, decided without Prefect.
+
+The relay makes each demand's run match the database. Deciding what to do (create the run,
+schedule it for automated work, pause it under the state's name, finish it) is a pure
+function of two small values: the demand's facts, read from the database, and the run's
+current state, read from Prefect. `decide` is that function; the relay only carries it out.
+It imports nothing of Prefect, so every case is tested as a table (tests/flows/orchestration).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from flows.orchestration.naming import run_name, run_tags
+from flows.workflow.compiled import CompiledWorkflow
+from schemas.tables import Demand
+
+# A run in one of these states is being worked on by a worker (Prefect's StateType values).
+BUSY = ("RUNNING", "PENDING")
+PAUSED = "PAUSED"
+
+Target = Literal["scheduled", "paused", "completed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class DemandFacts:
+    """What the database says about a demand, as far as its run is concerned."""
+
+    demand_id: int
+    rev: int
+    name: str  # the run's name: what an operator recognises
+    tags: list[str]
+    state_title: str  # the demand's state, as the paused run's state name
+    terminal: bool
+    done: bool  # the terminal state's outcome is `done` (else the run is cancelled)
+    auto_due: bool  # an automated step is due from this state
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """The demand's live run as Prefect shows it."""
+
+    state_type: str | None  # Prefect's StateType value ("PAUSED", "RUNNING", …), None before any state
+    state_name: str | None
+    stale: bool  # running or pending for longer than any automated step takes: its worker died
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do to the run; `outcome` says it in a word (for logs and tests)."""
+
+    outcome: Literal["nothing", "created", "running", "rescheduled", "finished", "scheduled", "waiting"]
+    create: bool = False  # create the run, in `state`
+    retag: bool = False  # give the live run the demand's name and tags
+    state: Target | None = None  # the state to set (or to create the run in)
+    state_name: str | None = None  # the state's name (the demand's state title), when it has one
+    executes: bool = False  # the run is now scheduled for automated work: the executor may run it
+    stale: bool = False  # the run was stuck: worth a warning in the log
+
+
+def demand_facts(session: Session, workflow: CompiledWorkflow, demand: Demand) -> DemandFacts:
+    """The facts of `demand` (of `workflow`) that decide its run."""
+    return DemandFacts(
+        demand_id=demand.id, rev=demand.rev, name=run_name(workflow, demand),
+        tags=run_tags(session, workflow, demand, overdue=bool(demand.escalated_at)),
+        state_title=workflow.state_title(demand.state), terminal=workflow.is_terminal(demand.state),
+        done=workflow.is_done(demand.state), auto_due=workflow.auto_step_from(demand.state) is not None)
+
+
+def decide(facts: DemandFacts, run: RunFacts | None) -> Decision:
+    """The run's desired state, from the demand's facts and the run's current state."""
+    if run is None:
+        if facts.terminal:
+            return Decision("nothing")
+        if facts.auto_due:
+            return Decision("created", create=True, state="scheduled", executes=True)
+        return Decision("created", create=True, state="paused", state_name=facts.state_title)
+    stale = False
+    if run.state_type in BUSY:
+        if not run.stale:
+            return Decision("running", retag=True)  # the worker is on it; it reads the database when it runs
+        # Its worker died mid-run (killed, machine lost): nothing will finish it. Whatever it
+        # had done is either committed or rolled back; run it again from the database.
+        stale = True
+        if not facts.terminal and facts.auto_due:
+            return Decision("rescheduled", retag=True, state="scheduled", executes=True, stale=True)
+    if facts.terminal:
+        return Decision("finished", retag=True, state="completed" if facts.done else "cancelled",
+                        state_name=facts.state_title, stale=stale)
+    if facts.auto_due:
+        return Decision("scheduled", retag=True, state="scheduled", executes=True, stale=stale)
+    if run.state_type == PAUSED and run.state_name == facts.state_title:
+        return Decision("waiting", retag=True, stale=stale)  # already waiting under the right name
+    return Decision("waiting", retag=True, state="paused", state_name=facts.state_title, stale=stale)

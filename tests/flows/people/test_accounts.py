@@ -1,0 +1,72 @@
+"""Accounts own their transactions through in_transaction: all or nothing, and a refusal
+found before anything is written leaves the caller's session as it was."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from flows.core.refusals import Refused
+from flows.people import accounts
+from flows.people.actors import load_actor
+from schemas.tables import Event, MemberRegistration, RegistrationStatus, Skill, User
+from tests.world import build_world
+
+
+def _sign_up(s, world, username="new_user", **kw):
+    return accounts.sign_up(s, username=username, password="a-long-password", display_name="新人",
+                            community_id=world["ca"], as_member=kw.pop("as_member", True), **kw)
+
+
+def test_a_taken_username_is_refused_and_nothing_is_half_written(factory):
+    world = build_world(factory)
+    with factory() as s:
+        _sign_up(s, world)
+    with factory() as s:
+        with pytest.raises(Refused) as refused:
+            _sign_up(s, world)
+        assert refused.value.fields_in("en") == {"username": "this user name is taken"}
+        assert s.scalar(select(func.count()).select_from(User).where(User.username == "new_user")) == 1
+        assert s.scalar(select(func.count()).select_from(MemberRegistration).join(
+            User, User.id == MemberRegistration.member_id).where(User.username == "new_user")) == 1
+
+
+def test_bad_input_leaves_the_callers_work_alone(factory):
+    world = build_world(factory)
+    with factory() as s:
+        s.add(Skill(code="cooking", name="烹饪"))  # the caller's own, not yet committed
+        with pytest.raises(Refused) as refused:
+            _sign_up(s, world, username="no spaces allowed")
+        assert set(refused.value.field_messages) == {"username"}
+        s.commit()
+    with factory() as s:
+        assert s.scalar(select(Skill.id).where(Skill.code == "cooking")) is not None
+
+
+def test_a_registration_is_decided_once(factory):
+    world = build_world(factory)
+    with factory() as s:
+        registration = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem_pending"]))
+        registration_id = registration.id
+    with factory() as first, factory() as second:
+        admin_a, admin_d = load_actor(first, world["cadm_a"]), load_actor(second, world["dadm1"])
+        accounts.decide(first, admin_a, "member", registration_id, approve=True)
+        with pytest.raises(Refused) as refused:
+            accounts.decide(second, admin_d, "member", registration_id, approve=False)
+        assert refused.value.code == "registration.decided"
+        assert "already been decided" in refused.value.message("en")
+    with factory() as s:
+        assert s.get(MemberRegistration, registration_id).status is RegistrationStatus.APPROVED
+        assert s.scalar(select(func.count()).select_from(Event).where(
+            Event.subject == "member_registrations", Event.subject_id == registration_id)) == 1
+
+
+def test_wrong_passwords_are_counted_and_lock_the_account(factory):
+    world = build_world(factory)
+    with factory() as s:
+        _sign_up(s, world, username="careful", as_member=False)
+    for _ in range(accounts.MAX_FAILURES):
+        with factory() as s:
+            assert accounts.authenticate(s, "careful", "wrong") is None
+    with factory() as s:
+        assert s.scalar(select(User.failed_logins).where(User.username == "careful")) == accounts.MAX_FAILURES
+        assert accounts.authenticate(s, "careful", "a-long-password") is None  # locked, even with the right one
