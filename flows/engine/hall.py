@@ -26,16 +26,23 @@ class HallRow:
 def hall(session: Session, actor: ActorContext, *, community_id: int | None = None, task_type_id: int | None = None,
          skill: str | None = None, sort: str = "time", near: tuple[float, float] | None = None,
          limit: int = 50) -> list[HallRow]:
-    """Demands open to the actor: published, not finished, in their communities."""
+    """Demands open to the actor: published, not finished, in their communities, and those
+    their organisation grabbed (a member serves where the organisation took the work)."""
     communities = region_ids_of(session, actor)
+    org = actor.member_org_id
     if community_id is not None:
         communities &= {community_id}
-    if not communities:
+    if not communities and org is None:
         return []
+    where = Demand.community_id.in_(communities)
+    if org is not None:
+        grabbed = Demand.org_id == org
+        where = or_(where, grabbed) if community_id is None else or_(where, and_(grabbed,
+                                                                                 Demand.community_id == community_id))
     open_states = _open_states(session)
     query = (select(Demand, TaskType.name, Region.name).join(TaskType, TaskType.id == Demand.task_type_id)
              .join(Region, Region.id == Demand.community_id)
-             .where(Demand.community_id.in_(communities),
+             .where(where,
                     # the plain IN lets the (community, state) index skip finished demands
                     Demand.state.in_(sorted({s for states in open_states.values() for s in states})),
                     or_(*[and_(Demand.workflow_id == w, Demand.state.in_(states)) for w, states in open_states.items()])))
