@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flows.points import ledger, shop
+from schemas.clock import utcnow
 from schemas.tables import Account, Demand, Event, Member, Order, OrderStatus, ServiceRecord, ShopItem, User
 from tests.admin.conftest import PASSWORD
 from tests.flows.walker import Walker
@@ -92,7 +93,7 @@ def test_behalf_register_and_post_once(login, world, factory):
 
 
 def test_attendance_sheet(login, world, factory):
-    walk = Walker(factory, world).recruiting_activity("助老", 3, NOW + timedelta(hours=1))
+    walk = Walker(factory, world).recruiting_activity("助老", 3, utcnow() - timedelta(minutes=10))  # under way
     walk.act("mem2", "sign_up")
     url = f"/d/{walk.demand_id}/attendance"
     admin = login("cadm_a")
