@@ -10,10 +10,10 @@ from schemas.tables import Claim, ClaimStatus, Demand, Event, User
 
 
 def timeline(session: Session, demand_id: int) -> list[dict[str, Any]]:
-    """The demand's events with who did them, oldest first."""
+    """The demand's events with who did them, oldest first (`who` None: the system)."""
     rows = session.execute(select(Event, User.display_name).outerjoin(User, User.id == Event.actor_id)
                            .where(Event.demand_id == demand_id).order_by(Event.id))
-    return [{"step": e.step, "from": e.from_state, "to": e.to_state, "at": e.at, "who": name or "系统",
+    return [{"step": e.step, "from": e.from_state, "to": e.to_state, "at": e.at, "who": name,
              "data": e.data} for e, name in rows]
 
 
