@@ -33,7 +33,8 @@ def demand(demand_id: int):
     """State, timeline and the steps this person can take now."""
     d, workflow = _visible(demand_id)
     community = db().get(Region, d.community_id)
-    sheet = bool(attendance.attendance_steps(workflow, d.state)) and actor().in_scope("community_admin", community.path)
+    sheet = (community is not None and bool(attendance.attendance_steps(workflow, d.state))
+             and actor().in_scope("community_admin", community.path))
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
                            timeline=history.timeline(db(), d.id), community=community,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet)

@@ -3,6 +3,7 @@ a community admin picks or registers the resident a wish is posted for."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -48,7 +49,8 @@ def behalf_pick(task_type_id: int):
         except Refused as exc:
             errors = exc.fields_in(lang()) or {"display_name": exc.message(lang())}
         else:
-            return redirect(url_for("portal.start", code=entry.code, **{"for": user.id}))
+            target: dict[str, Any] = {"code": entry.code, "for": user.id}  # `for` is a keyword
+            return redirect(url_for("portal.start", **target))
     q = (request.args.get("q") or "").strip()[:32]
     people = behalf.people(db(), actor(), entry.for_role or "", community_ids, q=q)
     return render_template("behalf.html", entry=entry, people=people, q=q, errors=errors, form=request.form,

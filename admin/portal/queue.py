@@ -39,7 +39,7 @@ def queue():
     page = arg_int("page", high=100_000) or 1
     rows, total = queue_reads.waiting(db(), me, community_id=community_id, page=page, per_page=PER_PAGE)
     sheets, sheets_total = queue_reads.attendance(db(), me, community_id=community_id)
-    registrations = [r for r in accounts.pending(db(), me) if r[1].community_id in communities]
+    registrations = [r for r in accounts.pending(db(), me) if getattr(r[1], "community_id", None) in communities]
     orders, orders_total = points_reads.reserved_orders(db(), list(communities))
     overdue = monitor.overdue(db(), community_paths=[c.path for c in communities.values()], limit=PER_PAGE)
     return render_template("queue.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),

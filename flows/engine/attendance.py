@@ -49,7 +49,7 @@ def participants(session: Session, demand_id: int) -> list[Participant]:
         .join(User, User.id == Claim.user_id).outerjoin(ServiceRecord, ServiceRecord.claim_id == Claim.id)
         .where(Claim.demand_id == demand_id, Claim.status == ClaimStatus.ACTIVE, Claim.user_id.is_not(None))
         .order_by(Claim.id)).all()
-    return [Participant(user_id, name, signed_in, signed_out, float(hours) if hours is not None else None)
+    return [Participant(int(user_id or 0), name, signed_in, signed_out, float(hours) if hours is not None else None)
             for user_id, name, signed_in, signed_out, hours in rows]
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from flows.core.geo import km, nearness
@@ -34,7 +34,7 @@ def hall(session: Session, actor: ActorContext, *, community_id: int | None = No
         communities &= {community_id}
     if not communities and org is None:
         return []
-    where = Demand.community_id.in_(communities)
+    where: ColumnElement[bool] = Demand.community_id.in_(communities)
     if org is not None:
         grabbed = Demand.org_id == org
         where = or_(where, grabbed) if community_id is None else or_(where, and_(grabbed,

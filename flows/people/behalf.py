@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +42,7 @@ def people(session: Session, admin: ActorContext, role: str, community_ids: list
     ids = [c for c in community_ids if c in governed]
     if not ids:
         return []
+    query: Any  # a Select of (id, name, community) from either table
     if role == Role.MEMBER.value:
         query = (select(User.id, User.display_name, MemberRegistration.community_id)
                  .join(MemberRegistration, MemberRegistration.member_id == User.id)
@@ -60,6 +62,7 @@ def person(session: Session, admin: ActorContext, user_id: int, role: str) -> Pe
     """The person if they have `role` in a community the admin governs; None otherwise, so a
     typed id tells nobody else's name."""
     governed = [c.id for c in admin_communities(session, admin)]
+    query: Any  # a Select of (id, name, community) from either table
     if role == Role.MEMBER.value:
         query = select(MemberRegistration.community_id).where(
             MemberRegistration.member_id == user_id, MemberRegistration.status == RegistrationStatus.APPROVED)
@@ -96,7 +99,7 @@ def register_resident(session: Session, admin: ActorContext, community_id: int, 
     key = (request_key or "").strip()[:64]
     if not key:
         raise Refused("input", fields={"display_name": N_("表单已过期，请刷新后重试")})
-    if errors:
+    if errors or community is None:
         raise Refused("input", fields=errors)
     username = "r" + hashlib.sha256(f"{admin.user_id}:{key}".encode()).hexdigest()[:15]
     existing = session.scalar(select(User).where(User.username == username))
