@@ -243,3 +243,20 @@ def test_member_of_an_organisation_sees_what_it_grabbed_elsewhere(factory, world
         with pytest.raises(Refused):
             orgs.set_member_org(s, load_actor(s, far), 10**9)
         assert orgs.member_count(s, world["org1"]) == 5  # mem1, mem2, mem_pending, resmem and now mem_far
+
+
+def test_hall_merges_the_organisations_demands_in_order_once(factory, world):
+    Walker(factory, world).recruiting_activity("联建植树", 5, NOW + timedelta(days=1))  # org1's, in 旭日社区
+    for title, starts in [("站前修灯", NOW + timedelta(days=2)), ("站前送药", None)]:
+        walk = Walker(factory, world)
+        walk.start("res_b", "micro_wish", {"title": title, **({"starts_at": starts.isoformat()} if starts else {})},
+                   community="cb")
+        walk.act("cadm_b", "publish")
+    with factory() as s:
+        orgs.set_member_org(s, load_actor(s, world["mem3"]), world["org1"])  # lives in 站前社区
+    with factory() as s:
+        assert [r.demand.title for r in hall_reads.hall(s, load_actor(s, world["mem3"]))] == [
+            "联建植树", "站前修灯", "站前送药"]
+        assert [r.demand.title for r in hall_reads.hall(s, load_actor(s, world["mem3"]),
+                                                        community_id=world["cb"])] == ["站前修灯", "站前送药"]
+        assert [r.demand.title for r in hall_reads.hall(s, load_actor(s, world["mem1"]))] == ["联建植树"]  # once
