@@ -41,7 +41,8 @@ def queue():
     sheets, sheets_total = queue_reads.attendance(db(), me, community_id=community_id)
     registrations = [r for r in accounts.pending(db(), me) if getattr(r[1], "community_id", None) in communities]
     orders, orders_total = points_reads.reserved_orders(db(), list(communities))
-    overdue = monitor.overdue(db(), community_paths=[c.path for c in communities.values()], limit=PER_PAGE)
+    paths = [communities[community_id].path] if community_id else me.admin_paths()
+    overdue = monitor.overdue(db(), community_paths=paths, limit=PER_PAGE)
     return render_template("queue.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
                            sheets=sheets, sheets_total=sheets_total, registrations=registrations[:PER_PAGE],
                            registrations_total=len(registrations), orders=orders[:PER_PAGE], orders_total=orders_total,

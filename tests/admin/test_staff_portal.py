@@ -166,3 +166,13 @@ def test_org_page_shows_the_organisations_points(login, world, factory):
     with factory() as s:
         balance = s.scalar(select(Account.balance).where(Account.code == f"org:{world['org1']}"))
     assert balance == 20 and "20 <small>组织积分" in page and "助老" in page and "mem1" in page
+
+
+def test_queue_marks_what_is_overdue(login, world, factory):
+    Walker(factory, world).start("res_a", "micro_wish", {"title": "三天前的心愿"}, now=utcnow() - timedelta(days=3))
+    Walker(factory, world).start("res_a", "micro_wish", {"title": "今天的心愿"}, now=utcnow())
+    page = login("cadm_a").get("/queue").get_data(as_text=True)
+    demands = page[page.index('id="demands"'):page.index('id="attendance"')]
+    late = page[page.index('id="overdue"'):]
+    assert demands.index("三天前的心愿") < demands.index("今天的心愿")  # oldest first
+    assert demands.count("已超时") == 1 and "三天前的心愿" in late and "今天的心愿" not in late
