@@ -12,7 +12,7 @@ from admin.database import db
 from admin.i18n import field_errors
 from admin.params import form_int
 from flows.core.refusals import Refused
-from flows.people import accounts
+from flows.people import accounts, orgs
 from flows.people.actors import Person, load_actor
 from schemas.tables import Region, RegionLevel, User
 
@@ -112,7 +112,8 @@ def signup():
             user = accounts.sign_up(db(), username=form.get("username", "").strip(), password=form.get("password", ""),
                                     display_name=form.get("display_name", ""),
                                     community_id=form_int("community_id", required=False) or 0,
-                                    as_member=form.get("role") == "member", work_unit=form.get("work_unit"))
+                                    as_member=form.get("role") == "member", work_unit=form.get("work_unit"),
+                                    org_id=form_int("org_id", required=False))
         except Refused as exc:
             errors = field_errors(exc)
         else:
@@ -121,5 +122,6 @@ def signup():
             flash(_("注册成功") + ("，" + _("报到申请已提交，等待社区审核") if form.get("role") == "member" else ""),
                   "success")
             return redirect(url_for("portal.index"))
-    return render_template("signup.html", communities=communities, errors=errors, form=request.form), (
+    return render_template("signup.html", communities=communities, orgs=orgs.choices(db()), errors=errors,
+                           form=request.form), (
         400 if errors else 200)

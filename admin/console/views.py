@@ -165,15 +165,51 @@ class CommunityFilter(BaseSQLAFilter):
         return None  # typed by name: the choice list would differ per admin, Flask-Admin caches it per app
 
 
+def org_choices() -> list[tuple[int | str, str]]:
+    """Organisations of the admin's districts (a community admin: their community's district)."""
+    from sqlalchemy import or_
+
+    from admin.database import db
+    from schemas.tables import Organisation
+
+    paths = admin_paths()
+    # A district inside a governed region, or the district a governed community lies in.
+    own_district = ["/" + "/".join(p.strip("/").split("/")[:2]) + "/" for p in paths if p.count("/") > 2]
+    districts = select(Region.id).where(Region.level == RegionLevel.DISTRICT, or_(
+        *[Region.path.startswith(p) for p in paths], Region.path.in_(own_district)))
+    rows = db().execute(select(Organisation.id, Organisation.name).where(Organisation.district_id.in_(districts))
+                        .order_by(Organisation.name))
+    return [("", "（无）"), *((org_id, name) for org_id, name in rows)]
+
+
+class OrgSelectField(SelectField):
+    """The member's organisation, chosen among those of the admin's districts (filled per request)."""
+
+    def __init__(self, label=None, **kw):
+        super().__init__(label, coerce=lambda v: int(v) if str(v).isdigit() else None, **kw)
+
+    def pre_validate(self, form):
+        self.choices = org_choices()
+        if self.data is not None and self.data not in {value for value, _ in self.choices}:
+            raise ValidationError("请选择您管辖范围内的党组织")
+
+
 class MemberView(SecuredModelView):
-    """The talent pool (人才资源库): filter by skill, community and availability."""
+    """The talent pool (人才资源库): filter by skill, community and availability; an admin links
+    a member to their organisation here (its grabbed activities then reach the member's hall)."""
 
     column_labels = LABELS
     column_list = ["user.display_name", "work_unit", "availability", "skills"]
     column_searchable_list = ["work_unit"]
     column_filters = ["skills.name", "availability", CommunityFilter(Member.user_id, "居住社区")]
-    form_columns = ["work_unit", "availability", "skills", "bio"]
+    form_columns = ["work_unit", "org_id", "availability", "skills", "bio"]
+    form_extra_fields = {"org_id": OrgSelectField("党组织")}
     can_create = False
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        form.org_id.choices = org_choices()
+        return form
 
     def _scope(self, query):
         members = select(MemberRegistration.member_id).where(

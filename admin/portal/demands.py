@@ -10,11 +10,11 @@ from admin.auth import actor
 from admin.database import db
 from admin.i18n import field_errors, flash_refusal, lang, refusal_text
 from admin.params import form_int
-from admin.portal import bp
+from admin.portal import bp, publish
 from admin.portal.common import member_choices, read_step_form, storage
 from flows import engine
 from flows.core.refusals import Refused
-from flows.engine import history, visibility
+from flows.engine import attendance, history, visibility
 from flows.people import regions
 from flows.workflow import registry
 from schemas.tables import Region, TaskType
@@ -33,9 +33,12 @@ def _visible(demand_id: int):
 def demand(demand_id: int):
     """State, timeline and the steps this person can take now."""
     d, workflow = _visible(demand_id)
+    community = db().get(Region, d.community_id)
+    sheet = (community is not None and bool(attendance.attendance_steps(workflow, d.state))
+             and actor().in_scope("community_admin", community.path))
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
-                           timeline=history.timeline(db(), d.id, lang()), community=db().get(Region, d.community_id),
-                           task_type=db().get(TaskType, d.task_type_id))
+                           timeline=history.timeline(db(), d.id), community=community,
+                           task_type=db().get(TaskType, d.task_type_id), sheet=sheet)
 
 
 @bp.route("/d/<id:demand_id>/step/<step>", methods=["GET", "POST"])
@@ -68,29 +71,32 @@ def step(demand_id: int, step: str):
 @bp.route("/new/<code>", methods=["GET", "POST"])
 @login_required
 def start(code: str):
-    """Post a micro-wish, create an activity or a volunteer item: the start step's form."""
+    """Post a micro-wish, create an activity or a volunteer item: the start step's form, where
+    the menu says this person may start it (or, with `for`, start it for someone: 代办)."""
     task_type = _task_type(code)
     if task_type is None:
         abort(404)
-    _, workflow = registry.load_latest(db(), task_type.workflow_id)
-    name, spec = next(iter(workflow.start_steps().items()))
-    if spec.record == "booking":
+    entry, person = publish.start_entry(task_type)
+    if entry.booking:
         return redirect(url_for("portal.book"))
-    communities = _start_communities(spec)
+    _, workflow = registry.load_latest(db(), task_type.workflow_id)
+    name, spec = entry.step, workflow.start_steps()[entry.step]
+    communities = [(person.community_id, person.community)] if person else list(entry.communities)
     errors: dict[str, str] = {}
     if request.method == "POST":
         values, errors = read_step_form(spec.form)
         if not errors:
             try:
-                outcome = engine.start(db(), actor(), task_type.id, values,
-                                       community_id=form_int("community_id", required=False) or 0)
+                outcome = engine.start(db(), actor(), task_type.id, values, step=name,
+                                       community_id=form_int("community_id", required=False) or 0,
+                                       on_behalf_of=person.user_id if person else None)
             except Refused as exc:
                 errors = field_errors(exc) or {"community_id": refusal_text(exc)}
             else:
                 flash(outcome.message(lang()), "success")
                 return redirect(url_for("portal.demand", demand_id=outcome.demand_id))
     return render_template("start.html", task_type=task_type, spec=spec, name=name, errors=errors,
-                           form=request.form, communities=communities), (400 if errors else 200)
+                           form=request.form, communities=communities, person=person), (400 if errors else 200)
 
 
 def _task_type(code: str) -> TaskType | None:
@@ -107,14 +113,6 @@ def _task_type(code: str) -> TaskType | None:
         if any(regions.district_id(path) == task_type.district_id for path in paths):
             return task_type
     return None
-
-
-def _start_communities(spec) -> list[Region]:
-    """Where this person may start this kind of demand."""
-    if spec.by.role == "community_admin":
-        return regions.admin_communities(db(), actor())
-    ids = regions.region_ids_of(db(), actor())
-    return list(db().scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.path)))
 
 
 @bp.get("/d/<id:demand_id>/qr.svg")

@@ -11,14 +11,14 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
-from admin.i18n import flash_refusal
+from admin.i18n import flash_refusal, refusal_text
 from admin.params import form_int
 from admin.portal import bp
 from flows.core.refusals import Refused
 from flows.people import accounts, orgs, regions
 from flows.points import reads as points_reads
 from flows.points import shop
-from schemas.tables import Organisation, Region, RegionLevel
+from schemas.tables import Member, Organisation, Region, RegionLevel
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
@@ -60,12 +60,37 @@ def approvals():
 @bp.get("/org")
 @login_required
 def org():
-    """What the organisation grabbed, who signed up and served, their hours and points."""
+    """What the organisation grabbed, who signed up and served, their hours and points, and the
+    organisation's own points (its account on the ledger)."""
     me = actor()
     if not me.org_admin_of:
         abort(404)
-    mine = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of))).all()
-    return render_template("org.html", records=[(o, orgs.back_office(db(), o.id)) for o in mine])
+    mine = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of)).order_by(Organisation.id))
+    return render_template("org.html", orgs=[
+        {"org": o, "records": orgs.back_office(db(), o.id), "balance": points_reads.org_balance(db(), o.id),
+         "history": points_reads.org_history(db(), o.id, limit=10), "members": orgs.member_count(db(), o.id)}
+        for o in mine])
+
+
+@bp.route("/me/org", methods=["GET", "POST"])
+@login_required
+def member_org():
+    """A member says which organisation they belong to: its grabbed activities reach their hall."""
+    me = actor()
+    member = db().get(Member, me.user_id)
+    if member is None:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            orgs.set_member_org(db(), me, form_int("org_id", required=False))
+        except Refused as exc:
+            error = refusal_text(exc)
+        else:
+            flash(_("已保存"), "success")
+            return redirect(url_for("portal.me"))
+    return render_template("member_org.html", choices=orgs.choices(db()), current=member.org_id, error=error), (
+        400 if error else 200)
 
 
 @bp.route("/manage", methods=["GET", "POST"])
@@ -89,5 +114,7 @@ def manage():
         except Refused as exc:
             flash_refusal(exc)
         return redirect(url_for("portal.manage"))
-    return render_template("manage.html", orders=points_reads.community_orders(db(), [c.id for c in communities]),
-                           request_key=uuid.uuid4().hex)
+    ids = [c.id for c in communities]
+    reserved, reserved_total = points_reads.reserved_orders(db(), ids)
+    return render_template("manage.html", orders=points_reads.community_orders(db(), ids), reserved=reserved,
+                           reserved_total=reserved_total, request_key=uuid.uuid4().hex)

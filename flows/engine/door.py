@@ -62,10 +62,16 @@ def _inline(auto: bool | None) -> bool:
 
 def start(session: Session, actor: ActorContext | int, task_type_id: int, data: Mapping[str, Any], *,
           community_id: int | None = None, slot_id: int | None = None, step: str | None = None,
-          now: datetime | None = None, auto: bool | None = None) -> Outcome:
-    """Create a demand of a task type with its workflow's start step; pinned to the latest version."""
+          now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None) -> Outcome:
+    """Create a demand of a task type with its workflow's start step; pinned to the latest version.
+
+    `on_behalf_of` (代办): a community admin starts it for a person without a phone; that
+    person must be whom the start step names and stays the requester, the event records the
+    admin as the actor.
+    """
     now = now or utcnow()
     actor = _actor(session, actor)
+    admin = actor
     task_type = session.get(TaskType, task_type_id)
     if task_type is None or not task_type.is_active:
         raise Refused("task_type")
@@ -87,11 +93,16 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
         raise Refused("community")
     if task_type.district_id is not None and district_id(community.path) != task_type.district_id:
         raise Refused("task_type")  # another district's kind of demand
+    if on_behalf_of is not None:
+        if not admin.in_scope("community_admin", community.path):
+            raise Refused("role")
+        actor = _actor(session, on_behalf_of)
     refusal = check_actor(actor, spec.by, community_id=community.id, community_path=community.path,
                           demand=None, claims=[])
     if refusal:
         raise Refused(refusal.code, refusal.params)
     values = _validate(workflow, name, data).model_dump(mode="json")
+    facts = {"on_behalf_of": actor.user_id} if on_behalf_of is not None else {}
 
     def work() -> Outcome:
         demand = Demand(task_type_id=task_type.id, workflow_id=workflow.id, workflow_version=version.version,
@@ -107,7 +118,8 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
         if booking is not None:
             session.add(Booking(slot_id=booking[0].id, user_id=booking[2], demand_id=demand.id))
             session.flush()
-        event_id = record_event(session, demand, workflow, name, None, spec.to, actor.user_id, values, now)
+        event_id = record_event(session, demand, workflow, name, None, spec.to, admin.user_id, {**values, **facts},
+                                now)
         if _inline(auto):
             run_due(session, demand, workflow, now)
         return outcome(demand, workflow, name, None, event_id)

@@ -6,17 +6,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from flows.core.i18n import N_, translate
 from schemas.tables import Claim, ClaimStatus, Demand, Event, User
 
-SYSTEM = N_("系统")  # who did an automated step
 
-
-def timeline(session: Session, demand_id: int, locale: str | None = None) -> list[dict[str, Any]]:
-    """The demand's events with who did them (the system in the reader's language), oldest first."""
+def timeline(session: Session, demand_id: int) -> list[dict[str, Any]]:
+    """The demand's events with who did them, oldest first (`who` None: the system)."""
     rows = session.execute(select(Event, User.display_name).outerjoin(User, User.id == Event.actor_id)
                            .where(Event.demand_id == demand_id).order_by(Event.id))
-    return [{"step": e.step, "from": e.from_state, "to": e.to_state, "at": e.at, "who": name or translate(SYSTEM, locale),
+    return [{"step": e.step, "from": e.from_state, "to": e.to_state, "at": e.at, "who": name,
              "data": e.data} for e, name in rows]
 
 

@@ -21,6 +21,7 @@ from schemas.clock import utcnow
 from schemas.tables import (
     Member,
     MemberRegistration,
+    Organisation,
     OrgRegistration,
     Region,
     RegionLevel,
@@ -77,8 +78,9 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
 
 
 def sign_up(session: Session, *, username: str, password: str, display_name: str, community_id: int,
-            as_member: bool, work_unit: str | None = None) -> User:
-    """A resident of a community, or a member whose report-in waits for the community's approval."""
+            as_member: bool, work_unit: str | None = None, org_id: int | None = None) -> User:
+    """A resident of a community, or a member whose report-in waits for the community's approval
+    (a member may name the organisation they belong to)."""
     errors = {}
     if not valid_username(username):
         errors["username"] = USERNAME_RULE
@@ -89,6 +91,9 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.level is not RegionLevel.COMMUNITY:
         errors["community_id"] = N_("请选择社区")
+    org = session.get(Organisation, org_id) if as_member and org_id else None
+    if as_member and org_id and org is None:
+        errors["org_id"] = N_("请选择党组织")
     if errors:
         raise Refused("input", fields=errors)
     password_hash = generate_password_hash(password)
@@ -102,7 +107,8 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         except IntegrityError:  # the name was taken meanwhile: in_transaction undoes this attempt
             raise Refused("input", fields={"username": N_("这个用户名已被使用")}) from None
         if as_member:
-            session.add(Member(user_id=user.id, work_unit=(work_unit or "").strip()[:128] or None))
+            session.add(Member(user_id=user.id, org_id=org.id if org else None,
+                               work_unit=(work_unit or "").strip()[:128] or (org.work_unit if org else None)))
             session.flush()
             session.add(MemberRegistration(member_id=user.id, community_id=community_id))
         return user

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from flows.points.ledger import memo_in
-from schemas.tables import Account, Entry, Order, Posting, Region, ShopItem, User
+from schemas.tables import Account, Entry, Order, OrderStatus, Posting, Region, ShopItem, User
 
 
 def points_history(session: Session, user_id: int, limit: int = 100,
@@ -39,3 +39,27 @@ def community_orders(session: Session, community_ids: list[int], limit: int = 20
                                 .join(ShopItem, ShopItem.id == Order.item_id).join(User, User.id == Order.user_id)
                                 .where(Order.community_id.in_(community_ids)).order_by(Order.id.desc())
                                 .limit(limit)).all())
+
+
+def org_balance(session: Session, org_id: int) -> int:
+    """An organisation's own points (its account on the ledger; 0 before its first award)."""
+    value = session.scalar(select(Account.balance).where(Account.code == f"org:{org_id}"))
+    return int(value or 0)
+
+
+def org_history(session: Session, org_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The organisation's ledger entries with the reason for each, newest first."""
+    rows = session.execute(select(Entry.amount, Entry.created_at, Posting.memo, Posting.demand_id)
+                           .join(Account, Account.id == Entry.account_id).join(Posting, Posting.id == Entry.posting_id)
+                           .where(Account.code == f"org:{org_id}").order_by(Entry.id.desc()).limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+def reserved_orders(session: Session, community_ids: list[int], limit: int = 50) -> tuple[list[tuple[Order, str, str]], int]:
+    """Orders waiting to be handed out at these communities' counters, oldest first, and how many."""
+    where = (Order.community_id.in_(community_ids), Order.status == OrderStatus.RESERVED)
+    total = session.scalar(select(func.count()).select_from(Order).where(*where)) or 0
+    rows = session.execute(select(Order, ShopItem.name, User.display_name)
+                           .join(ShopItem, ShopItem.id == Order.item_id).join(User, User.id == Order.user_id)
+                           .where(*where).order_by(Order.id).limit(limit)).all()
+    return [(order, item, who) for order, item, who in rows], total

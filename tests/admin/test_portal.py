@@ -196,6 +196,21 @@ MATRIX = [
     ("mem1", "get", "/manage"),
     ("mem1", "get", "/org"),
     ("cadm_b", "post", "/manage"),
+    # the admins' pages (work queue, 发布 menu, 代办, attendance) and a member's organisation
+    ("mem1", "get", "/queue"),
+    ("orgadm1", "get", "/queue"),
+    ("res_a", "get", "/publish/{tt_micro_wish}/for"),
+    ("mem1", "get", "/publish"),
+    ("cadm_b", "get", "/new/micro_wish?for={res_a}"),      # someone else's resident: not even the name
+    ("cadm_b", "post", "/new/micro_wish?for={res_a}"),
+    ("res_a2", "post", "/new/micro_wish?for={res_a}"),     # residents do not post for each other
+    ("mem1", "get", "/new/env_cleanup"),                   # a start step by an admin
+    ("cadm_b", "post", "/publish/{tt_micro_wish}/for"),    # registering a resident in another community
+    ("cadm_b", "get", "/d/{running}/attendance"),
+    ("cadm_b", "post", "/d/{running}/attendance"),
+    ("mem2", "post", "/d/{running}/attendance"),           # a participant cannot sign in others
+    ("orgadm1", "post", "/d/{running}/attendance"),
+    ("orgadm1", "post", "/me/org"),                        # not a member
 ]
 
 
@@ -219,23 +234,32 @@ def objects(login, world, factory):
         ids["item"] = item.id
         ids["order"] = shop.redeem(s, world["mem1"], item.id, now=NOW).id
     ids["slot"], ids["mem1"] = world["slot"], world["mem1"]
+    ids["running"] = Walker(factory, world).recruiting_activity("助老", 3, NOW + timedelta(hours=1)).act(
+        "cadm_a", "begin").demand_id
+    ids["tt_micro_wish"], ids["res_a"], ids["ca"] = world["tt_micro_wish"], world["res_a"], world["ca"]
     return ids
+
+
+def _snapshot(factory):
+    from schemas.tables import Event, Member, User
+
+    with factory() as s:
+        return (s.scalar(select(func.count()).select_from(Demand)), s.scalar(select(func.max(Demand.rev))),
+                s.scalar(select(func.count()).select_from(Order)), [o.status for o in s.scalars(select(Order))],
+                s.scalar(select(func.count()).select_from(User)), s.scalar(select(func.count()).select_from(Event)),
+                sorted((m.user_id, m.org_id) for m in s.scalars(select(Member))))
 
 
 @pytest.mark.parametrize("user, method, url", MATRIX)
 def test_authorisation_matrix(login, objects, factory, user, method, url):
-    with factory() as s:
-        before = (s.scalar(select(func.count()).select_from(Demand)), s.scalar(select(func.max(Demand.rev))),
-                  s.scalar(select(func.count()).select_from(Order)),
-                  [o.status for o in s.scalars(select(Order))])
+    before = _snapshot(factory)
     client = login(user)
     data = {"rating": "5", "hours": "1", "note": "x", "action": "adjust", "user_id": objects["mem1"], "amount": "5",
-            "reason": "越权调整"}
+            "reason": "越权调整", "title": "越权", "step": "sign_in", "display_name": "越权登记", "request_key": "k",
+            "community_id": objects.get("ca", ""), "org_id": "", "for": objects["res_a"]}
     response = getattr(client, method)(url.format(**objects), data=data, follow_redirects=True)
     body = response.get_data(as_text=True)
-    assert response.status_code == 404 or any(t in body for t in ("没有权限", "不是您所在社区", "还没有认领", "找不到")), body[:300]
-    with factory() as s:
-        after = (s.scalar(select(func.count()).select_from(Demand)), s.scalar(select(func.max(Demand.rev))),
-                 s.scalar(select(func.count()).select_from(Order)),
-                 [o.status for o in s.scalars(select(Order))])
+    assert response.status_code == 404 or any(t in body for t in ("没有权限", "不是您所在社区", "还没有认领", "找不到",
+                                                                  "您管辖")), body[:300]
+    after = _snapshot(factory)
     assert after == before, "a refused request changed something"

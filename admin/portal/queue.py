@@ -1,0 +1,81 @@
+"""An admin's work queue (待办) and the attendance sheet where participants are signed in
+and out for them; both read from the workflows (flows.engine.queue, flows.engine.attendance)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from admin.auth import actor
+from admin.database import db
+from admin.i18n import refusal_text
+from admin.params import arg_int, form_int
+from admin.portal import bp
+from admin.portal.common import lang
+from flows import engine
+from flows.core.refusals import Refused
+from flows.engine import attendance as attendance_reads
+from flows.engine import monitor, visibility
+from flows.engine import queue as queue_reads
+from flows.people import accounts
+from flows.points import reads as points_reads
+from flows.workflow import registry
+from schemas.tables import Role
+
+PER_PAGE = 20
+
+
+@bp.get("/queue")
+@login_required
+def queue():
+    """What waits on me, across the communities I govern (or one of them), oldest first."""
+    me = actor()
+    governed = queue_reads.scope(db(), me)
+    if not governed:
+        abort(404)
+    community_id = arg_int("community")
+    communities = queue_reads.scope(db(), me, community_id) if community_id else governed
+    if not communities:
+        abort(404)
+    page = arg_int("page", high=100_000) or 1
+    rows, total = queue_reads.waiting(db(), me, community_id=community_id, page=page, per_page=PER_PAGE)
+    sheets, sheets_total = queue_reads.attendance(db(), me, community_id=community_id)
+    registrations = [r for r in accounts.pending(db(), me) if getattr(r[1], "community_id", None) in communities]
+    orders, orders_total = points_reads.reserved_orders(db(), list(communities))
+    paths = [communities[community_id].path] if community_id else me.admin_paths()
+    overdue = monitor.overdue(db(), community_paths=paths, limit=PER_PAGE)
+    return render_template("queue.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
+                           sheets=sheets, sheets_total=sheets_total, registrations=registrations[:PER_PAGE],
+                           registrations_total=len(registrations), orders=orders[:PER_PAGE], orders_total=orders_total,
+                           overdue=overdue, governed=sorted(governed.values(), key=lambda c: c.path),
+                           community_id=community_id)
+
+
+@bp.route("/d/<id:demand_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(demand_id: int):
+    """The sign-in sheet: confirm a participant's sign-in or sign-out for them, through the engine."""
+    me = actor()
+    d = visibility.visible_demand(db(), me, demand_id)
+    if d is None or not me.in_scope(Role.COMMUNITY_ADMIN, d.community.path):
+        abort(404)
+    workflow = registry.load(db(), d.workflow_id, d.workflow_version, d.workflow_hash)
+    steps = attendance_reads.attendance_steps(workflow, d.state)
+    people = attendance_reads.participants(db(), d.id)
+    if request.method == "POST":
+        step, user_id = request.form.get("step", ""), form_int("user_id")
+        name = next((p.name for p in people if p.user_id == user_id), None)
+        if name is None:
+            abort(404)  # not a participant of this demand
+        try:
+            if step not in steps:
+                spec = workflow.step(step)
+                raise Refused("state", {"state": workflow.state_title(d.state), "step": spec.title if spec else step})
+            outcome = engine.act(db(), me, d.id, step, {}, on_behalf_of=user_id)
+        except Refused as exc:
+            flash(_("%(name)s：%(message)s", name=name, message=refusal_text(exc)), "error")
+        else:
+            flash(_("%(name)s：%(message)s", name=name, message=outcome.message(lang())), "success")
+        return redirect(url_for("portal.attendance", demand_id=d.id))
+    return render_template("attendance.html", d=d, wf=workflow, steps=steps, people=people,
+                           open_for=attendance_reads.open_for)

@@ -1,0 +1,92 @@
+"""What a person may start (the 发布 menu), read from the published workflows.
+
+A task type is on a person's menu for the communities where its workflow's start step
+accepts them (its `by:` role and relation, the same check the engine makes on submit), so a
+task type added in the console appears with no code. A community admin also gets, for the
+communities they govern, the start steps that name a resident or a member: those they may
+start for that person (代办), who then stays the requester.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flows.engine.permissions import check_actor
+from flows.people.actors import ActorContext
+from flows.people.regions import admin_communities, district_id, region_ids_of
+from flows.workflow import registry
+from flows.workflow.compiled import CompiledWorkflow
+from schemas.tables import Region, Role, TaskType
+from schemas.workflow import StartStep
+
+# The roles a community admin may act for: people of a community who may lack a phone.
+# Relations that need a demand (requester, claimant…) cannot name a person before it exists.
+ACTED_FOR_ROLES = (Role.RESIDENT.value, Role.MEMBER.value)
+ACTED_FOR_RELATIONS = ("community", "registered", "any")
+
+
+@dataclass(frozen=True)
+class Startable:
+    """One entry of the menu: a task type, its start step, and where it may be started."""
+
+    task_type_id: int
+    code: str
+    name: str
+    category: str
+    step: str
+    step_title: str
+    communities: tuple[tuple[int, str], ...]
+    on_behalf: bool  # started by an admin for a person the step names (代办)
+    for_role: str | None  # that person's role
+    booking: bool  # needs an appointment slot: started from the booking page
+
+
+def startable(session: Session, actor: ActorContext) -> list[Startable]:
+    """Every task type the actor may start, and where; admins' 代办 entries after their own."""
+    if actor.is_system:
+        return []
+    governed = {c.id: c for c in admin_communities(session, actor)}
+    attached_ids = region_ids_of(session, actor) - governed.keys()
+    attached = list(session.scalars(select(Region).where(Region.id.in_(attached_ids)))) if attached_ids else []
+    candidates = sorted([*governed.values(), *attached], key=lambda r: r.path)
+    if not candidates:
+        return []
+    latest: dict[str, CompiledWorkflow | None] = {}
+    entries: list[Startable] = []
+    for task_type in session.scalars(select(TaskType).where(TaskType.is_active.is_(True))
+                                     .order_by(TaskType.category, TaskType.id)):
+        workflow = _latest(session, latest, task_type.workflow_id)
+        if workflow is None:
+            continue  # a task type pointing at no published workflow offers nothing to start
+        places = [c for c in candidates if task_type.district_id is None
+                  or district_id(c.path) == task_type.district_id]
+        for name, spec in workflow.start_steps().items():
+            direct = [c for c in places if check_actor(actor, spec.by, community_id=c.id, community_path=c.path,
+                                                        demand=None, claims=[]) is None]
+            behalf = [c for c in places if c.id in governed and c not in direct and acts_for(spec)]
+            for where, on_behalf in ((direct, False), (behalf, True)):
+                if where:
+                    entries.append(Startable(
+                        task_type.id, task_type.code, task_type.name, task_type.category.value, name, spec.title,
+                        tuple((c.id, c.name) for c in where), on_behalf, spec.by.role if on_behalf else None,
+                        spec.record == "booking"))
+    entries.sort(key=lambda e: e.on_behalf)  # stable: the actor's own first, then 代办
+    return entries
+
+
+def acts_for(spec: StartStep) -> bool:
+    """Whether an admin may start this step for someone (代办): it names a resident or member
+    by community, and is not a booking (a slot is chosen by the person on the booking page)."""
+    return (spec.by.role in ACTED_FOR_ROLES and spec.by.relation in ACTED_FOR_RELATIONS
+            and spec.record != "booking")
+
+
+def _latest(session: Session, cache: dict[str, CompiledWorkflow | None], workflow_id: str) -> CompiledWorkflow | None:
+    if workflow_id not in cache:
+        try:
+            cache[workflow_id] = registry.load_latest(session, workflow_id)[1]
+        except registry.UnknownWorkflow:
+            cache[workflow_id] = None
+    return cache[workflow_id]

@@ -1,0 +1,183 @@
+"""An admin's work queue (待办), read from the published workflows.
+
+A demand waits on an admin when, in its state, a human step by an admin role moves it
+forward: towards a successful ending (`outcome: done`), not back (re-open) or out (cancel,
+reject). Participants' attendance waits on the admin while a claimant's sign-in or sign-out
+step can be taken. Nothing here names a workflow, a state or a step: a workflow published
+tomorrow fills the queue the same way.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from flows.engine.attendance import attendance_states
+from flows.engine.permissions import check_actor
+from flows.people.actors import ADMIN_ROLES, ActorContext
+from flows.people.regions import admin_communities
+from flows.workflow import registry
+from flows.workflow.compiled import CompiledWorkflow
+from schemas.clock import utcnow
+from schemas.tables import Claim, ClaimStatus, Demand, Region, ServiceRecord, WorkflowVersion
+from schemas.workflow import AutoStep, HumanStep
+
+ADMIN_ROLE_NAMES = frozenset(r.value for r in ADMIN_ROLES)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A demand waiting on the admin: the steps they may take and when the first falls due."""
+
+    demand: Demand
+    community: str
+    workflow_title: str
+    state_title: str
+    steps: tuple[tuple[str, str], ...]  # (step, title)
+    due: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """An activity under way whose participants the admin may sign in or out."""
+
+    demand: Demand
+    community: str
+    state_title: str
+    participants: int
+    signed_in: int
+    signed_out: int
+
+
+def distance_to_done(workflow: CompiledWorkflow) -> dict[str, int]:
+    """Per state, the fewest steps to a successful ending (absent when none can be reached)."""
+    into: dict[str, set[str]] = {}
+    for step in workflow.spec.steps.values():
+        if isinstance(step, (HumanStep, AutoStep)) and step.to is not None:
+            for source in step.sources:
+                into.setdefault(step.to, set()).add(source)
+    distance = {state: 0 for state in workflow.spec.states if workflow.is_done(state)}
+    frontier = deque(distance)
+    while frontier:
+        state = frontier.popleft()
+        for source in into.get(state, ()):
+            if source not in distance:
+                distance[source] = distance[state] + 1
+                frontier.append(source)
+    return distance
+
+
+def forward_admin_steps(workflow: CompiledWorkflow) -> dict[str, dict[str, HumanStep]]:
+    """Per state, the human steps an admin role may take there that bring the demand nearer
+    to a successful ending."""
+    distance = distance_to_done(workflow)
+    result: dict[str, dict[str, HumanStep]] = {}
+    for state in workflow.spec.states:
+        if workflow.is_terminal(state) or state not in distance:
+            continue
+        steps = {name: step for name, step in workflow.human_steps_from(state).items()
+                 if step.by.role in ADMIN_ROLE_NAMES and step.to is not None
+                 and distance.get(step.to, distance[state]) < distance[state]}
+        if steps:
+            result[state] = steps
+    return result
+
+
+def scope(session: Session, actor: ActorContext, community_id: int | None = None) -> dict[int, Region]:
+    """The communities whose queue the admin sees (optionally one of them)."""
+    governed = {c.id: c for c in admin_communities(session, actor)}
+    if community_id is not None:
+        return {community_id: governed[community_id]} if community_id in governed else {}
+    return governed
+
+
+def waiting(session: Session, actor: ActorContext, *, community_id: int | None = None, page: int = 1,
+            per_page: int = 20, now: datetime | None = None) -> tuple[list[Waiting], int]:
+    """Demands waiting on the admin, oldest first, one page of them; and how many in all."""
+    now = now or utcnow()
+    communities = scope(session, actor, community_id)
+    plans = _plans(session, forward_admin_steps, actor)
+    if not communities or not plans:
+        return [], 0
+    where = _where(communities, plans)
+    total = session.scalar(select(func.count()).select_from(Demand).where(*where)) or 0
+    rows = session.execute(select(Demand).where(*where).order_by(Demand.state_since, Demand.id)
+                           .limit(per_page).offset((max(page, 1) - 1) * per_page)).scalars().all()
+    result = []
+    for demand in rows:
+        workflow, steps = plans[(demand.workflow_id, demand.workflow_version)]
+        community = communities[demand.community_id]
+        mine = [(name, step) for name, step in steps[demand.state].items()
+                if check_actor(actor, step.by, community_id=community.id, community_path=community.path,
+                               demand=demand, claims=[]) is None]
+        dues = [demand.state_since + step.sla.within for _, step in mine if step.sla]
+        due = min(dues) if dues else None
+        result.append(Waiting(demand, community.name, workflow.spec.title, workflow.state_title(demand.state),
+                              tuple((name, step.title) for name, step in mine), due,
+                              due is not None and due <= now))
+    return result, total
+
+
+def attendance(session: Session, actor: ActorContext, *, community_id: int | None = None,
+               limit: int = 50) -> tuple[list[Attendance], int]:
+    """Demands whose participants' attendance the admin may confirm now, oldest first."""
+    communities = scope(session, actor, community_id)
+    plans = _plans(session, attendance_states, actor=None)
+    if not communities or not plans:
+        return [], 0
+    where = _where(communities, plans)
+    total = session.scalar(select(func.count()).select_from(Demand).where(*where)) or 0
+    demands = session.execute(select(Demand).where(*where).order_by(Demand.state_since, Demand.id)
+                              .limit(limit)).scalars().all()
+    counts = _attendance_counts(session, [d.id for d in demands])
+    result = []
+    for demand in demands:
+        workflow, _ = plans[(demand.workflow_id, demand.workflow_version)]
+        people, signed_in, signed_out = counts.get(demand.id, (0, 0, 0))
+        result.append(Attendance(demand, communities[demand.community_id].name, workflow.state_title(demand.state),
+                                 people, signed_in, signed_out))
+    return result, total
+
+
+def _attendance_counts(session: Session, demand_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    if not demand_ids:
+        return {}
+    rows = session.execute(
+        select(Claim.demand_id, func.count(Claim.id), func.count(ServiceRecord.signed_in_at),
+               func.count(ServiceRecord.signed_out_at))
+        .outerjoin(ServiceRecord, ServiceRecord.claim_id == Claim.id)
+        .where(Claim.demand_id.in_(demand_ids), Claim.user_id.is_not(None), Claim.status == ClaimStatus.ACTIVE)
+        .group_by(Claim.demand_id))
+    return {demand_id: (int(n), int(i), int(o)) for demand_id, n, i, o in rows}
+
+
+Plan = tuple[CompiledWorkflow, dict[str, dict[str, HumanStep]]]
+
+
+def _plans(session: Session, states_of, actor: ActorContext | None) -> dict[tuple[str, int], Plan]:
+    """Per published (workflow, version), the states of interest and their steps; when `actor`
+    is given, only the steps whose role the actor holds."""
+    plans: dict[tuple[str, int], Plan] = {}
+    for workflow_id, version, content_hash in session.execute(
+            select(WorkflowVersion.workflow_id, WorkflowVersion.version, WorkflowVersion.content_hash)):
+        workflow = registry.load(session, workflow_id, version, content_hash)
+        states = states_of(workflow)
+        if actor is not None:
+            states = {state: kept for state, steps in states.items()
+                      if (kept := {n: s for n, s in steps.items() if s.by.role is None or actor.has_role(s.by.role)})}
+        if states:
+            plans[(workflow_id, version)] = (workflow, states)
+    return plans
+
+
+def _where(communities: dict[int, Region], plans: dict[tuple[str, int], Plan]) -> list:
+    # The plain IN on the states lets the (community, state) index skip finished demands.
+    states = sorted({state for _, steps in plans.values() for state in steps})
+    return [Demand.community_id.in_(sorted(communities)), Demand.state.in_(states),
+            or_(*[and_(Demand.workflow_id == workflow_id, Demand.workflow_version == version,
+                       Demand.state.in_(sorted(steps)))
+                  for (workflow_id, version), (_, steps) in plans.items()])]

@@ -1,0 +1,341 @@
+"""Community, district and city admins' journeys, each tapped from the home page on a phone
+(390×844, Chinese), with what the person sees asserted and the database checked afterwards.
+Screenshots: tests/artifacts/<journey>/."""
+# ruff: noqa: F811  (the browser and server fixtures are imported, then named as arguments)
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from flows.points import ledger, shop
+from schemas.clock import utcnow
+from schemas.tables import (
+    Demand,
+    Evaluation,
+    Event,
+    MemberRegistration,
+    Order,
+    OrderStatus,
+    Region,
+    RegionLevel,
+    RegistrationStatus,
+    Role,
+    RoleGrant,
+    ServiceRecord,
+    ShopItem,
+    TaskType,
+    User,
+)
+from tests.admin.conftest import PASSWORD
+from tests.admin.journeys.staff import Staff, browser, name_task_types, pytestmark, server  # noqa: F401
+from tests.flows.walker import Walker
+from tests.world import NOW
+
+
+def _events(factory, demand_id: int) -> list[tuple[str, int | None]]:
+    with factory() as s:
+        return [(e.step, e.actor_id) for e in s.scalars(select(Event).where(Event.demand_id == demand_id)
+                                                          .order_by(Event.id))]
+
+
+# ---- the work queue -----------------------------------------------------------------------
+
+def test_community_admin_reviews_a_wish_from_the_queue(browser, server, world, factory):
+    name_task_types(factory, world)
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "给独居老人修灯"})
+    admin = Staff(browser, server, "cadm_a", "queue_review")
+    admin.tap_link("待办事项")
+    assert admin.shows("给独居老人修灯") and admin.shows("审核发布") and admin.shows("旭日社区")
+    admin.shot("queue")
+    admin.tap_card("给独居老人修灯")
+    admin.tap("审核发布")
+    assert "审核发布成功" in admin.flash() and admin.shows("待认领")
+    admin.shot("published")
+    admin.tap_tab("待办")
+    assert not admin.shows("给独居老人修灯", within="#demands")
+    assert walk.state() == "open"
+    assert _events(factory, walk.demand_id)[-1] == ("publish", world["cadm_a"])
+
+
+def test_community_admin_approves_a_registration_from_the_queue(browser, server, world, factory):
+    admin = Staff(browser, server, "cadm_a", "queue_approve")
+    admin.tap_link("待办事项")
+    assert admin.shows("mem_pending", within="#registrations")
+    admin.tap_card("mem_pending", within="#registrations")
+    admin.shot("approvals")
+    admin.page.locator("form.card", has_text="mem_pending").get_by_role("button", name="通过").click()
+    admin.page.wait_for_load_state()
+    assert "已处理" in admin.flash() and not admin.shows("mem_pending")
+    admin.shot("approved")
+    with factory() as s:
+        reg = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem_pending"]))
+        assert reg.status is RegistrationStatus.APPROVED and reg.decided_by == world["cadm_a"]
+
+
+def test_community_admin_confirms_attendance_from_the_queue(browser, server, world, factory):
+    # under way now: the sheet is used on the day, and sign-in may only be open around the activity
+    walk = Walker(factory, world).recruiting_activity("敬老院助老活动", 3, utcnow() - timedelta(minutes=10))
+    walk.act("mem2", "sign_up")
+    walk.act("cadm_a", "begin")
+    admin = Staff(browser, server, "cadm_a", "queue_attendance")
+    admin.tap_link("待办事项")
+    assert admin.shows("已签到 0/2", within="#attendance")
+    admin.tap_card("敬老院助老活动", within="#attendance")
+    row = admin.page.locator("tr", has_text="mem2")
+    row.get_by_role("button", name="确认签到").click()
+    admin.page.wait_for_load_state()
+    assert "mem2：签到成功" in admin.flash()
+    admin.shot("signed-in")
+    admin.page.locator("tr", has_text="mem2").get_by_role("button", name="确认签退").click()
+    admin.page.wait_for_load_state()
+    assert "mem2：签退成功" in admin.flash()
+    assert admin.page.locator("tr", has_text="mem2").get_by_role("button", name="确认签到").is_disabled()
+    admin.shot("signed-out")
+    with factory() as s:
+        record = s.scalar(select(ServiceRecord).where(ServiceRecord.user_id == world["mem2"]))
+        assert record.signed_in_at is not None and record.signed_out_at is not None
+        assert s.scalar(select(ServiceRecord).where(ServiceRecord.user_id == world["mem1"])) is None
+        events = s.scalars(select(Event).where(Event.demand_id == walk.demand_id,
+                                               Event.step.in_(["sign_in", "sign_out"]))).all()
+        assert [(e.step, e.actor_id, e.data["on_behalf_of"]) for e in events] == [
+            ("sign_in", world["cadm_a"], world["mem2"]), ("sign_out", world["cadm_a"], world["mem2"])]
+
+
+def test_community_admin_hands_out_an_order_from_the_queue(browser, server, world, factory):
+    with factory() as s:
+        item = ShopItem(community_id=world["ca"], name="挂面2kg", price=30, stock=3)
+        s.add(item)
+        s.commit()
+        ledger.post(s, "gift", ledger.PostingKind.AWARD, "奖励", [
+            ledger.Move(ledger.issuance_account(s), -50), ledger.Move(ledger.user_account(s, world["res_a"]), 50)])
+        s.commit()
+        order = shop.redeem(s, world["res_a"], item.id, now=NOW)
+    admin = Staff(browser, server, "cadm_a", "queue_hand_out")
+    admin.tap_link("待办事项")
+    assert admin.shows("挂面2kg", within="#orders")
+    admin.tap_card("挂面2kg", within="#orders")
+    admin.shot("counter")
+    admin.page.locator(f"tr[data-order='{order.id}']").get_by_role("button", name="发放").click()
+    admin.page.wait_for_load_state()
+    assert "已确认领取" in admin.flash()
+    admin.shot("handed-out")
+    with factory() as s:
+        picked = s.get(Order, order.id)
+        assert picked.status is OrderStatus.PICKED_UP and picked.decided_by == world["cadm_a"]
+
+
+# ---- the 发布 menu ---------------------------------------------------------------------------
+
+def _fill_activity(person: Staff, title: str, capacity: int) -> None:
+    start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=2)
+    person.page.fill("#f-title", title)
+    person.page.fill("#f-description", "清理楼道杂物，张贴文明标语")
+    person.page.fill("#f-place", "旭日社区广场")
+    person.page.fill("#f-starts_at", start.strftime("%Y-%m-%dT%H:%M"))
+    person.page.fill("#f-ends_at", (start + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    person.page.fill("#f-capacity", str(capacity))
+
+
+def test_community_admin_publishes_an_activity_from_the_menu(browser, server, world, factory):
+    name_task_types(factory, world)
+    admin = Staff(browser, server, "cadm_a", "publish_activity")
+    admin.tap_link("发布")
+    assert admin.shows("环境整治") and admin.shows("志愿服务事项") and admin.shows("代居民发布")
+    admin.shot("menu")
+    admin.tap_card("环境整治")
+    _fill_activity(admin, "楼道清理大扫除", 10)
+    admin.tap("创建活动")
+    assert "创建活动成功" in admin.flash()
+    admin.tap("发布")
+    assert "发布成功" in admin.flash() and admin.shows("待抢单")
+    admin.shot("published")
+    with factory() as s:
+        demand = s.scalar(select(Demand).where(Demand.title == "楼道清理大扫除"))
+        assert (demand.state, demand.capacity, demand.requester_id, demand.task_type_id) == (
+            "open", 10, world["cadm_a"], world["tt_env_cleanup"])
+
+
+def test_community_admin_publishes_a_volunteer_item_from_the_menu(browser, server, world, factory):
+    name_task_types(factory, world)
+    admin = Staff(browser, server, "cadm_a", "publish_volunteer")
+    admin.tap_link("发布")
+    admin.tap_card("志愿服务事项")
+    admin.page.fill("#f-title", "社区图书角值守")
+    admin.page.fill("#f-description", "周末下午图书角借还登记")
+    admin.page.fill("#f-capacity", "6")
+    admin.page.get_by_label("课业辅导").check()
+    admin.shot("form")
+    admin.tap("设立事项")
+    assert "设立事项成功" in admin.flash() and admin.shows("招募中")
+    admin.shot("created")
+    with factory() as s:
+        demand = s.scalar(select(Demand).where(Demand.title == "社区图书角值守"))
+        assert (demand.state, demand.capacity, demand.required_skills) == ("open", 6, ["teaching"])
+
+
+def test_community_admin_publishes_an_urgent_need_for_a_resident(browser, server, world, factory):
+    urgent = name_task_types(factory, world)
+    admin = Staff(browser, server, "cadm_a", "publish_urgent")
+    admin.tap_link("发布")
+    admin.tap_card("急难愁盼", within="main")
+    admin.page.fill("input[name=q]", "res_a2")
+    admin.tap("查找")
+    admin.shot("pick")
+    admin.tap_card("res_a2")
+    assert admin.shows("代 res_a2 发布")
+    admin.page.fill("#f-title", "暖气不热，老人怕冷")
+    admin.page.fill("#f-place", "5号楼1单元")
+    admin.tap("发布心愿")
+    assert "发布心愿成功" in admin.flash() and admin.shows("代办")
+    admin.shot("posted")
+    admin.tap("审核发布")
+    assert admin.shows("待认领")
+    with factory() as s:
+        demand = s.scalar(select(Demand).where(Demand.title == "暖气不热，老人怕冷"))
+        assert (demand.task_type_id, demand.requester_id, demand.state) == (urgent, world["res_a2"], "open")
+    assert _events(factory, demand.id)[:2] == [("post", world["cadm_a"]), ("publish", world["cadm_a"])]
+
+
+def test_a_task_type_created_in_the_console_appears_on_the_menu(browser, server, world, factory):
+    name_task_types(factory, world)
+    district = Staff(browser, server, "dadm1", "console_task_type")
+    district.tap_link("管理后台")
+    district.desktop()
+    district.page.goto(district.page.url)  # the console's own menu at a desk's width
+    district.page.get_by_role("link", name="目录").click()
+    district.page.get_by_role("link", name="任务类型").click()
+    district.page.wait_for_load_state()
+    district.page.get_by_role("link", name="创建").first.click()
+    district.page.wait_for_load_state()
+    district.page.fill("#name", "垃圾分类宣传")
+    district.page.fill("#code", "garbage_sorting.d1")
+    district.page.select_option("#category", "activity", force=True)  # select2 hides the real select
+    district.page.fill("#default_points", "12")
+    district.page.fill("#workflow_id", "joint_activity")
+    district.page.select_option("#district_id", label="伊美区", force=True)
+    district.shot("task-type")
+    district.page.click("input[type=submit]")
+    district.page.wait_for_load_state()
+    with factory() as s:
+        task_type = s.scalar(select(TaskType).where(TaskType.code == "garbage_sorting.d1"))
+        assert task_type is not None and task_type.district_id == world["d1"]
+
+    admin = Staff(browser, server, "cadm_a", "console_task_type")
+    admin.tap_link("发布")
+    assert admin.shows("垃圾分类宣传")
+    admin.shot("menu-with-new-type")
+    admin.tap_card("垃圾分类宣传")
+    _fill_activity(admin, "垃圾分类进楼栋", 8)
+    admin.tap("创建活动")
+    assert "创建活动成功" in admin.flash()
+    other = Staff(browser, server, "cadm_b", "console_task_type")  # another district's admin
+    other.tap_link("发布")
+    assert not other.shows("垃圾分类宣传")
+    with factory() as s:
+        demand = s.scalar(select(Demand).where(Demand.title == "垃圾分类进楼栋"))
+        assert demand.task_type_id == task_type.id and demand.workflow_id == "joint_activity"
+
+
+# ---- 代办 ----------------------------------------------------------------------------------
+
+def test_admin_posts_a_wish_for_a_resident_without_a_phone_who_then_rates_it(browser, server, world, factory):
+    name_task_types(factory, world)
+    admin = Staff(browser, server, "cadm_a", "behalf_wish")
+    admin.tap_link("发布")
+    admin.page.locator("a.card[data-behalf]", has_text="微心愿").click()
+    admin.page.wait_for_load_state()
+    admin.page.fill("#display_name", "张大爷")
+    admin.page.fill("#password", PASSWORD)
+    admin.shot("register")
+    admin.tap("登记并代为发布")
+    assert admin.shows("代 张大爷 发布")
+    admin.page.fill("#f-title", "帮忙取降压药")
+    admin.tap("发布心愿")
+    assert "发布心愿成功" in admin.flash()
+    admin.tap("审核发布")
+    with factory() as s:
+        elder = s.scalar(select(User).where(User.display_name == "张大爷"))
+        demand = s.scalar(select(Demand).where(Demand.title == "帮忙取降压药"))
+        assert demand.requester_id == elder.id and elder.phone is None
+        assert s.scalar(select(RoleGrant.region_id).where(RoleGrant.user_id == elder.id,
+                                                          RoleGrant.role == Role.RESIDENT)) == world["ca"]
+    walk = Walker(factory, world)
+    walk.demand_id = demand.id
+    walk.act("mem1", "claim")
+    walk.act("mem1", "serve", {"hours": 1, "note": "送到家"})
+
+    world.ids[elder.username] = elder.id
+    resident = Staff(browser, server, elder.username, "behalf_wish")
+    resident.tap_tab("我的")
+    resident.tap_link("帮忙取降压药")
+    assert resident.shows("待评价")
+    resident.tap_link("评价")
+    resident.page.click("label[for=f-rating-5]")
+    resident.tap("评价")
+    assert "评价成功" in resident.flash() and resident.shows("已完成")
+    resident.shot("rated")
+    with factory() as s:
+        assert s.scalar(select(Evaluation.by_user_id).where(Evaluation.demand_id == demand.id)) == elder.id
+        assert s.get(Demand, demand.id).state == "done"
+    assert _events(factory, demand.id)[0] == ("post", world["cadm_a"])
+
+
+# ---- district and city admins -------------------------------------------------------------
+
+def test_district_admin_sees_the_queue_across_communities_and_opens_the_console(browser, server, world, factory):
+    with factory() as s, s.begin():
+        street = s.get(Region, world["s1"])
+        east = Region(code="ca2", level=RegionLevel.COMMUNITY, name="旭东社区", parent_id=street.id, lat=47.7,
+                      lng=128.8)
+        s.add(east)
+        s.flush()
+        east.path = f"{street.path}{east.id}/"
+        neighbour = User(username="res_east", display_name="res_east", password_hash="x")
+        neighbour.grants = [RoleGrant(role=Role.RESIDENT, region_id=east.id)]
+        s.add(neighbour)
+        s.flush()
+        world.ids.update(ca2=east.id, res_east=neighbour.id)
+    Walker(factory, world).start("res_a", "micro_wish", {"title": "旭日的心愿"})
+    east_wish = Walker(factory, world)
+    east_wish.start("res_east", "micro_wish", {"title": "旭东的心愿"}, community="ca2")
+    Walker(factory, world).start("res_b", "micro_wish", {"title": "铁力的心愿"}, community="cb")
+
+    district = Staff(browser, server, "dadm1", "district_queue")
+    district.tap_link("待办事项")
+    assert district.shows("旭日的心愿") and district.shows("旭东的心愿") and not district.shows("铁力的心愿")
+    assert district.shows("旭东社区", within="#demands") and district.shows("旭日社区", within="#demands")
+    district.shot("queue")
+    district.page.select_option("select[name=community]", label="旭东社区")
+    district.tap("筛选")
+    assert district.shows("旭东的心愿") and not district.shows("旭日的心愿", within="#demands")
+    district.tap_card("旭东的心愿")
+    district.tap("审核发布")
+    assert "审核发布成功" in district.flash()
+    district.home()
+    district.tap_link("管理后台")
+    assert district.path.startswith("/admin") and district.page.locator(".navbar").count() == 1
+    district.shot("console")
+    assert east_wish.state() == "open" and _events(factory, east_wish.demand_id)[-1] == ("publish", world["dadm1"])
+
+
+def test_city_admin_pages_through_every_district_and_is_not_offered_wishes(browser, server, world, factory):
+    for n in range(20):
+        Walker(factory, world).start("res_a", "micro_wish", {"title": f"旭日心愿{n:02d}"})
+    last = Walker(factory, world)
+    last.start("res_b", "micro_wish", {"title": "站前心愿"}, community="cb")
+    city = Staff(browser, server, "cityadm", "city_queue")
+    assert city.page.get_by_role("link", name="发布微心愿").count() == 0
+    assert city.page.get_by_role("link", name="任务大厅").count() == 0
+    city.tap_link("待办事项")
+    assert city.shows("1 / 2") and not city.shows("站前心愿")
+    city.tap_link("下一页")
+    assert city.shows("站前心愿") and city.shows("站前社区")
+    city.shot("page-2")
+    city.tap_card("站前心愿")
+    city.tap("审核发布")
+    assert last.state() == "open"
+    with factory() as s:
+        assert s.scalar(select(Event.actor_id).where(Event.demand_id == last.demand_id, Event.step == "publish")) \
+            == world["cityadm"]

@@ -1,0 +1,159 @@
+"""Organisations' journeys: the organisation admin grabs an activity and follows who of the
+organisation signed up and served, and the organisation's points (后台档案); members reach the
+activities their organisation grabbed, and say which organisation they belong to (at sign-up,
+in 我的, or an admin in the console). Each tapped from the home page on a phone."""
+# ruff: noqa: F811  (the browser and server fixtures are imported, then named as arguments)
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from schemas.tables import Account, AuditLog, Claim, ClaimStatus, Demand, Event, Member, User
+from tests.admin.conftest import PASSWORD
+from tests.admin.journeys.staff import (  # noqa: F401
+    Staff,
+    browser,
+    name_task_types,
+    pytestmark,
+    server,
+    shots_dir,
+)
+from tests.flows.walker import Walker
+from tests.world import NOW
+
+
+def _open_activity(factory, world, title: str, capacity: int = 5) -> Walker:
+    """An activity created and published by the community (not yet grabbed)."""
+    walk = Walker(factory, world)
+    start = NOW + timedelta(days=1)
+    walk.start("cadm_a", "env_cleanup", {"title": title, "description": "d", "place": "旭日社区广场",
+                                         "capacity": capacity, "starts_at": start.isoformat(),
+                                         "ends_at": (start + timedelta(hours=2)).isoformat()})
+    walk.act("cadm_a", "publish")
+    return walk
+
+
+def test_org_admin_grabs_an_activity_from_the_hall(browser, server, world, factory):
+    name_task_types(factory, world)
+    walk = _open_activity(factory, world, "河道清淤")
+    org = Staff(browser, server, "orgadm1", "org_grab")
+    org.tap_link("任务大厅")
+    org.shot("hall")
+    org.tap_card("河道清淤")
+    org.tap("一键抢单")
+    assert "一键抢单成功" in org.flash() and org.shows("报名中")
+    org.home()
+    org.tap_link("组织档案")
+    assert org.shows("河道清淤") and org.shows("还没有党员报名") and org.shows("0 组织积分")
+    org.shot("back-office")
+    with factory() as s:
+        demand = s.get(Demand, walk.demand_id)
+        claim = s.scalar(select(Claim).where(Claim.demand_id == demand.id))
+    assert (demand.state, demand.org_id) == ("recruiting", world["org1"])
+    assert (claim.org_id, claim.user_id, claim.created_by) == (world["org1"], None, world["orgadm1"])
+
+
+def test_new_member_names_the_organisation_at_sign_up_and_joins_what_it_grabbed(browser, server, world, factory):
+    walk = _open_activity(factory, world, "联建植树")
+    walk.act("orgadm1", "grab")
+    page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                               locale="zh-CN").new_page()
+    page.goto(server + "/")
+    page.get_by_role("link", name="注册").click()
+    page.fill("#username", "wangfang")
+    page.fill("#display_name", "王芳")
+    page.fill("#password", PASSWORD)
+    page.select_option("#community_id", label="站前社区")  # lives in another community than the activity
+    page.check("input[name=role][value=member]")
+    page.select_option("#org_id", label="财政局党支部")
+    page.screenshot(path=str(shots_dir("org_member_signup") / "01-signup.png"), full_page=True)
+    page.get_by_role("button", name="注册").click()
+    page.wait_for_url(server + "/")
+    page.get_by_role("link", name="任务大厅", exact=True).click()
+    page.wait_for_load_state()
+    assert "联建植树" in page.locator("main").inner_text()
+    page.locator("main a.card", has_text="联建植树").click()
+    page.get_by_role("button", name="报名").click()
+    page.wait_for_load_state()
+    assert "报名成功" in page.locator(".flash").inner_text()
+    page.screenshot(path=str(shots_dir("org_member_signup") / "02-signed-up.png"), full_page=True)
+    with factory() as s:
+        user = s.scalar(select(User).where(User.username == "wangfang"))
+        assert s.get(Member, user.id).org_id == world["org1"]
+        claim = s.scalar(select(Claim).where(Claim.demand_id == walk.demand_id, Claim.user_id == user.id))
+        assert claim is not None and claim.status is ClaimStatus.ACTIVE
+
+
+def test_member_links_to_an_organisation_from_me_and_sees_its_activity(browser, server, world, factory):
+    walk = _open_activity(factory, world, "文明劝导")
+    walk.act("orgadm1", "grab")
+    member = Staff(browser, server, "mem3", "org_member_link")  # of 税务局, living in 站前社区
+    member.tap_link("任务大厅")
+    assert not member.shows("文明劝导")
+    member.tap_tab("我的")
+    member.tap_link("所属党组织")
+    member.page.select_option("#org_id", label="财政局党支部")
+    member.shot("choose")
+    member.tap("保存")
+    assert "已保存" in member.flash()
+    member.tap_tab("大厅")
+    assert member.shows("文明劝导")
+    member.shot("hall")
+    with factory() as s:
+        assert s.get(Member, world["mem3"]).org_id == world["org1"]
+        event = s.scalar(select(Event).where(Event.subject == "members", Event.subject_id == world["mem3"]))
+        assert (event.step, event.actor_id, event.data) == ("set_org", world["mem3"],
+                                                            {"from": world["org2"], "to": world["org1"]})
+
+
+def test_org_admin_sees_who_signed_up_and_served_and_the_organisations_points(browser, server, world, factory):
+    walk = _open_activity(factory, world, "助老送餐")
+    start = NOW + timedelta(days=1)
+    for user, step, data, at in [("orgadm1", "grab", {}, NOW), ("mem1", "sign_up", {}, NOW),
+                                 ("mem2", "sign_up", {}, NOW), ("cadm_a", "begin", {}, start),
+                                 ("mem1", "sign_in", {}, start), ("mem1", "sign_out", {}, start + timedelta(hours=2)),
+                                 ("cadm_a", "finish", {}, start + timedelta(hours=2)),
+                                 ("cadm_a", "evaluate", {"rating": 5}, start + timedelta(hours=3))]:
+        walk.act(user, step, data, now=at)
+    assert walk.state() == "done"
+    org = Staff(browser, server, "orgadm1", "org_back_office")
+    org.tap_link("组织档案")
+    card = org.page.locator(f"section[data-demand='{walk.demand_id}']")
+    mem1 = card.locator("tr", has_text="mem1").locator("td").all_inner_texts()
+    mem2 = card.locator("tr", has_text="mem2").locator("td").all_inner_texts()
+    assert float(mem1[3]) == 2 and mem1[4] == "23"  # two hours; round((15 + 2 × 2h) × 1.2) points
+    assert mem2[1:] == ["—", "—", "0", "0"]  # signed up, did not come
+    assert org.shows("20 组织积分") and org.shows("助老送餐")
+    org.shot("back-office")
+    with factory() as s:
+        assert s.scalar(select(Account.balance).where(Account.code == f"org:{world['org1']}")) == 20
+
+
+def test_district_admin_links_a_member_to_an_organisation_in_the_console(browser, server, world, factory):
+    district = Staff(browser, server, "dadm1", "console_member_org")
+    district.tap_link("管理后台")
+    district.desktop()
+    district.page.goto(district.page.url)
+    district.page.get_by_role("link", name="人员").click()
+    district.page.get_by_role("link", name="人才资源库").click()
+    district.page.wait_for_load_state()
+    district.page.locator("tr", has_text="mem_pending").locator("a[href*='/edit/']").first.click()
+    district.page.wait_for_load_state()
+    assert district.page.locator("#org_id option", has_text="税务局党支部").count() == 0  # another district's
+    district.page.select_option("#org_id", label="（无）", force=True)
+    district.shot("member-form")
+    district.page.click("input[type=submit]")
+    district.page.wait_for_load_state()
+    with factory() as s:
+        assert s.get(Member, world["mem_pending"]).org_id is None
+        audit = s.scalar(select(AuditLog).where(AuditLog.table_name == "members").order_by(AuditLog.id.desc()))
+        assert audit.after.get("org_id", "missing") is None and audit.before["org_id"] == world["org1"]
+    district.page.goto(district.page.url)
+    district.page.locator("tr", has_text="mem_pending").locator("a[href*='/edit/']").first.click()
+    district.page.wait_for_load_state()
+    district.page.select_option("#org_id", label="财政局党支部", force=True)
+    district.page.click("input[type=submit]")
+    district.page.wait_for_load_state()
+    with factory() as s:
+        assert s.get(Member, world["mem_pending"]).org_id == world["org1"]

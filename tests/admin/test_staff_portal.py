@@ -1,0 +1,178 @@
+"""The admins' and organisations' portal pages over HTTP: links by role, the work queue, the
+发布 menu and 代办, attendance, handing out orders, a member's organisation."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from flows.points import ledger, shop
+from schemas.clock import utcnow
+from schemas.tables import Account, Demand, Event, Member, Order, OrderStatus, ServiceRecord, ShopItem, User
+from tests.admin.conftest import PASSWORD
+from tests.flows.walker import Walker
+from tests.world import NOW
+
+ROLES = ["res_a", "mem1", "mem_pending", "resmem", "orgadm1", "cadm_a", "dadm1", "cityadm"]
+
+
+def _links(page: str) -> set[str]:
+    return {link for link in re.findall(r'href="(/[^"#]*)', page) if "lang=" not in link}
+
+
+@pytest.mark.parametrize("user", ROLES)
+def test_every_link_on_home_and_me_answers(login, world, factory, user):
+    """A link a role cannot use is not shown: each one shown answers 2xx/3xx."""
+    Walker(factory, world).start("res_a", "micro_wish", {"title": "修灯"})
+    client = login(user)
+    links = _links(client.get("/").get_data(as_text=True)) | _links(client.get("/me").get_data(as_text=True))
+    for link in sorted(links):
+        assert client.get(link).status_code < 400, link
+    admin = user in ("cadm_a", "dadm1", "cityadm")
+    assert {"/queue" in links, "/manage" in links, "/approvals" in links, "/admin/" in links} == {admin}
+    assert ("/org" in links) == (user == "orgadm1")
+    assert ("/hall" in links) == (not admin)
+    assert ("/new/micro_wish" in links) == (user in ("res_a", "resmem"))  # only residents post wishes themselves
+    assert ("/book" in links) == (user in ("res_a", "resmem"))
+    assert ("/me/org" in links) == (user in ("mem1", "mem_pending", "resmem"))
+
+
+def test_city_admin_is_not_offered_what_they_cannot_start(login, world):
+    page = login("cityadm").get("/").get_data(as_text=True)
+    assert "/new/micro_wish" not in page and "/publish" in page
+    menu = login("cityadm").get("/publish").get_data(as_text=True)
+    assert "/new/env_cleanup" in menu and f"/publish/{world['tt_micro_wish']}/for" in menu
+    assert login("mem1").get("/publish").status_code == 404  # nothing to start
+
+
+def test_queue_lists_work_with_links_and_pages(login, world, factory):
+    for n in range(23):
+        Walker(factory, world).start("res_a", "micro_wish", {"title": f"心愿{n:02d}"})
+    Walker(factory, world).start("res_b", "micro_wish", {"title": "站前的心愿"}, community="cb")
+    admin = login("cadm_a")
+    first = admin.get("/queue").get_data(as_text=True)
+    assert first.count('href="/d/') == 20 and "心愿00" in first and "站前的心愿" not in first
+    assert "1 / 2" in first and "审核发布" in first and "mem_pending" in first  # a report-in to approve
+    second = admin.get("/queue?page=2").get_data(as_text=True)
+    assert "心愿22" in second and "心愿00" not in second
+    city = login("cityadm")
+    assert "站前的心愿" in city.get(f"/queue?community={world['cb']}").get_data(as_text=True)
+    assert "站前社区" in city.get("/queue?page=2").get_data(as_text=True)
+    assert admin.get(f"/queue?community={world['cb']}").status_code == 404  # not their community
+    assert admin.get("/queue?page=x").status_code == 400
+    english = admin.get("/queue?lang=en").get_data(as_text=True)
+    assert "Demands waiting on you" in english and "To-do" in english
+
+
+def test_behalf_register_and_post_once(login, world, factory):
+    admin = login("cadm_a")
+    tt = world["tt_micro_wish"]
+    assert admin.get("/new/micro_wish").headers["Location"].endswith(f"/publish/{tt}/for")
+    pick = admin.get(f"/publish/{tt}/for?q=res_a2").get_data(as_text=True)
+    assert "res_a2" in pick and f"/new/micro_wish?for={world['res_a2']}" in pick
+    data = {"display_name": "张大爷", "community_id": world["ca"], "request_key": "form-1", "password": ""}
+    first = admin.post(f"/publish/{tt}/for", data=data)
+    again = admin.post(f"/publish/{tt}/for", data=data)  # the back button and submit again
+    assert first.headers["Location"] == again.headers["Location"]
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(User).where(User.display_name == "张大爷")) == 1
+        elder = s.scalar(select(User.id).where(User.display_name == "张大爷"))
+    form = admin.get(first.headers["Location"]).get_data(as_text=True)
+    assert "张大爷 是发起人" in form.replace("代 张大爷", "")
+    bad = admin.post(f"/publish/{tt}/for", data={**data, "display_name": "", "request_key": "form-2"})
+    assert bad.status_code == 400 and "请填写姓名" in bad.get_data(as_text=True)
+    posted = admin.post(f"/new/micro_wish?for={elder}", data={"community_id": world["ca"], "title": "帮忙买药",
+                                                               "for": elder}, follow_redirects=True)
+    assert "发布心愿成功" in posted.get_data(as_text=True) and "代办" in posted.get_data(as_text=True)
+    with factory() as s:
+        demand = s.scalar(select(Demand).where(Demand.title == "帮忙买药"))
+        event = s.scalar(select(Event).where(Event.demand_id == demand.id))
+    assert demand.requester_id == elder and event.actor_id == world["cadm_a"]
+
+
+def test_attendance_sheet(login, world, factory):
+    walk = Walker(factory, world).recruiting_activity("助老", 3, utcnow() - timedelta(minutes=10))  # under way
+    walk.act("mem2", "sign_up")
+    url = f"/d/{walk.demand_id}/attendance"
+    admin = login("cadm_a")
+    assert 'data-step="sign_in"' not in admin.get(url).get_data(as_text=True)  # recruiting: not yet
+    walk.act("cadm_a", "begin")
+    assert "确认出勤" in admin.get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    sheet = admin.get(url).get_data(as_text=True)
+    assert "mem1" in sheet and "mem2" in sheet and "确认签到" in sheet
+    out = admin.post(url, data={"user_id": world["mem1"], "step": "sign_out"}, follow_redirects=True)
+    assert "请先签到" in out.get_data(as_text=True)
+    ok = admin.post(url, data={"user_id": world["mem1"], "step": "sign_in"}, follow_redirects=True)
+    assert "mem1：签到成功" in ok.get_data(as_text=True)
+    twice = admin.post(url, data={"user_id": world["mem1"], "step": "sign_in"}, follow_redirects=True)
+    assert "已经签到过了" in twice.get_data(as_text=True)
+    assert admin.post(url, data={"user_id": world["mem3"], "step": "sign_in"}).status_code == 404
+    assert "签到" in admin.post(url, data={"user_id": world["mem2"], "step": "begin"},
+                                follow_redirects=True).get_data(as_text=True)
+    with factory() as s:
+        signed = s.scalars(select(ServiceRecord.user_id).where(ServiceRecord.signed_in_at.is_not(None))).all()
+        events = s.scalars(select(Event).where(Event.demand_id == walk.demand_id, Event.step == "sign_in")).all()
+    assert signed == [world["mem1"]]
+    assert [(e.actor_id, e.data["on_behalf_of"]) for e in events] == [(world["cadm_a"], world["mem1"])]
+
+
+def test_hand_out_an_order_from_the_counter(login, world, factory):
+    with factory() as s:
+        item = ShopItem(community_id=world["ca"], name="挂面", price=5, stock=3)
+        s.add(item)
+        s.commit()
+        ledger.post(s, "gift", ledger.PostingKind.AWARD, "奖励", [
+            ledger.Move(ledger.issuance_account(s), -5), ledger.Move(ledger.user_account(s, world["res_a"]), 5)])
+        s.commit()
+        order = shop.redeem(s, world["res_a"], item.id, now=NOW)
+    admin = login("cadm_a")
+    queue = admin.get("/queue").get_data(as_text=True)
+    assert "挂面" in queue and "待领取订单 <b>1</b>" in queue
+    page = admin.get("/manage").get_data(as_text=True)
+    assert f'data-order="{order.id}"' in page
+    done = admin.post("/manage", data={"action": "pickup", "code": order.pickup_code}, follow_redirects=True)
+    assert "已确认领取" in done.get_data(as_text=True)
+    again = admin.post("/manage", data={"action": "pickup", "code": order.pickup_code}, follow_redirects=True)
+    assert "订单已领取、取消或过期" in again.get_data(as_text=True)
+    with factory() as s:
+        assert s.get(Order, order.id).status is OrderStatus.PICKED_UP
+    assert "挂面" not in admin.get("/queue").get_data(as_text=True)
+
+
+def test_member_sets_organisation_and_signup_names_one(app, login, world, factory):
+    member = login("mem2")
+    page = member.get("/me/org").get_data(as_text=True)
+    assert "税务局党支部" in page and "财政局党支部" in page
+    assert member.post("/me/org", data={"org_id": world["org2"]}).status_code == 302
+    assert member.post("/me/org", data={"org_id": "999999"}).status_code == 400
+    with factory() as s:
+        assert s.get(Member, world["mem2"]).org_id == world["org2"]
+    client = app.test_client()
+    client.post("/signup", data={"username": "newmem", "password": PASSWORD, "display_name": "新党员",
+                                 "community_id": world["cb"], "role": "member", "org_id": world["org1"]})
+    with factory() as s:
+        user_id = s.scalar(select(User.id).where(User.username == "newmem"))
+        assert s.get(Member, user_id).org_id == world["org1"] and s.get(Member, user_id).work_unit == "财政局"
+
+
+def test_org_page_shows_the_organisations_points(login, world, factory):
+    walk = Walker(factory, world).recruiting_activity("助老", 3, NOW + timedelta(hours=1))
+    for user, step, data in [("cadm_a", "begin", {}), ("mem1", "sign_in", {}), ("mem1", "sign_out", {}),
+                             ("cadm_a", "finish", {}), ("cadm_a", "evaluate", {"rating": 5})]:
+        walk.act(user, step, data, now=NOW + timedelta(hours=1))
+    page = login("orgadm1").get("/org").get_data(as_text=True)
+    with factory() as s:
+        balance = s.scalar(select(Account.balance).where(Account.code == f"org:{world['org1']}"))
+    assert balance == 20 and "20 <small>组织积分" in page and "助老" in page and "mem1" in page
+
+
+def test_queue_marks_what_is_overdue(login, world, factory):
+    Walker(factory, world).start("res_a", "micro_wish", {"title": "三天前的心愿"}, now=utcnow() - timedelta(days=3))
+    Walker(factory, world).start("res_a", "micro_wish", {"title": "今天的心愿"}, now=utcnow())
+    page = login("cadm_a").get("/queue").get_data(as_text=True)
+    demands = page[page.index('id="demands"'):page.index('id="attendance"')]
+    late = page[page.index('id="overdue"'):]
+    assert demands.index("三天前的心愿") < demands.index("今天的心愿")  # oldest first
+    assert demands.count("已超时") == 1 and "三天前的心愿" in late and "今天的心愿" not in late
