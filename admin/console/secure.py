@@ -17,6 +17,8 @@ from sqlalchemy import inspect, or_, select
 from wtforms.validators import ValidationError
 
 from admin.auth import actor
+from admin.params import MAX_ID, BadParam, parse_int
+from admin.security.failures import is_unavailable
 from schemas.tables import AuditLog, Region, Role
 
 
@@ -96,8 +98,21 @@ class SecuredModelView(SecuredMixin, ModelView):
         return self._scope(super().get_count_query())
 
     def get_one(self, id):
+        """The row by the id in a URL, within scope; an id that is not a number the column can
+        hold is simply not found (no overflow, no 500)."""
         pk = inspect(self.model).primary_key[0]
-        return self.get_query().filter(pk == int(id) if str(id).isdigit() else pk == id).one_or_none()
+        if pk.type.python_type is int:
+            try:
+                id = parse_int(str(id), "id", low=1, high=MAX_ID)
+            except BadParam:
+                return None
+        return self.get_query().filter(pk == id).one_or_none()
+
+    def handle_view_exception(self, exc):
+        """The database being away is the app's 503 page, not Flask-Admin's "failed to save"."""
+        if is_unavailable(exc):
+            raise exc
+        return super().handle_view_exception(exc)
 
     def _check_region(self, model) -> None:
         if self.region_key is None:

@@ -34,7 +34,7 @@ def me():
         groups.setdefault(wf.state_title(d.state), []).append(d)
     return render_template("me.html", groups=groups, balance=ledger.balance(db(), me_.user_id),
                            history=points_reads.points_history(db(), me_.user_id, limit=20),
-                           orders=points_reads.my_orders(db(), me_.user_id)[:5])
+                           orders=points_reads.my_orders(db(), me_.user_id)[:5], governs=bool(me_.admin_paths()))
 
 
 @bp.get("/points")

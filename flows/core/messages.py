@@ -144,4 +144,10 @@ SHOP: dict[str, str] = {
     'shop.retry': N_('系统繁忙，请再试一次'),
 }
 
-MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP}
+ACCOUNTS: dict[str, str] = {
+    'account.not_found': N_('找不到这个用户，或不在您管辖的社区'),
+    'account.not_resettable': N_('只能为本社区的居民和党员重置密码'),
+    'account.wrong_password': N_('当前密码不对'),
+}
+
+MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP, **ACCOUNTS}

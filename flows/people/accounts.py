@@ -1,9 +1,9 @@
-"""Accounts and reporting in (报到): sign-up, log-in with throttling, registrations and
+"""Accounts and reporting in (报到): sign-up, log-in, registrations and
 their approval by the community. Every decision is an event in the log."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from flows.core import journal
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.people import passwords
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
 from schemas.tables import (
@@ -27,37 +28,24 @@ from schemas.tables import (
     User,
 )
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 # Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Names that would let a newcomer pass for the programme's staff.
+RESERVED = frozenset({"admin", "root", "administrator", "system", "yijia", "support", "staff"})
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User | None:
+def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user for these credentials, or None; never says which part was wrong.
 
-    After MAX_FAILURES wrong passwords the account is locked for LOCK_MINUTES, counted in the
-    database so that every worker and machine agrees.
+    Every path checks one password hash (a dummy one for an unknown or inactive user), so the
+    answer takes as long whether the user exists or not. Nothing is written: throttling
+    repeated failures is the web layer's (admin/security/throttle.py), per client, so that an
+    attacker cannot lock anyone else out of their account.
     """
-    now = now or utcnow()
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        return None
-    if not user.is_active or not check_password_hash(user.password_hash, password):
-        failures = user.failed_logins + 1
-        session.execute(update(User).where(User.id == user.id).values(
-            failed_logins=User.failed_logins + 1,
-            locked_until=now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else user.locked_until))
-        session.commit()
-        return None
-    if user.failed_logins:
-        user.failed_logins, user.locked_until = 0, None
-        session.commit()
-    return user
+    right = check_password_hash(user.password_hash if user is not None else _DUMMY_HASH, password)
+    return user if user is not None and right and user.is_active else None
 
 
 def sign_up(session: Session, *, username: str, password: str, display_name: str, community_id: int,
@@ -66,8 +54,9 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
     errors = {}
     if not USERNAME.match(username or ""):
         errors["username"] = N_("用户名为 3–32 位字母、数字、下划线")
-    if len(password or "") < 8:
-        errors["password"] = N_("密码至少 8 位")
+    problem = passwords.password_problem(password or "", username or "")
+    if problem:
+        errors["password"] = problem
     if not (display_name or "").strip() or len(display_name) > 64:
         errors["display_name"] = N_("请填写姓名（最多 64 字）")
     community = session.get(Region, community_id) if community_id else None
@@ -75,14 +64,20 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         errors["community_id"] = N_("请选择社区")
     if errors:
         raise Refused("input", fields=errors)
-    user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name.strip())
+    # Hashed before the name is checked, so a taken name answers as slowly as a free one.
+    password_hash = generate_password_hash(password)
+    if username.lower() in RESERVED:
+        raise Refused("input", fields={"username": N_("这个用户名不可用，请换一个")})
+    user = User(username=username, password_hash=password_hash, display_name=display_name.strip())
     user.grants = [RoleGrant(role=Role.MEMBER if as_member else Role.RESIDENT, region_id=community_id)]
     session.add(user)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise Refused("input", fields={"username": N_("这个用户名已被使用")}) from None
+        # The same sentence as for a reserved name; the web layer throttles sign-ups per client,
+        # so names cannot be enumerated at speed (docs/security.md).
+        raise Refused("input", fields={"username": N_("这个用户名不可用，请换一个")}) from None
     if as_member:
         session.add(Member(user_id=user.id, work_unit=(work_unit or "").strip()[:128] or None))
         session.flush()

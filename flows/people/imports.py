@@ -2,7 +2,8 @@
 
 Every row is checked first; if any row is bad, nothing is imported and each bad row is
 reported with its row number, column and a sentence. Otherwise all rows go in one
-transaction. Imported members get a random first password, shown once to the admin.
+transaction. Imported members get a random first password, shown once to the admin, that
+they must change at their first log-in.
 """
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ def import_members(session: Session, data: bytes, actor_id: int, scope_paths: li
         password = secrets.token_urlsafe(8)
         community = communities[c["居住社区"]]
         user = User(username=c["用户名"], display_name=c["姓名"], phone=c["手机"] or None,
-                    password_hash=generate_password_hash(password))
+                    password_hash=generate_password_hash(password), must_change_password=True)
         user.grants = [RoleGrant(role=Role.MEMBER, region_id=community.id)]
         session.add(user)
         session.flush()
