@@ -14,6 +14,7 @@ from admin import database
 from admin.params import BadParam, IdConverter
 from admin.security import failures, headers, keys, throttle
 from flows.core.i18n import DIRECTORY as TRANSLATIONS
+from flows.people import privacy
 from schemas.clock import LOCAL_TZ
 from schemas.settings import get_settings
 
@@ -73,6 +74,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(lambda: {"html_lang": "en" if str(get_locale()) == "en" else "zh-CN"})
     app.add_template_filter(local_time, "local")
+    for name in ("mask_name", "mask_phone", "mask_phones_in"):
+        app.add_template_filter(getattr(privacy, name), name)
 
     from admin import auth
     from admin.portal import bp as portal_bp

@@ -72,7 +72,15 @@ def demo() -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="gunicorn sync workers (one per core at most)")
 def web(host: str, port: int, workers: int) -> None:
-    """Serve the web app under gunicorn."""
+    """Serve the web app under gunicorn (refuses to start without a real secret key in production)."""
+    from admin.security import keys
+
+    settings = get_settings()
+    try:
+        keys.resolve(settings.secret_key, settings.env, settings.instance_dir)
+    except keys.InsecureSecretKey as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
     click.echo(f"Yijia web: http://{host}:{port}/")
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{host}:{port}",
                                "--access-logfile", "-", "admin.wsgi:app"])
@@ -231,8 +239,12 @@ def worker() -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--prefect-port", default=4200, show_default=True)
 def up(port: int, prefect_port: int) -> None:
-    """Start the Prefect server, the worker and the web app together; Ctrl-C stops them all."""
+    """Start the Prefect server, the worker and the web app together; Ctrl-C stops them all.
+    Development mode unless YIJIA_ENV says otherwise (a generated secret key, see docs/security.md)."""
     from admin.supervisor import run_all
+
+    os.environ.setdefault("YIJIA_ENV", "development")
+    get_settings.cache_clear()
 
     sys.exit(run_all(port, prefect_port))
 
