@@ -11,7 +11,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from sqlalchemy import select
 
 from admin.database import db
-from admin.params import form_int
+from admin.params import form_int, to_id
 from admin.security.throttle import client_address, throttle
 from flows.core.refusals import Refused
 from flows.people import accounts, sessions
@@ -55,8 +55,9 @@ class LoginUser:
 def _load(user_id: str):
     """The user's acting context, while the cookie's session is live: an ended, idle or expired
     session, or an inactive or unknown user, is a visitor again."""
-    live = sessions.check(db(), session.get("sid"), utcnow(), timeouts()) if user_id.isdigit() else None
-    context = load_actor(db(), live.user_id) if live is not None and live.user_id == int(user_id) else None
+    wanted = to_id(user_id)
+    live = sessions.check(db(), session.get("sid"), utcnow(), timeouts()) if wanted else None
+    context = load_actor(db(), live.user_id) if live is not None and live.user_id == wanted else None
     if context is None:
         _fresh_session()
         return None

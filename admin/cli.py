@@ -227,6 +227,52 @@ def shop_expire() -> None:
         click.echo(f"expired {shop.expire_due(session)} orders")
 
 
+@main.group()
+def users() -> None:
+    """A person's data on request (docs/security.md)."""
+
+
+@users.command("export")
+@click.argument("username")
+def users_export(username: str) -> None:
+    """Print everything stored about a user as JSON (their right of access)."""
+    import json
+
+    from flows.core.db import make_engine, make_sessionmaker
+    from flows.core.refusals import Refused
+    from flows.people import erasure
+
+    with make_sessionmaker(make_engine())() as session:
+        try:
+            data = erasure.export(session, username)
+        except Refused:
+            click.echo(f"找不到用户 no such user: {username}", err=True)
+            sys.exit(1)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@users.command("erase")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="do it (without it, only say what would happen)")
+def users_erase(username: str, yes: bool) -> None:
+    """Anonymise a user: name, phone, log-in, profile, their words and photos go; points and
+    records stay counted under 已注销用户."""
+    from flows.core.db import make_engine, make_sessionmaker
+    from flows.core.refusals import Refused
+    from flows.people import erasure
+
+    if not yes:
+        click.echo(f"would erase {username}; run again with --yes (export first: yijia users export {username})")
+        sys.exit(1)
+    with make_sessionmaker(make_engine())() as session:
+        try:
+            counts = erasure.erase(session, username, get_settings().storage_dir)
+        except Refused:
+            click.echo(f"找不到用户 no such user: {username}", err=True)
+            sys.exit(1)
+    click.echo("erased: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
 @main.command()
 def worker() -> None:
     """Serve the Prefect deployments and relay the outbox (needs PREFECT_API_URL)."""
