@@ -15,6 +15,14 @@ from flows.core.refusals import Refused
 from flows.people import passwords, sessions
 
 
+def _me() -> int:
+    """The logged-in user's id (these pages are behind log-in)."""
+    user_id = actor().user_id
+    if user_id is None:
+        abort(404)
+    return user_id
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def password():
@@ -22,13 +30,13 @@ def password():
     errors: dict[str, str] = {}
     forced = bool(g.get("must_change_password"))
     if request.method == "POST":
-        throttle().hit("account", f"user:{actor().user_id}")
+        throttle().hit("account", f"user:{_me()}")
         new = request.form.get("new", "")
         if new != request.form.get("confirm", ""):
             errors = {"confirm": _("两次输入的新密码不一致")}
         else:
             try:
-                passwords.change_password(db(), actor().user_id, request.form.get("current", ""), new,
+                passwords.change_password(db(), _me(), request.form.get("current", ""), new,
                                           keep_token=session.get("sid"))
             except Refused as exc:
                 errors = exc.fields_in(lang()) or {"current": exc.message(lang())}
@@ -37,14 +45,14 @@ def password():
                 return redirect(safe_next(request.args.get("next")) if request.args.get("next")
                                 else url_for("portal.me"))
     return render_template("account.html", errors=errors, forced=forced,
-                           others=max(0, sessions.count(db(), actor().user_id) - 1)), (400 if errors else 200)
+                           others=max(0, sessions.count(db(), _me()) - 1)), (400 if errors else 200)
 
 
 @bp.post("/account/sign-out-others")
 @login_required
 def sign_out_others():
     """End my sessions on every other device (a lost phone), keeping this one."""
-    ended = sessions.close_all(db(), actor().user_id, keep=session.get("sid"))
+    ended = sessions.close_all(db(), _me(), keep=session.get("sid"))
     db().commit()
     flash(_("已退出其他 %(n)s 处登录", n=ended), "success")
     return redirect(url_for("portal.password"))

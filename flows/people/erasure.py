@@ -14,10 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 from werkzeug.security import generate_password_hash
 
 from flows.core.refusals import Refused
@@ -80,19 +82,22 @@ def erase(session: Session, username: str, storage_root: Path | None = None) -> 
     photos are deleted from storage after the commit."""
     user = _user(session, username)
     uid = user.id
-    photos = list(session.scalars(select(ServiceRecord.proof).where(ServiceRecord.user_id == uid,
+    photos: list[str] = list(session.scalars(select(ServiceRecord.proof).where(ServiceRecord.user_id == uid,
                                                                     ServiceRecord.proof.is_not(None))))
+
+    def changed(statement: Executable) -> int:
+        return cast(CursorResult, session.execute(statement)).rowcount
+
     counts = {
-        "sessions": session.execute(delete(LoginSession).where(LoginSession.user_id == uid)).rowcount,
-        "skills": session.execute(delete(member_skills).where(member_skills.c.member_id == uid)).rowcount,
-        "profile": session.execute(update(Member).where(Member.user_id == uid).values(
-            work_unit=None, availability=None, bio=None)).rowcount,
-        "demands": session.execute(update(Demand).where(Demand.requester_id == uid).values(
-            title=ERASED_NAME, description=None, place=None)).rowcount,
-        "service_records": session.execute(update(ServiceRecord).where(ServiceRecord.user_id == uid).values(
-            note=None, proof=None)).rowcount,
-        "evaluations": session.execute(update(Evaluation).where(Evaluation.by_user_id == uid).values(
-            comment=None)).rowcount,
+        "sessions": changed(delete(LoginSession).where(LoginSession.user_id == uid)),
+        "skills": changed(delete(member_skills).where(member_skills.c.member_id == uid)),
+        "profile": changed(update(Member).where(Member.user_id == uid).values(work_unit=None, availability=None,
+                                                                                bio=None)),
+        "demands": changed(update(Demand).where(Demand.requester_id == uid).values(title=ERASED_NAME,
+                                                                                     description=None, place=None)),
+        "service_records": changed(update(ServiceRecord).where(ServiceRecord.user_id == uid).values(note=None,
+                                                                                                      proof=None)),
+        "evaluations": changed(update(Evaluation).where(Evaluation.by_user_id == uid).values(comment=None)),
     }
     session.execute(update(User).where(User.id == uid).values(
         username=f"erased-{uid}", display_name=ERASED_NAME, phone=None, is_active=False, must_change_password=False,

@@ -11,8 +11,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from schemas.tables import LoginSession, User
@@ -82,7 +84,7 @@ def close_all(session: Session, user_id: int, keep: str | None = None) -> int:
     statement = delete(LoginSession).where(LoginSession.user_id == user_id)
     if keep:
         statement = statement.where(LoginSession.token_hash != _hash(keep))
-    return session.execute(statement).rowcount
+    return cast(CursorResult, session.execute(statement)).rowcount
 
 
 def count(session: Session, user_id: int) -> int:
