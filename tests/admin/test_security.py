@@ -330,3 +330,41 @@ def test_sessions_are_rows_that_log_out_deletes(app, world, factory):
     client.post("/logout")
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(LoginSession)) == 0
+
+
+def _redis_up() -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_two_web_workers_share_the_counts_through_redis(db_url, world):
+    import redis
+
+    url = "redis://127.0.0.1:6379/3"
+    redis.Redis.from_url(url).flushdb()
+    config = {"TESTING": True, "DATABASE_URL": db_url, "WTF_CSRF_ENABLED": False, "YIJIA_THROTTLE_STORAGE": url}
+    workers = [create_app(config), create_app(config)]
+    answers = [_log_in(_client(workers[n % 2], ATTACKER), f"user{n}", "x").status_code for n in range(12)]
+    assert answers[:10] == [401] * 10 and answers[10:] == [429, 429]  # ten in all, not ten per worker
+    redis.Redis.from_url(url).flushdb()
+
+
+def test_imported_members_change_their_first_password(factory, world):
+    import io
+
+    from openpyxl import Workbook
+
+    from flows.people import imports
+
+    book = Workbook()
+    book.active.append(imports.MEMBER_COLUMNS)
+    book.active.append(["newmember", "新党员", "", "财政局", "", "旭日社区", ""])
+    data = io.BytesIO()
+    book.save(data)
+    with factory() as s:
+        imports.import_members(s, data.getvalue(), world["cadm_a"], ["/"])
+        assert s.scalar(select(User.must_change_password).where(User.username == "newmember")) is True
