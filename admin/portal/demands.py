@@ -33,7 +33,7 @@ def _visible(demand_id: int):
 def demand(demand_id: int):
     """State, timeline and the steps this person can take now."""
     d, workflow = _visible(demand_id)
-    community = db().get(Region, d.community_id)
+    community = d.community  # loaded with the demand by visible_demand
     people = [d.requester_id] + [c.user_id for c in active_claims(db(), d.id)]
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
                            timeline=history.timeline(db(), d.id), community=community,
