@@ -112,3 +112,12 @@ def test_no_number_or_date_is_parsed_from_request_data_outside_params():
                 if name == "isdigit":
                     offences.append(f"{path.relative_to(ROOT)}:{node.lineno} isdigit() accepts '²' (use params.to_id)")
     assert not offences, "use admin/params.py:\n" + "\n".join(offences)
+
+
+def test_ids_past_the_integer_columns_and_nul_bytes(login):
+    """Found by the fuzz test on PostgreSQL: an id above INTEGER's range was a DataError, and a
+    NUL byte in text too (PostgreSQL text cannot hold one)."""
+    member = login("mem1")
+    assert member.get(f"/d/{2**31}").status_code == 404 and member.get(f"/news/{2**31 - 1}").status_code == 404
+    answer = member.get("/directory?q=a%00b")
+    assert answer.status_code == 400 and "不允许的字符" in answer.get_data(as_text=True)
