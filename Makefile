@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# The web app, the Prefect server and its worker; Ctrl-C stops all three.
+# The web app, the Prefect server and its worker; Ctrl-C stops all three. Development mode: a
+# random secret key is made once in var/instance/ (production refuses to start without one).
 run: install
 	$(BIN)/yijia db upgrade
 	$(BIN)/yijia demo
-	$(BIN)/yijia up
+	YIJIA_ENV=$${YIJIA_ENV:-development} $(BIN)/yijia up
 
 demo: install
 	$(BIN)/yijia db upgrade

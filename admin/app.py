@@ -3,16 +3,18 @@ test mapping last, so tests can point one app at a throwaway database."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from flask import Flask, render_template, request, session
+from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf import CSRFProtect
-from sqlalchemy.exc import OperationalError
 
 from admin import database
-from admin.params import BadParam, IdConverter
+from admin.params import BadParam, IdConverter, refuse_nul_bytes
+from admin.security import failures, headers, keys, throttle
 from flows.core.i18n import DIRECTORY as TRANSLATIONS
+from flows.people import privacy
 from schemas.clock import LOCAL_TZ
 from schemas.settings import get_settings
 
@@ -40,6 +42,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         DATABASE_URL=settings.database_url,
+        # Sessions: idle and absolute timeouts (docs/security.md); the cookie only over HTTPS
+        # when the deployment says it is behind HTTPS, then also with the __Host- prefix.
+        YIJIA_SESSION_IDLE=timedelta(minutes=settings.session_idle_minutes),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
+        SESSION_COOKIE_SECURE=settings.behind_https,
+        SESSION_COOKIE_NAME="__Host-yijia" if settings.behind_https else "yijia",
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
         # The one catalogue, shared with the domain (flows/core/i18n.py).
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
@@ -51,12 +59,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    # Refuses to go on with a missing, published or short key outside development.
+    app.config["SECRET_KEY"] = keys.resolve(app.config.get("SECRET_KEY"), settings.env, settings.instance_dir)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.url_map.converters["id"] = IdConverter
+    headers.init_app(app)
+    throttle.init_app(app, settings.redis_url)
     database.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(lambda: {"html_lang": "en" if str(get_locale()) == "en" else "zh-CN"})
     app.add_template_filter(local_time, "local")
+    for name in ("mask_name", "mask_phone", "mask_phones_in"):
+        app.add_template_filter(getattr(privacy, name), name)
 
     from admin import auth
     from admin.portal import bp as portal_bp
@@ -69,25 +88,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     console.init_app(app)
     app.register_error_handler(404, lambda _e: (render_template("404.html"), 404))
     app.register_error_handler(BadParam, lambda e: (render_template("400.html", message=e.description), 400))
-    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(throttle.Throttled, _too_many)
+    failures.init_app(app)
+    app.before_request(refuse_nul_bytes)
+    app.before_request(_password_change_first)
     return app
 
 
-def _database_unavailable(exc: OperationalError):
-    """The database is locked past the busy timeout, restarting or unreachable: the action's
-    transaction has been rolled back, so say so plainly and ask for a retry (503, not 500)."""
-    from flask import current_app, g
+def _too_many(exc: throttle.Throttled):
+    """429 with the wait in words and in `Retry-After`."""
+    minutes = max(1, (exc.retry_after + 59) // 60)
+    return render_template("429.html", minutes=minutes), 429, {"Retry-After": str(exc.retry_after)}
 
-    current_app.logger.warning("database unavailable: %s", exc.orig if exc.orig is not None else exc)
-    # Rendering must not touch the database again: Flask-Login's template context would load
-    # the user through it, so the page is rendered as for a visitor.
-    from admin.auth import login_manager
 
-    g._login_user = login_manager.anonymous_user()
-    session_ = g.pop("db", None)
-    if session_ is not None:
-        try:
-            session_.close()
-        except Exception:
-            pass
-    return render_template("busy.html"), 503, {"Retry-After": "5"}
+# Pages a user with a temporary password may still open.
+_BEFORE_NEW_PASSWORD = frozenset({"static", "portal.password", "auth.logout", "auth.login", "portal.healthz"})
+
+
+def _password_change_first():
+    """A temporary password (an admin's reset, an import) is changed before anything else."""
+    if request.endpoint in _BEFORE_NEW_PASSWORD:
+        return None
+    from flask_login import current_user
+
+    if current_user.is_authenticated and g.get("must_change_password"):
+        return redirect(url_for("portal.password", next=request.full_path if request.method == "GET" else None))
+    return None

@@ -1,19 +1,23 @@
-"""Sign-up, log-in and log-out, with Flask-Login sessions."""
+"""Sign-up, log-in and log-out. Flask-Login keeps the user id in the signed cookie; the cookie
+also carries a session token that must name a live row of `login_sessions` on every request
+(flows/people/sessions.py), so log-out and a password change end every copy of the cookie."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from admin.database import db
 from admin.i18n import field_errors
-from admin.params import form_int
+from admin.params import form_int, to_id
+from admin.security.throttle import client_address, throttle
 from flows.core.refusals import Refused
-from flows.people import accounts, orgs
+from flows.people import accounts, orgs, sessions
 from flows.people.actors import Person, load_actor
+from schemas.clock import utcnow
 from schemas.tables import Region, RegionLevel, User
 
 bp = Blueprint("auth", __name__)
@@ -50,13 +54,40 @@ class LoginUser:
 
 @login_manager.user_loader
 def _load(user_id: str):
-    """The user's whole acting context in one query, kept for the request: an inactive or
-    unknown user is logged out."""
-    context = load_actor(db(), int(user_id)) if user_id.isdigit() else None
+    """The user's acting context, while the cookie's session is live: an ended, idle or expired
+    session, or an inactive or unknown user, is a visitor again."""
+    wanted = to_id(user_id)
+    live = sessions.check(db(), session.get("sid"), utcnow(), timeouts()) if wanted else None
+    context = load_actor(db(), live.user_id) if live is not None and live.user_id == wanted else None
     if context is None:
+        _fresh_session()
         return None
     g.actor = context
+    g.must_change_password = live.must_change_password  # type: ignore[union-attr]
     return LoginUser(context.user_id)
+
+
+def timeouts() -> sessions.Timeouts:
+    return sessions.Timeouts(idle=current_app.config["YIJIA_SESSION_IDLE"],
+                             absolute=current_app.config["PERMANENT_SESSION_LIFETIME"])
+
+
+def _fresh_session() -> None:
+    """Empty the cookie's session, keeping only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def start_session(user: User) -> None:
+    """Log `user` in on this device: a fresh cookie session (nothing planted before survives)
+    naming a new server-side session."""
+    token = sessions.open_session(db(), user.id, utcnow(), timeouts())
+    _fresh_session()
+    session["sid"] = token
+    session.permanent = True  # the cookie lives as long as the absolute timeout, no longer
+    login_user(LoginUser(user.id, user))
 
 
 def actor() -> Person:
@@ -80,15 +111,16 @@ def safe_next(target: str | None) -> str:
 def login():
     """A generic error whatever was wrong, so the page never tells whether a user exists."""
     if request.method == "POST":
-        user = accounts.authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
+        client, name = client_address(), request.form.get("username", "")
+        throttle().check_login(client, name)  # Throttled: the 429 page, before any hash is checked
+        user = accounts.authenticate(db(), name, request.form.get("password", ""))
         if user is None:
-            flash(_("用户名或密码错误，或尝试次数过多请稍后再试"), "error")
+            throttle().login_failed(client, name)
+            flash(_("用户名或密码错误"), "error")
             return render_template("login.html"), 401
-        lang = session.get("lang")
-        session.clear()  # a fresh session at log-in: nothing planted before survives
-        if lang:
-            session["lang"] = lang
-        login_user(LoginUser(user.id, user))
+        start_session(user)
+        if user.must_change_password:
+            return redirect(url_for("portal.password", next=safe_next(request.args.get("next"))))
         return redirect(safe_next(request.args.get("next")))
     return render_template("login.html")
 
@@ -96,8 +128,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """End this session on the server too: a copy of the cookie is worthless from now on."""
+    sessions.close(db(), session.get("sid"))
     logout_user()
-    session.clear()
+    _fresh_session()
     return redirect(url_for("portal.index"))
 
 
@@ -107,6 +141,7 @@ def signup():
     communities = db().scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY).order_by(Region.path)).all()
     errors: dict[str, str] = {}
     if request.method == "POST":
+        throttle().hit("signup", client_address())
         form = request.form
         try:
             user = accounts.sign_up(db(), username=form.get("username", "").strip(), password=form.get("password", ""),
@@ -117,8 +152,7 @@ def signup():
         except Refused as exc:
             errors = field_errors(exc)
         else:
-            session.clear()
-            login_user(LoginUser(user.id, user))
+            start_session(user)
             flash(_("注册成功") + ("，" + _("报到申请已提交，等待社区审核") if form.get("role") == "member" else ""),
                   "success")
             return redirect(url_for("portal.index"))

@@ -72,7 +72,15 @@ def demo() -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="gunicorn sync workers (one per core at most)")
 def web(host: str, port: int, workers: int) -> None:
-    """Serve the web app under gunicorn."""
+    """Serve the web app under gunicorn (refuses to start without a real secret key in production)."""
+    from admin.security import keys
+
+    settings = get_settings()
+    try:
+        keys.resolve(settings.secret_key, settings.env, settings.instance_dir)
+    except keys.InsecureSecretKey as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
     click.echo(f"Yijia web: http://{host}:{port}/")
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{host}:{port}",
                                "--access-logfile", "-", "admin.wsgi:app"])
@@ -219,6 +227,52 @@ def shop_expire() -> None:
         click.echo(f"expired {shop.expire_due(session)} orders")
 
 
+@main.group()
+def users() -> None:
+    """A person's data on request (docs/security.md)."""
+
+
+@users.command("export")
+@click.argument("username")
+def users_export(username: str) -> None:
+    """Print everything stored about a user as JSON (their right of access)."""
+    import json
+
+    from flows.core.db import make_engine, make_sessionmaker
+    from flows.core.refusals import Refused
+    from flows.people import erasure
+
+    with make_sessionmaker(make_engine())() as session:
+        try:
+            data = erasure.export(session, username)
+        except Refused:
+            click.echo(f"找不到用户 no such user: {username}", err=True)
+            sys.exit(1)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@users.command("erase")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="do it (without it, only say what would happen)")
+def users_erase(username: str, yes: bool) -> None:
+    """Anonymise a user: name, phone, log-in, profile, their words and photos go; points and
+    records stay counted under 已注销用户."""
+    from flows.core.db import make_engine, make_sessionmaker
+    from flows.core.refusals import Refused
+    from flows.people import erasure
+
+    if not yes:
+        click.echo(f"would erase {username}; run again with --yes (export first: yijia users export {username})")
+        sys.exit(1)
+    with make_sessionmaker(make_engine())() as session:
+        try:
+            counts = erasure.erase(session, username, get_settings().storage_dir)
+        except Refused:
+            click.echo(f"找不到用户 no such user: {username}", err=True)
+            sys.exit(1)
+    click.echo("erased: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
 @main.command()
 def worker() -> None:
     """Serve the Prefect deployments and relay the outbox (needs PREFECT_API_URL)."""
@@ -231,8 +285,12 @@ def worker() -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--prefect-port", default=4200, show_default=True)
 def up(port: int, prefect_port: int) -> None:
-    """Start the Prefect server, the worker and the web app together; Ctrl-C stops them all."""
+    """Start the Prefect server, the worker and the web app together; Ctrl-C stops them all.
+    Development mode unless YIJIA_ENV says otherwise (a generated secret key, see docs/security.md)."""
     from admin.supervisor import run_all
+
+    os.environ.setdefault("YIJIA_ENV", "development")
+    get_settings.cache_clear()
 
     sys.exit(run_all(port, prefect_port))
 

@@ -23,6 +23,8 @@ def db() -> Session:
 
 
 def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db", None)
-    if session is not None:
-        session.close()
+    """Teardown runs after the answer is decided: a lost connection here must not turn it into a
+    bare 500 (admin/security/failures.py)."""
+    from admin.security.failures import discard
+
+    discard(g.pop("db", None))

@@ -10,6 +10,7 @@ balance. (The other faults are tests: tests/admin/test_faults.py, tests/flows/or
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import threading
@@ -51,7 +52,7 @@ def run() -> None:
     web.DEMANDS = 40_000  # far more than 10 s of claims can use
     for name, url in fresh_databases(("postgresql",)):
         world, first = _prepare(url)
-        env = {**os.environ, "YIJIA_DATABASE_URL": url, "YIJIA_AUTO_STEPS": "inline"}
+        env = {**os.environ, "YIJIA_SECRET_KEY": secrets.token_urlsafe(48), "YIJIA_DATABASE_URL": url, "YIJIA_AUTO_STEPS": "inline"}
         proc = _server("admin.wsgi:app", 18104, env)
         answers: dict[int, str] = {}
         lock = threading.Lock()

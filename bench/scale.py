@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -149,7 +150,7 @@ def run() -> None:
             people = [world["mem1"]] + list(s.scalars(select(User.id).where(User.username.like("p%"))))
             accounts = {u: user_account(s, u).id for u in people}
             issuance = issuance_account(s).id
-        app = create_app({"DATABASE_URL": url})
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48)})
         member, admin = _client(app, "mem1"), _client(app, "cityadm")
         done_demands = done_postings = 0
         first_id = 1_000_000_000 // 1000  # clear of the world's own rows

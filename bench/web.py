@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -110,7 +111,7 @@ def run() -> None:
         return
     for name, url in fresh_databases():
         world, first = _prepare(url)
-        env = {**os.environ, "YIJIA_DATABASE_URL": url, "YIJIA_AUTO_STEPS": "inline",
+        env = {**os.environ, "YIJIA_SECRET_KEY": secrets.token_urlsafe(48), "YIJIA_DATABASE_URL": url, "YIJIA_AUTO_STEPS": "inline",
                "BENCH_USER_ID": str(world["mem1"])}
         next_id = first
         figures: dict[str, dict] = {}

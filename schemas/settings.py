@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,8 +24,24 @@ class Settings(BaseSettings):
         default=f"sqlite:///{ROOT / 'var' / 'yijia.db'}",
         description="SQLAlchemy URL; SQLite (WAL) by default, postgresql+psycopg://… to scale out.",
     )
-    # A default secret that must be overridden in production: sessions signed with it are forgeable.
-    secret_key: str = "dev-only-change-me"
+    # "production" unless told otherwise: the web app then refuses a missing, default or short
+    # secret key. `make run` and `yijia up` say "development" (a random key is kept in
+    # var/instance/); the test suite says "test" (a random key per app).
+    env: Literal["development", "test", "production"] = "production"
+    # Signs session cookies and form tokens; at least 32 characters (docs/security.md).
+    secret_key: str = ""
+    instance_dir: Path = ROOT / "var" / "instance"
+    # Behind a TLS-terminating proxy: cookies are sent only over HTTPS and HSTS is on.
+    behind_https: bool = False
+    # How many proxies in front add X-Forwarded-For/-Proto/-Host; 0 trusts no such header, so a
+    # client cannot pick its own address to dodge the per-client throttle.
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+    # Throttling counters: in each process's memory by default, shared by every web worker
+    # and machine when a Redis URL is given (redis://host:6379/0).
+    redis_url: str | None = None
+    # Sessions end after this long unused, and this long after log-in whatever happens.
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 31)
     storage_dir: Path = ROOT / "var" / "storage"
     workflows_dir: Path = ROOT / "workflows"
     base_url: str = "http://127.0.0.1:8000"

@@ -17,6 +17,11 @@ from flows.core import migrate
 from flows.core.db import make_engine, make_sessionmaker
 from schemas.tables import Base
 
+# Tests are neither development (no key file written into var/) nor production (which refuses
+# to start without a real secret key): each app gets a random key. Set before any settings are
+# read, and inherited by the processes tests start.
+os.environ.setdefault("YIJIA_ENV", "test")
+
 PG_URL = os.environ.get("YIJIA_TEST_DATABASE_URL", "")
 ON_PG = PG_URL.startswith("postgresql")
 

@@ -10,6 +10,7 @@ from admin.console import views
 from admin.console.dashboard import DashboardView
 from admin.console.imports import ImportView
 from admin.console.workflows import WorkflowEditorView
+from admin.security import headers
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
@@ -34,9 +35,9 @@ def init_app(app: Flask) -> None:
     factory = app.extensions["yijia.sessions"]
     # One session per request, the same one the portal uses: Flask-Admin wants a session object.
     session = scoped_session(factory, scopefunc=lambda: id(g._get_current_object()))
-    app.teardown_appcontext(lambda _exc: session.remove())
+    app.teardown_appcontext(lambda _exc: _remove(session))
     admin = Admin(app, name="伊家管理后台", url="/admin", theme=Bootstrap4Theme(swatch="default"),
-                  index_view=DashboardView(name="概览", url="/admin"))
+                  index_view=DashboardView(name="概览", url="/admin"), csp_nonce_generator=headers.nonce)
     catalogue, people, service, ops = "目录", "人员", "服务", "运行"
     admin.add_view(views.TaskTypeView(TaskType, session, name="任务类型", category=catalogue))
     admin.add_view(views.ShopItemView(ShopItem, session, name="积分超市商品", category=catalogue))
@@ -61,3 +62,12 @@ def init_app(app: Flask) -> None:
     for view in admin._views:
         if isinstance(view, SecuredModelView):
             csrf.exempt(view.blueprint)  # SecureForm guards these (see SecuredModelView)
+
+
+def _remove(session: scoped_session) -> None:
+    """The console's session ends like the portal's: a dead connection is not a 500 at teardown."""
+    from admin.security.failures import discard
+
+    if session.registry.has():
+        discard(session.registry())
+    session.registry.clear()

@@ -12,11 +12,15 @@ from flask import abort, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import SecureForm
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect, or_, select
+from sqlalchemy.exc import DataError, StatementError
 from wtforms.validators import ValidationError
 
 from admin.auth import actor
+from admin.params import BadParam, to_id
+from admin.security.failures import is_unavailable
 from schemas.tables import AuditLog, Region, Role
 
 
@@ -96,8 +100,50 @@ class SecuredModelView(SecuredMixin, ModelView):
         return self._scope(super().get_count_query())
 
     def get_one(self, id):
+        """The row by the id in a URL, within scope; an id that is not a number the column can
+        hold is simply not found (no overflow, no 500)."""
         pk = inspect(self.model).primary_key[0]
-        return self.get_query().filter(pk == int(id) if str(id).isdigit() else pk == id).one_or_none()
+        if pk.type.python_type is int:
+            id = to_id(id)
+            if id is None:
+                return None
+        return self.get_query().filter(pk == id).one_or_none()
+
+    # -- input: Flask-Admin's own parsing, held to the portal's rule (400, never 500) -----------
+    def _get_list_extra_args(self):
+        """Filters, sort and search from the query string. Flask-Admin lets a bad enum filter
+        value escape as KeyError: any such value is a 400 with a sentence."""
+        try:
+            return super()._get_list_extra_args()
+        except (KeyError, ValueError, TypeError, OverflowError):
+            raise BadParam(_("筛选或排序条件不正确")) from None
+
+    def get_list(self, *args, **kwargs):
+        """A filter value no column can hold (a 30-digit id) fails when the query runs: 400."""
+        try:
+            return super().get_list(*args, **kwargs)
+        except (OverflowError, DataError) as exc:
+            self.session.rollback()
+            raise BadParam(_("筛选条件超出范围")) from exc
+        except StatementError as exc:
+            if isinstance(exc.orig, OverflowError):
+                self.session.rollback()
+                raise BadParam(_("筛选条件超出范围")) from exc
+            raise
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        """In-place edits (x-editable): Flask-Admin answers a refused value with a 500; it is a 400."""
+        answer = super().ajax_update()
+        if isinstance(answer, tuple) and answer[1] == 500:
+            return answer[0], 400
+        return answer
+
+    def handle_view_exception(self, exc):
+        """The database being away is the app's 503 page, not Flask-Admin's "failed to save"."""
+        if is_unavailable(exc):
+            raise exc
+        return super().handle_view_exception(exc)
 
     def _check_region(self, model) -> None:
         if self.region_key is None:

@@ -11,6 +11,7 @@ from wtforms.validators import ValidationError
 from admin.auth import actor
 from admin.console.secure import SecuredModelView, admin_paths, highest_role
 from admin.i18n import refusal_text
+from admin.params import to_id
 from flows import engine
 from flows.core.refusals import Refused
 from flows.people import accounts
@@ -61,7 +62,7 @@ class RegionSelectField(SelectField):
     """A region picker whose choices are the admin's own regions, filled per request."""
 
     def __init__(self, label=None, level=RegionLevel.COMMUNITY, allow_none=False, **kw):
-        super().__init__(label, coerce=lambda v: int(v) if str(v).isdigit() else None, **kw)
+        super().__init__(label, coerce=to_id, **kw)
         self.level, self.allow_none = level, allow_none
 
     def pre_validate(self, form):
@@ -186,7 +187,7 @@ class OrgSelectField(SelectField):
     """The member's organisation, chosen among those of the admin's districts (filled per request)."""
 
     def __init__(self, label=None, **kw):
-        super().__init__(label, coerce=lambda v: int(v) if str(v).isdigit() else None, **kw)
+        super().__init__(label, coerce=to_id, **kw)
 
     def pre_validate(self, form):
         self.choices = org_choices()
@@ -228,11 +229,12 @@ class _RegistrationView(SecuredModelView):
 
         done, refused = 0, []
         for registration_id in ids:
-            if self.get_one(registration_id) is None:
+            row = self.get_one(registration_id)
+            if row is None:
                 refused.append(f"#{registration_id}：找不到")
                 continue
             try:
-                accounts.decide(db(), actor(), self.kind, int(registration_id), approve)
+                accounts.decide(db(), actor(), self.kind, row.id, approve)
                 done += 1
             except Refused as exc:
                 refused.append(f"#{registration_id}：{refusal_text(exc)}")
@@ -299,11 +301,12 @@ class DemandView(SecuredModelView):
 
         done, refused = 0, []
         for demand_id in ids:
-            if self.get_one(demand_id) is None:
+            row = self.get_one(demand_id)
+            if row is None:
                 refused.append(f"#{demand_id}：找不到")
                 continue
             try:
-                engine.act(db(), actor(), int(demand_id), step, {})
+                engine.act(db(), actor(), row.id, step, {})
                 done += 1
             except Refused as exc:
                 refused.append(f"#{demand_id}：{refusal_text(exc)}")

@@ -15,7 +15,8 @@ from admin.portal.common import member_choices, read_step_form, storage
 from flows import engine
 from flows.core.refusals import Refused
 from flows.engine import attendance, history, visibility
-from flows.people import regions
+from flows.engine.claims import active_claims
+from flows.people import privacy, regions
 from flows.workflow import registry
 from schemas.tables import Region, TaskType
 from schemas.workflow import HumanStep
@@ -33,12 +34,13 @@ def _visible(demand_id: int):
 def demand(demand_id: int):
     """State, timeline and the steps this person can take now."""
     d, workflow = _visible(demand_id)
-    community = db().get(Region, d.community_id)
-    sheet = (community is not None and bool(attendance.attendance_steps(workflow, d.state))
-             and actor().in_scope("community_admin", community.path))
+    community = d.community  # loaded with the demand by visible_demand
+    sheet = bool(attendance.attendance_steps(workflow, d.state)) and actor().in_scope("community_admin", community.path)
+    people = [d.requester_id] + [c.user_id for c in active_claims(db(), d.id)]
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
                            timeline=history.timeline(db(), d.id), community=community,
-                           task_type=db().get(TaskType, d.task_type_id), sheet=sheet)
+                           task_type=db().get(TaskType, d.task_type_id), sheet=sheet,
+                           reveal=privacy.sees_personal_data(actor(), community.path, people))
 
 
 @bp.route("/d/<id:demand_id>/step/<step>", methods=["GET", "POST"])

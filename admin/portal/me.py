@@ -34,7 +34,7 @@ def me():
         groups.setdefault(wf.state_title(d.state), []).append(d)
     return render_template("me.html", groups=groups, balance=ledger.balance(db(), me_.user_id),
                            history=points_reads.points_history(db(), me_.user_id, limit=20, locale=lang()),
-                           orders=points_reads.my_orders(db(), me_.user_id)[:5])
+                           orders=points_reads.my_orders(db(), me_.user_id)[:5], governs=bool(me_.admin_paths()))
 
 
 @bp.get("/points")
@@ -59,7 +59,7 @@ def redeem(item_id: int):
     if item_id not in {i.id for i, _ in points_reads.shop_items(db(), regions.region_ids_of(db(), actor()))}:
         abort(404)
     try:
-        order = shop.redeem(db(), actor().user_id, item_id, form_int("quantity", required=False, low=None, high=None) or 1,
+        order = shop.redeem(db(), actor().user_id, item_id, form_int("quantity", required=False, low=1, high=999) or 1,
                             request_key=(request.form.get("request_key") or "")[:64] or None)
     except Refused as exc:
         flash_refusal(exc)

@@ -108,7 +108,7 @@ def manage():
                 flash(_("已确认领取：订单 %(id)s", id=order.id), "success")
             else:
                 shop.adjust(db(), me, form_int("user_id"),
-                            form_int("amount", low=None, high=None), request.form.get("reason", ""),
+                            form_int("amount", low=-1_000_000, high=1_000_000), request.form.get("reason", ""),
                             request_key=request.form.get("request_key") or uuid.uuid4().hex)
                 flash(_("积分已调整"), "success")
         except Refused as exc:

@@ -179,5 +179,12 @@ REFUSAL: dict[str, str] = {
     'refusal.separator': N_('；'),
 }
 
+ACCOUNTS: dict[str, str] = {
+    'account.not_found': N_('找不到这个用户，或不在您管辖的社区'),
+    'account.not_resettable': N_('只能为本社区的居民和党员重置密码'),
+    'account.wrong_password': N_('当前密码不对'),
+}
+
+
 MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP, **PEOPLE, **STORAGE,
-                            **REFUSAL}
+                            **REFUSAL, **ACCOUNTS}

@@ -14,7 +14,7 @@ def timeline(session: Session, demand_id: int) -> list[dict[str, Any]]:
     rows = session.execute(select(Event, User.display_name).outerjoin(User, User.id == Event.actor_id)
                            .where(Event.demand_id == demand_id).order_by(Event.id))
     return [{"step": e.step, "from": e.from_state, "to": e.to_state, "at": e.at, "who": name,
-             "data": e.data} for e, name in rows]
+             "actor_id": e.actor_id, "data": e.data} for e, name in rows]
 
 
 def my_demands(session: Session, user_id: int) -> list[Demand]:

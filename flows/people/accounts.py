@@ -1,9 +1,9 @@
-"""Accounts and reporting in (报到): sign-up, log-in with throttling, registrations and
+"""Accounts and reporting in (报到): sign-up, log-in, registrations and
 their approval by the community. Every decision is an event in the log."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import select, update
@@ -16,6 +16,7 @@ from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.core.sql import changed
+from flows.people import passwords
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
 from schemas.tables import (
@@ -31,8 +32,6 @@ from schemas.tables import (
     User,
 )
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 # The one username rule, for sign-up and for the Excel import alike.
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 USERNAME_RULE = N_("用户名应为 3–32 位字母、数字、下划线、点或连字符")
@@ -49,32 +48,21 @@ def valid_display_name(name: str | None) -> bool:
     return bool((name or "").strip()) and len(name or "") <= 64
 # Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Names that would let a newcomer pass for the programme's staff.
+RESERVED = frozenset({"admin", "root", "administrator", "system", "yijia", "support", "staff"})
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User | None:
+def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user for these credentials, or None; never says which part was wrong.
 
-    After MAX_FAILURES wrong passwords the account is locked for LOCK_MINUTES, counted in the
-    database so that every worker and machine agrees.
+    Every path checks one password hash (a dummy one for an unknown or inactive user), so the
+    answer takes as long whether the user exists or not. Nothing is written: throttling
+    repeated failures is the web layer's (admin/security/throttle.py), per client, so that an
+    attacker cannot lock anyone else out of their account.
     """
-    now = now or utcnow()
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        return None
-    if not user.is_active or not check_password_hash(user.password_hash, password):
-        failures = user.failed_logins + 1
-        locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else user.locked_until
-        in_transaction(session, lambda: session.execute(update(User).where(User.id == user.id).values(
-            failed_logins=User.failed_logins + 1, locked_until=locked_until)))
-        return None
-    if user.failed_logins:
-        def reset() -> None:
-            user.failed_logins, user.locked_until = 0, None
-        in_transaction(session, reset)
-    return user
+    right = check_password_hash(user.password_hash if user is not None else _DUMMY_HASH, password)
+    return user if user is not None and right and user.is_active else None
 
 
 def sign_up(session: Session, *, username: str, password: str, display_name: str, community_id: int,
@@ -84,8 +72,9 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
     errors = {}
     if not valid_username(username):
         errors["username"] = USERNAME_RULE
-    if len(password or "") < 8:
-        errors["password"] = N_("密码至少 8 位")
+    problem = passwords.password_problem(password or "", username or "")
+    if problem:
+        errors["password"] = problem
     if not valid_display_name(display_name):
         errors["display_name"] = NAME_RULE
     community = session.get(Region, community_id) if community_id else None
@@ -96,7 +85,10 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         errors["org_id"] = N_("请选择党组织")
     if errors:
         raise Refused("input", fields=errors)
+    # Hashed before the name is checked, so a taken name answers as slowly as a free one.
     password_hash = generate_password_hash(password)
+    if username.lower() in RESERVED:
+        raise Refused("input", fields={"username": N_("这个用户名不可用，请换一个")})
 
     def work() -> User:
         user = User(username=username, password_hash=password_hash, display_name=display_name.strip())
@@ -105,7 +97,9 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         try:
             session.flush()
         except IntegrityError:  # the name was taken meanwhile: in_transaction undoes this attempt
-            raise Refused("input", fields={"username": N_("这个用户名已被使用")}) from None
+            # The same sentence as for a reserved name; the web layer throttles sign-ups per client,
+            # so names cannot be enumerated at speed (docs/security.md).
+            raise Refused("input", fields={"username": N_("这个用户名不可用，请换一个")}) from None
         if as_member:
             session.add(Member(user_id=user.id, org_id=org.id if org else None,
                                work_unit=(work_unit or "").strip()[:128] or (org.work_unit if org else None)))

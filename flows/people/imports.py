@@ -2,7 +2,8 @@
 
 Every row is checked first; if any row is bad, nothing is imported and each bad row is
 reported with its row number, column and a sentence. Otherwise all rows go in one
-transaction. Imported members get a random first password, shown once to the admin.
+transaction. Imported members get a random first password, shown once to the admin, that
+they must change at their first log-in.
 
 Checking a row (`check_member`, `check_organisation`) is apart from writing it: a check is a
 pure function of the row and what the database already holds (`MemberLookups`,
@@ -166,7 +167,7 @@ def write_member(session: Session, c: Cells, known: MemberLookups, actor_id: int
     password = secrets.token_urlsafe(8)
     community = known.communities[c[HOME]]
     user = User(username=c[USERNAME], display_name=c[NAME], phone=c[PHONE_NUMBER] or None,
-                password_hash=generate_password_hash(password))
+                password_hash=generate_password_hash(password), must_change_password=True)
     user.grants = [RoleGrant(role=Role.MEMBER, region_id=community.id)]
     session.add(user)
     session.flush()

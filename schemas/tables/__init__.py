@@ -15,6 +15,7 @@ from schemas.tables.demands import (
 )
 from schemas.tables.ledger import Account, AccountKind, Entry, Posting, PostingKind
 from schemas.tables.people import (
+    LoginSession,
     Member,
     MemberRegistration,
     Organisation,

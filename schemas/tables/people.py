@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schemas.tables.base import Base, created_at, str_enum
@@ -42,13 +42,28 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Throttling lives in the database, not in a process: any web worker sees the same count.
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
+    # Set by an admin's reset and by imports (a temporary password): every page asks for a new
+    # password until it is changed. Log-in throttling is not kept here (admin/security/throttle.py).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = created_at()
 
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user")
     member: Mapped[Member | None] = relationship(back_populates="user", uselist=False)
+
+
+class LoginSession(Base):
+    """One log-in on one device: the cookie holds a random token, this row its SHA-256. Deleting
+    the row ends the session everywhere its cookie was copied (log-out, password change, an
+    admin's "sign out everywhere"); `seen_at` and `created_at` give the idle and absolute timeouts."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = created_at()
+    seen_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_login_sessions_created_at", "created_at"),)
 
 
 class RoleGrant(Base):

@@ -32,8 +32,9 @@ from sqlalchemy.engine import make_url
 from admin.app import create_app
 from flows.core.db import make_engine, make_sessionmaker
 from flows.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from flows.people.privacy import mask_name
 from flows.workflow import registry
-from schemas.tables import Base, WorkflowVersion
+from schemas.tables import Base, User, WorkflowVersion
 from tests.conftest import ON_PG
 
 MAX_PAGES = 150  # per role and language
@@ -112,6 +113,9 @@ def _data_strings(session) -> tuple[set[str], set[str]]:
                                       WorkflowVersion.content_hash)):
         values.update(_strings(registry.load(session, *row).spec.model_dump(mode="json")))
     values = {" ".join(v.split()) for v in values if CJK.search(v)}
+    # A name shown to someone who may not see it in full is masked (张** — flows/people/privacy):
+    # still the data's own characters.
+    values |= {mask_name(name) for name in session.scalars(select(User.display_name)) if CJK.search(name or "")}
     return {v for v in values if 2 <= len(v) <= 64}, values
 
 

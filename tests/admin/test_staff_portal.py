@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from flows.points import ledger, shop
 from schemas.clock import utcnow
 from schemas.tables import Account, Demand, Event, Member, Order, OrderStatus, ServiceRecord, ShopItem, User
-from tests.admin.conftest import PASSWORD
 from tests.flows.walker import Walker
 from tests.world import NOW
 
@@ -150,7 +149,7 @@ def test_member_sets_organisation_and_signup_names_one(app, login, world, factor
     with factory() as s:
         assert s.get(Member, world["mem2"]).org_id == world["org2"]
     client = app.test_client()
-    client.post("/signup", data={"username": "newmem", "password": PASSWORD, "display_name": "新党员",
+    client.post("/signup", data={"username": "newmem", "password": "green-hill-2026", "display_name": "新党员",
                                  "community_id": world["cb"], "role": "member", "org_id": world["org1"]})
     with factory() as s:
         user_id = s.scalar(select(User.id).where(User.username == "newmem"))

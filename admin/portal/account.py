@@ -1,0 +1,83 @@
+"""账号与安全: change one's own password and sign out one's other devices; for community
+admins, reset a resident's or member's password and sign them out everywhere."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from admin.auth import actor, safe_next
+from admin.database import db
+from admin.portal import bp
+from admin.portal.common import lang
+from admin.security.throttle import throttle
+from flows.core.refusals import Refused
+from flows.people import passwords, sessions
+
+
+def _me() -> int:
+    """The logged-in user's id (these pages are behind log-in)."""
+    user_id = actor().user_id
+    if user_id is None:
+        abort(404)
+    return user_id
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change my password; every other session of mine ends (a stolen cookie with it)."""
+    errors: dict[str, str] = {}
+    forced = bool(g.get("must_change_password"))
+    if request.method == "POST":
+        throttle().hit("account", f"user:{_me()}")
+        new = request.form.get("new", "")
+        if new != request.form.get("confirm", ""):
+            errors = {"confirm": _("两次输入的新密码不一致")}
+        else:
+            try:
+                passwords.change_password(db(), _me(), request.form.get("current", ""), new,
+                                          keep_token=session.get("sid"))
+            except Refused as exc:
+                errors = exc.fields_in(lang()) or {"current": exc.message(lang())}
+            else:
+                flash(_("密码已修改，其他设备上的登录已全部退出"), "success")
+                return redirect(safe_next(request.args.get("next")) if request.args.get("next")
+                                else url_for("portal.me"))
+    return render_template("account.html", errors=errors, forced=forced,
+                           others=max(0, sessions.count(db(), _me()) - 1)), (400 if errors else 200)
+
+
+@bp.post("/account/sign-out-others")
+@login_required
+def sign_out_others():
+    """End my sessions on every other device (a lost phone), keeping this one."""
+    ended = sessions.close_all(db(), _me(), keep=session.get("sid"))
+    db().commit()
+    flash(_("已退出其他 %(n)s 处登录", n=ended), "success")
+    return redirect(url_for("portal.password"))
+
+
+@bp.route("/manage/accounts", methods=["GET", "POST"])
+@login_required
+def manage_accounts():
+    """A community admin resets a resident's or member's password (a temporary one, shown once,
+    to be changed at the next log-in) or signs them out everywhere."""
+    me = actor()
+    if not me.admin_paths():
+        abort(404)
+    temporary = None
+    if request.method == "POST":
+        throttle().hit("account", f"admin:{me.user_id}")
+        username = request.form.get("username", "")
+        try:
+            if request.form.get("action") == "reset":
+                user, temporary = passwords.reset_password(db(), me, username)
+                flash(_("已为 %(name)s 重置密码，其所有登录已退出", name=user.username), "success")
+            else:
+                ended = passwords.sign_out_everywhere(db(), me, username)
+                flash(_("已退出 %(name)s 的全部 %(n)s 处登录", name=username.strip(), n=ended), "success")
+        except Refused as exc:
+            flash(exc.message(lang()), "error")
+            return render_template("manage_accounts.html", temporary=None), 400
+    return render_template("manage_accounts.html", temporary=temporary)

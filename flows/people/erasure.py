@@ -1,0 +1,113 @@
+"""A person's data on request: everything that names them, as one JSON document, and erasure.
+
+Export follows every column that refers to `users.id`, so a table added later is included
+without code. Erasure keeps what the programme must keep (the points ledger balances, demands
+and orders stay counted) and removes what identifies the person: name, phone, user name,
+password, profile, sessions, the words they wrote and the photos they uploaded. The event log
+is append-only (a database trigger refuses changes): its rows keep the step, time and form
+values, now pointing at an anonymous user (docs/security.md says so).
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+from werkzeug.security import generate_password_hash
+
+from flows.core.refusals import Refused
+from schemas.clock import utcnow
+from schemas.tables import (
+    AuditLog,
+    Base,
+    Demand,
+    Evaluation,
+    LoginSession,
+    Member,
+    ServiceRecord,
+    User,
+    member_skills,
+)
+
+ERASED_NAME = "已注销用户"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise Refused("account.not_found")
+    return user
+
+
+def export(session: Session, username: str) -> dict[str, Any]:
+    """Every row that refers to the user, by table (the user row itself first; no hashes)."""
+    user = _user(session, username)
+    out: dict[str, Any] = {"exported_at": utcnow().isoformat()}
+    for table in Base.metadata.sorted_tables:
+        columns = [c for c in table.columns if any(fk.column.table.name == "users" for fk in c.foreign_keys)]
+        if table.name == "users":
+            condition = table.c.id == user.id
+        elif columns:
+            condition = columns[0] == user.id
+            for column in columns[1:]:
+                condition = condition | (column == user.id)
+        else:
+            continue
+        rows = session.execute(select(table).where(condition)).mappings().all()
+        hidden = {"password_hash", "token_hash"}
+        if rows:
+            out[table.name] = [{k: _plain(v) for k, v in row.items() if k not in hidden} for row in rows]
+    return out
+
+
+def erase(session: Session, username: str, storage_root: Path | None = None) -> dict[str, int]:
+    """Anonymise the user in one transaction; returns what was changed, by kind. Uploaded
+    photos are deleted from storage after the commit."""
+    user = _user(session, username)
+    uid = user.id
+    photos: list[str] = list(session.scalars(select(ServiceRecord.proof).where(ServiceRecord.user_id == uid,
+                                                                    ServiceRecord.proof.is_not(None))))
+
+    def changed(statement: Executable) -> int:
+        return cast(CursorResult, session.execute(statement)).rowcount
+
+    counts = {
+        "sessions": changed(delete(LoginSession).where(LoginSession.user_id == uid)),
+        "skills": changed(delete(member_skills).where(member_skills.c.member_id == uid)),
+        "profile": changed(update(Member).where(Member.user_id == uid).values(work_unit=None, availability=None,
+                                                                                bio=None)),
+        "demands": changed(update(Demand).where(Demand.requester_id == uid).values(title=ERASED_NAME,
+                                                                                     description=None, place=None)),
+        "service_records": changed(update(ServiceRecord).where(ServiceRecord.user_id == uid).values(note=None,
+                                                                                                      proof=None)),
+        "evaluations": changed(update(Evaluation).where(Evaluation.by_user_id == uid).values(comment=None)),
+    }
+    session.execute(update(User).where(User.id == uid).values(
+        username=f"erased-{uid}", display_name=ERASED_NAME, phone=None, is_active=False, must_change_password=False,
+        password_hash=generate_password_hash(secrets.token_urlsafe(32))))
+    session.add(AuditLog(actor_id=None, action="erase", table_name="users", row_id=str(uid), after=counts))
+    session.commit()
+    if storage_root is not None:
+        for key in photos:
+            path = storage_root / key
+            if path.is_file() and path.resolve().is_relative_to(storage_root.resolve()):
+                path.unlink()
+                counts["photos"] = counts.get("photos", 0) + 1
+    return counts
