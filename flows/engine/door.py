@@ -10,17 +10,18 @@ PostgreSQL locks the demand row so that every action on one demand is serialised
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
-from flows.engine import records
+from flows.engine import records, replays
 from flows.engine.automated import run_due
 from flows.engine.outcomes import Outcome
 from flows.engine.permissions import active_claims, check_actor, check_guards
@@ -32,7 +33,7 @@ from flows.workflow.compiled import CompiledWorkflow
 from flows.workflow.inputs import field_messages
 from schemas.clock import utcnow
 from schemas.settings import get_settings
-from schemas.tables import Booking, Demand, Region, RegionLevel, TaskType
+from schemas.tables import Demand, Region, RegionLevel, TaskType
 from schemas.workflow import DEMAND_FIELDS, AutoStep, HumanStep, StartStep
 
 
@@ -60,10 +61,21 @@ def _inline(auto: bool | None) -> bool:
 
 def start(session: Session, actor: ActorContext | int, task_type_id: int, data: Mapping[str, Any], *,
           community_id: int | None = None, slot_id: int | None = None, step: str | None = None,
-          now: datetime | None = None, auto: bool | None = None) -> Outcome:
-    """Create a demand of a task type with its workflow's start step; pinned to the latest version."""
+          now: datetime | None = None, auto: bool | None = None, request_key: str | None = None) -> Outcome:
+    """Create a demand of a task type with its workflow's start step; pinned to the latest version.
+
+    `request_key`: the form's one-time key; sent again, the first outcome is answered and
+    nothing is created twice (see flows.engine.replays)."""
     now = now or utcnow()
     actor = _actor(session, actor)
+    key = replays.scoped(actor.user_id, request_key)
+    return _once(session, key, lambda: _start(session, actor, task_type_id, data, community_id=community_id,
+                                              slot_id=slot_id, step=step, now=now, auto=auto, key=key))
+
+
+def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mapping[str, Any], *,
+           community_id: int | None, slot_id: int | None, step: str | None, now: datetime, auto: bool | None,
+           key: str | None) -> Outcome:
     task_type = session.get(TaskType, task_type_id)
     if task_type is None or not task_type.is_active:
         raise Refused("task_type")
@@ -86,6 +98,8 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
                           demand=None, claims=[])
     if refusal:
         raise Refused(refusal.code, refusal.params)
+    if slot_service is not None and records.holds_slot(session, slot_id, actor.user_id):
+        raise Refused("slot_held")  # the plain answer; the partial unique index decides a race
     values = _validate(workflow, name, data).model_dump(mode="json")
 
     def work() -> Outcome:
@@ -100,9 +114,9 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
         session.add(demand)
         session.flush()
         if slot_service is not None:
-            session.add(Booking(slot_id=slot_id, user_id=actor.user_id, demand_id=demand.id))
-            session.flush()
-        event_id = record_event(session, demand, workflow, name, None, spec.to, actor.user_id, values, now)
+            records.add_booking(session, slot_id, actor.user_id, demand.id)
+        event_id = record_event(session, demand, workflow, name, None, spec.to, actor.user_id, values, now,
+                                request_key=key)
         if _inline(auto):
             run_due(session, demand, workflow, now)
         return outcome(demand, workflow, name, None, event_id)
@@ -140,14 +154,73 @@ def _fill_demand(demand: Demand, values: dict[str, Any]) -> None:
 # ---- act ---------------------------------------------------------------------------------
 
 def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, data: Mapping[str, Any] | None = None,
-        *, now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None) -> Outcome:
+        *, now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None,
+        request_key: str | None = None) -> Outcome:
     """Do human step `step` on a demand, or raise Refused with nothing written.
 
     `on_behalf_of`: a community admin confirms a participant's own step (sign-in, sign-out)
     for them, as the paper sign-in sheet used to; the event records both people.
+    `request_key`: the form's one-time key; sent again (even in parallel), the first outcome
+    is answered and nothing is done twice: hours are not added up again.
     """
     now = now or utcnow()
     actor = _actor(session, actor)
+    key = replays.scoped(actor.user_id, request_key)
+    return _once(session, key, lambda: _act(session, actor, demand_id, step, data, now=now, auto=auto,
+                                            on_behalf_of=on_behalf_of, key=key))
+
+
+def _once(session: Session, key: str | None, work: Callable[[], Outcome]) -> Outcome:
+    """Do `work` unless its key was done already; a send that lost a race to its twin (refused,
+    or stopped by the unique key) answers the twin's outcome. Other constraint failures are
+    refusals in plain words, never a 500."""
+    done = replays.replay(session, key)
+    if done is not None:
+        session.rollback()  # end the read, hold nothing
+        return done
+    try:
+        return work()
+    except Refused:
+        if key is None:
+            raise
+        session.rollback()
+        done = replays.replay(session, key)
+        if done is not None:
+            return done
+        raise
+    except IntegrityError:
+        session.rollback()
+        done = replays.replay(session, key)
+        if done is not None:
+            return done
+        raise Refused("conflict") from None
+
+
+def check(session: Session, actor: ActorContext | int, demand_id: int, step: str, *,
+          now: datetime | None = None) -> HumanStep:
+    """The step, if the actor may take it on the demand now; else Refused, as `act` would
+    answer. A step's form is shown only to those who may send it."""
+    actor = _actor(session, actor)
+    demand = session.get(Demand, demand_id)
+    if demand is None:
+        raise Refused("not_found")
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    spec = _human_step(workflow, step)
+    _check(session, actor, demand, workflow, spec, now or utcnow())
+    return spec
+
+
+def _human_step(workflow: CompiledWorkflow, step: str) -> HumanStep:
+    spec = workflow.step(step)
+    if spec is None or isinstance(spec, StartStep):
+        raise Refused("no_step", {"step": step})
+    if isinstance(spec, AutoStep):
+        raise Refused("not_human", {"step": spec.title})
+    return spec
+
+
+def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data: Mapping[str, Any] | None, *,
+         now: datetime, auto: bool | None, on_behalf_of: int | None, key: str | None) -> Outcome:
     admin = actor
     if on_behalf_of is not None:
         demand_row = session.get(Demand, demand_id)
@@ -159,14 +232,10 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
     if demand is None:
         raise Refused("not_found")
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    spec = workflow.step(step)
-    if spec is None or isinstance(spec, StartStep):
-        raise Refused("no_step", {"step": step})
-    if isinstance(spec, AutoStep):
-        raise Refused("not_human", {"step": spec.title})
+    spec = _human_step(workflow, step)
     if on_behalf_of is not None and spec.by.relation != "claimant":
         raise Refused("role")  # only a participant's own steps can be confirmed for them
-    _check(session, actor, demand, workflow, spec)
+    _check(session, actor, demand, workflow, spec, now)
     values = _validate(workflow, step, data or {}).model_dump(mode="json")
     if on_behalf_of is not None:
         values["on_behalf_of"] = on_behalf_of
@@ -180,7 +249,7 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
         if "claim_id" in facts:
             tallies.claim_made(session, demand, now)
         event_id = record_event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
-                       {**values, **facts}, now)
+                                {**values, **facts}, now, request_key=key)
         if workflow.is_terminal(demand.state):
             close_claims(session, demand)
         elif _inline(auto):
@@ -191,7 +260,7 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
 
 
 def _check(session: Session, actor: ActorContext, demand: Demand, workflow: CompiledWorkflow,
-           spec: HumanStep) -> None:
+           spec: HumanStep, now: datetime) -> None:
     """Refuse early, before any write, with the most useful reason."""
     community = session.get(Region, demand.community_id)
     # The claims are read only when the answer depends on them: a claimant's own step, or a
@@ -210,7 +279,7 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
         raise Refused("duplicate")
     if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
         raise Refused("full")
-    refusal = check_guards(session, actor, spec.guards, demand)
+    refusal = check_guards(session, actor, spec.guards, demand, now=now, window=spec.time_window)
     if refusal:
         raise Refused(refusal.code, refusal.params)
 

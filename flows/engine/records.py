@@ -45,8 +45,9 @@ def own_claim(session: Session, demand: Demand, actor: ActorContext) -> Claim:
 
 def add_claim(session: Session, demand: Demand, actor: ActorContext, step: str, *, holder: str,
               org_id: int | None, at: datetime) -> int:
-    """Insert the claim and return its id; the unique constraints refuse a second claim by
-    the same holder (a plain INSERT: the action never reads the row back)."""
+    """Insert the claim and return its id; the partial unique indexes refuse a second active
+    claim by the same holder (a withdrawn one does not count: they may sign up again). A plain
+    INSERT: the action never reads the row back."""
     try:
         return session.execute(_INSERT_CLAIM, {
             "demand_id": demand.id, "step": step, "created_by": actor.user_id, "created_at": at,
@@ -200,6 +201,22 @@ def write(session: Session, kind: str, demand: Demand, actor: ActorContext, valu
           now: datetime, step: str) -> dict[str, Any]:
     """Apply record `kind`; returns facts worth keeping in the event."""
     return WRITERS[kind](session, demand, actor, values, now, step)
+
+
+def holds_slot(session: Session, slot_id: int | None, user_id: int | None) -> bool:
+    """Whether the person already holds a live booking of the slot."""
+    return session.scalar(select(Booking.id).where(Booking.slot_id == slot_id, Booking.user_id == user_id,
+                                                   Booking.status == BookingStatus.BOOKED).limit(1)) is not None
+
+
+def add_booking(session: Session, slot_id: int | None, user_id: int | None, demand_id: int) -> None:
+    """The booking row; the partial unique index (one live booking per person and slot) turns
+    a second one sent at the same moment into a plain refusal."""
+    session.add(Booking(slot_id=slot_id, user_id=user_id, demand_id=demand_id))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Refused("slot_held") from None
 
 
 def book_slot(session: Session, slot_id: int, user_id: int) -> AppointmentSlot:
