@@ -235,7 +235,7 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
     spec = _human_step(workflow, step)
     if on_behalf_of is not None and spec.by.relation != "claimant":
         raise Refused("role")  # only a participant's own steps can be confirmed for them
-    _check(session, actor, demand, workflow, spec, now)
+    _check(session, actor, demand, workflow, spec, now, vouched=on_behalf_of is not None)
     values = _validate(workflow, step, data or {}).model_dump(mode="json")
     if on_behalf_of is not None:
         values["on_behalf_of"] = on_behalf_of
@@ -260,8 +260,11 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
 
 
 def _check(session: Session, actor: ActorContext, demand: Demand, workflow: CompiledWorkflow,
-           spec: HumanStep, now: datetime) -> None:
-    """Refuse early, before any write, with the most useful reason."""
+           spec: HumanStep, now: datetime, *, vouched: bool = False) -> None:
+    """Refuse early, before any write, with the most useful reason.
+
+    `vouched`: an admin confirms for the participant (the paper sheet, read later), so the
+    time window of a self-service sign-in does not apply."""
     community = session.get(Region, demand.community_id)
     # The claims are read only when the answer depends on them: a claimant's own step, or a
     # second sign-up while places remain (a first claim on a single-place demand is the hot path).
@@ -279,7 +282,8 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
         raise Refused("duplicate")
     if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
         raise Refused("full")
-    refusal = check_guards(session, actor, spec.guards, demand, now=now, window=spec.time_window)
+    guards = [g for g in spec.guards if g != "in_time_window"] if vouched else spec.guards
+    refusal = check_guards(session, actor, guards, demand, now=now, window=spec.time_window)
     if refusal:
         raise Refused(refusal.code, refusal.params)
 
