@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_login import current_user
 from sqlalchemy import select
 
+from admin.auth import actor
 from admin.database import db
 from admin.portal import bp
-from schemas.tables import Region, RegionLevel
+from flows.engine.startable import startable
+from schemas.tables import Region, RegionLevel, Role
 
 
 @bp.get("/")
@@ -20,7 +23,10 @@ def index():
             district_id = int(region.path.strip("/").split("/")[1])
             districts.setdefault(district_id, []).append(region)
     groups = [(by_id[d], cs) for d, cs in districts.items()]
-    return render_template("home.html", groups=groups, streets=by_id)
+    me = actor() if current_user.is_authenticated else None
+    return render_template("home.html", groups=groups, streets=by_id,
+                           can_start=startable(db(), me) if me else [],
+                           reports_in=bool(me and (me.has_role(Role.MEMBER) or me.org_admin_of)))
 
 
 @bp.get("/healthz")

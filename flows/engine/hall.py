@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from flows.core.geo import km, nearness
@@ -26,16 +26,21 @@ class HallRow:
 def hall(session: Session, actor: ActorContext, *, community_id: int | None = None, task_type_id: int | None = None,
          skill: str | None = None, sort: str = "time", near: tuple[float, float] | None = None,
          limit: int = 50) -> list[HallRow]:
-    """Demands open to the actor: published, not finished, in their communities."""
+    """Demands open to the actor: in a state where someone of their role may claim them, in
+    their communities — or, for a member, grabbed by their own organisation anywhere."""
     communities = region_ids_of(session, actor)
     if community_id is not None:
         communities &= {community_id}
-    if not communities:
+    grabbed_by_mine = actor.member_org_id is not None and community_id is None
+    open_states = _open_states(session, actor)
+    if not open_states or not (communities or grabbed_by_mine):
         return []
-    open_states = _open_states(session)
+    where_: ColumnElement[bool] = Demand.community_id.in_(communities)
+    if grabbed_by_mine:
+        where_ = or_(where_, Demand.org_id == actor.member_org_id)
     query = (select(Demand, TaskType.name, Region.name).join(TaskType, TaskType.id == Demand.task_type_id)
              .join(Region, Region.id == Demand.community_id)
-             .where(Demand.community_id.in_(communities),
+             .where(where_,
                     # the plain IN lets the (community, state) index skip finished demands
                     Demand.state.in_(sorted({s for states in open_states.values() for s in states})),
                     or_(*[and_(Demand.workflow_id == w, Demand.state.in_(states)) for w, states in open_states.items()])))
@@ -56,14 +61,18 @@ def hall(session: Session, actor: ActorContext, *, community_id: int | None = No
     return rows[:limit]
 
 
-def _open_states(session: Session) -> dict[str, list[str]]:
-    """Per workflow, the states in which a member or organisation can join (from the published
-    versions, a few rows: reading them off the demands scanned them all, 220 ms at a million)."""
+def _open_states(session: Session, actor: ActorContext) -> dict[str, list[str]]:
+    """Per workflow, the states in which someone of the actor's roles can join — a resident sees
+    the activities residents may sign up to, not the wishes only members claim (from the
+    published versions, a few rows: reading them off the demands scanned them all, 220 ms at a
+    million)."""
     result: dict[str, list[str]] = {}
     for row in session.execute(select(WorkflowVersion.workflow_id, WorkflowVersion.version,
                                       WorkflowVersion.content_hash)):
         workflow = registry.load(session, *row)
-        states = {src for s in workflow.spec.steps.values() if isinstance(s, HumanStep) and s.claim for src in s.sources}
-        result.setdefault(workflow.id, [])
-        result[workflow.id] = sorted(set(result[workflow.id]) | states)
+        states = {src for s in workflow.spec.steps.values()
+                  if isinstance(s, HumanStep) and s.claim and (s.by.role is None or actor.has_role(s.by.role))
+                  for src in s.sources}
+        if states:
+            result[workflow.id] = sorted(set(result.get(workflow.id, [])) | states)
     return result

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.people.actors import ActorContext
+from flows.workflow.compiled import CompiledWorkflow
 from schemas.tables import (
     AppointmentSlot,
     Booking,
@@ -30,6 +31,7 @@ from schemas.tables import (
     RegistrationStatus,
     ServiceRecord,
 )
+from schemas.workflow import HumanStep
 
 
 def own_claim(session: Session, demand: Demand, actor: ActorContext) -> Claim:
@@ -201,6 +203,13 @@ def write(session: Session, kind: str, demand: Demand, actor: ActorContext, valu
           now: datetime, step: str) -> dict[str, Any]:
     """Apply record `kind`; returns facts worth keeping in the event."""
     return WRITERS[kind](session, demand, actor, values, now, step)
+
+
+def step_recording(workflow: CompiledWorkflow, kind: str) -> str | None:
+    """The name of the workflow's first human step that writes record `kind` (the step a sign-in
+    QR code opens is the one whose record is `sign_in`, whatever the workflow calls it)."""
+    return next((name for name, step in workflow.spec.steps.items()
+                 if isinstance(step, HumanStep) and step.record == kind), None)
 
 
 def holds_slot(session: Session, slot_id: int | None, user_id: int | None) -> bool:
