@@ -73,8 +73,9 @@ def flash_outcome(outcome: Any) -> None:
 
 def qr_svg(text: str, title: str | None = None, scale: int = 6) -> tuple[bytes, int, dict[str, str]]:
     """A QR code as a standalone SVG document (with its namespace, so a browser draws it as an
-    image and a phone camera can read it), served with the SVG type."""
+    image), served with the SVG type. Always a full QR code: a short text would otherwise become
+    a Micro QR code, which phone cameras do not read."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=scale, border=4, xmldecl=True, svgns=True,
+    segno.make_qr(text, error="m").save(buffer, kind="svg", scale=scale, border=4, xmldecl=True, svgns=True,
                                      title=title, dark="#000", light="#fff")
     return buffer.getvalue(), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private, max-age=300"}

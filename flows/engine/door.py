@@ -101,6 +101,11 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
     if slot_service is not None and records.holds_slot(session, slot_id, actor.user_id):
         raise Refused("slot_held")  # the plain answer; the partial unique index decides a race
     values = _validate(workflow, name, data).model_dump(mode="json")
+    if key is not None and slot_service is None:  # a booking is answered by the slot it holds
+        again = replays.same_form(session, actor_id=actor.user_id, step=name, values=values, now=now,
+                                  task_type_id=task_type.id, ignore=_images(spec.form))
+        if again is not None:
+            return again
 
     def work() -> Outcome:
         demand = Demand(task_type_id=task_type.id, workflow_id=workflow.id, workflow_version=version.version,
@@ -210,6 +215,11 @@ def check(session: Session, actor: ActorContext | int, demand_id: int, step: str
     return spec
 
 
+def _images(form: Mapping[str, Any]) -> frozenset[str]:
+    """Upload fields: a photo is stored under a new name each time it is sent."""
+    return frozenset(name for name, field in form.items() if field.type == "image")
+
+
 def _human_step(workflow: CompiledWorkflow, step: str) -> HumanStep:
     spec = workflow.step(step)
     if spec is None or isinstance(spec, StartStep):
@@ -235,6 +245,17 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
     spec = _human_step(workflow, step)
     if on_behalf_of is not None and spec.by.relation != "claimant":
         raise Refused("role")  # only a participant's own steps can be confirmed for them
+    if key is not None and spec.form:
+        # a form sent again after the back button reloaded it (a fresh key, the same values):
+        # answered as the first time, before a check that would now refuse it ('wrong state')
+        try:
+            sent = _validate(workflow, step, data or {}).model_dump(mode="json")
+        except Refused:
+            sent = None
+        again = sent and replays.same_form(session, actor_id=admin.user_id, step=step, values=sent, now=now,
+                                           demand_id=demand.id, ignore=_images(spec.form))
+        if again:
+            return again
     _check(session, actor, demand, workflow, spec, now, vouched=on_behalf_of is not None)
     values = _validate(workflow, step, data or {}).model_dump(mode="json")
     if on_behalf_of is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from schemas.clock import LOCAL_TZ
 from tests.admin.conftest import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -133,7 +134,8 @@ def test_joint_activity_loop(browser, server, world):
     shots = ARTIFACTS / "joint_activity"
     admin = Person(browser, server, "cadm_a", shots)
     admin.go("/new/env_cleanup")
-    start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=2)
+    # Beijing time, as the form reads it: the QR sign-in opens an hour before the start
+    start = datetime.now(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None) + timedelta(minutes=30)
     admin.page.fill("#f-title", "楼道清理大扫除")
     admin.page.fill("#f-description", "清理楼道杂物，张贴文明标语")
     admin.page.fill("#f-place", "旭日社区广场")

@@ -128,3 +128,28 @@ def test_without_a_key_nothing_changes(factory, world):
     with factory() as s:
         assert s.scalar(select(ServiceRecord.hours).where(ServiceRecord.demand_id == walk.demand_id)) == 2
         assert ledger.check(s) == []
+
+
+def test_the_back_button_reloads_the_form_with_a_fresh_key_and_is_still_a_replay(factory, world):
+    """The phone reloads the form page on back (its cookie changed), so the resent form has a new
+    key but the values the person typed: the same values for the same step within ten minutes
+    are the same form. Other values, or later, are new work."""
+    from datetime import timedelta
+
+    walk = _volunteer_item(factory, world)
+
+    def report(key, hours, note, at):
+        with factory() as s:
+            return engine.act(s, world["mem1"], walk.demand_id, "report", {"hours": hours, "note": note}, now=at,
+                              request_key=key)
+
+    first = report("form-a", 2, "探访", NOW)
+    assert report("form-b", 2, "探访", NOW + timedelta(minutes=3)).event_id == first.event_id
+    assert not report("form-c", 1, "又去了一次", NOW + timedelta(minutes=4)).replayed
+    assert not report("form-d", 2, "探访", NOW + timedelta(minutes=30)).replayed
+    with factory() as s:
+        assert s.scalar(select(ServiceRecord.hours).where(ServiceRecord.demand_id == walk.demand_id)) == 5
+    with factory() as s:
+        posted = [engine.start(s, world["res_a"], world["tt_micro_wish"], {"title": "修门"}, community_id=world["ca"],
+                               now=NOW, request_key=key) for key in ("wish-a", "wish-b")]
+    assert posted[1].replayed and posted[0].demand_id == posted[1].demand_id
