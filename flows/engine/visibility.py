@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, contains_eager
 
-from flows.engine.permissions import active_claims, check_actor, is_claimant
+from flows.engine.permissions import active_claims, check_actor, check_guards, is_claimant
 from flows.people.actors import ADMIN_ROLES, ActorContext
 from flows.people.regions import region_ids_of
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
+from schemas.clock import utcnow
 from schemas.tables import Claim, ClaimStatus, Demand, Event, Region
 from schemas.workflow import AutoStep, HumanStep, StartStep
 
@@ -138,16 +140,22 @@ _DEMAND_WITH_COMMUNITY = (select(Demand).join(Demand.community).options(contains
                           .where(Demand.id == bindparam("demand_id")))
 
 
-def available_steps(session: Session, actor: ActorContext, demand: Demand) -> list[tuple[str, HumanStep]]:
-    """Human steps the actor may start now (guards are checked again on submit)."""
+def available_steps(session: Session, actor: ActorContext, demand: Demand,
+                    now: datetime | None = None) -> list[tuple[str, HumanStep]]:
+    """Human steps the actor may start now (the other guards are checked again on submit; a
+    step outside its time window is not offered at all)."""
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
     community = session.get(Region, demand.community_id)
     claims = active_claims(session, demand.id)
+    now = now or utcnow()
     steps = []
     for name, step in workflow.human_steps_from(demand.state).items():
         if check_actor(actor, step.by, community_id=demand.community_id, community_path=community.path,
                        demand=demand, claims=claims) is None:
             if step.claim and step.claim.holder == "member" and any(c.user_id == actor.user_id for c in claims):
+                continue
+            if "in_time_window" in step.guards and not actor.is_system and check_guards(
+                    session, actor, ["in_time_window"], demand, now=now, window=step.time_window):
                 continue
             steps.append((name, step))
     return steps
