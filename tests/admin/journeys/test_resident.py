@@ -144,11 +144,17 @@ def test_resident_volunteers_at_a_community_activity_and_earns_points(browser, s
     resident.follow("积分明细")
     assert resident.says("+18")
     resident.shot("points")
+    with factory() as s, s.begin():
+        s.add(ShopItem(community_id=world["ca"], name="环保购物袋", price=15, stock=2))
+    resident.tab("积分超市")  # and the points buy something
+    resident.tap("兑换")
+    assert "兑换成功" in resident.flash()
+    resident.shot("spent")
     resident.close()
     with factory() as s:
         record = s.scalar(select(ServiceRecord).where(ServiceRecord.user_id == world["res_a"]))
         assert record.signed_in_at is not None and record.signed_out_at is not None
-        assert ledger.balance(s, world["res_a"]) == 18
+        assert ledger.balance(s, world["res_a"]) == 3  # 18 earned, 15 spent
 
 
 def test_resident_spends_points_in_the_supermarket(browser, server, world, factory):
