@@ -130,3 +130,23 @@ def test_home_offers_what_each_role_may_start(login, world):
     member = login("mem1").get("/").get_data(as_text=True)
     assert "发布心愿" not in member and "报到" in member
     assert "报到</a>" not in resident
+
+
+def test_the_new_pages_read_in_english(login, world, factory):
+    """Every sentence these pages add comes through the catalogue (the data stays Chinese)."""
+    with factory() as s, s.begin():
+        slot = s.get(AppointmentSlot, world["slot"])
+        slot.starts_at = datetime.now(UTC) + timedelta(days=1)
+        slot.ends_at = slot.starts_at + timedelta(hours=1)
+    walk = Walker(factory, world).recruiting_activity("清雪", 3, datetime.now(UTC) + timedelta(hours=5))
+    resident = login("res_a")
+    resident.post(f"/book/{world['slot']}", data={"request_key": "en-1"})
+    member, admin = login("mem1"), login("cadm_a")
+    pages = [(resident, "/book", "View my booking"), (resident, "/me", "Service record"),
+             (member, "/me/skills", "Save skills"), (member, "/me/service", "Service record"),
+             (admin, f"/d/{walk.demand_id}", "QR code"), (admin, f"/d/{walk.demand_id}/qr", "Participants scan")]
+    for client, url, english in pages:
+        body = client.get(f"{url}?lang=en").get_data(as_text=True)
+        assert english in body, url
+        for chinese in ("服务记录", "我的技能", "保存技能", "查看我的预约", "二维码", "参加者用手机", "小时"):
+            assert chinese not in body, (url, chinese)
