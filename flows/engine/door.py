@@ -304,7 +304,7 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
     if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
         raise Refused("full")
     guards = [g for g in spec.guards if g != "in_time_window"] if vouched else spec.guards
-    refusal = check_guards(session, actor, guards, demand, now=now, window=spec.time_window)
+    refusal = check_guards(session, actor, guards, demand, now=now, window=spec.window)
     if refusal:
         raise Refused(refusal.code, refusal.params)
 

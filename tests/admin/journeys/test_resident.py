@@ -39,6 +39,8 @@ def _gift(factory, user_id: int, points: int, key: str) -> None:
 
 def test_resident_posts_a_wish_follows_it_and_rates_it(browser, server, world, factory):
     resident = Person(browser, server, "res_a", ARTIFACTS / "resident_wish")
+    assert resident.says("预约服务") and not resident.says("创建活动")  # what a resident may start
+    resident.shot("home")
     resident.follow("发布心愿")
     resident.page.fill("#f-title", "帮忙修理漏水的水龙头")
     resident.page.fill("#f-place", "5号楼3单元")
