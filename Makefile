@@ -47,5 +47,5 @@ clean:
 i18n: install
 	@mkdir -p var
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k lazy_gettext -o var/messages.pot .
-	$(BIN)/pybabel update -i var/messages.pot -d flows/core/translations -l en --no-fuzzy-matching
+	$(BIN)/pybabel update -i var/messages.pot -d flows/core/translations -l en --no-fuzzy-matching -w 120
 	$(BIN)/pybabel compile -d flows/core/translations

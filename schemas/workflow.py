@@ -176,7 +176,7 @@ ActorSpec = Annotated[Actor, BeforeValidator(_actor_shorthand)]
 
 # ---- guards, claims, SLAs ----------------------------------------------------------------
 
-Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash"]
+Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash", "in_time_window"]
 Record = Literal["service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking",
                  "release"]
 
@@ -187,6 +187,21 @@ class ClaimSpec(Spec):
 
     holder: Literal["member", "org"] = "member"
     capacity: Literal[1, "demand"] = 1
+
+
+class TimeWindow(Spec):
+    """When a step guarded by `in_time_window` may be done: from `opens` before the demand's
+    start until `closes` after its end (a QR sign-in twelve days late is refused)."""
+
+    opens: Duration = timedelta(hours=1)
+    closes: Duration = timedelta(0)
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _bounded(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) <= value <= timedelta(days=366):
+            raise PydanticCustomError("yijia_window_range", "a time window must be between 0 and 366 days", {})
+        return value
 
 
 class CompleteWith(Spec):
@@ -282,6 +297,13 @@ class HumanStep(StepBase):
     claim: ClaimSpec | None = None
     record: Record | None = None
     sla: Sla | None = None
+    # Left out of the canonical dump when absent, so adding the key changed no published hash.
+    window: TimeWindow | None = Field(None, exclude_if=lambda value: value is None)
+
+    @property
+    def time_window(self) -> TimeWindow:
+        """The window of the `in_time_window` guard: the step's own, or 1 h before start to the end."""
+        return self.window or TimeWindow()
 
     @property
     def sources(self) -> tuple[str, ...]:

@@ -1,9 +1,12 @@
-"""Small helpers the portal views share: the locale, step forms, uploads."""
+"""Small helpers the portal views share: the locale, step forms, uploads, one-time keys, QR codes."""
 from __future__ import annotations
 
+import io
+import uuid
 from typing import Any
 
-from flask import current_app, request
+import segno
+from flask import current_app, flash, request
 from sqlalchemy import select
 
 from admin.database import db
@@ -46,3 +49,29 @@ def member_choices(community_id: int) -> list[tuple[int, str]]:
         MemberRegistration, MemberRegistration.member_id == User.id).where(
         MemberRegistration.community_id == community_id, MemberRegistration.status == RegistrationStatus.APPROVED)
         .order_by(User.display_name).limit(300))]
+
+
+
+def new_request_key() -> str:
+    """A one-time key for a form, issued when the form is shown (see flows.engine.replays)."""
+    return uuid.uuid4().hex
+
+
+def posted_request_key() -> str | None:
+    """The key the form came back with; a re-shown form (field errors) keeps it."""
+    return (request.form.get("request_key") or "")[:64] or None
+
+
+def flash_outcome(outcome: Any) -> None:
+    """'认领成功', or for a form sent again: '已提交过，未重复处理'."""
+    flash(outcome.message(lang()), "info" if getattr(outcome, "replayed", False) else "success")
+
+
+def qr_svg(text: str, title: str | None = None, scale: int = 6) -> tuple[bytes, int, dict[str, str]]:
+    """A QR code as a standalone SVG document (with its namespace, so a browser draws it as an
+    image), served with the SVG type. Always a full QR code: a short text would otherwise become
+    a Micro QR code, which phone cameras do not read."""
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="svg", scale=scale, border=4, xmldecl=True, svgns=True,
+                                     title=title, dark="#000", light="#fff")
+    return buffer.getvalue(), 200, {"Content-Type": "image/svg+xml", "Cache-Control": "private, max-age=300"}

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
-from admin.i18n import flash_refusal, lang
+from admin.i18n import flash_refusal
 from admin.portal import bp
+from admin.portal.common import flash_outcome, new_request_key, posted_request_key
 from flows import engine
 from flows.catalogue import directory as directory_reads
 from flows.catalogue import news as news_reads
@@ -48,8 +49,10 @@ def directory():
 @bp.get("/book")
 @login_required
 def book():
-    slots = services.bookable_slots(db(), regions.region_ids_of(db(), actor()), datetime.now(UTC))
-    return render_template("book.html", slots=slots)
+    """Slots with places left; the ones I hold are marked, with a link to my booking."""
+    held = services.held_slots(db(), actor().user_id)
+    slots = services.bookable_slots(db(), regions.region_ids_of(db(), actor()), datetime.now(UTC), held=held)
+    return render_template("book.html", slots=slots, held=held, request_key=new_request_key())
 
 
 @bp.post("/book/<id:slot_id>")
@@ -62,9 +65,10 @@ def book_slot(slot_id: int):
         abort(404)
     try:
         outcome = engine.start(db(), actor(), service.task_type_id,
-                               {"title": service.name, "note": request.form.get("note", "")}, slot_id=slot_id)
+                               {"title": service.name, "note": request.form.get("note", "")}, slot_id=slot_id,
+                               request_key=posted_request_key())
     except Refused as exc:
         flash_refusal(exc)
         return redirect(url_for("portal.book"))
-    flash(outcome.message(lang()), "success")
+    flash_outcome(outcome)
     return redirect(url_for("portal.demand", demand_id=outcome.demand_id))

@@ -1,24 +1,36 @@
-"""A demand's page, its step forms, starting new demands, sign-in QR codes and proof files."""
+"""A demand's page, its step forms, starting new demands, sign-in QR codes and proof files.
+
+Every form that could do something twice carries a one-time key issued when it is shown; a
+step's form is shown only to someone who may take the step (the GET asks the engine the same
+question as the POST)."""
 from __future__ import annotations
 
-import segno
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
-from admin.i18n import field_errors, flash_refusal, lang, refusal_text
+from admin.i18n import field_errors, flash_refusal, refusal_text
 from admin.params import form_int
 from admin.portal import bp, publish
-from admin.portal.common import member_choices, read_step_form, storage
+from admin.portal.common import (
+    flash_outcome,
+    member_choices,
+    new_request_key,
+    posted_request_key,
+    qr_svg,
+    read_step_form,
+    storage,
+)
 from flows import engine
 from flows.core.refusals import Refused
-from flows.engine import attendance, history, visibility
+from flows.engine import attendance, history, records, visibility
 from flows.engine.claims import active_claims
 from flows.people import privacy, regions
 from flows.workflow import registry
-from schemas.tables import Region, TaskType
+from flows.workflow.compiled import CompiledWorkflow
+from schemas.tables import Demand, Region, TaskType
 from schemas.workflow import HumanStep
 
 
@@ -32,15 +44,17 @@ def _visible(demand_id: int):
 @bp.get("/d/<id:demand_id>")
 @login_required
 def demand(demand_id: int):
-    """State, timeline and the steps this person can take now."""
+    """State, timeline and the steps this person can take now (each button its own one-time key)."""
     d, workflow = _visible(demand_id)
     community = d.community  # loaded with the demand by visible_demand
-    sheet = bool(attendance.attendance_steps(workflow, d.state)) and actor().in_scope("community_admin", community.path)
+    is_admin = actor().in_scope("community_admin", community.path)
+    sheet = bool(attendance.attendance_steps(workflow, d.state)) and is_admin
     people = [d.requester_id] + [c.user_id for c in active_claims(db(), d.id)]
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
                            timeline=history.timeline(db(), d.id), community=community,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet,
-                           reveal=privacy.sees_personal_data(actor(), community.path, people))
+                           reveal=privacy.sees_personal_data(actor(), community.path, people), new_key=new_request_key,
+                           qr_step=records.step_recording(workflow, "sign_in") if is_admin else None)
 
 
 @bp.route("/d/<id:demand_id>/step/<step>", methods=["GET", "POST"])
@@ -52,22 +66,29 @@ def step(demand_id: int, step: str):
     if not isinstance(spec, HumanStep):
         abort(404)
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    if request.method == "GET":
+        try:  # the same authorisation as the POST: no form (and no member list) for who may not send it
+            engine.check(db(), actor(), d.id, step)
+        except Refused as exc:
+            flash_refusal(exc)
+            return redirect(url_for("portal.demand", demand_id=d.id))
+    else:
         values, errors = read_step_form(spec.form)
         if not errors:
             try:
-                outcome = engine.act(db(), actor(), d.id, step, values)
+                outcome = engine.act(db(), actor(), d.id, step, values, request_key=posted_request_key())
             except Refused as exc:
                 if not exc.field_messages:
                     flash_refusal(exc)
                     return redirect(url_for("portal.demand", demand_id=d.id))
                 errors = field_errors(exc)
             else:
-                flash(outcome.message(lang()), "success")
+                flash_outcome(outcome)
                 return redirect(url_for("portal.demand", demand_id=d.id))
     members = member_choices(d.community_id) if any(f.type == "member" for f in spec.form.values()) else []
     return render_template("step.html", d=d, wf=workflow, name=step, spec=spec, errors=errors, form=request.form,
-                           members=members), (400 if errors else 200)
+                           members=members, request_key=posted_request_key() or new_request_key()), (
+        400 if errors else 200)
 
 
 @bp.route("/new/<code>", methods=["GET", "POST"])
@@ -91,14 +112,16 @@ def start(code: str):
             try:
                 outcome = engine.start(db(), actor(), task_type.id, values, step=name,
                                        community_id=form_int("community_id", required=False) or 0,
-                                       on_behalf_of=person.user_id if person else None)
+                                       on_behalf_of=person.user_id if person else None,
+                                       request_key=posted_request_key())
             except Refused as exc:
                 errors = field_errors(exc) or {"community_id": refusal_text(exc)}
             else:
-                flash(outcome.message(lang()), "success")
+                flash_outcome(outcome)
                 return redirect(url_for("portal.demand", demand_id=outcome.demand_id))
     return render_template("start.html", task_type=task_type, spec=spec, name=name, errors=errors,
-                           form=request.form, communities=communities, person=person), (400 if errors else 200)
+                           form=request.form, communities=communities, person=person,
+                           request_key=posted_request_key() or new_request_key()), (400 if errors else 200)
 
 
 def _task_type(code: str) -> TaskType | None:
@@ -117,14 +140,31 @@ def _task_type(code: str) -> TaskType | None:
     return None
 
 
+def _sign_in_target(demand_id: int) -> tuple[Demand, CompiledWorkflow, str, str]:
+    """The demand, its workflow, the step that records a sign-in (read from the workflow) and
+    the link its QR code opens; only the admins of its community print it."""
+    d, workflow = _visible(demand_id)
+    community = db().get(Region, d.community_id)
+    name = records.step_recording(workflow, "sign_in")
+    if name is None or community is None or not actor().in_scope("community_admin", community.path):
+        abort(404)
+    return d, workflow, name, url_for("portal.step", demand_id=d.id, step=name, _external=True)
+
+
+@bp.get("/d/<id:demand_id>/qr")
+@login_required
+def qr_page(demand_id: int):
+    """The page a community prints or shows on a screen at the door: the QR code and its link."""
+    d, workflow, name, target = _sign_in_target(demand_id)
+    return render_template("qr.html", d=d, wf=workflow, step=workflow.spec.steps[name], target=target)
+
+
 @bp.get("/d/<id:demand_id>/qr.svg")
 @login_required
 def qr(demand_id: int):
-    """The QR code a community prints: scanning it opens the sign-in step."""
-    d, _ = _visible(demand_id)
-    target = url_for("portal.step", demand_id=d.id, step="sign_in", _external=True)
-    svg = segno.make(target, error="m").svg_inline(scale=6, title=f"签到 #{d.id}")
-    return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8"}
+    """The QR code itself: scanning it opens the sign-in step, which checks the time window."""
+    d, workflow, name, target = _sign_in_target(demand_id)
+    return qr_svg(target, title=f"{workflow.spec.steps[name].title} #{d.id}", scale=8)
 
 
 @bp.get("/files/<key>")

@@ -1,10 +1,10 @@
-"""My page: my tasks by state, my points and their reasons, the shop and my orders."""
+"""My page: my tasks by state, my service record, my skills, my points and their reasons, the
+shop and my orders."""
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
-import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -14,9 +14,10 @@ from admin.database import db
 from admin.i18n import flash_refusal, lang
 from admin.params import form_int
 from admin.portal import bp
+from admin.portal.common import qr_svg
 from flows.core.refusals import Refused
-from flows.engine import history
-from flows.people import regions
+from flows.engine import history, service_record
+from flows.people import regions, talent
 from flows.points import ledger, shop
 from flows.points import reads as points_reads
 from flows.workflow import registry
@@ -34,7 +35,34 @@ def me():
         groups.setdefault(wf.state_title(d.state), []).append(d)
     return render_template("me.html", groups=groups, balance=ledger.balance(db(), me_.user_id),
                            history=points_reads.points_history(db(), me_.user_id, limit=20, locale=lang()),
-                           orders=points_reads.my_orders(db(), me_.user_id)[:5], governs=bool(me_.admin_paths()))
+                           orders=points_reads.my_orders(db(), me_.user_id)[:5], governs=bool(me_.admin_paths()),
+                           service=service_record.summary(db(), me_.user_id, limit=0),
+                           is_member=talent.is_member(db(), me_.user_id))
+
+
+@bp.get("/me/service")
+@login_required
+def my_service():
+    """My service record: every demand I served on, its hours and the points it earned."""
+    return render_template("service.html", service=service_record.summary(db(), actor().user_id))
+
+
+@bp.route("/me/skills", methods=["GET", "POST"])
+@login_required
+def my_skills():
+    """A member keeps their skills current, so the talent pool and the hall's match stay true."""
+    me_ = actor()
+    if not talent.is_member(db(), me_.user_id):
+        abort(404)
+    if request.method == "POST":
+        try:
+            talent.set_skills(db(), me_, request.form.getlist("skills"))
+        except Refused as exc:
+            flash_refusal(exc)
+        else:
+            flash(_("技能已保存"), "success")
+            return redirect(url_for("portal.me"))
+    return render_template("skills.html", skills=talent.skill_choices(db()), mine=talent.my_skills(db(), me_.user_id))
 
 
 @bp.get("/points")
@@ -93,4 +121,4 @@ def order_qr(order_id: int):
     order = db().get(Order, order_id)
     if order is None or order.user_id != actor().user_id:
         abort(404)
-    return segno.make(order.pickup_code, error="m").svg_inline(scale=5), 200, {"Content-Type": "image/svg+xml"}
+    return qr_svg(order.pickup_code, title=order.pickup_code, scale=5)

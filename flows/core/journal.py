@@ -17,7 +17,7 @@ from schemas.tables import Event, Outbox
 def record(session: Session, *, subject: str, subject_id: int, step: str, from_state: str | None,
            to_state: str | None, actor_id: int | None, data: dict[str, Any] | None = None,
            demand_id: int | None = None, at: datetime | None = None, topic: str | None = None,
-           payload: dict[str, Any] | None = None) -> int:
+           payload: dict[str, Any] | None = None, request_key: str | None = None) -> int:
     """Append an event (and an outbox row when `topic` is given); returns the event's id.
 
     Plain INSERTs on the tables, built once, rather than ORM objects: nothing reads these
@@ -29,6 +29,8 @@ def record(session: Session, *, subject: str, subject_id: int, step: str, from_s
                                   "to_state": to_state, "actor_id": actor_id, "data": data or {}, "demand_id": demand_id}
     if at is not None:
         values["at"] = at
+    if request_key is not None:  # unique: the same form sent twice fails here and is answered as a replay
+        values["request_key"] = request_key
     event_id = session.execute(_INSERT_EVENT, values).scalar_one()
     if topic:
         body = {"event_id": event_id, "subject": subject, "subject_id": subject_id, "step": step,

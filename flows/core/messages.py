@@ -65,6 +65,7 @@ VALIDATION: dict[str, str] = {
     'invalid': N_('填写的内容不对：{detail}'),
     'yijia_duration': N_('时长格式应为 3d、12h 或 1d12h，实际是 {value}'),
     'yijia_sla_range': N_('时限必须在 1 分钟到 366 天之间'),
+    'yijia_window_range': N_('时间窗口必须在 0 到 366 天之间'),
     'yijia_actor': N_('不认识的执行人 {value}，可选：{expected}'),
     'yijia_step_kind': N_('步骤类型 kind 只能是 start、human 或 auto'),
     'yijia_effect': N_('效果只能是 points: {{...}} 或 notify: {{...}}'),
@@ -111,6 +112,7 @@ ENGINE: dict[str, str] = {
     'guard.not_requester': N_('不能认领自己发布的需求'),
     'guard.skills': N_('需要技能：{skills}'),
     'guard.no_time_clash': N_('与您已认领的“{other}”时间冲突'),
+    'guard.in_time_window': N_('不在办理时间内：{opens} 至 {closes} 可以办理'),
     'no_claim': N_('您还没有认领或报名'),
     'not_signed_in': N_('请先签到'),
     'already_signed_in': N_('已经签到过了'),
@@ -121,6 +123,9 @@ ENGINE: dict[str, str] = {
     'task_type': N_('找不到这个任务类型'),
     'assignee': N_('被指派的人不是本社区报到的党员'),
     'slot': N_('这个时段已约满或不可预约'),
+    'slot_held': N_('您已预约了这个时段，不用再约'),
+    'conflict': N_('与已有的记录冲突，未做任何更改，请刷新后再试'),
+    'replayed': N_('已提交过，未重复处理（{step}）'),
     'ok': N_('{step}成功'),
 }
 

@@ -6,7 +6,7 @@ log. Everything else here serves them: who may act (permissions), what a step wr
 (records), automated effects (points, notices), and the read models of demands.
 """
 from flows.engine.automated import advance
-from flows.engine.door import act, start
+from flows.engine.door import act, check, start
 from flows.engine.timeouts import apply_timeout
 
-__all__ = ["act", "advance", "apply_timeout", "start"]
+__all__ = ["act", "advance", "apply_timeout", "check", "start"]

@@ -10,17 +10,18 @@ PostgreSQL locks the demand row so that every action on one demand is serialised
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
-from flows.engine import records
+from flows.engine import records, replays
 from flows.engine.automated import run_due
 from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
@@ -34,7 +35,7 @@ from flows.workflow.compiled import CompiledWorkflow
 from flows.workflow.inputs import field_messages
 from schemas.clock import utcnow
 from schemas.settings import get_settings
-from schemas.tables import AppointmentService, AppointmentSlot, Booking, Demand, Region, RegionLevel, TaskType
+from schemas.tables import AppointmentService, AppointmentSlot, Demand, Region, RegionLevel, TaskType
 from schemas.workflow import DEMAND_FIELDS, AutoStep, HumanStep, StartStep
 
 
@@ -62,15 +63,26 @@ def _inline(auto: bool | None) -> bool:
 
 def start(session: Session, actor: ActorContext | int, task_type_id: int, data: Mapping[str, Any], *,
           community_id: int | None = None, slot_id: int | None = None, step: str | None = None,
-          now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None) -> Outcome:
+          now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None,
+          request_key: str | None = None) -> Outcome:
     """Create a demand of a task type with its workflow's start step; pinned to the latest version.
 
     `on_behalf_of` (代办): a community admin starts it for a person without a phone; that
     person must be whom the start step names and stays the requester, the event records the
     admin as the actor.
-    """
+    `request_key`: the form's one-time key; sent again, the first outcome is answered and
+    nothing is created twice (see flows.engine.replays)."""
     now = now or utcnow()
     actor = _actor(session, actor)
+    key = replays.scoped(actor.user_id, request_key)
+    return _once(session, key, lambda: _start(session, actor, task_type_id, data, community_id=community_id,
+                                              slot_id=slot_id, step=step, now=now, auto=auto, key=key,
+                                              on_behalf_of=on_behalf_of))
+
+
+def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mapping[str, Any], *,
+           community_id: int | None, slot_id: int | None, step: str | None, now: datetime, auto: bool | None,
+           key: str | None, on_behalf_of: int | None) -> Outcome:
     admin = actor
     task_type = session.get(TaskType, task_type_id)
     if task_type is None or not task_type.is_active:
@@ -81,13 +93,12 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
     if name not in starts:
         raise Refused("no_step", {"step": name})
     spec: StartStep = starts[name]
-    booking: tuple[AppointmentSlot, AppointmentService, int] | None = None
+    slot_service: AppointmentService | None = None
     if spec.record == "booking":
-        slot, service = _slot_service(session, slot_id)
+        slot, slot_service = _slot_service(session, slot_id)
         if actor.user_id is None:
             raise Refused("role")  # a booking is a person's
-        booking = (slot, service, actor.user_id)
-        community_id = service.community_id
+        community_id = slot_service.community_id
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.level is not RegionLevel.COMMUNITY:
         raise Refused("community")
@@ -101,25 +112,31 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
                           demand=None, claims=[])
     if refusal:
         raise Refused(refusal.code, refusal.params)
+    if slot_service is not None and records.holds_slot(session, slot_id, actor.user_id):
+        raise Refused("slot_held")  # the plain answer; the partial unique index decides a race
     values = _validate(workflow, name, data).model_dump(mode="json")
     facts = {"on_behalf_of": actor.user_id} if on_behalf_of is not None else {}
+    if key is not None and slot_service is None:  # a booking is answered by the slot it holds
+        again = replays.same_form(session, actor_id=admin.user_id, step=name, values=values, now=now,
+                                  task_type_id=task_type.id, ignore=_images(spec.form))
+        if again is not None:
+            return again
 
     def work() -> Outcome:
         demand = Demand(task_type_id=task_type.id, workflow_id=workflow.id, workflow_version=version.version,
                         workflow_hash=workflow.content_hash, state=spec.to, state_since=now,
                         community_id=community.id, requester_id=actor.user_id, title=task_type.name)
         _fill_demand(demand, values)
-        if booking is not None:
-            slot = records.book_slot(session, booking[0].id)
-            demand.starts_at, demand.ends_at = slot.starts_at, slot.ends_at
-            demand.place = demand.place or booking[1].name
+        if slot_service is not None:
+            booked = records.book_slot(session, slot.id)
+            demand.starts_at, demand.ends_at = booked.starts_at, booked.ends_at
+            demand.place = demand.place or slot_service.name
         session.add(demand)
         session.flush()
-        if booking is not None:
-            session.add(Booking(slot_id=booking[0].id, user_id=booking[2], demand_id=demand.id))
-            session.flush()
-        event_id = record_event(session, demand, workflow, name, None, spec.to, admin.user_id, {**values, **facts},
-                                now)
+        if slot_service is not None:
+            records.add_booking(session, slot.id, actor.user_id, demand.id)
+        event_id = record_event(session, demand, workflow, name, None, spec.to, admin.user_id,
+                                {**values, **facts}, now, request_key=key)
         if _inline(auto):
             run_due(session, demand, workflow, now)
         return outcome(demand, workflow, name, None, event_id)
@@ -156,14 +173,78 @@ def _fill_demand(demand: Demand, values: dict[str, Any]) -> None:
 # ---- act ---------------------------------------------------------------------------------
 
 def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, data: Mapping[str, Any] | None = None,
-        *, now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None) -> Outcome:
+        *, now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None,
+        request_key: str | None = None) -> Outcome:
     """Do human step `step` on a demand, or raise Refused with nothing written.
 
     `on_behalf_of`: a community admin confirms a participant's own step (sign-in, sign-out)
     for them, as the paper sign-in sheet used to; the event records both people.
+    `request_key`: the form's one-time key; sent again (even in parallel), the first outcome
+    is answered and nothing is done twice: hours are not added up again.
     """
     now = now or utcnow()
     actor = _actor(session, actor)
+    key = replays.scoped(actor.user_id, request_key)
+    return _once(session, key, lambda: _act(session, actor, demand_id, step, data, now=now, auto=auto,
+                                            on_behalf_of=on_behalf_of, key=key))
+
+
+def _once(session: Session, key: str | None, work: Callable[[], Outcome]) -> Outcome:
+    """Do `work` unless its key was done already; a send that lost a race to its twin (refused,
+    or stopped by the unique key) answers the twin's outcome. Other constraint failures are
+    refusals in plain words, never a 500."""
+    done = replays.replay(session, key)
+    if done is not None:
+        session.rollback()  # end the read, hold nothing
+        return done
+    try:
+        return work()
+    except Refused:
+        if key is None:
+            raise
+        session.rollback()
+        done = replays.replay(session, key)
+        if done is not None:
+            return done
+        raise
+    except IntegrityError:
+        session.rollback()
+        done = replays.replay(session, key)
+        if done is not None:
+            return done
+        raise Refused("conflict") from None
+
+
+def check(session: Session, actor: ActorContext | int, demand_id: int, step: str, *,
+          now: datetime | None = None) -> HumanStep:
+    """The step, if the actor may take it on the demand now; else Refused, as `act` would
+    answer. A step's form is shown only to those who may send it."""
+    actor = _actor(session, actor)
+    demand = session.get(Demand, demand_id)
+    if demand is None:
+        raise Refused("not_found")
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    spec = _human_step(workflow, step)
+    _check(session, actor, demand, workflow, spec, now or utcnow())
+    return spec
+
+
+def _images(form: Mapping[str, Any]) -> frozenset[str]:
+    """Upload fields: a photo is stored under a new name each time it is sent."""
+    return frozenset(name for name, field in form.items() if field.type == "image")
+
+
+def _human_step(workflow: CompiledWorkflow, step: str) -> HumanStep:
+    spec = workflow.step(step)
+    if spec is None or isinstance(spec, StartStep):
+        raise Refused("no_step", {"step": step})
+    if isinstance(spec, AutoStep):
+        raise Refused("not_human", {"step": spec.title})
+    return spec
+
+
+def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data: Mapping[str, Any] | None, *,
+         now: datetime, auto: bool | None, on_behalf_of: int | None, key: str | None) -> Outcome:
     admin = actor
     if on_behalf_of is not None:
         demand_row = session.get(Demand, demand_id)
@@ -175,14 +256,21 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
     if demand is None:
         raise Refused("not_found")
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    spec = workflow.step(step)
-    if spec is None or isinstance(spec, StartStep):
-        raise Refused("no_step", {"step": step})
-    if isinstance(spec, AutoStep):
-        raise Refused("not_human", {"step": spec.title})
+    spec = _human_step(workflow, step)
     if on_behalf_of is not None and spec.by.relation != "claimant":
         raise Refused("role")  # only a participant's own steps can be confirmed for them
-    _check(session, actor, demand, workflow, spec)
+    if key is not None and spec.form:
+        # a form sent again after the back button reloaded it (a fresh key, the same values):
+        # answered as the first time, before a check that would now refuse it ('wrong state')
+        try:
+            sent = _validate(workflow, step, data or {}).model_dump(mode="json")
+        except Refused:
+            sent = None
+        again = sent and replays.same_form(session, actor_id=admin.user_id, step=step, values=sent, now=now,
+                                           demand_id=demand.id, ignore=_images(spec.form))
+        if again:
+            return again
+    _check(session, actor, demand, workflow, spec, now, vouched=on_behalf_of is not None)
     values = _validate(workflow, step, data or {}).model_dump(mode="json")
     if on_behalf_of is not None:
         values["on_behalf_of"] = on_behalf_of
@@ -196,7 +284,7 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
         if "claim_id" in facts:
             tallies.claim_made(session, demand, now)
         event_id = record_event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
-                       {**values, **facts}, now)
+                                {**values, **facts}, now, request_key=key)
         if workflow.is_terminal(demand.state):
             close_claims(session, demand)
         elif _inline(auto):
@@ -207,8 +295,11 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
 
 
 def _check(session: Session, actor: ActorContext, demand: Demand, workflow: CompiledWorkflow,
-           spec: HumanStep) -> None:
-    """Refuse early, before any write, with the most useful reason."""
+           spec: HumanStep, now: datetime, *, vouched: bool = False) -> None:
+    """Refuse early, before any write, with the most useful reason.
+
+    `vouched`: an admin confirms for the participant (the paper sheet, read later), so the
+    time window of a self-service sign-in does not apply."""
     community = session.get_one(Region, demand.community_id)
     # The claims are read only when the answer depends on them: a claimant's own step, or a
     # second sign-up while places remain (a first claim on a single-place demand is the hot path).
@@ -226,7 +317,8 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
         raise Refused("duplicate")
     if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
         raise Refused("full")
-    refusal = check_guards(session, actor, spec.guards, demand)
+    guards = [g for g in spec.guards if g != "in_time_window"] if vouched else spec.guards
+    refusal = check_guards(session, actor, guards, demand, now=now, window=spec.window)
     if refusal:
         raise Refused(refusal.code, refusal.params)
 

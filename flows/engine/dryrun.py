@@ -39,6 +39,7 @@ from schemas.tables import (
 )
 from schemas.workflow import HumanStep
 
+SAMPLE_PLACES = 5
 
 @dataclass
 class DryStep:
@@ -138,18 +139,20 @@ def _skill_codes(workflow: CompiledWorkflow) -> list[str]:
 def _sample(form: dict, people: dict[str, int], now: datetime) -> dict:
     values = {}
     for name, f in form.items():
-        if not f.required and f.type in ("image", "location", "date", "member"):
-            continue
+        if not f.required and f.type in ("image", "location", "date", "member", "choice"):
+            continue  # optional choices too: required skills would shut out a sample resident
         if f.type == "text":
             values[name] = ("示例" * max(1, f.min_length))[: f.max_length]
         elif f.type in ("number", "integer"):
             low = f.min if f.min is not None else 1
-            values[name] = low if f.max is None else min(max(low, 1), f.max)
+            # room for everyone of the sample who may sign up (a member, a resident…)
+            wanted = max(low, SAMPLE_PLACES) if name == "capacity" else max(low, 1)
+            values[name] = wanted if f.max is None else min(wanted, f.max)
         elif f.type == "choice":
             first = next(iter(f.choices))
             values[name] = [first] if f.multiple else first
-        elif f.type == "datetime":
-            values[name] = (now + timedelta(days=1, hours=2 if name == "ends_at" else 0)).isoformat()
+        elif f.type == "datetime":  # it starts now: steps bound to its time window can be walked
+            values[name] = (now + timedelta(hours=2 if name == "ends_at" else 0)).isoformat()
         elif f.type == "date":
             values[name] = (now + timedelta(days=1)).date().isoformat()
         elif f.type == "location":
@@ -213,11 +216,13 @@ def _walk(factory, workflow: CompiledWorkflow, people: dict[str, int]) -> DryRun
             return result
     result.steps.append(DryStep(name, start.title, requester_key, None, outcome.to_state, True, "OK"))
     demand, state, claimant = outcome.demand_id, outcome.to_state, None
+    claimed: set[str] = set()
     for _ in range(len(workflow.spec.steps) * 2):
         if workflow.is_terminal(state):
             break
         extras = [(n, s) for n, s in workflow.human_steps_from(state).items()
-                  if (s.to is None or s.to == state) and (s.claim or s.record in ("sign_in", "sign_out", "service"))]
+                  if (s.to is None or s.to == state) and (s.claim or s.record in ("sign_in", "sign_out", "service"))
+                  and n not in claimed]  # a sign-up open in two states is walked once
         path = _path(workflow, state)
         if not path:
             break
@@ -231,9 +236,8 @@ def _walk(factory, workflow: CompiledWorkflow, people: dict[str, int]) -> DryRun
                     done = engine.act(s, user, demand, step_name, _sample(step.form, people, now), now=when, auto=True)
                     result.steps.append(DryStep(step_name, step.title, key, done.from_state, done.to_state, True, "OK"))
                     if step.claim:
-                        claimant = "org_admin" if step.claim.holder == "org" else "member"
-                        if step.claim.holder == "org":
-                            claimant = "org_admin"
+                        claimant = "org_admin" if step.claim.holder == "org" else key
+                        claimed.add(step_name)
                     if step.record == "assign":
                         claimant = "member"
                     state = done.to_state

@@ -8,7 +8,10 @@ from flows.core.i18n import render
 
 @dataclass(frozen=True)
 class Outcome:
-    """A committed step: where the demand went and the event that records it."""
+    """A committed step: where the demand went and the event that records it.
+
+    `replayed`: the same form (one-time key) had already been done; this is the first
+    outcome again, and nothing was changed this time."""
 
     demand_id: int
     step: str
@@ -17,6 +20,9 @@ class Outcome:
     to_state: str
     state_title: str
     event_id: int
+    replayed: bool = False
 
     def message(self, locale: str = "zh") -> str:
+        if self.replayed:
+            return render("replayed", {"step": self.step_title}, locale)
         return render("ok", {"step": self.step_title}, locale)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from flows.engine.claims import is_claimant
 from flows.people.actors import ActorContext
+from schemas.clock import LOCAL_TZ, utcnow
 from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill
-from schemas.workflow import Actor
+from schemas.workflow import Actor, TimeWindow
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,16 @@ def check_actor(actor: ActorContext, who: Actor, *, community_id: int, community
     return Refusal("role", {})
 
 
-def check_guards(session: Session, actor: ActorContext, guards: Sequence[str], demand: Demand) -> Refusal | None:
+def check_guards(session: Session, actor: ActorContext, guards: Sequence[str], demand: Demand, *,
+                 now: datetime | None = None, window: TimeWindow | None = None) -> Refusal | None:
     """The first guard the actor fails, or None."""
     if actor.is_system:
         return None
     for guard in guards:
+        if guard == "in_time_window":
+            refusal = _outside_window(demand, now or utcnow(), window or TimeWindow())
+            if refusal:
+                return refusal
         if guard == "registered_in_community" and demand.community_id not in actor.registered_communities:
             return Refusal("guard.registered_in_community", {})
         if guard == "not_requester" and demand.requester_id == actor.user_id:
@@ -83,3 +90,19 @@ def check_guards(session: Session, actor: ActorContext, guards: Sequence[str], d
             if other:
                 return Refusal("guard.no_time_clash", {"other": other})
     return None
+
+
+def _outside_window(demand: Demand, now: datetime, window: TimeWindow) -> Refusal | None:
+    """Refuse outside [start − opens, end + closes]; a demand without a time has no window."""
+    if demand.starts_at is None:
+        return None
+    opens = demand.starts_at - window.opens
+    closes = (demand.ends_at or demand.starts_at) + window.closes
+    if opens <= now <= closes:
+        return None
+    return Refusal("guard.in_time_window", {"opens": local_text(opens), "closes": local_text(closes)})
+
+
+def local_text(moment: datetime) -> str:
+    """A time as people in Yichun read it (Beijing time), for a refusal's sentence."""
+    return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")

@@ -20,6 +20,7 @@ from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.engine.claims import active_claims, held_by
 from flows.people.actors import ActorContext
+from flows.workflow.compiled import CompiledWorkflow
 from schemas.tables import (
     AppointmentSlot,
     Booking,
@@ -32,6 +33,7 @@ from schemas.tables import (
     RegistrationStatus,
     ServiceRecord,
 )
+from schemas.workflow import HumanStep
 
 
 def own_claim(session: Session, demand: Demand, actor: ActorContext) -> Claim:
@@ -44,8 +46,9 @@ def own_claim(session: Session, demand: Demand, actor: ActorContext) -> Claim:
 
 def add_claim(session: Session, demand: Demand, actor: ActorContext, step: str, *, holder: str,
               org_id: int | None, at: datetime) -> int:
-    """Insert the claim and return its id; the unique constraints refuse a second claim by
-    the same holder (a plain INSERT: the action never reads the row back)."""
+    """Insert the claim and return its id; the partial unique indexes refuse a second active
+    claim by the same holder (a withdrawn one does not count: they may sign up again). A plain
+    INSERT: the action never reads the row back."""
     try:
         return session.execute(_INSERT_CLAIM, {
             "demand_id": demand.id, "step": step, "created_by": actor.user_id, "created_at": at,
@@ -199,6 +202,29 @@ def write(session: Session, kind: str, demand: Demand, actor: ActorContext, valu
           now: datetime, step: str) -> dict[str, Any]:
     """Apply record `kind`; returns facts worth keeping in the event."""
     return WRITERS[kind](session, demand, actor, values, now, step)
+
+
+def step_recording(workflow: CompiledWorkflow, kind: str) -> str | None:
+    """The name of the workflow's first human step that writes record `kind` (the step a sign-in
+    QR code opens is the one whose record is `sign_in`, whatever the workflow calls it)."""
+    return next((name for name, step in workflow.spec.steps.items()
+                 if isinstance(step, HumanStep) and step.record == kind), None)
+
+
+def holds_slot(session: Session, slot_id: int | None, user_id: int | None) -> bool:
+    """Whether the person already holds a live booking of the slot."""
+    return session.scalar(select(Booking.id).where(Booking.slot_id == slot_id, Booking.user_id == user_id,
+                                                   Booking.status == BookingStatus.BOOKED).limit(1)) is not None
+
+
+def add_booking(session: Session, slot_id: int | None, user_id: int | None, demand_id: int) -> None:
+    """The booking row; the partial unique index (one live booking per person and slot) turns
+    a second one sent at the same moment into a plain refusal."""
+    session.add(Booking(slot_id=slot_id, user_id=user_id, demand_id=demand_id))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Refused("slot_held") from None
 
 
 def book_slot(session: Session, slot_id: int) -> AppointmentSlot:

@@ -1,29 +1,107 @@
 """Who may see a demand, and which steps they may take on it now.
 
 Visibility is decided here per object, so a URL typed by hand gets the same answer as a
-link: a demand awaiting an admin's first action is private to its requester and the admins;
-otherwise it is visible to the people of its community, the organisations reported in to it,
-and whoever holds a claim on it.
+link. Which states are private is read from the workflow, never listed in code: a demand is
+private (its requester, the admins and the people already involved) until it reaches a state
+in which someone else may act — a claim step, a member, a resident, a registered
+organisation. From then on it is visible to the people of its community, the organisations
+reported in to it, and whoever took part in it.
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, contains_eager
 
 from flows.engine.claims import active_claims, is_claimant
-from flows.engine.permissions import check_actor
-from flows.people.actors import ActorContext
+from flows.engine.permissions import check_actor, check_guards
+from flows.people.actors import ADMIN_ROLES, ActorContext
 from flows.people.regions import region_ids_of
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.tables import Demand, Region
-from schemas.workflow import HumanStep, StartStep
+from schemas.clock import utcnow
+from schemas.tables import Claim, ClaimStatus, Demand, Event, Region
+from schemas.workflow import AutoStep, HumanStep, StartStep
+
+_ADMIN_ROLE_NAMES = frozenset(r.value for r in ADMIN_ROLES)
+# People who are already part of the demand: acting as them does not open it to anyone new.
+_INVOLVED = frozenset({"requester", "claimant"})
 
 
-def is_private(workflow: CompiledWorkflow, state: str) -> bool:
-    """A demand waits for an admin's first look (review, draft, a fresh booking)."""
-    entered = {s.to for s in workflow.spec.steps.values() if isinstance(s, StartStep)}
-    return state in entered and any(s.by.role == "community_admin" for s in workflow.human_steps_from(state).values())
+@dataclass(frozen=True)
+class Privacy:
+    """A workflow's states by who may see a demand in them.
+
+    `opening`: someone beyond the admins and the people involved may act here;
+    `public`: reached only through an opening state; `private`: reached only without one;
+    `either`: reached both ways (a cancelled wish), so the demand's own history decides.
+    """
+
+    opening: frozenset[str]
+    public: frozenset[str]
+    private: frozenset[str]
+    either: frozenset[str]
+
+
+def opens_to_others(step: HumanStep) -> bool:
+    """A claim step, or a step whose actor is neither an admin nor someone already involved."""
+    if step.claim is not None:
+        return True
+    return step.by.role not in _ADMIN_ROLE_NAMES and step.by.relation not in _INVOLVED
+
+
+_privacy: dict[str, Privacy] = {}  # by content hash: compiled workflows never change
+
+
+def privacy(workflow: CompiledWorkflow) -> Privacy:
+    """The workflow's states sorted by visibility (computed once per workflow version)."""
+    cached = _privacy.get(workflow.content_hash)
+    if cached is not None:
+        return cached
+    steps = workflow.spec.steps.values()
+    edges: dict[str, set[str]] = {state: set() for state in workflow.spec.states}
+    for step in steps:
+        if isinstance(step, (HumanStep, AutoStep)) and step.to is not None:
+            for source in step.sources:
+                edges.setdefault(source, set()).add(step.to)
+    opening = {state for state in workflow.spec.states
+               if any(opens_to_others(s) for s in workflow.human_steps_from(state).values())}
+    after_opening = _reach(opening, edges, stop=frozenset())
+    starts = {s.to for s in steps if isinstance(s, StartStep)}
+    before_opening = _reach(starts - opening, edges, stop=frozenset(opening))
+    result = Privacy(
+        opening=frozenset(opening),
+        public=frozenset(after_opening - before_opening),
+        private=frozenset(set(workflow.spec.states) - after_opening),
+        either=frozenset(after_opening & before_opening),
+    )
+    return _privacy.setdefault(workflow.content_hash, result)
+
+
+def _reach(roots: set[str], edges: dict[str, set[str]], stop: frozenset[str]) -> set[str]:
+    """States reachable from `roots` without entering a state in `stop`."""
+    seen, queue = set(roots), deque(roots)
+    while queue:
+        for nxt in edges.get(queue.popleft(), ()):
+            if nxt not in seen and nxt not in stop:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def is_private(session: Session, workflow: CompiledWorkflow, demand: Demand) -> bool:
+    """Whether the demand is still private: by its state, or by its history when its state is
+    reached both ways (was it ever in a state open to others?)."""
+    states = privacy(workflow)
+    if demand.state in states.public:
+        return False
+    if demand.state in states.either:
+        return not session.scalar(select(exists().where(Event.demand_id == demand.id,
+                                                        Event.to_state.in_(sorted(states.opening)))))
+    return True
 
 
 def can_see(session: Session, actor: ActorContext, demand: Demand) -> bool:
@@ -31,19 +109,25 @@ def can_see(session: Session, actor: ActorContext, demand: Demand) -> bool:
     if demand.requester_id == actor.user_id:
         return True
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    private = is_private(workflow, demand.state)
+    private = is_private(session, workflow, demand)
     if not private and (demand.community_id in actor.registered_communities
                         or (demand.org_id is not None and actor.member_org_id == demand.org_id)):
         return True
     community = session.get_one(Region, demand.community_id)
     if actor.in_scope("community_admin", community.path):
         return True
-    claims = active_claims(session, demand.id)
-    if is_claimant(actor, claims) or (demand.org_id and demand.org_id in actor.org_admin_of):
+    if (demand.org_id and demand.org_id in actor.org_admin_of) or took_part(session, actor, demand):
         return True
     if private:
         return False
     return demand.community_id in region_ids_of(session, actor)
+
+
+def took_part(session: Session, actor: ActorContext, demand: Demand) -> bool:
+    """The actor holds, or held until the demand ended, a claim on it (a withdrawn one does not count)."""
+    claims = session.scalars(select(Claim).where(Claim.demand_id == demand.id,
+                                                 Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.DONE]))).all()
+    return is_claimant(actor, list(claims))
 
 
 def visible_demand(session: Session, actor: ActorContext, demand_id: int) -> Demand | None:
@@ -57,16 +141,22 @@ _DEMAND_WITH_COMMUNITY = (select(Demand).join(Demand.community).options(contains
                           .where(Demand.id == bindparam("demand_id")))
 
 
-def available_steps(session: Session, actor: ActorContext, demand: Demand) -> list[tuple[str, HumanStep]]:
-    """Human steps the actor may start now (guards are checked again on submit)."""
+def available_steps(session: Session, actor: ActorContext, demand: Demand,
+                    now: datetime | None = None) -> list[tuple[str, HumanStep]]:
+    """Human steps the actor may start now (the other guards are checked again on submit; a
+    step outside its time window is not offered at all)."""
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
     community = session.get_one(Region, demand.community_id)
     claims = active_claims(session, demand.id)
+    now = now or utcnow()
     steps = []
     for name, step in workflow.human_steps_from(demand.state).items():
         if check_actor(actor, step.by, community_id=demand.community_id, community_path=community.path,
                        demand=demand, claims=claims) is None:
             if step.claim and step.claim.holder == "member" and any(c.user_id == actor.user_id for c in claims):
+                continue
+            if "in_time_window" in step.guards and not actor.is_system and check_guards(
+                    session, actor, ["in_time_window"], demand, now=now, window=step.time_window):
                 continue
             steps.append((name, step))
     return steps

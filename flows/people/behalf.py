@@ -17,6 +17,7 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.people import passwords
 from flows.people.actors import ActorContext
 from flows.people.regions import admin_communities
 from schemas.tables import MemberRegistration, Region, RegistrationStatus, Role, RoleGrant, User
@@ -91,8 +92,9 @@ def register_resident(session: Session, admin: ActorContext, community_id: int, 
     phone = (phone or "").strip() or None
     if phone is not None and not PHONE.match(phone):
         errors["phone"] = N_("电话号码格式不对")
-    if password and len(password) < 8:
-        errors["password"] = N_("密码至少 8 位")
+    problem = passwords.password_problem(password) if password else None
+    if problem:
+        errors["password"] = problem
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.id not in {c.id for c in admin_communities(session, admin)}:
         errors["community_id"] = N_("请选择您管辖的社区")

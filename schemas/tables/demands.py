@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -132,12 +133,15 @@ class ClaimStatus(str, enum.Enum):
 
 
 class Claim(Base):
-    """An organisation's grab or a member's claim/sign-up on a demand; one per holder."""
+    """An organisation's grab or a person's claim/sign-up on a demand; one active per holder."""
 
     __tablename__ = "claims"
     __table_args__ = (
-        UniqueConstraint("demand_id", "user_id"),
-        UniqueConstraint("demand_id", "org_id"),
+        # one active claim per holder: a member who withdrew may sign up again
+        Index("uq_claims_active_user", "demand_id", "user_id", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index("uq_claims_active_org", "demand_id", "org_id", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
         CheckConstraint("user_id IS NOT NULL OR org_id IS NOT NULL", name="has_holder"),
     )
 
@@ -204,6 +208,7 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_demand", "demand_id", "id"),
         Index("ix_events_subject", "subject", "subject_id"),
+        Index("uq_events_request_key", "request_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -216,6 +221,8 @@ class Event(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = created_at()
+    # The one-time key of the form that caused it (`<user>:<key>`): a form sent again is done once.
+    request_key: Mapped[str | None] = mapped_column(String(96))
 
 
 class Outbox(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schemas.tables.base import Base, created_at, str_enum
@@ -53,7 +53,9 @@ class Booking(Base):
     """A resident's booking of a slot; it becomes a demand of the appointment workflow."""
 
     __tablename__ = "bookings"
-    __table_args__ = (UniqueConstraint("slot_id", "user_id"),)
+    # one live booking per person and slot: a cancelled one may be booked again
+    __table_args__ = (Index("uq_bookings_booked", "slot_id", "user_id", unique=True,
+                            sqlite_where=text("status = 'booked'"), postgresql_where=text("status = 'booked'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id"), index=True)

@@ -5,77 +5,32 @@ Screenshots of every step are kept in tests/artifacts/ for a person to look at.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.admin.conftest import PASSWORD
+from schemas.clock import LOCAL_TZ
+from tests.admin.journeys.people import ARTIFACTS, PNG, launch, needs_browser, serve
+from tests.admin.journeys.people import Person as Phone
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" \
-      b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-
-if os.environ.get("YIJIA_REQUIRE_BROWSER") and not Path(CHROMIUM).exists():
-    raise RuntimeError("YIJIA_REQUIRE_BROWSER is set but Debian's chromium is missing")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed "
-                                "(apt-get install chromium fonts-wqy-microhei; .ci/run does it)")
+pytestmark = needs_browser
 
 
 @pytest.fixture
 def server(app):
-    app.config["SERVER_NAME"] = None
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    yield from serve(app)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                                          "--no-first-run", "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
+    yield from launch()
 
 
-class Person:
-    """One user on their own phone: a browser context of 390×844."""
-
-    def __init__(self, browser, base: str, username: str, shots: Path):
-        self.page = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
-                                        is_mobile=True, has_touch=True, locale="zh-CN").new_page()
-        self.base, self.username, self.shots, self.n = base, username, shots, 0
-        self.page.goto(f"{base}/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{base}/")
+class Person(Phone):
+    """These loops predate the journeys: they open pages by URL (a journey taps from home)."""
 
     def go(self, path: str):
         self.page.goto(self.base + path)
-
-    def shot(self, label: str) -> None:
-        self.n += 1
-        self.shots.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(self.shots / f"{self.username}-{self.n:02d}-{label}.png"), full_page=True)
-
-    def tap(self, text: str) -> None:
-        self.page.get_by_role("button", name=text).first.click()
-        self.page.wait_for_load_state()
-
-    def says(self, text: str) -> bool:
-        return text in self.page.content()
 
 
 def test_micro_wish_loop(browser, server, world):
@@ -133,7 +88,8 @@ def test_joint_activity_loop(browser, server, world):
     shots = ARTIFACTS / "joint_activity"
     admin = Person(browser, server, "cadm_a", shots)
     admin.go("/new/env_cleanup")
-    start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=2)
+    # Beijing time, as the form reads it: the QR sign-in opens an hour before the start
+    start = datetime.now(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None) + timedelta(minutes=30)
     admin.page.fill("#f-title", "楼道清理大扫除")
     admin.page.fill("#f-description", "清理楼道杂物，张贴文明标语")
     admin.page.fill("#f-place", "旭日社区广场")

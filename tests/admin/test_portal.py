@@ -213,6 +213,19 @@ MATRIX = [
     ("mem2", "post", "/d/{running}/attendance"),           # a participant cannot sign in others
     ("orgadm1", "post", "/d/{running}/attendance"),
     ("orgadm1", "post", "/me/org"),                        # not a member
+    ("res_a", "get", "/d/{appointment}/step/assign"),  # her own booking: no form, no member list
+    ("res_a2", "get", "/d/{appointment}"),             # another resident's booking stays private
+    ("mem2", "get", "/d/{appointment}"),
+    ("mem2", "get", "/d/{claimed}/step/serve"),         # the form of someone else's claim
+    ("res_b", "get", "/d/{volunteer}"),                 # another community's volunteer item
+    ("mem3", "post", "/d/{volunteer}/step/join"),
+    ("res_b", "post", "/d/{volunteer}/step/volunteer"),
+    ("res_b", "post", "/d/{activity}/step/volunteer"),
+    ("mem1", "get", "/d/{activity}/qr"),                # the sign-in QR is printed by the community
+    ("mem1", "get", "/d/{activity}/qr.svg"),
+    ("cadm_b", "get", "/d/{activity}/qr"),
+    ("res_a", "get", "/me/skills"),                    # residents have no talent-pool entry
+    ("res_a", "post", "/me/skills"),
 ]
 
 
@@ -226,6 +239,13 @@ def objects(login, world, factory):
     walk.act("mem1", "serve", {"hours": 1, "note": "x"})
     ids["served"] = walk.demand_id
     ids["other_community"] = _wish(login, world, factory)
+    walk = Walker(factory, world)
+    walk.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    ids["appointment"] = walk.demand_id
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "volunteer", {"title": "旭日探访", "description": "d", "capacity": 3})
+    ids["volunteer"] = walk.demand_id
+    ids["activity"] = Walker(factory, world).recruiting_activity("清雪", 3, NOW + timedelta(days=2)).demand_id
     with factory() as s:
         item = ShopItem(community_id=world["ca"], name="毛巾", price=1, stock=5)
         s.add(item)
@@ -263,5 +283,6 @@ def test_authorisation_matrix(login, objects, factory, user, method, url):
     body = response.get_data(as_text=True)
     assert response.status_code == 404 or any(t in body for t in ("没有权限", "不是您所在社区", "还没有认领", "找不到",
                                                                   "您管辖")), body[:300]
+    assert 'name="assignee"' not in body  # no member list leaks on a refused form
     after = _snapshot(factory)
     assert after == before, "a refused request changed something"

@@ -33,8 +33,8 @@ def name_task_types(factory, world) -> int:
 class Staff(Person):
     """A person who reaches everything by tapping, starting from their home page."""
 
-    def __init__(self, chromium, base: str, username: str, journey: str):
-        super().__init__(chromium, base, username, ARTIFACTS / journey)
+    def __init__(self, chromium, base: str, username: str, journey: str, **kw):
+        super().__init__(chromium, base, username, ARTIFACTS / journey, **kw)
 
     @property
     def path(self) -> str:

@@ -27,7 +27,6 @@ from schemas.tables import (
     TaskType,
     User,
 )
-from tests.admin.conftest import PASSWORD
 from tests.admin.journeys.staff import Staff, browser, name_task_types, pytestmark, server  # noqa: F401
 from tests.flows.walker import Walker
 from tests.world import NOW
@@ -240,6 +239,8 @@ def test_a_task_type_created_in_the_console_appears_on_the_menu(browser, server,
 
 # ---- 代办 ----------------------------------------------------------------------------------
 
+ELDER_PASSWORD = "green-hill-2026"  # an initial password an admin gives: 12 characters or more
+
 def test_admin_posts_a_wish_for_a_resident_without_a_phone_who_then_rates_it(browser, server, world, factory):
     name_task_types(factory, world)
     admin = Staff(browser, server, "cadm_a", "behalf_wish")
@@ -247,7 +248,7 @@ def test_admin_posts_a_wish_for_a_resident_without_a_phone_who_then_rates_it(bro
     admin.page.locator("a.card[data-behalf]", has_text="微心愿").click()
     admin.page.wait_for_load_state()
     admin.page.fill("#display_name", "张大爷")
-    admin.page.fill("#password", PASSWORD)
+    admin.page.fill("#password", ELDER_PASSWORD)
     admin.shot("register")
     admin.tap("登记并代为发布")
     assert admin.shows("代 张大爷 发布")
@@ -267,7 +268,7 @@ def test_admin_posts_a_wish_for_a_resident_without_a_phone_who_then_rates_it(bro
     walk.act("mem1", "serve", {"hours": 1, "note": "送到家"})
 
     world.ids[elder.username] = elder.id
-    resident = Staff(browser, server, elder.username, "behalf_wish")
+    resident = Staff(browser, server, elder.username, "behalf_wish", password=ELDER_PASSWORD)
     resident.tap_tab("我的")
     resident.tap_link("帮忙取降压药")
     assert resident.shows("待评价")

@@ -108,7 +108,7 @@ def test_full_slot_refused(walk, factory, world):
     walk.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
     walk.start("res_a2", "appointment", {"title": "理发"}, slot=world["slot"])
     with pytest.raises(Exception) as refused:
-        walk.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+        walk.start("resmem", "appointment", {"title": "理发"}, slot=world["slot"])
     assert refused.value.code == "slot"
     with factory() as s:
         assert s.get(AppointmentSlot, world["slot"]).booked == 2

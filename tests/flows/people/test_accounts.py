@@ -24,7 +24,7 @@ def test_a_taken_username_is_refused_and_nothing_is_half_written(factory):
     with factory() as s:
         with pytest.raises(Refused) as refused:
             _sign_up(s, world)
-        assert refused.value.fields_in("en") == {"username": "this user name is taken"}
+        assert refused.value.fields_in("en") == {"username": "This user name is not available, please choose another"}
         assert s.scalar(select(func.count()).select_from(User).where(User.username == "new_user")) == 1
         assert s.scalar(select(func.count()).select_from(MemberRegistration).join(
             User, User.id == MemberRegistration.member_id).where(User.username == "new_user")) == 1
@@ -58,15 +58,3 @@ def test_a_registration_is_decided_once(factory):
         assert s.get(MemberRegistration, registration_id).status is RegistrationStatus.APPROVED
         assert s.scalar(select(func.count()).select_from(Event).where(
             Event.subject == "member_registrations", Event.subject_id == registration_id)) == 1
-
-
-def test_wrong_passwords_are_counted_and_lock_the_account(factory):
-    world = build_world(factory)
-    with factory() as s:
-        _sign_up(s, world, username="careful", as_member=False)
-    for _ in range(accounts.MAX_FAILURES):
-        with factory() as s:
-            assert accounts.authenticate(s, "careful", "wrong") is None
-    with factory() as s:
-        assert s.scalar(select(User.failed_logins).where(User.username == "careful")) == accounts.MAX_FAILURES
-        assert accounts.authenticate(s, "careful", "a-long-password") is None  # locked, even with the right one

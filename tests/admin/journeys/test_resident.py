@@ -1,0 +1,205 @@
+"""A resident's journeys, each from their home page by tapping, on a phone in Chinese: post a
+wish, follow it and rate it; book, cancel and re-book a slot; volunteer at a community activity
+and earn points; spend them; see their own history (also in English). The database is checked
+after each."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from flows.points import ledger
+from schemas.tables import (
+    AppointmentSlot,
+    Booking,
+    BookingStatus,
+    Demand,
+    Evaluation,
+    Order,
+    OrderStatus,
+    ServiceRecord,
+    ShopItem,
+)
+from tests.admin.journeys.people import ARTIFACTS, Person, needs_browser, qr_rows
+from tests.flows.walker import Walker
+
+pytestmark = needs_browser
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _gift(factory, user_id: int, points: int, key: str) -> None:
+    with factory() as s:
+        ledger.post(s, key, ledger.PostingKind.AWARD, "社区奖励", [
+            ledger.Move(ledger.issuance_account(s), -points), ledger.Move(ledger.user_account(s, user_id), points)])
+        s.commit()
+
+
+def test_resident_posts_a_wish_follows_it_and_rates_it(browser, server, world, factory):
+    resident = Person(browser, server, "res_a", ARTIFACTS / "resident_wish")
+    assert resident.says("预约服务") and not resident.says("创建活动")  # what a resident may start
+    resident.shot("home")
+    resident.follow("发布心愿")
+    resident.page.fill("#f-title", "帮忙修理漏水的水龙头")
+    resident.page.fill("#f-place", "5号楼3单元")
+    resident.shot("form")
+    resident.tap("发布心愿")
+    assert "发布心愿成功" in resident.flash() and resident.says("待审核")
+    resident.shot("posted")
+    resident.back()  # the back button, and the same form sent again
+    resident.tap("发布心愿")
+    assert "已提交过，未重复处理" in resident.flash()
+    with factory() as s:
+        wishes = s.scalars(select(Demand).where(Demand.title == "帮忙修理漏水的水龙头")).all()
+    assert len(wishes) == 1 and wishes[0].requester_id == world["res_a"]
+    walk = Walker(factory, world)  # the community publishes it, a member serves it
+    walk.demand_id = wishes[0].id
+    walk.act("cadm_a", "publish")
+    walk.act("mem1", "claim")
+    walk.act("mem1", "serve", {"hours": 2, "note": "换了阀芯"})
+
+    resident.home()
+    resident.tab("我的")
+    resident.follow("帮忙修理漏水的水龙头")
+    assert resident.says("待评价") and resident.says("审核发布") and resident.says("认领")  # its progress
+    resident.shot("follow")
+    resident.follow("评价")
+    resident.page.click("label[for=f-rating-5]")
+    resident.page.fill("#f-comment", "师傅很细心，谢谢！")
+    resident.shot("rate")
+    resident.tap("评价")
+    assert "评价成功" in resident.flash() and resident.says("已完成")
+    resident.shot("done")
+    resident.close()
+    with factory() as s:
+        assert s.get(Demand, walk.demand_id).state == "done"
+        assert s.scalar(select(Evaluation.rating).where(Evaluation.demand_id == walk.demand_id,
+                                                        Evaluation.by_user_id == world["res_a"])) == 5
+        assert ledger.balance(s, world["mem1"]) == 17
+
+
+def test_resident_books_cancels_and_rebooks_a_slot(browser, server, world, factory):
+    with factory() as s, s.begin():
+        slot = s.get(AppointmentSlot, world["slot"])
+        slot.starts_at = _now() + timedelta(days=1)
+        slot.ends_at = slot.starts_at + timedelta(hours=1)
+    resident = Person(browser, server, "res_a", ARTIFACTS / "resident_booking")
+    other_tab = resident.another_tab()  # the same page open twice on one phone
+    resident.follow("预约服务")
+    other_tab.follow("预约服务")
+    resident.shot("slots")
+    resident.tap("预约")
+    assert "预约成功" in resident.flash() and resident.says("已预约")
+    other_tab.tap("预约")  # the slot she now holds, from the older page
+    assert "您已预约了这个时段，不用再约" in other_tab.flash()
+    other_tab.shot("already-held")
+    resident.home()
+    resident.follow("预约服务")
+    assert resident.says("已预约") and resident.says("查看我的预约")
+    resident.shot("held")
+    resident.follow("查看我的预约")
+    resident.tap("取消预约")
+    assert "取消预约成功" in resident.flash() and resident.says("已取消")
+    resident.home()
+    resident.follow("预约服务")
+    resident.tap("预约")
+    assert "预约成功" in resident.flash()
+    resident.shot("rebooked")
+    resident.close()
+    with factory() as s:
+        assert s.get(AppointmentSlot, world["slot"]).booked == 1
+        assert s.scalars(select(Booking.status).where(Booking.user_id == world["res_a"]).order_by(Booking.id)
+                         ).all() == [BookingStatus.CANCELLED, BookingStatus.BOOKED]
+
+
+def test_resident_volunteers_at_a_community_activity_and_earns_points(browser, server, world, factory):
+    start = _now() + timedelta(minutes=30)
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "env_cleanup", {"title": "小区垃圾分类宣传", "description": "入户宣传", "place": "旭日社区",
+                                         "capacity": 5, "starts_at": start.isoformat(),
+                                         "ends_at": (start + timedelta(hours=2)).isoformat()})
+    walk.act("cadm_a", "publish")
+    walk.act("orgadm1", "grab")
+    resident = Person(browser, server, "res_a", ARTIFACTS / "resident_volunteer")
+    resident.follow("任务大厅")
+    assert resident.says("小区垃圾分类宣传")
+    resident.shot("hall")
+    resident.follow("小区垃圾分类宣传")
+    resident.tap("居民报名")
+    assert "居民报名成功" in resident.flash()
+    walk.act("cadm_a", "begin", now=_now())
+    resident.home()
+    resident.tab("我的")
+    resident.follow("小区垃圾分类宣传")
+    resident.tap("签到")
+    assert "签到成功" in resident.flash()
+    resident.tap("签退")
+    assert "签退成功" in resident.flash()
+    resident.shot("served")
+    walk.act("cadm_a", "finish", now=_now())
+    walk.act("cadm_a", "evaluate", {"rating": 5}, now=_now())
+    resident.home()
+    resident.tab("我的")
+    assert resident.page.locator(".big").first.inner_text().startswith("18")  # round(15 × 1.2)
+    resident.follow("积分明细")
+    assert resident.says("+18")
+    resident.shot("points")
+    with factory() as s, s.begin():
+        s.add(ShopItem(community_id=world["ca"], name="环保购物袋", price=15, stock=2))
+    resident.tab("积分超市")  # and the points buy something
+    resident.tap("兑换")
+    assert "兑换成功" in resident.flash()
+    resident.shot("spent")
+    resident.close()
+    with factory() as s:
+        record = s.scalar(select(ServiceRecord).where(ServiceRecord.user_id == world["res_a"]))
+        assert record.signed_in_at is not None and record.signed_out_at is not None
+        assert ledger.balance(s, world["res_a"]) == 3  # 18 earned, 15 spent
+
+
+def test_resident_spends_points_in_the_supermarket(browser, server, world, factory):
+    _gift(factory, world["res_a"], 50, "gift:res_a")
+    with factory() as s, s.begin():
+        s.add(ShopItem(community_id=world["ca"], name="食用油1L", price=30, stock=4))
+    resident = Person(browser, server, "res_a", ARTIFACTS / "resident_shop")
+    resident.tab("积分超市")
+    assert resident.says("食用油1L") and resident.says("50")
+    resident.shot("shop")
+    resident.tap("兑换")
+    assert "兑换成功" in resident.flash() and resident.says("待领取")
+    with factory() as s:
+        order = s.scalar(select(Order).where(Order.user_id == world["res_a"]))
+    img = f"img[src$='/orders/{order.id}/qr.svg']"
+    assert resident.image_drawn(img)
+    assert resident.qr_modules(img, scale=5) == qr_rows(order.pickup_code)  # the counter's scanner reads it
+    resident.shot("order")
+    resident.close()
+    with factory() as s:
+        assert s.get(Order, order.id).status is OrderStatus.RESERVED
+        assert ledger.balance(s, world["res_a"]) == 20
+
+
+def test_resident_sees_own_history_in_chinese_and_english(browser, server, world, factory):
+    walk = Walker(factory, world).rated_wish("给老人买菜", 5)
+    _gift(factory, world["res_a"], 12, "gift:history")
+    resident = Person(browser, server, "res_a", ARTIFACTS / "resident_history")
+    resident.tab("我的")
+    assert resident.says("给老人买菜") and resident.says("已完成") and resident.says("12")
+    resident.shot("me")
+    resident.follow("积分明细")
+    assert resident.says("社区奖励") and resident.says("+12")
+    resident.page.get_by_role("link", name="EN", exact=True).click()
+    resident.page.wait_for_load_state()
+    assert resident.says("Points history")
+    resident.shot("points-en")
+    resident.tab("Me")
+    assert resident.says("Service record") and resident.says("给老人买菜")
+    resident.follow("给老人买菜")
+    assert resident.page.locator("html").get_attribute("lang") == "en"
+    resident.shot("wish-en")
+    resident.close()
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Demand).where(Demand.requester_id == world["res_a"])) == 1
+        assert s.get(Demand, walk.demand_id).state == "done"

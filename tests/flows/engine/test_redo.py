@@ -1,0 +1,97 @@
+"""Re-doing after undoing: only active claims and live bookings are unique, so a member who
+withdrew signs up again and a cancelled slot is booked again; a second live one is refused in
+plain words, also when two are sent at the same moment."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from threading import Barrier
+
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from flows import engine
+from flows.core.db import make_engine, make_sessionmaker
+from flows.core.refusals import Refused
+from schemas.tables import AppointmentSlot, Booking, BookingStatus, Claim, ClaimStatus
+from tests.flows.walker import Walker
+from tests.world import NOW, build_world
+
+
+@pytest.fixture
+def world(factory):
+    return build_world(factory)
+
+
+def test_a_member_who_withdrew_signs_up_again(factory, world):
+    walk = Walker(factory, world).recruiting_activity("植树", 3, NOW + timedelta(days=3))
+    walk.act("mem1", "withdraw")
+    walk.act("mem1", "sign_up")
+    with pytest.raises(Refused) as twice:
+        walk.act("mem1", "sign_up")
+    assert twice.value.code == "duplicate"
+    with factory() as s:
+        statuses = s.scalars(select(Claim.status).where(Claim.demand_id == walk.demand_id, Claim.user_id == world["mem1"])
+                             .order_by(Claim.id)).all()
+    assert statuses == [ClaimStatus.WITHDRAWN, ClaimStatus.ACTIVE]
+
+
+def test_a_cancelled_slot_is_booked_again_and_a_held_one_is_refused_plainly(factory, world):
+    walk = Walker(factory, world)
+    walk.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    with pytest.raises(Refused) as held:
+        Walker(factory, world).start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    assert held.value.code == "slot_held" and held.value.message() == "您已预约了这个时段，不用再约"
+    walk.act("res_a", "cancel")
+    again = Walker(factory, world)
+    again.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    with factory() as s:
+        assert s.get(AppointmentSlot, world["slot"]).booked == 1
+        assert s.scalars(select(Booking.status).order_by(Booking.id)).all() == [BookingStatus.CANCELLED,
+                                                                                  BookingStatus.BOOKED]
+
+
+def test_the_database_keeps_one_live_row(factory, world):
+    """The partial indexes themselves (both engines): a second active claim or live booking is
+    refused by the database, a withdrawn or cancelled one is not in the way."""
+    walk = Walker(factory, world).recruiting_activity("清雪", 3, NOW + timedelta(days=4))
+    row = {"demand_id": walk.demand_id, "step": "sign_up", "user_id": world["mem1"], "created_by": world["mem1"]}
+    with factory() as s, pytest.raises(IntegrityError):
+        s.execute(insert(Claim), [{**row, "status": ClaimStatus.ACTIVE}])
+    with factory() as s, s.begin():
+        s.execute(insert(Claim), [{**row, "status": ClaimStatus.WITHDRAWN}, {**row, "status": ClaimStatus.WITHDRAWN}])
+    booking = {"slot_id": world["slot"], "user_id": world["res_a"]}
+    with factory() as s, s.begin():
+        s.execute(insert(Booking), [{**booking, "status": BookingStatus.CANCELLED},
+                                    {**booking, "status": BookingStatus.CANCELLED},
+                                    {**booking, "status": BookingStatus.BOOKED}])
+    with factory() as s, pytest.raises(IntegrityError):
+        s.execute(insert(Booking), [{**booking, "status": BookingStatus.BOOKED}])
+
+
+def test_the_same_slot_booked_twice_at_once_is_one_booking(factory, world, db_url):
+    """Two taps on 预约 from two phones of one resident: one booking, one plain refusal."""
+    with factory() as s, s.begin():
+        s.get(AppointmentSlot, world["slot"]).capacity = 5
+    wide_engine = make_engine(db_url, pool_size=6)
+    wide = make_sessionmaker(wide_engine)
+    barrier = Barrier(6)
+
+    def book(_):
+        barrier.wait(timeout=30)
+        with wide() as s:
+            try:
+                return engine.start(s, world["res_a"], world["tt_appointment"], {"title": "理发"},
+                                    slot_id=world["slot"], now=NOW)
+            except Refused as exc:
+                return exc.code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = [f.result(timeout=120) for f in [pool.submit(book, i) for i in range(6)]]
+    wide_engine.dispose()
+    codes = [r for r in results if isinstance(r, str)]
+    assert len(results) - len(codes) == 1 and set(codes) == {"slot_held"}
+    with factory() as s:
+        assert s.get(AppointmentSlot, world["slot"]).booked == 1
+        assert s.scalar(select(func.count()).select_from(Booking)) == 1
