@@ -51,6 +51,7 @@ class Spec(BaseModel):
 # ---- durations ---------------------------------------------------------------------------
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+_MAX_MINUTES = 1000 * 366 * 24 * 60  # far above any SLA allowed, far below timedelta's limit
 
 
 def parse_duration(value: Any) -> Any:
@@ -60,8 +61,13 @@ def parse_duration(value: Any) -> Any:
     if isinstance(value, str):
         match = _DURATION.match(value.strip())
         if match and any(match.groups()):
+            if any(len(g or "") > 12 for g in match.groups()):
+                raise PydanticCustomError("yijia_sla_range", "an SLA must be between 1 minute and 366 days", {})
             d, h, m = (int(g or 0) for g in match.groups())
-            return timedelta(days=d, hours=h, minutes=m)
+            minutes = (d * 24 + h) * 60 + m
+            if minutes > _MAX_MINUTES:  # beyond what a timedelta holds: say the range, never overflow
+                raise PydanticCustomError("yijia_sla_range", "an SLA must be between 1 minute and 366 days", {})
+            return timedelta(minutes=minutes)
     raise PydanticCustomError("yijia_duration", "expected a duration like 3d, 12h or 1d12h, got {value}",
                               {"value": repr(value)})
 
@@ -165,6 +171,8 @@ ACTOR_SHORTHANDS: dict[str, dict[str, Any]] = {
     "org_admin": {"role": "org_admin", "relation": "registered_org"},
     "claiming_org_admin": {"role": "org_admin", "relation": "claiming_org"},
     "community_admin": {"role": "community_admin", "relation": "community"},
+    "district_admin": {"role": "district_admin", "relation": "community"},
+    "city_admin": {"role": "city_admin", "relation": "community"},
 }
 
 

@@ -24,7 +24,7 @@ from flows.engine import records
 from flows.engine.automated import run_due
 from flows.engine.outcomes import Outcome
 from flows.engine.permissions import active_claims, check_actor, check_guards
-from flows.engine.writes import close_claims, move, outcome, record_event
+from flows.engine.writes import close_claims, lost_code, move, outcome, record_event
 from flows.people.actors import ActorContext, load_actor
 from flows.reporting import tallies
 from flows.workflow import registry
@@ -203,7 +203,7 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
     if refusal:
         raise Refused(refusal.code, refusal.params)
     if demand.state not in spec.sources:
-        if spec.claim and not workflow.is_terminal(demand.state):
+        if lost_code(spec, demand) == "taken" and not workflow.is_terminal(demand.state):
             raise Refused("taken")
         raise Refused("state", {"state": workflow.state_title(demand.state), "step": spec.title})
     if spec.claim and spec.claim.holder == "member" and any(c.user_id == actor.user_id for c in claims):

@@ -49,11 +49,18 @@ def move(session: Session, demand: Demand, spec: HumanStep, actor: ActorContext,
             return observed
         session.refresh(demand)
         if demand.state not in spec.sources:
-            raise Refused("taken" if spec.claim else "state",
-                          {"state": demand.state, "step": spec.title})
+            raise Refused(lost_code(spec, demand), {"state": demand.state, "step": spec.title})
         if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
             raise Refused("full")
     raise Refused("state", {"state": demand.state, "step": spec.title})
+
+
+def lost_code(spec: HumanStep, demand: Demand) -> str:
+    """Why a step cannot be taken in the demand's state: "taken" only when someone holds the
+    one-winner claim this step would have made; otherwise the state is simply not the step's
+    (a claim on a wish still waiting for review is not "already claimed")."""
+    one_winner = spec.claim is not None and spec.claim.capacity == 1
+    return "taken" if one_winner and (demand.taken > 0 or demand.org_id is not None) else "state"
 
 
 @cache
