@@ -25,6 +25,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+# The DSL's own version, hashed with every workflow (flows/workflow/compiler.content_hash):
+# bump it when the meaning of a word or a default changes; adding a defaulted word does not.
+DSL_VERSION = 1
+
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 Help = Annotated[str, StringConstraints(max_length=500)]

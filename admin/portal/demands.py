@@ -71,11 +71,17 @@ def start(code: str):
     task_type = _task_type(code)
     if task_type is None:
         abort(404)
-    _, workflow = registry.load_latest(db(), task_type.workflow_id)
+    _, workflow = registry.load_latest(db(), task_type.workflow_id, task_type.district_id)
     name, spec = next(iter(workflow.start_steps().items()))
     if spec.record == "booking":
         return redirect(url_for("portal.book"))
     communities = _start_communities(spec)
+    if task_type.district_id is None and communities:
+        # the form is the one of the line this person's district runs (its own, or the city's)
+        chosen = form_int("community_id", required=False) if request.method == "POST" else None
+        where = next((c for c in communities if c.id == chosen), communities[0])
+        _, workflow = registry.load_latest(db(), task_type.workflow_id, regions.district_id(where.path))
+        name, spec = next(iter(workflow.start_steps().items()))
     errors: dict[str, str] = {}
     if request.method == "POST":
         values, errors = read_step_form(spec.form)

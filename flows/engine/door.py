@@ -26,6 +26,7 @@ from flows.engine.outcomes import Outcome
 from flows.engine.permissions import active_claims, check_actor, check_guards
 from flows.engine.writes import close_claims, lost_code, move, outcome, record_event
 from flows.people.actors import ActorContext, load_actor
+from flows.people.regions import district_id
 from flows.reporting import tallies
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
@@ -61,27 +62,33 @@ def _inline(auto: bool | None) -> bool:
 def start(session: Session, actor: ActorContext | int, task_type_id: int, data: Mapping[str, Any], *,
           community_id: int | None = None, slot_id: int | None = None, step: str | None = None,
           now: datetime | None = None, auto: bool | None = None) -> Outcome:
-    """Create a demand of a task type with its workflow's start step; pinned to the latest version."""
+    """Create a demand of a task type with its workflow's start step, pinned to the newest
+    version of the line of the community's district (its own, or the city's templates)."""
     now = now or utcnow()
     actor = _actor(session, actor)
     task_type = session.get(TaskType, task_type_id)
     if task_type is None or not task_type.is_active:
         raise Refused("task_type")
-    version, workflow = registry.load_latest(session, task_type.workflow_id)
-    starts = workflow.start_steps()
-    name = step or next(iter(starts))
-    if name not in starts:
-        raise Refused("no_step", {"step": name})
-    spec: StartStep = starts[name]
-    slot_service = None
-    if spec.record == "booking":
-        slot_service = _slot_service(session, slot_id)
+    # A booking's community is the booked service's; the community decides the district, and
+    # the district the line of versions the demand runs on.
+    slot_service = _slot_service(session, slot_id) if slot_id else None
+    if slot_service is not None:
         community_id = slot_service.community_id
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.level is not RegionLevel.COMMUNITY:
         raise Refused("community")
     if task_type.district_id is not None and f"/{task_type.district_id}/" not in community.path:
         raise Refused("task_type")  # another district's kind of demand
+    version, workflow = registry.load_latest(session, task_type.workflow_id, district_id(community.path))
+    starts = workflow.start_steps()
+    name = step or next(iter(starts))
+    if name not in starts:
+        raise Refused("no_step", {"step": name})
+    spec: StartStep = starts[name]
+    if spec.record == "booking" and slot_service is None:
+        raise Refused("slot")
+    if spec.record != "booking":
+        slot_service = None
     refusal = check_actor(actor, spec.by, community_id=community.id, community_path=community.path,
                           demand=None, claims=[])
     if refusal:
@@ -90,7 +97,7 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
 
     def work() -> Outcome:
         demand = Demand(task_type_id=task_type.id, workflow_id=workflow.id, workflow_version=version.version,
-                        workflow_hash=workflow.content_hash, state=spec.to, state_since=now,
+                        workflow_hash=version.content_hash, state=spec.to, state_since=now,
                         community_id=community.id, requester_id=actor.user_id, title=task_type.name)
         _fill_demand(demand, values)
         if slot_service is not None:

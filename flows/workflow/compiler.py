@@ -21,7 +21,7 @@ from flows.workflow.compiled import CompiledWorkflow, build
 from flows.workflow.diagrams.mermaid import diagram
 from flows.workflow.inputs import error_params, field_errors, input_model
 from flows.workflow.safe_yaml import Loaded, Problem, YamlRejected
-from schemas.workflow import AutoStep, CompleteWith, HumanStep, WorkflowSpec
+from schemas.workflow import DSL_VERSION, AutoStep, CompleteWith, HumanStep, WorkflowSpec
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,13 @@ def format_problem(problem: Problem, locale: str = "zh") -> str:
     return f"{problem.file}:{problem.line}:{problem.column}: {render(problem.code, problem.params, locale)}"
 
 
-def compile_source(source: str | bytes, file: str = "<workflow>", *, max_bytes: int = 256 * 1024) -> CompiledWorkflow:
-    """Compile one workflow file, or raise `WorkflowInvalid` with every problem."""
+def compile_source(source: str | bytes, file: str = "<workflow>", *, max_bytes: int = 256 * 1024,
+                   stored: bool = False) -> CompiledWorkflow:
+    """Compile one workflow file, or raise `WorkflowInvalid` with every problem.
+
+    `stored`: the text of a version already published, loaded to run its demands: only the
+    checks the engine relies on run (the rules added since it was published, such as
+    liveness, must not stop its demands; `registry.check_stored` reports them instead)."""
     try:
         loaded = yamlsafe.load(source, file, max_bytes=max_bytes)
     except YamlRejected as exc:
@@ -51,7 +56,7 @@ def compile_source(source: str | bytes, file: str = "<workflow>", *, max_bytes: 
         spec = WorkflowSpec.model_validate(loaded.data)
     except ValidationError as exc:
         raise WorkflowInvalid(tuple(_schema_problems(exc, loaded))) from None
-    problems = check(spec, loaded)
+    problems = check(spec, loaded, strict=not stored)
     if problems:
         raise WorkflowInvalid(tuple(problems))
     inputs = {name: input_model(f"{spec.id}__{name}", step.form)
@@ -72,8 +77,15 @@ def validate_source(source: str | bytes, file: str = "<workflow>", **kw: Any) ->
 
 
 def content_hash(spec: WorkflowSpec) -> str:
-    """SHA-256 of the canonical spec: the same workflow hashes the same however it is typed."""
-    canonical = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+    """SHA-256 of the canonical spec: the same workflow hashes the same however it is typed.
+
+    Canonical means what the admin said, not what the DSL fills in: values equal to their
+    defaults are left out, so adding a defaulted word to the DSL changes no stored hash. What
+    the words mean is pinned by `DSL_VERSION`, hashed along (bump it when a default or a
+    meaning changes, and only then)."""
+    said = spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    canonical = json.dumps({"dsl": DSL_VERSION, "spec": said}, sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
