@@ -154,6 +154,12 @@ ENGINE: dict[str, str] = {
 }
 
 
+DRYRUN: dict[str, str] = {
+    'dry.unreachable': N_('示例需求走不到这一步的起始状态（停在了“{state}”），没有机会做这一步'),
+    'dry.crashed': N_('示例需求在这一步出错：{detail}'),
+}
+
+
 LEDGER: dict[str, str] = {
     'ledger.insufficient': N_('积分不足'),
     'ledger.key_conflict': N_('同一个幂等键“{key}”的金额不同'),
@@ -172,4 +178,4 @@ SHOP: dict[str, str] = {
     'shop.retry': N_('系统繁忙，请再试一次'),
 }
 
-MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP}
+MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **DRYRUN, **LEDGER, **SHOP}
