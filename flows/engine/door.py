@@ -23,7 +23,14 @@ from flows.core.refusals import Refused
 from flows.engine import records
 from flows.engine.automated import run_due
 from flows.engine.outcomes import Outcome
-from flows.engine.permissions import active_claims, check_actor, check_guards
+from flows.engine.permissions import (
+    active_claims,
+    check_actor,
+    check_guards,
+    check_held_guards,
+    hold_actor,
+    needs_actor_held,
+)
 from flows.engine.writes import close_claims, lost_code, move, outcome, record_event
 from flows.people.actors import ActorContext, load_actor
 from flows.people.regions import district_id
@@ -178,6 +185,11 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
     if on_behalf_of is not None:
         values["on_behalf_of"] = on_behalf_of
     def work() -> Outcome:
+        if needs_actor_held(actor, spec.guards):
+            hold_actor(session, actor)  # first write: this person's actions go one at a time
+            refusal = check_held_guards(session, actor, list(spec.guards), demand)
+            if refusal:
+                raise Refused(refusal.code, refusal.params)
         from_state = move(session, demand, spec, actor, now)
         form = {k: v for k, v in values.items() if k != "on_behalf_of"}
         facts = records.write(session, spec.record, demand, actor, form, now, step) if spec.record else {}

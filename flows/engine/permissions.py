@@ -2,18 +2,20 @@
 
 Each check returns a refusal code (see messages.ENGINE) or None. The facts are loaded by
 the engine; nothing here queries except the time-clash guard, which must look at the
-actor's other claims.
+actor's other claims. Such a guard is decided again inside the action's transaction with the
+actor serialised (`hold_actor`): two sign-ups by one member racing each other would otherwise
+both read "no clash" before either wrote its claim.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from flows.people.actors import ActorContext
-from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill
+from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill, User
 from schemas.workflow import Actor
 
 
@@ -94,3 +96,28 @@ def check_guards(session: Session, actor: ActorContext, guards: list[str], deman
             if other:
                 return Refusal("guard.no_time_clash", {"other": other})
     return None
+
+
+# Guards whose answer depends on the actor's other rows (claims on other demands).
+SERIALISED_GUARDS = ("no_time_clash",)
+
+
+def needs_actor_held(actor: ActorContext, guards: list[str]) -> bool:
+    return not actor.is_system and any(g in SERIALISED_GUARDS for g in guards)
+
+
+def hold_actor(session: Session, actor: ActorContext) -> None:
+    """Serialise the actor's actions: a no-op UPDATE of their user row as the transaction's
+    first write. On PostgreSQL it locks the row until commit (a second action of the same
+    person waits, then reads what the first committed); on SQLite the first write takes the
+    database's write lock, so the reads that follow see every committed claim."""
+    session.execute(_HOLD, {"user_id": actor.user_id})
+
+
+_HOLD = (update(User.__table__).where(User.__table__.c.id == bindparam("user_id"))
+         .values(is_active=User.__table__.c.is_active))
+
+
+def check_held_guards(session: Session, actor: ActorContext, guards: list[str], demand: Demand) -> Refusal | None:
+    """The guards that read other rows, decided again once the actor is held."""
+    return check_guards(session, actor, [g for g in guards if g in SERIALISED_GUARDS], demand)
