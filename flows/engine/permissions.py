@@ -8,6 +8,7 @@ both read "no clash" before either wrote its claim.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +103,7 @@ def check_guards(session: Session, actor: ActorContext, guards: list[str], deman
 SERIALISED_GUARDS = ("no_time_clash",)
 
 
-def needs_actor_held(actor: ActorContext, guards: list[str]) -> bool:
+def needs_actor_held(actor: ActorContext, guards: Sequence[str]) -> bool:
     return not actor.is_system and any(g in SERIALISED_GUARDS for g in guards)
 
 
@@ -114,10 +115,10 @@ def hold_actor(session: Session, actor: ActorContext) -> None:
     session.execute(_HOLD, {"user_id": actor.user_id})
 
 
-_HOLD = (update(User.__table__).where(User.__table__.c.id == bindparam("user_id"))
-         .values(is_active=User.__table__.c.is_active))
+_HOLD = (update(User).where(User.id == bindparam("user_id")).values(is_active=User.is_active)
+         .execution_options(synchronize_session=False))
 
 
-def check_held_guards(session: Session, actor: ActorContext, guards: list[str], demand: Demand) -> Refusal | None:
+def check_held_guards(session: Session, actor: ActorContext, guards: Sequence[str], demand: Demand) -> Refusal | None:
     """The guards that read other rows, decided again once the actor is held."""
     return check_guards(session, actor, [g for g in guards if g in SERIALISED_GUARDS], demand)
