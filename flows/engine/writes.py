@@ -22,7 +22,7 @@ from schemas.workflow import HumanStep
 MAX_RETRIES = 3
 
 
-_MOVED = ("state", "state_since", "rev", "taken", "org_id")
+_MOVED = ("state", "state_since", "rev", "taken", "org_id", "escalated_at")
 
 
 def move(session: Session, demand: Demand, spec: HumanStep, actor: ActorContext, now: datetime) -> str:
@@ -69,8 +69,8 @@ def guarded_update(moves: bool, takes: bool, sets_org: bool, within_capacity: bo
     action cost more than running it."""
     table = Demand.__table__
     values: dict[str, Any] = {"rev": table.c.rev + 1}
-    if moves:
-        values.update(state=bindparam("to"), state_since=bindparam("since"))
+    if moves:  # a new stay: whatever was overdue in the old one is history (escalations keep it)
+        values.update(state=bindparam("to"), state_since=bindparam("since"), escalated_at=None)
     if takes:
         values["taken"] = table.c.taken + 1
     if sets_org:

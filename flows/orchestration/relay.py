@@ -27,10 +27,10 @@ from prefect.states import Cancelled, Completed, Paused, Scheduled
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.orchestration.naming import FLOW_NAME, deployment_name, instance_tag, run_name, run_tags
+from flows.orchestration.naming import FLOW_NAME, deployment_name, instance_tag, run_name, run_tags, state_name
 from flows.workflow import registry
 from schemas.settings import get_settings
-from schemas.tables import Demand, Outbox
+from schemas.tables import Demand, Outbox, Region
 
 log = logging.getLogger(__name__)
 FINAL = [StateType.COMPLETED, StateType.CANCELLED, StateType.FAILED, StateType.CRASHED]
@@ -69,11 +69,12 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, sch
     if demand is None:
         return "gone"
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    title = workflow.state_title(demand.state)
+    title = state_name(workflow, demand)  # the state's title, marked while its step is overdue
     terminal = workflow.is_terminal(demand.state)
     auto_due = workflow.auto_step_from(demand.state) is not None
     run = live_run(client, demand.id)
-    name, tags = run_name(workflow, demand), run_tags(session, workflow, demand, overdue=bool(demand.escalated_at))
+    community = session.get(Region, demand.community_id)
+    name, tags = run_name(workflow, demand, community.name if community else None), run_tags(session, workflow, demand)
     if run is None:
         if terminal:
             return "nothing"

@@ -63,3 +63,11 @@ def may_publish_for(actor: ActorContext, district: Region | None) -> bool:
     if actor.highest_admin_role() is Role.CITY_ADMIN:
         return True
     return district is not None and actor.in_scope(Role.DISTRICT_ADMIN, district.path)
+
+
+def names(session: Session, ids: set[int]) -> dict[int | None, str]:
+    """{region id: name} for a few regions."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Region.id, Region.name).where(Region.id.in_(ids)))
+    return {row.id: row.name for row in rows}
