@@ -1,7 +1,10 @@
 """The stuck lists published to Prefect: one table for the city (`stuck-demands`) and one
 markdown page per district with a stuck demand (`stuck-demands-<instance>-d<district>`), each
 row with the step it waits for, who holds it, how long it has waited, and a link to its run.
-No personal data: holders by role and organisation or community, demands by number."""
+No personal data: holders by role and organisation or community, demands by number.
+
+Prefect 3's UI does not list artifacts in its sidebar and filters runs by tags with OR; the
+console links straight to a district's artifact key page, which shows the table itself."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,6 +14,8 @@ from typing import Any
 from flows.engine.monitor import Stuck
 from flows.orchestration.naming import stuck_artifact_key, ui_run_url
 from schemas.settings import get_settings
+
+DESCRIPTION_ROWS = 200
 
 
 def waited(delta: timedelta) -> str:
@@ -43,14 +48,18 @@ def district_pages(stuck: list[Stuck], runs: dict[int, Any], districts: dict[int
     pages = {}
     for district, cases in by_district.items():
         name = districts.get(district, "")
-        lines = [f"# {name} · 超时未处理的需求（{len(cases)} 条）", "",
+        lines = [f"### {name} · 超时未处理的需求（{len(cases)} 条）", "",
                  "| 需求 | 等待 | 处理人 | 已等待 | 社区 | 已提醒 | 运行 |", "| --- | --- | --- | --- | --- | --- | --- |"]
         for c in cases:
             run = f"[打开运行]({ui_run_url(runs[c.demand_id])})" if c.demand_id in runs else "—"
             lines.append(f"| [#{c.demand_id} {c.workflow_title}]({base}/d/{c.demand_id}) | {c.step_title} | "
                          f"{holder_text(c)} | {waited(c.waited)} | {c.community} | "
                          f"{'是' if c.escalated else '否'} | {run} |")
-        pages[stuck_artifact_key(district)] = ("\n".join(lines), f"{name}：超时未处理的需求 {len(cases)} 条")
+        # The UI shows an artifact key's description (markdown) on the key's own page, above its
+        # versions: the table goes there too, so the console's link lands on it in one click.
+        shown = lines[:4 + DESCRIPTION_ROWS] + (["", f"（另有 {len(cases) - DESCRIPTION_ROWS} 条，见最新版本）"]
+                                                if len(cases) > DESCRIPTION_ROWS else [])
+        pages[stuck_artifact_key(district)] = ("\n".join(lines), "\n".join(shown))
     return pages
 
 
