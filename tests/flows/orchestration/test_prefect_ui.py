@@ -100,6 +100,7 @@ def test_a_district_admin_finds_their_stuck_demand_and_its_holder_in_prefect(stu
             assert "伊美区 · 超时未处理的需求" in text and "完成服务" in text
             assert "认领人 · 财政局党支部" in text  # the holder, by role and organisation: no names
             assert f"#{theirs} " not in text and "张阿姨" not in text and "mem1" not in text
+            artifact.set_viewport_size({"width": 1280, "height": 720})
             artifact.screenshot(path=str(ARTIFACTS / "prefect-district-stuck-list.png"), full_page=True)
 
             # click 2: that demand's run, named without personal data and marked overdue
@@ -112,6 +113,7 @@ def test_a_district_admin_finds_their_stuck_demand_and_its_holder_in_prefect(stu
             with admin.page.expect_popup() as popup:
                 admin.page.locator("#prefect-views a.prefect-runs").first.click()
             runs = popup.value
+            runs.set_viewport_size({"width": 1280, "height": 900})
             runs.get_by_text(f"微心愿 #{mine} · 旭日社区").first.wait_for(timeout=60_000)
             assert f"#{theirs} " not in runs.inner_text("body")
             runs.screenshot(path=str(ARTIFACTS / "prefect-district-overdue-runs.png"), full_page=True)
