@@ -105,3 +105,31 @@ def test_the_stuck_list_is_paged_complete_and_says_who_holds_each_case(factory, 
         review = pages[0][1]
         assert [h.label() for h in review.holders] == ["社区管理员 · 旭日社区"]
         assert monitor.count_overdue(s, NOW, [f"/{world['city']}/{world['d2']}/"]) == 0
+
+
+def test_parallel_monitors_escalate_a_step_once(db_url, factory, world):
+    """The automation and the monitor (or two monitors) racing: one escalation, one event."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from flows.core.db import make_engine, make_sessionmaker
+
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "大家都来提醒"}, now=NOW - timedelta(days=5))
+    wide = make_engine(db_url, pool_size=10, max_overflow=5)
+    sessions, barrier = make_sessionmaker(wide), Barrier(10)
+
+    def one(_):
+        barrier.wait(timeout=30)
+        with sessions() as s:
+            return engine.apply_timeout(s, walk.demand_id, "publish", now=NOW)
+
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            results = [f.result(timeout=60) for f in [pool.submit(one, n) for n in range(10)]]
+    finally:
+        wide.dispose()
+    assert results.count("escalate") == 1 and results.count(None) == 9
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Escalation)) == 1
+        assert s.scalar(select(func.count()).select_from(Event).where(Event.step == "publish:overdue")) == 1
