@@ -53,8 +53,8 @@ def run(source: str, file: str = "<editor>", copy: DistrictCopy | None = None, *
             result.final_state = workflow.state_title(sample.state) if sample.state else ""
             result.ended = bool(sample.state) and workflow.is_terminal(sample.state)
             result.points = box.points()
-            taken = {s.step for s in result.steps if s.ok} | sample.done
-            result.untaken = _untaken(box, workflow, when, taken)
+            shown = {s.step for s in result.steps} | sample.done  # a refusal on the path is shown there
+            result.untaken = _untaken(box, workflow, when, shown)
             return result
         finally:
             box.dispose()

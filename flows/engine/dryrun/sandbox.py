@@ -32,12 +32,12 @@ from schemas.tables import (
     User,
 )
 
-# The people of the sandbox, by party: each holds exactly one role (two members, so that a
-# member's own demand can be claimed by another one).
-PARTIES = {
-    "resident": Role.RESIDENT, "member": Role.MEMBER, "member2": Role.MEMBER, "org_admin": Role.ORG_ADMIN,
-    "community_admin": Role.COMMUNITY_ADMIN, "district_admin": Role.DISTRICT_ADMIN, "city_admin": Role.CITY_ADMIN,
-}
+# The people of the sandbox, by party: each holds exactly one role, and there are two of each
+# (`member2`, `community_admin2` …), so that a step guarded by `not_requester` can be taken by
+# someone of the requester's role who is not the requester, as in any real community.
+_ROLES = {"resident": Role.RESIDENT, "member": Role.MEMBER, "org_admin": Role.ORG_ADMIN,
+          "community_admin": Role.COMMUNITY_ADMIN, "district_admin": Role.DISTRICT_ADMIN, "city_admin": Role.CITY_ADMIN}
+PARTIES = {**_ROLES, **{f"{key}2": role for key, role in _ROLES.items()}}
 
 
 @dataclass(frozen=True)

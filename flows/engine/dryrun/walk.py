@@ -11,7 +11,7 @@ from flows import engine
 from flows.core.i18n import Message
 from flows.core.refusals import Refused
 from flows.engine.dryrun.samples import sample
-from flows.engine.dryrun.sandbox import Sandbox
+from flows.engine.dryrun.sandbox import PARTIES, Sandbox
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.workflow import HumanStep, StartStep
 
@@ -55,6 +55,12 @@ class SampleDemand:
 
     # -- who ------------------------------------------------------------------------------
     def party_for(self, step: StartStep | HumanStep) -> str:
+        party = self._party(step)
+        if isinstance(step, HumanStep) and "not_requester" in step.guards and party == self.requester:
+            return f"{party}2" if f"{party}2" in PARTIES else party
+        return party
+
+    def _party(self, step: StartStep | HumanStep) -> str:
         by = step.by
         if by.relation == "requester":
             return self.requester

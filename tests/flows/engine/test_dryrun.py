@@ -77,3 +77,69 @@ def test_the_sandbox_is_a_copy_of_the_admins_district(factory):
     assert (copy.city, copy.district, copy.community, copy.points) == ("伊春市", "伊美区", "旭日社区", 10)
     result = dryrun.run(MICRO_WISH, copy=copy)
     assert result.district == "伊美区" and result.ok
+
+
+def _edit(data, spec: dict) -> dict:
+    """One plausible admin edit: who does a step, where it goes, its guards, record or claim,
+    a bound of a field, or a step deleted."""
+    import copy
+
+    from hypothesis import strategies as st
+
+    from schemas.workflow import ACTOR_SHORTHANDS
+
+    spec = copy.deepcopy(spec)
+    name = data.draw(st.sampled_from([n for n, s in spec["steps"].items() if s.get("kind") != "start"]))
+    step, states = spec["steps"][name], list(spec["states"])
+    edit = data.draw(st.sampled_from(["by", "to", "from", "guards", "record", "claim", "bound", "delete"]))
+    if edit == "delete":
+        del spec["steps"][name]
+    elif edit == "by" and step.get("kind") != "auto":
+        step["by"] = data.draw(st.sampled_from(sorted(ACTOR_SHORTHANDS)))
+    elif edit in ("to", "from"):
+        step[edit] = data.draw(st.sampled_from(states))
+    elif edit == "guards" and step.get("kind") != "auto":
+        step["guards"] = data.draw(st.lists(st.sampled_from(["registered_in_community", "not_requester", "skills",
+                                                             "no_time_clash"]), unique=True, max_size=3))
+    elif edit == "record" and step.get("kind") != "auto":
+        step["record"] = data.draw(st.sampled_from(["service", "sign_in", "sign_out", "withdraw", "release"]))
+    elif edit == "claim" and step.get("kind") != "auto":
+        step["claim"] = {"holder": data.draw(st.sampled_from(["member", "org"])),
+                         "capacity": data.draw(st.sampled_from([1, "demand"]))}
+    elif edit == "bound" and step.get("form"):
+        field = step["form"][data.draw(st.sampled_from(sorted(step["form"])))]
+        field[data.draw(st.sampled_from(["min", "max", "required"]))] = data.draw(st.integers(0, 20))
+    return spec
+
+
+def test_any_workflow_that_compiles_gets_a_dry_run_answer():
+    """Plausible edits of the shipped workflows that still compile: the dry run answers
+    (passed or failed, with reasons), never an exception the editor would turn into a 500."""
+    import json
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from flows.workflow.compiler import WorkflowInvalid, compile_source
+    from tests.flows.workflow.test_compiler import SHIPPED
+
+    ran = []
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.sampled_from(sorted(SHIPPED)), st.data())
+    def check(name, data):
+        spec = SHIPPED[name]
+        for _ in range(data.draw(st.integers(1, 3))):
+            spec = _edit(data, spec)
+        source = json.dumps(spec, ensure_ascii=False)
+        try:
+            compile_source(source)
+        except WorkflowInvalid:
+            return
+        result = dryrun.run(source)
+        ran.append(result.ok)
+        assert result.steps and all(s.ok or s.message("zh") for s in result.steps + result.untaken)
+        assert result.ok == (result.ended and not result.untaken and all(s.ok for s in result.steps))
+
+    check()
+    assert len(ran) >= 10  # enough of the edits compiled to say something
