@@ -96,7 +96,7 @@ COMPILER: dict[str, str] = {
     'wf.complete_with_unknown': N_('超时自动完成的字段“{field}”不在“{step}”的表单里'),
     'wf.complete_with_invalid': N_('超时自动完成的值不合法：{detail}'),
     'wf.demand_field_type': N_('字段“{field}”用于需求本身，类型必须是 {expected}'),
-    'wf.bounds': N_('最小值 {min} 大于最大值 {max}'),
+    'wf.bounds': N_('最小值 {min} 大于最大值 {max}：请调小 min 或调大 max'),
     'wf.complete_with_needs_form': N_('“{step}”的超时策略 complete_with 需要表单字段'),
     # liveness: a workflow that validates can run (flows/workflow/checks/liveness.py)
     'wf.start_twice': N_('只能有一个创建步骤（kind: start），“{step}”永远不会被用到（门户总是用“{first}”创建）：'
