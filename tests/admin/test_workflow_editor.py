@@ -92,7 +92,7 @@ def test_dry_run_in_a_copy_of_the_district_shows_path_points_and_parties(login, 
     page = client.post(url, data={"csrf_token": token(client, url), "source": source, "do": "dryrun"})
     text = page.get_data(as_text=True)
     assert "试运行 ✓ 通过" in text and "在 伊美区 的副本中" in text
-    assert "审核发布（区县管理员）review → open" in text and "党员 14" in text
+    assert "审核发布（区县管理员）待审核 → 待认领" in text and "党员 14" in text
     english = client.post(f"{url}?lang=en", data={"csrf_token": token(client, url), "source": source,
                                                   "do": "dryrun"}).get_data(as_text=True)
     assert "district admin" in english.lower()

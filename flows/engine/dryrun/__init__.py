@@ -30,6 +30,10 @@ class DryRun:
     ended: bool = False  # reached a terminal state
     points: dict[str, int] = field(default_factory=dict)  # party → points it would get
     untaken: list[DryStep] = field(default_factory=list)  # steps no one could take
+    titles: dict[str, str] = field(default_factory=dict)  # state id → its title, for people
+
+    def title(self, state: str | None) -> str:
+        return self.titles.get(state or "", state or "")
 
     @property
     def ok(self) -> bool:
@@ -48,7 +52,7 @@ def run(source: str, file: str = "<editor>", copy: DistrictCopy | None = None, *
             with box.factory() as s:
                 registry.publish(s, source, file)
                 s.commit()
-            result = DryRun(district=copy.district)
+            result = DryRun(district=copy.district, titles={k: v.title for k, v in workflow.spec.states.items()})
             sample = _walk(SampleDemand(box, workflow, when), result.steps)
             result.final_state = workflow.state_title(sample.state) if sample.state else ""
             result.ended = bool(sample.state) and workflow.is_terminal(sample.state)
