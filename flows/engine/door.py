@@ -185,7 +185,7 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
     if on_behalf_of is not None:
         values["on_behalf_of"] = on_behalf_of
     def work() -> Outcome:
-        if needs_actor_held(actor, spec.guards):
+        if needs_actor_held(actor, spec.guards, demand):
             hold_actor(session, actor)  # first write: this person's actions go one at a time
             refusal = check_held_guards(session, actor, list(spec.guards), demand)
             if refusal:

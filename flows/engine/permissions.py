@@ -103,8 +103,12 @@ def check_guards(session: Session, actor: ActorContext, guards: list[str], deman
 SERIALISED_GUARDS = ("no_time_clash",)
 
 
-def needs_actor_held(actor: ActorContext, guards: Sequence[str]) -> bool:
-    return not actor.is_system and any(g in SERIALISED_GUARDS for g in guards)
+def needs_actor_held(actor: ActorContext, guards: Sequence[str], demand: Demand) -> bool:
+    """Whether the action must hold the actor first: a guard reads their other rows, and it has
+    something to decide (a time clash needs the demand's start and end; a wish without them,
+    the hot path of claiming, costs nothing more)."""
+    timed = demand.starts_at is not None and demand.ends_at is not None
+    return not actor.is_system and timed and any(g in SERIALISED_GUARDS for g in guards)
 
 
 def hold_actor(session: Session, actor: ActorContext) -> None:
