@@ -161,6 +161,29 @@ def workflows_publish() -> None:
             click.echo(f"{row.workflow_id} v{row.version} {row.content_hash[:12]}")
 
 
+@workflows.command("check-stored")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="message language (default zh)")
+def workflows_check_stored(lang: str | None) -> None:
+    """Compile every version stored in the database with today's compiler and all its rules;
+    exit 1 naming each version a rule refuses (its demands keep running on it)."""
+    from sqlalchemy import func, select
+
+    from flows.core.db import make_engine, make_sessionmaker
+    from flows.workflow import registry
+    from flows.workflow.compiler import format_problem
+    from schemas.tables import WorkflowVersion
+
+    lang = lang or get_settings().locale
+    with make_sessionmaker(make_engine())() as session:
+        failing = registry.check_stored(session)
+        total = session.scalar(select(func.count()).select_from(WorkflowVersion)) or 0
+    for _row, problems in failing:
+        for problem in problems:
+            click.echo(format_problem(problem, lang), err=True)
+    click.echo(f"{total - len(failing)}/{total} stored versions compile")
+    sys.exit(1 if failing else 0)
+
+
 @main.group()
 def ledger() -> None:
     """The points ledger."""

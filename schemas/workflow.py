@@ -25,6 +25,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+# The DSL's own version, hashed with every workflow (flows/workflow/compiler.content_hash):
+# bump it when the meaning of a word or a default changes; adding a defaulted word does not.
+DSL_VERSION = 1
+
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 Help = Annotated[str, StringConstraints(max_length=500)]
@@ -45,6 +49,7 @@ class Spec(BaseModel):
 # ---- durations ---------------------------------------------------------------------------
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+_MAX_MINUTES = 1000 * 366 * 24 * 60  # far above any SLA allowed, far below timedelta's limit
 
 
 def parse_duration(value: Any) -> Any:
@@ -54,8 +59,13 @@ def parse_duration(value: Any) -> Any:
     if isinstance(value, str):
         match = _DURATION.match(value.strip())
         if match and any(match.groups()):
+            if any(len(g or "") > 12 for g in match.groups()):
+                raise PydanticCustomError("yijia_sla_range", "an SLA must be between 1 minute and 366 days", {})
             d, h, m = (int(g or 0) for g in match.groups())
-            return timedelta(days=d, hours=h, minutes=m)
+            minutes = (d * 24 + h) * 60 + m
+            if minutes > _MAX_MINUTES:  # beyond what a timedelta holds: say the range, never overflow
+                raise PydanticCustomError("yijia_sla_range", "an SLA must be between 1 minute and 366 days", {})
+            return timedelta(minutes=minutes)
     raise PydanticCustomError("yijia_duration", "expected a duration like 3d, 12h or 1d12h, got {value}",
                               {"value": repr(value)})
 
@@ -159,6 +169,8 @@ ACTOR_SHORTHANDS: dict[str, dict[str, Any]] = {
     "org_admin": {"role": "org_admin", "relation": "registered_org"},
     "claiming_org_admin": {"role": "org_admin", "relation": "claiming_org"},
     "community_admin": {"role": "community_admin", "relation": "community"},
+    "district_admin": {"role": "district_admin", "relation": "community"},
+    "city_admin": {"role": "city_admin", "relation": "community"},
 }
 
 

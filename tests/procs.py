@@ -69,13 +69,17 @@ class Process:
 
 
 class PrefectServer(Process):
-    """`prefect server start` on a port of its own, on SQLite (default) or `database_url`."""
+    """`prefect server start` on a port of its own, on SQLite (default) or `database_url`;
+    with its web UI when `ui` (at `base`)."""
 
-    def __init__(self, database_url: str | None = None, port: int | None = None, home: Path | None = None):
+    def __init__(self, database_url: str | None = None, port: int | None = None, home: Path | None = None,
+                 ui: bool = False):
         self.port = port or free_port()
         self.home = home or Path(tempfile.mkdtemp(prefix="yijia-prefect-"))
+        ui_env = {"PREFECT_UI_ENABLED": "true", "PREFECT_UI_API_URL": self.api,
+                  "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false"} if ui else {"PREFECT_UI_ENABLED": "false"}
         env = {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-               "PREFECT_UI_ENABLED": "false", "PREFECT_API_URL": self.api,
+               **ui_env, "PREFECT_API_URL": self.api,
                "PREFECT_SERVER_DATABASE_TIMEOUT": "30", "PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TIMEOUT": "30"}
         if database_url:
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
@@ -85,6 +89,10 @@ class PrefectServer(Process):
     @property
     def api(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 90) -> PrefectServer:
         super().start()

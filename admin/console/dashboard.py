@@ -7,15 +7,18 @@ from datetime import UTC, datetime, timedelta
 from flask import request
 from flask_admin import AdminIndexView, expose
 
+from admin.auth import actor
 from admin.console.secure import SecuredMixin, admin_paths
 from admin.database import db
 from admin.i18n import lang
+from admin.params import arg_int
 from flows.core.i18n import translate
 from flows.engine import monitor
+from flows.orchestration import naming
 from flows.people import regions
 from flows.reporting import stats
-from schemas.settings import get_settings
 
+STUCK_PAGE = 50
 PERIODS = {"month": ("本月", 31), "quarter": ("近三个月", 92), "year": ("近一年", 366), "all": ("全部", None)}
 
 
@@ -31,8 +34,19 @@ class DashboardView(SecuredMixin, AdminIndexView):
         totals = stats.figures(db(), [c.id for c in communities], since) if communities else {}
         districts = stats.by_district(db(), communities, since)
         peak = {key: max([f[key] for _, f in districts] + [1]) for key, _ in stats.FIGURES}
-        stuck = monitor.overdue(db(), community_paths=paths, limit=50)
         figures = [(key, translate(label, lang())) for key, label in stats.FIGURES]
         return self.render("console/dashboard.html", totals=totals, districts=districts, figures=figures,
-                           peak=peak, stuck=stuck, period=period, periods=PERIODS,
-                           prefect=get_settings().prefect_ui_url)
+                           peak=peak, period=period, periods=PERIODS, **self._stuck(paths))
+
+    @staticmethod
+    def _stuck(paths: list[str]) -> dict:
+        """The stuck list, complete and paged, and where to find it in the Prefect UI."""
+        page = arg_int("stuck_page", low=1, high=100_000) or 1
+        total = monitor.count_overdue(db(), community_paths=paths)
+        stuck = monitor.overdue(db(), community_paths=paths, limit=STUCK_PAGE, offset=(page - 1) * STUCK_PAGE)
+        mine = [] if regions.may_publish_for(actor(), None) else regions.admin_districts(db(), actor())
+        views: list[tuple[str | None, str, str]] = [
+            (d.name, naming.ui_overdue_runs_url(d.id), naming.ui_stuck_artifact_url(d.id)) for d in mine]
+        views = views or [(None, naming.ui_overdue_runs_url(None), naming.ui_stuck_artifact_url(None))]
+        return {"stuck": stuck, "stuck_total": total, "stuck_page": page, "stuck_pages": max(1, -(-total // STUCK_PAGE)),
+                "prefect_views": views, "run_url": naming.ui_demand_runs_url, "locale": lang()}

@@ -102,9 +102,16 @@ def start(code: str):
     entry, person = publish.start_entry(task_type)
     if entry.booking:
         return redirect(url_for("portal.book"))
-    _, workflow = registry.load_latest(db(), task_type.workflow_id)
-    name, spec = entry.step, workflow.start_steps()[entry.step]
     communities = [(person.community_id, person.community)] if person else list(entry.communities)
+    # The form is the one of the line the chosen community's district runs (its own, or the
+    # city's templates); engine.start picks the same line.
+    district = task_type.district_id
+    if district is None and communities:
+        chosen = form_int("community_id", required=False) if request.method == "POST" else None
+        where = db().get(Region, next((c for c, _ in communities if c == chosen), communities[0][0]))
+        district = regions.district_id(where.path) if where is not None else None
+    _, workflow = registry.load_latest(db(), task_type.workflow_id, district)
+    name, spec = entry.step, workflow.start_steps()[entry.step]
     errors: dict[str, str] = {}
     if request.method == "POST":
         values, errors = read_step_form(spec.form)

@@ -19,6 +19,9 @@ YAML: dict[str, str] = {
     'yaml.merge': N_('不支持合并键 <<，请把内容写全'),
     'yaml.complex_key': N_('键必须是简单的文字'),
     'yaml.key_type': N_('键 {key} 必须是文字或整数'),
+    'yaml.bool_key': N_('键 {text} 被 YAML 读成了是/否（{key}）：要当作文字，请加引号，写成 "{text}"'),
+    'yaml.bool_value': N_('“{text}”被 YAML 读成了是/否（{value}）：要当作文字，请加引号，写成 "{text}"'),
+    'yaml.surrogate': N_('文字里有无效的 Unicode 转义（单独的代理字符 {char}）'),
     'yaml.duplicate_key': N_('键“{key}”重复（第 {first_line} 行已出现）'),
     'yaml.too_many_nodes': N_('内容过多（超过 {limit} 个节点，可能是别名展开）'),
     'yaml.too_deep': N_('嵌套太深（超过 {limit} 层）'),
@@ -94,7 +97,32 @@ COMPILER: dict[str, str] = {
     'wf.complete_with_unknown': N_('超时自动完成的字段“{field}”不在“{step}”的表单里'),
     'wf.complete_with_invalid': N_('超时自动完成的值不合法：{detail}'),
     'wf.demand_field_type': N_('字段“{field}”用于需求本身，类型必须是 {expected}'),
-    'wf.bounds': N_('最小值 {min} 大于最大值 {max}'),
+    'wf.bounds': N_('最小值 {min} 大于最大值 {max}：请调小 min 或调大 max'),
+    # liveness: a workflow that validates can run (flows/workflow/checks/liveness.py)
+    'wf.start_twice': N_('只能有一个创建步骤（kind: start），“{step}”永远不会被用到（门户总是用“{first}”创建）：'
+                         '请删掉它，或把它拆成另一个工作流'),
+    'wf.start_by_relation': N_('创建步骤“{step}”的执行人是 {relation}，但创建需求时还没有这个人：'
+                               '请改为 resident、member、registered_member、org_admin 或 community_admin'),
+    'wf.guard_contradiction': N_('步骤“{step}”由发布人自己完成，却又要求 not_requester（不能是发布人），没有人能做：'
+                                 '请去掉这个条件或换执行人'),
+    'wf.human_beside_auto': N_('状态“{state}”有自动步骤“{auto}”，需求一到就会离开，人工步骤“{step}”永远轮不到：'
+                               '请让“{step}”从别的状态出发，或删掉自动步骤'),
+    'wf.auto_cycle': N_('自动步骤 {steps} 会让需求在状态之间无限循环：请把其中一步改为人工步骤，或让它走向终止状态'),
+    'wf.claimant_before_claim': N_('步骤“{step}”由认领人（claimant）完成，但需求在状态“{state}”时还不可能有人认领：'
+                                   '请先安排一个认领步骤（claim 或 record: assign），或换执行人'),
+    'wf.record_before_claim': N_('步骤“{step}”记录 {record}，要用到执行人自己的认领，但需求在状态“{state}”时还不可能有人认领：'
+                                 '请先安排一个认领步骤（claim 或 record: assign）'),
+    'wf.org_before_org_claim': N_('步骤“{step}”由抢单的党组织一方完成，但需求在状态“{state}”时还没有党组织认领过：'
+                                  '请先加一个 claim: {{holder: org}} 的步骤，或换执行人'),
+    'wf.sign_out_before_sign_in': N_('步骤“{step}”记录签退，但需求在状态“{state}”时还不可能有人签到：'
+                                     '请在它之前或同一状态加一个 record: sign_in 的步骤'),
+    'wf.stuck_state': N_('需求到了状态“{state}”后，没有人能做的步骤能让它走到终止状态（从这里出发的步骤：{steps}）：'
+                         '请检查这些步骤的执行人，或加一个离开该状态的步骤'),
+    'wf.length_bounds': N_('字段“{field}”的最短长度 {min_length} 大于最长长度 {max_length}：'
+                           '请调小 min_length 或调大 max_length'),
+    'wf.default_range': N_('字段“{field}”的默认值 {default} 不在 {min} 到 {max} 之间：请修改默认值或范围'),
+    'wf.capacity_min': N_('人数上限“{field}”必须至少为 {least}（数据库不接受 0 人的需求）：请设置 min: {least} 或更大'),
+    'wf.column_length': N_('字段“{field}”存入需求本身，最长 {limit} 个字：请把 max_length 调到 {limit} 以内'),
 }
 
 
@@ -127,6 +155,12 @@ ENGINE: dict[str, str] = {
     'conflict': N_('与已有的记录冲突，未做任何更改，请刷新后再试'),
     'replayed': N_('已提交过，未重复处理（{step}）'),
     'ok': N_('{step}成功'),
+}
+
+
+DRYRUN: dict[str, str] = {
+    'dry.unreachable': N_('示例需求走不到这一步的起始状态（停在了“{state}”），没有机会做这一步'),
+    'dry.crashed': N_('示例需求在这一步出错：{detail}'),
 }
 
 
@@ -191,5 +225,5 @@ ACCOUNTS: dict[str, str] = {
 }
 
 
-MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP, **PEOPLE, **STORAGE,
-                            **REFUSAL, **ACCOUNTS}
+MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **DRYRUN, **LEDGER, **SHOP, **PEOPLE,
+                            **STORAGE, **REFUSAL, **ACCOUNTS}

@@ -28,7 +28,7 @@ def run_due(session: Session, demand: Demand, workflow: CompiledWorkflow, now: d
             break
         name, spec = due
         done = changed(session, update(Demand).where(Demand.id == demand.id, Demand.state == spec.from_)
-                               .values(state=spec.to, state_since=now, rev=Demand.rev + 1)
+                               .values(state=spec.to, state_since=now, rev=Demand.rev + 1, escalated_at=None)
                                .execution_options(synchronize_session=False))
         session.refresh(demand)
         if done != 1:

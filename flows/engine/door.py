@@ -25,8 +25,8 @@ from flows.engine import records, replays
 from flows.engine.automated import run_due
 from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
-from flows.engine.permissions import check_actor, check_guards
-from flows.engine.writes import close_claims, move, outcome, record_event
+from flows.engine.permissions import check_actor, check_guards, check_held_guards, hold_actor, needs_actor_held
+from flows.engine.writes import close_claims, lost_code, move, outcome, record_event
 from flows.people.actors import ActorContext, load_actor
 from flows.people.regions import district_id
 from flows.reporting import tallies
@@ -65,7 +65,8 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
           community_id: int | None = None, slot_id: int | None = None, step: str | None = None,
           now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None,
           request_key: str | None = None) -> Outcome:
-    """Create a demand of a task type with its workflow's start step; pinned to the latest version.
+    """Create a demand of a task type with its workflow's start step, pinned to the newest
+    version of the line of the community's district (its own, or the city's templates).
 
     `on_behalf_of` (代办): a community admin starts it for a person without a phone; that
     person must be whom the start step names and stays the requester, the event records the
@@ -87,23 +88,29 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
     task_type = session.get(TaskType, task_type_id)
     if task_type is None or not task_type.is_active:
         raise Refused("task_type")
-    version, workflow = registry.load_latest(session, task_type.workflow_id)
-    starts = workflow.start_steps()
-    name = step or next(iter(starts))
-    if name not in starts:
-        raise Refused("no_step", {"step": name})
-    spec: StartStep = starts[name]
-    slot_service: AppointmentService | None = None
-    if spec.record == "booking":
-        slot, slot_service = _slot_service(session, slot_id)
-        if actor.user_id is None:
-            raise Refused("role")  # a booking is a person's
-        community_id = slot_service.community_id
+    # A booking's community is the booked service's; the community decides the district, and
+    # the district the line of versions the demand runs on.
+    booked = _slot_service(session, slot_id) if slot_id else None
+    if booked is not None:
+        community_id = booked[1].community_id
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.level is not RegionLevel.COMMUNITY:
         raise Refused("community")
     if task_type.district_id is not None and district_id(community.path) != task_type.district_id:
         raise Refused("task_type")  # another district's kind of demand
+    version, workflow = registry.load_latest(session, task_type.workflow_id, district_id(community.path))
+    starts = workflow.start_steps()
+    name = step or next(iter(starts))
+    if name not in starts:
+        raise Refused("no_step", {"step": name})
+    spec: StartStep = starts[name]
+    if spec.record == "booking" and booked is None:
+        raise Refused("slot")
+    slot_service: AppointmentService | None = None
+    if spec.record == "booking" and booked is not None:
+        slot, slot_service = booked
+        if actor.user_id is None:
+            raise Refused("role")  # a booking is a person's
     if on_behalf_of is not None:
         if not admin.in_scope("community_admin", community.path):
             raise Refused("role")
@@ -124,7 +131,7 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
 
     def work() -> Outcome:
         demand = Demand(task_type_id=task_type.id, workflow_id=workflow.id, workflow_version=version.version,
-                        workflow_hash=workflow.content_hash, state=spec.to, state_since=now,
+                        workflow_hash=version.content_hash, state=spec.to, state_since=now,
                         community_id=community.id, requester_id=actor.user_id, title=task_type.name)
         _fill_demand(demand, values)
         if slot_service is not None:
@@ -274,7 +281,13 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
     values = _validate(workflow, step, data or {}).model_dump(mode="json")
     if on_behalf_of is not None:
         values["on_behalf_of"] = on_behalf_of
+
     def work() -> Outcome:
+        if needs_actor_held(actor, spec.guards, demand):
+            hold_actor(session, actor)  # first write: this person's actions go one at a time
+            refusal = check_held_guards(session, actor, list(spec.guards), demand)
+            if refusal:
+                raise Refused(refusal.code, refusal.params)
         from_state = move(session, demand, spec, actor, now)
         form = {k: v for k, v in values.items() if k != "on_behalf_of"}
         facts = records.write(session, spec.record, demand, actor, form, now, step) if spec.record else {}
@@ -310,7 +323,7 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
     if refusal:
         raise Refused(refusal.code, refusal.params)
     if demand.state not in spec.sources:
-        if spec.claim and not workflow.is_terminal(demand.state):
+        if lost_code(spec, demand) == "taken" and not workflow.is_terminal(demand.state):
             raise Refused("taken")
         raise Refused("state", {"state": workflow.state_title(demand.state), "step": spec.title})
     if spec.claim and spec.claim.holder == "member" and any(c.user_id == actor.user_id for c in claims):

@@ -2,7 +2,9 @@
 
 Each check returns a refusal code (see messages.ENGINE) or None. The facts are loaded by
 the engine; nothing here queries except the time-clash guard, which must look at the
-actor's other claims.
+actor's other claims. Such a guard is decided again inside the action's transaction with the
+actor serialised (`hold_actor`): two sign-ups by one member racing each other would otherwise
+both read "no clash" before either wrote its claim.
 """
 from __future__ import annotations
 
@@ -11,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from flows.engine.claims import is_claimant
 from flows.people.actors import ActorContext
 from schemas.clock import LOCAL_TZ, utcnow
-from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill
+from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill, User
 from schemas.workflow import Actor, TimeWindow
 
 
@@ -106,3 +108,30 @@ def _outside_window(demand: Demand, now: datetime, window: TimeWindow) -> Refusa
 def local_text(moment: datetime) -> str:
     """A time as people in Yichun read it (Beijing time), for a refusal's sentence."""
     return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
+# Guards whose answer depends on the actor's other rows (claims on other demands).
+SERIALISED_GUARDS = ("no_time_clash",)
+
+
+def needs_actor_held(actor: ActorContext, guards: Sequence[str], demand: Demand) -> bool:
+    """Whether the action must hold the actor first: a guard reads their other rows, and it has
+    something to decide (a time clash needs the demand's start and end; a wish without them,
+    the hot path of claiming, costs nothing more)."""
+    timed = demand.starts_at is not None and demand.ends_at is not None
+    return not actor.is_system and timed and any(g in SERIALISED_GUARDS for g in guards)
+
+
+def hold_actor(session: Session, actor: ActorContext) -> None:
+    """Serialise the actor's actions: a no-op UPDATE of their user row as the transaction's
+    first write. On PostgreSQL it locks the row until commit (a second action of the same
+    person waits, then reads what the first committed); on SQLite the first write takes the
+    database's write lock, so the reads that follow see every committed claim."""
+    session.execute(_HOLD, {"user_id": actor.user_id})
+
+
+_HOLD = (update(User).where(User.id == bindparam("user_id")).values(is_active=User.is_active)
+         .execution_options(synchronize_session=False))
+
+
+def check_held_guards(session: Session, actor: ActorContext, guards: Sequence[str], demand: Demand) -> Refusal | None:
+    """The guards that read other rows, decided again once the actor is held."""
+    return check_guards(session, actor, [g for g in guards if g in SERIALISED_GUARDS], demand)

@@ -1,10 +1,12 @@
 """SLA policies: when a step waits past its deadline, escalate, complete it with the
-workflow's defaults, or cancel the demand. Safe to apply twice (automation and monitor)."""
+workflow's defaults, or cancel the demand. Safe to apply twice (automation and monitor):
+each step escalates once per stay of the demand in its state, and a stay ends with any move."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flows.core import journal
@@ -12,12 +14,13 @@ from flows.core.db import in_transaction
 from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.engine.door import act
+from flows.engine.escalations import escalation_targets
 from flows.engine.writes import close_claims, record_event
 from flows.people.actors import ActorContext
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.clock import utcnow
-from schemas.tables import Demand
+from schemas.tables import Demand, Escalation
 from schemas.workflow import CompleteWith, HumanStep
 
 
@@ -52,17 +55,34 @@ def apply_timeout(session: Session, demand_id: int, step: str, *, now: datetime 
 
 
 def _escalate(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, now: datetime) -> str | None:
+    """Escalate the step once for this stay of the demand in its state, to the people
+    responsible (its holders and the level above); the mark is the step's and this stay's."""
+    entered, state = demand.state_since, demand.state
+    spec = workflow.step(step)
+    assert isinstance(spec, HumanStep) and spec.sla is not None
+    within = spec.sla.within
+    targets = escalation_targets(session, workflow, demand, step)
+
     def work() -> str | None:
-        done = changed(session, update(Demand).where(Demand.id == demand.id, Demand.state == demand.state,
-                                                    Demand.escalated_at.is_(None))
-                               .values(escalated_at=now).execution_options(synchronize_session=False))
-        if done != 1:
+        # first write, and the proof that the demand is still where the SLA ran out
+        still = changed(session, update(Demand).where(Demand.id == demand.id, Demand.state == state,
+                                                      Demand.state_since == entered)
+                        .values(escalated_at=func.coalesce(Demand.escalated_at, now))
+                        .execution_options(synchronize_session=False))
+        if still != 1:
             return None
+        try:
+            with session.begin_nested():
+                session.add(Escalation(demand_id=demand.id, step=step, state=state, entered_at=entered,
+                                       due_at=entered + within, escalated_at=now, targets=targets))
+        except IntegrityError:
+            return None  # this step was escalated already in this stay: once is enough
         session.refresh(demand)
         journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=f"{step}:overdue",
-                       from_state=demand.state, to_state=demand.state, actor_id=None, at=now,
-                       data={"policy": "escalate"}, topic="yijia.demand.overdue",
-                       payload={"workflow": workflow.id, "waiting_for": step, "community_id": demand.community_id})
+                       from_state=state, to_state=state, actor_id=None, at=now,
+                       data={"policy": "escalate", "escalated_to": targets}, topic="yijia.demand.overdue",
+                       payload={"workflow": workflow.id, "version": demand.workflow_version, "waiting_for": step,
+                                "community_id": demand.community_id})
         return "escalate"
 
     return in_transaction(session, work)
@@ -75,7 +95,7 @@ def _cancel(session: Session, demand: Demand, workflow: CompiledWorkflow, step: 
     def work() -> str | None:
         observed = demand.state
         done = changed(session, update(Demand).where(Demand.id == demand.id, Demand.state == observed)
-                               .values(state=cancelled, state_since=now, rev=Demand.rev + 1)
+                               .values(state=cancelled, state_since=now, rev=Demand.rev + 1, escalated_at=None)
                                .execution_options(synchronize_session=False))
         if done != 1:
             return None

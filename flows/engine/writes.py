@@ -22,7 +22,7 @@ from schemas.workflow import HumanStep
 MAX_RETRIES = 3
 
 
-_MOVED = ("state", "state_since", "rev", "taken", "org_id")
+_MOVED = ("state", "state_since", "rev", "taken", "org_id", "escalated_at")
 
 
 def move(session: Session, demand: Demand, spec: HumanStep, actor: ActorContext, now: datetime) -> str:
@@ -49,11 +49,18 @@ def move(session: Session, demand: Demand, spec: HumanStep, actor: ActorContext,
             return observed
         session.refresh(demand)
         if demand.state not in spec.sources:
-            raise Refused("taken" if spec.claim else "state",
-                          {"state": demand.state, "step": spec.title})
+            raise Refused(lost_code(spec, demand), {"state": demand.state, "step": spec.title})
         if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
             raise Refused("full")
     raise Refused("state", {"state": demand.state, "step": spec.title})
+
+
+def lost_code(spec: HumanStep, demand: Demand) -> str:
+    """Why a step cannot be taken in the demand's state: "taken" only when someone holds the
+    one-winner claim this step would have made; otherwise the state is simply not the step's
+    (a claim on a wish still waiting for review is not "already claimed")."""
+    one_winner = spec.claim is not None and spec.claim.capacity == 1
+    return "taken" if one_winner and (demand.taken > 0 or demand.org_id is not None) else "state"
 
 
 @cache
@@ -62,8 +69,8 @@ def guarded_update(moves: bool, takes: bool, sets_org: bool, within_capacity: bo
     action cost more than running it."""
     table = Demand.__table__
     values: dict[str, Any] = {"rev": table.c.rev + 1}
-    if moves:
-        values.update(state=bindparam("to"), state_since=bindparam("since"))
+    if moves:  # a new stay: whatever was overdue in the old one is history (escalations keep it)
+        values.update(state=bindparam("to"), state_since=bindparam("since"), escalated_at=None)
     if takes:
         values["taken"] = table.c.taken + 1
     if sets_org:

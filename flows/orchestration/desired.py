@@ -13,9 +13,9 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from flows.orchestration.naming import run_name, run_tags
+from flows.orchestration.naming import run_name, run_tags, state_name
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.tables import Demand
+from schemas.tables import Demand, Region
 
 # A run in one of these states is being worked on by a worker (Prefect's StateType values).
 BUSY = ("RUNNING", "PENDING")
@@ -62,10 +62,12 @@ class Decision:
 
 def demand_facts(session: Session, workflow: CompiledWorkflow, demand: Demand) -> DemandFacts:
     """The facts of `demand` (of `workflow`) that decide its run."""
+    community = session.get(Region, demand.community_id)
     return DemandFacts(
-        demand_id=demand.id, rev=demand.rev, name=run_name(workflow, demand),
-        tags=run_tags(session, workflow, demand, overdue=bool(demand.escalated_at)),
-        state_title=workflow.state_title(demand.state), terminal=workflow.is_terminal(demand.state),
+        demand_id=demand.id, rev=demand.rev, name=run_name(workflow, demand, community.name if community else None),
+        tags=run_tags(session, workflow, demand),
+        # the state's title, marked while its step is overdue
+        state_title=state_name(workflow, demand), terminal=workflow.is_terminal(demand.state),
         done=workflow.is_done(demand.state), auto_due=workflow.auto_step_from(demand.state) is not None)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     FlowRunFilter,
@@ -27,10 +27,13 @@ from flows import engine
 from flows.core.db import make_engine, make_sessionmaker
 from flows.engine import monitor
 from flows.orchestration import relay
+from flows.orchestration import stuck as stuck_lists
 from flows.orchestration.naming import instance_tag, run_name
+from flows.people import regions
 from flows.workflow import registry
-from schemas.settings import get_settings
-from schemas.tables import Demand
+from schemas.tables import Demand, Region
+
+STUCK_LIMIT = 2000  # per pass: the oldest first; the console pages through all of them
 
 
 @lru_cache(maxsize=1)
@@ -72,8 +75,8 @@ def apply_timeout(demand_id: int, step: str) -> str | None:
 
 
 def _timeout_run_name() -> str:
-    """`超时 · 微心愿 #42 给独居老人修灯 · 审核发布`: the demand, as the operator knows it (in
-    Chinese on purpose: see flows/orchestration/__init__.py)."""
+    """`超时 · 微心愿 #42 · 旭日社区 · 审核发布`: the demand, as the operator knows it (nothing
+    personal; in Chinese on purpose: see flows/orchestration/__init__.py)."""
     from prefect.runtime import flow_run
 
     params = flow_run.parameters
@@ -84,7 +87,9 @@ def _timeout_run_name() -> str:
             return f"超时 · #{demand_id}"
         workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
         spec = workflow.step(step)
-        return f"超时 · {run_name(workflow, demand)} · {spec.title if spec else step}"[:120]
+        community = session.get(Region, demand.community_id)
+        name = run_name(workflow, demand, community.name if community else None)
+        return f"超时 · {name} · {spec.title if spec else step}"[:120]
 
 
 @flow(name="sla-timeout", flow_run_name=_timeout_run_name)
@@ -95,30 +100,28 @@ def sla_timeout(demand_id: int, step: str) -> str | None:
 
 @flow(name="monitor-stuck")
 def monitor_stuck() -> int:
-    """Apply overdue policies, tag overdue runs, publish the stuck list; returns how many are stuck."""
+    """Apply overdue policies, tag overdue runs, publish the stuck lists; returns how many are stuck."""
     logger = get_run_logger()
     with sessions()() as session:
-        stuck = monitor.overdue(session)
+        stuck = monitor.overdue(session, limit=STUCK_LIMIT)
     for case in stuck:
         if case.policy != "escalate" or not case.escalated:
             apply_timeout(case.demand_id, case.step)
+    runs = {}
     with sessions()() as session:
-        stuck = monitor.overdue(session)
+        stuck = monitor.overdue(session, limit=STUCK_LIMIT)
+        districts = regions.names(session, {c.district_id for c in stuck if c.district_id is not None})
         with get_client(sync_client=True) as client:
             for case in stuck:
                 try:
                     relay.sync_demand(session, client, case.demand_id)
+                    run = relay.live_run(client, case.demand_id)
+                    if run is not None:
+                        runs[case.demand_id] = run.id
                 except Exception as exc:
                     logger.warning("could not tag demand %s: %s", case.demand_id, exc)
-    base = get_settings().base_url
-    # Operator-facing, in Chinese on purpose (see flows/orchestration/__init__.py).
-    create_table_artifact(
-        key="stuck-demands",
-        table=[{"需求": f"#{c.demand_id} {c.title}", "流程": c.workflow_title, "等待": c.step_title,
-                "等待自": c.since.strftime("%Y-%m-%d %H:%M"), "社区": c.community,
-                "链接": f"{base}/d/{c.demand_id}"} for c in stuck] or [{"需求": "没有超时的需求"}],
-        description=f"超时未处理的需求：{len(stuck)} 条",
-    )
+    # Operator-facing text in the Prefect UI stays Chinese: its readers are the programme's staff.
+    stuck_lists.publish(stuck, runs, districts, create_table_artifact, create_markdown_artifact)
     logger.info("%d stuck demands", len(stuck))
     return len(stuck)
 

@@ -44,3 +44,30 @@ def communities_under(session: Session, paths: list[str]) -> list[Region]:
 def admin_communities(session: Session, actor: ActorContext) -> list[Region]:
     """Communities the actor administers (directly, or as a district or city admin)."""
     return communities_under(session, actor.admin_paths())
+
+
+def admin_districts(session: Session, actor: ActorContext) -> list[Region]:
+    """The districts an admin works in: every district for a city admin, else the districts
+    their grants lie in (a community admin's district included), in tree order."""
+    paths = actor.admin_paths()
+    if not paths:
+        return []
+    query = select(Region).where(Region.level == RegionLevel.DISTRICT).order_by(Region.path)
+    districts = list(session.scalars(query))
+    return [d for d in districts if any(d.path.startswith(p) or p.startswith(d.path) for p in paths)]
+
+
+def may_publish_for(actor: ActorContext, district: Region | None) -> bool:
+    """Who may publish a workflow line: the city's templates only a city admin; a district's
+    line its district admins (and the city admin)."""
+    if actor.highest_admin_role() is Role.CITY_ADMIN:
+        return True
+    return district is not None and actor.in_scope(Role.DISTRICT_ADMIN, district.path)
+
+
+def names(session: Session, ids: set[int]) -> dict[int | None, str]:
+    """{region id: name} for a few regions."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Region.id, Region.name).where(Region.id.in_(ids)))
+    return {row.id: row.name for row in rows}

@@ -4,8 +4,9 @@ huge files, bad encoding) with a problem that names the line and column — neve
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -19,6 +20,7 @@ _SCALAR_TAGS = {
 }
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,19 @@ class Loaded:
     data: Any
     positions: dict[Path, tuple[int, int]]
     file: str
+    # The text as typed of scalars YAML 1.1 reads as booleans (`yes`, `no`, `on`, `off`), so a
+    # message can say "write it in quotes" with the admin's own word.
+    bool_texts: dict[Path, str] = field(default_factory=dict)
+
+    def path_of(self, loc: Path) -> Path:
+        """The data path a validation error's location points at (union tags skipped)."""
+        node, path = self.data, cast(Path, ())
+        for part in loc:
+            if isinstance(node, dict) and part in node:
+                node, path = node[part], path + (part,)
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node, path = node[part], path + (part,)
+        return path
 
     def locate(self, loc: Path) -> tuple[int, int]:
         """Best position for a validation error's location: the deepest path that exists.
@@ -74,6 +89,7 @@ class _Walker:
         self.file, self.max_depth, self.max_nodes = file, max_depth, max_nodes
         self.nodes = 0
         self.positions: dict[Path, tuple[int, int]] = {}
+        self.bool_texts: dict[Path, str] = {}
         self.constructor = SafeConstructor()
 
     def fail(self, node: Node, code: str, **params: Any) -> YamlRejected:
@@ -90,7 +106,7 @@ class _Walker:
             raise self.fail(node, "yaml.too_deep", limit=self.max_depth)
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, ScalarNode):
-            return self.scalar(node)
+            return self.scalar(node, path)
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ:
                 raise self.fail(node, "yaml.tag", tag=node.tag)
@@ -99,15 +115,29 @@ class _Walker:
             return self.mapping(node, path, depth)
         raise self.fail(node, "yaml.syntax", detail=type(node).__name__)
 
-    def scalar(self, node: ScalarNode) -> Any:
+    def scalar(self, node: ScalarNode, path: Path | None = None) -> Any:
         if node.tag == _TIMESTAMP:
             return node.value  # dates stay text; the schema decides what they mean
         if node.tag not in _SCALAR_TAGS:
             raise self.fail(node, "yaml.tag", tag=node.tag)
         try:
-            return self.constructor.construct_object(node, deep=True)
-        except (ConstructorError, ValueError) as exc:
+            value = self.constructor.construct_object(node, deep=True)
+        except (ConstructorError, ValueError, OverflowError) as exc:
             raise self.fail(node, "yaml.syntax", detail=str(exc).splitlines()[0]) from None
+        if isinstance(value, bool) and path is not None and node.value.lower() not in ("true", "false"):
+            self.bool_texts[path] = node.value
+        if isinstance(value, str) and _SURROGATE.search(value):
+            value = self.joined(node, value)
+        return value
+
+    def joined(self, node: ScalarNode, value: str) -> str:
+        """JSON writes 🌟 as the escaped pair \\ud83c\\udf1f, which YAML reads as two halves:
+        join each pair into its character; a half on its own is an error."""
+        try:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            lone = _SURROGATE.search(value)
+            raise self.fail(node, "yaml.surrogate", char=f"\\u{ord(lone.group()):04x}" if lone else "?") from None
 
     def mapping(self, node: MappingNode, path: Path, depth: int) -> dict[Any, Any]:
         if node.tag != _MAP:
@@ -119,7 +149,9 @@ class _Walker:
             if not isinstance(key_node, ScalarNode):
                 raise self.fail(key_node, "yaml.complex_key")
             key = self.scalar(key_node)
-            if not isinstance(key, (str, int)) or isinstance(key, bool):
+            if isinstance(key, bool):
+                raise self.fail(key_node, "yaml.bool_key", key=str(key).lower(), text=key_node.value)
+            if not isinstance(key, (str, int)):
                 raise self.fail(key_node, "yaml.key_type", key=repr(key))
             if key in result:
                 first = self.positions[path + (key,)]
@@ -165,4 +197,4 @@ def load(source: str | bytes, file: str = "<workflow>", *, max_bytes: int = 256 
         raise YamlRejected([Problem(file, 1, 1, "yaml.empty")])
     walker = _Walker(file, max_depth, max_nodes)
     data = walker.walk(node, (), 0)
-    return Loaded(data=data, positions=walker.positions, file=file)
+    return Loaded(data=data, positions=walker.positions, file=file, bool_texts=walker.bool_texts)

@@ -5,6 +5,7 @@ from schemas.tables.demands import (
     Claim,
     ClaimStatus,
     Demand,
+    Escalation,
     Evaluation,
     Event,
     Outbox,

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     ForeignKey,
@@ -58,14 +59,23 @@ class TaskType(Base):
 
 
 class WorkflowVersion(Base):
-    """A published workflow text; versions are never edited, so running demands stay pinned."""
+    """A published workflow text; versions are never edited, so running demands stay pinned.
+
+    Each version belongs to a *line*: the city's templates (`district_id` NULL) or one
+    district's own versions. A district without versions of its own follows the city's line;
+    once it adopts or publishes one, its new demands run on its own line only. Version numbers
+    are counted per workflow across all lines, so (workflow, version) names one text."""
 
     __tablename__ = "workflow_versions"
-    __table_args__ = (UniqueConstraint("workflow_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "version"),
+        Index("ix_workflow_versions_line", "workflow_id", "district_id", "version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workflow_id: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int]
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(Text)
@@ -122,6 +132,29 @@ class Demand(Base):
 
     # Read-only; loaded with the demand on the action path so its path is at hand for the checks.
     community: Mapped[Region] = relationship(viewonly=True, lazy="select")
+
+
+class Escalation(Base):
+    """A step that waited past its SLA during one stay of the demand in the step's state,
+    escalated once to the people responsible (`targets`).
+
+    The stay is `entered_at` (the demand's `state_since` when it arrived), so the mark belongs
+    to that step and that stay: once the demand moves on it is history, and the next overdue
+    step escalates in its own right. The unique key makes "once" hold under any number of
+    monitors and automations."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("demand_id", "step", "entered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
+    step: Mapped[str] = mapped_column(String(48))
+    state: Mapped[str] = mapped_column(String(32))
+    entered_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    escalated_at: Mapped[datetime]
+    # [{"role": "community_admin", "region_id": 7}, {"user_id": 42}, ...]: who must act or see to it
+    targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class ClaimStatus(str, enum.Enum):

@@ -46,6 +46,8 @@ def test_publish_and_ledger_check(cli):
     first = cli.invoke(main, ["workflows", "publish"])
     assert first.exit_code == 0 and "micro_wish v1" in first.output
     assert "micro_wish v1" in cli.invoke(main, ["workflows", "publish"]).output  # unchanged: same version
+    stored = cli.invoke(main, ["workflows", "check-stored"])
+    assert stored.exit_code == 0 and "4/4 stored versions compile" in stored.output
     check = cli.invoke(main, ["ledger", "check"])
     assert check.exit_code == 0 and "ledger OK" in check.output
 

@@ -50,6 +50,7 @@ def _refused(factory, world, walk, user, step, data=None):
     ("mem1", "serve", "open", "no_claim"),                 # serve before claiming
     ("mem2", "serve", "claimed", "no_claim"),              # someone else's claim
     ("mem2", "claim", "claimed", "taken"),                 # one winner
+    ("mem1", "claim", "review", "state"),                  # not published yet: not "already claimed"
     ("res_a2", "evaluate", "claimed", "role"),             # not the requester
     ("res_a", "evaluate", "claimed", "state"),             # too early
     ("mem_pending", "claim", "open", "guard.registered_in_community"),

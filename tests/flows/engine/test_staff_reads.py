@@ -13,7 +13,7 @@ from flows.engine import attendance, menu, queue
 from flows.engine import hall as hall_reads
 from flows.people import behalf, orgs
 from flows.people.actors import load_actor
-from flows.workflow import registry
+from flows.workflow.compiler import compile_source
 from schemas.settings import ROOT
 from schemas.tables import (
     Demand,
@@ -38,7 +38,7 @@ def world(factory):
 
 
 def _compiled(name: str):
-    return registry.compiled((ROOT / "workflows" / f"{name}.yaml").read_text("utf-8"), name)
+    return compile_source((ROOT / "workflows" / f"{name}.yaml").read_text("utf-8"), name)
 
 
 def _actor(factory, world, name):

@@ -88,7 +88,7 @@ def test_each_step_shows_on_the_run(wired, factory):
             walk.act(*action)
         assert relay.deliver(factory, client)["failed"] == 0
         run = _run(client, walk.demand_id)
-        assert run.name == f"微心愿 #{walk.demand_id} 给独居老人修灯"
+        assert run.name == f"微心愿 #{walk.demand_id} · 旭日社区"  # no personal data: not the resident's words
         assert (run.state.type.value, run.state.name) == ("PAUSED", title)
         assert tag in run.tags and "workflow:micro_wish" in run.tags and f"community:{world['ca']}" in run.tags
     walk.act("res_a", "evaluate", {"rating": 5})
@@ -228,10 +228,23 @@ def test_sla_policies_tags_and_artifact(wired, factory):
     with factory() as s:
         assert s.get(Demand, waiting.demand_id).escalated_at is not None  # escalate
         assert s.get(Demand, rated.demand_id).state == "rated"  # complete_with: rated 5 by the system
-    assert "overdue" in _run(client, waiting.demand_id).tags
+    run = _run(client, waiting.demand_id)
+    assert "overdue" in run.tags and f"overdue:district:{world['d1']}" in run.tags
+    assert run.state.name == "待审核 · 超时"
     artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["stuck-demands"])))
     rows = [row for a in artifacts for row in json.loads(a.data)]
-    assert any(row.get("需求") == f"#{waiting.demand_id} 没人审核的心愿" for row in rows)
+    mine = [row for row in rows if row.get("需求") == f"#{waiting.demand_id} 微心愿"]  # no resident's words
+    assert mine and mine[0]["处理人"] == "社区管理员 · 旭日社区" and mine[0]["运行"].endswith(str(run.id))
+    page = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(
+        any_=[f"stuck-demands-{get_settings().instance}-d{world['d1']}"])))
+    assert page and f"#{waiting.demand_id} 微心愿" in page[0].data and "社区管理员 · 旭日社区" in page[0].data
+    assert "没人审核的心愿" not in page[0].data
+    walk_on = Walker(factory, world)  # the mark leaves with the stay: tags and state name follow
+    walk_on.demand_id = waiting.demand_id
+    walk_on.act("cadm_a", "publish")
+    relay.deliver(factory, client)
+    run = _run(client, waiting.demand_id)
+    assert "overdue" not in run.tags and run.state.name == "待认领"
 
 
 def test_reconciler_replaces_a_lost_run_and_finishes_stale_ones(wired, factory):
@@ -295,7 +308,7 @@ def test_sla_automation_fires_for_the_demand_left_waiting(wired, factory):
     state = run_flow_sync(lifecycle.sla_timeout, flow_run=run,
                           parameters=lifecycle.sla_timeout.validate_parameters(run.parameters), return_type="state")
     assert state.type.value == "COMPLETED" and state.result() == "escalate"
-    assert client.read_flow_run(run.id).name == f"超时 · 微心愿 #{waiting.demand_id} 等了三天的心愿 · 审核发布"
+    assert client.read_flow_run(run.id).name == f"超时 · 微心愿 #{waiting.demand_id} · 旭日社区 · 审核发布"
     with factory() as s:
         assert s.get(Demand, waiting.demand_id).escalated_at is not None
         assert s.get(Demand, answered.demand_id).escalated_at is None

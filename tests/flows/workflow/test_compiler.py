@@ -22,7 +22,7 @@ EXPECTED = {
     "bad_duration.yaml": (9, None, "时长格式应为 3d"),
     "bad_encoding.yaml": (3, 11, "不是 UTF-8"),
     "bad_id.yaml": (1, 1, "格式不对"),
-    "bool_key.yaml": (10, 1, "必须是文字或整数"),
+    "bool_key.yaml": (10, 1, '请加引号，写成 "true"'),
     "cancel_without_state.yaml": (9, None, "需要一个 outcome: cancelled 的终止状态"),
     "outcome_not_terminal.yaml": (5, None, "不是终止状态，不能设置 outcome"),
     "complete_with_bad_value.yaml": (9, None, "rating: 不能大于 5"),
@@ -55,7 +55,7 @@ EXPECTED = {
     "title_too_long.yaml": (2, 1, "不能超过 64 个字"),
     "top_level_list.yaml": (1, 1, "最外层必须是映射"),
     "top_level_scalar.yaml": (1, 1, "最外层必须是映射"),
-    "two_autos.yaml": (11, 3, "多个自动步骤"),
+    "two_autos.yaml": (10, 3, "多个自动步骤"),
     "two_documents.yaml": (10, 1, "another document"),
     "unknown_actor.yaml": (9, None, "不认识的执行人 mayor"),
     "unknown_field_type.yaml": (9, None, "类型“colour”不存在"),
@@ -64,7 +64,32 @@ EXPECTED = {
     "unknown_step_kind.yaml": (8, 3, "kind 只能是"),
     "unknown_top_field.yaml": (10, 1, "不认识的字段“versoin”"),
     "unreachable_state.yaml": (6, 3, "状态“limbo”无法到达"),
+    # validator robustness (#15): answers, never tracebacks
+    "sla_overflow.yaml": (9, None, "1 分钟到 366 天"),
+    "sla_overflow_hours.yaml": (9, None, "1 分钟到 366 天"),
+    "yes_no_choices.yaml": (15, None, '键 yes 被 YAML 读成了是/否（true）：要当作文字，请加引号，写成 "yes"'),
+    "yes_as_title.yaml": (6, None, '“off”被 YAML 读成了是/否（false）'),
 }
+
+# Liveness (#15): each rule refused at its place, saying what to change; each file has a valid
+# neighbour of the same name in corpus/ok/ that differs by the change the message asks for.
+LIVENESS = {
+    "start_twice.yaml": (9, 3, "只能有一个创建步骤"),
+    "start_by_claimant.yaml": (8, None, "创建步骤“post”的执行人是 claimant，但创建需求时还没有这个人"),
+    "claimant_before_claim.yaml": (10, None, "步骤“serve”由认领人（claimant）完成，但需求在状态“open”时还不可能有人认领"),
+    "claiming_org_without_org_claim.yaml": (11, None, "还没有党组织认领过"),
+    "human_beside_auto.yaml": (12, None, "人工步骤“appeal”永远轮不到"),
+    "auto_cycle.yaml": (13, None, "自动步骤 check → recheck → check 会让需求在状态之间无限循环"),
+    "sign_out_without_sign_in.yaml": (12, None, "还不可能有人签到"),
+    "record_before_claim.yaml": (13, None, "步骤“report”记录 service，要用到执行人自己的认领"),
+    "guard_contradiction.yaml": (9, None, "没有人能做"),
+    "stuck_state.yaml": (6, 3, "需求到了状态“review”后，没有人能做的步骤能让它走到终止状态"),
+    "capacity_zero.yaml": (15, None, "必须至少为 1"),
+    "min_length_above_max.yaml": (14, None, "最短长度 80 大于最长长度 60"),
+    "default_out_of_range.yaml": (15, None, "默认值 0 不在 1 到 10 之间"),
+    "title_too_long_for_column.yaml": (14, None, "最长 128 个字"),
+}
+EXPECTED.update(LIVENESS)
 
 
 def test_corpus_is_complete():
@@ -74,6 +99,7 @@ def test_corpus_is_complete():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_bad_file_has_its_message(name):
+    """The first problem is at the right line (and column), in Chinese, and in English."""
     line, column, text = EXPECTED[name]
     with pytest.raises(WorkflowInvalid) as exc:
         compile_source((CORPUS / name).read_bytes(), name)
@@ -83,6 +109,34 @@ def test_each_bad_file_has_its_message(name):
         assert first.column == column
     assert text in format_problem(first, "zh")
     assert format_problem(first, "en") != format_problem(first, "zh") or first.code == "yaml.syntax"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (CORPUS / "ok").glob("*.yaml")))
+def test_each_rule_has_a_valid_neighbour(name):
+    """The change the message asks for is enough: the neighbour compiles."""
+    assert (CORPUS / name).exists(), f"{name} in corpus/ok has no refused twin"
+    compile_source((CORPUS / "ok" / name).read_bytes(), name)
+
+
+def test_every_liveness_rule_has_a_neighbour():
+    assert set(LIVENESS) <= {p.name for p in (CORPUS / "ok").glob("*.yaml")}
+
+
+def test_json_with_escaped_surrogate_pairs_is_the_same_workflow():
+    """`json.dumps` writes 🌟 as \\ud83c\\udf1f: accepted, and the same as the real emoji."""
+    import json
+
+    import yaml
+
+    data = yaml.safe_load((ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8"))
+    data["title"] = "微心愿 🌟"
+    escaped, plain = json.dumps(data), json.dumps(data, ensure_ascii=False)
+    assert "\\ud83c\\udf1f" in escaped
+    a, b = compile_source(escaped, "escaped.json"), compile_source(plain, "plain.json")
+    assert a.spec.title == "微心愿 🌟" and a.content_hash == b.content_hash
+    with pytest.raises(WorkflowInvalid) as exc:
+        compile_source(escaped.replace("\\udf1f", ""), "lone.json")
+    assert "代理字符 \\ud83c" in format_problem(exc.value.problems[0])
 
 
 def test_every_error_reported_at_once():
@@ -148,3 +202,79 @@ def test_no_structure_gives_a_traceback(data):
         compile_source(yaml.safe_dump({"id": "x", "states": data, "steps": data}), "fuzz.yaml")
     except WorkflowInvalid:
         pass
+
+
+def _paths(node, path=()):
+    """Every path into a plain YAML value: the places a mutation can hit."""
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, path + (i,))
+
+
+def _replace(node, path, value):
+    if not path:
+        return value
+    copy = dict(node) if isinstance(node, dict) else list(node)
+    copy[path[0]] = _replace(node[path[0]], path[1:], value)
+    return copy
+
+
+SHIPPED = {p.stem: __import__("yaml").safe_load(p.read_text("utf-8")) for p in (ROOT / "workflows").glob("*.yaml")}
+ODD = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-10**30, max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["yes", "no", "on", "off", "0d", "1000000000d", "100000000000h", "99999999999999999999m",
+                     "3d", "1m", "claimant", "claiming_org_admin", "district_admin", "org", "demand", "done",
+                     "cancelled", "\ud83c\udf1f", "🌟", "", " ", "x" * 300, "auto", "start", "human", "open"]),
+    st.text(max_size=12),
+    st.lists(st.sampled_from(["open", "done", "review", "claimed", "nowhere"]), max_size=3),
+    st.dictionaries(st.sampled_from(["title", "type", "min", "max", "default", "holder", "within", "then",
+                                     "terminal", "outcome", "to", "from", "by", "kind"]),
+                    st.one_of(st.integers(-5, 5), st.text(max_size=4), st.booleans()), max_size=4),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(SHIPPED)), st.data())
+def test_mutated_workflows_get_an_answer(name, data):
+    """Any value anywhere in a real workflow, as YAML or as JSON: compiled, or refused with
+    every problem located; never an exception."""
+    import json
+
+    import yaml
+
+    spec = SHIPPED[name]
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(list(_paths(spec))))
+        spec = _replace(spec, path, data.draw(ODD))
+    try:
+        text = data.draw(st.sampled_from(["yaml", "json"]))
+        source = yaml.safe_dump(spec, allow_unicode=True) if text == "yaml" else json.dumps(spec)
+    except (ValueError, TypeError, yaml.YAMLError):
+        return  # not something an editor can hold (e.g. a lone surrogate YAML cannot write)
+    try:
+        compile_source(source, "fuzz.yaml")
+    except WorkflowInvalid as exc:
+        assert exc.problems and all(p.line >= 1 and p.column >= 1 for p in exc.problems)
+        assert all(format_problem(p, "en") and format_problem(p, "zh") for p in exc.problems)
+
+
+def test_the_largest_workflow_allowed_is_checked():
+    """50 states and 60 steps, every rule run: the liveness walk is bounded by states × the
+    few situations a demand can be in (claim, organisation's claim, sign-in)."""
+    lines = ["id: big", "title: 大流程", "category: activity", "states:"]
+    lines += [f"  s{i}: {{title: 状态{i}}}" for i in range(49)] + ["  done: {title: 完成, terminal: true}", "steps:"]
+    lines += ["  create: {kind: start, title: 创建, by: community_admin, to: s0}"]
+    lines += ["  grab: {title: 抢单, by: org_admin, from: s0, to: s1, claim: {holder: org}}"]
+    lines += [f"  go{i}: {{title: 下一步{i}, by: claimant, from: s{i}, to: s{i + 1}}}" for i in range(1, 48)]
+    lines += ["  join: {title: 报名, by: claiming_org_member, from: [s5, s6, s7], claim: {holder: member, capacity: demand}}",
+              "  sign_in: {title: 签到, by: claimant, from: [s8, s9], record: sign_in}",
+              "  sign_out: {title: 签退, by: claimant, from: [s9, s10], record: sign_out}",
+              "  last: {title: 完成, by: community_admin, from: s48, to: done}"]
+    lines += [f"  note{i}: {{title: 记录{i}, by: claimant, from: s{i + 10}, record: service}}" for i in range(7)]
+    workflow = compile_source("\n".join(lines), "big.yaml")
+    assert len(workflow.spec.states) == 50 and len(workflow.spec.steps) == 60

@@ -59,3 +59,41 @@ def test_invalid_workflow_never_published(factory, world):
         s.rollback()
         assert s.scalar(select(WorkflowVersion.version).where(WorkflowVersion.workflow_id == "micro_wish")
                         .order_by(WorkflowVersion.version.desc())) == 1
+
+
+def _version_of_new_demand(factory, world, community: str, title: str) -> int:
+    walk = Walker(factory, world)
+    requester = {"ca": "res_a", "cb": "res_b"}[community]
+    walk.start(requester, "micro_wish", {"title": title}, community=community)
+    with factory() as s:
+        return s.get(Demand, walk.demand_id).workflow_version
+
+
+def test_districts_own_their_lines(factory, world):
+    """A district's publish changes its own new demands only; a district without a line of
+    its own follows the city's templates; adopting a template pins the district to it."""
+    source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8")
+    yimei = source.replace("sla: {within: 2d, then: escalate}", "sla: {within: 1d, then: escalate}")
+    with factory() as s:
+        row = registry.publish(s, yimei, "yimei.yaml", district_id=world["d1"], note="伊美区：审核一天")
+        s.commit()
+        assert (row.version, row.district_id) == (2, world["d1"])
+    assert _version_of_new_demand(factory, world, "ca", "伊美区的心愿") == 2
+    assert _version_of_new_demand(factory, world, "cb", "铁力市的心愿") == 1  # untouched by 伊美区
+
+    city = source.replace("sla: {within: 3d, then: escalate}", "sla: {within: 4d, then: escalate}")
+    with factory() as s:
+        assert registry.publish(s, city, "city.yaml").version == 3  # a new template
+        s.commit()
+    assert _version_of_new_demand(factory, world, "cb", "铁力市跟随模板") == 3
+    assert _version_of_new_demand(factory, world, "ca", "伊美区有自己的线") == 2
+
+    with factory() as s:  # 铁力市 adopts template v3 as is, then the city moves on
+        assert registry.publish(s, city, "adopt.yaml", district_id=world["d2"], note="采用全市模板 v3").version == 4
+        assert registry.publish(s, source, "city.yaml").version == 5
+        s.commit()
+        assert registry.lines(s, "micro_wish") == {None: 5, world["d1"]: 2, world["d2"]: 4}
+        assert [v.version for v in registry.line_versions(s, "micro_wish", world["d2"])] == [4]
+    assert _version_of_new_demand(factory, world, "cb", "铁力市采用的模板") == 4
+    with factory() as s:  # the same meaning again in the same line is not a new version
+        assert registry.publish(s, city, "again.yaml", district_id=world["d2"]).version == 4

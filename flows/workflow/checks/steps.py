@@ -1,0 +1,67 @@
+"""What each kind of step needs to make sense: one function per rule."""
+from __future__ import annotations
+
+from flows.workflow.checks.base import Checker
+from schemas.workflow import CompleteWith
+
+
+def one_winner_moves(c: Checker) -> None:
+    """A one-winner claim is decided by the state change, so the step must move the demand."""
+    for name, step in c.humans().items():
+        if step.claim and step.claim.capacity == 1 and (step.to is None or step.to in step.sources):
+            c.add(("steps", name, "claim"), "wf.one_winner_needs_move", step=name)
+
+
+def evaluation_has_rating(c: Checker) -> None:
+    for name, step in c.humans().items():
+        rating = step.form.get("rating")
+        if step.record == "evaluation" and (rating is None or rating.type != "rating"):
+            c.add(("steps", name, "record"), "wf.evaluation_needs_rating", step=name)
+
+
+def assign_has_member(c: Checker) -> None:
+    for name, step in c.humans().items():
+        assignee = step.form.get("assignee")
+        if step.record == "assign" and (assignee is None or assignee.type != "member"):
+            c.add(("steps", name, "record"), "wf.assign_needs_member", step=name)
+
+
+def booking_only_on_start(c: Checker) -> None:
+    for name, step in c.humans().items():
+        if step.record == "booking":
+            c.add(("steps", name, "record"), "wf.booking_on_start", step=name)
+
+
+def sla_cancel_has_state(c: Checker) -> None:
+    """`then: cancel` moves the demand to a terminal state that means cancelled."""
+    has_cancelled = any(s.terminal and s.outcome == "cancelled" for s in c.spec.states.values())
+    for name, step in c.humans().items():
+        if step.sla and step.sla.then == "cancel" and not has_cancelled:
+            c.add(("steps", name, "sla", "then"), "wf.cancel_needs_state", step=name)
+
+
+def complete_with_fields_known(c: Checker) -> None:
+    for name, step in c.humans().items():
+        if step.sla and isinstance(step.sla.then, CompleteWith):
+            for field in step.sla.then.complete_with:
+                if field not in step.form:
+                    c.add(("steps", name, "sla", "then", "complete_with", field), "wf.complete_with_unknown",
+                          step=name, field=field)
+
+
+def points_have_recipients(c: Checker) -> None:
+    """Points to a claimant or participants need a member claim (or an assignment) somewhere;
+    points to an organisation need an organisation's claim."""
+    holders = {s.claim.holder for s in c.humans().values() if s.claim}
+    assigns = any(s.record == "assign" for s in c.humans().values())
+    for name, step in c.autos().items():
+        for i, effect in enumerate(step.effects):
+            rule = getattr(effect, "points", None)
+            if rule and rule.to in ("claimant", "participants") and "member" not in holders and not assigns:
+                c.add(("steps", name, "effects", i), "wf.needs_claim_step", step=name, what=rule.to)
+            if rule and rule.to == "org" and "org" not in holders:
+                c.add(("steps", name, "effects", i), "wf.needs_claim_step", step=name, what="org")
+
+
+STEPS = (one_winner_moves, evaluation_has_rating, assign_has_member, booking_only_on_start, sla_cancel_has_state,
+         complete_with_fields_known, points_have_recipients)
