@@ -131,6 +131,10 @@ LEDGER: dict[str, str] = {
     'ledger.key_conflict': N_('同一个幂等键“{key}”的金额不同'),
     'ledger.unbalanced': N_('借贷不平衡'),
     'ledger.reason_required': N_('调整积分必须填写原因'),
+    'ledger.own_account': N_('不能调整自己的积分，请由另一位管理员办理'),
+    'ledger.same_admin': N_('提出申请的管理员不能自己审批，需要另一位管理员'),
+    'ledger.decided': N_('这条申请已经处理过了'),
+    'ledger.no_request': N_('找不到这条积分调整申请'),
 }
 
 
@@ -142,6 +146,14 @@ SHOP: dict[str, str] = {
     'shop.not_reserved': N_('订单已领取、取消或过期'),
     'shop.bad_code': N_('取货码无效'),
     'shop.retry': N_('系统繁忙，请再试一次'),
+    'shop.stock_negative': N_('库存不能减到 0 以下'),
 }
 
-MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP}
+RULES: dict[str, str] = {
+    'rules.factors_format': N_('评分倍数的格式应为“星级:倍数”，如 1:0, 3:0.8, 5:1.2（“{part}”不对）'),
+    'rules.base_bound': N_('基础积分不能超过市里设定的上限 {limit}'),
+    'rules.per_hour_bound': N_('每小时积分应在 0 到市里设定的上限 {limit} 之间'),
+    'rules.factor_bound': N_('评分倍数应在 0 到市里设定的上限 {limit} 之间'),
+}
+
+MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP, **RULES}

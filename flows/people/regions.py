@@ -44,3 +44,23 @@ def communities_under(session: Session, paths: list[str]) -> list[Region]:
 def admin_communities(session: Session, actor: ActorContext) -> list[Region]:
     """Communities the actor administers (directly, or as a district or city admin)."""
     return communities_under(session, actor.admin_paths())
+
+
+def districts_of(session: Session, actor: ActorContext) -> list[int]:
+    """The districts the actor belongs to, nearest first: those of their own grants and
+    registrations, then (for a city admin) every district they govern."""
+    paths = [g.region_path for g in actor.grants if g.region_path]
+    paths += list(session.scalars(select(Region.path).where(Region.id.in_(region_ids_of(session, actor)))))
+    found: list[int] = []
+    for path in paths:
+        district = district_id(path)
+        if district is not None and district not in found:
+            found.append(district)
+    wide = [p for p in actor.admin_paths() if district_id(p) is None]
+    if wide:
+        for district in session.scalars(select(Region.id).where(
+                Region.level == RegionLevel.DISTRICT, or_(*[Region.path.startswith(p) for p in wide]))
+                .order_by(Region.id)):
+            if district not in found:
+                found.append(district)
+    return found
