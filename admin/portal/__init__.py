@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, template_folder="../templates")
 
-from admin.portal import content, demands, hall, home, me, org  # noqa: E402  (routes register on import)
+from admin.portal import content, demands, hall, home, me, media, org  # noqa: E402  (routes register on import)

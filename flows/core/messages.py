@@ -156,4 +156,39 @@ RULES: dict[str, str] = {
     'rules.factor_bound': N_('评分倍数应在 0 到市里设定的上限 {limit} 之间'),
 }
 
-MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP, **RULES}
+SLOTS: dict[str, str] = {
+    'slots.no_service': N_('找不到这项服务，或它不在您的管辖范围内'),
+    'slots.times_format': N_('时间段格式应为“09:00-10:00”，多个用逗号隔开（“{part}”不对）'),
+    'slots.end_before_start': N_('结束时间要晚于开始时间 {part}'),
+    'slots.capacity': N_('每个时段可约人数应为 1 到 500'),
+    'slots.none': N_('按这些条件没有可生成的时段，请至少选一个星期几'),
+    'slots.too_many': N_('一次会生成 {n} 个时段，超过上限 {limit}，请减少周数或时间段'),
+    'slots.past': N_('开始日期不能早于今天，已过去的时段无法预约'),
+    'slots.overlap': N_('时间段之间有重叠（{at}）'),
+    'slots.clash': N_('与这项服务已有的时段重叠（{at}），没有生成任何时段'),
+}
+
+IMPORTS: dict[str, str] = {
+    'import.too_large': N_('文件太大（上限 {mb} MB）'),
+    'import.not_xlsx': N_('无法读取：请上传 Excel (.xlsx) 文件'),
+    'import.too_many_cells': N_('表格的单元格太多（上限 {limit} 个），请删去多余的列或分成几个文件'),
+    'import.too_many_rows': N_('行数超过上限 {limit}'),
+    'import.missing_column': N_('缺少这一列'),
+    'import.username_format': N_('应为 3–32 位字母、数字或下划线'),
+    'import.username_taken': N_('用户名 {name} 已存在'),
+    'import.name_required': N_('请填写姓名（最多 64 字）'),
+    'import.phone_format': N_('手机号码格式不对：{phone}'),
+    'import.tel_format': N_('电话格式不对：{phone}'),
+    'import.org_unknown': N_('找不到党组织“{name}”（只能是您管辖区县的党组织）'),
+    'import.community_outside': N_('“{name}”不是您管辖范围内的社区'),
+    'import.skill_unknown': N_('不认识的技能“{name}”'),
+    'import.org_name_required': N_('请填写名称（最多 128 字）'),
+    'import.org_exists': N_('“{name}”已存在'),
+    'import.work_unit_required': N_('请填写工作单位'),
+    'import.district_outside': N_('“{name}”不是您管辖范围内的区县'),
+    'import.community_other_district': N_('“{name}”不在{district}'),
+    'import.lost': N_('导入中断（服务重启），没有导入任何数据，请重新上传'),
+}
+
+MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **LEDGER, **SHOP, **RULES, **SLOTS,
+                            **IMPORTS}

@@ -3,21 +3,31 @@
 Every row is checked first; if any row is bad, nothing is imported and each bad row is
 reported with its row number, column and a sentence. Otherwise all rows go in one
 transaction. Imported members get a random first password, shown once to the admin.
+
+An import stays inside the importer's region: the communities, districts and organisations a
+row may name are the importer's own (a district admin cannot attach a member to another
+district's organisation; a community admin cannot create an organisation in another district).
+A workbook is bounded in bytes, in unzipped bytes, in rows and in cells (a 64 KB file of wide
+rows once held a web worker for 27 s), counted before the spreadsheet library parses anything.
 """
 from __future__ import annotations
 
 import io
 import re
 import secrets
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import literal, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from flows.core import audit
+from flows.core.i18n import Message
 from schemas.tables import (
-    AuditLog,
     Member,
     MemberRegistration,
     Organisation,
@@ -32,18 +42,30 @@ from schemas.tables import (
 )
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNZIPPED = 40 * 1024 * 1024
 MAX_ROWS = 10_000
+MAX_CELLS = 200_000
+MAX_COLUMNS = 40
 MEMBER_COLUMNS = ["用户名", "姓名", "手机", "工作单位", "所属党组织", "居住社区", "技能"]
 ORG_COLUMNS = ["党组织名称", "工作单位", "所属区县", "联系人", "联系电话", "联系社区"]
 PHONE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+SKILL_SPLIT = re.compile(r"[、,，;；\s]+")
+# First passwords are 72 random bits shown once: a secret that strong needs no slow hash to
+# resist guessing, and scrypt's ≈0.3 s per member would hold a 10,000-row import for an hour.
+FIRST_PASSWORD_HASH = "pbkdf2:sha256:20000"
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass
 class RowError:
     row: int
     column: str
-    message: str
+    message: Message
+
+    def as_dict(self, locale: str | None = None) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message.render(locale)}
 
 
 @dataclass
@@ -60,109 +82,197 @@ class ImportRefused(Exception):
         self.errors = errors
 
 
-def _rows(data: bytes, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+def _error(row: int, column: str, code: str, **params: Any) -> RowError:
+    return RowError(row, column, Message(code, params))
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    """The default: nobody is watching."""
+
+
+# ---- reading, bounded ---------------------------------------------------------------------
+
+def _check_size(data: bytes) -> None:
+    """Bytes, unzipped bytes and cells, counted on the raw sheet XML before any parsing."""
     if len(data) > MAX_BYTES:
-        raise ImportRefused([RowError(0, "", f"文件太大（上限 {MAX_BYTES // 1024 // 1024} MB）")])
+        raise ImportRefused([_error(0, "", "import.too_large", mb=MAX_BYTES // 1024 // 1024)])
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        sheets = [i for i in book.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+    except (zipfile.BadZipFile, OSError):
+        raise ImportRefused([_error(0, "", "import.not_xlsx")]) from None
+    if sum(i.file_size for i in book.infolist()) > MAX_UNZIPPED:
+        raise ImportRefused([_error(0, "", "import.too_large", mb=MAX_BYTES // 1024 // 1024)])
+    for info in sheets[:1]:
+        cells = 0
+        tail = b""
+        with book.open(info) as stream:
+            read = 0
+            while chunk := stream.read(1 << 20):
+                read += len(chunk)
+                if read > MAX_UNZIPPED:  # the header's sizes may lie: count what comes out
+                    raise ImportRefused([_error(0, "", "import.too_large", mb=MAX_BYTES // 1024 // 1024)])
+                text = tail + chunk
+                cells += text.count(b"<c ") + text.count(b"<c>") - tail.count(b"<c ") - tail.count(b"<c>")
+                tail = chunk[-3:]
+                if cells > MAX_CELLS:
+                    raise ImportRefused([_error(0, "", "import.too_many_cells", limit=MAX_CELLS)])
+
+
+def _rows(data: bytes, columns: list[str], progress: Progress) -> list[tuple[int, dict[str, str]]]:
+    _check_size(data)
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except Exception:
-        raise ImportRefused([RowError(0, "", "无法读取：请上传 Excel (.xlsx) 文件")]) from None
-    rows = sheet.iter_rows(values_only=True)
+        raise ImportRefused([_error(0, "", "import.not_xlsx")]) from None
+    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
     header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
     missing = [c for c in columns if c not in header]
     if missing:
-        raise ImportRefused([RowError(1, c, "缺少这一列") for c in missing])
+        raise ImportRefused([_error(1, c, "import.missing_column") for c in missing])
     result = []
     for number, values in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
-            raise ImportRefused([RowError(number, "", f"行数超过上限 {MAX_ROWS}")])
+            raise ImportRefused([_error(number, "", "import.too_many_rows", limit=MAX_ROWS)])
         # strict=False: a short row leaves its last cells blank
         cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=False)}
         if any(cells.values()):
             result.append((number, cells))
+        if number % 500 == 0:
+            progress("read", number, number)
     return result
 
 
+def count_rows(data: bytes, columns: list[str]) -> int:
+    """How many filled rows a workbook has (bounded like an import): decides whether an import
+    runs at once or as a background job."""
+    return len(_rows(data, columns, _no_progress))
+
+
+# ---- the importer's region ----------------------------------------------------------------
+
+def _in(paths: list[str]):
+    return or_(*[Region.path.startswith(p) for p in paths]) if paths else literal(False)
+
+
 def _communities(session: Session, scope_paths: list[str]) -> dict[str, Region]:
-    rows = session.scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY))
-    return {r.name: r for r in rows if any(r.path.startswith(p) for p in scope_paths)}
+    rows = session.scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY, _in(scope_paths)))
+    return {r.name: r for r in rows}
 
 
-def import_members(session: Session, data: bytes, actor_id: int, scope_paths: list[str]) -> ImportResult:
+def _districts(session: Session, scope_paths: list[str]) -> dict[str, Region]:
+    """The districts the importer governs, or the one their community lies in."""
+    within = [literal(p).startswith(Region.path) for p in scope_paths]
+    rows = session.scalars(select(Region).where(Region.level == RegionLevel.DISTRICT, or_(_in(scope_paths), *within)))
+    return {r.name: r for r in rows}
+
+
+def _organisations(session: Session, scope_paths: list[str]) -> dict[str, Organisation]:
+    districts = [d.id for d in _districts(session, scope_paths).values()]
+    return {o.name: o for o in session.scalars(select(Organisation).where(Organisation.district_id.in_(districts)))}
+
+
+# ---- members ------------------------------------------------------------------------------
+
+def import_members(session: Session, data: bytes, actor_id: int, scope_paths: list[str],
+                   progress: Progress = _no_progress) -> ImportResult:
     """Members with their work unit, organisation, home community and skills."""
-    rows = _rows(data, MEMBER_COLUMNS)
+    rows = _rows(data, MEMBER_COLUMNS, progress)
     communities = _communities(session, scope_paths)
-    orgs = {o.name: o for o in session.scalars(select(Organisation))}
+    orgs = _organisations(session, scope_paths)
     skills = {s.name: s for s in session.scalars(select(Skill))}
-    taken = set(session.scalars(select(User.username).where(User.username.in_([c["用户名"] for _, c in rows]))))
+    names = [c["用户名"] for _, c in rows]
+    taken: set[str] = set()
+    for start in range(0, len(names), 500):
+        taken |= set(session.scalars(select(User.username).where(User.username.in_(names[start:start + 500]))))
     errors: list[RowError] = []
     seen: set[str] = set()
-    for number, c in rows:
+    for done, (number, c) in enumerate(rows, start=1):
         if not USERNAME.match(c["用户名"]):
-            errors.append(RowError(number, "用户名", "应为 3–32 位字母、数字或下划线"))
+            errors.append(_error(number, "用户名", "import.username_format"))
         elif c["用户名"] in taken or c["用户名"] in seen:
-            errors.append(RowError(number, "用户名", f"用户名 {c['用户名']} 已存在"))
+            errors.append(_error(number, "用户名", "import.username_taken", name=c["用户名"]))
         seen.add(c["用户名"])
         if not c["姓名"] or len(c["姓名"]) > 64:
-            errors.append(RowError(number, "姓名", "请填写姓名（最多 64 字）"))
+            errors.append(_error(number, "姓名", "import.name_required"))
         if c["手机"] and not PHONE.match(c["手机"]):
-            errors.append(RowError(number, "手机", f"手机号码格式不对：{c['手机']}"))
+            errors.append(_error(number, "手机", "import.phone_format", phone=c["手机"]))
         if c["所属党组织"] and c["所属党组织"] not in orgs:
-            errors.append(RowError(number, "所属党组织", f"找不到党组织“{c['所属党组织']}”"))
+            errors.append(_error(number, "所属党组织", "import.org_unknown", name=c["所属党组织"]))
         if c["居住社区"] not in communities:
-            errors.append(RowError(number, "居住社区", f"“{c['居住社区']}”不是您管辖范围内的社区"))
-        for name in filter(None, re.split(r"[、,，;；\s]+", c["技能"])):
+            errors.append(_error(number, "居住社区", "import.community_outside", name=c["居住社区"]))
+        for name in filter(None, SKILL_SPLIT.split(c["技能"])):
             if name not in skills:
-                errors.append(RowError(number, "技能", f"不认识的技能“{name}”"))
+                errors.append(_error(number, "技能", "import.skill_unknown", name=name))
+        if done % 200 == 0:
+            progress("check", done, len(rows))
     if errors:
         raise ImportRefused(errors)
+    prepared = []
+    for done, (_, c) in enumerate(rows, start=1):
+        password = secrets.token_urlsafe(9)
+        prepared.append((c, password, generate_password_hash(password, method=FIRST_PASSWORD_HASH)))
+        if done % 100 == 0:
+            progress("prepare", done, len(rows))
+    progress("write", 0, len(rows))
     result = ImportResult()
-    for _, c in rows:
-        password = secrets.token_urlsafe(8)
+    for c, password, hashed in prepared:
         community = communities[c["居住社区"]]
-        user = User(username=c["用户名"], display_name=c["姓名"], phone=c["手机"] or None,
-                    password_hash=generate_password_hash(password))
+        user = User(username=c["用户名"], display_name=c["姓名"], phone=c["手机"] or None, password_hash=hashed)
         user.grants = [RoleGrant(role=Role.MEMBER, region_id=community.id)]
         session.add(user)
         session.flush()
         member = Member(user_id=user.id, org_id=orgs[c["所属党组织"]].id if c["所属党组织"] else None,
                         work_unit=c["工作单位"] or None)
-        member.skills = [skills[n] for n in filter(None, re.split(r"[、,，;；\s]+", c["技能"]))]
+        member.skills = [skills[n] for n in filter(None, SKILL_SPLIT.split(c["技能"]))]
         session.add(member)
         session.flush()  # the registration's foreign key needs the member row first
         session.add(MemberRegistration(member_id=user.id, community_id=community.id,
                                        status=RegistrationStatus.APPROVED, decided_by=actor_id))
         result.passwords.append((user.username, password))
         result.created += 1
-    session.add(AuditLog(actor_id=actor_id, action="import", table_name="members", after={"rows": result.created}))
+    audit.record(session, actor_id, "import", "members", "", None, {"rows": result.created})
     session.commit()
+    progress("write", len(rows), len(rows))
     return result
 
 
-def import_organisations(session: Session, data: bytes, actor_id: int, scope_paths: list[str]) -> ImportResult:
-    """Organisations with their district and paired community (registered and approved)."""
-    rows = _rows(data, ORG_COLUMNS)
+# ---- organisations ------------------------------------------------------------------------
+
+def import_organisations(session: Session, data: bytes, actor_id: int, scope_paths: list[str],
+                         progress: Progress = _no_progress) -> ImportResult:
+    """Organisations of the importer's districts, each registered (approved) with a community
+    of theirs in the same district."""
+    rows = _rows(data, ORG_COLUMNS, progress)
     communities = _communities(session, scope_paths)
-    districts = {r.name: r for r in session.scalars(select(Region).where(Region.level == RegionLevel.DISTRICT))}
+    districts = _districts(session, scope_paths)
     existing = set(session.scalars(select(Organisation.name)))
     errors: list[RowError] = []
     seen: set[str] = set()
-    for number, c in rows:
+    for done, (number, c) in enumerate(rows, start=1):
         if not c["党组织名称"] or len(c["党组织名称"]) > 128:
-            errors.append(RowError(number, "党组织名称", "请填写名称（最多 128 字）"))
+            errors.append(_error(number, "党组织名称", "import.org_name_required"))
         elif c["党组织名称"] in existing or c["党组织名称"] in seen:
-            errors.append(RowError(number, "党组织名称", f"“{c['党组织名称']}”已存在"))
+            errors.append(_error(number, "党组织名称", "import.org_exists", name=c["党组织名称"]))
         seen.add(c["党组织名称"])
         if not c["工作单位"]:
-            errors.append(RowError(number, "工作单位", "请填写工作单位"))
-        if c["所属区县"] not in districts:
-            errors.append(RowError(number, "所属区县", f"找不到区县“{c['所属区县']}”"))
+            errors.append(_error(number, "工作单位", "import.work_unit_required"))
+        district = districts.get(c["所属区县"])
+        if district is None:
+            errors.append(_error(number, "所属区县", "import.district_outside", name=c["所属区县"]))
         if c["联系电话"] and not PHONE.match(c["联系电话"]):
-            errors.append(RowError(number, "联系电话", f"电话格式不对：{c['联系电话']}"))
-        if c["联系社区"] not in communities:
-            errors.append(RowError(number, "联系社区", f"“{c['联系社区']}”不是您管辖范围内的社区"))
+            errors.append(_error(number, "联系电话", "import.tel_format", phone=c["联系电话"]))
+        community = communities.get(c["联系社区"])
+        if community is None:
+            errors.append(_error(number, "联系社区", "import.community_outside", name=c["联系社区"]))
+        elif district is not None and not community.path.startswith(district.path):
+            errors.append(_error(number, "联系社区", "import.community_other_district", name=c["联系社区"],
+                                 district=district.name))
+        if done % 200 == 0:
+            progress("check", done, len(rows))
     if errors:
         raise ImportRefused(errors)
+    progress("write", 0, len(rows))
     result = ImportResult()
     for _, c in rows:
         org = Organisation(name=c["党组织名称"], work_unit=c["工作单位"], district_id=districts[c["所属区县"]].id,
@@ -172,9 +282,16 @@ def import_organisations(session: Session, data: bytes, actor_id: int, scope_pat
         session.add(OrgRegistration(org_id=org.id, community_id=communities[c["联系社区"]].id,
                                     status=RegistrationStatus.APPROVED, decided_by=actor_id))
         result.created += 1
-    session.add(AuditLog(actor_id=actor_id, action="import", table_name="organisations", after={"rows": result.created}))
+    audit.record(session, actor_id, "import", "organisations", "", None, {"rows": result.created})
     session.commit()
+    progress("write", len(rows), len(rows))
     return result
+
+
+KINDS: dict[str, tuple[list[str], Callable[..., ImportResult]]] = {
+    "members": (MEMBER_COLUMNS, import_members),
+    "organisations": (ORG_COLUMNS, import_organisations),
+}
 
 
 def template(columns: list[str]) -> bytes:
