@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from sqlalchemy import or_, select
+from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from admin.auth import actor
 from admin.console import choices
-from admin.console.fields import ChoiceIdField, FactorsField, LocalDateTimeField, PictureField
+from admin.console.fields import ChoiceIdField, FactorsField, LocalDateTimeField, PictureField, TextAreaField
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter
 from admin.console.location import check_location, preview
 from admin.console.secure import SecuredModelView, highest_role, lang
@@ -61,7 +61,10 @@ class TaskTypeView(SecuredModelView):
     form_overrides = {"rating_factors": FactorsField, "description": TextAreaField}
     form_args = {
         "default_points": {"validators": [NumberRange(0, 100000)]},
-        "per_hour": {"validators": [Optional(), NumberRange(0, 10000)]},
+        "per_hour": {"validators": [Optional(), NumberRange(0, 10000)],
+                     "description": _l("每服务一小时加的积分；留空则按工作流的规定；不能超过市里设定的上限")},
+        "rating_factors": {"description": _l("按评分星级调整积分，如 1:0, 3:0.8, 5:1.2；留空则按工作流的规定")},
+        "code": {"description": _l("在本区县内唯一，居民端的链接 /new/代码 用它")},
     }
     form_extra_fields = {
         "district_id": ChoiceIdField(_l("区县"), choices=choices.regions(RegionLevel.DISTRICT), allow_blank=_is_city,
@@ -74,6 +77,10 @@ class TaskTypeView(SecuredModelView):
         "uq_task_types_district_id_code": ("code", _l("本区县已有这个代码")),
         "uq_task_types_city_code": ("code", _l("全市通用的类型里已有这个代码")),
     }
+
+    def _scope(self, query):
+        """Their district's types and the city-wide ones (a community admin reads their district's)."""
+        return query.filter(or_(TaskType.district_id.is_(None), TaskType.district_id.in_(self._allowed_districts())))
 
     def check(self, model, created):
         rules.check_task_type(self.session, model)

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import wtforms
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.model.form import converts
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import FileField, SelectField, StringField
+from wtforms import FileField, FloatField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from admin.console.labels import enum_choices
@@ -61,6 +62,21 @@ class EnumSelectField(SelectField):
             except ValueError:
                 self.data = None
                 raise ValueError(_l("请从选项中选择")) from None
+
+
+class TextAreaField(wtforms.TextAreaField):
+    """Multi-line text; browsers send CRLF line ends, stored text has LF, so an unchanged
+    paragraph stays unchanged."""
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")
+
+    def populate_obj(self, obj, name) -> None:
+        if not self.data and getattr(obj, name, None) is None:
+            return  # left empty: still nothing, not an empty text
+        setattr(obj, name, self.data)
 
 
 class LocalDateTimeField(StringField):
@@ -203,6 +219,15 @@ class ConsoleConverter(AdminModelConverter):
         field_args.pop("allow_blank", None)
         return EnumSelectField(enum_class=column.type.enum_class, allow_blank=bool(column.nullable), **field_args)
 
+    @converts("Text")
+    def conv_Text(self, field_args, **extra):
+        self._string_common(field_args=field_args, **extra)
+        return TextAreaField(**field_args)
+
+    @converts("Float", "Double")  # SQLAlchemy 2.1's Float is no Numeric: Flask-Admin has no field for it
+    def convert_float(self, field_args, **extra):
+        return FloatField(**field_args)
+
     @converts("UTCDateTime")
     def convert_utc_datetime(self, field_args, **extra):
         return LocalDateTimeField(**field_args)
@@ -223,4 +248,4 @@ def type_formatters(enum_label: Callable[[enum.Enum], str]) -> dict[type, Callab
 
 
 __all__ = ["ChoiceIdField", "ConsoleConverter", "EnumSelectField", "FactorsField", "LocalDateTimeField", "PictureField",
-           "local_minute", "type_formatters"]
+           "TextAreaField", "local_minute", "type_formatters"]

@@ -22,6 +22,7 @@ from flows.engine import bulk
 from flows.points import shop
 from schemas.tables import AuditLog, Claim, Demand, PointAdjustment, Role, RoleGrant
 
+
 class _StepActions(SecuredModelView):
     """Bulk actions that are workflow steps, offered as the workflows say (read per request);
     an action's name is its step's name. These views declare no actions of their own (and

@@ -6,12 +6,11 @@ from flask import flash
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import literal, or_, select
-from wtforms import TextAreaField
+from sqlalchemy import select
 
 from admin.auth import actor
 from admin.console import choices
-from admin.console.fields import ChoiceIdField
+from admin.console.fields import ChoiceIdField, TextAreaField
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter, ReportedInFilter, SkillFilter
 from admin.console.secure import SecuredModelView, lang
 from admin.database import db
@@ -21,7 +20,6 @@ from schemas.tables import (
     Member,
     MemberRegistration,
     Organisation,
-    Region,
     RegionLevel,
     Role,
 )
@@ -41,10 +39,7 @@ class OrganisationView(SecuredModelView):
     constraint_messages = {"uq_organisations_name": ("name", _l("已有同名的党组织"))}
 
     def _scope(self, query):
-        paths = actor().admin_paths()
-        districts = select(Region.id).where(Region.level == RegionLevel.DISTRICT, or_(
-            *[Region.path.startswith(p) for p in paths], *[literal(p).startswith(Region.path) for p in paths]))
-        return query.filter(Organisation.district_id.in_(districts))
+        return query.filter(Organisation.district_id.in_(self._allowed_districts()))
 
 
 def _skills(view, context, model, name) -> str:

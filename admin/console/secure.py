@@ -17,7 +17,7 @@ from flask_admin.form import SecureForm
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import inspect, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
@@ -26,7 +26,7 @@ from admin.console import labels, names
 from admin.console.fields import ConsoleConverter, type_formatters
 from flows.core import audit
 from flows.core.refusals import Refused
-from schemas.tables import Region, Role, User
+from schemas.tables import Region, RegionLevel, Role, User
 
 ADMINS = (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.COMMUNITY_ADMIN)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -127,6 +127,12 @@ class SecuredModelView(SecuredMixin, ModelView):
         paths = admin_paths()
         return select(Region.id).where(or_(*[Region.path.startswith(p) for p in paths]))
 
+    def _allowed_districts(self):
+        """Districts the admin governs, or the one their community lies in (for reading)."""
+        paths = admin_paths()
+        return select(Region.id).where(Region.level == RegionLevel.DISTRICT, or_(
+            *[Region.path.startswith(p) for p in paths], *[literal(p).startswith(Region.path) for p in paths]))
+
     def _scope(self, query):
         if self.region_key is None:
             return query
@@ -160,6 +166,23 @@ class SecuredModelView(SecuredMixin, ModelView):
         region = self.session.get(Region, value)
         if region is None or not any(region.path.startswith(p) for p in admin_paths()):
             raise ValidationError(_("不能在您管辖范围以外的社区或区县操作"))
+
+    def writable(self, model) -> bool:
+        """Whether this admin may change this row (a city-wide row is only the city's)."""
+        try:
+            self._check_region(model)
+        except ValidationError:
+            return False
+        return True
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """Flask-Admin's edit page, for rows this admin may change; others get their details."""
+        model = self.get_one(request.args.get("id", ""))
+        if model is not None and not self.writable(model):
+            flash(_("这条记录您只能查看，不能修改"), "warning")
+            return redirect(self.get_url(".details_view", id=request.args.get("id")))
+        return super().edit_view()
 
     def check(self, model, created: bool) -> None:
         """A view's own rules (raise Refused with field messages); runs before the save."""

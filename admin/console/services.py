@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from admin.auth import actor
 from admin.console import choices
-from admin.console.fields import ChoiceIdField
+from admin.console.fields import ChoiceIdField, TextAreaField
 from admin.console.secure import SecuredModelView, lang
 from flows.catalogue import services
 from flows.core.refusals import Refused
