@@ -17,7 +17,7 @@ import wtforms
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.model.form import converts
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from wtforms import FileField, FloatField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
@@ -53,7 +53,7 @@ class EnumSelectField(SelectField):
 
     def pre_validate(self, form) -> None:
         if self.data is None and not self.allow_blank:
-            raise ValidationError(_l("请选择"))
+            raise ValidationError(_("请选择"))
 
     def process_formdata(self, valuelist) -> None:
         if valuelist:
@@ -61,7 +61,7 @@ class EnumSelectField(SelectField):
                 self.data = self._coerce(valuelist[0])
             except ValueError:
                 self.data = None
-                raise ValueError(_l("请从选项中选择")) from None
+                raise ValueError(_("请从选项中选择")) from None
 
 
 class TextAreaField(wtforms.TextAreaField):
@@ -103,7 +103,7 @@ class LocalDateTimeField(StringField):
             self.data = datetime.strptime(text[:16], self.FORMAT).replace(tzinfo=LOCAL_TZ)
         except ValueError:
             self.data = None
-            raise ValueError(_l("请按“2026-11-25 09:00”的格式填写时间")) from None
+            raise ValueError(_("请按“2026-11-25 09:00”的格式填写时间")) from None
 
     def populate_obj(self, obj, name) -> None:
         stored = getattr(obj, name, None)
@@ -143,9 +143,9 @@ class ChoiceIdField(SelectField):
         if self.data is None:
             if self.allow_blank:
                 return
-            raise ValidationError(_l("请选择"))
+            raise ValidationError(_("请选择"))
         if self.data not in {value for value, _ in self.allowed()}:
-            raise ValidationError(_l("请从您管辖范围内的选项中选择"))
+            raise ValidationError(_("请从您管辖范围内的选项中选择"))
 
 
 def _to_id(value: Any) -> Any:

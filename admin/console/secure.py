@@ -266,14 +266,14 @@ class SecuredModelView(SecuredMixin, ModelView):
         name = getattr(diag, "constraint_name", None) or ""
         text = str(orig)
         column = getattr(diag, "column_name", None)
-        if not name:
+        unique = re.search(r"UNIQUE constraint failed: ([\w., ]+)", text)
+        columns = [c.split(".")[-1] for c in unique.group(1).split(", ")] if unique else self._columns_of(name)
+        if not name:  # SQLite names a CHECK, but a UNIQUE only by its columns
             found = re.search(r"CHECK constraint failed: (\w+)", text)
-            name = found.group(1) if found else ""
+            name = found.group(1) if found else self._named_by_columns(columns)
         for key, (field, message) in self.constraint_messages.items():
             if name == key or name.endswith(f"_{key}"):
                 return field, str(message)
-        unique = re.search(r"UNIQUE constraint failed: ([\w., ]+)", text)
-        columns = [c.split(".")[-1] for c in unique.group(1).split(", ")] if unique else self._columns_of(name)
         if unique or "unique" in text.lower() or name.startswith("uq_"):
             field = columns[-1] if columns else None
             return field, _("已有同样的记录（%(what)s重复）", what="、".join(
@@ -284,6 +284,13 @@ class SecuredModelView(SecuredMixin, ModelView):
         if "foreign key" in text.lower():
             return None, _("关联的记录不存在或已删除")
         return None, _("保存失败：填写的内容不符合要求，请检查后再试")
+
+    def _named_by_columns(self, columns: list[str]) -> str:
+        table = self.model.__table__
+        for item in list(table.constraints) + list(table.indexes):
+            if item.name and [c.name for c in item.columns] == columns:
+                return str(item.name)
+        return ""
 
     def _columns_of(self, name: str) -> list[str]:
         table = self.model.__table__
