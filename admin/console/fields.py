@@ -70,8 +70,9 @@ class TextAreaField(wtforms.TextAreaField):
 
     def process_formdata(self, valuelist) -> None:
         super().process_formdata(valuelist)
-        if isinstance(self.data, str):
-            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")
+        text: Any = getattr(self, "data", None)
+        if isinstance(text, str):
+            self.data = text.replace("\r\n", "\n").replace("\r", "\n")
 
     def populate_obj(self, obj, name) -> None:
         if not self.data and getattr(obj, name, None) is None:
@@ -185,7 +186,7 @@ class PictureField(FileField):
 
     def process_formdata(self, valuelist) -> None:
         upload = valuelist[0] if valuelist else None
-        self.upload = upload.read() if upload is not None and getattr(upload, "filename", "") else None
+        self.upload = upload.read() if upload is not None and getattr(upload, "filename", None) else None
 
     def process_data(self, value) -> None:
         self.data = value
@@ -197,7 +198,8 @@ class PictureField(FileField):
             try:
                 self.data = self.save(self.upload)
             except StorageRefused as exc:
-                self.errors = [*self.errors, exc.message]
+                errors: list[Any] = list(getattr(self, "errors", None) or [])
+                self.errors = [*errors, exc.message]
 
     def populate_obj(self, obj, name) -> None:
         if self.upload and self.data:
@@ -214,7 +216,7 @@ class ConsoleConverter(AdminModelConverter):
     """Flask-Admin's converter, with our enum and time fields."""
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
-    def convert_enum(self, column, field_args, **extra):  # type: ignore[override]
+    def convert_enum(self, column, field_args, **extra):
         field_args["validators"] = [v for v in field_args.get("validators", []) if not isinstance(v, InputRequired)]
         field_args.pop("allow_blank", None)
         return EnumSelectField(enum_class=column.type.enum_class, allow_blank=bool(column.nullable), **field_args)

@@ -33,24 +33,25 @@ def check_location(session: Session, entry: DirectoryEntry) -> None:
 def preview(session: Session, entry: DirectoryEntry) -> Markup:
     """The entry among its community's other businesses, north up, with a scale bar."""
     community = session.get(Region, entry.community_id) if entry.community_id else None
-    if community is None or community.lat is None or entry.lat is None or entry.lng is None:
+    if community is None or community.lat is None or community.lng is None or entry.lat is None or entry.lng is None:
         return Markup(f'<p class="text-muted">{escape(_("未填写坐标，地图上不显示"))}</p>')
+    home: tuple[float, float] = (community.lat, community.lng)
+    here: tuple[float, float] = (entry.lat, entry.lng)
     others = session.execute(select(DirectoryEntry.lat, DirectoryEntry.lng).where(
         DirectoryEntry.community_id == community.id, DirectoryEntry.id != entry.id,
         DirectoryEntry.lat.is_not(None)).limit(200)).all()
-    points = [(community.lat, community.lng), (entry.lat, entry.lng)] + [(a, b) for a, b in others]
-    spread = max(max(abs(p[0] - community.lat) for p in points), max(abs(p[1] - community.lng) for p in points) * 0.68,
-                 0.002)
+    points = [home, here] + [(float(a), float(b)) for a, b in others if a is not None and b is not None]
+    spread = max(max(abs(p[0] - home[0]) for p in points), max(abs(p[1] - home[1]) for p in points) * 0.68, 0.002)
     scale = (SIZE / 2 - PAD) / spread
 
     def xy(lat: float, lng: float) -> tuple[float, float]:
-        return SIZE / 2 + (lng - community.lng) * 0.68 * scale, SIZE / 2 - (lat - community.lat) * scale
+        return SIZE / 2 + (lng - home[1]) * 0.68 * scale, SIZE / 2 - (lat - home[0]) * scale
 
-    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#999"/>' for x, y in (xy(a, b) for a, b in others))
-    cx, cy = xy(community.lat, community.lng)
-    ex, ey = xy(entry.lat, entry.lng)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#999"/>' for x, y in (xy(*p) for p in points[2:]))
+    cx, cy = xy(*home)
+    ex, ey = xy(*here)
     bar_km = round(spread * 111 / 2, 2)
-    distance = km((community.lat, community.lng), entry.lat, entry.lng)
+    distance = km(home, *here)
     label = escape(_("距%(community)s %(km)s 公里", community=community.name, km=distance))
     return Markup(
         f'<svg id="location-preview" width="{SIZE}" height="{SIZE + 30}" viewBox="0 0 {SIZE} {SIZE + 30}" '

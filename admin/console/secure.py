@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import abort, flash, g, has_request_context, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
@@ -89,7 +89,8 @@ class SecuredModelView(SecuredMixin, ModelView):
 
     def __init__(self, model, session, **kwargs):
         names_for = names.formatters_for(list(self.column_list or []) + list(self.column_details_list or []))
-        self.column_formatters = {**names_for, **(self.column_formatters or {})}
+        own: dict[str, Any] = dict(cast(Any, self).column_formatters or {})
+        self.column_formatters = {**names_for, **own}
         self.column_formatters_export = self.column_formatters
         self.column_formatters_detail = self.column_formatters
         super().__init__(model, session, **kwargs)
@@ -103,15 +104,15 @@ class SecuredModelView(SecuredMixin, ModelView):
         """Whether the logged-in admin's role may change rows of this view."""
         return not has_request_context() or highest_role() in self.edit_roles
 
-    @property  # type: ignore[override]
+    @property
     def can_create(self) -> bool:
         return self.creatable and self.may_write()
 
-    @property  # type: ignore[override]
+    @property
     def can_edit(self) -> bool:
         return self.editable and self.may_write()
 
-    @property  # type: ignore[override]
+    @property
     def can_delete(self) -> bool:
         return self.deletable and self.may_write()
 
@@ -244,8 +245,9 @@ class SecuredModelView(SecuredMixin, ModelView):
 
     def _explain(self, form, exc: Exception) -> None:
         """Put a refusal's sentences beside their fields (or at the top of the form)."""
+        messages: dict[str | None, str]
         if isinstance(exc, Refused):
-            messages = exc.fields_in(lang()) or {None: exc.message(lang())}
+            messages = dict(exc.fields_in(lang())) or {None: exc.message(lang())}
         elif isinstance(exc, IntegrityError):
             field, message = self._integrity_message(exc)
             messages = {field: message}

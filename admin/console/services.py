@@ -98,8 +98,8 @@ class AppointmentSlotView(SecuredModelView):
     def create_model(self, form):
         """One slot, through the same checks as a pattern (future, no clash)."""
         try:
-            ids = services.create_slots(self.session, actor(), form.service_id.data,
-                                        [(form.starts_at.data, form.ends_at.data)], form.capacity.data or 1)
+            ids = services.create_slots(self.session, actor(), int(form.service_id.data or 0),
+                                        [(form.starts_at.data, form.ends_at.data)], int(form.capacity.data or 1))
         except Refused as exc:
             self.session.rollback()
             self._explain(form, _starts_on(exc))
@@ -117,7 +117,7 @@ class AppointmentSlotView(SecuredModelView):
                                              form.weeks.data or 0, form.capacity.data or 0)
             try:
                 times = services.parse_times(form.times.data or "")
-                ids = services.create_slots(self.session, actor(), form.service_id.data,
+                ids = services.create_slots(self.session, actor(), int(form.service_id.data or 0),
                                             services.expand(_with_times(pattern, times)), pattern.capacity)
             except Refused as exc:
                 self.session.rollback()

@@ -90,10 +90,10 @@ def mine(session: Session, job_id: int, actor_id: int) -> ImportJob | None:
 def passwords_once(session: Session, job: ImportJob) -> list[tuple[str, str]]:
     """The first passwords of a finished member import, then forgotten (shown once)."""
     report = dict(job.report or {})
-    shown = [tuple(p) for p in report.get("passwords", [])]
+    shown = [(str(p[0]), str(p[1])) for p in report.get("passwords", [])]
     if shown:
         report["passwords"] = []
         report["passwords_shown"] = True
         session.execute(update(ImportJob).where(ImportJob.id == job.id).values(report=report))
         session.commit()
-    return shown  # type: ignore[return-value]
+    return shown
