@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from flask import request
 from flask_admin import AdminIndexView, expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from admin.console.secure import SecuredMixin, admin_paths
 from admin.database import db
@@ -13,7 +15,8 @@ from flows.engine import monitor
 from flows.reporting import stats
 from schemas.settings import get_settings
 
-PERIODS = {"month": ("本月", 31), "quarter": ("近三个月", 92), "year": ("近一年", 366), "all": ("全部", None)}
+PERIODS = {"month": (_l("本月"), 31), "quarter": (_l("近三个月"), 92), "year": (_l("近一年"), 366),
+           "all": (_l("全部"), None)}
 
 
 class DashboardView(SecuredMixin, AdminIndexView):
@@ -28,6 +31,7 @@ class DashboardView(SecuredMixin, AdminIndexView):
         districts = stats.by_district(db(), communities, since)
         peak = {key: max([f[key] for _, f in districts] + [1]) for key, _ in stats.FIGURES}
         stuck = monitor.overdue(db(), community_paths=paths, limit=50)
-        return self.render("console/dashboard.html", totals=totals, districts=districts, figures=stats.FIGURES,
+        figures = [(key, _(label)) for key, label in stats.FIGURES]
+        return self.render("console/dashboard.html", totals=totals, districts=districts, figures=figures,
                            peak=peak, stuck=stuck, period=period, periods=PERIODS,
                            prefect=get_settings().prefect_ui_url)

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from flows.core.i18n import N_
 from flows.reporting import tallies
 from schemas.tables import (
     DirectoryEntry,
@@ -18,11 +19,11 @@ from schemas.tables import (
     RegistrationStatus,
 )
 
-FIGURES = [
-    ("organisations", "报到党组织"), ("members", "报到党员"), ("activities", "开展活动"),
-    ("participants", "参与人次"), ("volunteer", "志愿服务"), ("wishes", "解决微心愿"),
-    ("appointments", "预约服务"), ("news", "发布资讯"), ("directory", "便民服务事项"),
-    ("issued", "发放积分"), ("redeemed", "兑换积分"),
+FIGURES = [  # labels are catalogue msgids, translated where they are shown
+    ("organisations", N_("报到党组织")), ("members", N_("报到党员")), ("activities", N_("开展活动")),
+    ("participants", N_("参与人次")), ("volunteer", N_("志愿服务")), ("wishes", N_("解决微心愿")),
+    ("appointments", N_("预约服务")), ("news", N_("发布资讯")), ("directory", N_("便民服务事项")),
+    ("issued", N_("发放积分")), ("redeemed", N_("兑换积分")),
 ]
 
 
