@@ -92,8 +92,9 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 # ---- reading, bounded ---------------------------------------------------------------------
 
-def _check_size(data: bytes) -> None:
-    """Bytes, unzipped bytes and cells, counted on the raw sheet XML before any parsing."""
+def _check_size(data: bytes) -> int:
+    """Bytes, unzipped bytes and cells, counted on the raw sheet XML before any parsing;
+    returns how many rows the first sheet has (header included)."""
     if len(data) > MAX_BYTES:
         raise ImportRefused([_error(0, "", "import.too_large", mb=MAX_BYTES // 1024 // 1024)])
     try:
@@ -101,22 +102,29 @@ def _check_size(data: bytes) -> None:
         sheets = [i for i in book.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
     except (zipfile.BadZipFile, OSError):
         raise ImportRefused([_error(0, "", "import.not_xlsx")]) from None
+    if not sheets:
+        raise ImportRefused([_error(0, "", "import.not_xlsx")])
     if sum(i.file_size for i in book.infolist()) > MAX_UNZIPPED:
         raise ImportRefused([_error(0, "", "import.too_large", mb=MAX_BYTES // 1024 // 1024)])
-    for info in sheets[:1]:
-        cells = 0
-        tail = b""
-        with book.open(info) as stream:
-            read = 0
-            while chunk := stream.read(1 << 20):
-                read += len(chunk)
-                if read > MAX_UNZIPPED:  # the header's sizes may lie: count what comes out
-                    raise ImportRefused([_error(0, "", "import.too_large", mb=MAX_BYTES // 1024 // 1024)])
-                text = tail + chunk
-                cells += text.count(b"<c ") + text.count(b"<c>") - tail.count(b"<c ") - tail.count(b"<c>")
-                tail = chunk[-3:]
-                if cells > MAX_CELLS:
-                    raise ImportRefused([_error(0, "", "import.too_many_cells", limit=MAX_CELLS)])
+    cells = rows = read = 0
+    tail = b""
+    with book.open(sorted(sheets, key=lambda i: i.filename)[0]) as stream:
+        while chunk := stream.read(1 << 20):
+            read += len(chunk)
+            if read > MAX_UNZIPPED:  # the header's sizes may lie: count what comes out
+                raise ImportRefused([_error(0, "", "import.too_large", mb=MAX_BYTES // 1024 // 1024)])
+            text = tail + chunk
+            cells += _tags(text, b"<c") - _tags(tail, b"<c")
+            rows += _tags(text, b"<row") - _tags(tail, b"<row")
+            tail = chunk[-4:]
+            if cells > MAX_CELLS:
+                raise ImportRefused([_error(0, "", "import.too_many_cells", limit=MAX_CELLS)])
+    return rows
+
+
+def _tags(text: bytes, name: bytes) -> int:
+    """How many opening tags `name` (with attributes or without) the text holds."""
+    return text.count(name + b" ") + text.count(name + b">")
 
 
 def _rows(data: bytes, columns: list[str], progress: Progress) -> list[tuple[int, dict[str, str]]]:
@@ -144,9 +152,9 @@ def _rows(data: bytes, columns: list[str], progress: Progress) -> list[tuple[int
 
 
 def count_rows(data: bytes, columns: list[str]) -> int:
-    """How many filled rows a workbook has (bounded like an import): decides whether an import
-    runs at once or as a background job."""
-    return len(_rows(data, columns, _no_progress))
+    """About how many data rows a workbook has (its row tags, less the header), counted
+    without parsing it: decides whether an import runs at once or as a background job."""
+    return max(_check_size(data) - 1, 0)
 
 
 # ---- the importer's region ----------------------------------------------------------------

@@ -116,8 +116,15 @@ def test_configure_without_code(browser, server, factory, world, tmp_path):
     admin.page.wait_for_load_state()
     assert admin.says("已导入 1 条")
     admin.shot("6-import")
+    elsewhere = tmp_path / "elsewhere.xlsx"  # 税务局党支部 and 站前社区 are 铁力市's
+    elsewhere.write_bytes(_xlsx(imports.MEMBER_COLUMNS, [["qian7", "钱七", "", "税务局", "税务局党支部", "站前社区", ""]]))
+    admin.page.set_input_files("input[name=file]", str(elsewhere))
+    admin.page.get_by_role("button", name="导入").click()
+    admin.page.wait_for_load_state()
+    assert admin.says("没有导入任何数据") and admin.says("不是您管辖范围内的社区")
     with factory() as s:
         assert s.scalar(select(User).where(User.username == "zhao6")) is not None
+        assert s.scalar(select(User).where(User.username == "qian7")) is None
         assert s.scalar(select(func.count()).select_from(AppointmentSlot).where(AppointmentSlot.capacity == 3)) == 8
         assert s.scalar(select(NewsPost.cover).where(NewsPost.title == "志愿者招募"))
         assert s.get(ShopItem, item_id).stock == 22
