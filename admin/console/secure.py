@@ -11,11 +11,13 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from flask import abort, flash, g, has_request_context, redirect, request, send_file, url_for
+from flask import session as flask_session
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import SecureForm
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect, literal, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -97,6 +99,7 @@ class SecuredModelView(SecuredMixin, ModelView):
 
     def render(self, template, **kwargs):
         kwargs.setdefault("csrf_token", None)
+        _translate_flashes()
         return super().render(template, **kwargs)
 
     # -- who may write -------------------------------------------------------------------
@@ -253,12 +256,16 @@ class SecuredModelView(SecuredMixin, ModelView):
             messages = {field: message}
         else:
             messages = {None: str(exc)}
+        beside = False
         for field_name, message in messages.items():
             field = getattr(form, field_name, None) if field_name else None
             if field is not None and hasattr(field, "errors"):
                 field.errors = [*list(field.errors or []), message]
+                beside = True
             else:
                 flash(message, "error")
+        if beside:
+            flash(str(_ADMIN_FLASHES["Failed to save record."]), "error")
 
     def _integrity_message(self, exc: IntegrityError) -> tuple[str | None, str]:
         """What a constraint refusal means, without SQL: by the constraint's name, else by the
@@ -337,6 +344,17 @@ class SecuredModelView(SecuredMixin, ModelView):
         out.seek(0)
         return send_file(out, as_attachment=True, download_name=f"{self.model.__tablename__}.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# Flask-Admin 2.2.1's compiled Chinese catalogue lacks these two (its .po has them).
+_ADMIN_FLASHES = {"Failed to create record.": _l("没有保存：请按标红的提示修改"),
+                  "Failed to save record.": _l("没有保存：请按标红的提示修改")}
+
+
+def _translate_flashes() -> None:
+    flashes = flask_session.get("_flashes")
+    if flashes and any(message in _ADMIN_FLASHES for _category, message in flashes):
+        flask_session["_flashes"] = [(c, str(_ADMIN_FLASHES.get(m, m))) for c, m in flashes]
 
 
 def write_row(sheet, values: list[Any]) -> None:

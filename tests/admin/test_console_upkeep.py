@@ -64,6 +64,7 @@ def test_constraint_refusals_read_plainly_beside_their_field(login, world, facto
     client.post(new, data={**tokens(client, new), **base})
     again = client.post(new, data={**tokens(client, new), **base}).get_data(as_text=True)
     assert "本区县已有这个代码" in again and "IntegrityError" not in again and "UNIQUE" not in again
+    assert "没有保存" in again and "Failed to" not in again
     wrong = client.post(new, data={**tokens(client, new), **base, "code": "wish2", "default_points": "500000",
                                    "workflow_id": "no_such_flow"}).get_data(as_text=True)
     assert "请从您管辖范围内的选项中选择" in wrong and "CHECK" not in wrong
