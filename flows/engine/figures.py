@@ -28,8 +28,20 @@ def workflow_facts(session: Session) -> dict[str, WorkflowFacts]:
 
 
 def check(session: Session) -> list[str]:
-    """Tallies that differ from a recount of the sources (empty when all agree)."""
-    return tallies.check(session, workflow_facts(session))
+    """Tallies that differ from a recount of the sources (empty when all agree).
+
+    Both are read in one snapshot, so a check on a live system (awards and claims landing
+    meanwhile) never reports a difference that no single moment had."""
+    facts = workflow_facts(session)
+    session.rollback()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        session.connection().exec_driver_sql("BEGIN")  # pysqlite reads outside a transaction otherwise
+    try:
+        return tallies.check(session, facts)
+    finally:
+        session.rollback()
 
 
 def rebuild(session: Session) -> int:
