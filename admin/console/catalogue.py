@@ -13,7 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from wtforms import HiddenField, IntegerField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.validators import ValidationError as FieldError
 
 from admin.auth import actor
@@ -64,7 +64,8 @@ class TaskTypeView(SecuredModelView):
         "per_hour": {"validators": [Optional(), NumberRange(0, 10000)],
                      "description": _l("每服务一小时加的积分；留空则按工作流的规定；不能超过市里设定的上限")},
         "rating_factors": {"description": _l("按评分星级调整积分，如 1:0, 3:0.8, 5:1.2；留空则按工作流的规定")},
-        "code": {"description": _l("在本区县内唯一，居民端的链接 /new/代码 用它")},
+        "code": {"description": _l("在本区县内唯一，居民端的链接 /new/代码 用它"),
+                 "validators": [Regexp(r"^[a-z][a-z0-9_]{0,47}$", message=_l("代码用小写字母开头，只含小写字母、数字和下划线"))]},
     }
     form_extra_fields = {
         "district_id": ChoiceIdField(_l("区县"), choices=choices.regions(RegionLevel.DISTRICT), allow_blank=_is_city,

@@ -195,6 +195,15 @@ class SecuredModelView(SecuredMixin, ModelView):
         self._check_region(model)
         self.check(model, is_created)
 
+    def validate_form(self, form) -> bool:
+        """Flask-Admin shows a field's errors only when they are `str`: a lazily translated
+        message (a validator's, ours) is made text here, in the reader's language."""
+        valid = super().validate_form(form)
+        for field in form:
+            if isinstance(field.errors, list):
+                field.errors = [e if isinstance(e, (str, dict, list)) else str(e) for e in field.errors]
+        return valid
+
     # -- saving: checked, audited once, refusals beside their field ------------------------
     def create_model(self, form):
         model = self.build_new_instance()

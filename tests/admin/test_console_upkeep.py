@@ -238,3 +238,12 @@ def test_import_job_refused_rows_import_nothing(login, world, factory, user):
         assert job.status is JobStatus.FAILED
         assert [e["row"] for e in import_jobs.errors(job, "zh")] == [2]
         assert s.scalar(select(func.count()).select_from(User).where(User.username.like("u0%"))) == 0
+
+
+def test_a_task_type_code_must_make_a_link(login, world):
+    client = login("dadm1")
+    new = "/admin/tasktype/new/"
+    page = client.post(new, data={**tokens(client, new), "name": "x", "code": "Bad Code/1", "category": "micro_wish",
+                                  "district_id": world["d1"], "workflow_id": "micro_wish",
+                                  "default_points": "5"}).get_data(as_text=True)
+    assert "代码用小写字母开头" in page  # a validator's (lazy) message shows beside its field
