@@ -6,6 +6,7 @@ the job, the first passwords only until the importer has seen them once."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -18,6 +19,7 @@ from schemas.tables import ImportJob, JobStatus
 
 BACKGROUND_ROWS = 200  # more rows than this run as a job with a progress bar
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+LOST_AFTER = timedelta(minutes=10)  # a runner silent this long died with its process
 
 
 def enqueue(session: Session, kind: str, data: bytes, actor_id: int, scope_paths: list[str], total: int) -> int:
@@ -33,7 +35,7 @@ def run(factory: sessionmaker[Session], job_id: int) -> None:
     """Claim a queued job and run it to done or failed; a job someone else claimed is left alone."""
     with factory() as session:
         claimed = session.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == JobStatus.QUEUED)
-                                  .values(status=JobStatus.RUNNING, stage="read")
+                                  .values(status=JobStatus.RUNNING, stage="read", updated_at=utcnow())
                                   .returning(ImportJob.kind, ImportJob.data, ImportJob.actor_id,
                                              ImportJob.scope_paths)).one_or_none()
         session.commit()
@@ -47,8 +49,8 @@ def run(factory: sessionmaker[Session], job_id: int) -> None:
             return
         last[0] = time.monotonic()
         with factory() as s:
-            s.execute(update(ImportJob).where(ImportJob.id == job_id).values(
-                stage=stage, total=max(total, 1), done=min(done, max(total, 1))))
+            s.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == JobStatus.RUNNING).values(
+                stage=stage, total=max(total, 1), done=min(done, max(total, 1)), updated_at=utcnow()))
             s.commit()
 
     report: dict[str, Any]
@@ -65,8 +67,8 @@ def run(factory: sessionmaker[Session], job_id: int) -> None:
         else:
             status, report = JobStatus.DONE, {"created": result.created, "passwords": result.passwords}
     with factory() as session:
-        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(
-            status=status, stage="end", report=report, data=None, finished_at=utcnow(),
+        session.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == JobStatus.RUNNING).values(
+            status=status, stage="end", report=report, data=None, finished_at=utcnow(), updated_at=utcnow(),
             done=ImportJob.total))
         session.commit()
 
@@ -81,10 +83,21 @@ def errors(job: ImportJob, locale: str | None) -> list[dict[str, Any]]:
             for e in (job.report or {}).get("errors", [])]
 
 
-def mine(session: Session, job_id: int, actor_id: int) -> ImportJob | None:
-    """The importer's own job (no one else's is visible)."""
+def mine(session: Session, job_id: int, actor_id: int, *, now: datetime | None = None) -> ImportJob | None:
+    """The importer's own job (no one else's is visible). A job whose runner has been silent
+    for LOST_AFTER died with its process (a restart): it is failed, nothing having been
+    imported (the import commits only at its very end), so the page stops waiting."""
     job = session.get(ImportJob, job_id)
-    return job if job is not None and job.actor_id == actor_id else None
+    if job is None or job.actor_id != actor_id:
+        return None
+    seen = job.updated_at or job.created_at
+    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and seen < (now or utcnow()) - LOST_AFTER:
+        session.execute(update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == job.status).values(
+            status=JobStatus.FAILED, stage="end", data=None, finished_at=utcnow(),
+            report={"errors": [{"row": 0, "column": "", "code": "import.lost", "params": {}}]}))
+        session.commit()
+        session.refresh(job)
+    return job
 
 
 def passwords_once(session: Session, job: ImportJob) -> list[tuple[str, str]]:

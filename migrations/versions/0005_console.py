@@ -125,6 +125,7 @@ def upgrade() -> None:
     sa.Column('report', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'),
               nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint('done >= 0 AND done <= total', name=op.f('ck_import_jobs_progress_range')),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_import_jobs_actor_id_users')),

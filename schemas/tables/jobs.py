@@ -39,4 +39,5 @@ class ImportJob(Base):
     done: Mapped[int] = mapped_column(default=0)
     report: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime | None]  # the runner's last sign of life
     finished_at: Mapped[datetime | None]
