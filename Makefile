@@ -46,6 +46,6 @@ clean:
 # Refresh the English catalogue after changing user-facing text (Chinese is the source language).
 i18n: install
 	@mkdir -p var
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k lazy_gettext -o var/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k lazy_gettext -k _l -o var/messages.pot .
 	$(BIN)/pybabel update -i var/messages.pot -d flows/core/translations -l en --no-fuzzy-matching -w 120
 	$(BIN)/pybabel compile -d flows/core/translations

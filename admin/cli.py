@@ -205,19 +205,19 @@ def stats() -> None:
 @stats.command("check")
 def stats_check() -> None:
     """Compare every tally with a recount from the demands, claims and ledger; exit 1 on a difference."""
-    from flows.reporting import tallies
+    from flows.engine import figures
 
-    _report(tallies.check, "tallies OK: they match a recount from the sources")
+    _report(figures.check, "tallies OK: they match a recount from the sources")
 
 
 @stats.command("rebuild")
 def stats_rebuild() -> None:
     """Replace every tally with a recount from the sources (after a bulk import, say)."""
     from flows.core.db import make_engine, make_sessionmaker
-    from flows.reporting import tallies
+    from flows.engine import figures
 
     with make_sessionmaker(make_engine())() as session:
-        count = tallies.rebuild(session)
+        count = figures.rebuild(session)
         session.commit()
     click.echo(f"rebuilt {count} tallies")
 

@@ -90,7 +90,7 @@ def _generate(engine, world, version, first_demand: int, demands: int, first_pos
         # as the ledger keeps them: the sum of each account's entries.
         from sqlalchemy.orm import Session
 
-        from flows.reporting import tallies
+        from flows.engine import figures as tallies
 
         with Session(bind=conn) as session:
             tallies.rebuild(session)

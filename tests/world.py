@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flows.points import rules
 from flows.workflow import registry
 from schemas.settings import ROOT
 from schemas.tables import (
@@ -14,6 +15,7 @@ from schemas.tables import (
     MemberRegistration,
     Organisation,
     OrgRegistration,
+    PointPolicy,
     Region,
     RegionLevel,
     RegistrationStatus,
@@ -114,4 +116,6 @@ def build_world(factory) -> World:
         s.flush()
         w.ids.update(service=service.id, slot=slot.id)
         registry.sync_directory(s, ROOT / "workflows")
+        if s.get(PointPolicy, 1) is None:  # the migration's row (gone after PostgreSQL's TRUNCATE)
+            s.add(PointPolicy(id=1, **rules.DEFAULTS))
     return w

@@ -1,12 +1,13 @@
-"""The district admin console (Flask-Admin at /admin), in Chinese."""
+"""The admin console (Flask-Admin at /admin), in Chinese with English through the catalogue."""
 from __future__ import annotations
 
 from flask import Flask, g
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import scoped_session
 
-from admin.console import views
+from admin.console import catalogue, operations, people, services
 from admin.console.dashboard import DashboardView
 from admin.console.imports import ImportView
 from admin.console.workflows import WorkflowEditorView
@@ -25,6 +26,8 @@ from schemas.tables import (
     Order,
     Organisation,
     OrgRegistration,
+    PointAdjustment,
+    PointPolicy,
     ShopItem,
     TaskType,
 )
@@ -36,26 +39,31 @@ def init_app(app: Flask) -> None:
     # One session per request, the same one the portal uses: Flask-Admin wants a session object.
     session = scoped_session(factory, scopefunc=lambda: id(g._get_current_object()))
     app.teardown_appcontext(lambda _exc: _remove(session))
-    admin = Admin(app, name="伊家管理后台", url="/admin", theme=Bootstrap4Theme(swatch="default"),
-                  index_view=DashboardView(name="概览", url="/admin"), csp_nonce_generator=headers.nonce)
-    catalogue, people, service, ops = "目录", "人员", "服务", "运行"
-    admin.add_view(views.TaskTypeView(TaskType, session, name="任务类型", category=catalogue))
-    admin.add_view(views.ShopItemView(ShopItem, session, name="积分超市商品", category=catalogue))
-    admin.add_view(views.NewsPostView(NewsPost, session, name="宣传资讯", category=catalogue))
-    admin.add_view(views.DirectoryEntryView(DirectoryEntry, session, name="企业商户", category=catalogue))
-    admin.add_view(views.DirectoryServiceView(DirectoryService, session, name="便民服务事项", category=catalogue))
-    admin.add_view(views.OrganisationView(Organisation, session, name="党组织", category=people))
-    admin.add_view(views.MemberView(Member, session, name="人才资源库", category=people))
-    admin.add_view(views.MemberRegistrationView(MemberRegistration, session, name="党员报到", category=people))
-    admin.add_view(views.OrgRegistrationView(OrgRegistration, session, name="组织报到", category=people))
-    admin.add_view(ImportView(name="Excel 导入", endpoint="imports", category=people))
-    admin.add_view(views.AppointmentServiceView(AppointmentService, session, name="预约服务", category=service))
-    admin.add_view(views.AppointmentSlotView(AppointmentSlot, session, name="预约时段", category=service))
-    admin.add_view(views.DemandView(Demand, session, name="需求", category=ops))
-    admin.add_view(views.ParticipantView(Claim, session, name="参与人员", category=ops))
-    admin.add_view(views.OrderView(Order, session, name="兑换订单", category=ops))
-    admin.add_view(WorkflowEditorView(name="工作流", endpoint="workflows", category=ops))
-    admin.add_view(views.AuditLogView(AuditLog, session, name="操作记录", category=ops))
+    admin = Admin(app, name=_l("伊家管理后台"), url="/admin", theme=Bootstrap4Theme(swatch="default"),
+                  index_view=DashboardView(name=_l("概览"), url="/admin"), csp_nonce_generator=headers.nonce)
+    catalogue_, people_, service, ops = _l("目录"), _l("人员"), _l("服务"), _l("运行")
+    for view in [
+        catalogue.TaskTypeView(TaskType, session, name=_l("任务类型"), category=catalogue_),
+        catalogue.PointPolicyView(PointPolicy, session, name=_l("积分规则上限"), category=catalogue_),
+        catalogue.ShopItemView(ShopItem, session, name=_l("积分超市商品"), category=catalogue_),
+        catalogue.NewsPostView(NewsPost, session, name=_l("宣传资讯"), category=catalogue_),
+        catalogue.DirectoryEntryView(DirectoryEntry, session, name=_l("企业商户"), category=catalogue_),
+        catalogue.DirectoryServiceView(DirectoryService, session, name=_l("便民服务事项"), category=catalogue_),
+        people.OrganisationView(Organisation, session, name=_l("党组织"), category=people_),
+        people.MemberView(Member, session, name=_l("人才资源库"), category=people_),
+        people.MemberRegistrationView(MemberRegistration, session, name=_l("党员报到"), category=people_),
+        people.OrgRegistrationView(OrgRegistration, session, name=_l("组织报到"), category=people_),
+        ImportView(name=_l("Excel 导入"), endpoint="imports", category=people_),
+        services.AppointmentServiceView(AppointmentService, session, name=_l("预约服务"), category=service),
+        services.AppointmentSlotView(AppointmentSlot, session, name=_l("预约时段"), category=service),
+        operations.DemandView(Demand, session, name=_l("需求"), category=ops),
+        operations.ParticipantView(Claim, session, name=_l("参与人员"), category=ops),
+        operations.OrderView(Order, session, name=_l("兑换订单"), category=ops),
+        operations.AdjustmentView(PointAdjustment, session, name=_l("积分调整审批"), category=ops),
+        WorkflowEditorView(name=_l("工作流"), endpoint="workflows", category=ops),
+        operations.AuditLogView(AuditLog, session, name=_l("操作记录"), category=ops),
+    ]:
+        admin.add_view(view)
     from admin.app import csrf
     from admin.console.secure import SecuredModelView
 

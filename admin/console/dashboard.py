@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import request
 from flask_admin import AdminIndexView, expose
+from flask_babel import lazy_gettext as _l
 
 from admin.auth import actor
 from admin.console.secure import SecuredMixin, admin_paths
@@ -19,7 +20,8 @@ from flows.people import regions
 from flows.reporting import stats
 
 STUCK_PAGE = 50
-PERIODS = {"month": ("本月", 31), "quarter": ("近三个月", 92), "year": ("近一年", 366), "all": ("全部", None)}
+PERIODS = {"month": (_l("本月"), 31), "quarter": (_l("近三个月"), 92), "year": (_l("近一年"), 366),
+           "all": (_l("全部"), None)}
 
 
 class DashboardView(SecuredMixin, AdminIndexView):

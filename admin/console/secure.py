@@ -1,27 +1,39 @@
 """The one base every admin view inherits: log-in and role required, CSRF on every form,
 rows scoped to the admin's regions in lists, counts, edits, exports, filters and URLs typed
-by hand, and every change audited (who, when, before → after)."""
+by hand, who may write decided by role, every field shown as stored and saved back unchanged,
+database refusals as plain sentences beside their field, and every change audited once
+(who, when, the row, before → after of what changed), with a history page per row."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
+import re
+from collections.abc import Callable
+from typing import Any, cast
 
-from flask import abort, redirect, request, send_file, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, send_file, url_for
+from flask import session as flask_session
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import SecureForm
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import inspect, or_, select
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy import inspect, literal, or_, select
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from wtforms.validators import ValidationError
 
 from admin.auth import actor
+from admin.console import labels, names
+from admin.console.fields import ConsoleConverter, type_formatters
 from admin.params import BadParam, to_id
 from admin.security.failures import is_unavailable
-from schemas.tables import AuditLog, Region, Role
+from flows.core import audit
+from flows.core.refusals import Refused
+from flows.people.actors import ADMIN_ROLES
+from schemas.tables import Region, RegionLevel, Role, User
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def admin_paths() -> list[str]:
@@ -38,6 +50,10 @@ def highest_role() -> Role | None:
     return actor().highest_admin_role()
 
 
+def lang() -> str:
+    return str(get_locale() or "zh")
+
+
 class SecuredMixin:
     """Access control shared by model views and custom pages."""
 
@@ -50,39 +66,78 @@ class SecuredMixin:
         abort(403)
 
 
-def _plain(value):
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
-        return value
-    return str(value)
-
-
 class SecuredModelView(SecuredMixin, ModelView):
-    """Scope by `region_column` (a column holding a region id); audited; exportable to xlsx."""
+    """Scope by `region_key` (a column holding a region id); audited; exportable to xlsx."""
 
     # Model forms carry Flask-Admin's own session CSRF token (SecureForm). These views are
     # exempt from the app-wide Flask-WTF check and do not render its token: Flask-Admin's
     # templates would otherwise post two fields named csrf_token and the first would win.
     form_base_class = SecureForm
+    model_form_converter = ConsoleConverter
+    list_template = "console/list.html"
+    details_template = "console/details.html"
+    page_size = 50
+    can_view_details = True
+    column_labels = labels.COLUMNS
+    column_type_formatters = type_formatters(labels.enum_label)
+    column_type_formatters_detail = column_type_formatters
+    column_type_formatters_export = column_type_formatters
+    column_display_pk = False
+
+    region_key: str | None = None  # the model's column holding a region id, e.g. "community_id"
+    global_rows_readable = False  # rows with no region (NULL) visible to every admin, editable by the city admin
+    edit_roles: tuple[Role, ...] = ADMIN_ROLES  # who may create, edit and delete (the others read)
+    creatable = editable = deletable = True
+    # constraint name → (form field, sentence): what a database refusal means to the admin
+    constraint_messages: dict[str, tuple[str | None, Any]] = {}
+
+    def __init__(self, model, session, **kwargs):
+        names_for = names.formatters_for(list(self.column_list or []) + list(self.column_details_list or []))
+        own: dict[str, Any] = dict(cast(Any, self).column_formatters or {})
+        self.column_formatters = {**names_for, **own}
+        self.column_formatters_export = self.column_formatters
+        self.column_formatters_detail = self.column_formatters
+        super().__init__(model, session, **kwargs)
 
     def render(self, template, **kwargs):
         kwargs.setdefault("csrf_token", None)
+        _translate_flashes()
         return super().render(template, **kwargs)
-    region_key: str | None = None  # the model's column holding a region id, e.g. "community_id"
-    global_rows_readable = False  # rows with no region (NULL) visible to every admin, editable by the city admin
-    page_size = 50
-    can_view_details = True
-    list_template = "console/list.html"
+
+    # -- who may write -------------------------------------------------------------------
+    def may_write(self) -> bool:
+        """Whether the logged-in admin's role may change rows of this view."""
+        return not has_request_context() or highest_role() in self.edit_roles
+
+    @property
+    def can_create(self) -> bool:
+        return self.creatable and self.may_write()
+
+    @property
+    def can_edit(self) -> bool:
+        return self.editable and self.may_write()
+
+    @property
+    def can_delete(self) -> bool:
+        return self.deletable and self.may_write()
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value computed once per request (names for a list page)."""
+        store = g.setdefault("console_cache", {})
+        if key not in store:
+            store[key] = compute()
+        return store[key]
 
     # -- scoping -------------------------------------------------------------------------
     def _allowed_regions(self):
         paths = admin_paths()
         return select(Region.id).where(or_(*[Region.path.startswith(p) for p in paths]))
+
+    def _allowed_districts(self):
+        """Districts the admin governs, or the one their community lies in (for reading)."""
+        paths = admin_paths()
+        return select(Region.id).where(Region.level == RegionLevel.DISTRICT, or_(
+            *[Region.path.startswith(p) for p in paths], *[literal(p).startswith(Region.path) for p in paths]))
 
     def _scope(self, query):
         if self.region_key is None:
@@ -152,57 +207,190 @@ class SecuredModelView(SecuredMixin, ModelView):
         if value is None:
             if self.global_rows_readable and highest_role() is Role.CITY_ADMIN:
                 return
-            raise ValidationError("只有市级管理员可以修改全市通用的记录")
+            raise ValidationError(_("只有市级管理员可以修改全市通用的记录"))
         region = self.session.get(Region, value)
         if region is None or not any(region.path.startswith(p) for p in admin_paths()):
-            raise ValidationError("不能在您管辖范围以外的社区或区县操作")
+            raise ValidationError(_("不能在您管辖范围以外的社区或区县操作"))
 
-    # -- audit ---------------------------------------------------------------------------
+    def writable(self, model) -> bool:
+        """Whether this admin may change this row (a city-wide row is only the city's)."""
+        try:
+            self._check_region(model)
+        except ValidationError:
+            return False
+        return True
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """Flask-Admin's edit page, for rows this admin may change; others get their details."""
+        model = self.get_one(request.args.get("id", ""))
+        if model is not None and not self.writable(model):
+            flash(_("这条记录您只能查看，不能修改"), "warning")
+            return redirect(self.get_url(".details_view", id=request.args.get("id")))
+        return super().edit_view()
+
+    def check(self, model, created: bool) -> None:
+        """A view's own rules (raise Refused with field messages); runs before the save."""
+
     def on_model_change(self, form, model, is_created):
         self._check_region(model)
-        state = inspect(model)
-        before, after = {}, {}
-        for attr in state.mapper.column_attrs:
-            history = state.attrs[attr.key].history
-            if is_created or history.has_changes():
-                after[attr.key] = _plain(getattr(model, attr.key))
-                if not is_created and history.deleted:
-                    before[attr.key] = _plain(history.deleted[0])
-        self.session.add(AuditLog(actor_id=current_user.id, action="create" if is_created else "update",
-                                  table_name=self.model.__tablename__, row_id=None if is_created else str(
-                                      inspect(model).identity[0] if inspect(model).identity else ""),
-                                  before=before or None, after=after))
+        self.check(model, is_created)
 
-    def after_model_change(self, form, model, is_created):
-        if is_created:
-            self.session.add(AuditLog(actor_id=current_user.id, action="created", table_name=self.model.__tablename__,
-                                      row_id=str(inspect(model).identity[0])))
+    def validate_form(self, form) -> bool:
+        """Flask-Admin shows a field's errors only when they are `str`: a lazily translated
+        message (a validator's, ours) is made text here, in the reader's language."""
+        valid = super().validate_form(form)
+        for field in form:
+            if isinstance(field.errors, list):
+                field.errors = [e if isinstance(e, (str, dict, list)) else str(e) for e in field.errors]
+        return valid
+
+    # -- saving: checked, audited once, refusals beside their field ------------------------
+    def create_model(self, form):
+        model = self.build_new_instance()
+        form.populate_obj(model)
+        return self._save(form, model, created=True)
+
+    def update_model(self, form, model):
+        form.populate_obj(model)
+        return self._save(form, model, created=False)
+
+    def _save(self, form, model, created: bool):
+        session = self.session
+        before, after = audit.diff(model, created)  # before anything can flush the history away
+        try:
+            if created:
+                session.add(model)
+            self.on_model_change(form, model, created)
+            if not created and not after:
+                session.rollback()  # nothing changed: nothing to write, nothing to audit
+                return True
+            session.flush()
+            if created:
+                after = {k: v for k, v in audit.snapshot(model).items() if v is not None}
+            audit.record(session, current_user.id, "create" if created else "update", self.model.__tablename__,
+                         audit.row_id(model), before, after)
+            session.commit()
+        except (Refused, ValidationError, IntegrityError) as exc:
+            session.rollback()
+            self._explain(form, exc)
+            return False
+        self.after_model_change(form, model, created)
+        return model if created else True
+
+    def delete_model(self, model) -> bool:
+        try:
+            self._check_region(model)
+            snapshot = audit.snapshot(model)
+            row = audit.row_id(model)
+            self.session.delete(model)
+            self.session.flush()
+            audit.record(self.session, current_user.id, "delete", self.model.__tablename__, row, snapshot, None)
             self.session.commit()
+        except (ValidationError, IntegrityError) as exc:
+            self.session.rollback()
+            if isinstance(exc, IntegrityError):
+                flash(_("还有其他记录用到它，不能删除；可以改为停用"), "error")
+            else:
+                flash(str(exc), "error")
+            return False
+        return True
 
-    def on_model_delete(self, model):
-        self._check_region(model)
-        snapshot = {a.key: _plain(getattr(model, a.key)) for a in inspect(model).mapper.column_attrs}
-        self.session.add(AuditLog(actor_id=current_user.id, action="delete", table_name=self.model.__tablename__,
-                                  row_id=str(inspect(model).identity[0]), before=snapshot))
+    def _explain(self, form, exc: Exception) -> None:
+        """Put a refusal's sentences beside their fields (or at the top of the form)."""
+        messages: dict[str | None, str]
+        if isinstance(exc, Refused):
+            fields = exc.fields_in(lang())
+            # (a comprehension: a dict's key type does not widen from str to str | None)
+            messages = {k: v for k, v in fields.items()} if fields else {None: exc.message(lang())}  # noqa: C416
+        elif isinstance(exc, IntegrityError):
+            field, message = self._integrity_message(exc)
+            messages = {field: message}
+        else:
+            messages = {None: str(exc)}
+        beside = False
+        for field_name, message in messages.items():
+            field = getattr(form, field_name, None) if field_name else None
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*list(field.errors or []), message]
+                beside = True
+            else:
+                flash(message, "error")
+        if beside:
+            flash(str(_ADMIN_FLASHES["Failed to save record."]), "error")
+
+    def _integrity_message(self, exc: IntegrityError) -> tuple[str | None, str]:
+        """What a constraint refusal means, without SQL: by the constraint's name, else by the
+        kind of constraint and its columns."""
+        orig = exc.orig
+        diag = getattr(orig, "diag", None)
+        name = getattr(diag, "constraint_name", None) or ""
+        text = str(orig)
+        column = getattr(diag, "column_name", None)
+        unique = re.search(r"UNIQUE constraint failed: ([\w., ]+)", text)
+        columns = [c.split(".")[-1] for c in unique.group(1).split(", ")] if unique else self._columns_of(name)
+        if not name:  # SQLite names a CHECK, but a UNIQUE only by its columns
+            found = re.search(r"CHECK constraint failed: (\w+)", text)
+            name = found.group(1) if found else self._named_by_columns(columns)
+        for key, (field, message) in self.constraint_messages.items():
+            if name == key or name.endswith(f"_{key}"):
+                return field, str(message)
+        if unique or "unique" in text.lower() or name.startswith("uq_"):
+            field = columns[-1] if columns else None
+            return field, _("已有同样的记录（%(what)s重复）", what="、".join(
+                str(labels.COLUMNS.get(c, c)) for c in columns if c != "district_id") or _("内容"))
+        missing = re.search(r"NOT NULL constraint failed: [\w]+\.(\w+)", text)
+        if missing or column:
+            return (missing.group(1) if missing else column), _("必填")
+        if "foreign key" in text.lower():
+            return None, _("关联的记录不存在或已删除")
+        return None, _("保存失败：填写的内容不符合要求，请检查后再试")
+
+    def _named_by_columns(self, columns: list[str]) -> str:
+        table = self.model.__table__
+        for item in list(table.constraints) + list(table.indexes):
+            if item.name and [c.name for c in item.columns] == columns:
+                return str(item.name)
+        return ""
+
+    def _columns_of(self, name: str) -> list[str]:
+        table = self.model.__table__
+        for item in list(table.constraints) + list(table.indexes):
+            if item.name == name:
+                return [c.name for c in item.columns]
+        return []
+
+    # -- history ---------------------------------------------------------------------------
+    @expose("/history/")
+    def history_view(self):
+        """Every change of one row, newest first, with who, when, before and after."""
+        model = self.get_one(request.args.get("id", ""))
+        if model is None:
+            abort(404)
+        rows = audit.history(self.session, self.model.__tablename__, audit.row_id(model))
+        people = {u.id: u for u in self.session.scalars(select(User).where(
+            User.id.in_({r.actor_id for r in rows if r.actor_id})))}
+        return self.render("console/history.html", model=model, rows=rows, people=people,
+                           actions=labels.ACTIONS, columns=labels.COLUMNS, shown=audit_value)
 
     # -- export --------------------------------------------------------------------------
     @expose("/export.xlsx")
     def export_xlsx(self):
-        """The list as the admin sees it (same scope and filters), as an Excel file."""
+        """The list as the admin sees it (same scope, filters and names), as an Excel file."""
         from openpyxl import Workbook
 
         view_args = self._get_list_extra_args()
         sort_column = self._get_column_by_idx(view_args.sort)
         if sort_column is not None:
             sort_column = sort_column[0]
-        _, rows = self.get_list(0, sort_column, view_args.sort_desc, view_args.search, view_args.filters,
-                                page_size=10_000, execute=True)
+        _count, rows = self.get_list(0, sort_column, view_args.sort_desc, view_args.search, view_args.filters,
+                                     page_size=10_000, execute=True)
         columns = self.get_export_columns()
         book = Workbook()
         sheet = book.active
-        sheet.append([str(label) for _, label in columns])
+        write_row(sheet, [str(label) for _name, label in columns])
         for row in rows:
-            sheet.append([_cell(getattr(row, name, "")) for name, _ in columns])
+            write_row(sheet, [self.get_export_value(row, name) for name, _label in columns])
         out = io.BytesIO()
         book.save(out)
         out.seek(0)
@@ -210,11 +398,44 @@ class SecuredModelView(SecuredMixin, ModelView):
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _cell(value):
-    value = _plain(value)
+# Flask-Admin 2.2.1's compiled Chinese catalogue lacks these two (its .po has them).
+_ADMIN_FLASHES = {"Failed to create record.": _l("没有保存：请按标红的提示修改"),
+                  "Failed to save record.": _l("没有保存：请按标红的提示修改")}
+
+
+def _translate_flashes() -> None:
+    flashes = flask_session.get("_flashes")
+    if flashes and any(message in _ADMIN_FLASHES for _category, message in flashes):
+        flask_session["_flashes"] = [(c, str(_ADMIN_FLASHES.get(m, m))) for c, m in flashes]
+
+
+def write_row(sheet, values: list[Any]) -> None:
+    """Append a row; text that a spreadsheet would take for a formula (= + - @, tab, CR at the
+    start) is written as text, so an exported cell never runs."""
+    sheet.append([_cell(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+            cell.data_type = "s"
+
+
+def _cell(value: Any) -> Any:
+    value = audit.plain(value) if not isinstance(value, str) else value
     if isinstance(value, (list, dict)):
         return str(value)
+    if value is not None and not isinstance(value, (str, int, float, bool)):
+        return str(value)
     return value
+
+
+def audit_value(value: Any) -> str:
+    """A value of the audit trail as a person reads it."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
 
 
 class SecuredPage(SecuredMixin, BaseView):

@@ -29,7 +29,7 @@ def news():
 @bp.get("/news/<id:post_id>")
 def news_post(post_id: int):
     post = db().get(NewsPost, post_id)
-    if post is None or post.published_at is None:
+    if post is None or not news_reads.is_published(post):
         abort(404)
     return render_template("news_post.html", post=post, region=db().get(Region, post.region_id))
 

@@ -24,6 +24,7 @@ from admin.portal.common import (
     storage,
 )
 from flows import engine
+from flows.catalogue import task_types
 from flows.core.refusals import Refused
 from flows.engine import attendance, history, records, visibility
 from flows.engine.claims import active_claims
@@ -132,19 +133,9 @@ def start(code: str):
 
 
 def _task_type(code: str) -> TaskType | None:
-    """`micro_wish` means this person's district's own micro-wish type (`micro_wish.yimei`),
-    or the city-wide one when the district has none."""
-    exact = db().scalar(select(TaskType).where(TaskType.code == code, TaskType.is_active.is_(True)))
-    if exact is not None:
-        return exact
-    me = actor()
-    paths = [g.region_path for g in me.grants if g.region_path]
-    paths += list(db().scalars(select(Region.path).where(Region.id.in_(regions.region_ids_of(db(), me)))))
-    for task_type in db().scalars(select(TaskType).where(TaskType.code.like(f"{code}.%"),
-                                                        TaskType.is_active.is_(True)).order_by(TaskType.id)):
-        if any(regions.district_id(path) == task_type.district_id for path in paths):
-            return task_type
-    return None
+    """`micro_wish` means this person's own district's micro-wish type, or the city-wide one
+    when the district has none; never another district's type of the same code."""
+    return task_types.resolve(db(), code, regions.districts_of(db(), actor()))
 
 
 def _sign_in_target(demand_id: int) -> tuple[Demand, CompiledWorkflow, str, str]:

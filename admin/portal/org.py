@@ -107,10 +107,11 @@ def manage():
                 order = shop.confirm_pickup(db(), me, request.form.get("code", ""))
                 flash(_("已确认领取：订单 %(id)s", id=order.id), "success")
             else:
-                shop.adjust(db(), me, form_int("user_id"),
-                            form_int("amount", low=-1_000_000, high=1_000_000), request.form.get("reason", ""),
-                            request_key=request.form.get("request_key") or uuid.uuid4().hex)
-                flash(_("积分已调整"), "success")
+                done = shop.adjust(db(), me, form_int("user_id"),
+                                   form_int("amount", low=-1_000_000, high=1_000_000), request.form.get("reason", ""),
+                                   request_key=request.form.get("request_key") or uuid.uuid4().hex)
+                flash(_("积分已调整") if done.posting is not None
+                      else _("数额超过市里设定的审批线，已提交，等待另一位管理员在后台审批"), "success")
         except Refused as exc:
             flash_refusal(exc)
         return redirect(url_for("portal.manage"))

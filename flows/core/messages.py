@@ -169,6 +169,10 @@ LEDGER: dict[str, str] = {
     'ledger.key_conflict': N_('同一个幂等键“{key}”的金额不同'),
     'ledger.unbalanced': N_('借贷不平衡'),
     'ledger.reason_required': N_('调整积分必须填写原因'),
+    'ledger.own_account': N_('不能调整自己的积分，请由另一位管理员办理'),
+    'ledger.same_admin': N_('提出申请的管理员不能自己审批，需要另一位管理员'),
+    'ledger.decided': N_('这条申请已经处理过了'),
+    'ledger.no_request': N_('找不到这条积分调整申请'),
 }
 
 
@@ -183,24 +187,11 @@ SHOP: dict[str, str] = {
     'shop.memo.redeem': N_('兑换 {item} ×{quantity}'),
     'shop.memo.refund': N_('退还积分（订单 {order}）'),
     'shop.expired': N_('逾期未领取'),
+    'shop.stock_negative': N_('库存不能减到 0 以下'),
 }
 
 PEOPLE: dict[str, str] = {
     'registration.decided': N_('这条报到申请已经处理过了'),
-    'import.too_large': N_('文件太大（上限 {limit} MB）'),
-    'import.unreadable': N_('无法读取：请上传 Excel (.xlsx) 文件'),
-    'import.missing_column': N_('缺少这一列'),
-    'import.too_many_rows': N_('行数超过上限 {limit}'),
-    'import.username_taken': N_('用户名 {username} 已存在'),
-    'import.mobile': N_('手机号码格式不对：{value}'),
-    'import.no_org': N_('找不到党组织“{name}”'),
-    'import.outside_scope': N_('“{name}”不是您管辖范围内的社区'),
-    'import.no_skill': N_('不认识的技能“{name}”'),
-    'import.org_name': N_('请填写名称（最多 128 字）'),
-    'import.org_taken': N_('“{name}”已存在'),
-    'import.work_unit': N_('请填写工作单位'),
-    'import.no_district': N_('找不到区县“{name}”'),
-    'import.phone': N_('电话格式不对：{value}'),
 }
 
 
@@ -225,5 +216,45 @@ ACCOUNTS: dict[str, str] = {
 }
 
 
+RULES: dict[str, str] = {
+    'rules.factors_format': N_('评分倍数的格式应为“星级:倍数”，如 1:0, 3:0.8, 5:1.2（“{part}”不对）'),
+    'rules.base_bound': N_('基础积分不能超过市里设定的上限 {limit}'),
+    'rules.per_hour_bound': N_('每小时积分应在 0 到市里设定的上限 {limit} 之间'),
+    'rules.factor_bound': N_('评分倍数应在 0 到市里设定的上限 {limit} 之间'),
+}
+
+SLOTS: dict[str, str] = {
+    'slots.no_service': N_('找不到这项服务，或它不在您的管辖范围内'),
+    'slots.times_format': N_('时间段格式应为“09:00-10:00”，多个用逗号隔开（“{part}”不对）'),
+    'slots.end_before_start': N_('结束时间要晚于开始时间 {part}'),
+    'slots.capacity': N_('每个时段可约人数应为 1 到 500'),
+    'slots.none': N_('按这些条件没有可生成的时段，请至少选一个星期几'),
+    'slots.too_many': N_('一次会生成 {n} 个时段，超过上限 {limit}，请减少周数或时间段'),
+    'slots.past': N_('开始日期不能早于今天，已过去的时段无法预约'),
+    'slots.overlap': N_('时间段之间有重叠（{at}）'),
+    'slots.clash': N_('与这项服务已有的时段重叠（{at}），没有生成任何时段'),
+}
+
+IMPORTS: dict[str, str] = {
+    'import.too_large': N_('文件太大（上限 {mb} MB）'),
+    'import.not_xlsx': N_('无法读取：请上传 Excel (.xlsx) 文件'),
+    'import.too_many_cells': N_('表格的单元格太多（上限 {limit} 个），请删去多余的列或分成几个文件'),
+    'import.too_many_rows': N_('行数超过上限 {limit}'),
+    'import.missing_column': N_('缺少这一列'),
+    'import.username_taken': N_('用户名 {name} 已存在'),
+    'import.phone_format': N_('手机号码格式不对：{phone}'),
+    'import.tel_format': N_('电话格式不对：{phone}'),
+    'import.org_unknown': N_('找不到党组织“{name}”（只能是您管辖区县的党组织）'),
+    'import.community_outside': N_('“{name}”不是您管辖范围内的社区'),
+    'import.skill_unknown': N_('不认识的技能“{name}”'),
+    'import.org_name_required': N_('请填写名称（最多 128 字）'),
+    'import.org_exists': N_('“{name}”已存在'),
+    'import.work_unit_required': N_('请填写工作单位'),
+    'import.district_outside': N_('“{name}”不是您管辖范围内的区县'),
+    'import.community_other_district': N_('“{name}”不在{district}'),
+    'import.lost': N_('导入中断（服务重启），没有导入任何数据，请重新上传'),
+}
+
+
 MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **DRYRUN, **LEDGER, **SHOP, **PEOPLE,
-                            **STORAGE, **REFUSAL, **ACCOUNTS}
+                            **STORAGE, **REFUSAL, **ACCOUNTS, **RULES, **SLOTS, **IMPORTS}

@@ -41,3 +41,14 @@ def changed(session: Session, statement: Executable, params: Mapping[str, Any] |
     result = session.execute(statement, params)
     assert isinstance(result, CursorResult)  # always so for UPDATE and DELETE
     return result.rowcount
+
+
+def insert_once(session: Session, table: type[DeclarativeBase], *, on: Sequence[str], **values: Any) -> int | None:
+    """INSERT a row unless one with the same `on` key exists; the new row's id, or None when
+    the key was taken. The INSERT itself claims the key, so of two requests racing with one
+    key the second waits for the first and gets None (a replay), never an IntegrityError."""
+    target = table.__table__
+    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(target).values(**values).on_conflict_do_nothing(index_elements=list(on))
+                 .returning(target.c.id))
+    return session.execute(statement).scalar_one_or_none()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from flows import engine
 from flows.core.refusals import Refused
 from flows.demo import names
+from flows.people import regions
 from flows.workflow import registry
 from schemas.settings import get_settings
 from schemas.tables import (
@@ -66,7 +67,8 @@ class _Cast:
         self.org_members = defaultdict(list)
         for member_id, member_org in session.execute(select(Member.user_id, Member.org_id).order_by(Member.user_id)):
             self.org_members[member_org].append(member_id)
-        self.task_type = dict(session.execute(select(TaskType.code, TaskType.id)).all())
+        self.task_type = {(district, code): id_ for district, code, id_ in session.execute(
+            select(TaskType.district_id, TaskType.code, TaskType.id))}
         self.existing = set(session.execute(select(Demand.community_id, Demand.title)).all())
 
 
@@ -102,9 +104,9 @@ def _act(factory, user, demand_id, step, data=None, now=None):
 def _start(factory, cast, user, code, community, data, now, **kw) -> int | None:
     if (community.id, data["title"]) in cast.existing:
         return None
-    district = community.code.split("-")[0]  # demo codes: <district>-s<street>-c<community>
+    district = regions.district_id(community.path)
     with factory() as s:
-        outcome = engine.start(s, user, cast.task_type[f"{code}.{district}"], data, community_id=community.id,
+        outcome = engine.start(s, user, cast.task_type[(district, code)], data, community_id=community.id,
                                now=now, **kw)
     cast.existing.add((community.id, data["title"]))
     return outcome.demand_id

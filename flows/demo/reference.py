@@ -128,10 +128,11 @@ def load_reference(session: Session, progress: Progress) -> dict[str, int]:
     session.flush()
     progress("residents", RESIDENTS_PER_COMMUNITY * len(communities))
 
-    # Each district owns its task types, so its admin sets its own points (`micro_wish.yimei`).
+    # Each district owns its task types (codes are unique within a district), so its admin
+    # sets its own points for its own `micro_wish`.
     districts = {d.id: d for d in district_of.values()}
     session.add_all(
-        TaskType(code=f"{code}.{d.code}", name=name, category=cat, default_points=pts, workflow_id=wf,
+        TaskType(code=code, name=name, category=cat, default_points=pts, workflow_id=wf,
                  district_id=d.id)
         for d in districts.values() for code, name, cat, pts, wf in TASK_TYPES
     )
@@ -242,7 +243,8 @@ def _news(session, rng, communities, orgs, admins, now) -> int:
 
 
 def _appointments(session, rng, communities, orgs, now) -> int:
-    types = {t.district_id: t for t in session.scalars(select(TaskType).where(TaskType.code.like("appointment.%")))}
+    types = {t.district_id: t for t in session.scalars(select(TaskType).where(TaskType.code == "appointment",
+                                                                             TaskType.district_id.is_not(None)))}
     count = 0
     day0 = now.replace(hour=0, minute=0, second=0)
     for community in communities:

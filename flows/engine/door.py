@@ -294,8 +294,7 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
         if spec.claim:
             facts["claim_id"] = records.add_claim(session, demand, actor, step, holder=spec.claim.holder,
                                                   org_id=demand.org_id, at=now)
-        if "claim_id" in facts:
-            tallies.claim_made(session, demand, now)
+        _count_claims(session, demand, workflow, facts, [facts["claim_id"]] if spec.claim else [], now)
         event_id = record_event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
                                 {**values, **facts}, now, request_key=key)
         if workflow.is_terminal(demand.state):
@@ -305,6 +304,17 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
         return outcome(demand, workflow, step, from_state, event_id)
 
     return in_transaction(session, work)
+
+
+def _count_claims(session: Session, demand: Demand, workflow: CompiledWorkflow, facts: dict[str, Any],
+                  made: list[int], now: datetime) -> None:
+    """Keep the claim tallies: a new claim (a claim step, or a writer that made one, such as an
+    assignment) counts once; a withdrawn or released claim is taken off. Other steps that only
+    name a claim (sign-in, report) count nothing."""
+    category = workflow.spec.category
+    for _ in made + list(facts.get("new_claims", ())):
+        tallies.claim_made(session, demand, category, now)
+    tallies.claims_withdrawn(session, demand, category, facts.get("withdrawn", ()))
 
 
 def _check(session: Session, actor: ActorContext, demand: Demand, workflow: CompiledWorkflow,

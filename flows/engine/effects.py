@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from flows.core import journal
 from flows.engine import claims
-from flows.points import ledger
+from flows.points import ledger, rules
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.tables import Demand, Evaluation, PostingKind, ServiceRecord, TaskType
 from schemas.workflow import NotifySpec, PointsRule
@@ -64,21 +64,29 @@ def recipients(session: Session, demand: Demand, to: str) -> list[tuple[str, int
 
 def award(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str, index: int,
           rule: PointsRule) -> list[dict[str, Any]]:
-    """Post the rule's points; returns what was credited (for the event)."""
-    base_points = session.scalar(select(TaskType.default_points).where(TaskType.id == demand.task_type_id)) or 0
+    """Post the rule's points, as the task type's district tuned it (flows.points.rules);
+    returns what was credited (for the event). A recipient already awarded under this key
+    keeps what they got: a replay never recomputes with rules changed since."""
+    rule, base_points = rules.effective(session, rule, session.get(TaskType, demand.task_type_id))
     rating = session.scalar(select(Evaluation.rating).where(Evaluation.demand_id == demand.id)
                             .order_by(Evaluation.id.desc()).limit(1))
     issuance = ledger.issuance_account(session)
     credited = []
     for kind, owner, hours in recipients(session, demand, rule.to):
+        key = f"award:demand:{demand.id}:{step}:{index}:{kind}:{owner}"
+        earlier = ledger.find(session, key)
+        if earlier is not None:
+            credited.append({"to": f"{kind}:{owner}", "points": int(earlier.amount)})
+            continue
         amount = points_amount(rule, base_points, hours, rating)
         if amount <= 0:
             continue
         account = ledger.user_account(session, owner) if kind == "user" else ledger.org_account(session, owner)
         memo = rule.memo or f"{workflow.spec.title} #{demand.id} {demand.title}"
-        ledger.post(session, f"award:demand:{demand.id}:{step}:{index}:{kind}:{owner}", PostingKind.AWARD, memo,
+        ledger.post(session, key, PostingKind.AWARD, memo,
                     [ledger.Move(issuance, -amount), ledger.Move(account, amount)], demand_id=demand.id,
-                    data={"hours": hours, "rating": rating, "rule": rule.to})
+                    data={"hours": hours, "rating": rating, "rule": rule.to, "per_hour": rule.per_hour,
+                          "base": base_points})
         credited.append({"to": f"{kind}:{owner}", "points": amount})
     return credited
 

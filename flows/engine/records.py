@@ -138,17 +138,20 @@ def _write_withdraw(session: Session, demand: Demand, actor: ActorContext, value
         session.execute(update(Demand).where(Demand.id == demand.id, Demand.taken > 0)
                         .values(taken=Demand.taken - 1).execution_options(synchronize_session=False))
     session.flush()
-    return {"claim_id": claim.id}
+    return {"claim_id": claim.id, "withdrawn": [claim.id]}
 
 
 def _write_release(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
                  now: datetime, step: str) -> dict[str, Any]:
     """An admin takes every claim back, so that others may claim the demand."""
-    released = changed(session, update(Claim).where(Claim.demand_id == demand.id, Claim.status == ClaimStatus.ACTIVE)
-                       .values(status=ClaimStatus.WITHDRAWN).execution_options(synchronize_session=False))
+    ids = list(session.scalars(select(Claim.id).where(Claim.demand_id == demand.id,
+                                                      Claim.status == ClaimStatus.ACTIVE)))
+    if ids:
+        session.execute(update(Claim).where(Claim.id.in_(ids)).values(status=ClaimStatus.WITHDRAWN)
+                        .execution_options(synchronize_session=False))
     session.execute(update(Demand).where(Demand.id == demand.id).values(taken=0)
                     .execution_options(synchronize_session=False))
-    return {"released": released}
+    return {"released": len(ids), "withdrawn": ids}
 
 
 def _write_assign(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
@@ -167,7 +170,7 @@ def _write_assign(session: Session, demand: Demand, actor: ActorContext, values:
         session.flush()
     except IntegrityError:
         raise Refused("duplicate") from None
-    return {"claim_id": claim.id, "assignee": assignee}
+    return {"claim_id": claim.id, "assignee": assignee, "new_claims": [claim.id]}
 
 
 def _write_release_booking(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],

@@ -71,3 +71,21 @@ def names(session: Session, ids: set[int]) -> dict[int | None, str]:
         return {}
     rows = session.execute(select(Region.id, Region.name).where(Region.id.in_(ids)))
     return {row.id: row.name for row in rows}
+def districts_of(session: Session, actor: ActorContext) -> list[int]:
+    """The districts the actor belongs to, nearest first: those of their own grants and
+    registrations, then (for a city admin) every district they govern."""
+    paths = [g.region_path for g in actor.grants if g.region_path]
+    paths += list(session.scalars(select(Region.path).where(Region.id.in_(region_ids_of(session, actor)))))
+    found: list[int] = []
+    for path in paths:
+        district = district_id(path)
+        if district is not None and district not in found:
+            found.append(district)
+    wide = [p for p in actor.admin_paths() if district_id(p) is None]
+    if wide:
+        for district in session.scalars(select(Region.id).where(
+                Region.level == RegionLevel.DISTRICT, or_(*[Region.path.startswith(p) for p in wide]))
+                .order_by(Region.id)):
+            if district not in found:
+                found.append(district)
+    return found

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from flows.core.i18n import Message
-from flows.core.sql import changed, upsert
+from flows.core.sql import changed, insert_once, upsert
 from flows.reporting import tallies
 from schemas.tables import Account, AccountKind, Entry, Posting, PostingKind
 
@@ -75,6 +75,11 @@ def _fingerprint(kind: PostingKind, moves: Sequence[Move], refs: dict[str, Any])
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+def find(session: Session, key: str) -> Posting | None:
+    """The posting made under `key`, if any."""
+    return session.scalar(select(Posting).where(Posting.key == key))
+
+
 def post(session: Session, key: str, kind: PostingKind, memo: str | Message, moves: Sequence[Move], *,
          demand_id: int | None = None, order_id: int | None = None, actor_id: int | None = None,
          reverses_id: int | None = None, data: dict[str, Any] | None = None) -> Posting:
@@ -85,18 +90,56 @@ def post(session: Session, key: str, kind: PostingKind, memo: str | Message, mov
     so that `memo_in` can show it in the reader's language. Returns the existing posting when
     `key` was used for the same movement before.
     """
+    return post_once(session, key, kind, memo, moves, demand_id=demand_id, order_id=order_id, actor_id=actor_id,
+                     reverses_id=reverses_id, data=data)[0]
+
+
+def post_once(session: Session, key: str, kind: PostingKind, memo: str | Message, moves: Sequence[Move], *,
+              demand_id: int | None = None, order_id: int | None = None, actor_id: int | None = None,
+              reverses_id: int | None = None, data: dict[str, Any] | None = None) -> tuple[Posting, bool]:
+    """`post`, also saying whether this call made the posting (False: a replay of `key`).
+
+    The key is claimed by the posting's own INSERT … ON CONFLICT DO NOTHING before any balance
+    moves: of two requests racing with one key, the second waits for the first and finds its
+    posting (a replay), instead of failing on the unique key after its own check said "new".
+    """
     moves = [m for m in moves if m.amount != 0]
     if not moves or sum(m.amount for m in moves) != 0:
         raise LedgerError("ledger.unbalanced")
     refs = {"demand": demand_id, "order": order_id, "reverses": reverses_id}
     fingerprint = _fingerprint(kind, moves, refs)
-    existing = session.scalar(select(Posting).where(Posting.key == key))
-    if existing is not None:
-        if existing.fingerprint != fingerprint:
-            raise LedgerError("ledger.key_conflict", key=key)
-        return existing
-    # Debits first, in account order: a refused debit fails before any credit, and a fixed
-    # lock order keeps two postings from deadlocking on PostgreSQL.
+    if isinstance(memo, Message):
+        data = {**(data or {}), "memo": {"code": memo.code, "params": memo.params}}
+    existing = find(session, key)
+    if existing is None:
+        now = datetime.now(UTC)
+        posting_id = insert_once(
+            session, Posting, on=["key"],
+            key=key, fingerprint=fingerprint, kind=kind, amount=sum(m.amount for m in moves if m.amount > 0),
+            memo=str(memo)[:255], demand_id=demand_id, order_id=order_id, actor_id=actor_id, reverses_id=reverses_id,
+            data=data or {}, created_at=now)
+        if posting_id is not None:
+            _move(session, moves)
+            session.add_all(Entry(posting_id=posting_id, account_id=m.account.id, amount=m.amount, created_at=now)
+                            for m in moves)
+            session.flush()
+            tallies.posted(session, kind, demand_id, moves, now)
+            for move in moves:
+                session.expire(move.account, ["balance"])
+            posting = session.get(Posting, posting_id)
+            assert posting is not None
+            return posting, True
+        existing = find(session, key)  # a concurrent request made it first: this is a replay
+        assert existing is not None
+    if existing.fingerprint != fingerprint:
+        raise LedgerError("ledger.key_conflict", key=key)
+    return existing, False
+
+
+def _move(session: Session, moves: Sequence[Move]) -> None:
+    """The balances, by conditional UPDATEs. Debits first, in account order: a refused debit
+    fails before any credit, and a fixed lock order keeps two postings from deadlocking on
+    PostgreSQL."""
     for move in sorted(moves, key=lambda m: (m.amount > 0, m.account.id)):
         done = changed(
             session, update(Account)
@@ -107,21 +150,6 @@ def post(session: Session, key: str, kind: PostingKind, memo: str | Message, mov
         )
         if done != 1:
             raise LedgerError("ledger.insufficient")
-    if isinstance(memo, Message):
-        data = {**(data or {}), "memo": {"code": memo.code, "params": memo.params}}
-    posting = Posting(key=key, fingerprint=fingerprint, kind=kind, amount=sum(m.amount for m in moves if m.amount > 0),
-                      memo=str(memo)[:255], demand_id=demand_id, order_id=order_id, actor_id=actor_id,
-                      reverses_id=reverses_id, data=data or {})
-    session.add(posting)
-    session.flush()
-    now = datetime.now(UTC)
-    session.add_all(Entry(posting_id=posting.id, account_id=m.account.id, amount=m.amount, created_at=now)
-                    for m in moves)
-    session.flush()
-    tallies.posted(session, kind, demand_id, moves, now)
-    for move in moves:
-        session.expire(move.account, ["balance"])
-    return posting
 
 
 def memo_in(memo: str, data: dict[str, Any] | None, locale: str | None) -> str:

@@ -9,8 +9,10 @@ order appends to the event log.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,19 +22,24 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_, Message, render
 from flows.core.refusals import Refused
-from flows.core.sql import changed, upsert
+from flows.core.sql import changed, insert_once, upsert
 from flows.people.actors import ActorContext, load_actor
-from flows.points import ledger
+from flows.points import ledger, rules
 from schemas.clock import LOCAL_TZ, utcnow
 from schemas.tables import (
+    AdjustmentStatus,
+    AuditLog,
     LimitPeriod,
     Order,
     OrderStatus,
+    PointAdjustment,
     Posting,
     PostingKind,
     PurchaseCounter,
     Region,
+    RoleGrant,
     ShopItem,
+    StockMove,
 )
 
 PICKUP_DAYS = 7
@@ -188,38 +195,167 @@ def confirm_pickup(session: Session, actor: ActorContext | int, code: str, *, no
     return in_transaction(session, work)
 
 
-def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: int, reason: str, *,
-           request_key: str, now: datetime | None = None) -> Posting:
-    """An admin credits or debits a person's points, with a mandatory reason, audited."""
-    from schemas.tables import AuditLog, RoleGrant
+@dataclass(frozen=True)
+class Adjustment:
+    """What an adjustment did: posted at once (`posting`), or waits for a second admin
+    (`request`); `replay` when the same form was sent before."""
 
-    who = _who(session, actor)
-    reason = (reason or "").strip()
+    posting: Posting | None = None
+    request: PointAdjustment | None = None
+    replay: bool = False
+
+
+def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: int, reason: str, *,
+           request_key: str, now: datetime | None = None) -> Adjustment:
+    """An admin credits or debits a person's points, with a mandatory reason, audited.
+
+    Separation of duties: nobody adjusts their own account; an adjustment larger than the
+    city's threshold (PointPolicy.adjust_threshold) is only a request until a second admin
+    approves it (`decide_adjustment`). The same form sent twice (same key) does it once.
+    """
+    now = now or utcnow()
+    actor = _adjusting_admin(session, actor, user_id)
+    reason = (reason or "").strip()[:255]
     if not reason:
         raise Refused("ledger.reason_required", fields={"reason": N_("必须填写原因")})
     if amount == 0 or abs(amount) > 100_000:
         raise Refused("input", fields={"amount": N_("调整数额应为 -100000 到 100000 之间的非零整数")})
-    communities = session.scalars(select(RoleGrant.region_id).where(RoleGrant.user_id == user_id,
-                                                                     RoleGrant.region_id.is_not(None))).all()
-    if who is None or not any(_admin_of(session, who, c) for c in communities if c is not None):
-        raise Refused("role")
+    key = f"adjust:{actor.user_id}:{request_key}"[:160]
+    if abs(amount) > rules.policy(session).adjust_threshold:
+        return in_transaction(session, lambda: _request(session, actor, user_id, amount, reason, key, now))
 
-    key = f"adjust:{who.user_id}:{request_key}"
-
-    def work() -> Posting:
-        replay = session.scalar(select(Posting.id).where(Posting.key == key)) is not None
+    def work() -> Adjustment:
         try:
-            posting = ledger.post(session, key, PostingKind.ADJUST, reason,
-                                  [ledger.Move(ledger.issuance_account(session), -amount),
-                                   ledger.Move(ledger.user_account(session, user_id), amount)],
-                                  actor_id=who.user_id, data={"reason": reason, "user_id": user_id})
+            posting, made = ledger.post_once(
+                session, key, PostingKind.ADJUST, reason,
+                [ledger.Move(ledger.issuance_account(session), -amount),
+                 ledger.Move(ledger.user_account(session, user_id), amount)],
+                actor_id=actor.user_id, data={"reason": reason, "user_id": user_id})
         except ledger.LedgerError as exc:
             raise Refused(exc.code, exc.params) from None
-        if replay:
-            return posting
-        session.add(AuditLog(actor_id=who.user_id, action="adjust_points", table_name="accounts",
-                             row_id=f"user:{user_id}", after={"amount": amount, "posting": posting.id}, reason=reason))
-        return posting
+        if made:
+            session.add(AuditLog(actor_id=actor.user_id, action="adjust_points", table_name="accounts",
+                                 row_id=f"user:{user_id}", after={"amount": amount, "posting": posting.id},
+                                 reason=reason, at=now))
+        return Adjustment(posting=posting, replay=not made)
+
+    return in_transaction(session, work)
+
+
+def _adjusting_admin(session: Session, actor: ActorContext | int | None, user_id: int) -> ActorContext:
+    """The actor, if they administer a community the person belongs to and are not that person."""
+    admin = actor if isinstance(actor, ActorContext) else load_actor(session, actor) if actor else None
+    communities = session.scalars(select(RoleGrant.region_id).where(RoleGrant.user_id == user_id)).all()
+    if admin is None or not any(_admin_of(session, admin, c) for c in communities if c is not None):
+        raise Refused("role")
+    if admin.user_id == user_id:
+        raise Refused("ledger.own_account")
+    return admin
+
+
+def _request(session: Session, actor: ActorContext, user_id: int, amount: int, reason: str, key: str,
+             now: datetime) -> Adjustment:
+    """File a request for a second admin; the key is claimed by the INSERT itself."""
+    request_id = insert_once(
+            session, PointAdjustment, on=["request_key"],
+        user_id=user_id, amount=amount, reason=reason, requested_by=actor.user_id, request_key=key,
+        status=AdjustmentStatus.PENDING, created_at=now)
+    made = request_id is not None
+    request = session.scalars(select(PointAdjustment).where(PointAdjustment.request_key == key)).one()
+    if made:
+        session.add(AuditLog(actor_id=actor.user_id, action="adjust_requested", table_name="point_adjustments",
+                             row_id=str(request.id), after={"user_id": user_id, "amount": amount},
+                             reason=reason, at=now))
+    return Adjustment(request=request, replay=not made)
+
+
+def decide_adjustment(session: Session, actor: ActorContext | int, request_id: int, approve: bool, *,
+                      now: datetime | None = None) -> PointAdjustment:
+    """A second admin approves (the points are posted) or rejects a pending adjustment: not
+    the admin who asked, not the person whose points they are; one decision wins."""
+    now = now or utcnow()
+    request = session.get(PointAdjustment, request_id)
+    if request is None:
+        raise Refused("ledger.no_request")
+    admin = _adjusting_admin(session, actor, request.user_id)
+    if admin.user_id == request.requested_by:
+        raise Refused("ledger.same_admin")
+    status = AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED
+
+    def work() -> PointAdjustment:
+        moved = session.execute(update(PointAdjustment).where(
+            PointAdjustment.id == request_id, PointAdjustment.status == AdjustmentStatus.PENDING)
+            .values(status=status, decided_by=admin.user_id, decided_at=now).returning(PointAdjustment.id)
+            .execution_options(synchronize_session=False)).scalar_one_or_none()
+        if moved is None:
+            raise Refused("ledger.decided")
+        after: dict[str, Any] = {"status": status.value}
+        if approve:
+            try:
+                posting = ledger.post(session, f"adjust:request:{request_id}", PostingKind.ADJUST, request.reason,
+                                      [ledger.Move(ledger.issuance_account(session), -request.amount),
+                                       ledger.Move(ledger.user_account(session, request.user_id), request.amount)],
+                                      actor_id=admin.user_id,
+                                      data={"reason": request.reason, "user_id": request.user_id,
+                                            "requested_by": request.requested_by, "approved_by": admin.user_id})
+            except ledger.LedgerError as exc:
+                raise Refused(exc.code, exc.params) from None
+            session.execute(update(PointAdjustment).where(PointAdjustment.id == request_id)
+                            .values(posting_id=posting.id).execution_options(synchronize_session=False))
+            after.update(posting=posting.id, amount=request.amount)
+        session.add(AuditLog(actor_id=admin.user_id, action="adjust_approved" if approve else "adjust_rejected",
+                             table_name="point_adjustments", row_id=str(request_id),
+                             before={"status": AdjustmentStatus.PENDING.value}, after=after, reason=request.reason,
+                             at=now))
+        session.refresh(request)
+        return request
+
+    return in_transaction(session, work)
+
+
+def restock(session: Session, actor: ActorContext | int, item_id: int, delta: int, reason: str,
+            request_key: str, *, now: datetime | None = None) -> StockMove:
+    """Add (or, negative, write off) stock of an item by an admin of its community: a relative
+    change, so redemptions made meanwhile are never overwritten; audited with its reason; the
+    same form sent twice (same key) moves the stock once."""
+    now = now or utcnow()
+    admin = actor if isinstance(actor, ActorContext) else load_actor(session, actor)
+    item = session.get(ShopItem, item_id)
+    if item is None or admin is None or not _admin_of(session, admin, item.community_id):
+        raise Refused("shop.not_found")
+    reason = (reason or "").strip()[:255]
+    fields = {}
+    if not reason:
+        fields["reason"] = N_("必须填写原因")
+    if not delta or abs(delta) > 10_000:
+        fields["delta"] = N_("数量应为 -10000 到 10000 之间的非零整数")
+    if fields:
+        raise Refused("input", fields=fields)
+    key = f"restock:{admin.user_id}:{request_key}"[:160]
+
+    def work() -> StockMove:
+        move_id = insert_once(
+            session, StockMove, on=["request_key"],
+            item_id=item_id, delta=delta, stock_after=0, reason=reason, actor_id=admin.user_id, request_key=key,
+            created_at=now)
+        if move_id is None:  # sent before: that move stands
+            return session.scalars(select(StockMove).where(StockMove.request_key == key)).one()
+        after = session.execute(update(ShopItem).where(ShopItem.id == item_id, ShopItem.stock + delta >= 0)
+                                .values(stock=ShopItem.stock + delta).returning(ShopItem.stock)
+                                .execution_options(synchronize_session=False)).scalar_one_or_none()
+        if after is None:
+            raise Refused("shop.stock_negative", fields={"delta": N_("库存不能减到 0 以下")})
+        session.execute(update(StockMove).where(StockMove.id == move_id).values(stock_after=after)
+                        .execution_options(synchronize_session=False))
+        session.add(AuditLog(actor_id=admin.user_id, action="restock", table_name="shop_items", row_id=str(item_id),
+                             before={"stock": after - delta}, after={"stock": after, "delta": delta}, reason=reason,
+                             at=now))
+        session.flush()
+        move = session.get(StockMove, move_id)
+        assert move is not None
+        session.refresh(move)
+        session.expire(item, ["stock"])
+        return move
 
     return in_transaction(session, work)
 

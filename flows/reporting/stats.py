@@ -55,10 +55,10 @@ def figures(session: Session, communities: list[int], since: datetime | None = N
         "members": count(select(func.count()).select_from(MemberRegistration).where(
             _in(MemberRegistration.community_id, communities), MemberRegistration.status == RegistrationStatus.APPROVED,
             *period(MemberRegistration.created_at))),
-        "activities": tally.get("done:joint_activity", 0),
+        "activities": tally.get("done:activity", 0),
         "participants": tally.get("participants", 0),
-        "volunteer": tally.get("claims:volunteer_item", 0),
-        "wishes": tally.get("done:micro_wish", 0),
+        "volunteer": tally.get("claims:volunteer", 0),
+        "wishes": tally.get("done:micro_wish", 0) + tally.get("done:urgent", 0),
         "appointments": tally.get("done:appointment", 0),
         "news": count(select(func.count()).select_from(NewsPost).where(
             _in(NewsPost.region_id, communities), NewsPost.published_at.is_not(None), *period(NewsPost.published_at))),

@@ -14,7 +14,17 @@ from schemas.tables.demands import (
     TaskType,
     WorkflowVersion,
 )
-from schemas.tables.ledger import Account, AccountKind, Entry, Posting, PostingKind
+from schemas.tables.jobs import ImportJob, JobStatus
+from schemas.tables.ledger import (
+    Account,
+    AccountKind,
+    AdjustmentStatus,
+    Entry,
+    PointAdjustment,
+    PointPolicy,
+    Posting,
+    PostingKind,
+)
 from schemas.tables.people import (
     LoginSession,
     Member,
@@ -30,6 +40,6 @@ from schemas.tables.people import (
 )
 from schemas.tables.regions import Region, RegionLevel
 from schemas.tables.services import AppointmentService, AppointmentSlot, Booking, BookingStatus
-from schemas.tables.shop import LimitPeriod, Order, OrderStatus, PurchaseCounter, ShopItem
+from schemas.tables.shop import LimitPeriod, Order, OrderStatus, PurchaseCounter, ShopItem, StockMove
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -21,7 +21,8 @@ class DirectoryKind(str, enum.Enum):
 
 
 class NewsPost(Base):
-    """An announcement of a region; unpublished posts are drafts."""
+    """An announcement of a region: a draft until `published_at`, which may lie in the future
+    (it appears in the portal from then on)."""
 
     __tablename__ = "news_posts"
     __table_args__ = (Index("ix_news_region_published", "region_id", "published_at"),)
@@ -32,6 +33,7 @@ class NewsPost(Base):
     summary: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cover: Mapped[str | None] = mapped_column(String(64))  # a storage key (flows.core.storage)
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
 

@@ -42,16 +42,31 @@ class TaskCategory(str, enum.Enum):
 
 
 class TaskType(Base):
-    """What admins edit: a named kind of demand, its base points and its workflow."""
+    """What admins edit: a named kind of demand of a district (or the whole city when
+    `district_id` is NULL), its workflow and its point rules.
+
+    Codes are unique within a district, so every district may have its own `micro_wish`; the
+    city-wide types' codes are unique among themselves (a partial unique index). `per_hour` and
+    `rating_factors` (rating → multiplier) override the workflow's points rules for this type's
+    demands, within the bounds the city sets (PointPolicy); NULL keeps the workflow's own.
+    """
 
     __tablename__ = "task_types"
-    __table_args__ = (CheckConstraint("default_points >= 0 AND default_points <= 100000", name="points_range"),)
+    __table_args__ = (
+        CheckConstraint("default_points >= 0 AND default_points <= 100000", name="points_range"),
+        CheckConstraint("per_hour IS NULL OR (per_hour >= 0 AND per_hour <= 10000)", name="per_hour_range"),
+        UniqueConstraint("district_id", "code"),
+        Index("uq_task_types_city_code", "code", unique=True, sqlite_where=text("district_id IS NULL"),
+              postgresql_where=text("district_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(48), unique=True)
+    code: Mapped[str] = mapped_column(String(48))
     name: Mapped[str] = mapped_column(String(64))
     category: Mapped[TaskCategory] = mapped_column(str_enum(TaskCategory))
     default_points: Mapped[int] = mapped_column(default=10)
+    per_hour: Mapped[float | None]
+    rating_factors: Mapped[dict[str, Any] | None]
     workflow_id: Mapped[str] = mapped_column(String(64))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)

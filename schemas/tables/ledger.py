@@ -89,4 +89,58 @@ class Entry(Base):
     created_at: Mapped[datetime] = created_at()
 
 
-__all__ = ["Account", "AccountKind", "Entry", "Posting", "PostingKind"]
+class PointPolicy(Base):
+    """The bounds the city sets on what districts tune (one row): base points, the per-hour rate
+    and rating multipliers of task types, and the size of a manual adjustment above which a
+    second admin must approve it."""
+
+    __tablename__ = "point_policy"
+    __table_args__ = (
+        CheckConstraint("max_base_points >= 0 AND max_base_points <= 100000", name="base_range"),
+        CheckConstraint("max_per_hour >= 0 AND max_per_hour <= 10000", name="per_hour_range"),
+        CheckConstraint("max_rating_factor >= 0 AND max_rating_factor <= 10", name="factor_range"),
+        CheckConstraint("adjust_threshold >= 1 AND adjust_threshold <= 100000", name="threshold_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    max_base_points: Mapped[int] = mapped_column(default=200)
+    max_per_hour: Mapped[float] = mapped_column(default=20)
+    max_rating_factor: Mapped[float] = mapped_column(default=2)
+    adjust_threshold: Mapped[int] = mapped_column(default=100)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = created_at()
+
+
+class AdjustmentStatus(str, enum.Enum):
+    """A large manual adjustment waits for a second admin, who approves or rejects it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class PointAdjustment(Base):
+    """A manual adjustment above the city's threshold, waiting for a second admin's approval;
+    once approved it is posted on the ledger under `adjust:request:<id>`."""
+
+    __tablename__ = "point_adjustments"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="nonzero"),
+        Index("ix_point_adjustments_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(255))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    request_key: Mapped[str] = mapped_column(String(160), unique=True)
+    status: Mapped[AdjustmentStatus] = mapped_column(str_enum(AdjustmentStatus), default=AdjustmentStatus.PENDING)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    posting_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("postings.id"))
+    created_at: Mapped[datetime] = created_at()
+
+
+__all__ = ["Account", "AccountKind", "AdjustmentStatus", "Entry", "PointAdjustment", "PointPolicy", "Posting",
+           "PostingKind"]

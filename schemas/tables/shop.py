@@ -96,3 +96,20 @@ class Order(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
+
+
+class StockMove(Base):
+    """A relative change of an item's stock by an admin (restock, write-off), with its reason;
+    its key makes a resubmitted form harmless. Redemptions move stock through orders."""
+
+    __tablename__ = "stock_moves"
+    __table_args__ = (CheckConstraint("delta <> 0", name="nonzero"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("shop_items.id"), index=True)
+    delta: Mapped[int]
+    stock_after: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(255))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    request_key: Mapped[str] = mapped_column(String(160), unique=True)
+    created_at: Mapped[datetime] = created_at()

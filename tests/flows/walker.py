@@ -1,5 +1,6 @@
 """Drive demands through the engine the way the web app does: a fresh session per action,
-and after each one a save-and-resume check (reload from the database, compare)."""
+and after each one a save-and-resume check (reload from the database, compare) and a check
+that the dashboard's tallies still equal a recount from the sources."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -7,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from flows import engine
+from flows.engine import figures
 from flows.points import ledger
 from schemas.tables import Demand, Event
 from tests.world import NOW
@@ -60,6 +62,7 @@ class Walker:
             assert demand.state == outcome.to_state
             event = s.get(Event, outcome.event_id)
             assert (event.step, event.from_state) == (outcome.step, outcome.from_state)
+            assert figures.check(s) == [], f"tallies drifted after {outcome.step}"
         self.steps.append((outcome.step, outcome.from_state, outcome.to_state))
 
     def state(self) -> str:

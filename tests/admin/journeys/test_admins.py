@@ -209,16 +209,16 @@ def test_a_task_type_created_in_the_console_appears_on_the_menu(browser, server,
     district.page.get_by_role("link", name="创建").first.click()
     district.page.wait_for_load_state()
     district.page.fill("#name", "垃圾分类宣传")
-    district.page.fill("#code", "garbage_sorting.d1")
+    district.page.fill("#code", "garbage_sorting")
     district.page.select_option("#category", "activity", force=True)  # select2 hides the real select
     district.page.fill("#default_points", "12")
-    district.page.fill("#workflow_id", "joint_activity")
+    district.page.select_option("#workflow_id", "joint_activity", force=True)  # a choice among published workflows
     district.page.select_option("#district_id", label="伊美区", force=True)
     district.shot("task-type")
     district.page.click("input[type=submit]")
     district.page.wait_for_load_state()
     with factory() as s:
-        task_type = s.scalar(select(TaskType).where(TaskType.code == "garbage_sorting.d1"))
+        task_type = s.scalar(select(TaskType).where(TaskType.code == "garbage_sorting"))
         assert task_type is not None and task_type.district_id == world["d1"]
 
     admin = Staff(browser, server, "cadm_a", "console_task_type")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from flows.demo import load_demo
+from flows.engine import figures
 from flows.points import ledger
 from schemas.tables import (
     Demand,
@@ -50,6 +51,7 @@ def test_demo_scale_and_idempotence(factory):
     with factory() as session:
         states = set(session.execute(select(Demand.workflow_id, Demand.state)).all())
         assert ledger.check(session) == []
+        assert figures.check(session) == []  # the dashboard's tallies equal a recount
     for workflow, state in [
         ("micro_wish", "review"), ("micro_wish", "open"), ("micro_wish", "claimed"), ("micro_wish", "served"),
         ("micro_wish", "done"), ("micro_wish", "rejected"), ("micro_wish", "cancelled"),

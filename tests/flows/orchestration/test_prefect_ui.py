@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.admin.conftest import app, world  # noqa: F401  (the web app on the test world)
-from tests.admin.test_browser import CHROMIUM, Person
+from tests.admin.journeys.people import CHROMIUM, Person
 
 pytestmark = [pytest.mark.prefect, pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                                       reason="Debian's chromium is not installed")]
@@ -85,7 +85,7 @@ def test_a_district_admin_finds_their_stuck_demand_and_its_holder_in_prefect(stu
         try:
             admin = Person(browser, console, "dadm1", ARTIFACTS)
             admin.page.set_viewport_size({"width": 1280, "height": 900})
-            admin.go("/admin/")
+            admin.follow("管理后台")  # from the home page to the console
             row = admin.page.locator(f"tr[data-demand='{mine}']")
             assert "认领人（mem1） · 财政局党支部" in row.inner_text()
             admin.shot("console-stuck-list")

@@ -45,10 +45,10 @@ def test_a_good_member_row_has_no_problem():
     ({USERNAME: "li si"}, USERNAME, "用户名应为 3–32 位字母、数字、下划线、点或连字符"),
     ({USERNAME: "zhang3"}, USERNAME, "import.username_taken"),
     ({NAME: ""}, NAME, "请填写姓名（最多 64 字）"),
-    ({PHONE_NUMBER: "123"}, PHONE_NUMBER, "import.mobile"),
-    ({ORG: "不存在的支部"}, ORG, "import.no_org"),
-    ({HOME: "站前社区"}, HOME, "import.outside_scope"),
-    ({SKILLS: "水电维修、飞行"}, SKILLS, "import.no_skill"),
+    ({PHONE_NUMBER: "123"}, PHONE_NUMBER, "import.phone_format"),
+    ({ORG: "不存在的支部"}, ORG, "import.org_unknown"),
+    ({HOME: "站前社区"}, HOME, "import.community_outside"),
+    ({SKILLS: "水电维修、飞行"}, SKILLS, "import.skill_unknown"),
 ])
 def test_each_member_rule_names_its_column(cells, column, code):
     [error] = check_member(7, _row(**cells), _known())
@@ -58,7 +58,7 @@ def test_each_member_rule_names_its_column(cells, column, code):
 def test_problems_read_in_english_column_and_sentence():
     [error] = check_member(3, _row(**{PHONE_NUMBER: "123"}), _known())
     assert error.column_in("zh") == "手机" and error.message_in("zh") == "手机号码格式不对：123"
-    assert error.column_in("en") == "Mobile" and error.message_in("en") == "not a valid mobile number: 123"
+    assert error.column_in("en") == "Mobile" and error.message_in("en") == "Not a mobile number: 123"
     [name] = check_member(3, _row(**{USERNAME: "x"}), _known())
     assert name.message_in("en").startswith("a username has 3–32")
 

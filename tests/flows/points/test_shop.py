@@ -226,3 +226,104 @@ def test_two_tabs_cannot_overspend(factory, world, shoppers):
     assert "ledger.insufficient" in results
     assert _balance(factory, user) == 40
     assert sorted(_stock(factory, i) for i in items) == [4, 5]
+
+
+def test_nobody_adjusts_their_own_account(factory, world):
+    with factory() as s, s.begin():
+        s.add(RoleGrant(user_id=world["cadm_a"], role=Role.MEMBER, region_id=world["ca"]))
+    with factory() as s, pytest.raises(Refused) as exc:
+        shop.adjust(s, world["cadm_a"], world["cadm_a"], 10, "自己加分", request_key="self")
+    assert exc.value.code == "ledger.own_account"
+    assert _balance(factory, world["cadm_a"]) == 0
+
+
+def test_large_adjustment_waits_for_a_second_admin(factory, world):
+    from schemas.tables import AdjustmentStatus, PointAdjustment
+
+    with factory() as s:
+        asked = shop.adjust(s, world["cadm_a"], world["mem1"], 500, "年度优秀党员奖励", request_key="big")
+        again = shop.adjust(s, world["cadm_a"], world["mem1"], 500, "年度优秀党员奖励", request_key="big")
+    assert asked.posting is None and asked.request is not None and again.replay and again.request.id == asked.request.id
+    assert _balance(factory, world["mem1"]) == 0
+    with factory() as s, pytest.raises(Refused) as exc:
+        shop.decide_adjustment(s, world["cadm_a"], asked.request.id, True)
+    assert exc.value.code == "ledger.same_admin"
+    with factory() as s, pytest.raises(Refused) as exc:
+        shop.decide_adjustment(s, world["cadm_b"], asked.request.id, True)  # another community's admin
+    assert exc.value.code == "role"
+    with factory() as s:
+        done = shop.decide_adjustment(s, world["dadm1"], asked.request.id, True)
+        assert done.status is AdjustmentStatus.APPROVED and done.posting_id is not None
+    with factory() as s, pytest.raises(Refused) as exc:
+        shop.decide_adjustment(s, world["cityadm"], asked.request.id, False)
+    assert exc.value.code == "ledger.decided"
+    assert _balance(factory, world["mem1"]) == 500
+    with factory() as s:
+        assert ledger.check(s) == []
+        assert s.get(PointAdjustment, asked.request.id).decided_by == world["dadm1"]
+        assert [a.action for a in s.scalars(select(AuditLog).order_by(AuditLog.id))] == [
+            "adjust_requested", "adjust_approved"]
+
+
+def test_ten_parallel_posts_of_one_adjustment_are_one(factory, world, shoppers):
+    """The same form sent ten times at once: one posting, one audit row, no error."""
+    _, wide = shoppers
+
+    def send():
+        with wide() as s:
+            return shop.adjust(s, world["cadm_a"], world["mem1"], 30, "补录", request_key="same-form").posting.id
+
+    results = _together([send] * 10)
+    assert len(set(results)) == 1 and all(isinstance(r, int) for r in results)
+    assert _balance(factory, world["mem1"]) == 30
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(AuditLog)) == 1
+        assert ledger.check(s) == []
+
+
+def test_restock_is_relative_audited_and_once(factory, world):
+    item = _item(factory, world, stock=10)
+    _give(factory, world["mem1"], 100)
+    with factory() as s:
+        shop.redeem(s, world["mem1"], item, quantity=3, now=NOW)
+    with factory() as s:
+        move = shop.restock(s, world["cadm_a"], item, 5, "新到一批", "form-1")
+        assert move.stock_after == 12
+        assert shop.restock(s, world["cadm_a"], item, 5, "新到一批", "form-1").id == move.id  # resent
+    for user, delta, reason, code in [("cadm_b", 5, "越权", "shop.not_found"), ("cadm_a", -13, "盘亏", "shop.stock_negative"),
+                                      ("cadm_a", 5, " ", "input"), ("cadm_a", 0, "零", "input")]:
+        with factory() as s, pytest.raises(Refused) as exc:
+            shop.restock(s, world[user], item, delta, reason, f"k-{delta}-{user}")
+        assert exc.value.code == code
+    assert _stock(factory, item) == 12
+    with factory() as s:
+        audit = s.scalars(select(AuditLog).where(AuditLog.action == "restock")).all()
+        assert [(a.before, a.after["stock"], a.reason) for a in audit] == [({"stock": 7}, 12, "新到一批")]
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_restock_under_concurrent_redemptions_ends_exact(factory, world, shoppers, round_):
+    """Forty buyers and five restocks at once: the stock is the start, plus every restock,
+    minus every order; nothing is overwritten."""
+    ids, wide = shoppers
+    item = _item(factory, world, stock=10, price=30)
+
+    def buy(user):
+        def call():
+            with wide() as s:
+                return shop.redeem(s, user, item, now=NOW)
+        return call
+
+    def add(n):
+        def call():
+            with wide() as s:
+                return shop.restock(s, world["cadm_a"], item, 4, "补货", f"r{round_}-{n}")
+        return call
+
+    results = _together([buy(u) for u in ids[:40]] + [add(n) for n in range(5)])
+    orders = [r for r in results if isinstance(r, Order)]
+    assert all(isinstance(r, (Order, str)) or r.__class__.__name__ == "StockMove" for r in results)
+    assert _stock(factory, item) == 10 + 5 * 4 - len(orders)
+    assert 10 <= len(orders) <= 30
+    with factory() as s:
+        assert ledger.check(s) == []

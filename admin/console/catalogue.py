@@ -1,0 +1,268 @@
+"""The catalogues districts keep without code: task types and their point rules, the city's
+bounds, shop items (stock moved only by restock), news, the convenience directory."""
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.form import SecureForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import or_, select
+from wtforms import HiddenField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import ValidationError as FieldError
+
+from admin.auth import actor
+from admin.console import choices
+from admin.console.fields import ChoiceIdField, FactorsField, LocalDateTimeField, PictureField, TextAreaField
+from admin.console.filters import ConsoleFilterConverter, RegionNameFilter
+from admin.console.location import check_location, preview
+from admin.console.secure import SecuredModelView, highest_role
+from admin.i18n import refusal_text
+from admin.params import to_id
+from flows.core.refusals import Refused
+from flows.points import rules, shop
+from schemas.clock import utcnow
+from schemas.tables import DirectoryEntry, DirectoryService, Region, RegionLevel, Role, ShopItem, TaskType
+
+
+def _storage_save(data: bytes) -> str:
+    from admin.portal.common import storage
+
+    return storage().save(data)
+
+
+def _is_city() -> bool:
+    return highest_role() is Role.CITY_ADMIN
+
+
+class TaskTypeView(SecuredModelView):
+    """A district's kinds of demand: its own codes, workflow and point rules. The city admin
+    edits all (and the city-wide types), a district admin theirs, a community admin reads."""
+
+    region_key = "district_id"
+    global_rows_readable = True
+    edit_roles = (Role.CITY_ADMIN, Role.DISTRICT_ADMIN)
+    filter_converter = ConsoleFilterConverter()
+    column_list = ["name", "code", "category", "default_points", "per_hour", "rating_factors", "workflow_id",
+                   "district_id", "is_active"]
+    column_searchable_list = ["name", "code"]
+    column_filters = ["category", "is_active", RegionNameFilter(TaskType.district_id, _l("区县"))]
+    form_columns = ["name", "code", "category", "district_id", "workflow_id", "default_points", "per_hour",
+                    "rating_factors", "is_active", "description"]
+    column_formatters = {"rating_factors": lambda v, c, m, n: rules.format_factors(m.rating_factors)}
+    column_descriptions = {
+        "per_hour": _l("留空则按工作流的规定；不能超过市里设定的上限"),
+        "rating_factors": _l("按评分星级调整积分，如 1:0, 3:0.8, 5:1.2；留空则按工作流的规定"),
+        "code": _l("在本区县内唯一，居民端的链接 /new/代码 用它"),
+    }
+    form_overrides = {"rating_factors": FactorsField, "description": TextAreaField}
+    form_args = {
+        "default_points": {"validators": [NumberRange(0, 100000)]},
+        "per_hour": {"validators": [Optional(), NumberRange(0, 10000)],
+                     "description": _l("每服务一小时加的积分；留空则按工作流的规定；不能超过市里设定的上限")},
+        "rating_factors": {"description": _l("按评分星级调整积分，如 1:0, 3:0.8, 5:1.2；留空则按工作流的规定")},
+        "code": {"description": _l("在本区县内唯一，居民端的链接 /new/代码 用它"),
+                 "validators": [Regexp(r"^[a-z][a-z0-9_]{0,47}$", message=_l("代码用小写字母开头，只含小写字母、数字和下划线"))]},
+    }
+    form_extra_fields = {
+        "district_id": ChoiceIdField(_l("区县"), choices=choices.regions(RegionLevel.DISTRICT), allow_blank=_is_city,
+                                     blank_text=_l("（全市通用）")),
+        "workflow_id": ChoiceIdField(_l("工作流"), choices=choices.workflows),
+    }
+    constraint_messages = {
+        "points_range": ("default_points", _l("基础积分应在 0 到 100000 之间")),
+        "per_hour_range": ("per_hour", _l("每小时积分应在 0 到 10000 之间")),
+        "uq_task_types_district_id_code": ("code", _l("本区县已有这个代码")),
+        "uq_task_types_city_code": ("code", _l("全市通用的类型里已有这个代码")),
+    }
+
+    def _scope(self, query):
+        """Their district's types and the city-wide ones (a community admin reads their district's)."""
+        return query.filter(or_(TaskType.district_id.is_(None), TaskType.district_id.in_(self._allowed_districts())))
+
+    def check(self, model, created):
+        rules.check_task_type(self.session, model)
+
+
+class PointPolicyView(SecuredModelView):
+    """The bounds the city sets on what districts tune, and the approval line for adjustments."""
+
+    edit_roles = (Role.CITY_ADMIN,)
+    creatable = deletable = False
+    column_list = ["max_base_points", "max_per_hour", "max_rating_factor", "adjust_threshold", "updated_at"]
+    form_columns = ["max_base_points", "max_per_hour", "max_rating_factor", "adjust_threshold"]
+    form_args = {
+        "max_base_points": {"validators": [NumberRange(0, 100000)]},
+        "max_per_hour": {"validators": [NumberRange(0, 10000)]},
+        "max_rating_factor": {"validators": [NumberRange(0, 10)]},
+        "adjust_threshold": {"validators": [NumberRange(1, 100000)]},
+    }
+
+    def check(self, model, created):
+        model.updated_by, model.updated_at = current_user.id, utcnow()
+
+
+class ShopItemView(SecuredModelView):
+    """Items of a community's points supermarket. Stock is not a form field: it moves only by
+    a relative, audited restock (or write-off), so redemptions made meanwhile stand."""
+
+    region_key = "community_id"
+    filter_converter = ConsoleFilterConverter()
+    details_template = "console/shop_item.html"
+    column_list = ["name", "community_id", "price", "stock", "limit_qty", "limit_period", "on_sale"]
+    column_searchable_list = ["name"]
+    column_filters = ["on_sale", "limit_period", RegionNameFilter(ShopItem.community_id, _l("社区"))]
+    form_columns = ["name", "community_id", "description", "picture", "price", "limit_qty", "limit_period", "on_sale"]
+    form_overrides = {"description": TextAreaField}
+    form_args = {"price": {"validators": [NumberRange(1, 1_000_000)]},
+                 "limit_qty": {"validators": [Optional(), NumberRange(1, 1000)]}}
+    form_extra_fields = {
+        "community_id": ChoiceIdField(_l("社区"), choices=choices.regions(RegionLevel.COMMUNITY)),
+        "picture": PictureField(_l("图片"), save=_storage_save),
+    }
+    column_formatters = {"picture": lambda v, c, m, n: _thumb(m.picture)}
+    constraint_messages = {
+        "price_positive": ("price", _l("积分价格必须大于 0")),
+        "limit_positive": ("limit_qty", _l("每人限兑应大于 0，或留空表示不限")),
+        "uq_shop_items_community_id_name": ("name", _l("本社区已有同名商品")),
+    }
+
+    @expose("/restock/", methods=["POST"])
+    def restock_view(self):
+        """Add or write off stock: a relative move with its reason, once per form (its key)."""
+        item = self.get_one(request.args.get("id", ""))
+        if item is None or not self.can_edit:
+            abort(404)
+        form = RestockForm(request.form)
+        if not form.validate():
+            flash("；".join(str(e) for errors in form.errors.values() for e in errors), "error")
+            return redirect(url_for(".details_view", id=item.id))
+        try:
+            move = shop.restock(self.session, actor(), item.id, form.delta.data or 0, form.reason.data or "",
+                                form.request_key.data or uuid.uuid4().hex)
+        except Refused as exc:
+            flash(refusal_text(exc), "error")
+        else:
+            flash(_("库存已调整为 %(stock)s", stock=move.stock_after), "success")
+        return redirect(url_for(".details_view", id=item.id))
+
+    def render(self, template, **kwargs):
+        if template == self.details_template:
+            kwargs["restock"] = RestockForm(request_key=uuid.uuid4().hex)
+        return super().render(template, **kwargs)
+
+
+class RestockForm(SecureForm):
+    """Stock in (positive) or out (negative), with a reason; the key makes a resent form harmless."""
+
+    delta = IntegerField(_l("数量（负数为出库）"), validators=[InputRequired(), NumberRange(-10_000, 10_000)])
+    reason = StringField(_l("原因"), validators=[InputRequired(), Length(max=255)])
+    request_key = HiddenField()
+
+
+def _thumb(key: str | None) -> Markup:
+    return Markup(f'<img src="/media/{escape(key)}" alt="" style="max-height:40px">') if key else Markup("")
+
+
+def _news_state(view, context, model, name) -> str:
+    if model.published_at is None:
+        return _("草稿")
+    return _("已发布") if model.published_at <= utcnow() else _("定时发布")
+
+
+class NewsPostView(SecuredModelView):
+    """News: a draft until its publish time (which may be later: it appears then), with a cover."""
+
+    region_key = "region_id"
+    column_list = ["title", "region_id", "published_at", "state"]
+    column_labels = {**SecuredModelView.column_labels, "state": _l("状态")}
+    column_searchable_list = ["title"]
+    column_default_sort = ("id", True)
+    form_columns = ["title", "region_id", "summary", "body", "cover", "published_at"]
+    form_overrides = {"body": TextAreaField}
+    form_extra_fields = {
+        "region_id": ChoiceIdField(_l("地区"), choices=lambda: _news_regions()),
+        "cover": PictureField(_l("封面图片"), save=_storage_save),
+        "published_at": LocalDateTimeField(_l("发布时间"), description=_l("留空为草稿；填将来的时间则到时发布")),
+    }
+    column_formatters = {"state": _news_state, "cover": lambda v, c, m, n: _thumb(m.cover)}
+
+    def check(self, model, created):
+        if created:
+            model.author_id = current_user.id
+
+
+def _news_regions() -> list[tuple[int, str]]:
+    """Regions a post may belong to: the admin's district(s) and communities, not streets."""
+    out = []
+    for level in (RegionLevel.CITY, RegionLevel.DISTRICT, RegionLevel.COMMUNITY):
+        out += choices.regions(level)()
+    return out
+
+
+class DirectoryEntryView(SecuredModelView):
+    """Enterprises and merchants near a community, with their location (coordinates, checked
+    against the community's and previewed on a small map drawn here: no map service, no CDN)."""
+
+    region_key = "community_id"
+    filter_converter = ConsoleFilterConverter()
+    details_template = "console/entry.html"
+    column_list = ["name", "kind", "community_id", "address", "phone", "hours"]
+    column_details_list = ["name", "kind", "community_id", "address", "phone", "hours", "lat", "lng", "description"]
+    column_searchable_list = ["name", "address"]
+    column_filters = ["kind", RegionNameFilter(DirectoryEntry.community_id, _l("社区"))]
+    form_columns = ["name", "kind", "community_id", "address", "phone", "hours", "lat", "lng", "description"]
+    form_overrides = {"description": TextAreaField}
+    form_args = {"lat": {"validators": [Optional(), NumberRange(-90, 90)],
+                         "description": _l("如 47.7270；可在地图软件里长按取得")},
+                 "lng": {"validators": [Optional(), NumberRange(-180, 180)], "description": _l("如 128.8410")}}
+    form_extra_fields = {"community_id": ChoiceIdField(_l("社区"), choices=choices.regions(RegionLevel.COMMUNITY))}
+    constraint_messages = {"lat_range": ("lat", _l("纬度应在 -90 到 90 之间")),
+                           "lng_range": ("lng", _l("经度应在 -180 到 180 之间"))}
+
+    def check(self, model, created):
+        check_location(self.session, model)
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if isinstance(model, DirectoryEntry):
+            kwargs["map"] = preview(self.session, model)
+            kwargs["services"] = list(self.session.scalars(select(DirectoryService).where(
+                DirectoryService.entry_id == model.id).order_by(DirectoryService.name)))
+        return super().render(template, **kwargs)
+
+
+class DirectoryServiceView(SecuredModelView):
+    """The convenience service items (便民服务事项) each business offers: add and edit."""
+
+    column_list = ["name", "category", "entry_id"]
+    column_searchable_list = ["name", "category"]
+    form_columns = ["entry_id", "name", "category", "description"]
+    form_overrides = {"description": TextAreaField}
+    form_extra_fields = {"entry_id": ChoiceIdField(_l("商户"), choices=choices.entries)}
+
+    def _scope(self, query):
+        allowed = select(DirectoryEntry.id).where(DirectoryEntry.community_id.in_(self._allowed_regions()))
+        return query.filter(DirectoryService.entry_id.in_(allowed))
+
+    def _check_region(self, model):
+        entry = self.session.get(DirectoryEntry, model.entry_id) if model.entry_id else None
+        region = self.session.get(Region, entry.community_id) if entry else None
+        if region is None or not any(region.path.startswith(p) for p in actor().admin_paths()):
+            raise FieldError(_("不能为您管辖范围以外的商户添加服务"))
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        entry_id = to_id(request.args.get("entry_id")) if request.method == "GET" else None
+        if entry_id is not None:
+            form.entry_id.data = entry_id
+        return form
+
+
+__all__ = ["DirectoryEntryView", "DirectoryServiceView", "NewsPostView", "PointPolicyView", "ShopItemView",
+           "TaskTypeView"]

@@ -1,0 +1,118 @@
+"""People: party organisations, the talent pool (skills by name, filter by skill), and the
+report-ins (报到) a community approves."""
+from __future__ import annotations
+
+from flask import flash
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from admin.auth import actor
+from admin.console import choices
+from admin.console.fields import ChoiceIdField, TextAreaField
+from admin.console.filters import ConsoleFilterConverter, RegionNameFilter, ReportedInFilter, SkillFilter
+from admin.console.secure import SecuredModelView
+from admin.database import db
+from admin.i18n import refusal_text
+from flows.core.refusals import Refused
+from flows.people import accounts
+from schemas.tables import (
+    Member,
+    MemberRegistration,
+    Organisation,
+    RegionLevel,
+    Role,
+)
+
+
+class OrganisationView(SecuredModelView):
+    """Party organisations of a district: the city and district admins keep them; a community
+    admin reads those of their district."""
+
+    region_key = "district_id"
+    edit_roles = (Role.CITY_ADMIN, Role.DISTRICT_ADMIN)
+    column_list = ["name", "work_unit", "district_id", "contact_name", "contact_phone"]
+    column_searchable_list = ["name", "work_unit"]
+    column_filters = [RegionNameFilter(Organisation.district_id, _l("区县"))]
+    form_columns = ["name", "work_unit", "district_id", "contact_name", "contact_phone"]
+    form_extra_fields = {"district_id": ChoiceIdField(_l("区县"), choices=choices.regions(RegionLevel.DISTRICT))}
+    constraint_messages = {"uq_organisations_name": ("name", _l("已有同名的党组织"))}
+
+    def _scope(self, query):
+        return query.filter(Organisation.district_id.in_(self._allowed_districts()))
+
+
+def _skills(view, context, model, name) -> str:
+    return "、".join(sorted(skill.name for skill in model.skills))
+
+
+class MemberView(SecuredModelView):
+    """The talent pool (人才资源库): skills by name, filter by skill, community and availability; an
+    admin links a member to their organisation here (its grabbed activities then reach the
+    member's hall)."""
+
+    filter_converter = ConsoleFilterConverter()
+    column_list = ["user.display_name", "work_unit", "org_id", "availability", "skills"]
+    column_export_list = ["user.display_name", "user.username", "work_unit", "org_id", "availability", "skills"]
+    column_labels = {**SecuredModelView.column_labels, "user.username": _l("用户名")}
+    column_searchable_list = ["work_unit", "availability"]
+    column_filters = [SkillFilter(Member.user_id, _l("技能")), "availability",
+                      ReportedInFilter(Member.user_id, _l("报到社区"))]
+    column_formatters = {"skills": _skills}
+    form_columns = ["work_unit", "org_id", "availability", "skills", "bio"]
+    form_extra_fields = {"org_id": ChoiceIdField(_l("党组织"), choices=choices.organisations, allow_blank=True,
+                                                blank_text=_l("（无）"))}
+    form_overrides = {"bio": TextAreaField}
+    form_args = {"skills": {"get_label": "name"}}
+    creatable = deletable = False
+
+    def _scope(self, query):
+        members = select(MemberRegistration.member_id).where(
+            MemberRegistration.community_id.in_(self._allowed_regions()))
+        return query.filter(Member.user_id.in_(members))
+
+    def _check_region(self, model):
+        pass  # rows are reached only through the scoped query; no region of their own to move
+
+
+class _RegistrationView(SecuredModelView):
+    filter_converter = ConsoleFilterConverter()
+    creatable = editable = deletable = False
+    column_filters = ["status"]
+    column_default_sort = ("id", True)
+    kind = "member"
+
+    def _decide(self, ids, approve: bool):
+        done, refused = 0, []
+        for registration_id in ids:
+            row = self.get_one(registration_id)
+            if row is None:
+                refused.append(_("#%(id)s：找不到", id=registration_id))
+                continue
+            try:
+                accounts.decide(db(), actor(), self.kind, row.id, approve)
+                done += 1
+            except Refused as exc:
+                refused.append(f"#{registration_id}：{refusal_text(exc)}")
+        flash(_("已处理 %(n)s 条", n=done) + (_("；未处理：%(list)s", list="；".join(refused)) if refused else ""),
+              "success" if not refused else "warning")
+
+    @action("approve", _l("通过报到"), _l("确认通过所选报到？"))
+    def action_approve(self, ids):
+        self._decide(ids, True)
+
+    @action("reject", _l("退回报到"), _l("确认退回所选报到？"))
+    def action_reject(self, ids):
+        self._decide(ids, False)
+
+
+class MemberRegistrationView(_RegistrationView):
+    region_key = "community_id"
+    column_list = ["member_id", "community_id", "status", "created_at", "decided_by"]
+
+
+class OrgRegistrationView(_RegistrationView):
+    region_key = "community_id"
+    column_list = ["org_id", "community_id", "status", "created_at", "decided_by"]
+    kind = "org"

@@ -1,0 +1,29 @@
+"""Catalogue pictures (news covers, shop items) for anyone: served only when a catalogue row
+names the key, so a proof photo's key (kept private) is never served here."""
+from __future__ import annotations
+
+from flask import abort, send_file
+from sqlalchemy import select
+
+from admin.database import db
+from admin.portal import bp
+from admin.portal.common import storage
+from schemas.tables import NewsPost, ShopItem
+
+TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+@bp.get("/media/<key>")
+def media(key: str):
+    path = storage().path(key)
+    used = path is not None and db().scalar(
+        select(NewsPost.id).where(NewsPost.cover == key).union_all(
+            select(ShopItem.id).where(ShopItem.picture == key)).limit(1)) is not None
+    if not used or path is None:
+        abort(404)
+    response = send_file(path, mimetype=TYPES[key.rsplit(".", 1)[1]], max_age=86_400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+__all__ = ["media"]

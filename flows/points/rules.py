@@ -1,0 +1,88 @@
+"""Point rules as data: a district tunes its task types' base points, per-hour rate and rating
+multipliers within the bounds the city sets (PointPolicy); the award reads them here.
+
+A workflow's points rule with `base: task_type` is the one districts tune: the task type's
+`per_hour` and `rating_factors`, when set, replace the workflow's own, clamped to the city's
+bounds at award time (the city may have tightened them since the type was saved). Rules with
+a fixed base (an organisation's 20 points) stay as the workflow says.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flows.core.i18n import Message
+from flows.core.refusals import Refused
+from schemas.tables import PointPolicy, TaskType
+from schemas.workflow import PointsRule
+
+DEFAULTS = {"max_base_points": 200, "max_per_hour": 20.0, "max_rating_factor": 2.0, "adjust_threshold": 100}
+_PAIR = re.compile(r"^\s*([1-5])\s*[:：=]\s*(\d+(?:\.\d+)?)\s*$")
+
+
+def policy(session: Session) -> PointPolicy:
+    """The city's bounds (the migration creates the one row; defaults if it was removed)."""
+    row = session.scalar(select(PointPolicy).order_by(PointPolicy.id).limit(1))
+    return row if row is not None else PointPolicy(**DEFAULTS)
+
+
+def effective(session: Session, rule: PointsRule, task_type: TaskType | None) -> tuple[PointsRule, int]:
+    """The rule as this task type's district tuned it, and the base points to use."""
+    if task_type is None or rule.base != "task_type":
+        return rule, task_type.default_points if task_type else 0
+    bounds = policy(session)
+    changes: dict[str, Any] = {}
+    if task_type.per_hour is not None:
+        changes["per_hour"] = min(float(task_type.per_hour), float(bounds.max_per_hour))
+    if task_type.rating_factors:
+        changes["by_rating"] = {int(k): min(float(v), float(bounds.max_rating_factor))
+                                for k, v in task_type.rating_factors.items()}
+    return (rule.model_copy(update=changes) if changes else rule), min(task_type.default_points,
+                                                                       bounds.max_base_points)
+
+
+def parse_factors(text: str | None) -> dict[str, float] | None:
+    """'1:0, 2:0.5, 5:1.2' → {'1': 0.0, '2': 0.5, '5': 1.2}; blank → None (the workflow's own).
+
+    Raises Refused with a field message for anything else."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    factors: dict[str, float] = {}
+    for part in re.split(r"[,，;；\s]+(?=[1-5]\s*[:：=])", text):
+        match = _PAIR.match(part)
+        if match is None:
+            raise Refused("input", fields={"rating_factors": Message(
+                "rules.factors_format", {"part": part.strip()[:20]})})
+        factors[match.group(1)] = float(match.group(2))
+    return dict(sorted(factors.items()))
+
+
+def format_factors(factors: dict[str, Any] | None) -> str:
+    """The inverse of parse_factors, for the form."""
+    if not factors:
+        return ""
+    return ", ".join(f"{k}:{_number(v)}" for k, v in sorted(factors.items()))
+
+
+def _number(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+def check_task_type(session: Session, task_type: TaskType) -> None:
+    """Refuse values outside the city's bounds, each beside its field."""
+    bounds = policy(session)
+    fields: dict[str, Message] = {}
+    if task_type.default_points is not None and task_type.default_points > bounds.max_base_points:
+        fields["default_points"] = Message("rules.base_bound", {"limit": bounds.max_base_points})
+    if task_type.per_hour is not None and not 0 <= task_type.per_hour <= bounds.max_per_hour:
+        fields["per_hour"] = Message("rules.per_hour_bound", {"limit": _number(bounds.max_per_hour)})
+    for value in (task_type.rating_factors or {}).values():
+        if not 0 <= float(value) <= bounds.max_rating_factor:
+            fields["rating_factors"] = Message("rules.factor_bound", {"limit": _number(bounds.max_rating_factor)})
+    if fields:
+        raise Refused("input", fields=fields)

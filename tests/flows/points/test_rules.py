@@ -1,0 +1,75 @@
+"""Point rules as data: a district's task type overrides the workflow's per-hour rate and
+rating multipliers for its own demands only, within the city's bounds; a code names the
+actor's own district's type."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from flows.catalogue import task_types
+from flows.core.refusals import Refused
+from flows.people import regions
+from flows.people.actors import load_actor
+from flows.points import rules
+from schemas.tables import PointPolicy, TaskCategory, TaskType
+from tests.flows.walker import Walker
+from tests.world import build_world
+
+
+@pytest.fixture
+def world(factory):
+    world = build_world(factory)
+    with factory() as s, s.begin():
+        mine = TaskType(code="micro_wish", name="伊美区微心愿", category=TaskCategory.MICRO_WISH, default_points=10,
+                        per_hour=10, rating_factors={"5": 2.0}, workflow_id="micro_wish", district_id=world["d1"])
+        s.add(mine)
+        s.flush()
+        world.ids["tt_yimei_wish"] = mine.id
+    return world
+
+
+def _wish(factory, world, resident, community, task_type) -> int:
+    walk = Walker(factory, world)
+    walk.start(resident, task_type, {"title": "修灯"}, community=community)
+    admin = "cadm_a" if community == "ca" else "cadm_b"
+    member = "mem1" if community == "ca" else "mem3"
+    for user, step, data in [(admin, "publish", {}), (member, "claim", {}), (member, "serve", {"hours": 1, "note": "好"}),
+                             (resident, "evaluate", {"rating": 5})]:
+        walk.act(user, step, data)
+    return walk.balance(member)
+
+
+def test_a_districts_rates_apply_to_its_demands_only(factory, world):
+    assert _wish(factory, world, "res_a", "ca", "yimei_wish") == 40  # (10 + 10 × 1 h) × 2
+    assert _wish(factory, world, "res_b", "cb", "micro_wish") == 14  # the workflow's: (10 + 2) × 1.2
+
+
+def test_the_citys_bounds_cap_what_was_saved_before(factory, world):
+    with factory() as s, s.begin():
+        s.execute(update(PointPolicy).values(max_per_hour=5, max_rating_factor=1.5))
+    assert _wish(factory, world, "res_a", "ca", "yimei_wish") == 23  # (10 + 5 × 1 h) × 1.5 = 22.5, half up
+
+def test_factors_parse_format_and_bounds(factory, world):
+    assert rules.parse_factors("1:0, 3：0.8，5=1.2") == {"1": 0.0, "3": 0.8, "5": 1.2}
+    assert rules.format_factors({"5": 1.2, "1": 0.0}) == "1:0, 5:1.2"
+    assert rules.parse_factors(rules.format_factors({"1": 0.5, "2": 1})) == {"1": 0.5, "2": 1.0}
+    assert rules.parse_factors("  ") is None
+    with pytest.raises(Refused) as exc:
+        rules.parse_factors("五星:2")
+    assert "rating_factors" in exc.value.fields
+    with factory() as s:
+        too_much = TaskType(code="x", name="x", category=TaskCategory.MICRO_WISH, default_points=500, per_hour=50,
+                            rating_factors={"5": 3}, workflow_id="micro_wish")
+        with pytest.raises(Refused) as exc:
+            rules.check_task_type(s, too_much)
+        assert set(exc.value.fields) == {"default_points", "per_hour", "rating_factors"}
+
+
+def test_a_code_names_the_actors_own_districts_type(factory, world):
+    with factory() as s:
+        for user, expected in [("res_a", "tt_yimei_wish"), ("res_b", "tt_micro_wish"), ("mem1", "tt_yimei_wish")]:
+            actor = load_actor(s, world[user])
+            found = task_types.resolve(s, "micro_wish", regions.districts_of(s, actor))
+            assert found is not None and found.id == world[expected], user
+        assert task_types.resolve(s, "micro_wish", []).id == world["tt_micro_wish"]
+        assert ("micro_wish", "微心愿") in task_types.workflow_choices(s)
