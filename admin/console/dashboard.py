@@ -20,6 +20,8 @@ from flows.people import regions
 from flows.reporting import stats
 
 STUCK_PAGE = 50
+# What an SLA does when it runs out (the workflow's `then:`), as the stuck list says it.
+POLICIES = {"escalate": _l("提醒负责人"), "cancel": _l("超时取消"), "complete_with": _l("按默认值自动完成")}
 PERIODS = {"month": (_l("本月"), 31), "quarter": (_l("近三个月"), 92), "year": (_l("近一年"), 366),
            "all": (_l("全部"), None)}
 
@@ -51,4 +53,4 @@ class DashboardView(SecuredMixin, AdminIndexView):
             (d.name, naming.ui_overdue_runs_url(d.id), naming.ui_stuck_artifact_url(d.id)) for d in mine]
         views = views or [(None, naming.ui_overdue_runs_url(None), naming.ui_stuck_artifact_url(None))]
         return {"stuck": stuck, "stuck_total": total, "stuck_page": page, "stuck_pages": max(1, -(-total // STUCK_PAGE)),
-                "prefect_views": views, "run_url": naming.ui_demand_runs_url, "locale": lang()}
+                "prefect_views": views, "run_url": naming.ui_demand_runs_url, "locale": lang(), "policies": POLICIES}

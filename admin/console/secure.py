@@ -31,6 +31,7 @@ from admin.security.failures import is_unavailable
 from flows.core import audit
 from flows.core.refusals import Refused
 from flows.people.actors import ADMIN_ROLES
+from flows.people.privacy import mask_name, mask_phone
 from schemas.tables import Region, RegionLevel, Role, User
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -386,11 +387,14 @@ class SecuredModelView(SecuredMixin, ModelView):
         _count, rows = self.get_list(0, sort_column, view_args.sort_desc, view_args.search, view_args.filters,
                                      page_size=10_000, execute=True)
         columns = self.get_export_columns()
+        # A file leaves the console: below the district, people's names and numbers go masked
+        # (张* / 138****1234); the lists on screen stay whole for the admins who serve them.
+        masked = actor().highest_admin_role() not in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN)
         book = Workbook()
         sheet = book.active
         write_row(sheet, [str(label) for _name, label in columns])
         for row in rows:
-            write_row(sheet, [self.get_export_value(row, name) for name, _label in columns])
+            write_row(sheet, [export_cell(name, self.get_export_value(row, name), masked) for name, _label in columns])
         out = io.BytesIO()
         book.save(out)
         out.seek(0)
@@ -407,6 +411,24 @@ def _translate_flashes() -> None:
     flashes = flask_session.get("_flashes")
     if flashes and any(message in _ADMIN_FLASHES for _category, message in flashes):
         flask_session["_flashes"] = [(c, str(_ADMIN_FLASHES.get(m, m))) for c, m in flashes]
+
+
+# Export columns that carry a person's name or number (by column name, across the views).
+PERSONAL_NAMES = frozenset({"user.display_name", "display_name", "contact_name", "user_id", "member_id", "requester_id",
+                            "requested_by", "decided_by", "actor_id"})
+PERSONAL_PHONES = frozenset({"phone", "contact_phone", "user.phone"})
+
+
+def export_cell(column: str, value: Any, masked: bool) -> Any:
+    """An exported cell, masked when it names a person or a number and the reader is below the
+    district (flows/people/privacy.py)."""
+    if not masked or not isinstance(value, str):
+        return value
+    if column in PERSONAL_NAMES:
+        return mask_name(value)
+    if column in PERSONAL_PHONES:
+        return mask_phone(value)
+    return value
 
 
 def write_row(sheet, values: list[Any]) -> None:

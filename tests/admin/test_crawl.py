@@ -34,7 +34,6 @@ from flows.core.db import make_engine, make_sessionmaker
 from flows.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from flows.people.privacy import mask_name
 from flows.workflow import registry
-from flows.workflow.compiler import compile_source
 from schemas.tables import Base, User, WorkflowVersion
 from tests.conftest import ON_PG
 
@@ -47,22 +46,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 ROLES = [username for username, _ in DEMO_LOGINS]
 
 
-def _volunteer_items_hidden() -> bool:
-    """Whether an open volunteer item is still private to admins (a 404 from the hall for
-    residents and organisations; issue #13 part A derives visibility from the workflow)."""
-    try:
-        from flows.engine.visibility import is_private
-        from schemas.settings import ROOT
-
-        source = (ROOT / "workflows" / "volunteer_item.yaml").read_text("utf-8")
-        return bool(is_private(compile_source(source, "volunteer_item"), "open"))
-    except Exception:  # the fix changed the function: the bug is gone with it
-        return False
-
-
-KNOWN_404 = pytest.mark.xfail(_volunteer_items_hidden(), strict=True,
-                              reason="open volunteer items answer 404 from the hall until part A's visibility fix")
-CRAWLED = [pytest.param(u, marks=KNOWN_404) if u.startswith(("org", "res_")) else u for u in ROLES]
+CRAWLED = ROLES
 
 
 # ---- the demo, once for the module --------------------------------------------------------
@@ -268,8 +252,6 @@ def _untranslated_pages(pages: dict[str, tuple[int, str]], demo: dict[str, Any],
     return problems
 
 
-@pytest.mark.xfail(strict=True, reason="the console's menus, labels and titles are Chinese only (admin/console, "
-                                       "owned by issue #14); remove this mark when they are translated")
 def test_console_pages_are_translated(demo_app, demo):
     pages = crawl(_login(demo_app, "admin_yimei"), "en")
     assert not _untranslated_pages(pages, demo, console=True)
