@@ -16,7 +16,6 @@ from admin.console import labels
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter
 from admin.console.secure import SecuredModelView, audit_value, highest_role
 from admin.database import db
-from admin.i18n import refusal_text
 from flows import engine
 from flows.core.refusals import Refused
 from flows.engine import bulk
@@ -72,19 +71,8 @@ class DemandView(_StepActions):
         return bulk.admin_steps(self.session)
 
     def run_step(self, ids, step):
-        done, refused = 0, []
-        for demand_id in ids:
-            row = self.get_one(demand_id)
-            if row is None:
-                refused.append(_("#%(id)s：找不到", id=demand_id))
-                continue
-            try:
-                engine.act(db(), actor(), row.id, step, {})
-                done += 1
-            except Refused as exc:
-                refused.append(f"#{demand_id}：{refusal_text(exc)}")
-        flash(_("已完成 %(n)s 条", n=done) + (_("；未执行：%(list)s", list="；".join(refused[:20])) if refused else ""),
-              "success" if not refused else "warning")
+        self.for_each_row(ids, lambda row: engine.act(db(), actor(), row.id, step, {}),
+                          _l("已完成 %(n)s 条"), _l("；未执行：%(list)s"))
 
 
 def _state_title(demand: Demand) -> str:
@@ -116,19 +104,12 @@ class ParticipantView(_StepActions):
         return bulk.confirm_steps(self.session)
 
     def run_step(self, ids, step):
-        done, refused = 0, []
-        for claim_id in ids:
-            claim = self.get_one(claim_id)
-            if claim is None or claim.user_id is None:
-                refused.append(_("#%(id)s：找不到", id=claim_id))
-                continue
-            try:
-                engine.act(db(), actor(), claim.demand_id, step, {}, on_behalf_of=claim.user_id)
-                done += 1
-            except Refused as exc:
-                refused.append(f"#{claim_id}：{refusal_text(exc)}")
-        flash(_("已确认 %(n)s 人", n=done) + (_("；未确认：%(list)s", list="；".join(refused[:20])) if refused else ""),
-              "success" if not refused else "warning")
+        def confirm(claim: Claim) -> None:
+            if claim.user_id is None:  # an organisation's grab: nobody to sign in
+                raise Refused("not_found")
+            engine.act(db(), actor(), claim.demand_id, step, {}, on_behalf_of=claim.user_id)
+
+        self.for_each_row(ids, confirm, _l("已确认 %(n)s 人"), _l("；未确认：%(list)s"))
 
 
 def _step_title(claim: Claim) -> str:
@@ -169,18 +150,8 @@ class AdjustmentView(SecuredModelView):
         return query.filter(PointAdjustment.user_id.in_(people))
 
     def _decide(self, ids, approve: bool) -> None:
-        done, refused = 0, []
-        for request_id in ids:
-            if self.get_one(request_id) is None:
-                refused.append(_("#%(id)s：找不到", id=request_id))
-                continue
-            try:
-                shop.decide_adjustment(db(), actor(), int(request_id), approve)
-                done += 1
-            except Refused as exc:
-                refused.append(f"#{request_id}：{refusal_text(exc)}")
-        flash(_("已处理 %(n)s 条", n=done) + (_("；未处理：%(list)s", list="；".join(refused)) if refused else ""),
-              "success" if not refused else "warning")
+        self.for_each_row(ids, lambda row: shop.decide_adjustment(db(), actor(), row.id, approve),
+                          _l("已处理 %(n)s 条"), _l("；未处理：%(list)s"))
 
     @action("approve", _l("批准"), _l("批准所选积分调整？批准后积分立即到账。"))
     def action_approve(self, ids):

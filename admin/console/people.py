@@ -2,9 +2,7 @@
 report-ins (报到) a community approves."""
 from __future__ import annotations
 
-from flask import flash
 from flask_admin.actions import action
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -14,8 +12,6 @@ from admin.console.fields import ChoiceIdField, TextAreaField
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter, ReportedInFilter, SkillFilter
 from admin.console.secure import SecuredModelView
 from admin.database import db
-from admin.i18n import refusal_text
-from flows.core.refusals import Refused
 from flows.people import accounts
 from schemas.tables import (
     Member,
@@ -84,19 +80,8 @@ class _RegistrationView(SecuredModelView):
     kind = "member"
 
     def _decide(self, ids, approve: bool):
-        done, refused = 0, []
-        for registration_id in ids:
-            row = self.get_one(registration_id)
-            if row is None:
-                refused.append(_("#%(id)s：找不到", id=registration_id))
-                continue
-            try:
-                accounts.decide(db(), actor(), self.kind, row.id, approve)
-                done += 1
-            except Refused as exc:
-                refused.append(f"#{registration_id}：{refusal_text(exc)}")
-        flash(_("已处理 %(n)s 条", n=done) + (_("；未处理：%(list)s", list="；".join(refused)) if refused else ""),
-              "success" if not refused else "warning")
+        self.for_each_row(ids, lambda row: accounts.decide(db(), actor(), self.kind, row.id, approve),
+                          _l("已处理 %(n)s 条"), _l("；未处理：%(list)s"))
 
     @action("approve", _l("通过报到"), _l("确认通过所选报到？"))
     def action_approve(self, ids):

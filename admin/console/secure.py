@@ -26,6 +26,7 @@ from wtforms.validators import ValidationError
 from admin.auth import actor
 from admin.console import labels, names
 from admin.console.fields import ConsoleConverter, type_formatters
+from admin.i18n import refusal_text
 from admin.params import BadParam, to_id
 from admin.security.failures import is_unavailable
 from flows.core import audit
@@ -373,6 +374,24 @@ class SecuredModelView(SecuredMixin, ModelView):
             User.id.in_({r.actor_id for r in rows if r.actor_id})))}
         return self.render("console/history.html", model=model, rows=rows, people=people,
                            actions=labels.ACTIONS, columns=labels.COLUMNS, shown=audit_value)
+
+    # -- bulk actions -------------------------------------------------------------------
+    def for_each_row(self, ids, do: Callable[[Any], object], done_text: Any, refused_text: Any) -> None:
+        """Apply `do` to each selected row the admin may see (through the domain, one
+        transaction each), then say how many were done and why the others were not."""
+        done, refused = 0, []
+        for row_id in ids:
+            row = self.get_one(row_id)
+            if row is None:
+                refused.append(_("#%(id)s：找不到", id=row_id))
+                continue
+            try:
+                do(row)
+                done += 1
+            except Refused as exc:
+                refused.append(f"#{row_id}：{refusal_text(exc)}")
+        flash(str(done_text) % {"n": done} + (str(refused_text) % {"list": "；".join(refused[:20])} if refused else ""),
+              "success" if not refused else "warning")
 
     # -- export --------------------------------------------------------------------------
     @expose("/export.xlsx")

@@ -227,11 +227,7 @@ def check(session: Session, actor: ActorContext | int, demand_id: int, step: str
     """The step, if the actor may take it on the demand now; else Refused, as `act` would
     answer. A step's form is shown only to those who may send it."""
     actor = _actor(session, actor)
-    demand = session.get(Demand, demand_id)
-    if demand is None:
-        raise Refused("not_found")
-    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    spec = _human_step(workflow, step)
+    demand, workflow, spec = _demand_step(session, demand_id, step)
     _check(session, actor, demand, workflow, spec, now or utcnow())
     return spec
 
@@ -239,6 +235,15 @@ def check(session: Session, actor: ActorContext | int, demand_id: int, step: str
 def _images(form: Mapping[str, Any]) -> frozenset[str]:
     """Upload fields: a photo is stored under a new name each time it is sent."""
     return frozenset(name for name, field in form.items() if field.type == "image")
+
+
+def _demand_step(session: Session, demand_id: int, step: str) -> tuple[Demand, CompiledWorkflow, HumanStep]:
+    """The demand, its pinned workflow and the human step named, or Refused."""
+    demand = session.get(Demand, demand_id)
+    if demand is None:
+        raise Refused("not_found")
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    return demand, workflow, _human_step(workflow, step)
 
 
 def _human_step(workflow: CompiledWorkflow, step: str) -> HumanStep:
@@ -259,11 +264,7 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
         if community is None or not admin.in_scope("community_admin", community.path):
             raise Refused("role")
         actor = _actor(session, on_behalf_of)
-    demand = session.get(Demand, demand_id)
-    if demand is None:
-        raise Refused("not_found")
-    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    spec = _human_step(workflow, step)
+    demand, workflow, spec = _demand_step(session, demand_id, step)
     if on_behalf_of is not None and spec.by.relation != "claimant":
         raise Refused("role")  # only a participant's own steps can be confirmed for them
     if key is not None and spec.form:
