@@ -14,6 +14,7 @@ from admin.database import db
 from admin.i18n import field_errors
 from admin.params import form_int, to_id
 from admin.security.throttle import client_address, throttle
+from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.people import accounts, orgs, sessions
 from flows.people.actors import Person, load_actor
@@ -23,7 +24,8 @@ from schemas.tables import Region, RegionLevel, User
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "请先登录"
+login_manager.login_message = N_("请先登录")
+login_manager.localize_callback = _  # flashed in the reader's language, from the one catalogue
 
 
 class LoginUser:

@@ -2,7 +2,7 @@
 redeemed, and the stuck demands with a link to each one's Prefect run."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import request
 from flask_admin import AdminIndexView, expose
@@ -18,6 +18,7 @@ from flows.engine import monitor
 from flows.orchestration import naming
 from flows.people import regions
 from flows.reporting import stats
+from schemas.clock import utcnow
 
 STUCK_PAGE = 50
 # What an SLA does when it runs out (the workflow's `then:`), as the stuck list says it.
@@ -32,7 +33,7 @@ class DashboardView(SecuredMixin, AdminIndexView):
         period = request.args.get("period", "all")
         period = period if period in PERIODS else "all"
         days = PERIODS[period][1]
-        since = datetime.now(UTC) - timedelta(days=days) if days else None
+        since = utcnow() - timedelta(days=days) if days else None
         paths = admin_paths()
         communities = regions.communities_under(db(), paths)
         totals = stats.figures(db(), [c.id for c in communities], since) if communities else {}

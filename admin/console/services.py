@@ -2,7 +2,7 @@
 pattern (weekdays × times × weeks), all or none, bookable at once."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
@@ -22,7 +22,7 @@ from admin.console.fields import ChoiceIdField, TextAreaField
 from admin.console.secure import SecuredModelView, lang
 from flows.catalogue import services
 from flows.core.refusals import Refused
-from schemas.clock import LOCAL_TZ, utcnow
+from schemas.clock import LOCAL_TZ, local_day, utcnow
 from schemas.tables import AppointmentService, AppointmentSlot, Region, RegionLevel
 
 WEEKDAYS = [(0, _l("周一")), (1, _l("周二")), (2, _l("周三")), (3, _l("周四")), (4, _l("周五")), (5, _l("周六")),
@@ -113,7 +113,8 @@ class AppointmentSlotView(SecuredModelView):
         if request.method == "GET":
             form.first_day.data = (utcnow().astimezone(LOCAL_TZ) + timedelta(days=1)).date()
         if request.method == "POST" and form.validate() and self.can_create:
-            pattern = services.WeeklyPattern(frozenset(form.weekdays.data or []), (), form.first_day.data or date.today(),
+            first_day = form.first_day.data or local_day(utcnow())  # Beijing's today, not the server's
+            pattern = services.WeeklyPattern(frozenset(form.weekdays.data or []), (), first_day,
                                              form.weeks.data or 0, form.capacity.data or 0)
             try:
                 times = services.parse_times(form.times.data or "")

@@ -1,8 +1,6 @@
 """News (宣传资讯), the convenience directory, and booking appointment slots."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -18,6 +16,7 @@ from flows.catalogue import news as news_reads
 from flows.catalogue import services
 from flows.core.refusals import Refused
 from flows.people import regions
+from schemas.clock import utcnow
 from schemas.tables import AppointmentService, AppointmentSlot, NewsPost, Region
 
 
@@ -51,7 +50,7 @@ def directory():
 def book():
     """Slots with places left; the ones I hold are marked, with a link to my booking."""
     held = services.held_slots(db(), actor().user_id)
-    slots = services.bookable_slots(db(), regions.region_ids_of(db(), actor()), datetime.now(UTC), held=held)
+    slots = services.bookable_slots(db(), regions.region_ids_of(db(), actor()), utcnow(), held=held)
     return render_template("book.html", slots=slots, held=held, request_key=new_request_key())
 
 

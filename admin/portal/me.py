@@ -3,7 +3,6 @@ shop and my orders."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,6 +20,7 @@ from flows.people import regions, talent
 from flows.points import ledger, shop
 from flows.points import reads as points_reads
 from flows.workflow import registry
+from schemas.clock import utcnow
 from schemas.tables import Order
 
 
@@ -100,7 +100,7 @@ def redeem(item_id: int):
 @login_required
 def orders():
     return render_template("orders.html", orders=points_reads.my_orders(db(), actor().user_id),
-                           now=datetime.now(UTC))
+                           now=utcnow())
 
 
 @bp.post("/orders/<id:order_id>/cancel")

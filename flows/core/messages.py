@@ -192,6 +192,7 @@ SHOP: dict[str, str] = {
 
 PEOPLE: dict[str, str] = {
     'registration.decided': N_('这条报到申请已经处理过了'),
+    'registration.duplicate': N_('已经向这个社区报到过了'),
 }
 
 
@@ -212,7 +213,6 @@ REFUSAL: dict[str, str] = {
 ACCOUNTS: dict[str, str] = {
     'account.not_found': N_('找不到这个用户，或不在您管辖的社区'),
     'account.not_resettable': N_('只能为本社区的居民和党员重置密码'),
-    'account.wrong_password': N_('当前密码不对'),
 }
 
 

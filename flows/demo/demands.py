@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,7 @@ from flows.core.refusals import Refused
 from flows.demo import names
 from flows.people import regions
 from flows.workflow import registry
+from schemas.clock import utcnow
 from schemas.settings import get_settings
 from schemas.tables import (
     AppointmentService,
@@ -79,7 +80,7 @@ def load_demands(factory: sessionmaker[Session], progress: Callable[[str, int], 
         session.commit()
         cast = _Cast(session)
     rng = random.Random(7)
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     added = 0
     for i, community in enumerate(cast.communities):
         plan = WISH_PLAN + (["rejected", "cancelled"] if i % 4 == 0 else [])

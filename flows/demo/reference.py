@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from flows.demo import names
 from flows.people.regions import district_id
+from schemas.clock import utcnow
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
@@ -70,7 +71,7 @@ def load_reference(session: Session, progress: Progress) -> dict[str, int]:
     """Insert the reference data in the caller's transaction; returns what it created."""
     rng = random.Random(20261125)
     password = generate_password_hash(DEMO_PASSWORD)  # one hash: 1,415 scrypt runs would take minutes
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
 
     city = _region(session, None, RegionLevel.CITY, "yichun", "伊春市", 47.7270, 128.8410)
     _user(session, "admin_city", "伊春市委组织部", password, [(Role.CITY_ADMIN, city.id, None)])

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from flows.core.i18n import N_, translate
 from flows.engine.claims import active_claims
 from flows.people.actors import ActorContext
-from flows.people.regions import district_id
+from flows.people.regions import city_id, district_id
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.tables import Claim, ClaimStatus, Demand, Escalation, Member, Organisation, Region, Role, User
 from schemas.workflow import HumanStep
@@ -55,9 +55,9 @@ class Holder:
 
 def _regions(session: Session, demand: Demand) -> tuple[Region | None, int | None, int | None]:
     community = session.get(Region, demand.community_id)
-    parts = community.path.strip("/").split("/") if community else []
-    city = int(parts[0]) if parts and parts[0] else None
-    return community, district_id(community.path) if community else None, city
+    if community is None:
+        return None, None, None
+    return community, district_id(community.path), city_id(community.path)
 
 
 def holders_of(session: Session, workflow: CompiledWorkflow, demand: Demand, step: str) -> tuple[list[Holder],

@@ -7,7 +7,7 @@ flow and its per-district `stuck-demands` artifacts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from flows.engine.escalations import Holder, describe, holders_of
 from flows.people.regions import district_id
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
+from schemas.clock import utcnow
 from schemas.tables import Demand, Escalation, Region, WorkflowVersion
 from schemas.workflow import HumanStep
 
@@ -43,7 +44,7 @@ class Stuck:
 def overdue(session: Session, now: datetime | None = None, community_paths: list[str] | None = None,
             limit: int = 500, offset: int = 0) -> list[Stuck]:
     """Non-terminal demands past the SLA of a step they wait for, oldest first, one page."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     if community_paths is not None and not community_paths:
         return []
     rows: list[tuple[Demand, str, str, CompiledWorkflow]] = []
@@ -71,7 +72,7 @@ def overdue(session: Session, now: datetime | None = None, community_paths: list
 
 def count_overdue(session: Session, now: datetime | None = None, community_paths: list[str] | None = None) -> int:
     """How many demands `overdue` would list without a page limit."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     if community_paths is not None and not community_paths:
         return 0
     return sum(session.scalar(select(func.count()).select_from(query.subquery())) or 0

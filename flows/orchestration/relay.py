@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from flows.orchestration.desired import Decision, RunFacts, decide, demand_facts
 from flows.orchestration.naming import FLOW_NAME, deployment_name, instance_tag
 from flows.workflow import registry
+from schemas.clock import utcnow
 from schemas.settings import get_settings
 from schemas.tables import Demand, Outbox
 
@@ -54,7 +55,7 @@ def _stale(run: FlowRun) -> bool:
     """Running or pending for longer than any automated step takes (`YIJIA_STALE_RUN_SECONDS`)."""
     limit = timedelta(seconds=get_settings().stale_run_seconds)
     since = run.state.timestamp if run.state else None
-    return since is not None and datetime.now(UTC) - since > limit
+    return since is not None and utcnow() - since > limit
 
 
 def run_facts(run: FlowRun) -> RunFacts:
@@ -151,7 +152,7 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     with factory() as session:
         if synced:
             session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in synced])).values(
-                delivered_at=datetime.now(UTC), attempts=Outbox.attempts + 1, last_error=None))
+                delivered_at=utcnow(), attempts=Outbox.attempts + 1, last_error=None))
         for row_id, error in errors.items():
             session.execute(update(Outbox).where(Outbox.id == row_id).values(
                 attempts=Outbox.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:2000]))

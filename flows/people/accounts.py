@@ -137,7 +137,7 @@ def _register(session: Session, row: Registration, actor: ActorContext) -> Regis
         try:
             session.flush()
         except IntegrityError:  # already reported in there: in_transaction undoes this attempt
-            raise Refused("duplicate") from None
+            raise Refused("registration.duplicate") from None
         journal.record(session, subject=row.__tablename__, subject_id=row.id, step="report_in", from_state=None,
                        to_state=RegistrationStatus.PENDING.value, actor_id=actor.user_id,
                        data={"community_id": row.community_id})

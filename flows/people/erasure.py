@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 from werkzeug.security import generate_password_hash
 
+from flows.core.db import in_transaction
 from flows.core.refusals import Refused
 from schemas.clock import utcnow
 from schemas.tables import (
@@ -88,22 +89,25 @@ def erase(session: Session, username: str, storage_root: Path | None = None) -> 
     def changed(statement: Executable) -> int:
         return cast(CursorResult, session.execute(statement)).rowcount
 
-    counts = {
-        "sessions": changed(delete(LoginSession).where(LoginSession.user_id == uid)),
-        "skills": changed(delete(member_skills).where(member_skills.c.member_id == uid)),
-        "profile": changed(update(Member).where(Member.user_id == uid).values(work_unit=None, availability=None,
-                                                                                bio=None)),
-        "demands": changed(update(Demand).where(Demand.requester_id == uid).values(title=ERASED_NAME,
-                                                                                     description=None, place=None)),
-        "service_records": changed(update(ServiceRecord).where(ServiceRecord.user_id == uid).values(note=None,
-                                                                                                      proof=None)),
-        "evaluations": changed(update(Evaluation).where(Evaluation.by_user_id == uid).values(comment=None)),
-    }
-    session.execute(update(User).where(User.id == uid).values(
-        username=f"erased-{uid}", display_name=ERASED_NAME, phone=None, is_active=False, must_change_password=False,
-        password_hash=generate_password_hash(secrets.token_urlsafe(32))))
-    session.add(AuditLog(actor_id=None, action="erase", table_name="users", row_id=str(uid), after=counts))
-    session.commit()
+    def work() -> dict[str, int]:
+        counts = {
+            "sessions": changed(delete(LoginSession).where(LoginSession.user_id == uid)),
+            "skills": changed(delete(member_skills).where(member_skills.c.member_id == uid)),
+            "profile": changed(update(Member).where(Member.user_id == uid).values(work_unit=None, availability=None,
+                                                                                    bio=None)),
+            "demands": changed(update(Demand).where(Demand.requester_id == uid).values(title=ERASED_NAME,
+                                                                                         description=None, place=None)),
+            "service_records": changed(update(ServiceRecord).where(ServiceRecord.user_id == uid).values(note=None,
+                                                                                                          proof=None)),
+            "evaluations": changed(update(Evaluation).where(Evaluation.by_user_id == uid).values(comment=None)),
+        }
+        session.execute(update(User).where(User.id == uid).values(
+            username=f"erased-{uid}", display_name=ERASED_NAME, phone=None, is_active=False, must_change_password=False,
+            password_hash=generate_password_hash(secrets.token_urlsafe(32))))
+        session.add(AuditLog(actor_id=None, action="erase", table_name="users", row_id=str(uid), after=counts))
+        return counts
+
+    counts = in_transaction(session, work)
     if storage_root is not None:
         for key in photos:
             path = storage_root / key

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from flows.core.db import in_transaction
 from flows.core.i18n import Message
 from flows.people import imports
 from schemas.clock import utcnow
@@ -26,8 +27,7 @@ def enqueue(session: Session, kind: str, data: bytes, actor_id: int, scope_paths
     """Keep the upload as a queued job; returns its id (the caller starts a runner)."""
     job = ImportJob(kind=kind, actor_id=actor_id, scope_paths=list(scope_paths), data=data,
                     status=JobStatus.QUEUED, stage="queued", total=max(total, 1), done=0)
-    session.add(job)
-    session.commit()
+    in_transaction(session, lambda: session.add(job))
     return job.id
 
 
@@ -92,10 +92,10 @@ def mine(session: Session, job_id: int, actor_id: int, *, now: datetime | None =
         return None
     seen = job.updated_at or job.created_at
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and seen < (now or utcnow()) - LOST_AFTER:
-        session.execute(update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == job.status).values(
-            status=JobStatus.FAILED, stage="end", data=None, finished_at=utcnow(),
-            report={"errors": [{"row": 0, "column": "", "code": "import.lost", "params": {}}]}))
-        session.commit()
+        in_transaction(session, lambda: session.execute(
+            update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == job.status).values(
+                status=JobStatus.FAILED, stage="end", data=None, finished_at=utcnow(),
+                report={"errors": [{"row": 0, "column": "", "code": "import.lost", "params": {}}]})))
         session.refresh(job)
     return job
 

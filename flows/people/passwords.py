@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flows.core import journal
+from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.people import sessions
@@ -55,13 +56,16 @@ def change_password(session: Session, user_id: int, current: str, new: str, keep
         errors["new"] = N_("新密码不能与当前密码相同")
     if errors:
         raise Refused("input", fields=errors)
-    user.password_hash = generate_password_hash(new)
-    user.must_change_password = False
-    ended = sessions.close_all(session, user_id, keep=keep_token)
-    journal.record(session, subject="users", subject_id=user_id, step="change_password", from_state=None,
-                   to_state=None, actor_id=user_id, data={"sessions_ended": ended}, at=now or utcnow())
-    session.commit()
-    return ended
+
+    def work() -> int:
+        user.password_hash = generate_password_hash(new)
+        user.must_change_password = False
+        ended = sessions.close_all(session, user_id, keep=keep_token)
+        journal.record(session, subject="users", subject_id=user_id, step="change_password", from_state=None,
+                       to_state=None, actor_id=user_id, data={"sessions_ended": ended}, at=now or utcnow())
+        return ended
+
+    return in_transaction(session, work)
 
 
 def manageable_user(session: Session, actor: ActorContext, username: str) -> User:
@@ -87,20 +91,26 @@ def reset_password(session: Session, actor: ActorContext, username: str, now: da
     admin; the user must choose a new one at the next log-in, and every session ends."""
     user = manageable_user(session, actor, username)
     temporary = secrets.token_urlsafe(9)  # 12 characters, ~72 bits
-    user.password_hash = generate_password_hash(temporary)
-    user.must_change_password = True
-    ended = sessions.close_all(session, user.id)
-    journal.record(session, subject="users", subject_id=user.id, step="reset_password", from_state=None,
-                   to_state=None, actor_id=actor.user_id, data={"sessions_ended": ended}, at=now or utcnow())
-    session.commit()
-    return user, temporary
+
+    def work() -> tuple[User, str]:
+        user.password_hash = generate_password_hash(temporary)
+        user.must_change_password = True
+        ended = sessions.close_all(session, user.id)
+        journal.record(session, subject="users", subject_id=user.id, step="reset_password", from_state=None,
+                       to_state=None, actor_id=actor.user_id, data={"sessions_ended": ended}, at=now or utcnow())
+        return user, temporary
+
+    return in_transaction(session, work)
 
 
 def sign_out_everywhere(session: Session, actor: ActorContext, username: str, now: datetime | None = None) -> int:
     """An admin ends every session of a resident or member in scope (a lost phone)."""
     user = manageable_user(session, actor, username)
-    ended = sessions.close_all(session, user.id)
-    journal.record(session, subject="users", subject_id=user.id, step="sign_out_everywhere", from_state=None,
-                   to_state=None, actor_id=actor.user_id, data={"sessions_ended": ended}, at=now or utcnow())
-    session.commit()
-    return ended
+
+    def work() -> int:
+        ended = sessions.close_all(session, user.id)
+        journal.record(session, subject="users", subject_id=user.id, step="sign_out_everywhere", from_state=None,
+                       to_state=None, actor_id=actor.user_id, data={"sessions_ended": ended}, at=now or utcnow())
+        return ended
+
+    return in_transaction(session, work)

@@ -9,10 +9,19 @@ from flows.people.actors import ActorContext
 from schemas.tables import Region, RegionLevel, Role
 
 
+def _ancestor(path: str, depth: int) -> int | None:
+    parts = path.strip("/").split("/")
+    return int(parts[depth]) if len(parts) > depth and parts[depth] else None
+
+
 def district_id(path: str) -> int | None:
     """The district of the region at `path` (`/city/district/…/`), or None for the city itself."""
-    parts = path.strip("/").split("/")
-    return int(parts[1]) if len(parts) > 1 and parts[1] else None
+    return _ancestor(path, 1)
+
+
+def city_id(path: str) -> int | None:
+    """The city of the region at `path` (`/city/…/`)."""
+    return _ancestor(path, 0)
 
 
 def communities_of(actor: ActorContext) -> set[int]:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from flows.core.db import in_transaction
 from schemas.tables import LoginSession, User
 
 # `seen_at` is written at most this often per session: idle time is measured to the minute,
@@ -43,11 +44,14 @@ def _hash(token: str) -> str:
 def open_session(session: Session, user_id: int, now: datetime, timeouts: Timeouts) -> str:
     """A new session for `user_id`; returns the token for the cookie (the database keeps its hash).
     Sessions past their absolute timeout are removed here, so the table does not grow."""
-    session.execute(delete(LoginSession).where(LoginSession.created_at < now - timeouts.absolute))
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_hash=_hash(token), user_id=user_id, created_at=now, seen_at=now))
-    session.commit()
-    return token
+
+    def work() -> str:
+        session.execute(delete(LoginSession).where(LoginSession.created_at < now - timeouts.absolute))
+        session.add(LoginSession(token_hash=_hash(token), user_id=user_id, created_at=now, seen_at=now))
+        return token
+
+    return in_transaction(session, work)
 
 
 def check(session: Session, token: str | None, now: datetime, timeouts: Timeouts) -> LiveSession | None:
@@ -62,20 +66,20 @@ def check(session: Session, token: str | None, now: datetime, timeouts: Timeouts
     if row is None:
         return None
     if not row.is_active or row.created_at + timeouts.absolute <= now or row.seen_at + timeouts.idle <= now:
-        session.execute(delete(LoginSession).where(LoginSession.token_hash == row.token_hash))
-        session.commit()
+        in_transaction(session, lambda: session.execute(
+            delete(LoginSession).where(LoginSession.token_hash == row.token_hash)))
         return None
     if now - row.seen_at >= TOUCH_EVERY:
-        session.execute(update(LoginSession).where(LoginSession.token_hash == row.token_hash).values(seen_at=now))
-        session.commit()
+        in_transaction(session, lambda: session.execute(
+            update(LoginSession).where(LoginSession.token_hash == row.token_hash).values(seen_at=now)))
     return LiveSession(row.user_id, row.must_change_password)
 
 
 def close(session: Session, token: str | None) -> None:
     """End one session (log-out): every copy of its cookie stops working."""
     if token:
-        session.execute(delete(LoginSession).where(LoginSession.token_hash == _hash(token)))
-        session.commit()
+        in_transaction(session, lambda: session.execute(
+            delete(LoginSession).where(LoginSession.token_hash == _hash(token))))
 
 
 def close_all(session: Session, user_id: int, keep: str | None = None) -> int:

@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from flows.core.i18n import Message
 from flows.core.sql import changed, insert_once, upsert
 from flows.reporting import tallies
+from schemas.clock import utcnow
 from schemas.tables import Account, AccountKind, Entry, Posting, PostingKind
 
 
@@ -43,7 +43,7 @@ def _account(session: Session, code: str, **fields: Any) -> Account:
     """Get or create an account; two first postings racing to create it both succeed."""
     account = session.scalar(select(Account).where(Account.code == code))
     if account is None:
-        upsert(session, Account, {"code": code, "balance": 0, "allow_negative": False, "created_at": datetime.now(UTC),
+        upsert(session, Account, {"code": code, "balance": 0, "allow_negative": False, "created_at": utcnow(),
                                   **fields}, on=["code"])
         account = session.scalars(select(Account).where(Account.code == code)).one()
     return account
@@ -112,7 +112,7 @@ def post_once(session: Session, key: str, kind: PostingKind, memo: str | Message
         data = {**(data or {}), "memo": {"code": memo.code, "params": memo.params}}
     existing = find(session, key)
     if existing is None:
-        now = datetime.now(UTC)
+        now = utcnow()
         posting_id = insert_once(
             session, Posting, on=["key"],
             key=key, fingerprint=fingerprint, kind=kind, amount=sum(m.amount for m in moves if m.amount > 0),

@@ -373,3 +373,19 @@ def test_imported_members_change_their_first_password(factory, world):
     with factory() as s:
         imports.import_members(s, data.getvalue(), world["cadm_a"], ["/"])
         assert s.scalar(select(User.must_change_password).where(User.username == "newmember")) is True
+
+
+def test_no_template_of_ours_has_an_inline_script():
+    """The Content-Security-Policy's nonce is a second line of defence, not a licence: every
+    script of ours is a static file, so a template that gains an inline one fails here."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "admin" / "templates"
+    inline = [
+        f"{path.relative_to(templates)}: {tag}"
+        for path in templates.rglob("*.html")
+        for tag in re.findall(r"<script\b[^>]*>", path.read_text(encoding="utf-8"))
+        if "src=" not in tag
+    ]
+    assert inline == []

@@ -18,6 +18,7 @@ from flows.engine.dryrun.walk import DryStep, SampleDemand
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from flows.workflow.compiler import compile_source
+from schemas.clock import utcnow
 
 __all__ = ["DistrictCopy", "DryRun", "DryStep", "district_copy", "run"]
 
@@ -44,7 +45,7 @@ def run(source: str, file: str = "<editor>", copy: DistrictCopy | None = None, *
         now: datetime | None = None) -> DryRun:
     """Compile `source` (raises WorkflowInvalid) and walk it in a sandbox copy of a district."""
     copy = copy or DistrictCopy()
-    when = now or datetime.now(UTC)
+    when = now or utcnow()
     with registry.private_cache():
         workflow = compile_source(source, file)
         box = build(workflow, copy)

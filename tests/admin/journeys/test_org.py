@@ -156,3 +156,40 @@ def test_district_admin_links_a_member_to_an_organisation_in_the_console(browser
     district.page.wait_for_load_state()
     with factory() as s:
         assert s.get(Member, world["mem_pending"]).org_id == world["org1"]
+
+
+def test_org_admin_reports_the_organisation_in_to_a_community_which_approves_it(browser, server, world, factory):
+    """The organisation's own 报到: its admin taps 报到 on the home page and picks a community;
+    that community's admin finds it among the registrations waiting and approves it."""
+    from schemas.tables import OrgRegistration, RegistrationStatus
+
+    org = Staff(browser, server, "orgadm1", "org_report_in")
+    org.tap_link("报到")
+    card = org.page.locator("form.card", has_text="财政局党支部")
+    card.locator("select[name=community_id]").select_option(label="站前社区")
+    org.shot("choose")
+    card.get_by_role("button", name="提交报到").click()
+    org.page.wait_for_load_state()
+    assert "报到申请已提交" in org.flash()
+    # Sent again (a second tap, the back button): refused plainly, nothing written twice.
+    card = org.page.locator("form.card", has_text="财政局党支部")
+    card.locator("select[name=community_id]").select_option(label="站前社区")
+    card.get_by_role("button", name="提交报到").click()
+    org.page.wait_for_load_state()
+    assert "已经向这个社区报到过了" in org.flash()
+    with factory() as s:
+        rows = s.scalars(select(OrgRegistration).where(OrgRegistration.org_id == world["org1"],
+                                                       OrgRegistration.community_id == world["cb"])).all()
+        assert [r.status for r in rows] == [RegistrationStatus.PENDING]
+
+    admin = Staff(browser, server, "cadm_b", "org_report_in_approve")
+    admin.tap_link("待办事项")
+    assert admin.shows("财政局党支部", within="#registrations")
+    admin.tap_card("财政局党支部", within="#registrations")
+    admin.page.locator("form.card", has_text="财政局党支部").get_by_role("button", name="通过").click()
+    admin.page.wait_for_load_state()
+    assert "已处理" in admin.flash() and not admin.shows("财政局党支部")
+    with factory() as s:
+        reg = s.scalar(select(OrgRegistration).where(OrgRegistration.org_id == world["org1"],
+                                                     OrgRegistration.community_id == world["cb"]))
+        assert reg.status is RegistrationStatus.APPROVED and reg.decided_by == world["cadm_b"]
