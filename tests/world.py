@@ -119,3 +119,19 @@ def build_world(factory) -> World:
         if s.get(PointPolicy, 1) is None:  # the migration's row (gone after PostgreSQL's TRUNCATE)
             s.add(PointPolicy(id=1, **rules.DEFAULTS))
     return w
+
+
+def add_members(factory, world: World, prefix: str, count: int) -> list[int]:
+    """`count` more members of org1 (`{prefix}0`, `{prefix}1` …) registered with community A,
+    inserted in bulk; for the race tests that need a crowd. Returns their ids in order."""
+    from sqlalchemy import insert, select
+
+    with factory() as s, s.begin():
+        s.execute(insert(User), [{"username": f"{prefix}{i}", "display_name": f"党员{i}", "password_hash": "x",
+                                  "locale": "zh", "is_active": True, "created_at": NOW} for i in range(count)])
+        ids = list(s.scalars(select(User.id).where(User.username.like(f"{prefix}%")).order_by(User.id)))
+        s.execute(insert(RoleGrant), [{"user_id": u, "role": Role.MEMBER, "region_id": world["ca"]} for u in ids])
+        s.execute(insert(Member), [{"user_id": u, "org_id": world["org1"]} for u in ids])
+        s.execute(insert(MemberRegistration), [{"member_id": u, "community_id": world["ca"], "created_at": NOW,
+                                                "status": RegistrationStatus.APPROVED} for u in ids])
+    return ids

@@ -16,24 +16,32 @@ log = logging.getLogger(__name__)
 RELAY_INTERVAL = 1.0
 
 
+def _versions(session) -> list[tuple[str, int]]:
+    return [(w, v) for w, v in session.execute(select(WorkflowVersion.workflow_id, WorkflowVersion.version)
+                                               .order_by(WorkflowVersion.workflow_id, WorkflowVersion.version))]
+
+
+def lifecycle_deployment(workflow_id: str, version: int):
+    """The runner deployment of one workflow version's lifecycle flow."""
+    from prefect.deployments.runner import EntrypointType
+
+    from flows.orchestration.lifecycle import demand_lifecycle
+
+    # Import flows as package modules (not files): the runner then resolves our imports.
+    return demand_lifecycle.to_deployment(name=deployment_name(workflow_id, version),
+                                          tags=["yijia", f"workflow:{workflow_id}"],
+                                          description=f"{workflow_id} v{version}",
+                                          entrypoint_type=EntrypointType.MODULE_PATH)
+
+
 def deployments(session):
     """Runner deployments for every workflow version, plus the scheduled housekeeping flows."""
     from prefect.deployments.runner import EntrypointType
 
-    from flows.orchestration.lifecycle import (
-        demand_lifecycle,
-        expire_orders,
-        monitor_stuck,
-        reconcile_runs,
-        sla_timeout,
-    )
+    from flows.orchestration.lifecycle import expire_orders, monitor_stuck, reconcile_runs, sla_timeout
 
-    # Import flows as package modules (not files): the runner then resolves our imports.
     module = EntrypointType.MODULE_PATH
-    versions = session.execute(select(WorkflowVersion.workflow_id, WorkflowVersion.version)
-                               .order_by(WorkflowVersion.workflow_id, WorkflowVersion.version)).all()
-    result = [demand_lifecycle.to_deployment(name=deployment_name(w, v), tags=["yijia", f"workflow:{w}"],
-                                             description=f"{w} v{v}", entrypoint_type=module) for w, v in versions]
+    result = [lifecycle_deployment(w, v) for w, v in _versions(session)]
     result.append(sla_timeout.to_deployment(name="sla-timeout", tags=["yijia"], entrypoint_type=module))
     result.append(monitor_stuck.to_deployment(name="monitor", interval=600, tags=["yijia"], entrypoint_type=module))
     result.append(reconcile_runs.to_deployment(name="reconcile", interval=300, tags=["yijia"], entrypoint_type=module))
@@ -59,8 +67,34 @@ def sync_automations(session, sla_window=None) -> dict[str, int]:
         return automations.sync(session, client, deployment.id, sla_window)
 
 
-def relay_forever(factory, stop: threading.Event, on_scheduled=None) -> None:
-    """Deliver the outbox every second; back off while the server is away."""
+class NewVersions:
+    """Serves workflow versions published while the worker runs (a district publishes from the
+    console at any hour): each new version's deployment is registered, and the SLA automations
+    re-synced, before the relay creates the first run on it, so nobody restarts the worker.
+
+    The check is one small query per relay pass; the registration happens once per new version.
+    Runs of a new version are executed by the in-process executor the relay hands them to (the
+    runner's `serve` keeps serving the deployments it started with, as the fallback)."""
+
+    def __init__(self, served: set[tuple[str, int]] | None = None) -> None:
+        self.served = set(served or ())
+
+    def refresh(self, session, sla_window=None) -> list[tuple[str, int]]:
+        """Register what is new since the last call; returns the new (workflow, version) pairs."""
+        new = [wv for wv in _versions(session) if wv not in self.served]
+        if not new:
+            return []
+        for workflow_id, version in new:
+            lifecycle_deployment(workflow_id, version).apply()
+        sync_automations(session, sla_window)
+        self.served.update(new)
+        log.info("serving new workflow versions without a restart: %s", new)
+        return new
+
+
+def relay_forever(factory, stop: threading.Event, on_scheduled=None, versions: NewVersions | None = None) -> None:
+    """Deliver the outbox every second; back off while the server is away. With `versions`,
+    workflow versions published meanwhile are registered before their first run is created."""
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
@@ -73,6 +107,9 @@ def relay_forever(factory, stop: threading.Event, on_scheduled=None) -> None:
             # (the rows wait in the outbox and the relay's own back-off takes over).
             with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 2}), get_client(sync_client=True) as client:
                 while not stop.is_set():
+                    if versions is not None:
+                        with factory() as session:
+                            versions.refresh(session)
                     result = deliver(factory, client, on_scheduled=on_scheduled)
                     delay = RELAY_INTERVAL if not result["failed"] else min(delay * 2, 30)
                     stop.wait(delay if not result["delivered"] else 0.05)
@@ -102,7 +139,9 @@ def run() -> None:
     from flows.orchestration.lifecycle import sessions
 
     factory = sessions()
+    versions = NewVersions()  # until registered, every version counts as new to the relay
     with factory() as session:
+        known = set(_versions(session))
         served = deployments(session)
         # Registered before the relay starts (it creates runs of them) and before the
         # automations (they name sla-timeout); `serve` registers them again, harmlessly.
@@ -110,13 +149,14 @@ def run() -> None:
             for deployment in served:
                 deployment.apply()
             log.info("SLA automations: %s", sync_automations(session))
+            versions = NewVersions(known)
         except Exception as exc:
             log.warning("could not register the deployments and automations: %s", exc)  # the monitor covers SLAs
     _run_now("monitor-stuck/monitor", "reconcile-runs/reconcile")
     stop = threading.Event()
     executor = InProcessExecutor()
-    thread = threading.Thread(target=relay_forever, args=(factory, stop, executor.submit), name="outbox-relay",
-                              daemon=True)
+    thread = threading.Thread(target=relay_forever, args=(factory, stop, executor.submit, versions),
+                              name="outbox-relay", daemon=True)
     thread.start()
     log.info("serving %d deployments", len(served))
     try:

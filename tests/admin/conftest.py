@@ -6,6 +6,7 @@ from sqlalchemy import update
 from werkzeug.security import generate_password_hash
 
 from admin.app import create_app
+from flows.engine import figures
 from schemas.tables import User
 from tests.world import build_world
 
@@ -14,10 +15,14 @@ PASSWORD = "pw-123456"
 
 @pytest.fixture
 def world(factory):
+    """The test world; afterwards, whatever the test did over HTTP, in the console or in a
+    browser, the dashboard's tallies must still equal a recount from the sources."""
     world = build_world(factory)
     with factory() as s, s.begin():
         s.execute(update(User).values(password_hash=generate_password_hash(PASSWORD)))
-    return world
+    yield world
+    with factory() as s:
+        assert figures.check(s) == [], "the dashboard's tallies drifted from a recount"
 
 
 @pytest.fixture

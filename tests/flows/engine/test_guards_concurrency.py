@@ -8,15 +8,15 @@ from datetime import timedelta
 from threading import Barrier
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from flows import engine
 from flows.core.db import make_engine, make_sessionmaker
 from flows.core.refusals import Refused
 from flows.engine.outcomes import Outcome
-from schemas.tables import Claim, ClaimStatus, Member, MemberRegistration, RegistrationStatus, Role, RoleGrant, User
+from schemas.tables import Claim, ClaimStatus
 from tests.flows.walker import Walker
-from tests.world import NOW, build_world
+from tests.world import NOW, add_members, build_world
 
 MEMBERS = 20
 
@@ -25,14 +25,7 @@ MEMBERS = 20
 def members(db_url, factory):
     """The world plus MEMBERS members of org1 registered with community A; a wide pool."""
     world = build_world(factory)
-    with factory() as s, s.begin():
-        s.execute(insert(User), [{"username": f"busy{i}", "display_name": f"党员{i}", "password_hash": "x",
-                                  "locale": "zh", "is_active": True, "created_at": NOW} for i in range(MEMBERS)])
-        ids = s.scalars(select(User.id).where(User.username.like("busy%")).order_by(User.id)).all()
-        s.execute(insert(RoleGrant), [{"user_id": u, "role": Role.MEMBER, "region_id": world["ca"]} for u in ids])
-        s.execute(insert(Member), [{"user_id": u, "org_id": world["org1"]} for u in ids])
-        s.execute(insert(MemberRegistration), [{"member_id": u, "community_id": world["ca"], "created_at": NOW,
-                                                "status": RegistrationStatus.APPROVED} for u in ids])
+    ids = add_members(factory, world, "busy", MEMBERS)
     wide = make_engine(db_url, pool_size=2 * MEMBERS, max_overflow=10, pool_timeout=60)
     yield world, ids, make_sessionmaker(wide)
     wide.dispose()

@@ -334,3 +334,34 @@ def test_relay_hands_scheduled_runs_to_the_in_process_executor(wired, factory):
     run = client.read_flow_run(handed[0])
     assert (run.state.type.value, run.state.name) == ("COMPLETED", "已完成")
     assert walk.ledger_ok() == []
+
+
+def test_a_version_published_while_the_worker_runs_is_served_without_a_restart(wired, factory):
+    """A district publishes from the console at any hour: before the relay creates the first run
+    on the new version, the worker registers its deployment and re-syncs the SLA automations."""
+    from flows.orchestration import automations
+    from flows.orchestration.naming import deployment_name
+    from flows.workflow import registry
+    from schemas.settings import ROOT
+
+    world, client = wired
+    with factory() as s:
+        versions = worker.NewVersions(set(worker._versions(s)))
+        assert versions.refresh(s) == []  # nothing new: no registration, no automation churn
+    source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8")
+    with factory() as s:
+        row = registry.publish(s, source.replace("sla: {within: 2d, then: escalate}",
+                                                 "sla: {within: 1d, then: escalate}"), "edited.yaml")
+        s.commit()
+        new = (row.workflow_id, row.version)
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "新版本上的心愿"})
+    with factory() as s:
+        assert s.get(Demand, walk.demand_id).workflow_version == new[1]
+        assert versions.refresh(s) == [new]
+        assert versions.refresh(s) == []
+    assert relay.deliver(factory, client)["failed"] == 0
+    run = _run(client, walk.demand_id)
+    assert client.read_deployment(run.deployment_id).name == deployment_name(*new)
+    names = {a.name for a in client.read_automations() if a.name.startswith(automations.prefix())}
+    assert f"{automations.prefix()}{new[0]}-v{new[1]}:publish" in names
