@@ -4,16 +4,21 @@ or member of their community who cannot find the switch (the same reach as a pas
 Each change is one row in the event log, so "who turned my phone's text big" has an answer."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from flows.core import journal
+from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.people.actors import ActorContext
 from flows.people.passwords import manageable_user
 from schemas.clock import utcnow
-from schemas.tables import Region, User
+from schemas.tables import Region, Role, User
+
+# What a community's phone may look like: digits, a leading +, dashes and spaces, 3 to 20 long.
+PHONE = re.compile(r"\+?[\d][\d -]{1,18}\d")
 
 
 def elder_mode(session: Session, user_id: int | None) -> bool:
@@ -47,6 +52,22 @@ def community_phone(session: Session, community_ids: set[int]) -> tuple[str, str
         if region is not None and region.phone:
             return region.name, region.phone
     return None
+
+
+def set_community_phone(session: Session, actor: ActorContext, community_id: int, phone: str,
+                        now: datetime | None = None) -> Region:
+    """A community's admin keeps the number residents call (empty removes the button)."""
+    region = session.get(Region, community_id)
+    if region is None or not actor.in_scope(Role.COMMUNITY_ADMIN, region.path):
+        raise Refused("account.not_found")
+    number = " ".join(phone.split())
+    if number and not PHONE.fullmatch(number):
+        raise Refused("input", fields={"phone": N_("请填写电话号码，如 0458-3601234")})
+    region.phone = number or None
+    journal.record(session, subject="regions", subject_id=region.id, step="phone", from_state=None, to_state=None,
+                   actor_id=actor.user_id, data={"phone": region.phone}, at=now or utcnow())
+    session.commit()
+    return region
 
 
 def _set(session: Session, user: User, on: bool, actor_id: int | None, now: datetime | None) -> None:

@@ -113,3 +113,19 @@ def test_phone_numbers_dial(login, world, factory):
     assert phones.tel("<b>") == "&lt;b&gt;"
     linked = phones.tel_in("请打 13804580001 <找王阿姨>")
     assert 'href="tel:13804580001"' in linked and "&lt;找王阿姨&gt;" in linked
+
+
+def test_community_admin_keeps_the_phone_residents_call(login, factory, world):
+    admin = login("cadm_a")
+    page = admin.get("/manage").get_data(as_text=True)
+    assert f'id="phone-{world["ca"]}"' in page and "居民一键拨打" in page
+    done = admin.post("/manage", data={"action": "phone", "community_id": world["ca"], "phone": "0458-3601234"},
+                      follow_redirects=True)
+    assert "旭日社区的电话已保存" in done.get_data(as_text=True)
+    bad = admin.post("/manage", data={"action": "phone", "community_id": world["ca"], "phone": "call me"},
+                     follow_redirects=True)
+    assert "请填写电话号码" in bad.get_data(as_text=True)
+    admin.post("/manage", data={"action": "phone", "community_id": world["cb"], "phone": "0458-1111111"})
+    with factory() as s:
+        assert s.get(Region, world["ca"]).phone == "0458-3601234"
+        assert s.get(Region, world["cb"]).phone is None  # another district's community: refused
