@@ -76,6 +76,14 @@ def _duration(span: timedelta) -> str:
     return ngettext("%(num)s 小时", "%(num)s 小时", hours)
 
 
+class _Elder:
+    """`elder` in templates, asked only when a page tests it: the error pages (500, the database
+    away) never do, so drawing them needs no query."""
+
+    def __bool__(self) -> bool:
+        return is_elder()
+
+
 @bp.app_context_processor
 def _elder_context() -> dict:
-    return {"elder": is_elder(), "community_call": community_call, "quick_days": quick_days}
+    return {"elder": _Elder(), "community_call": community_call, "quick_days": quick_days}
