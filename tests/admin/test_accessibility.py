@@ -74,10 +74,13 @@ MEASURE = """([minText, minControl]) => {
 
 
 def _kind(url: str) -> str:
-    """One page per kind: ids and query values do not make another page."""
+    """One page per kind: ids and query values do not make another page; in the console a query
+    (sorting, page size, period) never does."""
     parts = urlsplit(url)
-    return re.sub(r"/\d+", "/#", parts.path) + ("?" + "&".join(sorted(k.split("=")[0] for k in parts.query.split("&")))
-                                                if parts.query else "")
+    path = re.sub(r"/\d+", "/#", parts.path)
+    if not parts.query or path.startswith("/admin"):
+        return path
+    return path + "?" + "&".join(sorted(k.split("=")[0] for k in parts.query.split("&")))
 
 
 def pages_of(app, username: str) -> list[str]:
