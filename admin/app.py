@@ -10,7 +10,7 @@ from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf import CSRFProtect
 
-from admin import database
+from admin import database, dates, phones
 from admin.params import BadParam, IdConverter, refuse_nul_bytes
 from admin.security import failures, headers, keys, throttle
 from flows.core.i18n import DIRECTORY as TRANSLATIONS
@@ -74,6 +74,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(lambda: {"html_lang": "en" if str(get_locale()) == "en" else "zh-CN"})
     app.add_template_filter(local_time, "local")
+    app.add_template_filter(dates.when, "when")
+    app.add_template_filter(dates.day, "day")
+    app.add_template_filter(phones.tel, "tel")
+    app.add_template_filter(phones.tel_in, "tel_in")
     for name in ("mask_name", "mask_phone", "mask_phones_in"):
         app.add_template_filter(getattr(privacy, name), name)
 

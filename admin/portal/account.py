@@ -12,7 +12,7 @@ from admin.portal import bp
 from admin.portal.common import lang
 from admin.security.throttle import throttle
 from flows.core.refusals import Refused
-from flows.people import passwords, sessions
+from flows.people import passwords, preferences, sessions
 
 
 def _me() -> int:
@@ -62,7 +62,8 @@ def sign_out_others():
 @login_required
 def manage_accounts():
     """A community admin resets a resident's or member's password (a temporary one, shown once,
-    to be changed at the next log-in) or signs them out everywhere."""
+    to be changed at the next log-in), signs them out everywhere, or turns 长辈版 on or off for
+    them (someone who cannot find the switch)."""
     me = actor()
     if not me.admin_paths():
         abort(404)
@@ -71,7 +72,12 @@ def manage_accounts():
         throttle().hit("account", f"admin:{me.user_id}")
         username = request.form.get("username", "")
         try:
-            if request.form.get("action") == "reset":
+            action = request.form.get("action")
+            if action in ("elder_on", "elder_off"):
+                user = preferences.set_elder_mode_for(db(), me, username, action == "elder_on")
+                flash(_("已为 %(name)s 开启长辈版", name=user.username) if user.elder_mode
+                      else _("已为 %(name)s 关闭长辈版", name=user.username), "success")
+            elif action == "reset":
                 user, temporary = passwords.reset_password(db(), me, username)
                 flash(_("已为 %(name)s 重置密码，其所有登录已退出", name=user.username), "success")
             else:

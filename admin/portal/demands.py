@@ -13,7 +13,7 @@ from admin.auth import actor
 from admin.database import db
 from admin.i18n import field_errors, flash_refusal, refusal_text
 from admin.params import form_int
-from admin.portal import bp, publish
+from admin.portal import bp, elder, media, publish
 from admin.portal.common import (
     flash_outcome,
     member_choices,
@@ -55,6 +55,7 @@ def demand(demand_id: int):
                            timeline=history.timeline(db(), d.id), community=community,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet,
                            reveal=privacy.sees_personal_data(actor(), community.path, people), new_key=new_request_key,
+                           next_line=elder.what_next(workflow, d.state),
                            qr_step=records.step_recording(workflow, "sign_in") if is_admin else None)
 
 
@@ -168,11 +169,16 @@ def qr(demand_id: int):
 @bp.get("/files/<key>")
 @login_required
 def file(key: str):
-    """A proof photo, served as an attachment and never as a page, to those who may see its demand."""
+    """A proof photo, to those who may see its demand: shown inline as an image (its type fixed by
+    the stored name, never sniffed), or saved with `?download=1`."""
     from schemas.tables import ServiceRecord
 
     path = storage().path(key)
     record = db().scalar(select(ServiceRecord).where(ServiceRecord.proof == key)) if path else None
     if path is None or record is None or visibility.visible_demand(db(), actor(), record.demand_id) is None:
         abort(404)
-    return send_file(path, as_attachment=True, download_name=key, max_age=0)
+    if request.args.get("download") == "1":
+        return send_file(path, as_attachment=True, download_name=key, max_age=0)
+    response = send_file(path, mimetype=media.TYPES[key.rsplit(".", 1)[1]], max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

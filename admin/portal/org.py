@@ -15,7 +15,7 @@ from admin.i18n import flash_refusal, refusal_text
 from admin.params import form_int
 from admin.portal import bp
 from flows.core.refusals import Refused
-from flows.people import accounts, orgs, regions
+from flows.people import accounts, orgs, preferences, regions
 from flows.points import reads as points_reads
 from flows.points import shop
 from schemas.tables import Member, Organisation, Region, RegionLevel
@@ -103,7 +103,10 @@ def manage():
         abort(404)
     if request.method == "POST":
         try:
-            if request.form.get("action") == "pickup":
+            if request.form.get("action") == "phone":
+                region = preferences.set_community_phone(db(), me, form_int("community_id"), request.form.get("phone", ""))
+                flash(_("%(community)s的电话已保存", community=region.name), "success")
+            elif request.form.get("action") == "pickup":
                 order = shop.confirm_pickup(db(), me, request.form.get("code", ""))
                 flash(_("已确认领取：订单 %(id)s", id=order.id), "success")
             else:
@@ -118,4 +121,5 @@ def manage():
     ids = [c.id for c in communities]
     reserved, reserved_total = points_reads.reserved_orders(db(), ids)
     return render_template("manage.html", orders=points_reads.community_orders(db(), ids), reserved=reserved,
+                           phones=communities if len(communities) <= 3 else [],  # a community's own admin
                            reserved_total=reserved_total, request_key=uuid.uuid4().hex)

@@ -88,6 +88,7 @@ def load_reference(session: Session, progress: Progress) -> dict[str, int]:
                 code = f"{d_code}-s{s_no}-c{c_no}"
                 community = _region(session, street, RegionLevel.COMMUNITY, code, c_name, c_lat, c_lng)
                 community.address = f"伊春市{d_name}{s_name}{c_name}党群服务中心"
+                community.phone = f"0458-36{len(communities) + 1:05d}"  # the "call the community" button
                 communities.append(community)
                 district_of[community.id] = district
     progress("regions", len(communities))

@@ -45,6 +45,9 @@ class User(Base):
     # Set by an admin's reset and by imports (a temporary password): every page asks for a new
     # password until it is changed. Log-in throttling is not kept here (admin/security/throttle.py).
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # 长辈版 (elder mode): larger text and controls, one task per screen. Set by the person (one
+    # tap on any page) or by their community's staff; a device may also switch it on by cookie.
+    elder_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = created_at()
 
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user")

@@ -38,6 +38,8 @@ class Region(Base):
     name: Mapped[str] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     address: Mapped[str | None] = mapped_column(String(255))
+    # The community's own telephone: the "call the community" button on every page (长辈版).
+    phone: Mapped[str | None] = mapped_column(String(32))
     lat: Mapped[float | None]
     lng: Mapped[float | None]
 

@@ -17,7 +17,7 @@ def _log_in(person: Person, username: str, password: str) -> None:
     person.page.goto(f"{person.base}/login")
     person.page.fill("#username", username)
     person.page.fill("#password", password)
-    person.page.click("button[type=submit]")
+    person.page.click("main button[type=submit]")
     person.page.wait_for_load_state()
 
 

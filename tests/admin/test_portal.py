@@ -104,7 +104,7 @@ def test_form_is_generated_from_yaml_and_errors_sit_by_fields(login, world, fact
     assert "must be at most 12" in english.get_data(as_text=True)
 
 
-def test_upload_checked_by_content_and_served_as_attachment(login, world, factory):
+def test_upload_checked_by_content_shown_inline_and_downloadable(login, world, factory):
     demand = _wish(login, world, factory, "claimed")
     member = login("mem1")
     fake = member.post(f"/d/{demand}/step/serve", data={"hours": "1", "note": "x",
@@ -119,8 +119,12 @@ def test_upload_checked_by_content_and_served_as_attachment(login, world, factor
 
         key = s.scalar(select(ServiceRecord.proof))
     assert re.fullmatch(r"[0-9a-f]{32}\.png", key)  # a random name, never the uploader's
-    served = member.get(f"/files/{key}")
-    assert served.status_code == 200 and "attachment" in served.headers["Content-Disposition"]
+    served = member.get(f"/files/{key}")  # shown on the demand's page as an image (#20)
+    assert served.status_code == 200 and served.mimetype == "image/png" and served.data == PNG
+    assert "attachment" not in served.headers.get("Content-Disposition", "")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    saved = member.get(f"/files/{key}?download=1")
+    assert saved.status_code == 200 and "attachment" in saved.headers["Content-Disposition"]
     assert member.get("/files/..%2f..%2fetc%2fpasswd").status_code == 404
     assert login("res_b").get(f"/files/{key}").status_code == 404  # another community's resident
 

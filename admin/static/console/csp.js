@@ -14,3 +14,14 @@ document.addEventListener('click', function (event) {
   var confirmed = target.closest('[data-confirm]');
   if (confirmed && !window.confirm(confirmed.getAttribute('data-confirm'))) { event.preventDefault(); }
 }, true);
+
+// Accessible names Flask-Admin's list template gives only as a title (a row's checkbox, "select
+// all") or not at all (a column's help icon, whose title the tooltip moves away): the same words,
+// as aria-label, before the tooltip script runs (#20).
+document.addEventListener('DOMContentLoaded', function () {
+  var named = 'input[title]:not([aria-label]), a[title]:not([aria-label]), a[data-original-title]:not([aria-label])';
+  document.querySelectorAll(named).forEach(function (el) {
+    var words = el.getAttribute('title') || el.getAttribute('data-original-title');
+    if (words && !(el.textContent || '').trim()) { el.setAttribute('aria-label', words); }
+  });
+});

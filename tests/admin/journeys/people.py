@@ -79,7 +79,7 @@ class Person:
         self.follow("登录")
         self.page.fill("#username", self.username)
         self.page.fill("#password", self.password)
-        self.page.click("button[type=submit]")
+        self.page.click("main button[type=submit]")  # the log-in form's, not the 长辈版 switch
         self.page.wait_for_url(f"{self.base}/")
 
     # ---- moving by tapping --------------------------------------------------------------

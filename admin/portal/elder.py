@@ -1,0 +1,89 @@
+"""长辈版 (elder mode): the switch on every page, what each page needs to draw it, and the
+"what happens next" line of a demand's page.
+
+The layout is chosen per device and per person: a device's own choice (a cookie set by the
+switch) wins; without one, the account's (set by the person on any device, or by their community
+staff in 账号管理) applies. So a grandmother's phone stays big after she logs out, and her
+account is big on the community centre's computer too."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import g, redirect, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from admin.auth import actor, safe_next
+from admin.database import db
+from admin.dates import quick_days
+from admin.portal import bp
+from flows.people import preferences, regions
+from flows.workflow.compiled import CompiledWorkflow
+
+COOKIE = "yijia_elder"
+YEAR = 365 * 24 * 3600
+
+
+def is_elder() -> bool:
+    """Whether this request is drawn in the elder layout (device first, then account)."""
+    if "elder" not in g:
+        device = request.cookies.get(COOKIE)
+        if device in ("1", "0"):
+            g.elder = device == "1"
+        else:
+            g.elder = bool(current_user.is_authenticated) and preferences.elder_mode(db(), current_user.id)
+    return bool(g.elder)
+
+
+@bp.post("/elder")
+def switch():
+    """The one-tap switch: this device remembers it, and so does the account of who is logged in."""
+    on = request.form.get("on") == "1"
+    if current_user.is_authenticated:
+        preferences.set_own_elder_mode(db(), current_user.id, on)
+    response = redirect(safe_next(request.form.get("next")))
+    response.set_cookie(COOKIE, "1" if on else "0", max_age=YEAR, httponly=True, samesite="Lax",
+                        secure=request.is_secure)
+    return response
+
+
+def community_call() -> tuple[str, str] | None:
+    """(community, phone) for the "call the community" button, for people who belong to one."""
+    if not current_user.is_authenticated:
+        return None
+    if "community_call" not in g:
+        g.community_call = preferences.community_phone(db(), regions.region_ids_of(db(), actor()))
+    return g.community_call
+
+
+def what_next(workflow: CompiledWorkflow, state: str) -> str | None:
+    """"Next: 审核发布, usually within 2 days", read from the workflow: the step the demand waits
+    for and its SLA; None in a final state."""
+    waiting = workflow.waiting_step(state)
+    if waiting is None:
+        return None
+    _name, step = waiting
+    if step.sla is None:
+        return _("接下来：%(step)s。", step=step.title)
+    return _("接下来：%(step)s，一般在 %(within)s内。", step=step.title, within=_duration(step.sla.within))
+
+
+def _duration(span: timedelta) -> str:
+    if span >= timedelta(days=1):
+        return ngettext("%(num)s 天", "%(num)s 天", span.days)
+    hours = max(1, int(span.total_seconds() // 3600))
+    return ngettext("%(num)s 小时", "%(num)s 小时", hours)
+
+
+class _Elder:
+    """`elder` in templates, asked only when a page tests it: the error pages (500, the database
+    away) never do, so drawing them needs no query."""
+
+    def __bool__(self) -> bool:
+        return is_elder()
+
+
+@bp.app_context_processor
+def _elder_context() -> dict:
+    return {"elder": _Elder(), "community_call": community_call, "quick_days": quick_days}

@@ -1,0 +1,131 @@
+"""长辈版 and the everyday details of #20, without a browser: the switch (device and account),
+staff switching it for a resident, what the elder wish form offers, Chinese dates, tel: links
+and the "what happens next" line. The browser journey is tests/admin/journeys/test_elder.py."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from admin import dates, phones
+from schemas.tables import Event, Region, User
+
+ELDER_BODY = '<body class="elder">'
+
+
+def _elder_flag(factory, username: str) -> bool:
+    with factory() as s:
+        return bool(s.scalar(select(User.elder_mode).where(User.username == username)))
+
+
+def test_one_tap_switch_is_remembered_for_the_account_and_the_device(app, login, factory):
+    phone = login("res_a")
+    assert ELDER_BODY not in phone.get("/").get_data(as_text=True)
+    answer = phone.post("/elder", data={"on": "1", "next": "/me"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/me")
+    assert "yijia_elder=1" in answer.headers["Set-Cookie"]
+    assert ELDER_BODY in phone.get("/me").get_data(as_text=True)
+    assert _elder_flag(factory, "res_a")
+    another_device = login("res_a")  # no cookie there: the account's choice applies
+    assert ELDER_BODY in another_device.get("/").get_data(as_text=True)
+    with factory() as s:
+        assert s.scalar(select(Event.data).where(Event.subject == "users", Event.step == "elder_mode")) == {"on": True}
+    phone.post("/elder", data={"on": "0", "next": "//evil.example/"})  # off again; never an open redirect
+    assert ELDER_BODY not in phone.get("/").get_data(as_text=True) and not _elder_flag(factory, "res_a")
+
+
+def test_a_visitor_device_remembers_the_switch_by_cookie(app):
+    visitor = app.test_client()
+    answer = visitor.post("/elder", data={"on": "1", "next": "/login"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/login")
+    page = visitor.get("/login").get_data(as_text=True)
+    assert ELDER_BODY in page and "标准版" in page
+
+
+def test_community_staff_switch_it_on_for_their_resident_only(login, factory):
+    admin = login("cadm_a")
+    done = admin.post("/manage/accounts", data={"username": "res_a", "action": "elder_on"}, follow_redirects=True)
+    assert "已为 res_a 开启长辈版" in done.get_data(as_text=True) and _elder_flag(factory, "res_a")
+    outside = admin.post("/manage/accounts", data={"username": "res_b", "action": "elder_on"})
+    assert outside.status_code == 400 and not _elder_flag(factory, "res_b")  # another district's resident
+    assert ELDER_BODY in login("res_a").get("/").get_data(as_text=True)
+
+
+def test_elder_wish_form_asks_what_where_when_with_day_buttons(login, factory, world):
+    phone = login("res_a")
+    phone.post("/elder", data={"on": "1", "next": "/"})
+    page = phone.get("/new/micro_wish").get_data(as_text=True)
+    assert "data-screens" in page and page.count('<fieldset class="screen">') == 3  # what, where, when
+    assert 'name="description"' not in page  # the optional long text is left out
+    assert 'data-when="tomorrow"' in page and 'data-when="any"' in page and 'type="datetime-local"' not in page
+    assert "下一步" in page and "上一步" in page
+
+
+def test_demand_page_says_what_happens_next(login, factory, world):
+    phone = login("res_a")
+    posted = phone.post("/new/micro_wish", data={"community_id": world["ca"], "title": "帮我换灯泡",
+                                                 "request_key": "elder-next-1"})
+    assert posted.status_code == 302
+    page = phone.get(posted.headers["Location"]).get_data(as_text=True)
+    assert "接下来：审核发布，一般在 2 天内。" in page and "进度会显示在「我的」里。" in page
+
+
+def test_call_the_community_button_in_elder_mode(login, factory, world):
+    with factory() as s, s.begin():
+        s.execute(update(Region).where(Region.id == world["ca"]).values(phone="0458-3601234"))
+    phone = login("res_a")
+    assert "打电话给社区" not in phone.get("/").get_data(as_text=True)
+    phone.post("/elder", data={"on": "1", "next": "/"})
+    for path in ("/", "/me", "/news", "/directory"):
+        page = phone.get(path).get_data(as_text=True)
+        assert 'href="tel:04583601234"' in page and "打电话给社区" in page, path
+
+
+def test_log_out_is_a_button_on_me_not_in_the_top_bar(login):
+    phone = login("res_a")
+    home = phone.get("/").get_data(as_text=True)
+    assert "/logout" not in home.split("</header>")[0]
+    assert re.search(r'action="/logout"[^>]*>.*?退出登录', phone.get("/me").get_data(as_text=True), re.S)
+
+
+def test_chinese_dates(app):
+    now = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thursday 10:00 in Beijing
+    with app.test_request_context("/"):
+        assert dates.when(datetime(2026, 11, 26, 6, 30, tzinfo=UTC), now) == "今天 14:30"
+        assert dates.when(datetime(2026, 11, 27, 1, 0, tzinfo=UTC), now) == "明天 09:00"
+        assert dates.day(datetime(2026, 11, 28, 1, 0, tzinfo=UTC), now) == "11月28日 周六"
+        assert dates.day(datetime(2027, 1, 4, 1, 0, tzinfo=UTC), now) == "2027年1月4日 周一"
+        assert [k for k, _, _ in dates.quick_days(now)] == ["today", "tomorrow", "week"]
+        assert {k: v for k, _, v in dates.quick_days(now)} == {
+            "today": "2026-11-26T11:00", "tomorrow": "2026-11-27T09:00", "week": "2026-11-29T09:00"}
+        late_saturday = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # 22:00: no 今天, and 本周 would be tomorrow
+        assert [k for k, _, _ in dates.quick_days(late_saturday)] == ["tomorrow"]
+    with app.test_request_context("/?lang=en"):
+        assert dates.day(datetime(2026, 11, 28, 1, 0, tzinfo=UTC), now) == "Sat 28 Nov"
+        assert dates.when(datetime(2026, 11, 27, 1, 0, tzinfo=UTC), now) == "Tomorrow 09:00"
+
+
+def test_phone_numbers_dial(login, world, factory):
+    assert phones.tel("0458-3601234") == '<a class="tel" href="tel:04583601234">0458-3601234</a>'
+    assert phones.tel("138 0458 0001").startswith('<a class="tel" href="tel:13804580001">')
+    assert phones.tel("138****0001") == "138****0001"  # a masked number dials nothing
+    assert phones.tel("<b>") == "&lt;b&gt;"
+    linked = phones.tel_in("请打 13804580001 <找王阿姨>")
+    assert 'href="tel:13804580001"' in linked and "&lt;找王阿姨&gt;" in linked
+
+
+def test_community_admin_keeps_the_phone_residents_call(login, factory, world):
+    admin = login("cadm_a")
+    page = admin.get("/manage").get_data(as_text=True)
+    assert f'id="phone-{world["ca"]}"' in page and "居民一键拨打" in page
+    done = admin.post("/manage", data={"action": "phone", "community_id": world["ca"], "phone": "0458-3601234"},
+                      follow_redirects=True)
+    assert "旭日社区的电话已保存" in done.get_data(as_text=True)
+    bad = admin.post("/manage", data={"action": "phone", "community_id": world["ca"], "phone": "call me"},
+                     follow_redirects=True)
+    assert "请填写电话号码" in bad.get_data(as_text=True)
+    admin.post("/manage", data={"action": "phone", "community_id": world["cb"], "phone": "0458-1111111"})
+    with factory() as s:
+        assert s.get(Region, world["ca"]).phone == "0458-3601234"
+        assert s.get(Region, world["cb"]).phone is None  # another district's community: refused
