@@ -128,6 +128,8 @@ COMPILER: dict[str, str] = {
 
 ENGINE: dict[str, str] = {
     'not_found': N_('找不到这条需求'),
+    'notice.not_found': N_('找不到这条消息'),
+    'notice.overdue': N_('已超时，请尽快处理：{step}'),
     'no_step': N_('这个流程没有“{step}”这一步'),
     'not_human': N_('“{step}”由系统自动完成'),
     'role': N_('您没有权限做这一步'),

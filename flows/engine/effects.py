@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.core import journal
-from flows.engine import claims
+from flows.engine import claims, notices
 from flows.points import ledger, rules
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.tables import Demand, Evaluation, PostingKind, ServiceRecord, TaskType
@@ -92,14 +92,19 @@ def award(session: Session, demand: Demand, workflow: CompiledWorkflow, step: st
 
 
 def notify(session: Session, demand: Demand, spec: NotifySpec, step: str) -> None:
-    """Log a notification for its recipients; the outbox carries it to whoever delivers it."""
+    """Log a notification and put it in each recipient's inbox, in the step's transaction;
+    the outbox carries the event to whoever delivers it further."""
     if spec.to == "requester":
         users = [demand.requester_id] if demand.requester_id else []
     elif spec.to in ("claimant", "participants"):
         users = [member for member, _ in _member_claims(session, demand)]
+    elif spec.to == "community_admins":
+        users = notices.users_of(session, [{"role": "community_admin", "region_id": demand.community_id}])
     else:
         users = []
-    journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=f"{step}:notify",
-                   from_state=demand.state, to_state=demand.state, actor_id=None,
-                   data={"to": spec.to, "users": users, "message": spec.message},
-                   topic="yijia.notify", payload={"users": users, "message": spec.message})
+    event_id = journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id,
+                              step=f"{step}:notify", from_state=demand.state, to_state=demand.state, actor_id=None,
+                              data={"to": spec.to, "users": users, "message": spec.message},
+                              topic="yijia.notify", payload={"users": users, "message": spec.message})
+    notices.post(session, event_id=event_id, demand=demand, users=users, kind=f"{step}:notify",
+                 title=spec.message, body=demand.title)
