@@ -10,7 +10,8 @@ from tests.flows.walker import Walker
 
 def _message(factory, demand_id):
     with factory() as s:
-        return s.scalars(select(Notification).where(Notification.demand_id == demand_id)).one()
+        return s.scalars(select(Notification).where(Notification.demand_id == demand_id,
+                                                    Notification.kind == "award:notify")).one()
 
 
 def test_only_the_recipient_opens_a_message(app, world, factory, login):

@@ -29,26 +29,40 @@ def _rows(factory, **where):
         return list(s.scalars(query))
 
 
-def test_a_served_wish_tells_its_requester_once_in_the_award_transaction(factory, world):
+def test_a_wish_tells_its_requester_each_standard_event_once_in_the_steps_transaction(factory, world):
     walk = Walker(factory, world).rated_wish("换灯泡", 5)
-    (award,) = _rows(factory, demand_id=walk.demand_id)
-    assert (award.user_id, award.channel, award.kind, award.status.value) == (world["res_a"], "inbox",
-                                                                               "award:notify", "sent")
-    assert award.title == "您的心愿已完成，感谢参与评价" and award.body == "换灯泡" and award.read_at is None
-    with factory() as s:  # the notice names the event that caused it, which the award's transaction wrote
-        event = s.get(Event, award.event_id)
-        assert event.step == "award:notify" and event.demand_id == walk.demand_id
+    told = _rows(factory, demand_id=walk.demand_id)
+    assert [(n.kind, n.title) for n in told] == [
+        ("publish:notify", "您的心愿已发布：换灯泡"), ("claim:notify", "您的心愿已被认领：换灯泡"),
+        ("serve:notify", "您的心愿已完成服务：换灯泡"), ("award:notify", "您的心愿已完成：换灯泡")]
+    assert {(n.user_id, n.channel, n.status.value) for n in told} == {(world["res_a"], "inbox", "sent")}
+    assert all(n.read_at is None and n.body for n in told)
+    with factory() as s:  # a human step's notice belongs to the step's own event; the award's to its notify event
+        steps = [s.get(Event, n.event_id).step for n in told]
+        assert steps == ["publish", "claim", "serve", "award:notify"]
+    award = told[-1]
     with factory() as s:  # replaying the step (a retried task) tells nobody twice
         assert engine.advance(s, walk.demand_id) == []
         notices.post(s, event_id=award.event_id, demand=None, users=[world["res_a"], world["res_a"]],
                      kind="award:notify", title="again")
         s.commit()
-    assert [n.title for n in _rows(factory, user_id=world["res_a"])] == ["您的心愿已完成，感谢参与评价"]
+    assert [n.title for n in _rows(factory, user_id=world["res_a"])][-1] == "您的心愿已完成：换灯泡"
+    assert len(_rows(factory, user_id=world["res_a"])) == 4
+
+
+def test_an_activity_grabbed_tells_the_organisations_members(factory, world):
+    start = NOW + timedelta(days=2)
+    walk = Walker(factory, world).recruiting_activity("清扫楼道", 5, start)
+    told = _rows(factory, demand_id=walk.demand_id, kind="grab:notify")
+    members = {world[u] for u in ("mem1", "mem2", "mem_pending", "resmem")}
+    assert {n.user_id for n in told} == members and len(told) == len(members)
+    assert world["mem3"] not in {n.user_id for n in told}  # another organisation's member
+    assert all(n.title == "本组织抢到了活动：清扫楼道" and "旭日社区" in n.body for n in told)
 
 
 def test_a_second_row_for_the_same_event_recipient_and_channel_is_refused_by_the_database(factory, world):
     walk = Walker(factory, world).rated_wish("擦窗户", 4)
-    (award,) = _rows(factory, demand_id=walk.demand_id)
+    award = _rows(factory, demand_id=walk.demand_id)[-1]
     with factory() as s, pytest.raises(Exception, match="(?i)unique"):
         s.execute(insert(Notification).values(event_id=award.event_id, user_id=award.user_id, channel="inbox",
                                               kind="x", title="x", body="", status="sent", attempts=0))
@@ -65,7 +79,7 @@ def test_an_escalation_tells_the_responsible_admins_of_the_community_and_the_dis
         assert engine.apply_timeout(s, walk.demand_id, "publish", now=NOW) == "escalate"
     with factory() as s:  # once per stay: applying the policy again writes nothing
         assert engine.apply_timeout(s, walk.demand_id, "publish", now=NOW + timedelta(hours=1)) is None
-    told = _rows(factory, demand_id=walk.demand_id)
+    told = _rows(factory, demand_id=walk.demand_id, kind="publish:overdue")
     assert sorted(n.user_id for n in told) == sorted([world["cadm_a"], world["dadm1"]])
     assert all(n.kind == "publish:overdue" and "审核发布" in n.title and n.created_at == NOW for n in told)
     assert not _rows(factory, user_id=world["cadm_b"])  # another community's admin hears nothing
@@ -73,9 +87,9 @@ def test_an_escalation_tells_the_responsible_admins_of_the_community_and_the_dis
 
 def test_only_the_recipient_opens_a_message_and_opening_marks_it_read(factory, world):
     walk = Walker(factory, world).rated_wish("修门锁", 5)
-    (award,) = _rows(factory, demand_id=walk.demand_id)
+    award = _rows(factory, demand_id=walk.demand_id)[-1]
     with factory() as s:
-        assert notices.unread_count(s, world["res_a"]) == 1 and notices.unread_count(s, world["res_b"]) == 0
+        assert notices.unread_count(s, world["res_a"]) == 4 and notices.unread_count(s, world["res_b"]) == 0
         for someone_else in ("res_b", "mem1", "cadm_a"):
             with pytest.raises(Refused) as refused:
                 notices.open_notice(s, world[someone_else], award.id)
@@ -86,6 +100,6 @@ def test_only_the_recipient_opens_a_message_and_opening_marks_it_read(factory, w
     with factory() as s:
         opened = notices.open_notice(s, world["res_a"], award.id, now=NOW)
         assert opened.demand_id == walk.demand_id and opened.read_at == NOW
-        assert notices.unread_count(s, world["res_a"]) == 0
+        assert notices.unread_count(s, world["res_a"]) == 3
         again = notices.open_notice(s, world["res_a"], award.id, now=NOW + timedelta(days=1))
         assert again.read_at == NOW  # first opening kept
