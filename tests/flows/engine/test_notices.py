@@ -103,3 +103,19 @@ def test_only_the_recipient_opens_a_message_and_opening_marks_it_read(factory, w
         assert notices.unread_count(s, world["res_a"]) == 3
         again = notices.open_notice(s, world["res_a"], award.id, now=NOW + timedelta(days=1))
         assert again.read_at == NOW  # first opening kept
+
+
+def test_erasing_a_requester_removes_their_inbox_and_the_title_quoted_to_others(factory, world):
+    from flows.people import erasure
+
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "王奶奶家13812341234修水管"}, now=NOW - timedelta(days=10))
+    walk.act("cadm_a", "publish", now=NOW - timedelta(days=9))  # tells res_a
+    with factory() as s:  # the claim waits past its SLA: the admins are told, quoting the title
+        assert engine.apply_timeout(s, walk.demand_id, "claim", now=NOW) == "escalate"
+    assert {n.user_id for n in _rows(factory, demand_id=walk.demand_id)} == {world["res_a"], world["cadm_a"]}
+    with factory() as s:
+        erasure.erase(s, "res_a")
+    assert _rows(factory, user_id=world["res_a"]) == []
+    (admin,) = _rows(factory, demand_id=walk.demand_id)
+    assert admin.user_id == world["cadm_a"] and "13812341234" not in admin.title + admin.body
