@@ -119,7 +119,7 @@ def notify(session: Session, demand: Demand, spec: NotifySpec, step: str, workfl
     if event_id is None:
         event_id = journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id,
                                   step=f"{step}:notify", from_state=demand.state, to_state=demand.state,
-                                  actor_id=None, data={"to": spec.to, "users": users, "title": title},
+                                  actor_id=None, data={"to": spec.to, "users": users, "message": title},
                                   topic="yijia.notify", payload={"users": users, "message": title})
     notices.post(session, event_id=event_id, demand=demand, users=users, kind=f"{step}:notify",
                  title=title, body=body)
