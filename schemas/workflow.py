@@ -22,6 +22,7 @@ from pydantic import (
     StringConstraints,
     Tag,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -255,8 +256,21 @@ class PointsEffect(Spec):
 
 
 class NotifySpec(Spec):
-    to: Literal["requester", "claimant", "participants", "community_admins"]
-    message: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    """Who is told, and what: a message template (workflows/notices/templates.yaml, title and
+    text with the demand's fields, in Chinese and English) or, as before templates, a plain
+    sentence. Absent keys stay out of the canonical dump, so published hashes do not move."""
+
+    to: Literal["requester", "claimant", "claimants", "participants", "org_members", "community_admins",
+                "district_admins"]
+    template: Identifier | None = Field(None, exclude_if=lambda value: value is None)
+    message: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        None, exclude_if=lambda value: value is None)
+
+    @model_validator(mode="after")
+    def _one_text(self) -> NotifySpec:
+        if (self.template is None) == (self.message is None):
+            raise PydanticCustomError("yijia_notify_text", "notify needs either template: or message:, not both", {})
+        return self
 
 
 class NotifyEffect(Spec):
@@ -311,6 +325,8 @@ class HumanStep(StepBase):
     sla: Sla | None = None
     # Left out of the canonical dump when absent, so adding the key changed no published hash.
     window: TimeWindow | None = Field(None, exclude_if=lambda value: value is None)
+    # Who is told when the step is done (#17), in the step's own transaction.
+    notify: NotifySpec | None = Field(None, exclude_if=lambda value: value is None)
 
     @property
     def time_window(self) -> TimeWindow:

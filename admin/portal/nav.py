@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from admin.auth import actor
 from admin.database import db
-from flows.engine import menu
+from flows.engine import menu, notices
 from flows.people import regions
 from schemas.tables import Role
 
@@ -51,6 +51,11 @@ class Nav:
     @cached_property
     def org(self) -> bool:
         return self.logged_in and bool(actor().org_admin_of)
+
+    @cached_property
+    def unread(self) -> int:
+        """Messages not yet opened: the badge on every page."""
+        return notices.unread_count(db(), actor().user_id) if self.logged_in else 0
 
     @cached_property
     def starts(self) -> list[menu.Startable]:

@@ -69,6 +69,7 @@ VALIDATION: dict[str, str] = {
     'yijia_duration': N_('时长格式应为 3d、12h 或 1d12h，实际是 {value}'),
     'yijia_sla_range': N_('时限必须在 1 分钟到 366 天之间'),
     'yijia_window_range': N_('时间窗口必须在 0 到 366 天之间'),
+    'yijia_notify_text': N_('notify 需要 template: 或 message: 其中之一'),
     'yijia_actor': N_('不认识的执行人 {value}，可选：{expected}'),
     'yijia_step_kind': N_('步骤类型 kind 只能是 start、human 或 auto'),
     'yijia_effect': N_('效果只能是 points: {{...}} 或 notify: {{...}}'),
@@ -94,6 +95,8 @@ COMPILER: dict[str, str] = {
     'wf.needs_claim_step': N_('“{step}”需要一个认领步骤（claim）才能找到{what}'),
     'wf.outcome_not_terminal': N_('状态“{state}”不是终止状态，不能设置 outcome'),
     'wf.cancel_needs_state': N_('“{step}”超时后取消，需要一个 outcome: cancelled 的终止状态'),
+    'wf.notify_unknown_template': N_('步骤“{step}”的通知模板“{template}”不存在（见 workflows/notices/templates.yaml）'),
+    'wf.notify_unknown_field': N_('通知模板“{template}”用了需求没有的字段“{field}”（步骤“{step}”）'),
     'wf.complete_with_unknown': N_('超时自动完成的字段“{field}”不在“{step}”的表单里'),
     'wf.complete_with_invalid': N_('超时自动完成的值不合法：{detail}'),
     'wf.demand_field_type': N_('字段“{field}”用于需求本身，类型必须是 {expected}'),
@@ -128,6 +131,8 @@ COMPILER: dict[str, str] = {
 
 ENGINE: dict[str, str] = {
     'not_found': N_('找不到这条需求'),
+    'notice.not_found': N_('找不到这条消息'),
+    'notice.overdue': N_('已超时，请尽快处理：{step}'),
     'no_step': N_('这个流程没有“{step}”这一步'),
     'not_human': N_('“{step}”由系统自动完成'),
     'role': N_('您没有权限做这一步'),

@@ -38,7 +38,7 @@ def run_due(session: Session, demand: Demand, workflow: CompiledWorkflow, now: d
             if hasattr(effect, "points"):
                 credited += effects.award(session, demand, workflow, name, index, effect.points)
             else:
-                effects.notify(session, demand, effect.notify, name)
+                effects.notify(session, demand, effect.notify, name, workflow)
         events.append(record_event(session, demand, workflow, name, spec.from_, spec.to, None,
                              {"credited": credited}, now))
         if workflow.is_terminal(demand.state):

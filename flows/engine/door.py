@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
-from flows.engine import records, replays
+from flows.engine import effects, records, replays
 from flows.engine.automated import run_due
 from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
@@ -298,6 +298,8 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
         _count_claims(session, demand, workflow, facts, [facts["claim_id"]] if spec.claim else [], now)
         event_id = record_event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
                                 {**values, **facts}, now, request_key=key)
+        if spec.notify:
+            effects.notify(session, demand, spec.notify, step, workflow, event_id)
         if workflow.is_terminal(demand.state):
             close_claims(session, demand)
         elif _inline(auto):

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.core import journal
-from flows.engine import claims
+from flows.engine import claims, notices
+from flows.people.regions import district_id
 from flows.points import ledger, rules
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.tables import Demand, Evaluation, PostingKind, ServiceRecord, TaskType
+from schemas.tables import Demand, Evaluation, PostingKind, Region, ServiceRecord, TaskType
 from schemas.workflow import NotifySpec, PointsRule
 
 
@@ -91,15 +92,34 @@ def award(session: Session, demand: Demand, workflow: CompiledWorkflow, step: st
     return credited
 
 
-def notify(session: Session, demand: Demand, spec: NotifySpec, step: str) -> None:
-    """Log a notification for its recipients; the outbox carries it to whoever delivers it."""
-    if spec.to == "requester":
-        users = [demand.requester_id] if demand.requester_id else []
-    elif spec.to in ("claimant", "participants"):
-        users = [member for member, _ in _member_claims(session, demand)]
-    else:
-        users = []
-    journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=f"{step}:notify",
-                   from_state=demand.state, to_state=demand.state, actor_id=None,
-                   data={"to": spec.to, "users": users, "message": spec.message},
-                   topic="yijia.notify", payload={"users": users, "message": spec.message})
+def notify_users(session: Session, demand: Demand, to: str) -> list[int]:
+    """The people a `notify: {to: ...}` names on this demand, each once."""
+    if to == "requester":
+        return [demand.requester_id] if demand.requester_id else []
+    if to in ("claimant", "claimants", "participants"):
+        return list(dict.fromkeys(member for member, _ in _member_claims(session, demand)))
+    if to == "org_members":
+        return notices.users_of(session, [{"org_id": demand.org_id, "role": "member"}]) if demand.org_id else []
+    if to == "community_admins":
+        return notices.users_of(session, [{"role": "community_admin", "region_id": demand.community_id}])
+    if to == "district_admins":
+        community = session.get(Region, demand.community_id)
+        district = district_id(community.path) if community else None
+        return notices.users_of(session, [{"role": "district_admin", "region_id": district}]) if district else []
+    return []
+
+
+def notify(session: Session, demand: Demand, spec: NotifySpec, step: str, workflow: CompiledWorkflow,
+           event_id: int | None = None) -> None:
+    """Put the message in each recipient's inbox, in the step's transaction. A human step's
+    message belongs to the step's own event (`event_id`); an automated step's notify effect
+    logs an event of its own, which the outbox carries to whoever delivers it further."""
+    users = notify_users(session, demand, spec.to)
+    title, body = notices.message(session, demand, workflow, spec)
+    if event_id is None:
+        event_id = journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id,
+                                  step=f"{step}:notify", from_state=demand.state, to_state=demand.state,
+                                  actor_id=None, data={"to": spec.to, "users": users, "message": title},
+                                  topic="yijia.notify", payload={"users": users, "message": title})
+    notices.post(session, event_id=event_id, demand=demand, users=users, kind=f"{step}:notify",
+                 title=title, body=body)

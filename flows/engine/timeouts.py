@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from flows.core import journal
 from flows.core.db import in_transaction
+from flows.core.i18n import SOURCE, render
 from flows.core.refusals import Refused
 from flows.core.sql import changed
+from flows.engine import notices
 from flows.engine.door import act
 from flows.engine.escalations import escalation_targets
 from flows.engine.writes import close_claims, record_event
@@ -78,11 +80,16 @@ def _escalate(session: Session, demand: Demand, workflow: CompiledWorkflow, step
         except IntegrityError:
             return None  # this step was escalated already in this stay: once is enough
         session.refresh(demand)
-        journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=f"{step}:overdue",
+        event_id = journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id,
+                                  step=f"{step}:overdue",
                        from_state=state, to_state=state, actor_id=None, at=now,
                        data={"policy": "escalate", "escalated_to": targets}, topic="yijia.demand.overdue",
                        payload={"workflow": workflow.id, "version": demand.workflow_version, "waiting_for": step,
                                 "community_id": demand.community_id})
+        # the people responsible hear of it now, not when they next open their queue
+        notices.post(session, event_id=event_id, demand=demand, users=notices.users_of(session, targets),
+                     kind=f"{step}:overdue", title=render("notice.overdue", {"step": spec.title}, SOURCE),
+                     body=demand.title, now=now)
         return "escalate"
 
     return in_transaction(session, work)

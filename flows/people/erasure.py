@@ -32,6 +32,7 @@ from schemas.tables import (
     Evaluation,
     LoginSession,
     Member,
+    Notification,
     ServiceRecord,
     User,
     member_skills,
@@ -100,6 +101,10 @@ def erase(session: Session, username: str, storage_root: Path | None = None) -> 
             "service_records": changed(update(ServiceRecord).where(ServiceRecord.user_id == uid).values(note=None,
                                                                                                           proof=None)),
             "evaluations": changed(update(Evaluation).where(Evaluation.by_user_id == uid).values(comment=None)),
+            # their own inbox goes; messages to others about their demands quoted its title and place
+            "notifications": changed(delete(Notification).where(Notification.user_id == uid))
+            + changed(update(Notification).where(Notification.demand_id.in_(
+                select(Demand.id).where(Demand.requester_id == uid))).values(title=ERASED_NAME, body="")),
         }
         session.execute(update(User).where(User.id == uid).values(
             username=f"erased-{uid}", display_name=ERASED_NAME, phone=None, is_active=False, must_change_password=False,

@@ -1,8 +1,11 @@
 """What each kind of step needs to make sense: one function per rule."""
 from __future__ import annotations
 
+from typing import Any
+
+from flows.workflow import notice_templates
 from flows.workflow.checks.base import Checker
-from schemas.workflow import CompleteWith
+from schemas.workflow import CompleteWith, NotifyEffect, NotifySpec
 
 
 def one_winner_moves(c: Checker) -> None:
@@ -63,5 +66,23 @@ def points_have_recipients(c: Checker) -> None:
                 c.add(("steps", name, "effects", i), "wf.needs_claim_step", step=name, what="org")
 
 
+def notify_templates_known(c: Checker) -> None:
+    """A `notify:` names a shipped template, and the template names only the demand's fields."""
+    known = notice_templates.shipped()
+    found: list[tuple[tuple[Any, ...], str, NotifySpec]] = [
+        (("steps", name, "notify"), name, step.notify) for name, step in c.humans().items() if step.notify]
+    found += [(("steps", name, "effects", i, "notify"), name, effect.notify) for name, step in c.autos().items()
+              for i, effect in enumerate(step.effects) if isinstance(effect, NotifyEffect)]
+    for path, name, spec in found:
+        if spec.template is None:
+            continue
+        template = known.get(spec.template)
+        if template is None:
+            c.add((*path, "template"), "wf.notify_unknown_template", step=name, template=spec.template)
+            continue
+        for field in sorted(template.fields() - notice_templates.FIELDS):
+            c.add((*path, "template"), "wf.notify_unknown_field", step=name, template=spec.template, field=field)
+
+
 STEPS = (one_winner_moves, evaluation_has_rating, assign_has_member, booking_only_on_start, sla_cancel_has_state,
-         complete_with_fields_known, points_have_recipients)
+         complete_with_fields_known, points_have_recipients, notify_templates_known)

@@ -69,6 +69,9 @@ EXPECTED = {
     "sla_overflow_hours.yaml": (9, None, "1 分钟到 366 天"),
     "yes_no_choices.yaml": (15, None, '键 yes 被 YAML 读成了是/否（true）：要当作文字，请加引号，写成 "yes"'),
     "yes_as_title.yaml": (6, None, '“off”被 YAML 读成了是/否（false）'),
+    # notifications (#17): a template that is not shipped, a notify that says nothing
+    "notify_unknown_template.yaml": (9, None, "通知模板“wish_finished”不存在"),
+    "notify_without_text.yaml": (9, None, "notify 需要 template: 或 message:"),
 }
 
 # Liveness (#15): each rule refused at its place, saying what to change; each file has a valid

@@ -1,0 +1,70 @@
+"""The message templates that `notify:` names: data shipped in workflows/notices/templates.yaml
+(title and text, Chinese and English, with the demand's fields between braces), read with the
+safe YAML loader, and the one renderer. The compiler checks names and fields against these."""
+from __future__ import annotations
+
+import string
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from flows.workflow import safe_yaml
+from schemas.settings import get_settings
+
+# What a template may say about a demand (flows.engine.notices fills them)
+FIELDS = frozenset({"id", "title", "description", "place", "starts_at", "ends_at", "capacity", "community", "state"})
+
+
+class Text(BaseModel):
+    """One sentence in both languages; Chinese is the source, English falls back to it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    zh: str = Field(min_length=1, max_length=500)
+    en: str | None = Field(None, max_length=500)
+
+    def get(self, locale: str | None) -> str:
+        return self.en if locale == "en" and self.en else self.zh
+
+
+class Template(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    title: Text
+    text: Text
+
+    def fields(self) -> set[str]:
+        """Every field the template names, in either language and either part."""
+        return {name for part in (self.title, self.text) for value in (part.zh, part.en or "")
+                for name in variables(value)}
+
+
+def variables(text: str) -> list[str]:
+    """The field names between braces in `text` (`{{` is a literal brace); a malformed brace
+    is reported as the field name itself, so a check refuses it."""
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        return [text]
+
+
+def path() -> Path:
+    return get_settings().workflows_dir / "notices" / "templates.yaml"
+
+
+@cache
+def _load(file: Path, mtime_ns: int) -> dict[str, Template]:
+    loaded = safe_yaml.load(file.read_bytes(), str(file))
+    return {name: Template.model_validate(value) for name, value in (loaded.data or {}).items()}
+
+
+def shipped() -> dict[str, Template]:
+    """The shipped templates by name (read again when the file changes)."""
+    file = path()
+    return _load(file, file.stat().st_mtime_ns) if file.exists() else {}
+
+
+def render(template: Template, values: dict[str, Any], locale: str | None = None) -> tuple[str, str]:
+    """(title, text) in the locale, each field filled from `values` (an absent one left blank)."""
+    filled = {name: "" if values.get(name) is None else values[name] for name in FIELDS}
+    return (template.title.get(locale).format(**filled)[:200], template.text.get(locale).format(**filled))

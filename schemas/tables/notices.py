@@ -1,0 +1,49 @@
+"""Notifications: one row per (event, recipient, channel), written in the transaction of the
+step that causes it, so a notice is never lost and never sent twice (the outbox of #17)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from schemas.tables.base import Base, created_at, str_enum
+from schemas.tables.demands import BigId
+
+
+class NoticeStatus(str, enum.Enum):
+    """Where a delivery stands. The inbox is delivered when written (`sent`); other channels
+    wait `queued` for the worker, which marks them `sent`, or `failed` while it retries and
+    `gave_up` when the retries are spent."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    GAVE_UP = "gave_up"
+
+
+class Notification(Base):
+    """A message to one person on one channel about one event (usually of a demand).
+
+    The unique key (event, recipient, channel) makes "once" hold however often the step that
+    writes it is replayed; `read_at` is set when the recipient opens it from their inbox."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("event_id", "user_id", "channel"),
+                      Index("ix_notifications_user_unread", "user_id", "read_at", "id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16), default="inbox")
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[NoticeStatus] = mapped_column(str_enum(NoticeStatus, 16), default=NoticeStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()
+    sent_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
