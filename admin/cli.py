@@ -305,6 +305,24 @@ def worker() -> None:
 
 
 @main.command()
+def courier() -> None:
+    """Deliver notifications (e-mail, SMS, WeChat) alone, without Prefect: the worker does this
+    too; extra couriers share the rows safely (each row is leased to one of them)."""
+    import logging
+    import threading
+
+    from flows.core.db import make_engine, make_sessionmaker
+    from flows.notices import courier as notice_courier
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    try:
+        notice_courier.run_forever(make_sessionmaker(make_engine()), stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@main.command()
 @click.option("--port", default=8000, show_default=True)
 @click.option("--prefect-port", default=4200, show_default=True)
 def up(port: int, prefect_port: int) -> None:

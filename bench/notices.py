@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from bench.common import emit, fresh_databases, summary_ms
 from flows import engine
 from flows.core.db import make_engine, make_sessionmaker
-from flows.engine import notices
+from flows.notices import inbox as notices
 from schemas.tables import Member, MemberRegistration, Notification, RegistrationStatus, Role, RoleGrant, User
 from tests.world import NOW, build_world
 

@@ -57,6 +57,36 @@ class Settings(BaseSettings):
     # A lifecycle run Running or Pending this long lost its worker; the reconciler runs it again.
     stale_run_seconds: float = Field(default=600, ge=0, le=86_400)
 
+    # Notifications (#17). The inbox is always on; each other channel is on when configured.
+    # E-mail over SMTP (the standard library's smtplib; STARTTLS and log-in when given).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65_535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "伊家 <noreply@yijia.local>"
+    # SMS through an HTTP provider (flows.notices.providers says what it is sent); the key goes
+    # in the Authorization header, the notice's id in Idempotency-Key.
+    sms_url: str | None = None
+    sms_api_key: str = ""
+    # WeChat subscription messages: the API's base URL (https://api.weixin.qq.com), the
+    # mini-program's credentials and the subscription template the messages are sent with.
+    wechat_api_url: str | None = None
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_template_id: str = ""
+    # No SMS or WeChat push inside these local hours (HH:MM-HH:MM, may wrap midnight): such a
+    # message waits until the end of the quiet hours, it is not dropped. Empty: no quiet hours.
+    quiet_hours: str = Field(default="22:00-08:00", pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+    # Kinds of message the programme makes mandatory, with the channels they always use
+    # (a person may add channels to these kinds, never remove these).
+    notice_mandatory: dict[str, list[str]] = {"escalation": ["sms"], "reminder": ["sms"]}
+    notice_max_attempts: int = Field(default=6, ge=1, le=20)
+    notice_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    # How long a courier holds a message it is sending before another may take it over (a
+    # courier killed mid-send): longer than any send, short enough that a death costs little.
+    notice_lease_seconds: float = Field(default=60, gt=0, le=3600)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -9,7 +9,7 @@ from admin.auth import actor
 from admin.database import db
 from admin.portal import bp
 from flows.core.refusals import Refused
-from flows.engine import notices
+from flows.notices import inbox as notices
 
 
 @bp.get("/me/messages")

@@ -13,7 +13,8 @@ from flask_login import current_user
 
 from admin.auth import actor
 from admin.database import db
-from flows.engine import menu, notices
+from flows.engine import menu
+from flows.notices import inbox as notices
 from flows.people import regions
 from schemas.tables import Role
 

@@ -39,8 +39,9 @@ def run_due(session: Session, demand: Demand, workflow: CompiledWorkflow, now: d
                 credited += effects.award(session, demand, workflow, name, index, effect.points)
             else:
                 effects.notify(session, demand, effect.notify, name, workflow)
-        events.append(record_event(session, demand, workflow, name, spec.from_, spec.to, None,
-                             {"credited": credited}, now))
+        event_id = record_event(session, demand, workflow, name, spec.from_, spec.to, None, {"credited": credited}, now)
+        events.append(event_id)
+        effects.tell_credited(session, demand, event_id, credited, now)
         if workflow.is_terminal(demand.state):
             close_claims(session, demand)
     return events

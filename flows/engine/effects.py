@@ -5,6 +5,7 @@ an award twice (a retried Prefect task, a replayed outbox row) credits once.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from flows.core import journal
 from flows.engine import claims, notices
+from flows.notices import outbox
 from flows.people.regions import district_id
 from flows.points import ledger, rules
 from flows.workflow.compiled import CompiledWorkflow
@@ -92,6 +94,21 @@ def award(session: Session, demand: Demand, workflow: CompiledWorkflow, step: st
     return credited
 
 
+def tell_credited(session: Session, demand: Demand, event_id: int, credited: list[dict[str, Any]],
+                  now: datetime) -> None:
+    """Each person credited by the award hears how much and their balance (the award's event)."""
+    community = session.get(Region, demand.community_id)
+    district = district_id(community.path) if community else None
+    for item in credited:
+        kind, _, owner = str(item["to"]).partition(":")
+        if kind != "user":
+            continue
+        user_id = int(owner)
+        outbox.tell(session, event_id=event_id, users=[user_id], template="points_credited", demand=demand, now=now,
+                    values={"points": item["points"], "balance": ledger.balance(session, user_id),
+                            "reason": demand.title}, district_id=district)
+
+
 def notify_users(session: Session, demand: Demand, to: str) -> list[int]:
     """The people a `notify: {to: ...}` names on this demand, each once."""
     if to == "requester":
@@ -115,11 +132,11 @@ def notify(session: Session, demand: Demand, spec: NotifySpec, step: str, workfl
     message belongs to the step's own event (`event_id`); an automated step's notify effect
     logs an event of its own, which the outbox carries to whoever delivers it further."""
     users = notify_users(session, demand, spec.to)
-    title, body = notices.message(session, demand, workflow, spec)
+    composed = notices.compose(session, demand, workflow, spec)
     if event_id is None:
         event_id = journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id,
                                   step=f"{step}:notify", from_state=demand.state, to_state=demand.state,
-                                  actor_id=None, data={"to": spec.to, "users": users, "message": title},
-                                  topic="yijia.notify", payload={"users": users, "message": title})
+                                  actor_id=None, data={"to": spec.to, "users": users, "message": composed.title},
+                                  topic="yijia.notify", payload={"users": users, "message": composed.title})
     notices.post(session, event_id=event_id, demand=demand, users=users, kind=f"{step}:notify",
-                 title=title, body=body)
+                 title=composed.title, body=composed.body, category=composed.category, render=composed.render)

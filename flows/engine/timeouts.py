@@ -89,7 +89,8 @@ def _escalate(session: Session, demand: Demand, workflow: CompiledWorkflow, step
         # the people responsible hear of it now, not when they next open their queue
         notices.post(session, event_id=event_id, demand=demand, users=notices.users_of(session, targets),
                      kind=f"{step}:overdue", title=render("notice.overdue", {"step": spec.title}, SOURCE),
-                     body=demand.title, now=now)
+                     body=demand.title, now=now, category="escalation",
+                     render=lambda lang: (render("notice.overdue", {"step": spec.title}, lang), demand.title))
         return "escalate"
 
     return in_transaction(session, work)

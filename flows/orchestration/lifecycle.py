@@ -128,10 +128,12 @@ def monitor_stuck() -> int:
 
 @flow(name="expire-orders")
 def expire_orders() -> int:
-    """Shop orders not picked up in time: points and stock go back."""
+    """Shop orders not picked up in time: points and stock go back; those expiring within a
+    day: their owners are reminded (once per order)."""
     from flows.points import shop
 
     with sessions()() as session:
+        shop.remind_expiring(session)
         return shop.expire_due(session)
 
 

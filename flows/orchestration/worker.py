@@ -1,5 +1,6 @@
 """`yijia worker`: one deployment of the lifecycle flow per published workflow version, the
-SLA, monitor and reconcile flows, and the outbox relay, served from one process."""
+SLA, monitor and reconcile flows, the outbox relay and the notification courier, served from
+one process."""
 from __future__ import annotations
 
 import logging
@@ -158,6 +159,11 @@ def run() -> None:
     thread = threading.Thread(target=relay_forever, args=(factory, stop, executor.submit, versions),
                               name="outbox-relay", daemon=True)
     thread.start()
+    # Messages on channels besides the inbox (e-mail, SMS, WeChat): delivered here, beside
+    # Prefect rather than as runs of it — a run per message would cost more than the send.
+    from flows.notices import courier
+
+    threading.Thread(target=courier.run_forever, args=(factory, stop), name="notice-courier", daemon=True).start()
     log.info("serving %d deployments", len(served))
     try:
         delay = RELAY_INTERVAL

@@ -16,8 +16,10 @@ from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.core.sql import changed
+from flows.notices import outbox
 from flows.people import passwords
 from flows.people.actors import ActorContext
+from flows.people.regions import district_id
 from schemas.clock import utcnow
 from schemas.tables import (
     Member,
@@ -192,8 +194,20 @@ def _decide(session: Session, actor: ActorContext, model: type[Registration], re
                                 .execution_options(synchronize_session=False))
         if moved != 1:
             raise Refused("registration.decided")
-        journal.record(session, subject=model.__tablename__, subject_id=row.id,
-                       step="approve" if approve else "reject", from_state=RegistrationStatus.PENDING.value,
-                       to_state=status.value, actor_id=actor.user_id)
+        event_id = journal.record(session, subject=model.__tablename__, subject_id=row.id,
+                                  step="approve" if approve else "reject", from_state=RegistrationStatus.PENDING.value,
+                                  to_state=status.value, actor_id=actor.user_id)
+        # the applicant hears the answer (an organisation's admins for an organisation)
+        if isinstance(row, MemberRegistration):
+            told, org_name = [row.member_id], ""
+        else:
+            told = list(session.scalars(select(RoleGrant.user_id).where(RoleGrant.role == Role.ORG_ADMIN,
+                                                                        RoleGrant.org_id == row.org_id)))
+            org = session.get(Organisation, row.org_id)
+            org_name = org.name if org else ""
+        outbox.tell(session, event_id=event_id, users=told,
+                    template="registration_approved" if approve else "registration_rejected",
+                    values={"community": community.name, "org": org_name}, district_id=district_id(community.path),
+                    now=now)
 
     in_transaction(session, work)

@@ -32,6 +32,7 @@ from schemas.tables import (
     Evaluation,
     LoginSession,
     Member,
+    NoticeChoice,
     Notification,
     ServiceRecord,
     User,
@@ -102,12 +103,14 @@ def erase(session: Session, username: str, storage_root: Path | None = None) -> 
                                                                                                           proof=None)),
             "evaluations": changed(update(Evaluation).where(Evaluation.by_user_id == uid).values(comment=None)),
             # their own inbox goes; messages to others about their demands quoted its title and place
+            "notice_choices": changed(delete(NoticeChoice).where(NoticeChoice.user_id == uid)),
             "notifications": changed(delete(Notification).where(Notification.user_id == uid))
             + changed(update(Notification).where(Notification.demand_id.in_(
                 select(Demand.id).where(Demand.requester_id == uid))).values(title=ERASED_NAME, body="")),
         }
         session.execute(update(User).where(User.id == uid).values(
-            username=f"erased-{uid}", display_name=ERASED_NAME, phone=None, is_active=False, must_change_password=False,
+            username=f"erased-{uid}", display_name=ERASED_NAME, phone=None, email=None, wechat_openid=None,
+            is_active=False, must_change_password=False,
             password_hash=generate_password_hash(secrets.token_urlsafe(32))))
         session.add(AuditLog(actor_id=None, action="erase", table_name="users", row_id=str(uid), after=counts))
         return counts

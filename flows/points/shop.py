@@ -23,9 +23,11 @@ from flows.core.db import in_transaction
 from flows.core.i18n import N_, Message, render
 from flows.core.refusals import Refused
 from flows.core.sql import changed, insert_once, upsert
+from flows.notices import outbox
 from flows.people.actors import ActorContext, load_actor
+from flows.people.regions import district_id
 from flows.points import ledger, rules
-from schemas.clock import LOCAL_TZ, utcnow
+from schemas.clock import LOCAL_TZ, as_local, utcnow
 from schemas.tables import (
     AdjustmentStatus,
     AuditLog,
@@ -113,9 +115,10 @@ def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, r
                         order_id=order.id, actor_id=user_id)
         except ledger.LedgerError as exc:
             raise Refused(exc.code, exc.params) from None
-        journal.record(session, subject="order", subject_id=order.id, step="redeem", from_state=None,
-                       to_state=OrderStatus.RESERVED.value, actor_id=user_id, at=now,
-                       data={"item": item.name, "quantity": quantity, "points": points})
+        event_id = journal.record(session, subject="order", subject_id=order.id, step="redeem", from_state=None,
+                                  to_state=OrderStatus.RESERVED.value, actor_id=user_id, at=now,
+                                  data={"item": item.name, "quantity": quantity, "points": points})
+        _tell(session, "order_ready", order, item, event_id, now)
         return order
 
     return in_transaction(session, work)
@@ -171,6 +174,41 @@ def expire_due(session: Session, *, now: datetime | None = None) -> int:
         except Refused:
             pass  # picked up or cancelled meanwhile
     return done
+
+
+def _tell(session: Session, template: str, order: Order, item: ShopItem, event_id: int, now: datetime) -> None:
+    """Tell the person who redeemed: ready for pickup (with the code), or about to expire."""
+    community = session.get(Region, item.community_id)
+    outbox.tell(session, event_id=event_id, users=[order.user_id], template=template, now=now,
+                values={"item": item.name, "quantity": order.quantity, "code": order.pickup_code,
+                        "expires_at": as_local(order.expires_at).strftime("%m-%d %H:%M"),
+                        "community": community.name if community else ""},
+                district_id=district_id(community.path) if community else None)
+
+
+def remind_expiring(session: Session, *, within: timedelta = timedelta(hours=24), now: datetime | None = None) -> int:
+    """Tell each person whose order expires within `within` (once per order: the event's
+    request key is the order's); the hourly expiry flow calls this. Returns how many were told."""
+    now = now or utcnow()
+    due = session.scalars(select(Order).where(Order.status == OrderStatus.RESERVED, Order.expires_at > now,
+                                              Order.expires_at <= now + within)).all()
+    told = 0
+    for order in due:
+        def work(order: Order = order) -> bool:
+            try:
+                with session.begin_nested():
+                    event_id = journal.record(session, subject="order", subject_id=order.id, step="expiring",
+                                              from_state="reserved", to_state="reserved", actor_id=None, at=now,
+                                              request_key=f"order:{order.id}:expiring")
+            except IntegrityError:
+                return False  # told already
+            item = session.get(ShopItem, order.item_id)
+            if item is not None:
+                _tell(session, "order_expiring", order, item, event_id, now)
+            return True
+
+        told += in_transaction(session, work)
+    return told
 
 
 def confirm_pickup(session: Session, actor: ActorContext | int, code: str, *, now: datetime | None = None) -> Order:

@@ -13,14 +13,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from flows.core import safe_yaml as yamlsafe
 from flows.core.i18n import render
-from flows.workflow import safe_yaml as yamlsafe
+from flows.core.safe_yaml import Loaded, Problem, YamlRejected
 from flows.workflow.checks import check
 from flows.workflow.checks.base import Checker
 from flows.workflow.compiled import CompiledWorkflow, build
 from flows.workflow.diagrams.mermaid import diagram
 from flows.workflow.inputs import error_params, field_errors, input_model
-from flows.workflow.safe_yaml import Loaded, Problem, YamlRejected
 from schemas.workflow import DSL_VERSION, AutoStep, CompleteWith, HumanStep, WorkflowSpec
 
 

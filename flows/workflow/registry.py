@@ -22,9 +22,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flows.core.safe_yaml import Problem
 from flows.workflow.compiled import CompiledWorkflow
 from flows.workflow.compiler import WorkflowInvalid, compile_source
-from flows.workflow.safe_yaml import Problem
 from schemas.tables import WorkflowVersion
 
 Key = tuple[str, int, str]

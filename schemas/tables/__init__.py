@@ -25,7 +25,7 @@ from schemas.tables.ledger import (
     Posting,
     PostingKind,
 )
-from schemas.tables.notices import NoticeStatus, Notification
+from schemas.tables.notices import NoticeChoice, NoticeStatus, NoticeTemplateOverride, Notification
 from schemas.tables.people import (
     LoginSession,
     Member,

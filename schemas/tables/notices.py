@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schemas.tables.base import Base, created_at, str_enum
@@ -31,7 +31,8 @@ class Notification(Base):
 
     __tablename__ = "notifications"
     __table_args__ = (UniqueConstraint("event_id", "user_id", "channel"),
-                      Index("ix_notifications_user_unread", "user_id", "read_at", "id"))
+                      Index("ix_notifications_user_unread", "user_id", "read_at", "id"),
+                      Index("ix_notifications_courier", "status", "due_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
@@ -47,3 +48,37 @@ class Notification(Base):
     created_at: Mapped[datetime] = created_at()
     sent_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
+    # Not before this time (quiet hours, a retry's back-off, a courier's lease while it sends);
+    # None: at once. The courier takes `queued`/`failed` rows whose time has come.
+    due_at: Mapped[datetime | None]
+    # The provider's id of the message it accepted (a receipt for the admin and for support).
+    provider_ref: Mapped[str | None] = mapped_column(String(120))
+
+
+class NoticeChoice(Base):
+    """The channels a person chose for one category of message (besides the inbox, always on).
+    No row: the programme's default for that kind. Mandatory channels are added whatever
+    the row says (settings.notice_mandatory)."""
+
+    __tablename__ = "notice_choices"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class NoticeTemplateOverride(Base):
+    """A district's own wording of a shipped template (console → 消息模板): what its people read
+    instead of the shipped text. Checked when saved: only the demand's fields, bounded length."""
+
+    __tablename__ = "notice_template_overrides"
+    __table_args__ = (UniqueConstraint("district_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    name: Mapped[str] = mapped_column(String(48))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    text_zh: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    text_en: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = created_at()

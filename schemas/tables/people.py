@@ -40,6 +40,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Where messages reach the person besides the inbox (#17): e-mail they typed in 通知设置,
+    # the WeChat openid bound at a mini-program log-in (#18).
+    email: Mapped[str | None] = mapped_column(String(254))
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     is_active: Mapped[bool] = mapped_column(default=True)
     # Set by an admin's reset and by imports (a temporary password): every page asks for a new

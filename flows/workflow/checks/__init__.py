@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from flows.core.safe_yaml import Loaded, Problem
 from flows.workflow.checks.base import Checker
 from flows.workflow.checks.forms import FORMS, bounds_in_order
 from flows.workflow.checks.liveness import FINAL, LIVENESS
 from flows.workflow.checks.steps import STEPS
 from flows.workflow.checks.structure import GRAPH, STRUCTURE
-from flows.workflow.safe_yaml import Loaded, Problem
 from schemas.workflow import WorkflowSpec
 
 Rule = Callable[[Checker], None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.workflow.safe_yaml import Loaded, Problem
+from flows.core.safe_yaml import Loaded, Problem
 from schemas.workflow import AutoStep, HumanStep, StartStep, WorkflowSpec
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.workflow import notice_templates
+from flows.notices import templates as notice_templates
 from flows.workflow.checks.base import Checker
 from schemas.workflow import CompleteWith, NotifyEffect, NotifySpec
 
@@ -77,10 +77,10 @@ def notify_templates_known(c: Checker) -> None:
         if spec.template is None:
             continue
         template = known.get(spec.template)
-        if template is None:
+        if template is None or template.category in notice_templates.OTHER_FIELDS:  # not about a demand
             c.add((*path, "template"), "wf.notify_unknown_template", step=name, template=spec.template)
             continue
-        for field in sorted(template.fields() - notice_templates.FIELDS):
+        for field in sorted(template.fields() - template.allowed()):
             c.add((*path, "template"), "wf.notify_unknown_field", step=name, template=spec.template, field=field)
 
 

@@ -11,14 +11,15 @@ ROOT = Path(__file__).resolve().parents[3]
 # Which rooms of flows/ each room may import (besides itself).
 ALLOWED = {
     "core": set(),
-    "workflow": {"core"},
-    "people": {"core"},
+    "notices": {"core"},
+    "workflow": {"core", "notices"},
+    "people": {"core", "notices"},
     "reporting": {"core", "people"},
     "catalogue": {"core", "people"},
-    "points": {"core", "people", "reporting"},
-    "engine": {"core", "people", "points", "reporting", "workflow"},
-    "orchestration": {"core", "engine", "people", "points", "reporting", "workflow"},
-    "demo": {"core", "catalogue", "engine", "people", "points", "reporting", "workflow"},
+    "points": {"core", "notices", "people", "reporting"},
+    "engine": {"core", "notices", "people", "points", "reporting", "workflow"},
+    "orchestration": {"core", "engine", "notices", "people", "points", "reporting", "workflow"},
+    "demo": {"core", "catalogue", "engine", "notices", "people", "points", "reporting", "workflow"},
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from flows import engine
 from flows.core.refusals import Refused
 from flows.engine import notices
+from flows.notices import inbox
 from schemas.tables import Event, Notification
 from tests.flows.walker import Walker
 from tests.world import NOW, build_world
@@ -31,7 +32,9 @@ def _rows(factory, **where):
 
 def test_a_wish_tells_its_requester_each_standard_event_once_in_the_steps_transaction(factory, world):
     walk = Walker(factory, world).rated_wish("换灯泡", 5)
-    told = _rows(factory, demand_id=walk.demand_id)
+    (credited,) = _rows(factory, demand_id=walk.demand_id, kind="points_credited")  # the member who served
+    assert credited.title == "积分到账 +14" and credited.body == "换灯泡；当前积分 14。"
+    told = _rows(factory, demand_id=walk.demand_id, user_id=world["res_a"])
     assert [(n.kind, n.title) for n in told] == [
         ("publish:notify", "您的心愿已发布：换灯泡"), ("claim:notify", "您的心愿已被认领：换灯泡"),
         ("serve:notify", "您的心愿已完成服务：换灯泡"), ("award:notify", "您的心愿已完成：换灯泡")]
@@ -62,7 +65,7 @@ def test_an_activity_grabbed_tells_the_organisations_members(factory, world):
 
 def test_a_second_row_for_the_same_event_recipient_and_channel_is_refused_by_the_database(factory, world):
     walk = Walker(factory, world).rated_wish("擦窗户", 4)
-    award = _rows(factory, demand_id=walk.demand_id)[-1]
+    award = _rows(factory, demand_id=walk.demand_id, user_id=world["res_a"])[-1]
     with factory() as s, pytest.raises(Exception, match="(?i)unique"):
         s.execute(insert(Notification).values(event_id=award.event_id, user_id=award.user_id, channel="inbox",
                                               kind="x", title="x", body="", status="sent", attempts=0))
@@ -87,21 +90,21 @@ def test_an_escalation_tells_the_responsible_admins_of_the_community_and_the_dis
 
 def test_only_the_recipient_opens_a_message_and_opening_marks_it_read(factory, world):
     walk = Walker(factory, world).rated_wish("修门锁", 5)
-    award = _rows(factory, demand_id=walk.demand_id)[-1]
+    award = _rows(factory, demand_id=walk.demand_id, user_id=world["res_a"])[-1]
     with factory() as s:
-        assert notices.unread_count(s, world["res_a"]) == 4 and notices.unread_count(s, world["res_b"]) == 0
+        assert inbox.unread_count(s, world["res_a"]) == 4 and inbox.unread_count(s, world["res_b"]) == 0
         for someone_else in ("res_b", "mem1", "cadm_a"):
             with pytest.raises(Refused) as refused:
-                notices.open_notice(s, world[someone_else], award.id)
+                inbox.open_notice(s, world[someone_else], award.id)
             assert refused.value.code == "notice.not_found"
-        assert [n.id for n in notices.inbox(s, world["mem1"])] == []
+        assert award.id not in [n.id for n in inbox.inbox(s, world["mem1"])]  # mem1 has only their points
     (still,) = _rows(factory, id=award.id)
     assert still.read_at is None
     with factory() as s:
-        opened = notices.open_notice(s, world["res_a"], award.id, now=NOW)
+        opened = inbox.open_notice(s, world["res_a"], award.id, now=NOW)
         assert opened.demand_id == walk.demand_id and opened.read_at == NOW
-        assert notices.unread_count(s, world["res_a"]) == 3
-        again = notices.open_notice(s, world["res_a"], award.id, now=NOW + timedelta(days=1))
+        assert inbox.unread_count(s, world["res_a"]) == 3
+        again = inbox.open_notice(s, world["res_a"], award.id, now=NOW + timedelta(days=1))
         assert again.read_at == NOW  # first opening kept
 
 

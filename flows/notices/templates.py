@@ -1,4 +1,4 @@
-"""The message templates that `notify:` names: data shipped in workflows/notices/templates.yaml
+"""The message templates that `notify:` (and the programme's own events) name: data shipped in workflows/notices/templates.yaml
 (title and text, Chinese and English, with the demand's fields between braces), read with the
 safe YAML loader, and the one renderer. The compiler checks names and fields against these."""
 from __future__ import annotations
@@ -6,15 +6,22 @@ from __future__ import annotations
 import string
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flows.workflow import safe_yaml
+from flows.core import safe_yaml
 from schemas.settings import get_settings
 
 # What a template may say about a demand (flows.engine.notices fills them)
 FIELDS = frozenset({"id", "title", "description", "place", "starts_at", "ends_at", "capacity", "community", "state"})
+# The programme's own messages are about something else than a demand; each category names
+# the fields its writer fills (flows.people.orgs, flows.points.shop, flows.points.ledger).
+OTHER_FIELDS = {
+    "account": frozenset({"community", "org", "decision", "reason"}),
+    "order": frozenset({"item", "quantity", "code", "expires_at", "community"}),
+    "points": frozenset({"points", "balance", "reason"}),
+}
 
 
 class Text(BaseModel):
@@ -29,9 +36,16 @@ class Text(BaseModel):
 
 
 class Template(BaseModel):
+    """A message: its title and text, and the category people choose channels for."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
     title: Text
     text: Text
+    category: Literal["service", "reminder", "escalation", "account", "order", "points"] = "service"
+
+    def allowed(self) -> frozenset[str]:
+        """The fields a template of this category may use."""
+        return OTHER_FIELDS.get(self.category, FIELDS)
 
     def fields(self) -> set[str]:
         """Every field the template names, in either language and either part."""
@@ -66,5 +80,5 @@ def shipped() -> dict[str, Template]:
 
 def render(template: Template, values: dict[str, Any], locale: str | None = None) -> tuple[str, str]:
     """(title, text) in the locale, each field filled from `values` (an absent one left blank)."""
-    filled = {name: "" if values.get(name) is None else values[name] for name in FIELDS}
+    filled = {name: "" if values.get(name) is None else values[name] for name in template.allowed()}
     return (template.title.get(locale).format(**filled)[:200], template.text.get(locale).format(**filled))

@@ -1,0 +1,156 @@
+"""The courier: delivers the messages waiting on channels other than the inbox.
+
+A pass takes a batch of due rows, each by a conditional UPDATE that pushes its due time one
+lease ahead and counts the attempt, so two couriers (two workers) never take the same row, and
+a courier killed mid-send leaves the row to be taken again when the lease ends. It sends
+outside any transaction (a slow provider holds no lock) and records the outcome: `sent` with
+the provider's receipt; `failed` with the next try after an exponential back-off (or the
+provider's Retry-After); `gave_up` after the last attempt or when the message cannot be
+delivered at all. A row due inside the quiet hours waits for their end without an attempt.
+
+Exactly once: the lease means a row is sent again only if its courier died between the send
+and the record; the key sent with it (`<instance>-notice-<id>`) makes an idempotent provider
+(the SMS adapter) deliver that repeat once. For SMTP and WeChat, which have no such key, a
+death in that window delivers at most twice (counted in the row's attempts)."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from flows.notices import quiet
+from flows.notices.categories import INBOX
+from flows.notices.choices import address
+from flows.notices.providers import Outgoing, Provider, TryLater, Undeliverable, configured
+from schemas.clock import utcnow
+from schemas.settings import get_settings
+from schemas.tables import NoticeStatus, Notification, User
+
+log = logging.getLogger(__name__)
+WAITING = (NoticeStatus.QUEUED, NoticeStatus.FAILED)
+BATCH = 100
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failed ones: 30 s, 1 min, 2 min … 1 h."""
+    return float(min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+@dataclass
+class Pass:
+    """What one pass did, for the worker's log and the benchmarks."""
+
+    sent: int = 0
+    failed: int = 0
+    gave_up: int = 0
+    deferred: int = 0
+    taken: list[int] = field(default_factory=list)
+
+
+def _due(now: datetime):
+    return (Notification.channel != INBOX, Notification.status.in_(WAITING),
+            or_(Notification.due_at.is_(None), Notification.due_at <= now))
+
+
+def take(session: Session, now: datetime, limit: int = BATCH, lease: float | None = None) -> list[int]:
+    """Lease up to `limit` due rows to this courier (committed); the ids it won."""
+    until = now + timedelta(seconds=lease if lease is not None else get_settings().notice_lease_seconds)
+    won: list[int] = []
+    for notice_id in session.scalars(select(Notification.id).where(*_due(now)).order_by(Notification.id).limit(limit)):
+        # the WHERE is the race: a row another courier leased meanwhile is no longer due
+        hit = session.execute(update(Notification).where(Notification.id == notice_id, *_due(now))
+                              .values(due_at=until, attempts=Notification.attempts + 1)
+                              .execution_options(synchronize_session=False))
+        if getattr(hit, "rowcount", 0) == 1:
+            won.append(notice_id)
+    session.commit()
+    return won
+
+
+def _finish(session: Session, notice_id: int, **values) -> None:
+    session.execute(update(Notification).where(Notification.id == notice_id, Notification.status.in_(WAITING))
+                    .values(**values).execution_options(synchronize_session=False))
+    session.commit()
+
+
+def send_one(session: Session, notice_id: int, providers: dict[str, Provider], now: datetime, out: Pass) -> None:
+    """Send one leased row and record how it went."""
+    settings = get_settings()
+    notice = session.get(Notification, notice_id)
+    if notice is None:
+        return
+    user = session.get(User, notice.user_id)
+    later = quiet.not_before(notice.channel, now)
+    if later is not None:  # night fell while it waited: not an attempt, just later
+        _finish(session, notice_id, due_at=later, attempts=max(notice.attempts - 1, 0))
+        out.deferred += 1
+        return
+    provider = providers.get(notice.channel)
+    where = address(user, notice.channel) if user is not None and user.is_active else None
+    if provider is None or where is None:
+        _finish(session, notice_id, status=NoticeStatus.GAVE_UP, due_at=None,
+                last_error="channel not configured" if provider is None else "no address")
+        out.gave_up += 1
+        return
+    link = f"{settings.base_url}/demands/{notice.demand_id}" if notice.demand_id else f"{settings.base_url}/me/messages"
+    outgoing = Outgoing(key=f"{settings.instance}-notice-{notice.id}", address=where, title=notice.title,
+                        body=notice.body, link=link)
+    attempts = notice.attempts
+    session.rollback()  # no transaction is held across the network
+    try:
+        receipt = provider.send(outgoing)
+    except Undeliverable as exc:
+        _finish(session, notice_id, status=NoticeStatus.GAVE_UP, due_at=None, last_error=str(exc)[:500])
+        out.gave_up += 1
+        return
+    except Exception as exc:  # TryLater, or a provider's own bug: retried, never lost
+        after = exc.after if isinstance(exc, TryLater) and exc.after else 0.0
+        if attempts >= settings.notice_max_attempts:
+            _finish(session, notice_id, status=NoticeStatus.GAVE_UP, due_at=None, last_error=str(exc)[:500])
+            out.gave_up += 1
+        else:
+            _finish(session, notice_id, status=NoticeStatus.FAILED, last_error=str(exc)[:500],
+                    due_at=now + timedelta(seconds=max(backoff(attempts), after)))
+            out.failed += 1
+        if not isinstance(exc, TryLater):
+            log.exception("provider %s failed on notice %s", notice.channel, notice_id)
+        return
+    _finish(session, notice_id, status=NoticeStatus.SENT, sent_at=utcnow(), due_at=None, last_error=None,
+            provider_ref=(receipt or "")[:120] or None)
+    out.sent += 1
+
+
+def deliver_due(factory: Callable[[], Session], now: datetime | None = None, providers: dict[str, Provider] | None = None,
+                limit: int = BATCH) -> Pass:
+    """One pass: take what is due and send it."""
+    now = now or utcnow()
+    providers = configured() if providers is None else providers
+    out = Pass()
+    with factory() as session:
+        out.taken = take(session, now, limit)
+        for notice_id in out.taken:
+            send_one(session, notice_id, providers, now, out)
+    return out
+
+
+def run_forever(factory: Callable[[], Session], stop, idle: float = 1.0) -> None:
+    """Deliver until `stop` is set: at once while there is work, every `idle` seconds otherwise."""
+    providers = configured()
+    if not providers:
+        log.info("no notification channel besides the inbox is configured; the courier rests")
+        return
+    delay = idle
+    while not stop.is_set():
+        try:
+            done = deliver_due(factory, providers=providers)
+            delay = idle
+            if done.taken:
+                continue
+        except Exception as exc:  # the database away: wait, then again; nothing is lost
+            log.warning("courier: %s; retrying in %.0fs", exc, delay)
+            delay = min(delay * 2, 30)
+        stop.wait(delay)

@@ -1,0 +1,43 @@
+"""The in-app inbox: a person's messages, the unread count on every page, and opening one."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from flows.core.db import in_transaction
+from flows.core.refusals import Refused
+from flows.notices.categories import INBOX
+from schemas.clock import utcnow
+from schemas.tables import Notification
+
+
+def inbox(session: Session, user_id: int, *, limit: int = 100) -> list[Notification]:
+    """A person's in-app messages, newest first."""
+    return list(session.scalars(select(Notification).where(Notification.user_id == user_id,
+                                                            Notification.channel == INBOX)
+                                .order_by(Notification.id.desc()).limit(limit)))
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """How many of a person's in-app messages they have not opened (the badge on every page)."""
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.channel == INBOX, Notification.read_at.is_(None))) or 0
+
+
+def open_notice(session: Session, user_id: int, notice_id: int, *, now: datetime | None = None) -> Notification:
+    """Mark one of the person's messages read and hand it back; someone else's answers
+    `not_found`, as a missing one does, so ids reveal nothing."""
+    notice = session.get(Notification, notice_id)
+    if notice is None or notice.user_id != user_id or notice.channel != INBOX:
+        session.rollback()
+        raise Refused("notice.not_found")
+    if notice.read_at is None:
+        when = now or utcnow()
+        in_transaction(session, lambda: session.execute(
+            update(Notification).where(Notification.id == notice_id, Notification.read_at.is_(None))
+            .values(read_at=when).execution_options(synchronize_session=False)))
+        session.refresh(notice)
+    return notice
+

@@ -1,0 +1,104 @@
+"""The programme's own events tell people (#17): a registration decided, an order ready for
+pickup and about to expire, points credited — in the inbox, and by e-mail for whoever chose it,
+in the words of their district when it reworded the template."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from flows.notices import choices, courier, overrides
+from flows.people import accounts
+from flows.people.actors import load_actor
+from flows.points import ledger, shop
+from schemas.tables import MemberRegistration, Notification, OrgRegistration, PostingKind, ShopItem, User
+from tests.world import NOW
+
+
+def _told(factory, user_id, kind):
+    with factory() as s:
+        return list(s.scalars(select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
+                              .order_by(Notification.id)))
+
+
+def test_a_decided_registration_tells_the_applicant(factory, world):
+    with factory() as s:
+        registration_id = s.scalar(select(MemberRegistration.id).where(
+            MemberRegistration.member_id == world["mem_pending"]))
+        accounts.decide(s, load_actor(s, world["cadm_a"]), "member", registration_id, approve=True)
+    (told,) = _told(factory, world["mem_pending"], "registration_approved")
+    assert told.title == "报到已通过：旭日社区" and told.channel == "inbox"
+
+
+def test_a_refused_organisation_registration_tells_its_admins(factory, world):
+    with factory() as s:
+        s.execute(update(OrgRegistration).where(OrgRegistration.org_id == world["org1"])
+                  .values(status="pending"))
+        s.commit()
+        registration_id = s.scalar(select(OrgRegistration.id).where(OrgRegistration.org_id == world["org1"]))
+        accounts.decide(s, load_actor(s, world["cadm_a"]), "org", registration_id, approve=False)
+    (told,) = _told(factory, world["orgadm1"], "registration_rejected")
+    assert told.title == "报到未通过：旭日社区"
+    assert _told(factory, world["orgadm2"], "registration_rejected") == []
+
+
+def _order(factory, world):
+    with factory() as s:
+        ledger.post(s, "gift", PostingKind.AWARD, "奖励", [ledger.Move(ledger.issuance_account(s), -100),
+                                                         ledger.Move(ledger.user_account(s, world["mem1"]), 100)])
+        item = ShopItem(community_id=world["ca"], name="大米5kg", price=30, stock=5)
+        s.add(item)
+        s.commit()
+        return shop.redeem(s, world["mem1"], item.id, 1, now=NOW)
+
+
+def test_an_order_tells_its_pickup_code_and_reminds_once_before_it_expires(factory, world):
+    order = _order(factory, world)
+    (ready,) = _told(factory, world["mem1"], "order_ready")
+    assert ready.title == "兑换成功，可以领取：大米5kg" and order.pickup_code in ready.body and "旭日社区" in ready.body
+    with factory() as s:
+        assert shop.remind_expiring(s, now=NOW) == 0  # days away yet
+        late = order.expires_at - timedelta(hours=3)
+        assert shop.remind_expiring(s, now=late) == 1
+        assert shop.remind_expiring(s, now=late + timedelta(hours=1)) == 0  # once
+    (expiring,) = _told(factory, world["mem1"], "order_expiring")
+    assert order.pickup_code in expiring.body
+
+
+def test_a_district_rewords_a_template_for_its_own_people_only(factory, world):
+    with factory() as s:
+        overrides.save(s, district_id=world["d1"], name="order_ready", title_zh="伊美区积分超市：{item} 已备好",
+                       text_zh="取货码 {code}", title_en=None, text_en=None, actor_id=world["dadm1"])
+    _order(factory, world)
+    (ready,) = _told(factory, world["mem1"], "order_ready")
+    assert (ready.title, ready.body) == ("伊美区积分超市：大米5kg 已备好", f"取货码 {ready.body.split()[-1]}")
+    with factory() as s:  # the other district still reads the shipped words
+        assert overrides.effective(s, world["d2"], "order_ready").title.zh == "兑换成功，可以领取：{item}"
+
+
+def test_points_credited_reach_the_member_by_e_mail_when_they_chose_it(factory, world, channels):
+    smtp, _ = channels
+    with factory() as s:
+        s.execute(update(User).where(User.id == world["mem1"]).values(email="mem1@example.com"))
+        s.commit()
+        choices.choose(s, world["mem1"], {"points": ["email"]}, "mem1@example.com")
+    from tests.flows.walker import Walker
+
+    Walker(factory, world).rated_wish("换灯泡", 5)
+    courier.deliver_due(factory)
+    assert [m["Subject"] for m in smtp.messages] == ["积分到账 +14"]
+    assert "当前积分 14" in smtp.messages[0].get_content()
+
+
+def test_a_rewording_may_use_only_its_templates_fields_and_bounded_text(factory, world):
+    import pytest
+
+    from flows.core.refusals import Refused
+
+    for title, text, field in [("{title} 已备好", "x", "title_zh"),  # a demand's field, not an order's
+                               ("{item", "x", "title_zh"), ("", "x", "title_zh"), ("ok", "x" * 501, "text_zh")]:
+        with pytest.raises(Refused) as refused:
+            overrides.check("order_ready", title, text)
+        assert field in refused.value.fields, (title, text)
+    assert overrides.preview(overrides.check("order_ready", "{item} 好了", "取货码 {code}")) == ("洗衣液 好了",
+                                                                                               "取货码 A7K2Q9")
