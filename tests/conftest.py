@@ -119,3 +119,36 @@ def _fresh_settings():
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+# Channels for real (#17): a real SMTP server (aiosmtpd) and a local stand-in for the SMS
+# provider and WeChat's API, configured through the settings as a deployment would be.
+@pytest.fixture
+def smtp():
+    from tests.standins import Smtp
+
+    server = Smtp().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def provider():
+    from tests.standins import Provider
+
+    stand_in = Provider().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def channels(monkeypatch, smtp, provider):
+    """Every channel on, no quiet hours (each test that needs them sets them)."""
+    for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMS_URL": f"{provider.url}/sms",
+                        "SMS_API_KEY": "k-test", "WECHAT_API_URL": provider.url, "WECHAT_APP_ID": "wx-test",
+                        "WECHAT_APP_SECRET": "s", "WECHAT_TEMPLATE_ID": "tpl-1", "QUIET_HOURS": ""}.items():
+        monkeypatch.setenv(f"YIJIA_{name}", value)
+    from schemas.settings import get_settings
+
+    get_settings.cache_clear()
+    return smtp, provider

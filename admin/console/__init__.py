@@ -7,7 +7,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import scoped_session
 
-from admin.console import catalogue, operations, people, services
+from admin.console import catalogue, notices, operations, people, services
 from admin.console.dashboard import DashboardView
 from admin.console.imports import ImportView
 from admin.console.workflows import WorkflowEditorView
@@ -23,6 +23,7 @@ from schemas.tables import (
     Member,
     MemberRegistration,
     NewsPost,
+    Notification,
     Order,
     Organisation,
     OrgRegistration,
@@ -61,6 +62,8 @@ def init_app(app: Flask) -> None:
         operations.OrderView(Order, session, name=_l("兑换订单"), category=ops),
         operations.AdjustmentView(PointAdjustment, session, name=_l("积分调整审批"), category=ops),
         WorkflowEditorView(name=_l("工作流"), endpoint="workflows", category=ops),
+        notices.DeliveryView(Notification, session, name=_l("消息投递"), endpoint="deliveries", category=ops),
+        notices.TemplateView(name=_l("消息模板"), endpoint="notice_templates", category=ops),
         operations.AuditLogView(AuditLog, session, name=_l("操作记录"), category=ops),
     ]:
         admin.add_view(view)

@@ -1,5 +1,6 @@
 """The console's home: the programme's figures per district and period, points issued and
-redeemed, and the stuck demands with a link to each one's Prefect run."""
+redeemed, the stuck demands with a link to each one's Prefect run, and the messages that could
+not be delivered."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,6 +16,7 @@ from admin.i18n import lang
 from admin.params import arg_int
 from flows.core.i18n import translate
 from flows.engine import monitor
+from flows.notices import reads
 from flows.orchestration import naming
 from flows.people import regions
 from flows.reporting import stats
@@ -53,5 +55,7 @@ class DashboardView(SecuredMixin, AdminIndexView):
         views: list[tuple[str | None, str, str]] = [
             (d.name, naming.ui_overdue_runs_url(d.id), naming.ui_stuck_artifact_url(d.id)) for d in mine]
         views = views or [(None, naming.ui_overdue_runs_url(None), naming.ui_stuck_artifact_url(None))]
-        return {"stuck": stuck, "stuck_total": total, "stuck_page": page, "stuck_pages": max(1, -(-total // STUCK_PAGE)),
+        failed_total, failed = reads.failures(db(), paths)
+        return {"failed": failed, "failed_total": failed_total,
+                "stuck": stuck, "stuck_total": total, "stuck_page": page, "stuck_pages": max(1, -(-total // STUCK_PAGE)),
                 "prefect_views": views, "run_url": naming.ui_demand_runs_url, "locale": lang(), "policies": POLICIES}

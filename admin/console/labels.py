@@ -42,7 +42,9 @@ COLUMNS = {
     "amount": _l("数额"), "requested_by": _l("申请人"), "max_base_points": _l("基础积分上限"),
     "max_per_hour": _l("每小时积分上限"), "max_rating_factor": _l("评分倍数上限"),
     "adjust_threshold": _l("积分调整审批线"), "updated_at": _l("更新时间"), "updated_by": _l("更新人"),
-    "expires_at": _l("领取期限"), "author_id": _l("作者"),
+    "expires_at": _l("领取期限"), "author_id": _l("作者"), "channel": _l("渠道"), "attempts": _l("尝试次数"),
+    "due_at": _l("下次发送"), "sent_at": _l("发送时间"), "last_error": _l("最近错误"), "provider_ref": _l("回执编号"),
+    "read_at": _l("阅读时间"),
 }
 
 # Every enum value a person may see in the console, in the catalogue.

@@ -1,15 +1,21 @@
-"""My messages (我的 → 消息): the inbox, and opening a message, which marks it read and goes to
-what it is about. Only the recipient sees a message; anyone else gets the 404 a missing one gets."""
+"""My messages (我的 → 消息): the inbox, opening a message (which marks it read and goes to what
+it is about), and 通知设置 (which channels each category of message also comes on). Only the
+recipient sees a message; anyone else gets the 404 a missing one gets."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from admin.auth import actor
 from admin.database import db
+from admin.i18n import field_errors, flash_refusal
 from admin.portal import bp
 from flows.core.refusals import Refused
+from flows.notices import categories, choices
 from flows.notices import inbox as notices
+from flows.people.privacy import mask_phone
+from schemas.tables import User
 
 
 @bp.get("/me/messages")
@@ -32,3 +38,32 @@ def open_message(notice_id: int):
     if notice.demand_id is not None:
         return redirect(url_for("portal.demand", demand_id=notice.demand_id))
     return redirect(url_for("portal.messages"))
+
+
+@bp.route("/me/messages/settings", methods=["GET", "POST"])
+@login_required
+def notice_settings():
+    """通知设置: for each category of message, the channels besides the inbox it also comes on,
+    and my e-mail address. Mandatory channels are shown ticked and cannot be unticked; a channel
+    I have no address for says so. Saving twice saves the same thing: no one-time key is needed."""
+    me_ = actor()
+    errors: dict[str, str] = {}
+    user = db().get(User, me_.user_id)
+    email = user.email if user else None
+    if request.method == "POST":
+        picks = {cat: request.form.getlist(f"c_{cat}") for cat in categories.CATEGORIES}
+        email = request.form.get("email", "").strip()[:254]
+        try:
+            choices.choose(db(), me_.user_id, {c: p for c, p in picks.items() if p}, email)
+        except Refused as exc:
+            errors = field_errors(exc)
+            flash_refusal(exc)
+        else:
+            flash(_("通知设置已保存"), "success")
+            return redirect(url_for("portal.messages"))
+    configured = categories.configured()
+    return render_template("notice_settings.html", categories=categories.CATEGORIES, channels=categories.CHANNELS,
+                           configured=configured, chosen=choices.chosen(db(), me_.user_id), errors=errors,
+                           mandatory={cat: categories.mandatory(cat) for cat in categories.CATEGORIES},
+                           email=email or "", phone=mask_phone(user.phone) if user and user.phone else "",
+                           wechat=bool(user and user.wechat_openid))

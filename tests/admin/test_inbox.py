@@ -19,7 +19,7 @@ def test_only_the_recipient_opens_a_message(app, world, factory, login):
     message = _message(factory, walk.demand_id)
     for someone_else in ("res_b", "mem1", "cadm_a", "cityadm"):
         client = login(someone_else)
-        assert "修理纱窗" not in client.get("/me/messages").get_data(as_text=True)
+        assert "您的心愿已完成：修理纱窗" not in client.get("/me/messages").get_data(as_text=True)
         assert client.post(f"/me/messages/{message.id}").status_code == 404
     assert _message(factory, walk.demand_id).read_at is None
     assert app.test_client().post(f"/me/messages/{message.id}").status_code == 302  # to the log-in page

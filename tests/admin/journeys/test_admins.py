@@ -15,6 +15,7 @@ from schemas.tables import (
     Evaluation,
     Event,
     MemberRegistration,
+    NoticeTemplateOverride,
     Order,
     OrderStatus,
     Region,
@@ -340,3 +341,28 @@ def test_city_admin_pages_through_every_district_and_is_not_offered_wishes(brows
     with factory() as s:
         assert s.scalar(select(Event.actor_id).where(Event.demand_id == last.demand_id, Event.step == "publish")) \
             == world["cityadm"]
+
+
+def test_a_district_admin_rewords_a_message_after_a_preview(browser, server, world, factory):
+    district = Staff(browser, server, "dadm1", "console_notice_template")
+    district.tap_link("管理后台")
+    district.desktop()
+    district.page.goto(district.page.url)
+    district.page.get_by_role("link", name="运行", exact=True).click()
+    district.page.get_by_role("link", name="消息模板").click()
+    district.page.wait_for_load_state()
+    district.page.locator("tr[data-template=wish_claimed]").get_by_role("link", name="编辑").click()
+    district.page.wait_for_load_state()
+    district.page.fill("#title_zh", "好消息：{title} 有人认领了")
+    district.page.get_by_role("button", name="预览").click()
+    district.page.wait_for_load_state()
+    assert "好消息：帮忙更换楼道灯泡 有人认领了" in district.page.inner_text("#preview")
+    district.shot("preview")
+    district.page.get_by_role("button", name="保存").click()
+    district.page.wait_for_load_state()
+    assert "消息模板已保存" in district.page.inner_text("body")
+    assert "好消息：{title} 有人认领了" in district.page.inner_text("tr[data-template=wish_claimed]")
+    district.shot("saved")
+    with factory() as s:
+        row = s.scalar(select(NoticeTemplateOverride).where(NoticeTemplateOverride.name == "wish_claimed"))
+        assert row is not None and (row.district_id, row.title_zh) == (world["d1"], "好消息：{title} 有人认领了")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from schemas.tables import Notification
+from flows.notices import courier
+from schemas.tables import NoticeChoice, Notification, User
 from tests.admin.journeys.people import ARTIFACTS, Person, needs_browser
 from tests.flows.walker import Walker
 
@@ -43,7 +44,46 @@ def test_resident_reads_the_message_that_her_wish_is_done(browser, server, world
     neighbour.close()
     assert not resident.failures and not neighbour.failures
     with factory() as s:
-        messages = s.scalars(select(Notification).where(Notification.demand_id == walk.demand_id)
+        messages = s.scalars(select(Notification).where(Notification.demand_id == walk.demand_id,
+                                                        Notification.kind != "points_credited")  # the member's
                              .order_by(Notification.id)).all()
         assert {(m.user_id, m.channel) for m in messages} == {(world["res_a"], "inbox")}
         assert [m.read_at is not None for m in messages] == [False, False, False, True]
+
+
+def test_resident_chooses_e_mail_for_her_wishes_and_the_next_one_arrives_by_mail(browser, server, world, factory,
+                                                                               channels):
+    smtp, _ = channels
+    resident = Person(browser, server, "res_a", ARTIFACTS / "messages")
+    resident.tab("我的")
+    resident.follow("消息")
+    resident.follow("通知设置")
+    assert resident.says("服务进展（心愿、活动）") and resident.says("超时督办")
+    resident.shot("settings")
+    # a wrong address is refused beside the field, in Chinese, and nothing is saved
+    resident.page.fill("#email", "not-an-address")
+    resident.page.locator("#cat-service").get_by_label("电子邮件").check()
+    resident.tap("保存通知设置")
+    assert "请填写正确的电子邮箱" in resident.page.inner_text("#email-error")
+    with factory() as s:
+        assert s.get(User, world["res_a"]).email is None
+        assert s.scalars(select(NoticeChoice).where(NoticeChoice.user_id == world["res_a"])).all() == []
+    resident.page.fill("#email", "wang@example.com")
+    resident.page.locator("#cat-service").get_by_label("电子邮件").check()
+    resident.tap("保存通知设置")
+    assert "通知设置已保存" in resident.flash()
+    resident.follow("通知设置")
+    assert resident.page.locator("#cat-service").get_by_label("电子邮件").is_checked()
+    assert not resident.page.locator("#cat-points").get_by_label("电子邮件").is_checked()
+    assert resident.page.locator("#cat-escalation").get_by_label("短信").is_disabled()  # mandatory, shown ticked
+    resident.shot("saved")
+    resident.close()
+    assert not resident.failures
+    with factory() as s:
+        assert s.get(User, world["res_a"]).email == "wang@example.com"
+        service = s.get(NoticeChoice, (world["res_a"], "service"))
+        assert service is not None and service.channels == ["email"]
+    Walker(factory, world).rated_wish("帮忙换个灯泡", 5)
+    courier.deliver_due(factory)
+    assert [m["Subject"] for m in smtp.messages][0] == "您的心愿已发布：帮忙换个灯泡"
+    assert all(m["To"] == "wang@example.com" for m in smtp.messages) and len(smtp.messages) == 4
