@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     notice_mandatory: dict[str, list[str]] = {"escalation": ["sms"], "reminder": ["sms"]}
     notice_max_attempts: int = Field(default=6, ge=1, le=20)
     notice_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    # How many messages a courier sends at once (they wait on the network, not the CPU).
+    notice_senders: int = Field(default=8, ge=1, le=64)
     # How long a courier holds a message it is sending before another may take it over (a
     # courier killed mid-send): longer than any send, short enough that a death costs little.
     notice_lease_seconds: float = Field(default=60, gt=0, le=3600)

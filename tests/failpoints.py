@@ -22,7 +22,24 @@ def award_hang() -> None:
     effects.award = award_then_hang
 
 
-FAILPOINTS = {"award-hang": award_hang}
+def send_hang() -> None:
+    """Hang after a provider accepted a message and before the courier records it sent, so the
+    test can kill the worker at the one point where a send may be repeated."""
+    from flows.notices import providers
+
+    for provider in (providers.Smtp, providers.HttpSms):
+        real = provider.send
+
+        def send_then_hang(self, message, real=real):
+            receipt = real(self, message)
+            print(f"failpoint send-hang: {self.channel} accepted, not recorded", flush=True)
+            time.sleep(3600)
+            return receipt
+
+        provider.send = send_then_hang  # type: ignore[method-assign]
+
+
+FAILPOINTS = {"award-hang": award_hang, "send-hang": send_hang}
 
 if __name__ == "__main__":
     FAILPOINTS[sys.argv[1]]()

@@ -3,6 +3,7 @@ WeChat's API (HTTP servers recording what they receive, able to fail, stall and 
 and a real SMTP server (aiosmtpd) collecting the mail it is sent."""
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -94,8 +95,13 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.arrived: list[float] = []
+        self.received: list[float] = []  # every DATA seen, accepted yet or not
+        self.delay = 0.0  # seconds to sit on each message before accepting it (a slow server)
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        self.received.append(time.time())
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         self.arrived.append(time.time())
         return "250 OK"

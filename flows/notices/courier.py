@@ -15,7 +15,9 @@ death in that window delivers at most twice (counted in the row's attempts)."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -42,13 +44,18 @@ def backoff(attempts: int) -> float:
 
 @dataclass
 class Pass:
-    """What one pass did, for the worker's log and the benchmarks."""
+    """What one pass did, for the worker's log and the benchmarks (counted from its senders)."""
 
     sent: int = 0
     failed: int = 0
     gave_up: int = 0
     deferred: int = 0
     taken: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, outcome: str) -> None:
+        with self.lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 def _due(now: datetime):
@@ -87,14 +94,14 @@ def send_one(session: Session, notice_id: int, providers: dict[str, Provider], n
     later = quiet.not_before(notice.channel, now)
     if later is not None:  # night fell while it waited: not an attempt, just later
         _finish(session, notice_id, due_at=later, attempts=max(notice.attempts - 1, 0))
-        out.deferred += 1
+        out.count("deferred")
         return
     provider = providers.get(notice.channel)
     where = address(user, notice.channel) if user is not None and user.is_active else None
     if provider is None or where is None:
         _finish(session, notice_id, status=NoticeStatus.GAVE_UP, due_at=None,
                 last_error="channel not configured" if provider is None else "no address")
-        out.gave_up += 1
+        out.count("gave_up")
         return
     link = f"{settings.base_url}/demands/{notice.demand_id}" if notice.demand_id else f"{settings.base_url}/me/messages"
     outgoing = Outgoing(key=f"{settings.instance}-notice-{notice.id}", address=where, title=notice.title,
@@ -105,35 +112,49 @@ def send_one(session: Session, notice_id: int, providers: dict[str, Provider], n
         receipt = provider.send(outgoing)
     except Undeliverable as exc:
         _finish(session, notice_id, status=NoticeStatus.GAVE_UP, due_at=None, last_error=str(exc)[:500])
-        out.gave_up += 1
+        out.count("gave_up")
         return
     except Exception as exc:  # TryLater, or a provider's own bug: retried, never lost
         after = exc.after if isinstance(exc, TryLater) and exc.after else 0.0
         if attempts >= settings.notice_max_attempts:
             _finish(session, notice_id, status=NoticeStatus.GAVE_UP, due_at=None, last_error=str(exc)[:500])
-            out.gave_up += 1
+            out.count("gave_up")
         else:
             _finish(session, notice_id, status=NoticeStatus.FAILED, last_error=str(exc)[:500],
                     due_at=now + timedelta(seconds=max(backoff(attempts), after)))
-            out.failed += 1
+            out.count("failed")
         if not isinstance(exc, TryLater):
             log.exception("provider %s failed on notice %s", notice.channel, notice_id)
         return
     _finish(session, notice_id, status=NoticeStatus.SENT, sent_at=utcnow(), due_at=None, last_error=None,
             provider_ref=(receipt or "")[:120] or None)
-    out.sent += 1
+    out.count("sent")
 
 
 def deliver_due(factory: Callable[[], Session], now: datetime | None = None, providers: dict[str, Provider] | None = None,
-                limit: int = BATCH) -> Pass:
-    """One pass: take what is due and send it."""
+                limit: int = BATCH, pool: ThreadPoolExecutor | None = None) -> Pass:
+    """One pass: take what is due and send it (on `pool`'s threads, which keep their SMTP
+    connections between passes; a pass of its own when none is given)."""
     now = now or utcnow()
     providers = configured() if providers is None else providers
     out = Pass()
     with factory() as session:
         out.taken = take(session, now, limit)
-        for notice_id in out.taken:
-            send_one(session, notice_id, providers, now, out)
+    if not out.taken:
+        return out
+
+    def send(notice_id: int) -> None:
+        with factory() as own:  # a session per thread
+            send_one(own, notice_id, providers, now, out)
+
+    # Sends wait on the network, not the CPU: a few at once keep a slow provider from holding
+    # up the rest (each row is leased to this courier already, so order does not matter).
+    if pool is not None:
+        list(pool.map(send, out.taken))
+        return out
+    with ThreadPoolExecutor(max_workers=min(get_settings().notice_senders, len(out.taken)),
+                            thread_name_prefix="notice-send") as own:
+        list(own.map(send, out.taken))
     return out
 
 
@@ -144,9 +165,10 @@ def run_forever(factory: Callable[[], Session], stop, idle: float = 1.0) -> None
         log.info("no notification channel besides the inbox is configured; the courier rests")
         return
     delay = idle
+    pool = ThreadPoolExecutor(max_workers=get_settings().notice_senders, thread_name_prefix="notice-send")
     while not stop.is_set():
         try:
-            done = deliver_due(factory, providers=providers)
+            done = deliver_due(factory, providers=providers, pool=pool)
             delay = idle
             if done.taken:
                 continue
@@ -154,3 +176,4 @@ def run_forever(factory: Callable[[], Session], stop, idle: float = 1.0) -> None
             log.warning("courier: %s; retrying in %.0fs", exc, delay)
             delay = min(delay * 2, 30)
         stop.wait(delay)
+    pool.shutdown(wait=False)

@@ -13,7 +13,6 @@ import threading
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Protocol
 
 import httpx
@@ -65,30 +64,53 @@ class Smtp:
 
     def __init__(self, settings: Settings) -> None:
         self.s = settings
+        self._local = threading.local()  # one open connection per sending thread, reused
+
+    def _connection(self) -> smtplib.SMTP:
+        smtp = getattr(self._local, "smtp", None)
+        if smtp is None:
+            smtp = smtplib.SMTP(self.s.smtp_host or "", self.s.smtp_port, timeout=self.s.notice_timeout_seconds)
+            if self.s.smtp_starttls:
+                smtp.starttls()
+            if self.s.smtp_user:
+                smtp.login(self.s.smtp_user, self.s.smtp_password or "")
+            self._local.smtp = smtp
+        return smtp
+
+    def _drop(self) -> None:
+        smtp = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
 
     def send(self, message: Outgoing) -> str | None:
         mail = EmailMessage()
         mail["From"] = self.s.mail_from
         mail["To"] = message.address
         mail["Subject"] = message.title
-        mail["Message-ID"] = make_msgid(idstring=message.key, domain=f"{self.s.instance}.yijia")
+        mail["Message-ID"] = f"<{message.key}@{self.s.instance}.yijia>"  # the same on every attempt
         mail.set_content(message.body + (f"\n\n{message.link}" if message.link else ""))
-        try:
-            with smtplib.SMTP(self.s.smtp_host or "", self.s.smtp_port, timeout=self.s.notice_timeout_seconds) as smtp:
-                if self.s.smtp_starttls:
-                    smtp.starttls()
-                if self.s.smtp_user:
-                    smtp.login(self.s.smtp_user, self.s.smtp_password or "")
-                smtp.send_message(mail)
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise Undeliverable(f"refused: {exc.recipients}") from exc
-        except smtplib.SMTPResponseException as exc:
-            if 500 <= exc.smtp_code < 600:
-                raise Undeliverable(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
-            raise TryLater(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TryLater(f"{type(exc).__name__}: {exc}") from exc
-        return str(mail["Message-ID"])
+        for reused in (True, False):
+            fresh = getattr(self._local, "smtp", None) is None
+            try:
+                self._connection().send_message(mail)
+                return str(mail["Message-ID"])
+            except smtplib.SMTPRecipientsRefused as exc:
+                raise Undeliverable(f"refused: {exc.recipients}") from exc
+            except smtplib.SMTPResponseException as exc:
+                self._drop()
+                if 500 <= exc.smtp_code < 600:
+                    raise Undeliverable(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+                raise TryLater(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                if reused and not fresh:
+                    continue  # the server closed an idle connection: once more on a new one
+                raise TryLater(f"{type(exc).__name__}: {exc}") from exc
+        raise TryLater("no connection")
 
 
 def _http_outcome(response: httpx.Response) -> None:
@@ -118,8 +140,9 @@ class HttpSms:
         text = f"【伊家】{message.title} {message.body}".strip()[:500]
         try:
             response = httpx.post(self.s.sms_url or "", json={"to": message.address, "text": text, "id": message.key},
-                                  headers={"Authorization": f"Bearer {self.s.sms_api_key}",
-                                           "Idempotency-Key": message.key},
+                                  headers={"Idempotency-Key": message.key,
+                                           **({"Authorization": f"Bearer {self.s.sms_api_key}"}
+                                              if self.s.sms_api_key else {})},
                                   timeout=self.s.notice_timeout_seconds)
         except httpx.HTTPError as exc:
             raise TryLater(f"{type(exc).__name__}: {exc}") from exc

@@ -85,5 +85,5 @@ def test_resident_chooses_e_mail_for_her_wishes_and_the_next_one_arrives_by_mail
         assert service is not None and service.channels == ["email"]
     Walker(factory, world).rated_wish("帮忙换个灯泡", 5)
     courier.deliver_due(factory)
-    assert [m["Subject"] for m in smtp.messages][0] == "您的心愿已发布：帮忙换个灯泡"
+    assert "您的心愿已发布：帮忙换个灯泡" in [m["Subject"] for m in smtp.messages]
     assert all(m["To"] == "wang@example.com" for m in smtp.messages) and len(smtp.messages) == 4

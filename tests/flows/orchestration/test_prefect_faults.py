@@ -138,3 +138,59 @@ def test_worker_killed_mid_award_credits_once(live, factory, monkeypatch):
         assert s.scalar(select(func.count()).select_from(Posting).where(Posting.demand_id == walk.demand_id)) == 1
         assert ledger.check(s) == []
     _wait(lambda: _runs(walk.demand_id) and all(r.state.is_final() for r in _runs(walk.demand_id)), timeout=60)
+
+
+def test_a_worker_killed_in_the_middle_of_sends_delivers_once_after_restart(live, factory, tmp_path):
+    """The courier runs in the worker. Killed after the SMS provider and the mail server accepted
+    a message and before it recorded them sent: after the lease, the restarted worker sends again
+    with the same key — the SMS provider delivers it once; SMTP, which has no such key, twice
+    (the same Message-ID), and never more, as docs/notifications.md says."""
+    from sqlalchemy import update
+
+    from flows.notices import choices
+    from flows.notices.outbox import post
+    from schemas.tables import NoticeStatus, Notification, User
+    from tests.standins import Provider, Smtp
+
+    world, _server, start_worker = live
+    sms, mail = Provider().start(), Smtp().start()
+    try:
+        channels = {"YIJIA_SMS_URL": f"{sms.url}/sms", "YIJIA_SMTP_HOST": "127.0.0.1", "YIJIA_SMTP_PORT": str(mail.port),
+                    "YIJIA_QUIET_HOURS": "", "YIJIA_NOTICE_LEASE_SECONDS": "4"}
+        for name, value in channels.items():
+            os.environ[name] = value
+        get_settings.cache_clear()
+        with factory() as s:
+            s.execute(update(User).where(User.id == world["res_a"]).values(phone="13800000001", email="a@example.com"))
+            s.commit()
+            choices.choose(s, world["res_a"], {"points": ["email", "sms"]}, "a@example.com")
+            Walker(factory, world).start("res_a", "micro_wish", {"title": "心愿"})
+            from schemas.tables import Event
+
+            event_id = s.scalar(select(func.max(Event.id)))
+            post(s, event_id=event_id, demand=None, users=[world["res_a"]], kind="points", title="积分到账 +5",
+                 category="points")
+            s.commit()
+        worker_ = start_worker(failpoint="send-hang", **channels)
+        _wait(lambda: len(sms.delivered) == 1 and len(mail.messages) == 1, timeout=120)
+        worker_.kill()  # both accepted, neither recorded
+        start_worker(**channels)
+
+        def delivered():
+            """both rows recorded as sent by the restarted worker"""
+            with factory() as s:
+                rows = s.scalars(select(Notification).where(Notification.channel != "inbox")).all()
+                return len(rows) == 2 and all(r.status == NoticeStatus.SENT for r in rows) and rows
+
+        rows = _wait(delivered, timeout=120)
+        assert all(r.attempts == 2 for r in rows)  # the lease ran out, the second courier took it over
+        assert len(sms.requests) == 2 and len({r["key"] for r in sms.requests}) == 1
+        assert len(sms.delivered) == 1  # exactly once: the provider honoured the key
+        assert len(mail.messages) == 2  # SMTP has no such key: twice, counted in attempts
+        assert len({m["Message-ID"] for m in mail.messages}) == 1  # at most twice, one Message-ID
+    finally:
+        for name in ("YIJIA_SMS_URL", "YIJIA_SMTP_HOST", "YIJIA_SMTP_PORT", "YIJIA_QUIET_HOURS",
+                     "YIJIA_NOTICE_LEASE_SECONDS"):
+            os.environ.pop(name, None)
+        sms.stop()
+        mail.stop()
