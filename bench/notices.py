@@ -25,8 +25,8 @@ from sqlalchemy import func, insert, select
 from bench.common import emit, fresh_databases, summary_ms
 from flows import engine
 from flows.core.db import make_engine, make_sessionmaker
-from flows.notices import inbox as notices
 from flows.notices import choices
+from flows.notices import inbox as notices
 from schemas.settings import get_settings
 from schemas.tables import (
     Member,

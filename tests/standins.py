@@ -22,7 +22,8 @@ from aiosmtpd.controller import Controller
 @dataclass
 class Provider:
     """An SMS provider and WeChat's API on one port. `script` holds what the next sends answer:
-    an int is a status (500, 429…), "slow:<s>" stalls before answering, "ok" succeeds; when it
+    an int is a status (500, 429…), "slow:<s>" stalls before answering, "wx:<code>" answers
+    WeChat's errcode in a 200, "ok" succeeds; when it
     is empty every send succeeds. Sends with a key already delivered are answered with the first
     message's id and not delivered again, as a provider honouring Idempotency-Key does."""
 
@@ -43,6 +44,12 @@ class Provider:
 
             def _answer(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(body).encode()
+                try:
+                    self._write(status, data, headers)
+                except (BrokenPipeError, ConnectionResetError):  # the caller gave up waiting (a time-out)
+                    pass
+
+            def _write(self, status: int, data: bytes, headers: dict[str, str] | None) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -70,6 +77,8 @@ class Provider:
                 if isinstance(step, str) and step.startswith("slow:"):
                     time.sleep(float(step.split(":")[1]))
                     step = "ok"
+                if isinstance(step, str) and step.startswith("wx:"):  # a WeChat errcode in a 200
+                    return self._answer(200, {"errcode": int(step[3:]), "errmsg": "stand-in"})
                 if step == 429:
                     return self._answer(429, {"error": "slow down"}, {"Retry-After": provider.retry_after})
                 if isinstance(step, int):

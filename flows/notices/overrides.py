@@ -57,6 +57,8 @@ def check(name: str, title_zh: str, text_zh: str, title_en: str | None = None,
         limit = 200 if field.startswith("title") else 500
         if field.endswith("_zh") and not value.strip():
             wrong[field] = N_("必填")
+        elif field.startswith("title") and ("\n" in value or "\r" in value):
+            wrong[field] = N_("标题只能写一行")
         elif len(value) > limit:
             wrong[field] = N_("太长了")
         elif set(templates.variables(value)) - shipped.allowed() - {""}:

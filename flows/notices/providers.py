@@ -89,8 +89,8 @@ class Smtp:
     def send(self, message: Outgoing) -> str | None:
         mail = EmailMessage()
         mail["From"] = self.s.mail_from
-        mail["To"] = message.address
-        mail["Subject"] = message.title
+        mail["To"] = message.address  # checked when the person saved it (flows.notices.choices.EMAIL)
+        mail["Subject"] = " ".join(message.title.split())  # one line: a header cannot carry a newline
         mail["Message-ID"] = f"<{message.key}@{self.s.instance}.yijia>"  # the same on every attempt
         mail.set_content(message.body + (f"\n\n{message.link}" if message.link else ""))
         for reused in (True, False):

@@ -224,3 +224,42 @@ def test_without_channels_configured_only_the_inbox_is_written(factory, world):
     Walker(factory, world).rated_wish("换灯泡", 5)
     assert _sent(factory) == []
     assert courier.deliver_due(factory, providers={}).taken == []
+
+
+def test_the_providers_429_wait_a_time_out_and_wechats_error_codes(factory, world, channels, monkeypatch):
+    _, provider = channels
+    monkeypatch.setenv("YIJIA_NOTICE_TIMEOUT_SECONDS", "0.5")
+    from schemas.settings import get_settings
+
+    get_settings.cache_clear()
+    notice_id = _one_sms(factory, world, provider)
+    provider.retry_after = "900"  # longer than the back-off: the provider's wait wins
+    provider.script.extend([429, "slow:2"])
+    courier.deliver_due(factory, now=NOW)
+    (row,) = _sent(factory, id=notice_id)
+    assert row.status == NoticeStatus.FAILED and (row.due_at - NOW).total_seconds() == 900
+    courier.deliver_due(factory, now=row.due_at)  # the provider stalls past the time-out: retried
+    (row,) = _sent(factory, id=notice_id)
+    assert row.status == NoticeStatus.FAILED and "Timeout" in row.last_error and row.attempts == 2
+
+    # WeChat: an expired token is fetched again and the send goes; a person who did not
+    # subscribe (43101) is given up at once
+    _contact(factory, world["res_a2"], wechat_openid="o-a2")
+    _contact(factory, world["resmem"], wechat_openid="o-rm")
+    with factory() as s:
+        choices.choose(s, world["res_a2"], {"points": ["wechat"]}, None)
+        choices.choose(s, world["resmem"], {"points": ["wechat"]}, None)
+        post(s, event_id=_event(factory), demand=None, users=[world["res_a2"]], kind="points", title="积分到账",
+             category="points", now=NOW)
+        s.commit()
+    provider.script.clear()
+    provider.script.extend(["wx:42001", "ok"])
+    assert courier.deliver_due(factory, now=NOW, limit=1).sent == 1
+    with factory() as s:
+        post(s, event_id=_event(factory), demand=None, users=[world["resmem"]], kind="points", title="积分到账",
+             category="points", now=NOW)
+        s.commit()
+    provider.script.append("wx:43101")
+    assert courier.deliver_due(factory, now=NOW).gave_up == 1
+    (refused,) = _sent(factory, user_id=world["resmem"])
+    assert refused.status == NoticeStatus.GAVE_UP and refused.last_error == "errcode 43101"
