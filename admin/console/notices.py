@@ -86,7 +86,8 @@ class TemplateView(SecuredPage):
         current = overrides.effective(db(), district.id, name) or shipped
         editable = regions.may_publish_for(actor(), district)
         values = {"title_zh": current.title.zh, "text_zh": current.text.zh, "title_en": current.title.en or "",
-                  "text_en": current.text.en or ""}
+                  "text_en": current.text.en or "", "sms_zh": current.sms.zh if current.sms else "",
+                  "sms_en": (current.sms.en or "") if current.sms else ""}
         errors: dict[str, str] = {}
         preview = None
         if request.method == "POST":
@@ -98,14 +99,20 @@ class TemplateView(SecuredPage):
                 if "save" in request.form:
                     overrides.save(db(), district_id=district.id, name=name, actor_id=actor().user_id,
                                    title_zh=values["title_zh"], text_zh=values["text_zh"], title_en=values["title_en"],
-                                   text_en=values["text_en"])
+                                   text_en=values["text_en"], sms_zh=values["sms_zh"], sms_en=values["sms_en"])
                     flash(_("消息模板已保存，%(district)s的新消息将使用新的内容", district=district.name), "success")
                     return redirect(url_for(".index", district=district.id))
-                preview = (overrides.preview(checked, "zh"), overrides.preview(checked, "en"))
+                preview = _previews(checked)
             except Refused as exc:
                 errors = field_errors(exc)
         elif current is not None:
-            preview = (overrides.preview(current, "zh"), overrides.preview(current, "en"))
+            preview = _previews(current)
         return self.render("console/notice_template_edit.html", name=name, district=district, values=values,
                            errors=errors, preview=preview, editable=editable, fields=sorted(shipped.allowed()),
                            category=categories.CATEGORIES[shipped.category])
+
+
+def _previews(template: templates.Template) -> dict[str, object]:
+    """The wording filled with the sample demand, as each reader gets it."""
+    return {"zh": overrides.preview(template, "zh"), "en": overrides.preview(template, "en"),
+            "sms_zh": overrides.preview_short(template, "zh"), "sms_en": overrides.preview_short(template, "en")}

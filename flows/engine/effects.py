@@ -139,4 +139,5 @@ def notify(session: Session, demand: Demand, spec: NotifySpec, step: str, workfl
                                   actor_id=None, data={"to": spec.to, "users": users, "message": composed.title},
                                   topic="yijia.notify", payload={"users": users, "message": composed.title})
     notices.post(session, event_id=event_id, demand=demand, users=users, kind=f"{step}:notify",
-                 title=composed.title, body=composed.body, category=composed.category, render=composed.render)
+                 title=composed.title, body=composed.body, category=composed.category, render=composed.render,
+                 short=composed.short)

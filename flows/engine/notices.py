@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from flows.core.i18n import SOURCE
 from flows.notices import overrides
 from flows.notices import templates as notice_templates
-from flows.notices.outbox import Render, post
+from flows.notices.outbox import Render, Short, post
 from flows.people.regions import district_id
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.clock import as_local
@@ -68,6 +68,7 @@ class Message:
     body: str
     render: Render
     category: str
+    short: Short | None = None
 
 
 def compose(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: NotifySpec) -> Message:
@@ -88,8 +89,11 @@ def compose(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: 
     def render(lang: str) -> tuple[str, str]:
         return notice_templates.render(found, values, lang)
 
+    def short(lang: str) -> str:
+        return notice_templates.render_short(found, values, lang)
+
     title, body = render(SOURCE)
-    return Message(title, body, render, template.category)
+    return Message(title, body, render, template.category, short)
 
 
 def message(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: NotifySpec) -> tuple[str, str]:

@@ -20,12 +20,17 @@ from schemas.tables import Demand, NoticeStatus, Notification
 
 # (title, text) in a language: lets a channel row be written in its reader's language.
 Render = Callable[[str], tuple[str, str]]
+# The one sentence for SMS and WeChat, in a language.
+Short = Callable[[str], str]
+SHORT_CHANNELS = frozenset({"sms", "wechat"})
 
 
 def post(session: Session, *, event_id: int, demand: Demand | None, users: Iterable[int], kind: str, title: str,
-         body: str = "", now: datetime | None = None, category: str = "service", render: Render | None = None) -> None:
+         body: str = "", now: datetime | None = None, category: str = "service", render: Render | None = None,
+         short: Short | None = None) -> None:
     """Write the message for each recipient: in the inbox (in Chinese, as written), and on each
-    channel they chose for `category` (in their own language when `render` is given)."""
+    channel they chose for `category` (in their own language when `render` is given; SMS and
+    WeChat carry `short`'s one sentence when given)."""
     now = now or utcnow()
     people = list(dict.fromkeys(users))
     demand_id = demand.id if demand else None
@@ -35,8 +40,9 @@ def post(session: Session, *, event_id: int, demand: Demand | None, users: Itera
             "kind": kind, "title": title[:200], "body": body, "status": NoticeStatus.SENT.value, "attempts": 0,
             "created_at": now, "sent_at": now}, on=("event_id", "user_id", "channel"))
     for user, channels in choices.recipients(session, people, category):
-        own_title, own_body = render(user.locale) if render else (title, body)
+        full = render(user.locale) if render else (title, body)
         for channel in channels:
+            own_title, own_body = (short(user.locale), "") if short and channel in SHORT_CHANNELS else full
             upsert(session, Notification, {
                 "event_id": event_id, "user_id": user.id, "channel": channel, "demand_id": demand_id,
                 "kind": kind, "title": own_title[:200], "body": own_body, "status": NoticeStatus.QUEUED.value,
@@ -58,6 +64,9 @@ def tell(session: Session, *, event_id: int, users: Iterable[int], template: str
     def render(lang: str) -> tuple[str, str]:
         return templates.render(chosen, values, lang)
 
+    def short(lang: str) -> str:
+        return templates.render_short(chosen, values, lang)
+
     title, body = render(SOURCE)
     post(session, event_id=event_id, demand=demand, users=users, kind=template, title=title, body=body, now=now,
-         category=found.category, render=render)
+         category=found.category, render=render, short=short)

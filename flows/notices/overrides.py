@@ -39,44 +39,51 @@ def effective(session: Session, district_id: int | None, name: str) -> templates
     return shipped if row is None else as_template(row, shipped.category)
 
 
-def as_template(row: NoticeTemplateOverride, category: str = "service") -> templates.Template:
+def _model(category: str, title_zh: str, text_zh: str, title_en: str | None, text_en: str | None,
+           sms_zh: str | None, sms_en: str | None) -> templates.Template:
     return templates.Template.model_validate({
-        "title": {"zh": row.title_zh, "en": row.title_en or None},
-        "text": {"zh": row.text_zh, "en": row.text_en or None}, "category": category})
+        "title": {"zh": title_zh, "en": title_en or None}, "text": {"zh": text_zh, "en": text_en or None},
+        "sms": {"zh": sms_zh, "en": sms_en or None} if sms_zh else None, "category": category})
 
 
-def check(name: str, title_zh: str, text_zh: str, title_en: str | None = None,
-          text_en: str | None = None) -> templates.Template:
+def as_template(row: NoticeTemplateOverride, category: str = "service") -> templates.Template:
+    return _model(category, row.title_zh, row.text_zh, row.title_en, row.text_en, row.sms_zh, row.sms_en)
+
+
+def check(name: str, title_zh: str, text_zh: str, title_en: str | None = None, text_en: str | None = None,
+          sms_zh: str | None = None, sms_en: str | None = None) -> templates.Template:
     """The wording as a template, or Refused with a sentence beside each wrong field."""
     shipped = templates.shipped().get(name)
     if shipped is None:
         raise Refused("input", fields={"name": N_("没有这个消息模板")})
-    parts = {"title_zh": title_zh, "text_zh": text_zh, "title_en": title_en or "", "text_en": text_en or ""}
+    parts = {"title_zh": title_zh, "text_zh": text_zh, "title_en": title_en or "", "text_en": text_en or "",
+             "sms_zh": sms_zh or "", "sms_en": sms_en or ""}
     wrong: dict[str, str] = {}
     for field, value in parts.items():
-        limit = 200 if field.startswith("title") else 500
-        if field.endswith("_zh") and not value.strip():
+        limit = 500 if field.startswith("text") else 200
+        if field in ("title_zh", "text_zh") and not value.strip():
             wrong[field] = N_("必填")
-        elif field.startswith("title") and ("\n" in value or "\r" in value):
+        elif field == "sms_en" and value and not parts["sms_zh"]:
+            wrong[field] = N_("先写中文短信")
+        elif not field.startswith("text") and ("\n" in value or "\r" in value):
             wrong[field] = N_("标题只能写一行")
         elif len(value) > limit:
             wrong[field] = N_("太长了")
-        elif set(templates.variables(value)) - shipped.allowed() - {""}:
+        elif set(templates.variables(value)) - shipped.allowed():
             wrong[field] = N_("只能使用列出的字段，如 {title}；大括号本身写成 {{ 或 }}")
     if wrong:
         raise Refused("input", fields=wrong)
     try:
-        return templates.Template.model_validate({
-            "title": {"zh": title_zh, "en": title_en or None}, "text": {"zh": text_zh, "en": text_en or None},
-            "category": shipped.category})
+        return _model(shipped.category, title_zh, text_zh, title_en, text_en, sms_zh, sms_en)
     except ValidationError as exc:  # the bounds above are the model's; this is a safety net
         raise Refused("input", fields={"text_zh": N_("内容不符合要求")}) from exc
 
 
 def save(session: Session, *, district_id: int, name: str, title_zh: str, text_zh: str, title_en: str | None,
-         text_en: str | None, actor_id: int | None, now: datetime | None = None) -> NoticeTemplateOverride:
+         text_en: str | None, actor_id: int | None, sms_zh: str | None = None, sms_en: str | None = None,
+         now: datetime | None = None) -> NoticeTemplateOverride:
     """Store the district's wording (checked first); one event in the log."""
-    check(name, title_zh, text_zh, title_en, text_en)
+    check(name, title_zh, text_zh, title_en, text_en, sms_zh, sms_en)
 
     def work() -> NoticeTemplateOverride:
         row = session.scalar(select(NoticeTemplateOverride).where(
@@ -86,6 +93,7 @@ def save(session: Session, *, district_id: int, name: str, title_zh: str, text_z
             session.add(row)
         row.title_zh, row.text_zh = title_zh, text_zh
         row.title_en, row.text_en = title_en or None, text_en or None
+        row.sms_zh, row.sms_en = sms_zh or None, sms_en or None
         row.updated_at = now or utcnow()
         session.flush()
         journal.record(session, subject="regions", subject_id=district_id, step="notice_template",
@@ -98,3 +106,8 @@ def save(session: Session, *, district_id: int, name: str, title_zh: str, text_z
 def preview(template: templates.Template, locale: str = "zh") -> tuple[str, str]:
     """(title, text) of the template filled with the sample demand."""
     return templates.render(template, SAMPLE, locale)
+
+
+def preview_short(template: templates.Template, locale: str = "zh") -> str:
+    """The SMS and WeChat sentence filled with the sample demand."""
+    return templates.render_short(template, SAMPLE, locale)

@@ -42,6 +42,8 @@ class Template(BaseModel):
     title: Text
     text: Text
     category: Literal["service", "reminder", "escalation", "account", "order", "points"] = "service"
+    # SMS and WeChat: one short sentence instead of title and text (default: the title)
+    sms: Text | None = None
 
     def allowed(self) -> frozenset[str]:
         """The fields a template of this category may use."""
@@ -49,15 +51,18 @@ class Template(BaseModel):
 
     def fields(self) -> set[str]:
         """Every field the template names, in either language and either part."""
-        return {name for part in (self.title, self.text) for value in (part.zh, part.en or "")
-                for name in variables(value)}
+        return {name for part in (self.title, self.text, self.sms) if part is not None
+                for value in (part.zh, part.en or "") for name in variables(value)}
 
 
 def variables(text: str) -> list[str]:
     """The field names between braces in `text` (`{{` is a literal brace); a malformed brace
     is reported as the field name itself, so a check refuses it."""
     try:
-        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        # a conversion or a format spec ({title!r}, {title:>99999999}) is not a plain field: it is
+        # reported whole, so a check refuses it (a width like that would fill the memory at run time)
+        return [name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+                for _, name, spec, conversion in string.Formatter().parse(text) if name is not None]
     except ValueError:
         return [text]
 
@@ -82,3 +87,9 @@ def render(template: Template, values: dict[str, Any], locale: str | None = None
     """(title, text) in the locale, each field filled from `values` (an absent one left blank)."""
     filled = {name: "" if values.get(name) is None else values[name] for name in template.allowed()}
     return (template.title.get(locale).format(**filled)[:200], template.text.get(locale).format(**filled))
+
+
+def render_short(template: Template, values: dict[str, Any], locale: str | None = None) -> str:
+    """The one sentence SMS and WeChat carry: the template's `sms`, else its title, filled in."""
+    filled = {name: "" if values.get(name) is None else values[name] for name in template.allowed()}
+    return (template.sms or template.title).get(locale).format(**filled)[:200]

@@ -44,6 +44,8 @@ def upgrade() -> None:
     sa.Column('text_zh', sa.String(length=500), nullable=False),
     sa.Column('title_en', sa.String(length=200), nullable=True),
     sa.Column('text_en', sa.String(length=500), nullable=True),
+    sa.Column('sms_zh', sa.String(length=200), nullable=True),
+    sa.Column('sms_en', sa.String(length=200), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.ForeignKeyConstraint(['district_id'], ['regions.id'], name=op.f('fk_notice_template_overrides_district_id_regions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_template_overrides')),

@@ -81,4 +81,6 @@ class NoticeTemplateOverride(Base):
     text_zh: Mapped[str] = mapped_column(String(500))
     title_en: Mapped[str | None] = mapped_column(String(200))
     text_en: Mapped[str | None] = mapped_column(String(500))
+    sms_zh: Mapped[str | None] = mapped_column(String(200))
+    sms_en: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = created_at()

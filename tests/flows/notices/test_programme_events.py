@@ -102,3 +102,24 @@ def test_a_rewording_may_use_only_its_templates_fields_and_bounded_text(factory,
         assert field in refused.value.fields, (title, text)
     assert overrides.preview(overrides.check("order_ready", "{item} 好了", "取货码 {code}")) == ("洗衣液 好了",
                                                                                                "取货码 A7K2Q9")
+
+
+def test_sms_carries_the_templates_short_sentence_and_a_format_trick_is_refused(factory, world, channels):
+    import pytest
+
+    from flows.core.refusals import Refused
+
+    _, provider = channels
+    with factory() as s:
+        s.execute(update(User).where(User.id == world["mem1"]).values(phone="13800000009"))
+        s.commit()
+        choices.choose(s, world["mem1"], {"order": ["sms"]}, None)
+    order = _order(factory, world)
+    courier.deliver_due(factory)
+    (sms,) = provider.requests
+    assert sms["body"]["text"].startswith("【伊家】积分超市：大米5kg 可领取，取货码 " + order.pickup_code)
+    for trick in ("{item:>99999999}", "{item!r}", "{item.__class__}", "{0}", "{}"):
+        with pytest.raises(Refused):
+            overrides.check("order_ready", trick, "x")
+        with pytest.raises(Refused):
+            overrides.check("order_ready", "ok", "x", sms_zh=trick)
