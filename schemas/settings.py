@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     wechat_app_id: str = ""
     wechat_app_secret: str = ""
     wechat_template_id: str = ""
+    # The mini-program page a WeChat message opens (`?demand=<id>` is added for a demand's).
+    wechat_page: str = Field(default="pages/index/index", pattern=r"^[A-Za-z0-9_/\-]{1,128}$")
     # No SMS or WeChat push inside these local hours (HH:MM-HH:MM, may wrap midnight): such a
     # message waits until the end of the quiet hours, it is not dropped. Empty: no quiet hours.
     quiet_hours: str = Field(default="22:00-08:00", pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
@@ -88,6 +90,14 @@ class Settings(BaseSettings):
     # How long a courier holds a message it is sending before another may take it over (a
     # courier killed mid-send): longer than any send, short enough that a death costs little.
     notice_lease_seconds: float = Field(default=60, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Settings:
+        """A courier holds a message for its lease while it sends (connect, then send, each up to
+        the time-out): a shorter lease would let a second courier send it too."""
+        if self.notice_lease_seconds < 3 * self.notice_timeout_seconds:
+            raise ValueError("YIJIA_NOTICE_LEASE_SECONDS must be at least 3 × YIJIA_NOTICE_TIMEOUT_SECONDS")
+        return self
 
 
 @lru_cache(maxsize=1)

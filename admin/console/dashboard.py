@@ -16,7 +16,7 @@ from admin.i18n import lang
 from admin.params import arg_int
 from flows.core.i18n import translate
 from flows.engine import monitor
-from flows.notices import reads
+from flows.notices import categories, reads
 from flows.orchestration import naming
 from flows.people import regions
 from flows.reporting import stats
@@ -56,6 +56,6 @@ class DashboardView(SecuredMixin, AdminIndexView):
             (d.name, naming.ui_overdue_runs_url(d.id), naming.ui_stuck_artifact_url(d.id)) for d in mine]
         views = views or [(None, naming.ui_overdue_runs_url(None), naming.ui_stuck_artifact_url(None))]
         failed_total, failed = reads.failures(db(), paths)
-        return {"failed": failed, "failed_total": failed_total,
+        return {"failed": failed, "failed_total": failed_total, "channels": categories.CHANNELS,
                 "stuck": stuck, "stuck_total": total, "stuck_page": page, "stuck_pages": max(1, -(-total // STUCK_PAGE)),
                 "prefect_views": views, "run_url": naming.ui_demand_runs_url, "locale": lang(), "policies": POLICIES}

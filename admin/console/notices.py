@@ -23,14 +23,15 @@ STATUS = {"queued": _l("排队中"), "sent": _l("已发送"), "failed": _l("失�
 
 
 class DeliveryView(SecuredModelView):
-    """Each message on each channel, for the people and demands of the admin's regions. Read
-    only; given-up or failing ones can be sent again. The text itself is not shown (it may hold a
-    pickup code): the title says what it was about."""
+    """Each message on each channel about the communities of the admin's regions. Read only;
+    given-up or failing ones can be sent again. No text of a message is shown, not even its
+    title (an SMS's one sentence holds a pickup code): what it was (its kind), to whom, about
+    which demand, and how its delivery went."""
 
     creatable = editable = deletable = False
-    column_list = ["id", "created_at", "user_id", "channel", "kind", "title", "status", "attempts", "due_at",
+    column_list = ["id", "created_at", "user_id", "channel", "kind", "demand_id", "status", "attempts", "due_at",
                    "sent_at", "last_error"]
-    column_details_list = [*column_list, "provider_ref", "read_at", "demand_id"]
+    column_details_list = [*column_list, "community_id", "provider_ref", "read_at"]
     column_filters = ["channel", "status", "kind"]
     column_default_sort = ("id", True)
     column_formatters = {

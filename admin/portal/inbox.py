@@ -12,7 +12,7 @@ from admin.database import db
 from admin.i18n import field_errors, flash_refusal
 from admin.portal import bp
 from flows.core.refusals import Refused
-from flows.notices import categories, choices
+from flows.notices import categories, choices, quiet
 from flows.notices import inbox as notices
 from flows.people.privacy import mask_phone
 from schemas.tables import User
@@ -66,4 +66,4 @@ def notice_settings():
                            configured=configured, chosen=choices.chosen(db(), me_.user_id), errors=errors,
                            mandatory={cat: categories.mandatory(cat) for cat in categories.CATEGORIES},
                            email=email or "", phone=mask_phone(user.phone) if user and user.phone else "",
-                           wechat=bool(user and user.wechat_openid))
+                           wechat=bool(user and user.wechat_openid), quiet=quiet.hours())

@@ -27,16 +27,18 @@ SHORT_CHANNELS = frozenset({"sms", "wechat"})
 
 def post(session: Session, *, event_id: int, demand: Demand | None, users: Iterable[int], kind: str, title: str,
          body: str = "", now: datetime | None = None, category: str = "service", render: Render | None = None,
-         short: Short | None = None) -> None:
+         short: Short | None = None, community_id: int | None = None) -> None:
     """Write the message for each recipient: in the inbox (in Chinese, as written), and on each
     channel they chose for `category` (in their own language when `render` is given; SMS and
-    WeChat carry `short`'s one sentence when given)."""
+    WeChat carry `short`'s one sentence when given). The message is about the demand's
+    community, else `community_id`: its admins see the deliveries."""
     now = now or utcnow()
     people = list(dict.fromkeys(users))
     demand_id = demand.id if demand else None
+    community_id = demand.community_id if demand else community_id
     for user_id in people:
         upsert(session, Notification, {
-            "event_id": event_id, "user_id": user_id, "channel": INBOX, "demand_id": demand_id,
+            "event_id": event_id, "user_id": user_id, "channel": INBOX, "demand_id": demand_id, "community_id": community_id,
             "kind": kind, "title": title[:200], "body": body, "status": NoticeStatus.SENT.value, "attempts": 0,
             "created_at": now, "sent_at": now}, on=("event_id", "user_id", "channel"))
     for user, channels in choices.recipients(session, people, category):
@@ -45,13 +47,15 @@ def post(session: Session, *, event_id: int, demand: Demand | None, users: Itera
             own_title, own_body = (short(user.locale), "") if short and channel in SHORT_CHANNELS else full
             upsert(session, Notification, {
                 "event_id": event_id, "user_id": user.id, "channel": channel, "demand_id": demand_id,
+                "community_id": community_id,
                 "kind": kind, "title": own_title[:200], "body": own_body, "status": NoticeStatus.QUEUED.value,
                 "attempts": 0, "created_at": now, "due_at": quiet.not_before(channel, now)},
                 on=("event_id", "user_id", "channel"))
 
 
 def tell(session: Session, *, event_id: int, users: Iterable[int], template: str, values: dict[str, Any],
-         district_id: int | None, demand: Demand | None = None, now: datetime | None = None) -> None:
+         district_id: int | None, demand: Demand | None = None, now: datetime | None = None,
+         community_id: int | None = None) -> None:
     """Post a shipped template (as the district words it) filled with `values`: how the
     programme's own events — a registration decided, an order, points credited — tell people.
     A template missing from the shipped file tells nobody rather than failing the action (the
@@ -69,4 +73,4 @@ def tell(session: Session, *, event_id: int, users: Iterable[int], template: str
 
     title, body = render(SOURCE)
     post(session, event_id=event_id, demand=demand, users=users, kind=template, title=title, body=body, now=now,
-         category=found.category, render=render, short=short)
+         category=found.category, render=render, short=short, community_id=community_id)

@@ -42,6 +42,7 @@ class Outgoing:
     title: str
     body: str
     link: str | None = None
+    demand_id: int | None = None
 
 
 class Provider(Protocol):
@@ -98,8 +99,9 @@ class Smtp:
             try:
                 self._connection().send_message(mail)
                 return str(mail["Message-ID"])
-            except smtplib.SMTPRecipientsRefused as exc:
-                raise Undeliverable(f"refused: {exc.recipients}") from exc
+            except smtplib.SMTPRecipientsRefused as exc:  # the codes, not the address
+                codes = sorted({code for code, _ in exc.recipients.values()})
+                raise Undeliverable(f"recipient refused: {codes}") from exc
             except smtplib.SMTPResponseException as exc:
                 self._drop()
                 if 500 <= exc.smtp_code < 600:
@@ -120,8 +122,8 @@ def _http_outcome(response: httpx.Response) -> None:
         raise TryLater("429 too many requests", float(after) if after.replace(".", "", 1).isdigit() else None)
     if response.status_code >= 500:
         raise TryLater(f"{response.status_code} from the provider")
-    if response.status_code >= 400:
-        raise Undeliverable(f"{response.status_code}: {response.text[:200]}")
+    if response.status_code >= 400:  # the status only: providers quote the number in their text
+        raise Undeliverable(f"{response.status_code} from the provider")
 
 
 class HttpSms:
@@ -185,8 +187,10 @@ class WeChat:
             return WeChat._token[0]
 
     def send(self, message: Outgoing) -> str | None:
+        # a page of the mini-program (a path, not a URL), opened on the demand when there is one
+        page = self.s.wechat_page + (f"?demand={message.demand_id}" if message.demand_id else "")
         payload = {"touser": message.address, "template_id": self.s.wechat_template_id,
-                   "page": message.link or "", "data": {"thing1": {"value": message.title[:20]},
+                   "page": page, "data": {"thing1": {"value": message.title[:20]},
                                                         "thing2": {"value": (message.body or message.title)[:20]}}}
         for fresh in (False, True):
             try:

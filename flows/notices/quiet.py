@@ -18,6 +18,12 @@ def _bounds(spec: str) -> tuple[time, time] | None:
     return (start, end) if start != end else None
 
 
+def hours() -> tuple[str, str] | None:
+    """(start, end) of the quiet hours as people read them ('22:00', '08:00'), or None."""
+    bounds = _bounds(get_settings().quiet_hours)
+    return (bounds[0].strftime("%H:%M"), bounds[1].strftime("%H:%M")) if bounds else None
+
+
 def not_before(channel: str, now: datetime, spec: str | None = None) -> datetime | None:
     """When a message on `channel` written at `now` may be sent: None for at once, else the end
     of the quiet hours `now` falls in (in UTC, as every stored time)."""

@@ -1,4 +1,4 @@
-"""What admins see of delivery: the messages of the people and demands in their regions, the
+"""What admins see of delivery: the messages about the communities in their regions, the
 failures among them (the stuck list's second half), and sending given-up messages again."""
 from __future__ import annotations
 
@@ -12,19 +12,19 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.notices.categories import INBOX
 from schemas.clock import utcnow
-from schemas.tables import Demand, MemberRegistration, NoticeStatus, Notification, Region, RoleGrant
+from schemas.tables import NoticeStatus, Notification, Region
 
 TROUBLE = (NoticeStatus.FAILED, NoticeStatus.GAVE_UP)
 
 
 def in_scope(paths: Sequence[str]) -> ColumnElement[bool]:
-    """A message to someone who lives, serves or holds a role in these regions, or about a
-    demand there. ('/1/' — the city admin's path — covers everything.)"""
+    """A message about a community in these regions (its demand's, its order's shop, its
+    report-in's); a city admin ('/<city>/') also sees the city-wide ones."""
     regions = select(Region.id).where(or_(*[Region.path.startswith(p) for p in paths]))
-    return or_(Notification.user_id.in_(select(RoleGrant.user_id).where(RoleGrant.region_id.in_(regions))),
-               Notification.user_id.in_(select(MemberRegistration.member_id)
-                                        .where(MemberRegistration.community_id.in_(regions))),
-               Notification.demand_id.in_(select(Demand.id).where(Demand.community_id.in_(regions))))
+    condition: ColumnElement[bool] = Notification.community_id.in_(regions)
+    if any(p.count("/") == 2 for p in paths):
+        condition = or_(condition, Notification.community_id.is_(None))
+    return condition
 
 
 def failures(session: Session, paths: Sequence[str], limit: int = 20) -> tuple[int, list[Notification]]:

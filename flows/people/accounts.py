@@ -208,6 +208,6 @@ def _decide(session: Session, actor: ActorContext, model: type[Registration], re
         outbox.tell(session, event_id=event_id, users=told,
                     template="registration_approved" if approve else "registration_rejected",
                     values={"community": community.name, "org": org_name}, district_id=district_id(community.path),
-                    now=now)
+                    now=now, community_id=community.id)
 
     in_transaction(session, work)

@@ -183,7 +183,7 @@ def _tell(session: Session, template: str, order: Order, item: ShopItem, event_i
                 values={"item": item.name, "quantity": order.quantity, "code": order.pickup_code,
                         "expires_at": as_local(order.expires_at).strftime("%m-%d %H:%M"),
                         "community": community.name if community else ""},
-                district_id=district_id(community.path) if community else None)
+                district_id=district_id(community.path) if community else None, community_id=item.community_id)
 
 
 def remind_expiring(session: Session, *, within: timedelta = timedelta(hours=24), now: datetime | None = None) -> int:

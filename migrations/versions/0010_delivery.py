@@ -28,6 +28,9 @@ def upgrade() -> None:
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('provider_ref', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('community_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_notifications_community_id_regions'), 'regions', ['community_id'], ['id'])
+        batch_op.create_index(batch_op.f('ix_notifications_community_id'), ['community_id'], unique=False)
         batch_op.create_index('ix_notifications_courier', ['status', 'due_at'], unique=False)
     op.create_table('notice_choices',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -58,6 +61,9 @@ def downgrade() -> None:
     op.drop_table('notice_choices')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_courier')
+        batch_op.drop_index(batch_op.f('ix_notifications_community_id'))
+        batch_op.drop_constraint(batch_op.f('fk_notifications_community_id_regions'), type_='foreignkey')
+        batch_op.drop_column('community_id')
         batch_op.drop_column('provider_ref')
         batch_op.drop_column('due_at')
     with op.batch_alter_table('users', schema=None) as batch_op:

@@ -39,6 +39,9 @@ class Notification(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16), default="inbox")
     demand_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"), index=True)
+    # The community the message is about (the demand's, the order's shop, the report-in's): whose
+    # admins may see its delivery. None: city-wide, for the city admin.
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(48))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")

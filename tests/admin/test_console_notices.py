@@ -11,27 +11,28 @@ from schemas.tables import NoticeStatus, NoticeTemplateOverride, Notification
 from tests.flows.walker import Walker
 
 
-def _failed_sms(factory, user_id, title="积分到账 +5") -> int:
+def _failed_sms(factory, user_id, kind, community_id) -> int:
     with factory() as s:
         event_id = journal.record(s, subject="users", subject_id=user_id, step="test", from_state=None,
                                   to_state=None, actor_id=None)
-        row = Notification(event_id=event_id, user_id=user_id, channel="sms", kind="points_credited", title=title,
-                           body="秘密取货码 ZX81", status=NoticeStatus.GAVE_UP, attempts=6, last_error="400: bad number")
+        row = Notification(event_id=event_id, user_id=user_id, channel="sms", kind=kind, title="秘密取货码 ZX81",
+                           body="秘密取货码 ZX81", status=NoticeStatus.GAVE_UP, attempts=6, last_error="400 from the provider",
+                           community_id=community_id)
         s.add(row)
         s.commit()
         return row.id
 
 
 def test_deliveries_are_seen_within_the_admins_regions_and_failed_ones_sent_again(world, factory, login):
-    ours = _failed_sms(factory, world["res_a"], "旭日社区的消息")
-    theirs = _failed_sms(factory, world["res_b"], "站前社区的消息")
+    ours = _failed_sms(factory, world["res_a"], "kind_of_ca", world["ca"])
+    theirs = _failed_sms(factory, world["res_b"], "kind_of_cb", world["cb"])
     admin = login("cadm_a")
     page = admin.get("/admin/deliveries/").get_data(as_text=True)
-    assert "旭日社区的消息" in page and "站前社区的消息" not in page and "已放弃" in page
-    assert "秘密取货码" not in admin.get(f"/admin/deliveries/details/?id={ours}").get_data(as_text=True)
+    assert "kind_of_ca" in page and "kind_of_cb" not in page and "已放弃" in page
+    assert "秘密取货码" not in page + admin.get(f"/admin/deliveries/details/?id={ours}").get_data(as_text=True)
     assert admin.get(f"/admin/deliveries/details/?id={theirs}").status_code in (302, 404)
     dashboard = admin.get("/admin/").get_data(as_text=True)
-    assert "消息发送失败（1）" in dashboard and "旭日社区的消息" in dashboard
+    assert "消息发送失败（1）" in dashboard and "kind_of_ca" in dashboard and "秘密取货码" not in dashboard
     token = _action_token(admin)
     answer = admin.post("/admin/deliveries/action/", data={"action": "retry", "rowid": [str(ours), str(theirs)],
                                                            "csrf_token": token})
@@ -40,7 +41,7 @@ def test_deliveries_are_seen_within_the_admins_regions_and_failed_ones_sent_agai
         assert s.get(Notification, ours).status == NoticeStatus.QUEUED and s.get(Notification, ours).attempts == 0
         assert s.get(Notification, theirs).status == NoticeStatus.GAVE_UP  # out of reach: untouched
     assert "消息发送失败（0）" in admin.get("/admin/").get_data(as_text=True)
-    assert "站前社区的消息" in login("cityadm").get("/admin/deliveries/").get_data(as_text=True)
+    assert "kind_of_cb" in login("cityadm").get("/admin/deliveries/").get_data(as_text=True)
 
 
 def _action_token(client) -> str:

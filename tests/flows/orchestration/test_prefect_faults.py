@@ -156,7 +156,8 @@ def test_a_worker_killed_in_the_middle_of_sends_delivers_once_after_restart(live
     sms, mail = Provider().start(), Smtp().start()
     try:
         channels = {"YIJIA_SMS_URL": f"{sms.url}/sms", "YIJIA_SMTP_HOST": "127.0.0.1", "YIJIA_SMTP_PORT": str(mail.port),
-                    "YIJIA_QUIET_HOURS": "", "YIJIA_NOTICE_LEASE_SECONDS": "4"}
+                    "YIJIA_QUIET_HOURS": "", "YIJIA_NOTICE_LEASE_SECONDS": "4",
+                    "YIJIA_NOTICE_TIMEOUT_SECONDS": "1"}
         for name, value in channels.items():
             os.environ[name] = value
         get_settings.cache_clear()
@@ -189,8 +190,7 @@ def test_a_worker_killed_in_the_middle_of_sends_delivers_once_after_restart(live
         assert len(mail.messages) == 2  # SMTP has no such key: twice, counted in attempts
         assert len({m["Message-ID"] for m in mail.messages}) == 1  # at most twice, one Message-ID
     finally:
-        for name in ("YIJIA_SMS_URL", "YIJIA_SMTP_HOST", "YIJIA_SMTP_PORT", "YIJIA_QUIET_HOURS",
-                     "YIJIA_NOTICE_LEASE_SECONDS"):
+        for name in channels:
             os.environ.pop(name, None)
         sms.stop()
         mail.stop()
