@@ -26,7 +26,7 @@ from admin.portal.common import (
 from flows import engine
 from flows.catalogue import task_types
 from flows.core.refusals import Refused
-from flows.engine import attendance, history, records, visibility
+from flows.engine import attendance, history, records, reminders, visibility
 from flows.engine.claims import active_claims
 from flows.people import privacy, regions
 from flows.workflow import registry
@@ -56,7 +56,20 @@ def demand(demand_id: int):
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet,
                            reveal=privacy.sees_personal_data(actor(), community.path, people), new_key=new_request_key,
                            next_line=elder.what_next(workflow, d.state),
-                           qr_step=records.step_recording(workflow, "sign_in") if is_admin else None)
+                           qr_step=records.step_recording(workflow, "sign_in") if is_admin else None,
+                           confirming=reminders.awaiting(db(), actor(), d, workflow))
+
+
+@bp.post("/d/<id:demand_id>/confirm")
+@login_required
+def confirm(demand_id: int):
+    """确认参加: the claimant keeps their place (once per one-time key); the engine decides."""
+    d, _ = _visible(demand_id)
+    try:
+        flash_outcome(reminders.confirm(db(), actor(), d.id, request_key=posted_request_key()))
+    except Refused as exc:
+        flash_refusal(exc)
+    return redirect(url_for("portal.demand", demand_id=d.id))
 
 
 @bp.route("/d/<id:demand_id>/step/<step>", methods=["GET", "POST"])
