@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from flows import engine
 from flows.core.refusals import Refused
-from flows.engine import reminders
+from flows.engine import reminders, schedule
 from schemas.tables import Claim, ClaimStatus, Demand, Event, Notification
 from tests.flows.walker import Walker
 from tests.world import NOW, build_world
@@ -69,7 +69,12 @@ def test_a_moved_activity_moves_its_reminders_and_a_cancelled_one_has_none(facto
     walk = _activity(factory, world)
     later = START + timedelta(days=1)
     with factory() as s:
-        reminders.reschedule(s, world["cadm_a"], walk.demand_id, later, now=NOW + timedelta(hours=1))
+        moved = schedule.reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": later.isoformat()},
+                                    now=NOW + timedelta(hours=1), request_key="move-1")
+    with factory() as s:  # sent twice: moved once
+        again = schedule.reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": later.isoformat()},
+                                    now=NOW + timedelta(hours=1), request_key="move-1")
+        assert again.replayed and again.event_id == moved.event_id
     with factory() as s:
         demand = s.get(Demand, walk.demand_id)
         assert demand.starts_at == later and demand.ends_at == later + timedelta(hours=2)
@@ -87,10 +92,15 @@ def test_a_moved_activity_moves_its_reminders_and_a_cancelled_one_has_none(facto
     other.act("cadm_a", "cancel")
     assert _due(factory, START + timedelta(days=3) - timedelta(hours=23)) == {}
     assert _told(factory, other.demand_id, "sign_in:remind") == []
-    with factory() as s, pytest.raises(Refused):  # a cancelled activity keeps its time
-        reminders.reschedule(s, world["cadm_a"], other.demand_id, later)
-    with factory() as s, pytest.raises(Refused):  # only the community's admins move it
-        reminders.reschedule(s, world["mem1"], walk.demand_id, later)
+    with factory() as s, pytest.raises(Refused, match="state"):  # a cancelled activity keeps its time
+        schedule.reschedule(s, world["cadm_a"], other.demand_id, {"starts_at": later.isoformat()})
+    with factory() as s, pytest.raises(Refused, match="role"):  # only the community's admins move it
+        schedule.reschedule(s, world["mem1"], walk.demand_id, {"starts_at": later.isoformat()})
+    with factory() as s, pytest.raises(Refused, match="role"):  # ...and not another community's
+        schedule.reschedule(s, world["cadm_b"], walk.demand_id, {"starts_at": later.isoformat()})
+    with factory() as s, pytest.raises(Refused, match="input"):
+        schedule.reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": later.isoformat(),
+                                                                 "ends_at": START.isoformat()})
 
 
 def test_an_unconfirmed_claim_is_released_and_the_next_member_can_claim(factory, world):
