@@ -134,7 +134,10 @@ def reschedule(demand_id: int):
         else:
             flash_outcome(outcome)
             return redirect(url_for("portal.demand", demand_id=d.id))
-    spec = {"title": gettext("改期"), "form": schedule.FORM, "help": None}
+    # the form's words are the platform's, not a district's workflow text: in the reader's language
+    shown = {name: f.model_copy(update={"title": gettext(f.title), "help": f.help and gettext(f.help)})
+             for name, f in schedule.FORM.items()}
+    spec = {"title": gettext("改期"), "form": shown, "help": None}
     return render_template("step.html", d=d, wf=workflow, name="reschedule", spec=spec, errors=errors, form=form,
                            members=[], request_key=posted_request_key() or new_request_key()), (
         400 if errors else 200)
