@@ -61,12 +61,43 @@ def due(session: Session, now: datetime | None = None) -> dict[str, int]:
         workflow = registry.load(session, row.workflow_id, row.workflow_version, row.workflow_hash)
         todo += [(row, plan) for plan in plans.due(workflow, row.id, row.state, row.starts_at, now)]
     used = _used_keys(session, [plan.key for _, plan in todo])
+    todo = _with_someone(session, [(row, plan) for row, plan in todo if plan.key not in used])
     session.rollback()  # end the read before the writes
     counts: Counter[str] = Counter()
     for row, plan in todo:
-        if plan.key not in used and _carry_out(session, row.id, row.state, row.starts_at, plan, now):
+        if _carry_out(session, row.id, row.state, row.starts_at, plan, now):
             counts[plan.kind] += 1
     return dict(counts)
+
+
+_CLAIMANTS = ("claimant", "claimants", "participants")
+
+
+def _with_someone(session: Session, todo: list[tuple[Any, plans.Plan]]) -> list[tuple[Any, plans.Plan]]:
+    """The plans someone would hear of, read in one query of the demands' member claims: a
+    demand nobody has claimed yet (or a claim step nobody used, or whose claims are all
+    confirmed) costs no transaction, pass after pass. Other recipients (the requester, admins)
+    are left to the transaction to find."""
+    ids = sorted({row.id for row, _ in todo})
+    held: dict[int, list[Any]] = {}
+    for i in range(0, len(ids), _KEYS_PER_QUERY):
+        for claim in session.execute(select(Claim.demand_id, Claim.step, Claim.status, Claim.confirmed_at,
+                                            Claim.created_at).where(
+                Claim.demand_id.in_(ids[i:i + _KEYS_PER_QUERY]), Claim.user_id.is_not(None),
+                Claim.status.in_([ClaimStatus.ACTIVE, ClaimStatus.DONE]))):
+            held.setdefault(claim.demand_id, []).append(claim)
+    kept = []
+    for row, plan in todo:
+        claims = held.get(row.id, [])
+        if plan.remind is not None:
+            if plan.remind.to not in _CLAIMANTS or claims:
+                kept.append((row, plan))
+        elif plan.confirm is not None:
+            asked = row.starts_at - plan.confirm.before
+            if any(c.step == plan.step and c.status == ClaimStatus.ACTIVE and c.confirmed_at is None
+                   and c.created_at < asked for c in claims):
+                kept.append((row, plan))
+    return kept
 
 
 def horizon(session: Session) -> timedelta:
