@@ -47,7 +47,7 @@ def due(session: Session, now: datetime | None = None) -> dict[str, int]:
     """Carry out every reminder, confirmation request and release that has come due; returns
     how many of each were done. Safe to run twice, and cheap: one indexed range of start times
     (demands starting within the longest `before` of any workflow), one query for the keys
-    already used, then one short transaction per thing to do."""
+    already used and one for their claims, then one short transaction per thing to do."""
     now = now or utcnow()
     reach = horizon(session)
     if reach <= timedelta(0):
