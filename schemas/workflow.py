@@ -273,6 +273,52 @@ class NotifySpec(Spec):
         return self
 
 
+Recipients = Literal["requester", "claimant", "claimants", "participants", "org_members", "community_admins",
+                     "district_admins"]
+
+
+def _before(value: timedelta) -> timedelta:
+    """A reminder or a confirmation is asked for between 1 minute and 366 days before the start."""
+    if not timedelta(minutes=1) <= value <= timedelta(days=366):
+        raise PydanticCustomError("yijia_before_range", "before must be between 1 minute and 366 days", {})
+    return value
+
+
+class RemindSpec(Spec):
+    """`before` the demand's start, remind `to` with a message template: once per demand,
+    reminder and start time (a changed start plans it again; a cancelled demand gets none)."""
+
+    before: Duration
+    to: Recipients = "claimants"
+    template: Identifier = "activity_reminder"
+
+    @field_validator("before")
+    @classmethod
+    def _bounded(cls, value: timedelta) -> timedelta:
+        return _before(value)
+
+
+class ConfirmSpec(Spec):
+    """On a member claim step: from `before` the start, claimants are asked to confirm their
+    place (`template`); a claim still unconfirmed `release_if_unconfirmed` after the request
+    is released (`release_template` tells its holder) so the next member can claim."""
+
+    before: Duration
+    release_if_unconfirmed: Duration
+    template: Identifier = "confirm_request"
+    release_template: Identifier = "claim_released"
+
+    @field_validator("before", "release_if_unconfirmed")
+    @classmethod
+    def _bounded(cls, value: timedelta) -> timedelta:
+        return _before(value)
+
+
+def _one_or_many(value: Any) -> Any:
+    """`remind: {before: 1d}` or a list of them: one reminder is a list of one."""
+    return [value] if isinstance(value, dict) else value
+
+
 class NotifyEffect(Spec):
     notify: NotifySpec
 
@@ -327,6 +373,11 @@ class HumanStep(StepBase):
     window: TimeWindow | None = Field(None, exclude_if=lambda value: value is None)
     # Who is told when the step is done (#17), in the step's own transaction.
     notify: NotifySpec | None = Field(None, exclude_if=lambda value: value is None)
+    # Reminders before the demand's start while this step is still ahead (#17).
+    remind: Annotated[tuple[RemindSpec, ...], BeforeValidator(_one_or_many), Field(min_length=1, max_length=5)] | None = (
+        Field(None, exclude_if=lambda value: value is None))
+    # On a claim step: claimants confirm their place before the start, or it is released (#17).
+    confirm: ConfirmSpec | None = Field(None, exclude_if=lambda value: value is None)
 
     @property
     def time_window(self) -> TimeWindow:

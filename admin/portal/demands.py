@@ -6,6 +6,7 @@ question as the POST)."""
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -26,11 +27,12 @@ from admin.portal.common import (
 from flows import engine
 from flows.catalogue import task_types
 from flows.core.refusals import Refused
-from flows.engine import attendance, history, records, visibility
+from flows.engine import attendance, history, records, reminders, schedule, visibility
 from flows.engine.claims import active_claims
 from flows.people import privacy, regions
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
+from schemas.clock import as_local
 from schemas.tables import Demand, Region, TaskType
 from schemas.workflow import HumanStep
 
@@ -56,7 +58,21 @@ def demand(demand_id: int):
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet,
                            reveal=privacy.sees_personal_data(actor(), community.path, people), new_key=new_request_key,
                            next_line=elder.what_next(workflow, d.state),
-                           qr_step=records.step_recording(workflow, "sign_in") if is_admin else None)
+                           qr_step=records.step_recording(workflow, "sign_in") if is_admin else None,
+                           confirming=reminders.awaiting(db(), actor(), d, workflow),
+                           movable=is_admin and schedule.timed(workflow) and not workflow.is_terminal(d.state))
+
+
+@bp.post("/d/<id:demand_id>/confirm")
+@login_required
+def confirm(demand_id: int):
+    """确认参加: the claimant keeps their place (once per one-time key); the engine decides."""
+    d, _ = _visible(demand_id)
+    try:
+        flash_outcome(reminders.confirm(db(), actor(), d.id, request_key=posted_request_key()))
+    except Refused as exc:
+        flash_refusal(exc)
+    return redirect(url_for("portal.demand", demand_id=d.id))
 
 
 @bp.route("/d/<id:demand_id>/step/<step>", methods=["GET", "POST"])
@@ -91,6 +107,45 @@ def step(demand_id: int, step: str):
     return render_template("step.html", d=d, wf=workflow, name=step, spec=spec, errors=errors, form=request.form,
                            members=members, request_key=posted_request_key() or new_request_key()), (
         400 if errors else 200)
+
+
+@bp.route("/d/<id:demand_id>/reschedule", methods=["GET", "POST"])
+@login_required
+def reschedule(demand_id: int):
+    """改期: a community admin moves the demand's time; reminders follow by themselves."""
+    d, workflow = _visible(demand_id)
+    errors: dict[str, str] = {}
+    try:  # the same authorisation as the POST: no form for who may not send it
+        schedule.check(db(), actor(), d)
+    except Refused as exc:
+        flash_refusal(exc)
+        return redirect(url_for("portal.demand", demand_id=d.id))
+    form = request.form if request.method == "POST" else {
+        name: local_input(getattr(d, name)) for name in schedule.FORM}
+    if request.method == "POST":
+        values, _ = read_step_form(schedule.FORM)
+        try:
+            outcome = schedule.reschedule(db(), actor(), d.id, values, request_key=posted_request_key())
+        except Refused as exc:
+            if not exc.field_messages:
+                flash_refusal(exc)
+                return redirect(url_for("portal.demand", demand_id=d.id))
+            errors = field_errors(exc)
+        else:
+            flash_outcome(outcome)
+            return redirect(url_for("portal.demand", demand_id=d.id))
+    # the form's words are the platform's, not a district's workflow text: in the reader's language
+    shown = {name: f.model_copy(update={"title": gettext(f.title), "help": f.help and gettext(f.help)})
+             for name, f in schedule.FORM.items()}
+    spec = {"title": gettext("改期"), "form": shown, "help": None}
+    return render_template("step.html", d=d, wf=workflow, name="reschedule", spec=spec, errors=errors, form=form,
+                           members=[], request_key=posted_request_key() or new_request_key()), (
+        400 if errors else 200)
+
+
+def local_input(when) -> str:
+    """A stored time as a datetime-local input shows it (Beijing time, to the minute)."""
+    return as_local(when).strftime("%Y-%m-%dT%H:%M") if when else ""
 
 
 @bp.route("/new/<code>", methods=["GET", "POST"])

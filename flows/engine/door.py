@@ -222,6 +222,9 @@ def _once(session: Session, key: str | None, work: Callable[[], Outcome]) -> Out
         raise Refused("conflict") from None
 
 
+once = _once  # the engine's other doors (a claimant's 确认参加) answer replays the same way
+
+
 def check(session: Session, actor: ActorContext | int, demand_id: int, step: str, *,
           now: datetime | None = None) -> HumanStep:
     """The step, if the actor may take it on the demand now; else Refused, as `act` would

@@ -88,6 +88,8 @@ def _outcome(session: Session, event: Event | None) -> Outcome | None:
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
     step = workflow.step(event.step)
     to_state = event.to_state or demand.state
-    return Outcome(demand_id=demand.id, step=event.step, step_title=step.title if step else event.step,
+    # an action that is not a step of its own (确认参加) names its title in the event
+    title = step.title if step else (event.data or {}).get("step_title", event.step)
+    return Outcome(demand_id=demand.id, step=event.step, step_title=title,
                    from_state=event.from_state, to_state=to_state, state_title=workflow.state_title(to_state),
                    event_id=event.id, replayed=True)

@@ -6,6 +6,8 @@
 - `monitor-stuck`: the safety net; applies overdue policies the automations missed, tags
   overdue runs and publishes the `stuck-demands` table artifact.
 - `reconcile-runs`: every live demand has a run, every finished demand's run is finished.
+- `send-reminders`: every minute, the reminders, confirmation requests and releases of
+  unconfirmed places that have come due (flows.engine.reminders.due).
 """
 from __future__ import annotations
 
@@ -135,6 +137,16 @@ def expire_orders() -> int:
     with sessions()() as session:
         shop.remind_expiring(session)
         return shop.expire_due(session)
+
+
+@flow(name="send-reminders")
+def send_reminders() -> dict[str, int]:
+    """Reminders before a demand's start, requests to confirm a place and the release of places
+    not confirmed: each done once (its event's unique key), so overlapping runs are harmless."""
+    from flows.engine import reminders
+
+    with sessions()() as session:
+        return reminders.due(session)
 
 
 @flow(name="reconcile-runs")

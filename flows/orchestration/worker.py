@@ -35,11 +35,14 @@ def lifecycle_deployment(workflow_id: str, version: int):
                                           entrypoint_type=EntrypointType.MODULE_PATH)
 
 
+REMIND_INTERVAL = 60  # seconds between passes of send-reminders
+
+
 def deployments(session):
     """Runner deployments for every workflow version, plus the scheduled housekeeping flows."""
     from prefect.deployments.runner import EntrypointType
 
-    from flows.orchestration.lifecycle import expire_orders, monitor_stuck, reconcile_runs, sla_timeout
+    from flows.orchestration.lifecycle import expire_orders, monitor_stuck, reconcile_runs, send_reminders, sla_timeout
 
     module = EntrypointType.MODULE_PATH
     result = [lifecycle_deployment(w, v) for w, v in _versions(session)]
@@ -47,6 +50,9 @@ def deployments(session):
     result.append(monitor_stuck.to_deployment(name="monitor", interval=600, tags=["yijia"], entrypoint_type=module))
     result.append(reconcile_runs.to_deployment(name="reconcile", interval=300, tags=["yijia"], entrypoint_type=module))
     result.append(expire_orders.to_deployment(name="expire", interval=3600, tags=["yijia"], entrypoint_type=module))
+    # a reminder "two hours before" is sent within a minute of its time
+    result.append(send_reminders.to_deployment(name="remind", interval=REMIND_INTERVAL, tags=["yijia"],
+                                               entrypoint_type=module))
     return result
 
 

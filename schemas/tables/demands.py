@@ -118,6 +118,8 @@ class Demand(Base):
         Index("ix_demands_state_since", "state", "state_since"),
         # the stuck-cases monitor: one ordered range per (workflow, waiting state)
         Index("ix_demands_workflow_state_since", "workflow_id", "state", "state_since"),
+        # reminders and confirmations (flows.engine.reminders): one range of start times per pass
+        Index("ix_demands_starts_at", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,6 +203,8 @@ class Claim(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[ClaimStatus] = mapped_column(str_enum(ClaimStatus), default=ClaimStatus.ACTIVE)
     created_at: Mapped[datetime] = created_at()
+    # When the holder confirmed their place (a claim step's `confirm:`); NULL until then.
+    confirmed_at: Mapped[datetime | None]
 
 
 class ServiceRecord(Base):

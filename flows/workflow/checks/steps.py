@@ -73,16 +73,43 @@ def notify_templates_known(c: Checker) -> None:
         (("steps", name, "notify"), name, step.notify) for name, step in c.humans().items() if step.notify]
     found += [(("steps", name, "effects", i, "notify"), name, effect.notify) for name, step in c.autos().items()
               for i, effect in enumerate(step.effects) if isinstance(effect, NotifyEffect)]
-    for path, name, spec in found:
-        if spec.template is None:
-            continue
-        template = known.get(spec.template)
+    named = [((*path, "template"), name, spec.template) for path, name, spec in found if spec.template is not None]
+    for name, step in c.humans().items():  # reminders and confirmations name templates the same way
+        named += [(("steps", name, "remind", i, "template"), name, r.template) for i, r in enumerate(step.remind or ())]
+        if step.confirm:
+            named += [(("steps", name, "confirm", key), name, getattr(step.confirm, key))
+                      for key in ("template", "release_template")]
+    for path, name, template_name in named:
+        template = known.get(template_name)
         if template is None or template.category in notice_templates.OTHER_FIELDS:  # not about a demand
-            c.add((*path, "template"), "wf.notify_unknown_template", step=name, template=spec.template)
+            c.add(path, "wf.notify_unknown_template", step=name, template=template_name)
             continue
         for field in sorted(template.fields() - template.allowed()):
-            c.add((*path, "template"), "wf.notify_unknown_field", step=name, template=spec.template, field=field)
+            c.add(path, "wf.notify_unknown_field", step=name, template=template_name, field=field)
+
+
+def reminders_have_a_time(c: Checker) -> None:
+    """`remind` and `confirm` count back from the demand's start: the start form must ask for
+    `starts_at`, or they would never fire."""
+    timed = any("starts_at" in s.form for s in c.starts().values())
+    for name, step in c.humans().items():
+        for key in ("remind", "confirm"):
+            if getattr(step, key) is not None and not timed:
+                c.add(("steps", name, key), "wf.remind_needs_start", step=name, key=key)
+
+
+def confirm_on_member_claim(c: Checker) -> None:
+    """Confirmation is of a member's place: only a member claim step has one to confirm or
+    release, and the release must come before the start (`release_if_unconfirmed` < `before`)."""
+    for name, step in c.humans().items():
+        if step.confirm is None:
+            continue
+        if step.claim is None or step.claim.holder != "member":
+            c.add(("steps", name, "confirm"), "wf.confirm_needs_claim", step=name)
+        if step.confirm.release_if_unconfirmed >= step.confirm.before:
+            c.add(("steps", name, "confirm", "release_if_unconfirmed"), "wf.confirm_release_late", step=name)
 
 
 STEPS = (one_winner_moves, evaluation_has_rating, assign_has_member, booking_only_on_start, sla_cancel_has_state,
-         complete_with_fields_known, points_have_recipients, notify_templates_known)
+         complete_with_fields_known, points_have_recipients, notify_templates_known, reminders_have_a_time,
+         confirm_on_member_claim)

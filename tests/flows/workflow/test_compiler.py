@@ -72,6 +72,14 @@ EXPECTED = {
     # notifications (#17): a template that is not shipped, a notify that says nothing
     "notify_unknown_template.yaml": (9, None, "通知模板“wish_finished”不存在"),
     "notify_without_text.yaml": (9, None, "notify 需要 template: 或 message:"),
+    # reminders and confirmations (#17): who, which template, how long before, on what
+    "remind_unknown_to.yaml": (15, 26, "取值应为 requester, claimant, claimants"),
+    "remind_unknown_template.yaml": (17, 37, "通知模板“shift_reminder”不存在"),
+    "remind_bad_duration.yaml": (15, 14, "时长格式应为 3d、12h 或 1d12h，实际是 '1 week'"),
+    "remind_too_early.yaml": (15, 14, "提前量必须在 1 分钟到 366 天之间"),
+    "remind_without_start_time.yaml": (15, 5, "创建表单没有 starts_at"),
+    "confirm_without_claim.yaml": (15, 5, "只能用在 claim: {holder: member} 的认领步骤上"),
+    "confirm_release_late.yaml": (14, 27, "release_if_unconfirmed 必须短于 before"),
 }
 
 # Liveness (#15): each rule refused at its place, saying what to change; each file has a valid

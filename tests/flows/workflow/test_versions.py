@@ -21,10 +21,11 @@ STORED = Path(__file__).parent / "stored"
 
 # The hash of each shipped workflow. A change here means every district's published line
 # would be seen as "changed": only a change of the workflow's meaning (or of DSL_VERSION,
-# deliberately) may move these. #17 moved joint_activity and micro_wish: they now notify.
+# deliberately) may move these. #17 moved joint_activity and micro_wish: they now notify;
+# then joint_activity again: it reminds claimants and asks them to confirm their places.
 PINNED = {
     "appointment": "9a4d21f30ad52bf96046b199070debf320e7155a741e73bd306fa99167c71856",
-    "joint_activity": "5e19a3549ca70f9ac2c2600e4462e3477044f23dd5acdd26c95993d9653e896f",
+    "joint_activity": "dd5f43d213445deadfd5c607a823b050d7f45ae54f0fcf2483e8b0e1d9fa4002",
     "micro_wish": "42fbe0c9d4ba93d574393041052a87aa35996a5d510ba07ae6b47f9a5c5b2bba",
     "volunteer_item": "8ed1ff4d18493b75ccea5eacd71d25873ffe24c0f3a7ba43cd6eadfd06230d44",
 }
