@@ -163,3 +163,30 @@ def _workflow(s, demand_id):
 
     d = s.get(Demand, demand_id)
     return registry.load(s, d.workflow_id, d.workflow_version, d.workflow_hash)
+
+
+def test_a_reminder_goes_by_sms_too_though_nobody_chose_it(factory, world, channels):
+    """Reminders are a mandatory category (SMS by default): the claimant with a phone gets the
+    template's one sentence by SMS, once; the one without a phone only in the inbox."""
+    from sqlalchemy import update
+
+    from flows.notices import courier
+    from schemas.tables import User
+
+    _, provider = channels
+    with factory() as s:
+        s.execute(update(User).where(User.id == world["mem1"]).values(phone="13800000001"))
+        s.commit()
+    walk = _activity(factory, world)
+    for user in ("mem1", "mem2"):
+        with factory() as s:
+            reminders.confirm(s, world[user], walk.demand_id, now=START - timedelta(hours=47))
+    _due(factory, START - timedelta(hours=23))
+    with factory() as s:
+        rows = s.scalars(select(Notification).where(Notification.demand_id == walk.demand_id,
+                                                    Notification.kind == "sign_in:remind",
+                                                    Notification.channel == "sms")).all()
+        assert [(n.user_id, n.title) for n in rows] == [(world["mem1"], rows[0].title)]
+        assert rows[0].title.startswith("活动提醒：清扫楼道，") and rows[0].body == ""
+    courier.deliver_due(factory)
+    assert [r["body"]["to"] for r in provider.requests] == ["13800000001"]
