@@ -12,7 +12,7 @@ from admin.database import db
 from admin.i18n import field_errors, flash_refusal
 from admin.portal import bp
 from flows.core.refusals import Refused
-from flows.notices import categories, choices, quiet
+from flows.notices import categories, choices, quiet, verification
 from flows.notices import inbox as notices
 from flows.people.privacy import mask_phone
 from schemas.tables import User
@@ -49,21 +49,42 @@ def notice_settings():
     me_ = actor()
     errors: dict[str, str] = {}
     user = db().get(User, me_.user_id)
-    email = user.email if user else None
+    email = (user.email_pending or user.email) if user else None
     if request.method == "POST":
         picks = {cat: request.form.getlist(f"c_{cat}") for cat in categories.CATEGORIES}
         email = request.form.get("email", "").strip()[:254]
         try:
-            choices.choose(db(), me_.user_id, {c: p for c, p in picks.items() if p}, email)
+            token = choices.choose(db(), me_.user_id, {c: p for c, p in picks.items() if p}, email)
+            if token is not None and user is not None:
+                verification.send(user, email, token)
         except Refused as exc:
             errors = field_errors(exc)
             flash_refusal(exc)
         else:
             flash(_("通知设置已保存"), "success")
+            if token is not None:
+                flash(_("验证邮件已发送到 %(email)s：请打开邮件里的链接，验证后才会给这个邮箱发消息", email=email), "info")
             return redirect(url_for("portal.messages"))
     configured = categories.configured()
     return render_template("notice_settings.html", categories=categories.CATEGORIES, channels=categories.CHANNELS,
                            configured=configured, chosen=choices.chosen(db(), me_.user_id), errors=errors,
                            mandatory={cat: categories.mandatory(cat) for cat in categories.CATEGORIES},
                            email=email or "", phone=mask_phone(user.phone) if user and user.phone else "",
-                           wechat=bool(user and user.wechat_openid), quiet=quiet.hours())
+                           wechat=bool(user and user.wechat_openid), quiet=quiet.hours(),
+                           pending=user.email_pending if user else None)
+
+
+@bp.route("/me/email/verify/<token>", methods=["GET", "POST"])
+@login_required
+def verify_email(token: str):
+    """The link in the verification mail: a page with one button (a GET changes nothing, so a
+    mail scanner following the link verifies nobody), the POST proves the address."""
+    if request.method == "POST":
+        try:
+            address = verification.confirm(db(), actor().user_id, token[:100])
+        except Refused as exc:
+            flash_refusal(exc)
+            return redirect(url_for("portal.notice_settings"))
+        flash(_("电子邮箱 %(email)s 已验证", email=address), "success")
+        return redirect(url_for("portal.notice_settings"))
+    return render_template("verify_email.html")

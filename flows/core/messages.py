@@ -136,6 +136,8 @@ COMPILER: dict[str, str] = {
 ENGINE: dict[str, str] = {
     'not_found': N_('找不到这条需求'),
     'notice.not_found': N_('找不到这条消息'),
+    'notice.verify_failed': N_('验证邮件没有发出去，请检查邮箱地址，或稍后再试'),
+    'notice.verify_invalid': N_('验证链接无效或已过期，请在通知设置里重新发送验证邮件'),
     'notice.overdue': N_('已超时，请尽快处理：{step}'),
     'no_step': N_('这个流程没有“{step}”这一步'),
     'not_human': N_('“{step}”由系统自动完成'),

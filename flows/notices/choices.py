@@ -15,6 +15,7 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.notices import verification
 from flows.notices.categories import CATEGORIES, configured, mandatory
 from schemas.clock import utcnow
 from schemas.tables import NoticeChoice, User
@@ -60,10 +61,13 @@ def recipients(session: Session, user_ids: Iterable[int], category: str) -> list
 
 
 def choose(session: Session, user_id: int, picks: dict[str, list[str]], email: str | None,
-           now: datetime | None = None) -> None:
+           now: datetime | None = None) -> str | None:
     """Save the person's choices and e-mail address (one event in the log); unknown categories or
     channels are refused, mandatory ones are kept whatever was sent, a channel the person has no
-    address for is refused with a sentence beside it."""
+    address for is refused with a sentence beside it. A new e-mail address is not used until it
+    is verified: it waits as pending, and the raw token for its link is returned (the caller
+    mails it: flows.notices.verification.send). Removing the address needs no proof."""
+    now = now or utcnow()
     user = session.get(User, user_id)
     if user is None:
         raise Refused("account.not_found")
@@ -73,21 +77,32 @@ def choose(session: Session, user_id: int, picks: dict[str, list[str]], email: s
     on = configured()
     if set(picks) - set(CATEGORIES) or any(set(chs) - set(on) for chs in picks.values()):
         raise Refused("input", fields={"channels": N_("没有这个通知方式")})
-    user.email = email  # written with the choices below, or rolled back with them
-    missing = {ch for chs in picks.values() for ch in chs if not address(user, ch)}
+    if "email" not in on:
+        email = user.email  # no mail server: the address cannot be proved, so it is left as it was
+    verified = email if email == user.email else None
+    pending = email if email is not None and email != user.email else None
+    missing = {ch for chs in picks.values() for ch in chs
+               if not (address(user, ch) if ch != "email" else (verified or pending))}
     if missing:
         field = N_("请先填写电子邮箱") if "email" in missing else N_("您还没有这个通知方式的联系方式")
         raise Refused("input", fields={"email" if "email" in missing else "channels": field})
     saved = {cat: sorted(set(picks.get(cat, [])) | set(mandatory(cat)), key=on.index) for cat in CATEGORIES}
 
-    def work() -> None:
+    def work() -> str | None:
+        token = None
+        if email is None:
+            user.email = user.email_pending = user.email_token_hash = None
+            user.email_token_at = None
+        elif pending is not None:
+            token = verification.start(user, pending, now)
         session.execute(delete(NoticeChoice).where(NoticeChoice.user_id == user_id))
         session.add_all(NoticeChoice(user_id=user_id, category=cat, channels=chs) for cat, chs in saved.items())
         journal.record(session, subject="users", subject_id=user_id, step="notice_choices", from_state=None,
-                       to_state=None, actor_id=user_id, data={"channels": saved, "email": bool(email)},
-                       at=now or utcnow())
+                       to_state=None, actor_id=user_id, data={"channels": saved, "email": bool(email),
+                                                              "verify": pending is not None}, at=now)
+        return token
 
-    in_transaction(session, work)
+    return in_transaction(session, work)
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:

@@ -24,6 +24,9 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sa.String(length=254), nullable=True))
         batch_op.add_column(sa.Column('wechat_openid', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('email_pending', sa.String(length=254), nullable=True))
+        batch_op.add_column(sa.Column('email_token_hash', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('email_token_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_users_wechat_openid'), ['wechat_openid'])
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_at', sa.DateTime(timezone=True), nullable=True))
@@ -68,5 +71,8 @@ def downgrade() -> None:
         batch_op.drop_column('due_at')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_users_wechat_openid'), type_='unique')
+        batch_op.drop_column('email_token_at')
+        batch_op.drop_column('email_token_hash')
+        batch_op.drop_column('email_pending')
         batch_op.drop_column('wechat_openid')
         batch_op.drop_column('email')

@@ -43,6 +43,10 @@ class User(Base):
     # Where messages reach the person besides the inbox (#17): e-mail they typed in 通知设置,
     # the WeChat openid bound at a mini-program log-in (#18).
     email: Mapped[str | None] = mapped_column(String(254))
+    # A new address waits here until its owner opens the link mailed to it (flows.notices.verification).
+    email_pending: Mapped[str | None] = mapped_column(String(254))
+    email_token_hash: Mapped[str | None] = mapped_column(String(64))
+    email_token_at: Mapped[datetime | None]
     wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -3,6 +3,8 @@ opened by tapping goes to its demand and is read from then on; someone else's in
 of it. The database is checked afterwards."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from flows.notices import courier
@@ -71,7 +73,17 @@ def test_resident_chooses_e_mail_for_her_wishes_and_the_next_one_arrives_by_mail
     resident.page.fill("#email", "wang@example.com")
     resident.page.locator("#cat-service").get_by_label("电子邮件").check()
     resident.tap("保存通知设置")
-    assert "通知设置已保存" in resident.flash()
+    assert "通知设置已保存" in resident.flash() and "验证邮件已发送到 wang@example.com" in resident.flash()
+    with factory() as s:  # not used until proved
+        assert s.get(User, world["res_a"]).email is None
+    (check,) = smtp.messages
+    link = re.search(r"https?://\S+/me/email/verify/\S+", check.get_content()).group(0)
+    resident.scan(server + link[link.index("/me/email/verify/"):])  # she opens the mail on her phone
+    resident.tap("确认验证")
+    assert "电子邮箱 wang@example.com 已验证" in resident.flash()
+    resident.shot("verified")
+    resident.tab("我的")
+    resident.follow("消息")
     resident.follow("通知设置")
     assert resident.page.locator("#cat-service").get_by_label("电子邮件").is_checked()
     assert not resident.page.locator("#cat-points").get_by_label("电子邮件").is_checked()
@@ -86,4 +98,4 @@ def test_resident_chooses_e_mail_for_her_wishes_and_the_next_one_arrives_by_mail
     Walker(factory, world).rated_wish("帮忙换个灯泡", 5)
     courier.deliver_due(factory)
     assert "您的心愿已发布：帮忙换个灯泡" in [m["Subject"] for m in smtp.messages]
-    assert all(m["To"] == "wang@example.com" for m in smtp.messages) and len(smtp.messages) == 4
+    assert all(m["To"] == "wang@example.com" for m in smtp.messages) and len(smtp.messages) == 5  # with the check
