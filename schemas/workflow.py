@@ -191,7 +191,7 @@ ActorSpec = Annotated[Actor, BeforeValidator(_actor_shorthand)]
 
 Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash", "in_time_window"]
 Record = Literal["service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking",
-                 "release"]
+                 "release", "release_resource"]
 
 
 class ClaimSpec(Spec):
@@ -308,7 +308,9 @@ class StartStep(StepBase):
     by: ActorSpec
     to: Identifier
     form: dict[Identifier, FormField] = Field(default_factory=dict, max_length=40)
-    record: Literal["booking"] | None = None
+    # booking: an appointment slot; resource_booking: a time range of a shared resource, held
+    # for the resource's owner (the owning organisation is the demand's claiming organisation)
+    record: Literal["booking", "resource_booking"] | None = None
 
 
 class HumanStep(StepBase):

@@ -63,6 +63,8 @@ def startable(session: Session, actor: ActorContext) -> list[Startable]:
         places = [c for c in candidates if task_type.district_id is None
                   or district_id(c.path) == task_type.district_id]
         for name, spec in workflow.start_steps().items():
+            if spec.record == "resource_booking":
+                continue  # started from the resource's own page (资源共享), where the resource is chosen
             direct = [c for c in places if check_actor(actor, spec.by, community_id=c.id, community_path=c.path,
                                                         demand=None, claims=[]) is None]
             behalf = [c for c in places if c.id in governed and c not in direct and acts_for(spec)]

@@ -16,9 +16,10 @@ ALLOWED = {
     "reporting": {"core", "people"},
     "catalogue": {"core", "people"},
     "points": {"core", "people", "reporting"},
-    "engine": {"core", "people", "points", "reporting", "workflow"},
+    "sharing": {"core", "people"},
+    "engine": {"core", "people", "points", "reporting", "sharing", "workflow"},
     "orchestration": {"core", "engine", "people", "points", "reporting", "workflow"},
-    "demo": {"core", "catalogue", "engine", "people", "points", "reporting", "workflow"},
+    "demo": {"core", "catalogue", "engine", "people", "points", "reporting", "sharing", "workflow"},
 }
 
 
