@@ -92,3 +92,20 @@ def _latest(session: Session, cache: dict[str, CompiledWorkflow | None], workflo
         except registry.UnknownWorkflow:
             cache[workflow_id] = None
     return cache[workflow_id]
+
+
+def resource_task_type(session: Session, district: int | None) -> TaskType | None:
+    """The active task type, of the city or of this district, whose workflow's start step books
+    a shared resource (`record: resource_booking`): what a resource's request form starts."""
+    for task_type in session.scalars(select(TaskType).where(TaskType.is_active.is_(True)).order_by(
+            TaskType.district_id.is_(None), TaskType.id)):
+        if task_type.district_id not in (None, district):
+            continue
+        try:
+            workflow = registry.load_latest(session, task_type.workflow_id, district)[1]
+        except registry.UnknownWorkflow:
+            continue
+        if any(spec.record == "resource_booking" for spec in workflow.start_steps().values()):
+            return task_type
+    return None
+

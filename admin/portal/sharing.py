@@ -1,0 +1,146 @@
+"""Resource sharing (资源共享): search and suggestions, a resource's page with its calendar and
+request form, and the owner's 我的资源 (keep resources, answer requests on the demand page)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from admin.auth import actor
+from admin.database import db
+from admin.i18n import flash_refusal
+from admin.portal import bp
+from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key
+from flows import engine
+from flows.core.refusals import Refused
+from flows.engine.menu import resource_task_type
+from flows.people import regions
+from flows.sharing import calendar, matching, reads, resources
+from schemas.clock import LOCAL_TZ, utcnow
+from schemas.tables import Region, Resource, ResourceKind
+
+KINDS = [(k.value, matching.KIND_TITLES[k]) for k in ResourceKind]
+
+
+def _local(text: str | None) -> datetime | None:
+    """A datetime-local field ('2026-12-03T14:00') as Beijing time; None when empty or wrong."""
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ) if text else None
+    except ValueError:
+        return None
+
+
+def _home(a) -> tuple[float, float] | None:
+    ids = regions.region_ids_of(db(), a)
+    for region_id in sorted(ids):
+        home = db().get(Region, region_id)
+        if home is not None and home.lat is not None and home.lng is not None:
+            return home.lat, home.lng
+    return None
+
+
+@bp.get("/resources")
+@login_required
+def resources_search():
+    """Resources that fit a need, best first, each saying why it matched."""
+    kind = request.args.get("kind") or None
+    starts, ends = _local(request.args.get("starts_at")), _local(request.args.get("ends_at"))
+    q = (request.args.get("q") or "").strip()[:30]
+    capacity = request.args.get("capacity", type=int)
+    found = matching.suggest(db(), kind=ResourceKind(kind) if kind in dict(KINDS) else None, q=q or None,
+                             starts_at=starts, ends_at=ends, near=_home(actor()), capacity=capacity)
+    found_text = [(x, [m.render(lang()) for m in x.reasons]) for x in found]
+    return render_template("resources.html", found=found_text, kinds=KINDS, kind=kind, q=q, capacity=capacity,
+                           starts_at=request.args.get("starts_at", ""), ends_at=request.args.get("ends_at", ""))
+
+
+@bp.get("/resources/<id:resource_id>")
+@login_required
+def resource(resource_id: int):
+    """A resource: what it is, its rules and hours, the times already booked, the request form."""
+    shared = db().get(Resource, resource_id)
+    if shared is None or not shared.is_active:
+        abort(404)
+    return render_template("resource.html", r=shared, community=reads.community_of(db(), shared),
+                           hours=calendar.hours_text(calendar.weekly_hours(db(), shared.id)),
+                           booked=reads.upcoming(db(), shared.id, utcnow()), kind=matching.KIND_TITLES[shared.kind],
+                           request_key=new_request_key(), form=request.args,
+                           may_manage=resources.may_manage(db(), actor(), shared))
+
+
+@bp.post("/resources/<id:resource_id>/request")
+@login_required
+def resource_request(resource_id: int):
+    """Request a time of the resource: a demand of the resource request workflow, through the
+    engine (the range is held at once; the owner answers on the demand's page)."""
+    shared = db().get(Resource, resource_id)
+    community = reads.community_of(db(), shared) if shared is not None and shared.is_active else None
+    if shared is None or community is None:
+        abort(404)
+    task_type = resource_task_type(db(), regions.district_id(community.path))
+    if task_type is None:
+        abort(404)
+    data = {k: request.form[k] for k in ("title", "starts_at", "ends_at", "capacity", "for_demand", "note")
+            if request.form.get(k)}
+    try:
+        outcome = engine.start(db(), actor(), task_type.id, data, resource_id=shared.id,
+                               request_key=posted_request_key())
+    except Refused as exc:
+        flash_refusal(exc)
+        return redirect(url_for("portal.resource", resource_id=shared.id))
+    flash_outcome(outcome)
+    return redirect(url_for("portal.demand", demand_id=outcome.demand_id))
+
+
+@bp.get("/my/resources")
+@login_required
+def my_resources():
+    """我的资源: the resources of the organisations I administer, and their requests."""
+    owned = resources.owned(db(), actor())
+    return render_template("my_resources.html", owned=owned,
+                           requests=reads.requests_for(db(), [r.id for r in owned]))
+
+
+@bp.route("/my/resources/<id:resource_id>", methods=["GET", "POST"])
+@login_required
+def my_resource(resource_id: int):
+    """Keep one resource: what it says, its weekly hours, a closed day."""
+    try:
+        shared = resources.managed(db(), actor(), resource_id)
+    except Refused:
+        abort(404)
+    if request.method == "POST":
+        try:
+            if request.form.get("closed_day"):
+                resources.add_closure(db(), actor(), shared.id, datetime.fromisoformat(
+                    request.form["closed_day"]).date(), request.form.get("closed_note"))
+            else:
+                values = {k: (request.form.get(k) or "").strip() or None
+                          for k in ("name", "description", "location", "equipment", "rules")}
+                values["kind"] = request.form.get("kind") if request.form.get("kind") in dict(KINDS) else shared.kind
+                values["capacity"] = request.form.get("capacity", type=int)
+                resources.update(db(), actor(), shared.id, values)
+                resources.set_hours(db(), actor(), shared.id, request.form.get("hours", ""))
+        except (Refused, ValueError) as exc:
+            db().rollback()
+            if isinstance(exc, Refused):
+                flash_refusal(exc)
+            return redirect(url_for("portal.my_resource", resource_id=shared.id))
+        return redirect(url_for("portal.my_resource", resource_id=shared.id))
+    rows = calendar.weekly_hours(db(), shared.id)
+    hours = "\n".join(f"周{calendar.WEEKDAYS[r.weekday]} {calendar.clock(r.opens)}-{calendar.clock(r.closes)}"
+                      for r in rows)
+    return render_template("my_resource.html", r=shared, kinds=KINDS, hours=hours,
+                           closed=calendar.closures(db(), shared.id, utcnow().astimezone(LOCAL_TZ).date(),
+                                                    utcnow().astimezone(LOCAL_TZ).date().replace(year=9999)))
+
+
+@bp.get("/communities/<id:community_id>/matrix")
+@login_required
+def service_matrix(community_id: int):
+    """服务矩阵: the units and merchants around a community, what each shares and has done."""
+    community = db().get(Region, community_id)
+    if community is None:
+        abort(404)
+    return render_template("matrix.html", community=community, rows=reads.matrix(db(), community.id))

@@ -1,0 +1,55 @@
+"""资源共享 in the portal: found from the home page, requested, answered by the owner from
+我的资源, and kept only by its owner (every GET and POST checks who is asking)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from schemas.tables import Demand, Resource, ResourceHours
+from tests.flows.sharing.shared import add_sharing
+
+
+@pytest.fixture
+def shared(factory, world):
+    return add_sharing(factory, world)
+
+
+def test_request_and_answer(login, factory, shared):
+    admin = login("cadm_a")
+    assert "资源共享" in admin.get("/").get_data(as_text=True)
+    found = admin.get("/resources?kind=room&starts_at=2030-12-02T10:00&ends_at=2030-12-02T11:00")
+    assert "财政局三楼会议室" in found.get_data(as_text=True) and "所选时间开放且空闲" in found.get_data(as_text=True)
+    page = admin.get(f"/resources/{shared['room']}").get_data(as_text=True)
+    assert "周一 09:00-17:00" in page
+    sent = admin.post(f"/resources/{shared['room']}/request", data={
+        "title": "党课", "starts_at": "2030-12-02T10:00", "ends_at": "2030-12-02T11:00", "request_key": "k1"})
+    assert sent.status_code == 302 and "/d/" in sent.headers["Location"]
+    again = admin.post(f"/resources/{shared['room']}/request", data={
+        "title": "党课2", "starts_at": "2030-12-02T10:30", "ends_at": "2030-12-02T11:30", "request_key": "k2"})
+    assert again.headers["Location"].endswith(f"/resources/{shared['room']}")
+    with factory() as s:
+        demand = s.scalar(select(Demand))
+        assert (demand.title, demand.org_id) == ("党课", shared["org1"])
+    owner = login("orgadm1")
+    mine = owner.get("/my/resources").get_data(as_text=True)
+    assert "财政局三楼会议室" in mine and f"/d/{demand.id}" in mine
+    assert owner.get(f"/d/{demand.id}").status_code == 200
+
+
+def test_only_the_owner_keeps_it(login, factory, shared):
+    stranger = login("orgadm2")
+    assert stranger.get(f"/my/resources/{shared['room']}").status_code == 404
+    assert stranger.post(f"/my/resources/{shared['room']}", data={"name": "我的了", "hours": ""}).status_code == 404
+    owner = login("orgadm1")
+    assert owner.get(f"/my/resources/{shared['room']}").status_code == 200
+    owner.post(f"/my/resources/{shared['room']}", data={"name": "大会议室", "kind": "room", "capacity": "50",
+                                                        "hours": "周六 08:00-12:00"})
+    with factory() as s:
+        room = s.get(Resource, shared["room"])
+        assert (room.name, room.capacity) == ("大会议室", 50)
+        assert [(h.weekday, h.opens) for h in s.scalars(select(ResourceHours))] == [(5, 480)]
+
+
+def test_matrix(login, shared):
+    page = login("res_a").get(f"/communities/{shared['ca']}/matrix").get_data(as_text=True)
+    assert "财政局党支部" in page and "财政局三楼会议室" in page
