@@ -15,6 +15,7 @@ from schemas.tables import (
     LimitPeriod,
     OrderStatus,
     RegistrationStatus,
+    ResourceKind,
     Role,
     TaskCategory,
 )
@@ -43,6 +44,8 @@ COLUMNS = {
     "max_per_hour": _l("每小时积分上限"), "max_rating_factor": _l("评分倍数上限"),
     "adjust_threshold": _l("积分调整审批线"), "updated_at": _l("更新时间"), "updated_by": _l("更新人"),
     "expires_at": _l("领取期限"), "author_id": _l("作者"),
+    "equipment": _l("设备"), "rules": _l("使用规则"), "directory_entry_id": _l("企业商户"),
+    "resource_id": _l("共享资源"), "photo": _l("照片"),
 }
 
 # Every enum value a person may see in the console, in the catalogue.
@@ -60,6 +63,8 @@ ENUMS: dict[enum.Enum, object] = {
     RegistrationStatus.REJECTED: _l("已退回"),
     ClaimStatus.ACTIVE: _l("进行中"), ClaimStatus.WITHDRAWN: _l("已退出"), ClaimStatus.DONE: _l("已结束"),
     BookingStatus.BOOKED: _l("已预约"), BookingStatus.CANCELLED: _l("已取消"),
+    ResourceKind.ROOM: _l("场地"), ResourceKind.EQUIPMENT: _l("设备"), ResourceKind.VEHICLE: _l("车辆"),
+    ResourceKind.SERVICE: _l("专业服务"),
     AdjustmentStatus.PENDING: _l("待审批"), AdjustmentStatus.APPROVED: _l("已批准"),
     AdjustmentStatus.REJECTED: _l("已驳回"),
     JobStatus.QUEUED: _l("排队中"), JobStatus.RUNNING: _l("进行中"), JobStatus.DONE: _l("已完成"),
@@ -80,6 +85,7 @@ TABLES = {
     "members": _l("党员"), "member_registrations": _l("党员报到"), "org_registrations": _l("组织报到"),
     "appointment_services": _l("预约服务"), "appointment_slots": _l("预约时段"), "accounts": _l("积分账户"),
     "point_adjustments": _l("积分调整申请"), "point_policy": _l("积分规则上限"),
+    "resources": _l("共享资源"), "resource_hours": _l("开放时间"), "resource_closures": _l("不开放的日子"),
 }
 
 
