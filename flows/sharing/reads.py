@@ -80,3 +80,17 @@ def matrix(session: Session, community_id: int) -> list[MatrixRow]:
 def community_of(session: Session, resource: Resource) -> Region | None:
     """The resource's community."""
     return session.get(Region, resource.community_id)
+
+
+def booking_of(session: Session, demand_id: int) -> tuple[ResourceBooking, Resource] | None:
+    """The resource a request books (its demand's page says which, and links to it)."""
+    row = session.execute(select(ResourceBooking, Resource).join(Resource, Resource.id == ResourceBooking.resource_id)
+                          .where(ResourceBooking.demand_id == demand_id)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def booked_for(session: Session, demand_id: int) -> list[tuple[ResourceBooking, Resource]]:
+    """The resources requested for an activity (a room for this activity), held or not."""
+    return [(b, r) for b, r in session.execute(
+        select(ResourceBooking, Resource).join(Resource, Resource.id == ResourceBooking.resource_id)
+        .where(ResourceBooking.for_demand_id == demand_id).order_by(ResourceBooking.id)).all()]

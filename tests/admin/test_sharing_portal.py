@@ -53,3 +53,19 @@ def test_only_the_owner_keeps_it(login, factory, shared):
 def test_matrix(login, shared):
     page = login("res_a").get(f"/communities/{shared['ca']}/matrix").get_data(as_text=True)
     assert "财政局党支部" in page and "财政局三楼会议室" in page
+
+
+def test_an_activity_suggests_a_free_room_and_says_why(login, factory, shared):
+    from flows import engine
+    from tests.flows.sharing.shared import local
+
+    with factory() as s:
+        form = {"title": "读书会", "description": "d", "place": "p", "capacity": 20,
+                "starts_at": local(3, 10).isoformat(), "ends_at": local(3, 12).isoformat()}
+        activity = engine.start(s, shared["cadm_a"], shared["tt_env_cleanup"], form, community_id=shared["ca"],
+                                now=local(1, 9)).demand_id
+    page = login("cadm_a").get(f"/d/{activity}").get_data(as_text=True)
+    assert "推荐的共享资源" in page and "财政局三楼会议室" in page and "所选时间开放且空闲" in page
+    assert f"for_demand={activity}" in page
+    assert "便携投影仪" not in page  # another district's
+    assert "推荐的共享资源" not in login("res_a").get(f"/d/{activity}").get_data(as_text=True)
