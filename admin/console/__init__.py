@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
         services.AppointmentServiceView(AppointmentService, session, name=_l("预约服务"), category=service),
         services.AppointmentSlotView(AppointmentSlot, session, name=_l("预约时段"), category=service),
         sharing.ResourceView(Resource, session, name=_l("共享资源"), category=service),
+        sharing.ResourceUseView(name=_l("资源使用"), endpoint="resource_use", category=service),
         operations.DemandView(Demand, session, name=_l("需求"), category=ops),
         operations.ParticipantView(Claim, session, name=_l("参与人员"), category=ops),
         operations.OrderView(Order, session, name=_l("兑换订单"), category=ops),

@@ -109,3 +109,20 @@ def resource_task_type(session: Session, district: int | None) -> TaskType | Non
             return task_type
     return None
 
+
+
+def resource_states(session: Session) -> tuple[set[str], set[str]]:
+    """Across the published resource request workflows: the states a request waits in for the
+    owner's answer (where its start step leads) and the states that mean it was done."""
+    waiting: set[str] = set()
+    done: set[str] = set()
+    for workflow_id in set(session.scalars(select(TaskType.workflow_id))):
+        try:
+            workflow = registry.load_latest(session, workflow_id)[1]
+        except registry.UnknownWorkflow:
+            continue
+        starts = [s for s in workflow.start_steps().values() if s.record == "resource_booking"]
+        if starts:
+            waiting.update(s.to for s in starts)
+            done.update(workflow.states_with_outcome("done"))
+    return waiting, done

@@ -69,3 +69,28 @@ def test_an_activity_suggests_a_free_room_and_says_why(login, factory, shared):
     assert f"for_demand={activity}" in page
     assert "便携投影仪" not in page  # another district's
     assert "推荐的共享资源" not in login("res_a").get(f"/d/{activity}").get_data(as_text=True)
+
+
+def test_resource_use_per_district_exportable(login, factory, shared):
+    import io
+
+    from openpyxl import load_workbook
+
+    from flows import engine
+    from tests.flows.sharing.shared import local, request
+
+    with factory() as s:
+        first = engine.start(s, shared["cadm_a"], shared["tt_resource"], request(local(3, 10), local(3, 12)),
+                             resource_id=shared["room"], now=local(1, 9)).demand_id
+        engine.start(s, shared["res_a"], shared["tt_resource"], request(local(3, 13), local(3, 14)),
+                     resource_id=shared["room"], now=local(1, 9))
+    for user, step, data in [("orgadm1", "approve", {}), ("orgadm1", "confirm_use", {}),
+                             ("cadm_a", "evaluate", {"rating": 4})]:
+        with factory() as s:
+            engine.act(s, shared[user], first, step, data, now=local(3, 13), auto=True)
+    admin = login("dadm1")
+    page = admin.get("/admin/resource_use/").get_data(as_text=True)
+    assert "伊美区" in page and "<td>2</td><td>1</td><td>2.0</td>" in page
+    sheet = load_workbook(io.BytesIO(admin.get("/admin/resource_use/export.xlsx").data)).active
+    assert list(sheet.iter_rows(values_only=True))[1] == ("伊美区", 2, 1, 2)
+    assert "伊美区" not in login("cadm_b").get("/admin/resource_use/").get_data(as_text=True)
