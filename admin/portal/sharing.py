@@ -3,6 +3,7 @@ request form, and the owner's 我的资源 (keep resources, answer requests on t
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -116,8 +117,9 @@ def my_resource(resource_id: int):
                 resources.add_closure(db(), actor(), shared.id, datetime.fromisoformat(
                     request.form["closed_day"]).date(), request.form.get("closed_note"))
             else:
-                values = {k: (request.form.get(k) or "").strip() or None
-                          for k in ("name", "description", "location", "equipment", "rules")}
+                calendar.parse_hours(request.form.get("hours", ""))  # refused before anything is saved
+                values: dict[str, Any] = {k: (request.form.get(k) or "").strip() or None
+                                          for k in ("name", "description", "location", "equipment", "rules")}
                 values["kind"] = request.form.get("kind") if request.form.get("kind") in dict(KINDS) else shared.kind
                 values["capacity"] = request.form.get("capacity", type=int)
                 resources.update(db(), actor(), shared.id, values)

@@ -21,11 +21,12 @@ STORED = Path(__file__).parent / "stored"
 
 # The hash of each shipped workflow. A change here means every district's published line
 # would be seen as "changed": only a change of the workflow's meaning (or of DSL_VERSION,
-# deliberately) may move these. #17 moved joint_activity and micro_wish: they now notify.
+# deliberately) may move these. #17 moved joint_activity and micro_wish: they now notify. #19 added resource_request.
 PINNED = {
     "appointment": "9a4d21f30ad52bf96046b199070debf320e7155a741e73bd306fa99167c71856",
     "joint_activity": "5e19a3549ca70f9ac2c2600e4462e3477044f23dd5acdd26c95993d9653e896f",
     "micro_wish": "42fbe0c9d4ba93d574393041052a87aa35996a5d510ba07ae6b47f9a5c5b2bba",
+    "resource_request": "c601a1563e2bf123e6300169f825c28595d26e772b727cf88dda567968362045",
     "volunteer_item": "8ed1ff4d18493b75ccea5eacd71d25873ffe24c0f3a7ba43cd6eadfd06230d44",
 }
 
@@ -75,7 +76,7 @@ def test_every_stored_version_compiles_with_todays_compiler(factory, world):
             s.add(WorkflowVersion(workflow_id=workflow_id, version=newest + 1, content_hash=_legacy_hash(source),
                                   title="旧版本", source=source, note=path.name))
         s.commit()
-        assert s.scalar(select(func.count()).select_from(WorkflowVersion)) == 4 + len(list(STORED.glob("*.yaml")))
+        assert s.scalar(select(func.count()).select_from(WorkflowVersion)) == len(PINNED) + len(list(STORED.glob("*.yaml")))
         assert registry.check_stored(s) == []
         for row in s.scalars(select(WorkflowVersion)):
             assert registry.load(s, row.workflow_id, row.version, row.content_hash).id == row.workflow_id
