@@ -64,7 +64,7 @@ def resource(resource_id: int):
     if shared is None or not shared.is_active:
         abort(404)
     return render_template("resource.html", r=shared, community=reads.community_of(db(), shared),
-                           hours=calendar.hours_text(calendar.weekly_hours(db(), shared.id)),
+                           hours=calendar.hours_text(calendar.weekly_hours(db(), shared.id), lang()),
                            booked=reads.upcoming(db(), shared.id, utcnow()), kind=matching.KIND_TITLES[shared.kind],
                            request_key=new_request_key(), form=request.args,
                            may_manage=resources.may_manage(db(), actor(), shared))
@@ -130,9 +130,7 @@ def my_resource(resource_id: int):
                 flash_refusal(exc)
             return redirect(url_for("portal.my_resource", resource_id=shared.id))
         return redirect(url_for("portal.my_resource", resource_id=shared.id))
-    rows = calendar.weekly_hours(db(), shared.id)
-    hours = "\n".join(f"周{calendar.WEEKDAYS[r.weekday]} {calendar.clock(r.opens)}-{calendar.clock(r.closes)}"
-                      for r in rows)
+    hours = "\n".join(calendar.hours_lines(calendar.weekly_hours(db(), shared.id), lang()))
     return render_template("my_resource.html", r=shared, kinds=KINDS, hours=hours,
                            closed=calendar.closures(db(), shared.id, utcnow().astimezone(LOCAL_TZ).date(),
                                                     utcnow().astimezone(LOCAL_TZ).date().replace(year=9999)))

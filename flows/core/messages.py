@@ -276,7 +276,7 @@ SHARING: dict[str, str] = {
     'resource.name': N_('请填写名称（最多 64 字）'),
     'resource.capacity': N_('容纳人数应为 1 到 10000'),
     'resource.community': N_('请选择您管辖范围内的社区'),
-    'match.kind': N_('类型相符（{kind}）'),
+    'match.kind': N_('类型相符'),
     'match.words': N_('名称或说明含“{q}”'),
     'match.free': N_('所选时间开放且空闲'),
     'match.busy': N_('所选时间不开放或已被预约'),

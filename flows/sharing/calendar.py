@@ -16,6 +16,8 @@ from schemas.clock import LOCAL_TZ
 from schemas.tables import ResourceClosure, ResourceHours
 
 WEEKDAYS = "一二三四五六日"
+# Weekday names as people write them, Monday first: read in both languages, written in the reader's.
+DAY_NAMES = {"zh": [f"周{c}" for c in WEEKDAYS], "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
 
 
 def clock(minutes: int) -> str:
@@ -23,10 +25,16 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def hours_text(rows: list[ResourceHours]) -> str:
-    """Weekly hours as people read them: '周一 09:00-17:00；周三 …'."""
-    return "；".join(f"周{WEEKDAYS[r.weekday]} {clock(r.opens)}-{clock(r.closes)}"
-                    for r in sorted(rows, key=lambda r: (r.weekday, r.opens)))
+def hours_lines(rows: list[ResourceHours], lang: str = "zh") -> list[str]:
+    """Weekly hours as people read and write them: ['周一 09:00-17:00', …] (or 'Mon 09:00-17:00')."""
+    names = DAY_NAMES.get(lang, DAY_NAMES["zh"])
+    return [f"{names[r.weekday]} {clock(r.opens)}-{clock(r.closes)}"
+            for r in sorted(rows, key=lambda r: (r.weekday, r.opens))]
+
+
+def hours_text(rows: list[ResourceHours], lang: str = "zh") -> str:
+    """Weekly hours on one line: '周一 09:00-17:00；周三 …'."""
+    return ("；" if lang == "zh" else "; ").join(hours_lines(rows, lang))
 
 
 def weekly_hours(session: Session, resource_id: int) -> list[ResourceHours]:
@@ -69,7 +77,8 @@ def is_open(session: Session, resource_id: int, starts_at: datetime, ends_at: da
     return True
 
 
-_LINE = re.compile(r"^周?([一二三四五六日天])(?:\s*[-–~至到]\s*周?([一二三四五六日天]))?\s+"
+_DAY = r"(?:周|星期)?([一二三四五六日天]|mon|tue|wed|thu|fri|sat|sun)[a-z]*"
+_LINE = re.compile(rf"^{_DAY}(?:\s*[-–~至到]\s*{_DAY})?\s+"
                    r"([01]?\d|2[0-3])[:：]([0-5]\d)\s*[-–~至到]\s*([01]?\d|2[0-4])[:：]([0-5]\d)$")
 
 
@@ -77,14 +86,19 @@ def parse_hours(text: str) -> list[tuple[int, int, int]]:
     """'周一至周五 09:00-17:00' lines → [(weekday, opens, closes)]; Refused on a line it cannot read."""
     out: list[tuple[int, int, int]] = []
     for part in filter(None, (p.strip() for p in re.split(r"[\n;；,，]+", text or ""))):
-        match = _LINE.match(part)
+        match = _LINE.match(part.lower())
         if match is None:
             raise Refused("input", fields={"hours": Message("resource.hours_format", {"part": part[:20]})})
-        first = WEEKDAYS.index(match.group(1).replace("天", "日"))
-        last = WEEKDAYS.index((match.group(2) or match.group(1)).replace("天", "日"))
+        first, last = _weekday(match.group(1)), _weekday(match.group(2) or match.group(1))
         opens = int(match.group(3)) * 60 + int(match.group(4))
         closes = int(match.group(5)) * 60 + int(match.group(6))
         if closes <= opens or closes > 1440 or last < first:
             raise Refused("input", fields={"hours": Message("resource.hours_format", {"part": part[:20]})})
         out.extend((weekday, opens, closes) for weekday in range(first, last + 1))
     return out
+
+
+def _weekday(token: str) -> int:
+    """'一' or 'mon' → 0 … '日', '天' or 'sun' → 6."""
+    token = token.replace("天", "日")
+    return WEEKDAYS.index(token) if token in WEEKDAYS else [d.lower() for d in DAY_NAMES["en"]].index(token)

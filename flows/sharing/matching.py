@@ -72,7 +72,7 @@ def _score(session: Session, resource: Resource, community: str, kind: ResourceK
     reasons: list[Message] = []
     score = 0.0
     if kind is not None:
-        reasons.append(Message("match.kind", {"kind": KIND_TITLES[resource.kind]}))
+        reasons.append(Message("match.kind"))
         score += 1
     if q:
         reasons.append(Message("match.words", {"q": q.strip()[:30]}))

@@ -59,6 +59,7 @@ def test_create_for_own_org_only(factory, world):
 def test_hours_text():
     assert parse_hours("周一至周三 09:00-12:00\n周日 14:00-24:00") == [
         (0, 540, 720), (1, 540, 720), (2, 540, 720), (6, 840, 1440)]
+    assert parse_hours("Mon-Wed 09:00-12:00; sunday 14:00-24:00") == parse_hours("周一至周三 09:00-12:00\n周日 14:00-24:00")
     for wrong in ("周一 12:00-09:00", "星期八 9:00-10:00", "周一 9点"):
         with pytest.raises(Refused):
             parse_hours(wrong)
