@@ -5,23 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import flash_refusal
 from admin.portal import bp
-from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key
+from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key, storage
 from flows import engine
 from flows.core.refusals import Refused
+from flows.core.storage import StorageRefused
 from flows.engine.menu import resource_task_type
 from flows.people import regions
 from flows.sharing import calendar, matching, reads, resources
 from schemas.clock import LOCAL_TZ, utcnow
-from schemas.tables import Region, Resource, ResourceKind
+from schemas.tables import Organisation, Region, Resource, ResourceKind
 
 KINDS = [(k.value, matching.KIND_TITLES[k]) for k in ResourceKind]
+MAX_PHOTO = 5 * 1024 * 1024
+
+
+def regions_named(ids: list[int]) -> list[tuple[int, str]]:
+    """(id, name) of these regions, in order."""
+    return [(r.id, r.name) for r in (db().get(Region, i) for i in ids) if r is not None]
+
+
+def org_names() -> dict[int, str]:
+    """The names of the organisations I administer."""
+    return {o: org.name for o in actor().org_admin_of if (org := db().get(Organisation, o)) is not None}
 
 
 def _local(text: str | None) -> datetime | None:
@@ -99,8 +111,30 @@ def resource_request(resource_id: int):
 def my_resources():
     """我的资源: the resources of the organisations I administer, and their requests."""
     owned = resources.owned(db(), actor())
-    return render_template("my_resources.html", owned=owned,
+    places = [(org_id, community_id, name) for org_id in sorted(actor().org_admin_of)
+              for community_id, name in regions_named(sorted(actor().org_communities.get(org_id, ())))]
+    return render_template("my_resources.html", owned=owned, places=places, kinds=KINDS, orgs=org_names(),
                            requests=reads.requests_for(db(), [r.id for r in owned]))
+
+
+@bp.post("/my/resources/new")
+@login_required
+def my_resource_new():
+    """An organisation's admin lists a new resource in a community the organisation reported to."""
+    org_text, _sep, community_text = (request.form.get("place") or "").partition(":")
+    org_id = int(org_text) if org_text.isdigit() else None
+    community_id = int(community_text) if community_text.isdigit() else None
+    if org_id is None or community_id is None or org_id not in actor().org_admin_of \
+            or community_id not in actor().org_communities.get(org_id, ()):
+        abort(404)
+    try:
+        made = resources.create(db(), actor(), org_id, community_id, {
+            "name": (request.form.get("name") or "").strip(),
+            "kind": request.form.get("kind") if request.form.get("kind") in dict(KINDS) else "room"})
+    except Refused as exc:
+        flash_refusal(exc)
+        return redirect(url_for("portal.my_resources"))
+    return redirect(url_for("portal.my_resource", resource_id=made.id))
 
 
 @bp.route("/my/resources/<id:resource_id>", methods=["GET", "POST"])
@@ -122,12 +156,17 @@ def my_resource(resource_id: int):
                                           for k in ("name", "description", "location", "equipment", "rules")}
                 values["kind"] = request.form.get("kind") if request.form.get("kind") in dict(KINDS) else shared.kind
                 values["capacity"] = request.form.get("capacity", type=int)
+                upload = request.files.get("photo")
+                if upload is not None and upload.filename:
+                    values["photo"] = storage().save(upload.read(MAX_PHOTO + 1), max_bytes=MAX_PHOTO)
                 resources.update(db(), actor(), shared.id, values)
                 resources.set_hours(db(), actor(), shared.id, request.form.get("hours", ""))
-        except (Refused, ValueError) as exc:
+        except (Refused, StorageRefused, ValueError) as exc:
             db().rollback()
             if isinstance(exc, Refused):
                 flash_refusal(exc)
+            elif isinstance(exc, StorageRefused):
+                flash(exc.message(lang()), "error")
             return redirect(url_for("portal.my_resource", resource_id=shared.id))
         return redirect(url_for("portal.my_resource", resource_id=shared.id))
     hours = "\n".join(calendar.hours_lines(calendar.weekly_hours(db(), shared.id), lang()))

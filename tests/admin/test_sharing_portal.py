@@ -94,3 +94,27 @@ def test_resource_use_per_district_exportable(login, factory, shared):
     sheet = load_workbook(io.BytesIO(admin.get("/admin/resource_use/export.xlsx").data)).active
     assert list(sheet.iter_rows(values_only=True))[1] == ("伊美区", 2, 1, 2)
     assert "伊美区" not in login("cadm_b").get("/admin/resource_use/").get_data(as_text=True)
+
+
+def test_owner_lists_a_new_resource_with_a_photo(login, factory, shared):
+    import io
+
+    from tests.admin.journeys.people import PNG
+
+    owner = login("orgadm1")
+    assert "新增共享资源" in owner.get("/my/resources").get_data(as_text=True)
+    made = owner.post("/my/resources/new", data={"name": "活动帐篷", "kind": "equipment",
+                                                 "place": f"{shared['org1']}:{shared['ca']}"})
+    assert made.status_code == 302
+    with factory() as s:
+        tent = s.scalar(select(Resource).where(Resource.name == "活动帐篷"))
+        assert (tent.org_id, tent.community_id) == (shared["org1"], shared["ca"])
+    owner.post(f"/my/resources/{tent.id}", data={"name": "活动帐篷", "kind": "equipment", "hours": "",
+                                                 "photo": (io.BytesIO(PNG), "tent.png")},
+               content_type="multipart/form-data")
+    with factory() as s:
+        photo = s.get(Resource, tent.id).photo
+    assert photo and owner.get(f"/media/{photo}").status_code == 200
+    # not for another organisation, nor a community the organisation did not report to
+    for place in (f"{shared['org2']}:{shared['cb']}", f"{shared['org1']}:{shared['cb']}", "x"):
+        assert owner.post("/my/resources/new", data={"name": "x", "place": place}).status_code == 404
