@@ -11,6 +11,7 @@ from flask_login import login_required
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import flash_refusal
+from admin.params import arg_int, form_int, to_id
 from admin.portal import bp
 from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key, storage
 from flows import engine
@@ -60,7 +61,7 @@ def resources_search():
     kind = request.args.get("kind") or None
     starts, ends = _local(request.args.get("starts_at")), _local(request.args.get("ends_at"))
     q = (request.args.get("q") or "").strip()[:30]
-    capacity = request.args.get("capacity", type=int)
+    capacity = arg_int("capacity", high=10000)
     found = matching.suggest(db(), kind=ResourceKind(kind) if kind in dict(KINDS) else None, q=q or None,
                              starts_at=starts, ends_at=ends, near=_home(actor()), capacity=capacity)
     found_text = [(x, [m.render(lang()) for m in x.reasons]) for x in found]
@@ -122,8 +123,7 @@ def my_resources():
 def my_resource_new():
     """An organisation's admin lists a new resource in a community the organisation reported to."""
     org_text, _sep, community_text = (request.form.get("place") or "").partition(":")
-    org_id = int(org_text) if org_text.isdigit() else None
-    community_id = int(community_text) if community_text.isdigit() else None
+    org_id, community_id = to_id(org_text), to_id(community_text)
     if org_id is None or community_id is None or org_id not in actor().org_admin_of \
             or community_id not in actor().org_communities.get(org_id, ()):
         abort(404)
@@ -147,15 +147,17 @@ def my_resource(resource_id: int):
         abort(404)
     if request.method == "POST":
         try:
+            closed_day = _local((request.form.get("closed_day") or "")[:10] + "T00:00")
             if request.form.get("closed_day"):
-                resources.add_closure(db(), actor(), shared.id, datetime.fromisoformat(
-                    request.form["closed_day"]).date(), request.form.get("closed_note"))
+                if closed_day is None:
+                    raise ValueError("closed_day")
+                resources.add_closure(db(), actor(), shared.id, closed_day.date(), request.form.get("closed_note"))
             else:
                 calendar.parse_hours(request.form.get("hours", ""))  # refused before anything is saved
                 values: dict[str, Any] = {k: (request.form.get(k) or "").strip() or None
                                           for k in ("name", "description", "location", "equipment", "rules")}
                 values["kind"] = request.form.get("kind") if request.form.get("kind") in dict(KINDS) else shared.kind
-                values["capacity"] = request.form.get("capacity", type=int)
+                values["capacity"] = form_int("capacity", required=False, high=10000)
                 upload = request.files.get("photo")
                 if upload is not None and upload.filename:
                     values["photo"] = storage().save(upload.read(MAX_PHOTO + 1), max_bytes=MAX_PHOTO)

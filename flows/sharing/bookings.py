@@ -67,7 +67,7 @@ def add(session: Session, resource: Resource, demand: Demand, starts_at: datetim
         for_demand_id: int | None) -> ResourceBooking:
     """The booking row of a request, after `hold` in the same transaction."""
     if for_demand_id is not None:
-        other = session.get(Demand, for_demand_id)
+        other = session.get(Demand, for_demand_id) if 0 < for_demand_id < 2**31 else None
         if other is None or other.community_id != resource.community_id or other.id == demand.id:
             raise Refused("resource.for_demand")
     booking = ResourceBooking(resource_id=resource.id, demand_id=demand.id, for_demand_id=for_demand_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from schemas.tables import Demand, Resource, ResourceHours
+from schemas.tables import Demand, Resource, ResourceClosure, ResourceHours
 from tests.flows.sharing.shared import add_sharing
 
 
@@ -48,6 +48,11 @@ def test_only_the_owner_keeps_it(login, factory, shared):
         room = s.get(Resource, shared["room"])
         assert (room.name, room.capacity) == ("大会议室", 50)
         assert [(h.weekday, h.opens) for h in s.scalars(select(ResourceHours))] == [(5, 480)]
+    owner.post(f"/my/resources/{shared['room']}", data={"closed_day": "2030-01-01", "closed_note": "元旦"})
+    owner.post(f"/my/resources/{shared['room']}", data={"closed_day": "not a day"})
+    with factory() as s:
+        assert [(c.day.isoformat(), c.note) for c in s.scalars(select(ResourceClosure).order_by(ResourceClosure.id))
+                ][-1] == ("2030-01-01", "元旦")
 
 
 def test_matrix(login, shared):
