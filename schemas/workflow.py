@@ -191,7 +191,7 @@ ActorSpec = Annotated[Actor, BeforeValidator(_actor_shorthand)]
 
 Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash", "in_time_window"]
 Record = Literal["service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking",
-                 "release"]
+                 "release", "release_resource"]
 
 
 class ClaimSpec(Spec):
@@ -260,8 +260,8 @@ class NotifySpec(Spec):
     text with the demand's fields, in Chinese and English) or, as before templates, a plain
     sentence. Absent keys stay out of the canonical dump, so published hashes do not move."""
 
-    to: Literal["requester", "claimant", "claimants", "participants", "org_members", "community_admins",
-                "district_admins"]
+    to: Literal["requester", "claimant", "claimants", "participants", "org_members", "org_admins",
+                "community_admins", "district_admins"]
     template: Identifier | None = Field(None, exclude_if=lambda value: value is None)
     message: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         None, exclude_if=lambda value: value is None)
@@ -273,8 +273,8 @@ class NotifySpec(Spec):
         return self
 
 
-Recipients = Literal["requester", "claimant", "claimants", "participants", "org_members", "community_admins",
-                     "district_admins"]
+Recipients = Literal["requester", "claimant", "claimants", "participants", "org_members", "org_admins",
+                     "community_admins", "district_admins"]
 
 
 def _before(value: timedelta) -> timedelta:
@@ -354,7 +354,11 @@ class StartStep(StepBase):
     by: ActorSpec
     to: Identifier
     form: dict[Identifier, FormField] = Field(default_factory=dict, max_length=40)
-    record: Literal["booking"] | None = None
+    # booking: an appointment slot; resource_booking: a time range of a shared resource, held
+    # for the resource's owner (the owning organisation is the demand's claiming organisation)
+    record: Literal["booking", "resource_booking"] | None = None
+    # Who is told of the new demand (#17): e.g. a resource's owner of a request (`org_admins`).
+    notify: NotifySpec | None = Field(None, exclude_if=lambda value: value is None)
 
 
 class HumanStep(StepBase):

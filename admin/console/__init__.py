@@ -7,7 +7,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import scoped_session
 
-from admin.console import catalogue, notices, operations, people, services
+from admin.console import catalogue, notices, operations, people, services, sharing
 from admin.console.dashboard import DashboardView
 from admin.console.imports import ImportView
 from admin.console.workflows import WorkflowEditorView
@@ -29,6 +29,7 @@ from schemas.tables import (
     OrgRegistration,
     PointAdjustment,
     PointPolicy,
+    Resource,
     ShopItem,
     TaskType,
 )
@@ -57,6 +58,8 @@ def init_app(app: Flask) -> None:
         ImportView(name=_l("Excel 导入"), endpoint="imports", category=people_),
         services.AppointmentServiceView(AppointmentService, session, name=_l("预约服务"), category=service),
         services.AppointmentSlotView(AppointmentSlot, session, name=_l("预约时段"), category=service),
+        sharing.ResourceView(Resource, session, name=_l("共享资源"), category=service),
+        sharing.ResourceUseView(name=_l("资源使用"), endpoint="resource_use", category=service),
         operations.DemandView(Demand, session, name=_l("需求"), category=ops),
         operations.ParticipantView(Claim, session, name=_l("参与人员"), category=ops),
         operations.OrderView(Order, session, name=_l("兑换订单"), category=ops),

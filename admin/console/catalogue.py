@@ -240,11 +240,12 @@ class DirectoryEntryView(SecuredModelView):
 class DirectoryServiceView(SecuredModelView):
     """The convenience service items (便民服务事项) each business offers: add and edit."""
 
-    column_list = ["name", "category", "entry_id"]
+    column_list = ["name", "category", "entry_id", "resource_id"]
     column_searchable_list = ["name", "category"]
-    form_columns = ["entry_id", "name", "category", "description"]
+    form_columns = ["entry_id", "name", "category", "resource_id", "description"]
     form_overrides = {"description": TextAreaField}
-    form_extra_fields = {"entry_id": ChoiceIdField(_l("商户"), choices=choices.entries)}
+    form_extra_fields = {"entry_id": ChoiceIdField(_l("商户"), choices=choices.entries),
+                         "resource_id": ChoiceIdField(_l("共享资源"), choices=choices.resources, allow_blank=True)}
 
     def _scope(self, query):
         allowed = select(DirectoryEntry.id).where(DirectoryEntry.community_id.in_(self._allowed_regions()))

@@ -7,7 +7,7 @@ from sqlalchemy import literal, or_, select
 from admin.auth import actor
 from admin.database import db
 from flows.catalogue import task_types
-from schemas.tables import AppointmentService, DirectoryEntry, Organisation, Region, RegionLevel, TaskType
+from schemas.tables import AppointmentService, DirectoryEntry, Organisation, Region, RegionLevel, Resource, TaskType
 
 
 def _in_scope(column):
@@ -49,6 +49,13 @@ def services() -> list[tuple[int, str]]:
                         .join(Region, Region.id == AppointmentService.community_id)
                         .where(_in_scope(AppointmentService.community_id)).order_by(Region.path, AppointmentService.name))
     return [(service_id, f"{name}（{community}）") for service_id, name, community in rows]
+
+
+def resources() -> list[tuple[int, str]]:
+    rows = db().execute(select(Resource.id, Resource.name, Region.name)
+                        .join(Region, Region.id == Resource.community_id)
+                        .where(_in_scope(Resource.community_id)).order_by(Region.path, Resource.name))
+    return [(resource_id, f"{name}（{community}）") for resource_id, name, community in rows]
 
 
 def entries() -> list[tuple[int, str]]:

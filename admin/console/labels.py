@@ -15,6 +15,7 @@ from schemas.tables import (
     LimitPeriod,
     OrderStatus,
     RegistrationStatus,
+    ResourceKind,
     Role,
     TaskCategory,
 )
@@ -45,6 +46,8 @@ COLUMNS = {
     "expires_at": _l("领取期限"), "author_id": _l("作者"), "channel": _l("渠道"), "attempts": _l("尝试次数"),
     "due_at": _l("下次发送"), "sent_at": _l("发送时间"), "last_error": _l("最近错误"), "provider_ref": _l("回执编号"),
     "read_at": _l("阅读时间"),
+    "equipment": _l("设备"), "rules": _l("使用规则"), "directory_entry_id": _l("企业商户"),
+    "resource_id": _l("共享资源"), "photo": _l("照片"),
 }
 
 # Every enum value a person may see in the console, in the catalogue.
@@ -62,6 +65,8 @@ ENUMS: dict[enum.Enum, object] = {
     RegistrationStatus.REJECTED: _l("已退回"),
     ClaimStatus.ACTIVE: _l("进行中"), ClaimStatus.WITHDRAWN: _l("已退出"), ClaimStatus.DONE: _l("已结束"),
     BookingStatus.BOOKED: _l("已预约"), BookingStatus.CANCELLED: _l("已取消"),
+    ResourceKind.ROOM: _l("场地"), ResourceKind.EQUIPMENT: _l("设备"), ResourceKind.VEHICLE: _l("车辆"),
+    ResourceKind.SERVICE: _l("专业服务"),
     AdjustmentStatus.PENDING: _l("待审批"), AdjustmentStatus.APPROVED: _l("已批准"),
     AdjustmentStatus.REJECTED: _l("已驳回"),
     JobStatus.QUEUED: _l("排队中"), JobStatus.RUNNING: _l("进行中"), JobStatus.DONE: _l("已完成"),
@@ -82,6 +87,7 @@ TABLES = {
     "members": _l("党员"), "member_registrations": _l("党员报到"), "org_registrations": _l("组织报到"),
     "appointment_services": _l("预约服务"), "appointment_slots": _l("预约时段"), "accounts": _l("积分账户"),
     "point_adjustments": _l("积分调整申请"), "point_policy": _l("积分规则上限"),
+    "resources": _l("共享资源"), "resource_hours": _l("开放时间"), "resource_closures": _l("不开放的日子"),
 }
 
 

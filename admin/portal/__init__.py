@@ -3,7 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, template_folder="../templates")
 
-from admin.portal import account, content, demands, elder, hall, home, inbox, me, media, org, publish, queue  # noqa: E402  (routes register on import)
+from admin.portal import account, content, demands, elder, hall, home, inbox, me, media, org, publish, queue, sharing  # noqa: E402  (routes register on import)
 from admin.portal.nav import nav  # noqa: E402
 
 bp.app_context_processor(lambda: {"nav": nav()})

@@ -17,6 +17,7 @@ from admin.params import form_int
 from admin.portal import bp, elder, media, publish
 from admin.portal.common import (
     flash_outcome,
+    lang,
     member_choices,
     new_request_key,
     posted_request_key,
@@ -30,6 +31,8 @@ from flows.core.refusals import Refused
 from flows.engine import attendance, history, records, reminders, schedule, visibility
 from flows.engine.claims import active_claims
 from flows.people import privacy, regions
+from flows.sharing import matching
+from flows.sharing import reads as sharing_reads
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.clock import as_local
@@ -60,7 +63,8 @@ def demand(demand_id: int):
                            next_line=elder.what_next(workflow, d.state),
                            qr_step=records.step_recording(workflow, "sign_in") if is_admin else None,
                            confirming=reminders.awaiting(db(), actor(), d, workflow),
-                           movable=is_admin and schedule.timed(workflow) and not workflow.is_terminal(d.state))
+                           movable=is_admin and schedule.timed(workflow) and not workflow.is_terminal(d.state),
+                           **_sharing(d, workflow, community, is_admin))
 
 
 @bp.post("/d/<id:demand_id>/confirm")
@@ -73,6 +77,21 @@ def confirm(demand_id: int):
     except Refused as exc:
         flash_refusal(exc)
     return redirect(url_for("portal.demand", demand_id=d.id))
+
+
+def _sharing(d, workflow, community, is_admin: bool) -> dict:
+    """What the page says about shared resources: the resource a request books; for an admin's
+    activity with a time, the resources requested for it and suggestions that say why."""
+    booked = sharing_reads.booking_of(db(), d.id)
+    suggestions = []
+    if booked is None and is_admin and d.starts_at and d.ends_at and not workflow.is_terminal(d.state):
+        near = (community.lat, community.lng) if community.lat is not None and community.lng is not None else None
+        found = matching.suggest(db(), starts_at=d.starts_at, ends_at=d.ends_at, near=near,
+                                 capacity=d.capacity if d.capacity and d.capacity > 1 else None,
+                                 district_path="/".join(community.path.split("/")[:3]) + "/", limit=3)
+        suggestions = [(s, [m.render(lang()) for m in s.reasons]) for s in found if s.free]
+    return {"resource_booked": booked, "resources_for": sharing_reads.booked_for(db(), d.id) if is_admin else [],
+            "resource_suggestions": suggestions}
 
 
 @bp.route("/d/<id:demand_id>/step/<step>", methods=["GET", "POST"])

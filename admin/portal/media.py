@@ -1,4 +1,4 @@
-"""Catalogue pictures (news covers, shop items) for anyone: served only when a catalogue row
+"""Catalogue pictures (news covers, shop items, shared resources' photos) for anyone: served only when a catalogue row
 names the key, so a proof photo's key (kept private) is never served here."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from admin.database import db
 from admin.portal import bp
 from admin.portal.common import storage
-from schemas.tables import NewsPost, ShopItem
+from schemas.tables import NewsPost, Resource, ShopItem
 
 TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
@@ -18,7 +18,8 @@ def media(key: str):
     path = storage().path(key)
     used = path is not None and db().scalar(
         select(NewsPost.id).where(NewsPost.cover == key).union_all(
-            select(ShopItem.id).where(ShopItem.picture == key)).limit(1)) is not None
+            select(ShopItem.id).where(ShopItem.picture == key),
+            select(Resource.id).where(Resource.photo == key)).limit(1)) is not None
     if not used or path is None:
         abort(404)
     response = send_file(path, mimetype=TYPES[key.rsplit(".", 1)[1]], max_age=86_400)

@@ -93,6 +93,7 @@ COMPILER: dict[str, str] = {
     'wf.evaluation_needs_rating': N_('“{step}”记录评价，表单需要一个 rating 类型的字段 rating'),
     'wf.assign_needs_member': N_('“{step}”指派服务人员，表单需要一个 member 类型的字段 assignee'),
     'wf.booking_on_start': N_('record: booking 只能用在创建步骤上'),
+    'wf.resource_booking_times': N_('“{step}”预约资源的时间段，表单需要 datetime 类型的字段 starts_at 和 ends_at'),
     'wf.needs_claim_step': N_('“{step}”需要一个认领步骤（claim）才能找到{what}'),
     'wf.outcome_not_terminal': N_('状态“{state}”不是终止状态，不能设置 outcome'),
     'wf.cancel_needs_state': N_('“{step}”超时后取消，需要一个 outcome: cancelled 的终止状态'),
@@ -268,5 +269,30 @@ IMPORTS: dict[str, str] = {
 }
 
 
+SHARING: dict[str, str] = {
+    'resource.not_found': N_('找不到这项资源，或它已停用'),
+    'resource.not_owner': N_('只有资源的所有方（所属党组织或社区的管理员）可以管理它'),
+    'resource.times': N_('请选择开始和结束时间，结束要晚于开始'),
+    'resource.past': N_('不能预约已经过去的时间'),
+    'resource.too_long': N_('一次最多预约 {hours} 小时'),
+    'resource.closed_day': N_('{day} 不开放：{note}'),
+    'resource.outside_hours': N_('所选时间不在开放时间内（{day}：{hours}）'),
+    'resource.taken': N_('这个时间段已被预约（{start}–{end}），请换一个时间'),
+    'resource.for_demand': N_('要关联的活动不存在，或不在这项资源的社区'),
+    'resource.hours_format': N_('开放时间格式应为“周一至周五 09:00-17:00”，每行一条（“{part}”不对）'),
+    'resource.name': N_('请填写名称（最多 64 字）'),
+    'resource.capacity': N_('容纳人数应为 1 到 10000'),
+    'resource.community': N_('请选择您管辖范围内的社区'),
+    'match.kind': N_('类型相符'),
+    'match.words': N_('名称或说明含“{q}”'),
+    'match.free': N_('所选时间开放且空闲'),
+    'match.busy': N_('所选时间不开放或已被预约'),
+    'match.near': N_('距离约 {km} 公里'),
+    'match.rated': N_('以往评价 {rating} 分（{n} 次）'),
+    'match.capacity': N_('可容纳 {capacity} 人'),
+}
+
+
 MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **DRYRUN, **LEDGER, **SHOP, **PEOPLE,
-                            **STORAGE, **REFUSAL, **ACCOUNTS, **RULES, **SLOTS, **IMPORTS}
+                            **STORAGE, **REFUSAL, **ACCOUNTS, **RULES, **SLOTS, **IMPORTS,
+                            **SHARING}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from flows import engine
 from flows.core.refusals import Refused
-from flows.demo import names
+from flows.demo import names, sharing
 from flows.people import regions
 from flows.workflow import registry
 from schemas.clock import utcnow
@@ -94,6 +94,9 @@ def load_demands(factory: sessionmaker[Session], progress: Callable[[str, int], 
     progress("demands", added)
     added += _appointments(factory, cast, now)
     progress("appointments", APPOINTMENTS)
+    requests = _resource_requests(factory, cast, now)
+    progress("resource requests", requests)
+    added += requests
     return {"demands": added} if added else {}
 
 
@@ -220,6 +223,18 @@ def _appointments(factory, cast, now) -> int:
         if stage >= 3:
             _act(factory, resident, demand, "evaluate", {"rating": 5}, now=now - timedelta(hours=2))
     return added
+
+
+def _resource_requests(factory, cast, now) -> int:
+    """Requests for the demo's shared resources (flows/demo/sharing.py), through the engine."""
+    def start(user, community, data, when, resource_id):
+        return _start(factory, cast, user, "resource", community, data, when, resource_id=resource_id)
+
+    def act(user, demand, step, data, when):
+        _act(factory, user, demand, step, data, now=when)
+
+    with factory() as session:
+        return sharing.load_requests(session, cast, now, start, act)
 
 
 __all__ = ["load_demands"]

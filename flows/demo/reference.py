@@ -13,9 +13,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from flows.demo import names
+from flows.demo import names, sharing
 from flows.people.regions import district_id
-from schemas.clock import utcnow
+from schemas.clock import LOCAL_TZ, utcnow
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
@@ -54,6 +54,7 @@ TASK_TYPES = [
     ("civic_promo", "文明宣传", TaskCategory.ACTIVITY, 10, "joint_activity"),
     ("volunteer", "志愿服务事项", TaskCategory.VOLUNTEER, 5, "volunteer_item"),
     ("appointment", "预约服务", TaskCategory.APPOINTMENT, 8, "appointment"),
+    ("resource", "资源共享申请", TaskCategory.APPOINTMENT, 6, "resource_request"),
 ]
 
 Progress = Callable[[str, int], None]
@@ -149,7 +150,8 @@ def load_reference(session: Session, progress: Progress) -> dict[str, int]:
     counts["shop_items"] = _shops(session, rng, communities)
     counts["news"] = _news(session, rng, communities, orgs, admins, now)
     counts["appointment_services"] = _appointments(session, rng, communities, orgs, now)
-    progress("shops, news, appointments", counts["shop_items"])
+    counts["resources"] = sharing.load_resources(session, rng, communities, orgs, now.astimezone(LOCAL_TZ).date())
+    progress("shops, news, appointments, resources", counts["shop_items"])
     return counts
 
 

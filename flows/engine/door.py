@@ -30,12 +30,13 @@ from flows.engine.writes import close_claims, lost_code, move, outcome, record_e
 from flows.people.actors import ActorContext, load_actor
 from flows.people.regions import district_id
 from flows.reporting import tallies
+from flows.sharing import bookings as resource_bookings
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from flows.workflow.inputs import field_messages
 from schemas.clock import utcnow
 from schemas.settings import get_settings
-from schemas.tables import AppointmentService, AppointmentSlot, Demand, Region, RegionLevel, TaskType
+from schemas.tables import AppointmentService, AppointmentSlot, Demand, Region, RegionLevel, Resource, TaskType
 from schemas.workflow import DEMAND_FIELDS, AutoStep, HumanStep, StartStep
 
 
@@ -64,7 +65,7 @@ def _inline(auto: bool | None) -> bool:
 def start(session: Session, actor: ActorContext | int, task_type_id: int, data: Mapping[str, Any], *,
           community_id: int | None = None, slot_id: int | None = None, step: str | None = None,
           now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None,
-          request_key: str | None = None) -> Outcome:
+          request_key: str | None = None, resource_id: int | None = None) -> Outcome:
     """Create a demand of a task type with its workflow's start step, pinned to the newest
     version of the line of the community's district (its own, or the city's templates).
 
@@ -72,18 +73,20 @@ def start(session: Session, actor: ActorContext | int, task_type_id: int, data: 
     person must be whom the start step names and stays the requester, the event records the
     admin as the actor.
     `request_key`: the form's one-time key; sent again, the first outcome is answered and
-    nothing is created twice (see flows.engine.replays)."""
+    nothing is created twice (see flows.engine.replays).
+    `resource_id`: for a `record: resource_booking` start, the shared resource whose time range
+    (the form's `starts_at`–`ends_at`) the demand books; its community is the resource's."""
     now = now or utcnow()
     actor = _actor(session, actor)
     key = replays.scoped(actor.user_id, request_key)
     return _once(session, key, lambda: _start(session, actor, task_type_id, data, community_id=community_id,
                                               slot_id=slot_id, step=step, now=now, auto=auto, key=key,
-                                              on_behalf_of=on_behalf_of))
+                                              on_behalf_of=on_behalf_of, resource_id=resource_id))
 
 
 def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mapping[str, Any], *,
            community_id: int | None, slot_id: int | None, step: str | None, now: datetime, auto: bool | None,
-           key: str | None, on_behalf_of: int | None) -> Outcome:
+           key: str | None, on_behalf_of: int | None, resource_id: int | None = None) -> Outcome:
     admin = actor
     task_type = session.get(TaskType, task_type_id)
     if task_type is None or not task_type.is_active:
@@ -93,6 +96,11 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
     booked = _slot_service(session, slot_id) if slot_id else None
     if booked is not None:
         community_id = booked[1].community_id
+    shared = session.get(Resource, resource_id) if resource_id else None
+    if resource_id is not None and (shared is None or not shared.is_active):
+        raise Refused("resource.not_found")
+    if shared is not None:
+        community_id = shared.community_id
     community = session.get(Region, community_id) if community_id else None
     if community is None or community.level is not RegionLevel.COMMUNITY:
         raise Refused("community")
@@ -106,6 +114,8 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
     spec: StartStep = starts[name]
     if spec.record == "booking" and booked is None:
         raise Refused("slot")
+    if (spec.record == "resource_booking") != (shared is not None):
+        raise Refused("resource.not_found")  # a resource is booked by a resource request only
     slot_service: AppointmentService | None = None
     if spec.record == "booking" and booked is not None:
         slot, slot_service = booked
@@ -122,6 +132,8 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
     if slot_service is not None and records.holds_slot(session, slot_id, actor.user_id):
         raise Refused("slot_held")  # the plain answer; the partial unique index decides a race
     values = _validate(workflow, name, data).model_dump(mode="json")
+    span = resource_bookings.check_range(_when(values.get("starts_at")), _when(values.get("ends_at")),
+                                         now) if shared is not None else None
     facts = {"on_behalf_of": actor.user_id} if on_behalf_of is not None else {}
     if key is not None and slot_service is None:  # a booking is answered by the slot it holds
         again = replays.same_form(session, actor_id=admin.user_id, step=name, values=values, now=now,
@@ -130,6 +142,8 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
             return again
 
     def work() -> Outcome:
+        # the resource row is locked as the transaction's first write (flows.sharing.bookings)
+        resource = resource_bookings.hold(session, shared.id, *span) if shared is not None and span else None
         demand = Demand(task_type_id=task_type.id, workflow_id=workflow.id, workflow_version=version.version,
                         workflow_hash=version.content_hash, state=spec.to, state_since=now,
                         community_id=community.id, requester_id=actor.user_id, title=task_type.name)
@@ -138,12 +152,20 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
             booked = records.book_slot(session, slot.id)
             demand.starts_at, demand.ends_at = booked.starts_at, booked.ends_at
             demand.place = demand.place or slot_service.name
+        if resource is not None:  # the owner holds the request, as a claiming organisation would
+            demand.org_id = resource.org_id
+            demand.place = demand.place or resource.name
         session.add(demand)
         session.flush()
         if slot_service is not None:
             records.add_booking(session, slot.id, actor.user_id, demand.id)
+        if resource is not None and span is not None:
+            for_demand = values.get("for_demand")
+            resource_bookings.add(session, resource, demand, *span, int(for_demand) if for_demand else None)
         event_id = record_event(session, demand, workflow, name, None, spec.to, admin.user_id,
                                 {**values, **facts}, now, request_key=key)
+        if spec.notify:
+            effects.notify(session, demand, spec.notify, name, workflow, event_id)
         if _inline(auto):
             run_due(session, demand, workflow, now)
         return outcome(demand, workflow, name, None, event_id)
@@ -158,6 +180,10 @@ def _slot_service(session: Session, slot_id: int | None) -> tuple[AppointmentSlo
     if slot is None or service is None or not service.is_active:
         raise Refused("slot")
     return slot, service
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def _fill_demand(demand: Demand, values: dict[str, Any]) -> None:

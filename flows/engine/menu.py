@@ -63,6 +63,8 @@ def startable(session: Session, actor: ActorContext) -> list[Startable]:
         places = [c for c in candidates if task_type.district_id is None
                   or district_id(c.path) == task_type.district_id]
         for name, spec in workflow.start_steps().items():
+            if spec.record == "resource_booking":
+                continue  # started from the resource's own page (资源共享), where the resource is chosen
             direct = [c for c in places if check_actor(actor, spec.by, community_id=c.id, community_path=c.path,
                                                         demand=None, claims=[]) is None]
             behalf = [c for c in places if c.id in governed and c not in direct and acts_for(spec)]
@@ -90,3 +92,37 @@ def _latest(session: Session, cache: dict[str, CompiledWorkflow | None], workflo
         except registry.UnknownWorkflow:
             cache[workflow_id] = None
     return cache[workflow_id]
+
+
+def resource_task_type(session: Session, district: int | None) -> TaskType | None:
+    """The active task type, of the city or of this district, whose workflow's start step books
+    a shared resource (`record: resource_booking`): what a resource's request form starts."""
+    for task_type in session.scalars(select(TaskType).where(TaskType.is_active.is_(True)).order_by(
+            TaskType.district_id.is_(None), TaskType.id)):
+        if task_type.district_id not in (None, district):
+            continue
+        try:
+            workflow = registry.load_latest(session, task_type.workflow_id, district)[1]
+        except registry.UnknownWorkflow:
+            continue
+        if any(spec.record == "resource_booking" for spec in workflow.start_steps().values()):
+            return task_type
+    return None
+
+
+
+def resource_states(session: Session) -> tuple[set[str], set[str]]:
+    """Across the published resource request workflows: the states a request waits in for the
+    owner's answer (where its start step leads) and the states that mean it was done."""
+    waiting: set[str] = set()
+    done: set[str] = set()
+    for workflow_id in set(session.scalars(select(TaskType.workflow_id))):
+        try:
+            workflow = registry.load_latest(session, workflow_id)[1]
+        except registry.UnknownWorkflow:
+            continue
+        starts = [s for s in workflow.start_steps().values() if s.record == "resource_booking"]
+        if starts:
+            waiting.update(s.to for s in starts)
+            done.update(workflow.states_with_outcome("done"))
+    return waiting, done

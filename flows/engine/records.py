@@ -20,6 +20,7 @@ from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.engine.claims import active_claims, held_by
 from flows.people.actors import ActorContext
+from flows.sharing import bookings as resource_bookings
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.tables import (
     AppointmentSlot,
@@ -188,6 +189,13 @@ def _write_release_booking(session: Session, demand: Demand, actor: ActorContext
     return {}
 
 
+def _write_release_resource(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                            now: datetime, step: str) -> dict[str, Any]:
+    """The resource's booked time range is freed for others (declined, cancelled)."""
+    booking_id = resource_bookings.release(session, demand.id)
+    return {"resource_booking_id": booking_id} if booking_id is not None else {}
+
+
 # One writer per word of the DSL's closed `Record` vocabulary (schemas.workflow.Record).
 WRITERS: dict[str, Writer] = {
     "service": _write_service,
@@ -198,6 +206,7 @@ WRITERS: dict[str, Writer] = {
     "release": _write_release,
     "assign": _write_assign,
     "release_booking": _write_release_booking,
+    "release_resource": _write_release_resource,
 }
 
 

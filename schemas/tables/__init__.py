@@ -41,6 +41,14 @@ from schemas.tables.people import (
 )
 from schemas.tables.regions import Region, RegionLevel
 from schemas.tables.services import AppointmentService, AppointmentSlot, Booking, BookingStatus
+from schemas.tables.sharing import (
+    Resource,
+    ResourceBooking,
+    ResourceBookingStatus,
+    ResourceClosure,
+    ResourceHours,
+    ResourceKind,
+)
 from schemas.tables.shop import LimitPeriod, Order, OrderStatus, PurchaseCounter, ShopItem, StockMove
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -69,6 +69,8 @@ class DirectoryService(Base):
     name: Mapped[str] = mapped_column(String(128))
     category: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(Text)
+    # the shared resource that offers this item, when the unit lists it (flows.sharing)
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id", ondelete="SET NULL"), index=True)
 
 
 class AuditLog(Base):

@@ -25,6 +25,8 @@ from schemas.tables import (
     NewsPost,
     OrgRegistration,
     PostingKind,
+    Resource,
+    ResourceKind,
     ShopItem,
     TaskCategory,
     TaskType,
@@ -56,7 +58,8 @@ def theirs(factory, world) -> dict[str, Row]:
         news = NewsPost(region_id=world["cb"], title="外区新闻", body="正文", published_at=NOW)
         entry = DirectoryEntry(community_id=world["cb"], kind=DirectoryKind.MERCHANT, name="外区理发店")
         service = AppointmentService(community_id=world["cb"], task_type_id=world["tt_appointment"], name="外区理发")
-        s.add_all([task_type, item, news, entry, service])
+        room = Resource(community_id=world["cb"], org_id=world["org2"], kind=ResourceKind.ROOM, name="外区会议室")
+        s.add_all([task_type, item, news, entry, service, room])
         s.flush()
         item_service = DirectoryService(entry_id=entry.id, name="外区剪发")
         slot = AppointmentSlot(service_id=service.id, starts_at=NOW + timedelta(days=3),
@@ -90,12 +93,13 @@ def theirs(factory, world) -> dict[str, Row]:
             "order": Row("order", order.id, order.pickup_code),
             "pointadjustment": Row("pointadjustment", request.id, "外区大额调整", ("approve", "reject")),
             "auditlog": Row("auditlog", audit_id, "外区调价"),
+            "resource": Row("resource", room.id, "外区会议室"),
         }
 
 
 VIEWS = ["tasktype", "shopitem", "newspost", "directoryentry", "directoryservice", "organisation", "member",
          "memberregistration", "orgregistration", "appointmentservice", "appointmentslot", "demand", "claim", "order",
-         "pointadjustment", "auditlog"]
+         "pointadjustment", "auditlog", "resource"]
 
 
 def _snapshot(factory, endpoint: str, row_id: int):
@@ -107,7 +111,8 @@ def _snapshot(factory, endpoint: str, row_id: int):
              "memberregistration": tables.MemberRegistration, "orgregistration": tables.OrgRegistration,
              "appointmentservice": tables.AppointmentService, "appointmentslot": tables.AppointmentSlot,
              "demand": tables.Demand, "claim": tables.Claim, "order": tables.Order,
-             "pointadjustment": tables.PointAdjustment, "auditlog": tables.AuditLog}[endpoint]
+             "pointadjustment": tables.PointAdjustment, "auditlog": tables.AuditLog,
+             "resource": tables.Resource}[endpoint]
     with factory() as s:
         row = s.get(model, row_id)
         return None if row is None else audit.snapshot(row)

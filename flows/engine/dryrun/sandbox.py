@@ -24,6 +24,8 @@ from schemas.tables import (
     Region,
     RegionLevel,
     RegistrationStatus,
+    Resource,
+    ResourceKind,
     Role,
     RoleGrant,
     Skill,
@@ -74,6 +76,14 @@ class Sandbox:
         session.add(slot)
         session.flush()
         return slot.id
+
+    def new_resource(self, session: Session) -> int:
+        """A resource of the sample organisation, open any time (each sample demand books its own)."""
+        resource = Resource(community_id=self.ids["community"], org_id=self.ids["org"], kind=ResourceKind.ROOM,
+                            name="样例活动室")
+        session.add(resource)
+        session.flush()
+        return resource.id
 
     def points(self) -> dict[str, int]:
         """Each party's balance, and the organisation's."""

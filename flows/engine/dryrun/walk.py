@@ -90,11 +90,15 @@ class SampleDemand:
         party = self.party_for(spec)
         with self.box.factory() as s:
             slot = self.box.new_slot(s, self.when) if spec.record == "booking" else None
+            resource = self.box.new_resource(s) if spec.record == "resource_booking" else None
             s.commit()
+            data = sample(spec.form, self.box.user("member"), self.when)
+            if resource is not None:
+                data.pop("for_demand", None)  # the sandbox has no activity to book it for
             try:
-                done = engine.start(s, self.box.user(party), self.box.ids["task_type"],
-                                    sample(spec.form, self.box.user("member"), self.when),
-                                    community_id=self.box.ids["community"], slot_id=slot, now=self.when, auto=True)
+                done = engine.start(s, self.box.user(party), self.box.ids["task_type"], data,
+                                    community_id=self.box.ids["community"], slot_id=slot, now=self.when, auto=True,
+                                    resource_id=resource)
             except Refused as exc:
                 return _refused(name, spec.title, party, None, exc)
             except Exception as exc:  # the sandbox's answer to any text: a failed step, never a 500

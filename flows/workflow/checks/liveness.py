@@ -86,7 +86,8 @@ class Walk:
                 queue.append((state, situation))
 
         for start in self.c.starts().values():
-            arrive(start.to, frozenset())
+            # a resource's request is held for the resource's owner from the start
+            arrive(start.to, frozenset({ORG_CLAIM}) if start.record == "resource_booking" else frozenset())
         while queue:
             state, situation = queue.popleft()
             if self.c.is_terminal(state):

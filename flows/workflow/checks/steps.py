@@ -35,6 +35,16 @@ def booking_only_on_start(c: Checker) -> None:
             c.add(("steps", name, "record"), "wf.booking_on_start", step=name)
 
 
+def resource_booking_has_times(c: Checker) -> None:
+    """A resource is booked for the start form's `starts_at`–`ends_at`, both required."""
+    for name, step in c.starts().items():
+        if step.record != "resource_booking":
+            continue
+        fields = [step.form.get("starts_at"), step.form.get("ends_at")]
+        if any(f is None or f.type != "datetime" or not f.required for f in fields):
+            c.add(("steps", name, "record"), "wf.resource_booking_times", step=name)
+
+
 def sla_cancel_has_state(c: Checker) -> None:
     """`then: cancel` moves the demand to a terminal state that means cancelled."""
     has_cancelled = any(s.terminal and s.outcome == "cancelled" for s in c.spec.states.values())
@@ -56,6 +66,8 @@ def points_have_recipients(c: Checker) -> None:
     """Points to a claimant or participants need a member claim (or an assignment) somewhere;
     points to an organisation need an organisation's claim."""
     holders = {s.claim.holder for s in c.humans().values() if s.claim}
+    if any(s.record == "resource_booking" for s in c.starts().values()):
+        holders.add("org")  # the resource's owner holds the request from the start
     assigns = any(s.record == "assign" for s in c.humans().values())
     for name, step in c.autos().items():
         for i, effect in enumerate(step.effects):
@@ -71,6 +83,7 @@ def notify_templates_known(c: Checker) -> None:
     known = notice_templates.shipped()
     found: list[tuple[tuple[Any, ...], str, NotifySpec]] = [
         (("steps", name, "notify"), name, step.notify) for name, step in c.humans().items() if step.notify]
+    found += [(("steps", name, "notify"), name, step.notify) for name, step in c.starts().items() if step.notify]
     found += [(("steps", name, "effects", i, "notify"), name, effect.notify) for name, step in c.autos().items()
               for i, effect in enumerate(step.effects) if isinstance(effect, NotifyEffect)]
     named = [((*path, "template"), name, spec.template) for path, name, spec in found if spec.template is not None]
@@ -110,6 +123,6 @@ def confirm_on_member_claim(c: Checker) -> None:
             c.add(("steps", name, "confirm", "release_if_unconfirmed"), "wf.confirm_release_late", step=name)
 
 
-STEPS = (one_winner_moves, evaluation_has_rating, assign_has_member, booking_only_on_start, sla_cancel_has_state,
-         complete_with_fields_known, points_have_recipients, notify_templates_known, reminders_have_a_time,
-         confirm_on_member_claim)
+STEPS = (one_winner_moves, evaluation_has_rating, assign_has_member, booking_only_on_start, resource_booking_has_times,
+         sla_cancel_has_state, complete_with_fields_known, points_have_recipients, notify_templates_known,
+         reminders_have_a_time, confirm_on_member_claim)

@@ -14,6 +14,8 @@ from schemas.tables import (
     Organisation,
     Region,
     RegionLevel,
+    Resource,
+    ResourceBooking,
     ShopItem,
     User,
 )
@@ -33,6 +35,8 @@ def _counts(session) -> dict[str, int]:
         "shop": count(ShopItem),
         "users": count(User),
         "demands": count(Demand),
+        "resources": count(Resource),
+        "resource_requests": count(ResourceBooking),
     }
 
 
@@ -48,6 +52,7 @@ def test_demo_scale_and_idempotence(factory):
     assert first["directory"] == 1125
     assert first["news"] == 36
     assert first["shop"] > 0
+    assert first["resources"] >= 100 and first["resource_requests"] >= 200
     with factory() as session:
         states = set(session.execute(select(Demand.workflow_id, Demand.state)).all())
         assert ledger.check(session) == []
@@ -59,6 +64,8 @@ def test_demo_scale_and_idempotence(factory):
         ("joint_activity", "running"), ("joint_activity", "finished"), ("joint_activity", "done"),
         ("joint_activity", "cancelled"), ("volunteer_item", "open"), ("appointment", "booked"),
         ("appointment", "assigned"), ("appointment", "served"), ("appointment", "done"),
+        ("resource_request", "requested"), ("resource_request", "approved"), ("resource_request", "done"),
+        ("resource_request", "declined"), ("resource_request", "cancelled"),
     ]:
         assert (workflow, state) in states
     load_demo(factory)

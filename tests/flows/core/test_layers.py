@@ -17,9 +17,10 @@ ALLOWED = {
     "reporting": {"core", "people"},
     "catalogue": {"core", "people"},
     "points": {"core", "notices", "people", "reporting"},
-    "engine": {"core", "notices", "people", "points", "reporting", "workflow"},
+    "sharing": {"core", "notices", "people"},
+    "engine": {"core", "notices", "people", "points", "reporting", "sharing", "workflow"},
     "orchestration": {"core", "engine", "notices", "people", "points", "reporting", "workflow"},
-    "demo": {"core", "catalogue", "engine", "notices", "people", "points", "reporting", "workflow"},
+    "demo": {"core", "catalogue", "engine", "notices", "people", "points", "reporting", "sharing", "workflow"},
 }
 
 

@@ -55,6 +55,7 @@ def _actor(factory, world, name):
                         "finished": {"evaluate"}}),
     ("volunteer_item", {"open": {"settle"}}),
     ("appointment", {"booked": {"assign"}}),
+    ("resource_request", {}),  # the owner's organisation answers, from 我的资源
 ])
 def test_forward_admin_steps_of_every_shipped_workflow(name, expected):
     steps = queue.forward_admin_steps(_compiled(name))
@@ -62,7 +63,7 @@ def test_forward_admin_steps_of_every_shipped_workflow(name, expected):
 
 
 def test_every_shipped_workflow_is_covered():
-    assert WORKFLOWS == ["appointment", "joint_activity", "micro_wish", "volunteer_item"]
+    assert WORKFLOWS == ["appointment", "joint_activity", "micro_wish", "resource_request", "volunteer_item"]
 
 
 @pytest.mark.parametrize("name, expected", [

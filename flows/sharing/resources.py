@@ -1,0 +1,137 @@
+"""Keeping resources: who may (the owning organisation's admins, and the admins of the
+community it is in or above it), what a resource says, its weekly hours and closed days.
+Every change is audited and checked against the actor on every call."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, false, or_, select
+from sqlalchemy.orm import Session
+
+from flows.core import audit
+from flows.core.db import in_transaction
+from flows.core.i18n import Message
+from flows.core.refusals import Refused
+from flows.people.actors import ActorContext
+from flows.sharing.calendar import parse_hours
+from schemas.tables import Region, RegionLevel, Resource, ResourceClosure, ResourceHours, ResourceKind
+
+EDITABLE = ("kind", "name", "description", "location", "capacity", "equipment", "rules", "photo", "lat", "lng",
+            "is_active")
+
+
+def may_manage(session: Session, actor: ActorContext, resource: Resource) -> bool:
+    """The owner (an admin of its organisation) or an admin of its community or above."""
+    if resource.org_id in actor.org_admin_of:
+        return True
+    community = session.get(Region, resource.community_id)
+    return community is not None and actor.in_scope("community_admin", community.path)
+
+
+def managed(session: Session, actor: ActorContext, resource_id: int) -> Resource:
+    """The resource, if the actor may keep it; else Refused (the same answer whether it exists)."""
+    resource = session.get(Resource, resource_id)
+    if resource is None or not may_manage(session, actor, resource):
+        raise Refused("resource.not_owner")
+    return resource
+
+
+def owned(session: Session, actor: ActorContext) -> list[Resource]:
+    """The resources of the organisations the actor administers (我的资源), newest first."""
+    if not actor.org_admin_of:
+        return []
+    return list(session.scalars(select(Resource).where(Resource.org_id.in_(actor.org_admin_of))
+                                .order_by(Resource.id.desc())))
+
+
+def in_regions(session: Session, paths: list[str]):
+    """A query of the resources in the communities under these region paths (the console's scope)."""
+    communities = select(Region.id).where(or_(*[Region.path.like(f"{p}%") for p in paths])) if paths else None
+    query = select(Resource)
+    return query.where(Resource.community_id.in_(communities)) if communities is not None else query.where(false())
+
+
+def _check(session: Session, actor: ActorContext, values: dict[str, Any]) -> None:
+    fields: dict[str, Message] = {}
+    name = (values.get("name") or "").strip()
+    if not name or len(name) > 64:
+        fields["name"] = Message("resource.name")
+    capacity = values.get("capacity")
+    if capacity is not None and not 1 <= int(capacity) <= 10000:
+        fields["capacity"] = Message("resource.capacity")
+    community = session.get(Region, values.get("community_id") or 0)
+    if community is None or community.level is not RegionLevel.COMMUNITY:
+        fields["community_id"] = Message("resource.community")
+    if fields:
+        raise Refused("input", fields=fields)
+
+
+def create(session: Session, actor: ActorContext, org_id: int, community_id: int, values: dict[str, Any]) -> Resource:
+    """A new resource of an organisation the actor administers (or, for an admin, in their
+    communities)."""
+    resource = Resource(org_id=org_id, community_id=community_id, kind=ResourceKind(values.get("kind", "room")),
+                        name=(values.get("name") or "").strip())
+    for key in EDITABLE:
+        if key in values and key != "kind":
+            setattr(resource, key, values[key])
+    _check(session, actor, {**values, "community_id": community_id})
+    if not may_manage(session, actor, resource):
+        raise Refused("resource.not_owner")
+
+    def work() -> Resource:
+        session.add(resource)
+        session.flush()
+        audit.record(session, actor.user_id, "create", "resources", str(resource.id), None, audit.snapshot(resource))
+        return resource
+
+    return in_transaction(session, work)
+
+
+def update(session: Session, actor: ActorContext, resource_id: int, values: dict[str, Any]) -> Resource:
+    """Change what a resource says; only the fields people may edit, only by who may keep it."""
+    resource = managed(session, actor, resource_id)
+    _check(session, actor, {"name": resource.name, **values, "community_id": resource.community_id})
+    before = audit.snapshot(resource)
+
+    def work() -> Resource:
+        for key in EDITABLE:
+            if key in values:
+                setattr(resource, key, ResourceKind(values[key]) if key == "kind" else values[key])
+        session.flush()
+        after = audit.snapshot(resource)
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        if changed:
+            audit.record(session, actor.user_id, "update", "resources", str(resource.id),
+                         {k: before.get(k) for k in changed}, changed)
+        return resource
+
+    return in_transaction(session, work)
+
+
+def set_hours(session: Session, actor: ActorContext, resource_id: int, text: str) -> int:
+    """Replace the weekly hours with those the text names ('周一至周五 09:00-17:00' per line;
+    empty: open by arrangement). Returns how many openings there are now."""
+    resource = managed(session, actor, resource_id)
+    rows = parse_hours(text)
+
+    def work() -> int:
+        session.execute(delete(ResourceHours).where(ResourceHours.resource_id == resource.id))
+        session.add_all([ResourceHours(resource_id=resource.id, weekday=w, opens=o, closes=c) for w, o, c in rows])
+        audit.record(session, actor.user_id, "update", "resource_hours", str(resource.id), None,
+                     {"hours": (text or "").strip()[:500]})
+        return len(rows)
+
+    return in_transaction(session, work)
+
+
+def add_closure(session: Session, actor: ActorContext, resource_id: int, day: date, note: str | None) -> None:
+    """Close the resource all of a local day (a holiday, a repair)."""
+    resource = managed(session, actor, resource_id)
+
+    def work() -> None:
+        session.add(ResourceClosure(resource_id=resource.id, day=day, note=(note or "")[:128] or None))
+        audit.record(session, actor.user_id, "create", "resource_closures", str(resource.id), None,
+                     {"day": day.isoformat(), "note": note})
+
+    in_transaction(session, work)

@@ -1,0 +1,86 @@
+"""Resource sharing on phones: a community admin books a unit's room for an activity from the
+activity's suggestions, the unit's organisation approves and confirms the use from 我的资源, the
+admin rates it, and the organisation is credited. Each tapped from the home page."""
+# ruff: noqa: F811  (the browser and server fixtures are imported, then named as arguments)
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from flows.points import ledger
+from schemas.clock import LOCAL_TZ, utcnow
+from schemas.tables import Demand, ResourceBooking
+from tests.admin.journeys.staff import (  # noqa: F401
+    Staff,
+    browser,
+    name_task_types,
+    pytestmark,
+    server,
+)
+from tests.flows.sharing.shared import add_sharing
+from tests.flows.walker import Walker
+
+
+def _next_monday_10() -> datetime:
+    """A Monday 10:00 in Beijing, next week or the one after: inside the room's hours, not closed."""
+    today = utcnow().astimezone(LOCAL_TZ).date() + timedelta(days=7)
+    monday = today + timedelta(days=(7 - today.weekday()) % 7)
+    return datetime(monday.year, monday.month, monday.day, 10, tzinfo=LOCAL_TZ)
+
+
+def test_admin_books_a_units_room_for_an_activity(browser, server, world, factory):
+    name_task_types(factory, world)
+    add_sharing(factory, world)
+    starts = _next_monday_10()
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "env_cleanup", {"title": "垃圾分类宣讲", "description": "d", "place": "待定", "capacity": 30,
+                                         "starts_at": starts.isoformat(),
+                                         "ends_at": (starts + timedelta(hours=2)).isoformat()}, now=utcnow())
+    activity = walk.demand_id
+
+    admin = Staff(browser, server, "cadm_a", "resource_booking")
+    admin.tab("我的")
+    admin.follow("垃圾分类宣讲")
+    assert admin.shows("推荐的共享资源") and admin.shows("所选时间开放且空闲")
+    admin.shot("suggested")
+    admin.page.locator("#resource-suggestions a", has_text="财政局三楼会议室").click()
+    admin.page.wait_for_load_state()
+    assert admin.page.input_value("#q-for") == str(activity)  # the form knows what it is for
+    admin.shot("resource")
+    admin.tap("提交申请")
+    assert admin.shows("待审批") and admin.shows("财政局三楼会议室")
+    admin.shot("requested")
+    with factory() as s:
+        booking = s.scalar(select(ResourceBooking))
+    assert (booking.for_demand_id, booking.starts_at) == (activity, starts)
+
+    owner = Staff(browser, server, "orgadm1", "resource_booking")
+    owner.tap_link("我的资源")
+    assert owner.shows("收到的申请")
+    owner.shot("my-resources")
+    owner.follow("财政局三楼会议室 · 垃圾分类宣讲")
+    owner.follow("同意")
+    owner.tap("同意")
+    assert owner.shows("已同意")
+    owner.follow("确认已使用")
+    owner.tap("确认已使用")
+    assert owner.shows("待评价")
+    owner.shot("used")
+
+    admin.home()
+    admin.tab("我的")  # the request waits for the admin's rating, listed under 待评价
+    admin.page.locator("main section", has_text="待评价").get_by_role("link", name="垃圾分类宣讲").click()
+    admin.page.wait_for_load_state()
+    assert admin.path == f"/d/{booking.demand_id}" and admin.shows("财政局三楼会议室")
+    admin.follow("评价")
+    admin.page.click("label[for=f-rating-5]")
+    admin.tap("评价")
+    assert admin.shows("已完成")
+    admin.shot("done")
+    with factory() as s:
+        assert s.get(Demand, booking.demand_id).state == "done"
+        assert int(ledger.org_account(s, world["org1"]).balance) == 7  # 6 × 1.2 for five stars
+    assert admin.failures == [] and owner.failures == []
+    admin.close()
+    owner.close()

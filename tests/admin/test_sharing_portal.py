@@ -1,0 +1,125 @@
+"""资源共享 in the portal: found from the home page, requested, answered by the owner from
+我的资源, and kept only by its owner (every GET and POST checks who is asking)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from schemas.tables import Demand, Resource, ResourceClosure, ResourceHours
+from tests.flows.sharing.shared import add_sharing
+
+
+@pytest.fixture
+def shared(factory, world):
+    return add_sharing(factory, world)
+
+
+def test_request_and_answer(login, factory, shared):
+    admin = login("cadm_a")
+    assert "资源共享" in admin.get("/").get_data(as_text=True)
+    found = admin.get("/resources?kind=room&starts_at=2030-12-02T10:00&ends_at=2030-12-02T11:00")
+    assert "财政局三楼会议室" in found.get_data(as_text=True) and "所选时间开放且空闲" in found.get_data(as_text=True)
+    page = admin.get(f"/resources/{shared['room']}").get_data(as_text=True)
+    assert "周一 09:00-17:00" in page
+    sent = admin.post(f"/resources/{shared['room']}/request", data={
+        "title": "党课", "starts_at": "2030-12-02T10:00", "ends_at": "2030-12-02T11:00", "request_key": "k1"})
+    assert sent.status_code == 302 and "/d/" in sent.headers["Location"]
+    again = admin.post(f"/resources/{shared['room']}/request", data={
+        "title": "党课2", "starts_at": "2030-12-02T10:30", "ends_at": "2030-12-02T11:30", "request_key": "k2"})
+    assert again.headers["Location"].endswith(f"/resources/{shared['room']}")
+    with factory() as s:
+        demand = s.scalar(select(Demand))
+        assert (demand.title, demand.org_id) == ("党课", shared["org1"])
+    owner = login("orgadm1")
+    mine = owner.get("/my/resources").get_data(as_text=True)
+    assert "财政局三楼会议室" in mine and f"/d/{demand.id}" in mine
+    assert owner.get(f"/d/{demand.id}").status_code == 200
+
+
+def test_only_the_owner_keeps_it(login, factory, shared):
+    stranger = login("orgadm2")
+    assert stranger.get(f"/my/resources/{shared['room']}").status_code == 404
+    assert stranger.post(f"/my/resources/{shared['room']}", data={"name": "我的了", "hours": ""}).status_code == 404
+    owner = login("orgadm1")
+    assert owner.get(f"/my/resources/{shared['room']}").status_code == 200
+    owner.post(f"/my/resources/{shared['room']}", data={"name": "大会议室", "kind": "room", "capacity": "50",
+                                                        "hours": "周六 08:00-12:00"})
+    with factory() as s:
+        room = s.get(Resource, shared["room"])
+        assert (room.name, room.capacity) == ("大会议室", 50)
+        assert [(h.weekday, h.opens) for h in s.scalars(select(ResourceHours))] == [(5, 480)]
+    owner.post(f"/my/resources/{shared['room']}", data={"closed_day": "2030-01-01", "closed_note": "元旦"})
+    owner.post(f"/my/resources/{shared['room']}", data={"closed_day": "not a day"})
+    with factory() as s:
+        assert [(c.day.isoformat(), c.note) for c in s.scalars(select(ResourceClosure).order_by(ResourceClosure.id))
+                ][-1] == ("2030-01-01", "元旦")
+
+
+def test_matrix(login, shared):
+    page = login("res_a").get(f"/communities/{shared['ca']}/matrix").get_data(as_text=True)
+    assert "财政局党支部" in page and "财政局三楼会议室" in page
+
+
+def test_an_activity_suggests_a_free_room_and_says_why(login, factory, shared):
+    from flows import engine
+    from tests.flows.sharing.shared import local
+
+    with factory() as s:
+        form = {"title": "读书会", "description": "d", "place": "p", "capacity": 20,
+                "starts_at": local(3, 10).isoformat(), "ends_at": local(3, 12).isoformat()}
+        activity = engine.start(s, shared["cadm_a"], shared["tt_env_cleanup"], form, community_id=shared["ca"],
+                                now=local(1, 9)).demand_id
+    page = login("cadm_a").get(f"/d/{activity}").get_data(as_text=True)
+    assert "推荐的共享资源" in page and "财政局三楼会议室" in page and "所选时间开放且空闲" in page
+    assert f"for_demand={activity}" in page
+    assert "便携投影仪" not in page  # another district's
+    assert "推荐的共享资源" not in login("res_a").get(f"/d/{activity}").get_data(as_text=True)
+
+
+def test_resource_use_per_district_exportable(login, factory, shared):
+    import io
+
+    from openpyxl import load_workbook
+
+    from flows import engine
+    from tests.flows.sharing.shared import local, request
+
+    with factory() as s:
+        first = engine.start(s, shared["cadm_a"], shared["tt_resource"], request(local(3, 10), local(3, 12)),
+                             resource_id=shared["room"], now=local(1, 9)).demand_id
+        engine.start(s, shared["res_a"], shared["tt_resource"], request(local(3, 13), local(3, 14)),
+                     resource_id=shared["room"], now=local(1, 9))
+    for user, step, data in [("orgadm1", "approve", {}), ("orgadm1", "confirm_use", {}),
+                             ("cadm_a", "evaluate", {"rating": 4})]:
+        with factory() as s:
+            engine.act(s, shared[user], first, step, data, now=local(3, 13), auto=True)
+    admin = login("dadm1")
+    page = admin.get("/admin/resource_use/").get_data(as_text=True)
+    assert "伊美区" in page and "<td>2</td><td>1</td><td>2.0</td>" in page
+    sheet = load_workbook(io.BytesIO(admin.get("/admin/resource_use/export.xlsx").data)).active
+    assert list(sheet.iter_rows(values_only=True))[1] == ("伊美区", 2, 1, 2)
+    assert "伊美区" not in login("cadm_b").get("/admin/resource_use/").get_data(as_text=True)
+
+
+def test_owner_lists_a_new_resource_with_a_photo(login, factory, shared):
+    import io
+
+    from tests.admin.journeys.people import PNG
+
+    owner = login("orgadm1")
+    assert "新增共享资源" in owner.get("/my/resources").get_data(as_text=True)
+    made = owner.post("/my/resources/new", data={"name": "活动帐篷", "kind": "equipment",
+                                                 "place": f"{shared['org1']}:{shared['ca']}"})
+    assert made.status_code == 302
+    with factory() as s:
+        tent = s.scalar(select(Resource).where(Resource.name == "活动帐篷"))
+        assert (tent.org_id, tent.community_id) == (shared["org1"], shared["ca"])
+    owner.post(f"/my/resources/{tent.id}", data={"name": "活动帐篷", "kind": "equipment", "hours": "",
+                                                 "photo": (io.BytesIO(PNG), "tent.png")},
+               content_type="multipart/form-data")
+    with factory() as s:
+        photo = s.get(Resource, tent.id).photo
+    assert photo and owner.get(f"/media/{photo}").status_code == 200
+    # not for another organisation, nor a community the organisation did not report to
+    for place in (f"{shared['org2']}:{shared['cb']}", f"{shared['org1']}:{shared['cb']}", "x"):
+        assert owner.post("/my/resources/new", data={"name": "x", "place": place}).status_code == 404

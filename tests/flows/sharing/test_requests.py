@@ -1,0 +1,111 @@
+"""A resource request walked through the engine: booked, approved by the owner, used, rated,
+and the owner's organisation credited; declined and cancelled requests free their time."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from flows import engine
+from flows.core.refusals import Refused
+from flows.points import ledger
+from schemas.tables import Demand, Notification, ResourceBooking, ResourceBookingStatus
+from tests.flows.sharing.shared import add_sharing, local, request
+from tests.world import build_world
+
+
+@pytest.fixture
+def world(factory):
+    return add_sharing(factory, build_world(factory))
+
+
+def _start(factory, world, user, start, end, resource="room", **extra):
+    with factory() as s:
+        return engine.start(s, world[user], world["tt_resource"], request(start, end, **extra),
+                            resource_id=world[resource], now=local(1, 9))
+
+
+def test_request_to_points_for_the_owner(factory, world):
+    done = _start(factory, world, "cadm_a", local(3, 14), local(3, 16))
+    assert done.to_state == "requested"
+    with factory() as s:
+        demand = s.get(Demand, done.demand_id)
+        assert (demand.org_id, demand.community_id, demand.place) == (world["org1"], world["ca"], "财政局三楼会议室")
+        # the owner's admins hear of it in the request's own transaction
+        told = s.scalars(select(Notification).where(Notification.demand_id == done.demand_id)).all()
+        assert [(n.user_id, n.kind, n.title) for n in told] == [
+            (world["orgadm1"], "request:notify", "有新的资源申请：" + demand.title)]
+    for user, step, data in [("orgadm1", "approve", {}), ("orgadm1", "confirm_use", {}),
+                             ("cadm_a", "evaluate", {"rating": 5})]:
+        with factory() as s:
+            engine.act(s, world[user], done.demand_id, step, data, now=local(3, 17), auto=True)
+    with factory() as s:
+        assert s.get(Demand, done.demand_id).state == "done"
+        account = ledger.org_account(s, world["org1"])
+        assert int(account.balance) == 7  # 6 points × 1.2 for five stars, half up
+
+
+def test_only_the_owner_approves(factory, world):
+    done = _start(factory, world, "res_a", local(3, 10), local(3, 11))
+    for stranger in ("orgadm2", "res_a", "mem1"):
+        with factory() as s, pytest.raises(Refused):
+            engine.act(s, world[stranger], done.demand_id, "approve", {}, now=local(1, 10))
+
+
+def test_overlap_refused_and_touching_allowed(factory, world):
+    _start(factory, world, "res_a", local(3, 10), local(3, 12))
+    with pytest.raises(Refused) as exc:
+        _start(factory, world, "cadm_a", local(3, 11), local(3, 13))
+    assert exc.value.code == "resource.taken"
+    with pytest.raises(Refused):
+        _start(factory, world, "cadm_a", local(3, 9), local(3, 16))  # around it
+    _start(factory, world, "cadm_a", local(3, 12), local(3, 13))  # starts as the other ends
+    _start(factory, world, "orgadm2", local(3, 11), local(3, 13), resource="projector")  # another resource
+
+
+def test_declined_and_cancelled_free_the_time(factory, world):
+    first = _start(factory, world, "res_a", local(3, 10), local(3, 12))
+    with factory() as s:
+        engine.act(s, world["orgadm1"], first.demand_id, "decline", {"reason": "当天有会"}, now=local(1, 10))
+    second = _start(factory, world, "cadm_a", local(3, 10), local(3, 12))
+    with factory() as s:
+        engine.act(s, world["cadm_a"], second.demand_id, "cancel", {}, now=local(1, 10))
+    _start(factory, world, "res_a2", local(3, 10), local(3, 12))
+    with factory() as s:
+        statuses = list(s.scalars(select(ResourceBooking.status).order_by(ResourceBooking.id)))
+    assert statuses == [ResourceBookingStatus.RELEASED, ResourceBookingStatus.RELEASED, ResourceBookingStatus.HELD]
+
+
+@pytest.mark.parametrize(("start", "end", "code"), [
+    (local(2, 10), local(2, 11), "resource.closed_day"),     # the Wednesday closed for repairs
+    (local(5, 10), local(5, 11), "resource.outside_hours"),  # a Saturday
+    (local(3, 8), local(3, 10), "resource.outside_hours"),   # before opening
+    (local(3, 16), local(3, 18), "resource.outside_hours"),  # past closing
+    (local(3, 11), local(3, 10), "resource.times"),
+    (local(1, 8), local(1, 9), "resource.past"),
+])
+def test_availability_rules(factory, world, start, end, code):
+    with pytest.raises(Refused) as exc:
+        _start(factory, world, "res_a", start, end)
+    assert exc.value.code == code
+    with factory() as s:
+        assert s.scalar(select(Demand.id)) is None
+
+
+def test_for_an_activity_of_the_community(factory, world):
+    with factory() as s:
+        form = {"title": "读书会", "description": "d", "place": "p", "capacity": 20,
+                "starts_at": local(3, 10).isoformat(), "ends_at": local(3, 12).isoformat()}
+        activity = engine.start(s, world["cadm_a"], world["tt_env_cleanup"], form, community_id=world["ca"],
+                                now=local(1, 9)).demand_id
+    _start(factory, world, "cadm_a", local(3, 10), local(3, 12), for_demand=activity)
+    with factory() as s:
+        assert s.scalar(select(ResourceBooking.for_demand_id)) == activity
+    with pytest.raises(Refused) as exc:
+        _start(factory, world, "cadm_b", local(3, 13), local(3, 14), for_demand=activity, resource="projector")
+    assert exc.value.code == "resource.for_demand"
+
+
+def test_no_resource_no_request(factory, world):
+    with factory() as s, pytest.raises(Refused):
+        engine.start(s, world["res_a"], world["tt_resource"], request(local(3, 10), local(3, 11)),
+                     community_id=world["ca"], now=local(1, 9))
