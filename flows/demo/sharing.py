@@ -44,8 +44,8 @@ def load_resources(session: Session, rng: random.Random, communities: list[Regio
     """Three or four resources around each community, each of an organisation; a service is one
     a directory merchant offers (its first item), and that item links to the resource."""
     entries: dict[int, list[DirectoryEntry]] = {}
-    for entry in session.scalars(select(DirectoryEntry).order_by(DirectoryEntry.id)):
-        entries.setdefault(entry.community_id, []).append(entry)
+    for listed in session.scalars(select(DirectoryEntry).order_by(DirectoryEntry.id)):
+        entries.setdefault(listed.community_id, []).append(listed)
     count = 0
     for i, community in enumerate(communities):
         picks = [SHARED[(i + k) % len(SHARED)] for k in range(3 + i % 2)]
