@@ -84,16 +84,9 @@ def compose(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: 
     values = {"id": demand.id, "title": demand.title, "description": demand.description, "place": demand.place,
               "starts_at": local(demand.starts_at), "ends_at": local(demand.ends_at), "capacity": demand.capacity,
               "community": community.name if community else "", "state": workflow.state_title(demand.state)}
-    found = template
-
-    def render(lang: str) -> tuple[str, str]:
-        return notice_templates.render(found, values, lang)
-
-    def short(lang: str) -> str:
-        return notice_templates.render_short(found, values, lang)
-
-    title, body = render(SOURCE)
-    return Message(title, body, render, template.category, short)
+    filled = notice_templates.Filled(template, values)
+    title, body = filled.render(SOURCE)
+    return Message(title, body, filled.render, template.category, filled.short)
 
 
 def message(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: NotifySpec) -> tuple[str, str]:

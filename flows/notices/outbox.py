@@ -63,14 +63,7 @@ def tell(session: Session, *, event_id: int, users: Iterable[int], template: str
     found = overrides.effective(session, district_id, template)
     if found is None:
         return
-    chosen = found
-
-    def render(lang: str) -> tuple[str, str]:
-        return templates.render(chosen, values, lang)
-
-    def short(lang: str) -> str:
-        return templates.render_short(chosen, values, lang)
-
-    title, body = render(SOURCE)
+    filled = templates.Filled(found, values)
+    title, body = filled.render(SOURCE)
     post(session, event_id=event_id, demand=demand, users=users, kind=template, title=title, body=body, now=now,
-         category=found.category, render=render, short=short, community_id=community_id)
+         category=found.category, render=filled.render, short=filled.short, community_id=community_id)

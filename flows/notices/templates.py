@@ -4,6 +4,7 @@ safe YAML loader, and the one renderer. The compiler checks names and fields aga
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -93,3 +94,18 @@ def render_short(template: Template, values: dict[str, Any], locale: str | None 
     """The one sentence SMS and WeChat carry: the template's `sms`, else its title, filled in."""
     filled = {name: "" if values.get(name) is None else values[name] for name in template.allowed()}
     return (template.sms or template.title).get(locale).format(**filled)[:200]
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A template with its values: the message in any language, and its one SMS sentence —
+    what a channel row needs to be written in its reader's language."""
+
+    template: Template
+    values: dict[str, Any]
+
+    def render(self, locale: str | None = None) -> tuple[str, str]:
+        return render(self.template, self.values, locale)
+
+    def short(self, locale: str | None = None) -> str:
+        return render_short(self.template, self.values, locale)
