@@ -152,3 +152,18 @@ def channels(monkeypatch, smtp, provider):
 
     get_settings.cache_clear()
     return smtp, provider
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """After a test that talks to a Prefect server of its own, and before its fixtures stop that
+    server: send what Prefect's background services still hold for it (events, logs), or drop
+    it after a few seconds. Left queued, those items are retried against the stopped server when
+    the test process exits, which held every run of the suite for six minutes or more."""
+    yield
+    if item.get_closest_marker("prefect"):
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        for service in (EventsWorker, APILogWorker):
+            service.drain_all(timeout=10)
