@@ -5,10 +5,13 @@ step's form is shown only to someone who may take the step (the GET asks the eng
 question as the POST)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from admin.auth import actor
 from admin.database import db
@@ -30,6 +33,7 @@ from flows.catalogue import task_types
 from flows.core.refusals import Refused
 from flows.engine import attendance, history, records, reminders, schedule, visibility
 from flows.engine.claims import active_claims
+from flows.engine.outcomes import Outcome
 from flows.people import privacy, regions
 from flows.sharing import matching
 from flows.sharing import reads as sharing_reads
@@ -94,6 +98,20 @@ def _sharing(d, workflow, community, is_admin: bool) -> dict:
             "resource_suggestions": suggestions}
 
 
+def _send(demand_id: int, act: Callable[[], Outcome]) -> tuple[Response | None, dict[str, str]]:
+    """Send a form's action to the engine: done or refused outright, back to the demand with the
+    answer; refused about some fields, no page yet but the sentences to show beside them."""
+    try:
+        outcome = act()
+    except Refused as exc:
+        if exc.field_messages:
+            return None, field_errors(exc)
+        flash_refusal(exc)
+    else:
+        flash_outcome(outcome)
+    return redirect(url_for("portal.demand", demand_id=demand_id)), {}
+
+
 @bp.route("/d/<id:demand_id>/step/<step>", methods=["GET", "POST"])
 @login_required
 def step(demand_id: int, step: str):
@@ -112,16 +130,10 @@ def step(demand_id: int, step: str):
     else:
         values, errors = read_step_form(spec.form)
         if not errors:
-            try:
-                outcome = engine.act(db(), actor(), d.id, step, values, request_key=posted_request_key())
-            except Refused as exc:
-                if not exc.field_messages:
-                    flash_refusal(exc)
-                    return redirect(url_for("portal.demand", demand_id=d.id))
-                errors = field_errors(exc)
-            else:
-                flash_outcome(outcome)
-                return redirect(url_for("portal.demand", demand_id=d.id))
+            done, errors = _send(d.id, lambda: engine.act(db(), actor(), d.id, step, values,
+                                                        request_key=posted_request_key()))
+            if done is not None:
+                return done
     members = member_choices(d.community_id) if any(f.type == "member" for f in spec.form.values()) else []
     return render_template("step.html", d=d, wf=workflow, name=step, spec=spec, errors=errors, form=request.form,
                            members=members, request_key=posted_request_key() or new_request_key()), (
@@ -143,16 +155,10 @@ def reschedule(demand_id: int):
         name: local_input(getattr(d, name)) for name in schedule.FORM}
     if request.method == "POST":
         values, _ = read_step_form(schedule.FORM)
-        try:
-            outcome = schedule.reschedule(db(), actor(), d.id, values, request_key=posted_request_key())
-        except Refused as exc:
-            if not exc.field_messages:
-                flash_refusal(exc)
-                return redirect(url_for("portal.demand", demand_id=d.id))
-            errors = field_errors(exc)
-        else:
-            flash_outcome(outcome)
-            return redirect(url_for("portal.demand", demand_id=d.id))
+        done, errors = _send(d.id, lambda: schedule.reschedule(db(), actor(), d.id, values,
+                                                             request_key=posted_request_key()))
+        if done is not None:
+            return done
     # the form's words are the platform's, not a district's workflow text: in the reader's language
     shown = {name: f.model_copy(update={"title": gettext(f.title), "help": f.help and gettext(f.help)})
              for name, f in schedule.FORM.items()}
