@@ -27,7 +27,19 @@ from schemas.tables import (
     User,
 )
 
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+def _recent_ten_in_beijing() -> datetime:
+    """The last 10:00 in Beijing (02:00 UTC) before now: a working morning, never in the future.
+
+    The world's clock follows the real one because pages read the real clock: a fixed date
+    turned every "within: 2d" into an overdue case two days after it was written."""
+    real = datetime.now(UTC)
+    ten = real.replace(hour=2, minute=0, second=0, microsecond=0)
+    return ten if ten <= real else ten - timedelta(days=1)
+
+
+NOW = _recent_ten_in_beijing()
 
 
 @dataclass
