@@ -28,7 +28,6 @@ from schemas.tables import (
 )
 
 
-
 def _recent_ten_in_beijing() -> datetime:
     """The last 10:00 in Beijing (02:00 UTC) before now: a working morning, never in the future.
 
