@@ -96,6 +96,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     failures.init_app(app)
     app.before_request(refuse_nul_bytes)
     app.before_request(_password_change_first)
+    from admin import api
+
+    api.init_app(app)  # last: it makes the handlers above answer problems on the API's paths
     return app
 
 
@@ -111,8 +114,8 @@ _BEFORE_NEW_PASSWORD = frozenset({"static", "portal.password", "auth.logout", "a
 
 def _password_change_first():
     """A temporary password (an admin's reset, an import) is changed before anything else."""
-    if request.endpoint in _BEFORE_NEW_PASSWORD:
-        return None
+    if request.endpoint in _BEFORE_NEW_PASSWORD or request.blueprint == "api":
+        return None  # the API reads no cookie; its bearer check refuses a temporary password
     from flask_login import current_user
 
     if current_user.is_authenticated and g.get("must_change_password"):

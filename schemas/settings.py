@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     wechat_template_id: str = ""
     # The mini-program page a WeChat message opens (`?demand=<id>` is added for a demand's).
     wechat_page: str = Field(default="pages/index/index", pattern=r"^[A-Za-z0-9_/\-]{1,128}$")
+    # The JSON API (#18). WeChat log-in exchanges the mini-program's `wx.login` code at
+    # `<wechat_api_url>/sns/jscode2session` with the app credentials above. Browser pages on
+    # these origins may call the API (CORS); a mini-program needs none.
+    api_cors_origins: list[str] = []
     # No SMS or WeChat push inside these local hours (HH:MM-HH:MM, may wrap midnight): such a
     # message waits until the end of the quiet hours, it is not dropped. Empty: no quiet hours.
     quiet_hours: str = Field(default="22:00-08:00", pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")

@@ -25,7 +25,9 @@ class Provider:
     an int is a status (500, 429…), "slow:<s>" stalls before answering, "wx:<code>" answers
     WeChat's errcode in a 200, "ok" succeeds; when it
     is empty every send succeeds. Sends with a key already delivered are answered with the first
-    message's id and not delivered again, as a provider honouring Idempotency-Key does."""
+    message's id and not delivered again, as a provider honouring Idempotency-Key does.
+    WeChat's code-to-session answers the openid `o-<code>`; a code `err<n>` answers errcode n,
+    `down` a 500."""
 
     requests: list[dict[str, Any]] = field(default_factory=list)
     delivered: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -58,8 +60,20 @@ class Provider:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self):  # WeChat's access token
-                if urlparse(self.path).path == "/cgi-bin/token":
+            def do_GET(self):  # WeChat's access token and its mini-program log-in
+                url = urlparse(self.path)
+                if url.path == "/sns/jscode2session":
+                    query = parse_qs(url.query)
+                    with provider.lock:
+                        provider.requests.append({"path": url.path, "query": query, "body": None, "key": None,
+                                                  "auth": None})
+                    code = query.get("js_code", [""])[0]
+                    if code == "down":
+                        return self._answer(500, {})
+                    if code.startswith("err"):  # "err40029": WeChat's errcode in a 200
+                        return self._answer(200, {"errcode": int(code[3:]), "errmsg": "stand-in"})
+                    return self._answer(200, {"openid": f"o-{code}", "session_key": "not-kept"})
+                if url.path == "/cgi-bin/token":
                     self._answer(200, {"access_token": "standin-token", "expires_in": 7200})
                 else:
                     self._answer(404, {})

@@ -293,6 +293,39 @@ SHARING: dict[str, str] = {
 }
 
 
+# The JSON API's own answers (admin/api): log-in, tokens, WeChat, idempotency keys, paging.
+API: dict[str, str] = {
+    'api.bad_request': N_('请求格式不对'),
+    'api.unauthenticated': N_('请先登录（缺少或已失效的访问令牌）'),
+    'api.forbidden': N_('您没有权限这样做'),
+    'api.not_found': N_('找不到要访问的内容'),
+    'api.method': N_('不支持这种请求方式'),
+    'api.too_large': N_('请求内容太大'),
+    'api.media_type': N_('请以 JSON 提交（Content-Type: application/json）'),
+    'api.throttled': N_('操作太频繁，请 {seconds} 秒后再试'),
+    'api.error': N_('服务器出错了，请稍后再试'),
+    'api.unavailable': N_('系统繁忙，没有做任何更改，请稍后再试'),
+    'api.invalid': N_('请检查填写的内容'),
+    'api.credentials': N_('用户名或密码错误'),
+    'api.password_change': N_('请先在网页上修改临时密码'),
+    'api.token_invalid': N_('登录已失效，请重新登录'),
+    'api.token_reused': N_('这个登录凭证已被使用过，为安全起见已退出该设备，请重新登录'),
+    'api.device_not_found': N_('找不到这台设备'),
+    'api.key_reused': N_('这个 Idempotency-Key 已用于另一个请求'),
+    'api.key_format': N_('Idempotency-Key 应为 1 到 64 个字母、数字、点、横线或下划线'),
+    'api.cursor': N_('翻页参数 cursor 无效'),
+    'api.wechat_off': N_('本平台没有开通微信登录'),
+    'api.wechat_code': N_('微信登录码无效或已使用，请重新进入小程序'),
+    'api.wechat_busy': N_('微信登录太频繁，请稍后再试'),
+    'api.wechat_blocked': N_('微信提示该账号存在风险，暂时不能登录'),
+    'api.wechat_unavailable': N_('暂时连不上微信，请稍后再试'),
+    'api.wechat_unbound': N_('这个微信还没有绑定账号：请输入用户名和密码绑定一次'),
+    'api.wechat_ticket': N_('绑定已超时，请重新进入小程序'),
+    'api.wechat_taken': N_('这个微信或这个账号已经绑定过了'),
+    'api.upload_missing': N_('请上传一张图片（字段名 file）'),
+}
+
+
 MESSAGES: dict[str, str] = {**YAML, **VALIDATION, **COMPILER, **ENGINE, **DRYRUN, **LEDGER, **SHOP, **PEOPLE,
                             **STORAGE, **REFUSAL, **ACCOUNTS, **RULES, **SLOTS, **IMPORTS,
-                            **SHARING}
+                            **SHARING, **API}

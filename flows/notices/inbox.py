@@ -13,11 +13,12 @@ from schemas.clock import utcnow
 from schemas.tables import Notification
 
 
-def inbox(session: Session, user_id: int, *, limit: int = 100) -> list[Notification]:
-    """A person's in-app messages, newest first."""
-    return list(session.scalars(select(Notification).where(Notification.user_id == user_id,
-                                                            Notification.channel == INBOX)
-                                .order_by(Notification.id.desc()).limit(limit)))
+def inbox(session: Session, user_id: int, *, limit: int = 100, before: int | None = None) -> list[Notification]:
+    """A person's in-app messages, newest first (older than message `before`, for paging)."""
+    query = select(Notification).where(Notification.user_id == user_id, Notification.channel == INBOX)
+    if before is not None:
+        query = query.where(Notification.id < before)
+    return list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
+from flows.people import app_tokens
 from schemas.tables import LoginSession, User
 
 # `seen_at` is written at most this often per session: idle time is measured to the minute,
@@ -83,12 +84,13 @@ def close(session: Session, token: str | None) -> None:
 
 
 def close_all(session: Session, user_id: int, keep: str | None = None) -> int:
-    """End every session of a user but `keep` (the caller's own); the caller commits, so this
-    lands in the same transaction as the password change that asks for it."""
+    """End every session of a user but `keep` (the caller's own web session), apps' device
+    sessions included; the caller commits, so this lands in the same transaction as the
+    password change that asks for it."""
     statement = delete(LoginSession).where(LoginSession.user_id == user_id)
     if keep:
         statement = statement.where(LoginSession.token_hash != _hash(keep))
-    return cast(CursorResult, session.execute(statement)).rowcount
+    return cast(CursorResult, session.execute(statement)).rowcount + app_tokens.revoke_all(session, user_id)
 
 
 def count(session: Session, user_id: int) -> int:

@@ -27,6 +27,8 @@ from schemas.tables.ledger import (
 )
 from schemas.tables.notices import NoticeChoice, NoticeStatus, NoticeTemplateOverride, Notification
 from schemas.tables.people import (
+    ApiReplay,
+    AppToken,
     LoginSession,
     Member,
     MemberRegistration,

@@ -77,6 +77,42 @@ class LoginSession(Base):
     __table_args__ = (Index("ix_login_sessions_created_at", "created_at"),)
 
 
+class AppToken(Base):
+    """One app (the mini-program, a phone app) signed in on one device: a short-lived access
+    token and a long-lived refresh token, both kept only as SHA-256. A refresh rotates both; the
+    refresh token it replaced is remembered, so a stolen copy used after the owner refreshed
+    ends the whole device session. Listed, and revocable, on the owner's devices page."""
+
+    __tablename__ = "app_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    device: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(16))  # password | wechat
+    access_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    access_expires_at: Mapped[datetime]
+    refresh_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    previous_refresh_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    refresh_expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = created_at()
+    seen_at: Mapped[datetime]
+
+
+class ApiReplay(Base):
+    """The answer given to a POST with an `Idempotency-Key`, per sender: the same key again is
+    answered with it, never a second effect; the same key with another body is refused."""
+
+    __tablename__ = "api_replays"
+
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)  # <user>:<key>
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at()
+
+    __table_args__ = (Index("ix_api_replays_created_at", "created_at"),)
+
+
 class RoleGrant(Base):
     """A role held in a scope: a region (residents, admins) or an organisation (org admins)."""
 

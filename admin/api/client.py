@@ -1,0 +1,140 @@
+"""A small reference client of the API (httpx), for app developers and for our own tests.
+
+It shows what an app must do and nothing more: log in, keep the token pair, refresh once when
+the access token expired, send an `Idempotency-Key` with every POST (a retry after a lost
+answer reuses the key, so it is never done twice), follow `next_cursor`, and turn a problem
+answer into an exception that carries its `code` and sentence. docs/api.md walks a
+mini-program developer through the same calls.
+
+    client = Client("https://yijia.example.org")
+    client.login("zhangsan", "…")
+    wish = client.start(task_type_id, {"title": "帮忙修灯", "details": "…"})
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+PREFIX = "/api/v1"
+
+
+class ApiError(Exception):
+    """A problem answer (RFC 9457): `status`, `code` (stable, for branching) and `detail`."""
+
+    def __init__(self, problem: dict[str, Any]):
+        super().__init__(f"{problem.get('status')} {problem.get('code')}: {problem.get('detail')}")
+        self.problem = problem
+        self.status: int = problem.get("status", 0)
+        self.code: str = problem.get("code", "")
+        self.detail: str = problem.get("detail", "")
+        self.errors: dict[str, str] = problem.get("errors") or {}
+
+
+class Client:
+    def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None, language: str = "zh",
+                 device: str = "python"):
+        self.http = httpx.Client(base_url=base_url.rstrip("/") + PREFIX, transport=transport, timeout=30,
+                                 headers={"Accept-Language": language})
+        self.device = device
+        self.tokens: dict[str, Any] | None = None
+
+    # ---- plumbing ---------------------------------------------------------------------------
+    def _send(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.tokens:
+            headers["Authorization"] = f"Bearer {self.tokens['access_token']}"
+        response = self.http.request(method, path, headers=headers, **kwargs)
+        if response.status_code == 401 and retry and self.tokens and not path.startswith("/auth/"):
+            self.refresh()  # the access token expired: one refresh, then the same request again
+            return self._send(method, path, retry=False, headers=headers, **kwargs)
+        if response.status_code >= 400:
+            raise ApiError(response.json())
+        return response
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self._send("GET", path, params={k: v for k, v in params.items() if v is not None}).json()
+
+    def post(self, path: str, body: dict[str, Any] | None = None, *, key: str | None = None) -> Any:
+        """POST with an Idempotency-Key (a new one unless given: pass the same to retry)."""
+        response = self._send("POST", path, json=body or {}, headers={"Idempotency-Key": key or uuid.uuid4().hex})
+        return response.json() if response.content else None
+
+    def pages(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a paged list, following `next_cursor`."""
+        cursor = None
+        while True:
+            page = self.get(path, cursor=cursor, **params)
+            yield from page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+
+    # ---- log-in -----------------------------------------------------------------------------
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        self.tokens = None
+        self.tokens = self._send("POST", "/auth/token", json={"username": username, "password": password,
+                                                             "device": self.device}).json()
+        return self.tokens
+
+    def login_wechat(self, code: str) -> dict[str, Any]:
+        """Log in with `wx.login()`'s code; raises ApiError `api.wechat_unbound` (its
+        `errors["ticket"]` is for `bind_wechat`) when this WeChat user has no account yet."""
+        self.tokens = None
+        self.tokens = self._send("POST", "/auth/wechat", json={"code": code, "device": self.device}).json()
+        return self.tokens
+
+    def bind_wechat(self, ticket: str, username: str, password: str) -> dict[str, Any]:
+        self.tokens = self._send("POST", "/auth/wechat/bind", json={
+            "ticket": ticket, "username": username, "password": password, "device": self.device}).json()
+        return self.tokens
+
+    def refresh(self) -> dict[str, Any]:
+        assert self.tokens is not None
+        self.tokens = self._send("POST", "/auth/refresh", json={"refresh_token": self.tokens["refresh_token"]}).json()
+        return self.tokens
+
+    def logout(self) -> None:
+        self._send("POST", "/auth/logout")
+        self.tokens = None
+
+    # ---- the programme ------------------------------------------------------------------------
+    def me(self) -> dict[str, Any]:
+        return self.get("/me")
+
+    def hall(self, **filters: Any) -> list[dict[str, Any]]:
+        return list(self.pages("/hall", **filters))
+
+    def startables(self) -> list[dict[str, Any]]:
+        return self.get("/start")["items"]
+
+    def start(self, task_type_id: int, values: dict[str, Any], *, community_id: int | None = None,
+              key: str | None = None) -> dict[str, Any]:
+        return self.post(f"/start/{task_type_id}", {"values": values, "community_id": community_id}, key=key)
+
+    def demand(self, demand_id: int) -> dict[str, Any]:
+        return self.get(f"/demands/{demand_id}")
+
+    def step(self, demand_id: int, step: str, values: dict[str, Any] | None = None, *,
+             key: str | None = None) -> dict[str, Any]:
+        return self.post(f"/demands/{demand_id}/steps/{step}", {"values": values or {}}, key=key)
+
+    def upload(self, data: bytes, filename: str = "photo.jpg", content_type: str = "image/jpeg") -> str:
+        return self._send("POST", "/uploads", files={"file": (filename, data, content_type)}).json()["key"]
+
+    def points(self) -> dict[str, Any]:
+        return self.get("/me/points")
+
+    def shop(self) -> dict[str, Any]:
+        return self.get("/shop/items")
+
+    def redeem(self, item_id: int, quantity: int = 1, *, key: str | None = None) -> dict[str, Any]:
+        return self.post("/shop/orders", {"item_id": item_id, "quantity": quantity}, key=key)
+
+    def orders(self) -> list[dict[str, Any]]:
+        return list(self.pages("/me/orders"))
+
+    def messages(self) -> dict[str, Any]:
+        return self.get("/me/messages")

@@ -1,0 +1,51 @@
+"""My messages and the programme's news over the API (the inbox's and the news page's reads)."""
+
+from spectree import Response
+
+from admin.api import bp, spec
+from admin.api.bearer import caller, signed_in
+from admin.api.models import CursorQuery, MessageOut, Messages, News, NewsItem
+from admin.api.paging import decode_id, encode, json_response
+from admin.api.problems import Problem
+from admin.database import db
+from flows.catalogue import news as news_reads
+from flows.notices import inbox
+from schemas.tables import Notification
+
+TAG = "messages and news"
+BEARER: dict[str, list[str]] = {"bearer": []}
+
+
+def _message(n: Notification) -> MessageOut:
+    return MessageOut(id=n.id, title=n.title, body=n.body or None, demand_id=n.demand_id, read=n.read_at is not None,
+                      created_at=n.created_at)
+
+
+@bp.get("/me/messages")
+@spec.validate(query=CursorQuery, resp=Response(HTTP_200=Messages, HTTP_304=None, HTTP_400=Problem, HTTP_401=Problem,
+                                                HTTP_422=Problem), tags=[TAG], security=BEARER)
+@signed_in
+def messages(query: CursorQuery):
+    """My inbox, newest first, with the unread count; paged by cursor."""
+    user_id = caller().user_id
+    rows = inbox.inbox(db(), user_id, limit=query.limit + 1, before=decode_id(query.cursor))
+    more = len(rows) > query.limit
+    return json_response(Messages(unread=inbox.unread_count(db(), user_id),
+                                  items=[_message(n) for n in rows[:query.limit]],
+                                  next_cursor=encode(rows[query.limit - 1].id) if more else None))
+
+
+@bp.post("/me/messages/<int:message_id>/read")
+@spec.validate(resp=Response(HTTP_200=MessageOut, HTTP_401=Problem, HTTP_404=Problem), tags=[TAG], security=BEARER)
+@signed_in
+def read_message(message_id: int):
+    """Mark one of my messages read (again is harmless)."""
+    return json_response(_message(inbox.open_notice(db(), caller().user_id, message_id)))
+
+
+@bp.get("/news")
+@spec.validate(resp=Response(HTTP_200=News, HTTP_304=None), tags=[TAG])
+def news():
+    """The programme's published news, newest first (no log-in needed)."""
+    return json_response(News(items=[NewsItem(id=p.id, title=p.title, summary=p.summary, published_at=p.published_at)
+                                     for p in news_reads.news(db())]))

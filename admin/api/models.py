@@ -1,0 +1,262 @@
+"""The API's bodies as pydantic models: the OpenAPI document is generated from these (and from
+each workflow's step forms, see admin/api/document.py), never written by hand."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- log-in ---------------------------------------------------------------------------------
+
+class PasswordLogin(Body):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    device: str = Field("app", max_length=64, description="shown on the person's devices page")
+
+
+class RefreshRequest(Body):
+    refresh_token: str = Field(min_length=1, max_length=128)
+
+
+class WeChatLogin(Body):
+    code: str = Field(min_length=1, max_length=128, description="the code `wx.login()` gave the mini-program")
+    device: str = Field("微信小程序", max_length=64)
+
+
+class WeChatBind(Body):
+    ticket: str = Field(min_length=1, max_length=512, description="from the `api.wechat_unbound` problem")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    device: str = Field("微信小程序", max_length=64)
+
+
+class Tokens(BaseModel):
+    token_type: str = "Bearer"
+    access_token: str
+    expires_at: AwareDatetime
+    refresh_token: str
+    refresh_expires_at: AwareDatetime
+    device_id: int
+
+
+class Device(BaseModel):
+    id: int
+    device: str
+    via: str
+    created_at: AwareDatetime
+    seen_at: AwareDatetime
+    current: bool
+
+
+class Devices(BaseModel):
+    items: list[Device]
+
+
+# ---- me -------------------------------------------------------------------------------------
+
+class Me(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    roles: list[str]
+    communities: list[int]
+    skills: list[str]
+    points: int
+    unread: int
+    wechat_bound: bool
+
+
+# ---- demands --------------------------------------------------------------------------------
+
+class HallItem(BaseModel):
+    id: int
+    title: str
+    task_type: str
+    community: str
+    state: str
+    starts_at: AwareDatetime | None
+    distance_km: float | None
+    skill_match: bool
+
+
+class Page(BaseModel):
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
+
+
+class HallPage(Page):
+    items: list[HallItem]
+
+
+class HallQuery(Body):
+    community_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    task_type_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    skill: str | None = Field(None, max_length=32)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(20, ge=1, le=50)
+
+
+class StepRef(BaseModel):
+    step: str
+    title: str
+    input_schema: str = Field(description="the `components.schemas` name of this step's input")
+
+
+class TimelineEntry(BaseModel):
+    step: str
+    title: str
+    to_state: str
+    at: AwareDatetime
+    who: str | None
+
+
+class DemandOut(BaseModel):
+    id: int
+    title: str
+    workflow: str
+    workflow_version: int
+    task_type: str
+    community_id: int
+    state: str
+    state_title: str
+    starts_at: AwareDatetime | None
+    ends_at: AwareDatetime | None
+    place: str | None
+    created_at: AwareDatetime
+    data: dict[str, Any]
+    steps: list[StepRef]
+    timeline: list[TimelineEntry]
+
+
+class StepRequest(Body):
+    values: dict[str, Any] = Field(default_factory=dict,
+                                   description="the step's form: see the step's input schema")
+
+
+class StartRequest(Body):
+    community_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    values: dict[str, Any] = Field(default_factory=dict)
+
+
+class OutcomeOut(BaseModel):
+    demand_id: int
+    step: str
+    from_state: str | None
+    to_state: str
+    state_title: str
+    replayed: bool
+    message: str
+
+
+class Startable(BaseModel):
+    task_type_id: int
+    code: str
+    name: str
+    category: str
+    step: str
+    step_title: str
+    input_schema: str
+    communities: list[dict[str, Any]]
+
+
+class Startables(BaseModel):
+    items: list[Startable]
+
+
+class Upload(BaseModel):
+    key: str = Field(description="put this in an image field of a step's values")
+
+
+# ---- points and the shop --------------------------------------------------------------------
+
+class PointsEntry(BaseModel):
+    amount: int
+    at: AwareDatetime
+    memo: str
+    kind: str
+    demand_id: int | None
+    order_id: int | None
+
+
+class Points(Page):
+    balance: int
+    items: list[PointsEntry]
+
+
+class CursorQuery(Body):
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(20, ge=1, le=100)
+
+
+class ShopItemOut(BaseModel):
+    id: int
+    name: str
+    community: str
+    price: int
+    stock: int
+
+
+class ShopItems(BaseModel):
+    balance: int
+    items: list[ShopItemOut]
+
+
+class RedeemRequest(Body):
+    item_id: int = Field(ge=1, le=2**31 - 1)
+    quantity: int = Field(1, ge=1, le=99)
+
+
+class OrderOut(BaseModel):
+    id: int
+    item: str
+    quantity: int
+    points: int
+    status: str
+    pickup_code: str
+    expires_at: AwareDatetime | None
+    created_at: AwareDatetime
+
+
+class Orders(Page):
+    items: list[OrderOut]
+
+
+# ---- messages and news ----------------------------------------------------------------------
+
+class MessageOut(BaseModel):
+    id: int
+    title: str
+    body: str | None
+    demand_id: int | None
+    read: bool
+    created_at: AwareDatetime
+
+
+class Messages(Page):
+    unread: int
+    items: list[MessageOut]
+
+
+class NewsItem(BaseModel):
+    id: int
+    title: str
+    summary: str | None
+    published_at: AwareDatetime | None
+
+
+class News(BaseModel):
+    items: list[NewsItem]
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Stored times are UTC; SQLite hands them back naive."""
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
