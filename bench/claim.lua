@@ -9,9 +9,16 @@ function init(args)
   n = 0
   if args[4] and args[4] ~= "" then wrk.headers["Cookie"] = args[4] end
   if args[5] and args[5] ~= "" then wrk.headers["X-CSRFToken"] = args[5] end
-  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  body = ""
+  if args[6] and args[6] ~= "" then  -- the API's claim: a bearer token and a JSON body
+    wrk.headers["Authorization"] = args[6]
+    wrk.headers["Content-Type"] = "application/json"
+    body = '{"values": {}}'
+  else
+    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  end
 end
 function request()
   n = n + 1
-  return wrk.format("POST", string.format(pattern, first + tindex * span + n), nil, "")
+  return wrk.format("POST", string.format(pattern, first + tindex * span + n), nil, body)
 end

@@ -1,10 +1,13 @@
 """Web: requests per second and p50/p99 of the claim action through gunicorn, as deployed,
 with a logged-in member, at 1, 10 and 50 clients; against a bare Flask endpoint and a
-minimal claim doing only the same writes, on SQLite and PostgreSQL. Needs `wrk`.
+minimal claim doing only the same writes, on SQLite and PostgreSQL. The same claim over the
+JSON API (bearer token, JSON body, problem details) runs on the same server in the same run.
+Needs `wrk`.
 """
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import secrets
@@ -29,7 +32,7 @@ from tests.world import build_world
 CLIENTS = (1, 10, 50)
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 SPAN = 20_000  # ids per wrk thread per run: far more than 8 s of claims can use
-DEMANDS = 6 * 2 * SPAN + 1_000  # (minimal + real claim) × 3 client counts × 2 threads
+DEMANDS = 9 * 2 * SPAN + 1_000  # (minimal + web + API claim) × 3 client counts × 2 threads
 LUA = Path(__file__).with_name("claim.lua")
 
 
@@ -88,6 +91,14 @@ def _login(port: int, username: str, password: str) -> tuple[str, str]:
     return cookie, token
 
 
+def _bearer(port: int, username: str, password: str) -> str:
+    """An app's log-in: the Authorization header of a fresh access token."""
+    answer = urllib.request.urlopen(urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"username": username, "password": password, "device": "bench"}).encode()))
+    return "Bearer " + json.loads(answer.read())["access_token"]
+
+
 def _prepare(url: str) -> tuple[dict, int]:
     factory = make_sessionmaker(make_engine(url))
     world = build_world(factory)
@@ -120,20 +131,26 @@ def run() -> None:
             proc = _server(app, port, env)
             try:
                 cookie, token = _login(port, "mem1", "bench-pass") if label == "claim" else ("", "")
+                bearer = _bearer(port, "mem1", "bench-pass") if label == "claim" else ""
                 for clients in CLIENTS:
-                    span = SPAN
-                    pattern = {"bare": None, "minimal_claim": "/claim/%d", "claim": "/d/%d/step/claim"}[label]
-                    args = [str(next_id), str(span), pattern, cookie, token] if pattern else []
-                    result = _wrk(f"http://127.0.0.1:{port}/", clients, args)
-                    next_id += 2 * span if pattern else 0
-                    figures[f"{label}@{clients}"] = result
-                    emit("web", name, endpoint=label, clients=clients, seconds=SECONDS, **result)
+                    # the web form's claim and the API's, one after the other on the same server
+                    for endpoint in ([label, "api_claim"] if label == "claim" else [label]):
+                        pattern = {"bare": None, "minimal_claim": "/claim/%d", "claim": "/d/%d/step/claim",
+                                   "api_claim": "/api/v1/demands/%d/steps/claim"}[endpoint]
+                        args = ([str(next_id), str(SPAN), pattern, cookie, token] if endpoint == "claim" else
+                                [str(next_id), str(SPAN), pattern, "", "", bearer] if endpoint == "api_claim" else
+                                [str(next_id), str(SPAN), pattern] if pattern else [])
+                        result = _wrk(f"http://127.0.0.1:{port}/", clients, args)
+                        next_id += 2 * SPAN if pattern else 0
+                        figures[f"{endpoint}@{clients}"] = result
+                        emit("web", name, endpoint=endpoint, clients=clients, seconds=SECONDS, **result)
             finally:
                 _stop(proc)
         for clients in CLIENTS:
             claim, minimal, bare_ = (figures[f"{k}@{clients}"]["rps"] for k in ("claim", "minimal_claim", "bare"))
+            api = figures[f"api_claim@{clients}"]["rps"]
             emit("web-ratio", name, clients=clients, claim_over_minimal=round(claim / max(minimal, 1), 2),
-                 claim_over_bare=round(claim / max(bare_, 1), 2))
+                 claim_over_bare=round(claim / max(bare_, 1), 2), api_claim_over_web_claim=round(api / max(claim, 1), 2))
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ def demand(demand_id: int):
     return json_response(_demand(d, workflow))
 
 
-def _outcome(outcome: Outcome, status: int = 200):
+def outcome_response(outcome: Outcome, status: int = 200):
     return json_response(OutcomeOut(demand_id=outcome.demand_id, step=outcome.step, from_state=outcome.from_state,
                                     to_state=outcome.to_state, state_title=outcome.state_title,
                                     replayed=outcome.replayed, message=outcome.message(locale())), status)
@@ -136,7 +136,7 @@ def take_step(demand_id: int, step: str, json: StepRequest):
     the step's input schema says (`<workflow>.<step>` in components). With an
     `Idempotency-Key`, the same request again is answered once, never done twice."""
     d, _ = _visible(demand_id)
-    return _outcome(engine.act(db(), caller(), d.id, step, json.values, request_key=key()))
+    return outcome_response(engine.act(db(), caller(), d.id, step, json.values, request_key=key()))
 
 
 @bp.get("/start")
@@ -173,7 +173,7 @@ def start(task_type_id: int, json: StartRequest):
     community = json.community_id or entry.communities[0][0]
     outcome = engine.start(db(), caller(), task_type_id, json.values, step=entry.step, community_id=community,
                            request_key=key())
-    response = _outcome(outcome, 200 if outcome.replayed else 201)
+    response = outcome_response(outcome, 200 if outcome.replayed else 201)
     response.headers["Location"] = f"{bp.url_prefix}/demands/{outcome.demand_id}"
     return response
 

@@ -21,6 +21,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from admin.api import bp, spec
 from admin.api.demands import schema_name
+from admin.api.problems import MEDIA_TYPE
 from admin.database import db
 from admin.params import arg_int
 from admin.security.headers import nonce
@@ -60,8 +61,19 @@ def step_schemas(workflow: CompiledWorkflow, components: dict[str, Any]) -> list
     return names
 
 
+def _problems_as_problems(doc: dict[str, Any]) -> None:
+    """Every 4xx/5xx answer is a problem detail, `application/problem+json` (admin/api/problems.py)."""
+    problem = next(name for name in doc["components"]["schemas"] if name.split(".")[0] == "Problem")
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                if status[:1] in "45":
+                    answer["content"] = {MEDIA_TYPE: {"schema": {"$ref": REF.format(model=problem)}}}
+
+
 def document(district_id: int | None) -> dict[str, Any]:
     doc = copy.deepcopy(_static())
+    _problems_as_problems(doc)
     components = doc.setdefault("components", {}).setdefault("schemas", {})
     described: dict[str, Any] = {}
     refs: list[str] = []

@@ -260,3 +260,81 @@ def aware(value: datetime | None) -> datetime | None:
     from datetime import UTC
 
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+# ---- registrations, appointments, the directory --------------------------------------------
+
+class Community(BaseModel):
+    id: int
+    name: str
+    path: str
+
+
+class Communities(BaseModel):
+    items: list[Community]
+
+
+class ReportIn(Body):
+    community_id: int = Field(ge=1, le=2**31 - 1)
+    org_id: int | None = Field(None, ge=1, le=2**31 - 1,
+                               description="register this organisation (its admin) instead of myself")
+
+
+class RegistrationOut(BaseModel):
+    kind: str
+    id: int
+    community_id: int
+    status: str
+
+
+class Pending(BaseModel):
+    kind: str
+    id: int
+    who: str
+    community: str
+    created_at: AwareDatetime
+
+
+class PendingList(BaseModel):
+    items: list[Pending]
+
+
+class Decision(Body):
+    approve: bool
+
+
+class Slot(BaseModel):
+    id: int
+    service: str
+    community: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    places_left: int
+    held_demand_id: int | None
+
+
+class Slots(BaseModel):
+    items: list[Slot]
+
+
+class BookRequest(Body):
+    note: str = Field("", max_length=200)
+
+
+class DirectoryItem(BaseModel):
+    id: int
+    kind: str
+    name: str
+    address: str | None
+    phone: str | None
+    hours: str | None
+    distance_km: float | None
+    services: list[str]
+
+
+class DirectoryQuery(Body):
+    q: str | None = Field(None, max_length=30)
+
+
+class Directory(BaseModel):
+    items: list[DirectoryItem]

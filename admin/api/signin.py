@@ -80,8 +80,8 @@ def _signer() -> URLSafeTimedSerializer:
 
 
 @bp.post("/auth/wechat")
-@spec.validate(json=WeChatLogin, resp=Response(HTTP_200=Tokens, HTTP_401=Problem, HTTP_422=Problem,
-                                               HTTP_429=Problem, HTTP_503=Problem), tags=[TAG])
+@spec.validate(json=WeChatLogin, resp=Response(HTTP_200=Tokens, HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem,
+                                               HTTP_422=Problem, HTTP_429=Problem, HTTP_503=Problem), tags=[TAG])
 def wechat(json: WeChatLogin):
     """Log in with the mini-program's `wx.login` code. Unbound, the answer is the problem
     `api.wechat_unbound` with a `ticket` for `/auth/wechat/bind` (valid ten minutes)."""

@@ -12,7 +12,7 @@ from admin.portal import bp
 from admin.portal.common import lang
 from admin.security.throttle import throttle
 from flows.core.refusals import Refused
-from flows.people import passwords, preferences, sessions
+from flows.people import app_tokens, passwords, preferences, sessions
 
 
 def _me() -> int:
@@ -45,7 +45,18 @@ def password():
                 return redirect(safe_next(request.args.get("next")) if request.args.get("next")
                                 else url_for("portal.me"))
     return render_template("account.html", errors=errors, forced=forced,
-                           others=max(0, sessions.count(db(), _me()) - 1)), (400 if errors else 200)
+                           others=max(0, sessions.count(db(), _me()) - 1),
+                           apps=app_tokens.devices(db(), _me())), (400 if errors else 200)
+
+
+@bp.post("/account/apps/<id:device_id>/end")
+@login_required
+def end_app(device_id: int):
+    """End one of my apps' log-ins (a lost phone): its tokens stop working at once."""
+    if not app_tokens.revoke(db(), _me(), device_id):
+        abort(404)
+    flash(_("已退出该设备"), "success")
+    return redirect(url_for("portal.password") + "#apps")
 
 
 @bp.post("/account/sign-out-others")
