@@ -150,7 +150,8 @@ FormField = Annotated[
 # ---- who may act -------------------------------------------------------------------------
 
 Role = Literal["resident", "member", "org_admin", "community_admin", "district_admin", "city_admin"]
-Relation = Literal["any", "community", "requester", "claimant", "registered", "registered_org", "claiming_org"]
+Relation = Literal["any", "community", "requester", "claimant", "registered", "registered_org", "claiming_org",
+                   "holder"]
 
 
 class Actor(Spec):
@@ -169,6 +170,9 @@ ACTOR_SHORTHANDS: dict[str, dict[str, Any]] = {
     "claiming_org_member": {"role": "member", "relation": "claiming_org"},
     "org_admin": {"role": "org_admin", "relation": "registered_org"},
     "claiming_org_admin": {"role": "org_admin", "relation": "claiming_org"},
+    # whoever holds the demand: its organisation's admins, or its community's when no
+    # organisation holds it (a resource the community itself shares)
+    "holder_admin": {"relation": "holder"},
     "community_admin": {"role": "community_admin", "relation": "community"},
     "district_admin": {"role": "district_admin", "relation": "community"},
     "city_admin": {"role": "city_admin", "relation": "community"},
@@ -261,7 +265,7 @@ class NotifySpec(Spec):
     sentence. Absent keys stay out of the canonical dump, so published hashes do not move."""
 
     to: Literal["requester", "claimant", "claimants", "participants", "org_members", "org_admins",
-                "community_admins", "district_admins"]
+                "holder_admins", "community_admins", "district_admins"]
     template: Identifier | None = Field(None, exclude_if=lambda value: value is None)
     message: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         None, exclude_if=lambda value: value is None)
@@ -274,7 +278,7 @@ class NotifySpec(Spec):
 
 
 Recipients = Literal["requester", "claimant", "claimants", "participants", "org_members", "org_admins",
-                     "community_admins", "district_admins"]
+                     "holder_admins", "community_admins", "district_admins"]
 
 
 def _before(value: timedelta) -> timedelta:

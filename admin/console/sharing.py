@@ -25,8 +25,9 @@ from schemas.tables import RegionLevel
 
 
 class ResourceView(SecuredModelView):
-    """Rooms, equipment, vehicles and services that units and merchants share; the owner
-    organisation keeps them from the portal (我的资源) too."""
+    """Rooms, equipment, vehicles and services that units, merchants and communities share; the
+    owner (an organisation, or with none the community's admins) keeps them from the portal
+    (我的资源) too."""
 
     region_key = "community_id"
     column_list = ["name", "kind", "community_id", "org_id", "capacity", "is_active"]
@@ -40,7 +41,8 @@ class ResourceView(SecuredModelView):
                  "lng": {"validators": [Optional(), NumberRange(-180, 180)]}}
     form_extra_fields = {
         "community_id": ChoiceIdField(_l("社区"), choices=choices.regions(RegionLevel.COMMUNITY)),
-        "org_id": ChoiceIdField(_l("所属党组织"), choices=choices.organisations),
+        # blank: the community itself shares it, and its admins answer the requests
+        "org_id": ChoiceIdField(_l("所属党组织"), choices=choices.organisations, allow_blank=True),
         "directory_entry_id": ChoiceIdField(_l("企业商户"), choices=choices.entries, allow_blank=True),
     }
 

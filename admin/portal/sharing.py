@@ -110,10 +110,13 @@ def resource_request(resource_id: int):
 @bp.get("/my/resources")
 @login_required
 def my_resources():
-    """我的资源: the resources of the organisations I administer, and their requests."""
+    """我的资源: the resources of the organisations I administer and, for a community admin,
+    those the community shares itself; and their requests."""
     owned = resources.owned(db(), actor())
-    places = [(org_id, community_id, name) for org_id in sorted(actor().org_admin_of)
-              for community_id, name in regions_named(sorted(actor().org_communities.get(org_id, ())))]
+    places: list[tuple[int | None, int, str]] = [
+        (org_id, community_id, name) for org_id in sorted(actor().org_admin_of)
+        for community_id, name in regions_named(sorted(actor().org_communities.get(org_id, ())))]
+    places += [(None, c.id, c.name) for c in regions.admin_communities(db(), actor())]
     return render_template("my_resources.html", owned=owned, places=places, kinds=KINDS, orgs=org_names(),
                            requests=reads.requests_for(db(), [r.id for r in owned]))
 
@@ -121,11 +124,16 @@ def my_resources():
 @bp.post("/my/resources/new")
 @login_required
 def my_resource_new():
-    """An organisation's admin lists a new resource in a community the organisation reported to."""
+    """An organisation's admin lists a new resource in a community the organisation reported
+    to; a community admin, one the community shares itself (no organisation)."""
     org_text, _sep, community_text = (request.form.get("place") or "").partition(":")
     org_id, community_id = to_id(org_text), to_id(community_text)
-    if org_id is None or community_id is None or org_id not in actor().org_admin_of \
-            or community_id not in actor().org_communities.get(org_id, ()):
+    if community_id is None:
+        abort(404)
+    if org_id is None:
+        if org_text or community_id not in {c.id for c in regions.admin_communities(db(), actor())}:
+            abort(404)
+    elif org_id not in actor().org_admin_of or community_id not in actor().org_communities.get(org_id, ()):
         abort(404)
     try:
         made = resources.create(db(), actor(), org_id, community_id, {

@@ -117,6 +117,8 @@ def notify_users(session: Session, demand: Demand, to: str) -> list[int]:
         return list(dict.fromkeys(member for member, _ in _member_claims(session, demand)))
     if to == "org_admins":  # the admins of the organisation holding the demand (grabbed it, owns its resource)
         return notices.users_of(session, [{"org_id": demand.org_id}]) if demand.org_id else []
+    if to == "holder_admins":  # the holding organisation's admins, else the community's
+        return notify_users(session, demand, "org_admins" if demand.org_id else "community_admins")
     if to == "org_members":
         return notices.users_of(session, [{"org_id": demand.org_id, "role": "member"}]) if demand.org_id else []
     if to == "community_admins":

@@ -87,6 +87,11 @@ def holders_of(session: Session, workflow: CompiledWorkflow, demand: Demand, ste
                 holders.append(Holder("org", _org_name(session, claim.org_id) or ""))
                 targets.append({"org_id": claim.org_id, "role": "org_admin"})
         return holders, targets
+    if relation == "holder":
+        if demand.org_id is not None:
+            return [Holder("org_admin", _org_name(session, demand.org_id) or "")], [{"org_id": demand.org_id,
+                                                                                     "role": "org_admin"}]
+        return [Holder("community_admin", where)], [{"role": "community_admin", "region_id": demand.community_id}]
     if relation == "claiming_org" and demand.org_id is not None:
         holder_role = "org_admin" if role == "org_admin" else "member"
         return [Holder(holder_role, _org_name(session, demand.org_id) or "")], [{"org_id": demand.org_id,
@@ -106,6 +111,8 @@ def escalation_targets(session: Session, workflow: CompiledWorkflow, demand: Dem
     _, targets = holders_of(session, workflow, demand, step)
     _, district, city = _regions(session, demand)
     role = spec.by.role if isinstance(spec, HumanStep) else None
+    if isinstance(spec, HumanStep) and spec.by.relation == "holder":  # the holder's own level
+        role = "org_admin" if demand.org_id is not None else "community_admin"
     above = _ABOVE.get(role or "")
     if above is None and role not in ("district_admin", "city_admin"):
         above = "community_admin"

@@ -56,6 +56,10 @@ def check_actor(actor: ActorContext, who: Actor, *, community_id: int, community
         return None if demand.requester_id == actor.user_id else Refusal("role", {})
     if relation == "claimant":
         return None if is_claimant(actor, claims) else Refusal("no_claim", {})
+    if relation == "holder":  # the holding organisation's admins, else the community's
+        if demand is not None and demand.org_id is not None:
+            return None if demand.org_id in actor.org_admin_of else Refusal("role", {})
+        return None if actor.in_scope(Role.COMMUNITY_ADMIN, community_path) else Refusal("role", {})
     if relation == "claiming_org":
         if demand.org_id is None:
             return Refusal("role", {})

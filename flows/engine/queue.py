@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from flows.engine.attendance import attendance_states
@@ -80,7 +80,7 @@ def forward_admin_steps(workflow: CompiledWorkflow) -> dict[str, dict[str, Human
         if workflow.is_terminal(state) or state not in distance:
             continue
         steps = {name: step for name, step in workflow.human_steps_from(state).items()
-                 if step.by.role in ADMIN_ROLE_NAMES and step.to is not None
+                 if (step.by.role in ADMIN_ROLE_NAMES or step.by.relation == "holder") and step.to is not None
                  and distance.get(step.to, distance[state]) < distance[state]}
         if steps:
             result[state] = steps
@@ -178,6 +178,13 @@ def _where(communities: dict[int, Region], plans: dict[tuple[str, int], Plan]) -
     # The plain IN on the states lets the (community, state) index skip finished demands.
     states = sorted({state for _, steps in plans.values() for state in steps})
     return [Demand.community_id.in_(sorted(communities)), Demand.state.in_(states),
-            or_(*[and_(Demand.workflow_id == workflow_id, Demand.workflow_version == version,
-                       Demand.state.in_(sorted(steps)))
+            or_(*[and_(Demand.workflow_id == workflow_id, Demand.workflow_version == version, _in_states(steps))
                   for (workflow_id, version), (_, steps) in plans.items()])]
+
+
+def _in_states(steps: dict[str, dict[str, HumanStep]]) -> ColumnElement[bool]:
+    """In one of these states; where only the holder may move it, only while no organisation
+    holds the demand (then its community's admins are the holder)."""
+    anyone = sorted(state for state, by in steps.items() if any(s.by.relation != "holder" for s in by.values()))
+    held = sorted(state for state in steps if state not in anyone)
+    return or_(Demand.state.in_(anyone), and_(Demand.state.in_(held), Demand.org_id.is_(None)))

@@ -41,8 +41,11 @@ _INPUT = input_model(STEP, FORM)
 
 def timed(workflow: CompiledWorkflow) -> bool:
     """Whether the workflow's demands carry a time people set (the start form asks for
-    `starts_at`); a booking's time is its slot's and moves only with the slot."""
-    return any("starts_at" in s.form and s.record != "booking" for s in workflow.start_steps().values())
+    `starts_at`); a booking's time is its slot's and moves only with the slot, and a resource
+    request's is the range it holds on the resource (moved, it would no longer match what is
+    held: another request is made instead)."""
+    return any("starts_at" in s.form and s.record not in ("booking", "resource_booking")
+               for s in workflow.start_steps().values())
 
 
 def check(session: Session, actor: ActorContext, demand: Demand) -> CompiledWorkflow:

@@ -43,9 +43,11 @@ def upcoming(session: Session, resource_id: int, now: datetime, days: int = 14) 
 
 @dataclass
 class MatrixRow:
-    """One owner around a community: what it shares and what it has done."""
+    """One owner around a community: what it shares and what it has done (`org` None: the
+    community shares it itself, named `name`)."""
 
-    org: Organisation
+    name: str
+    org: Organisation | None
     resources: list[Resource]
     served: int
     rating: float | None
@@ -57,13 +59,14 @@ def matrix(session: Session, community_id: int) -> list[MatrixRow]:
     with requests served (used and rated), their average rating and the points they earned."""
     shared = list(session.scalars(select(Resource).where(Resource.community_id == community_id,
                                                          Resource.is_active.is_(True)).order_by(Resource.id)))
-    by_org: dict[int, list[Resource]] = {}
+    by_org: dict[int | None, list[Resource]] = {}
     for resource in shared:
         by_org.setdefault(resource.org_id, []).append(resource)
+    community = session.get(Region, community_id)
     rows = []
     for org_id, owned in by_org.items():
-        org = session.get(Organisation, org_id)
-        if org is None:
+        org = session.get(Organisation, org_id) if org_id is not None else None
+        if org_id is not None and org is None:
             continue
         demands = select(ResourceBooking.demand_id).where(ResourceBooking.resource_id.in_([r.id for r in owned]))
         served, rating = session.execute(select(func.count(Evaluation.id), func.avg(Evaluation.rating))
@@ -72,9 +75,9 @@ def matrix(session: Session, community_id: int) -> list[MatrixRow]:
                                 .join(Posting, Posting.id == Entry.posting_id)
                                 .join(Account, Account.id == Entry.account_id)
                                 .where(Posting.demand_id.in_(demands), Account.code == f"org:{org_id}"))
-        rows.append(MatrixRow(org, owned, int(served or 0), float(rating) if rating is not None else None,
-                              int(points or 0)))
-    return sorted(rows, key=lambda r: (-r.served, r.org.name))
+        rows.append(MatrixRow(org.name if org else (community.name if community else ""), org, owned,
+                              int(served or 0), float(rating) if rating is not None else None, int(points or 0)))
+    return sorted(rows, key=lambda r: (-r.served, r.name))
 
 
 def community_of(session: Session, resource: Resource) -> Region | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, false, or_, select
+from sqlalchemy import and_, delete, false, or_, select
 from sqlalchemy.orm import Session
 
 from flows.core import audit
@@ -14,6 +14,7 @@ from flows.core.db import in_transaction
 from flows.core.i18n import Message
 from flows.core.refusals import Refused
 from flows.people.actors import ActorContext
+from flows.people.regions import admin_communities
 from flows.sharing.calendar import parse_hours
 from schemas.tables import Region, RegionLevel, Resource, ResourceClosure, ResourceHours, ResourceKind
 
@@ -22,8 +23,9 @@ EDITABLE = ("kind", "name", "description", "location", "capacity", "equipment", 
 
 
 def may_manage(session: Session, actor: ActorContext, resource: Resource) -> bool:
-    """The owner (an admin of its organisation) or an admin of its community or above."""
-    if resource.org_id in actor.org_admin_of:
+    """The owner (an admin of its organisation) or an admin of its community or above (who
+    own it when no organisation does)."""
+    if resource.org_id is not None and resource.org_id in actor.org_admin_of:
         return True
     community = session.get(Region, resource.community_id)
     return community is not None and actor.in_scope("community_admin", community.path)
@@ -38,11 +40,17 @@ def managed(session: Session, actor: ActorContext, resource_id: int) -> Resource
 
 
 def owned(session: Session, actor: ActorContext) -> list[Resource]:
-    """The resources of the organisations the actor administers (我的资源), newest first."""
-    if not actor.org_admin_of:
+    """The resources the actor answers for (我的资源), newest first: those of the organisations
+    they administer, and, for a community admin, those their communities share themselves."""
+    communities = [c.id for c in admin_communities(session, actor)]
+    mine = []
+    if actor.org_admin_of:
+        mine.append(Resource.org_id.in_(actor.org_admin_of))
+    if communities:
+        mine.append(and_(Resource.org_id.is_(None), Resource.community_id.in_(communities)))
+    if not mine:
         return []
-    return list(session.scalars(select(Resource).where(Resource.org_id.in_(actor.org_admin_of))
-                                .order_by(Resource.id.desc())))
+    return list(session.scalars(select(Resource).where(or_(*mine)).order_by(Resource.id.desc())))
 
 
 def in_regions(session: Session, paths: list[str]):
@@ -67,9 +75,10 @@ def _check(session: Session, actor: ActorContext, values: dict[str, Any]) -> Non
         raise Refused("input", fields=fields)
 
 
-def create(session: Session, actor: ActorContext, org_id: int, community_id: int, values: dict[str, Any]) -> Resource:
+def create(session: Session, actor: ActorContext, org_id: int | None, community_id: int,
+           values: dict[str, Any]) -> Resource:
     """A new resource of an organisation the actor administers (or, for an admin, in their
-    communities)."""
+    communities; with no organisation, the community's own)."""
     resource = Resource(org_id=org_id, community_id=community_id, kind=ResourceKind(values.get("kind", "room")),
                         name=(values.get("name") or "").strip())
     for key in EDITABLE:

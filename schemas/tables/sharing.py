@@ -39,7 +39,8 @@ class Resource(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # the organisation that shares it; none when the community itself does (its admins answer)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     directory_entry_id: Mapped[int | None] = mapped_column(ForeignKey("directory_entries.id"), index=True)
     kind: Mapped[ResourceKind] = mapped_column(str_enum(ResourceKind, 16))
     name: Mapped[str] = mapped_column(String(64))

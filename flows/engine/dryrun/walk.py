@@ -72,9 +72,18 @@ class SampleDemand:
             return (members if wants_member and members else self.claimants or ["member"])[0]
         if by.role in _ROLE_PARTY:
             return _ROLE_PARTY[by.role]
+        if by.relation == "holder":  # the sample organisation when it holds the demand, else the community
+            return "org_admin" if self._held_by_org() else "community_admin"
         if by.relation == "registered_org":
             return "org_admin"
         return self._member(step)
+
+    def _held_by_org(self) -> bool:
+        from schemas.tables import Demand
+
+        with self.box.factory() as s:
+            demand = s.get(Demand, self.demand_id) if self.demand_id else None
+            return demand is not None and demand.org_id is not None
 
     def _member(self, step: StartStep | HumanStep) -> str:
         """A member who may take it: not the requester when a guard says so, not one who has

@@ -21,8 +21,8 @@ Step = HumanStep | AutoStep
 
 # Records that act on the actor's own claim (flows/engine/records.own_claim).
 _ON_OWN_CLAIM = ("service", "sign_in", "sign_out", "withdraw")
-# A start step runs before the demand exists: nobody is its requester, claimant or claiming org yet.
-_NEEDS_A_DEMAND = ("requester", "claimant", "claiming_org")
+# A start step runs before the demand exists: nobody is its requester, claimant, claiming org or holder yet.
+_NEEDS_A_DEMAND = ("requester", "claimant", "claiming_org", "holder")
 
 
 def produced(step: Step) -> frozenset[str]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from flows.points import ledger
 from schemas.clock import LOCAL_TZ, utcnow
-from schemas.tables import Demand, ResourceBooking
+from schemas.tables import Demand, Resource, ResourceBooking
 from tests.admin.journeys.staff import (  # noqa: F401
     Staff,
     browser,
@@ -84,3 +84,63 @@ def test_admin_books_a_units_room_for_an_activity(browser, server, world, factor
     assert admin.failures == [] and owner.failures == []
     admin.close()
     owner.close()
+
+
+def test_a_community_shares_its_own_room_and_answers_a_residents_request(browser, server, world, factory):
+    """No organisation: the community admin lists the community's activity room from 我的 →
+    社区资源, a resident finds it in 资源共享 and requests a time, the admin answers from 待办
+    (同意, then 确认已使用), the resident rates it."""
+    name_task_types(factory, world)
+    add_sharing(factory, world)
+    starts = _next_monday_10()
+    admin = Staff(browser, server, "cadm_a", "community_resource")
+    admin.tab("我的")
+    admin.follow("社区资源")
+    admin.page.fill("#n-name", "社区活动室")
+    admin.page.select_option("#n-place", label="旭日社区（社区自有）")
+    admin.tap("新增")
+    assert admin.page.url.rstrip("/").split("/")[-2] == "resources"  # on the new resource's own page
+    admin.shot("listed")
+    with factory() as s:
+        hall = s.scalar(select(Resource).where(Resource.name == "社区活动室"))
+    assert (hall.org_id, hall.community_id) == (None, world["ca"])
+
+    resident = Staff(browser, server, "res_a", "community_resource")
+    resident.tap_link("资源共享")
+    resident.page.locator("main a", has_text="社区活动室").first.click()
+    resident.page.wait_for_load_state()
+    resident.page.fill("#q-title", "老年合唱排练")
+    resident.page.fill("#q-start", starts.strftime("%Y-%m-%dT%H:%M"))
+    resident.page.fill("#q-end", (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    resident.tap("提交申请")
+    assert resident.shows("待审批") and resident.shows("社区活动室")
+    resident.shot("requested")
+
+    admin.home()
+    admin.tab("待办")
+    admin.page.locator("#demands a", has_text="老年合唱排练").click()
+    admin.page.wait_for_load_state()
+    admin.follow("同意")
+    admin.tap("同意")
+    assert admin.shows("已同意")
+    admin.follow("确认已使用")
+    admin.tap("确认已使用")
+    assert admin.shows("待评价")
+    admin.shot("used")
+
+    resident.home()
+    resident.tab("我的")
+    resident.page.locator("main section", has_text="待评价").get_by_role("link", name="老年合唱排练").click()
+    resident.page.wait_for_load_state()
+    resident.follow("评价")
+    resident.page.click("label[for=f-rating-5]")
+    resident.tap("评价")
+    assert resident.shows("已完成")
+    resident.shot("done")
+    with factory() as s:
+        demand = s.scalar(select(Demand).where(Demand.title == "老年合唱排练"))
+        assert (demand.state, demand.org_id, demand.requester_id) == ("done", None, world["res_a"])
+        assert ledger.check(s) == []
+    assert admin.failures == [] and resident.failures == []
+    admin.close()
+    resident.close()

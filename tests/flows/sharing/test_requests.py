@@ -8,7 +8,7 @@ from sqlalchemy import select
 from flows import engine
 from flows.core.refusals import Refused
 from flows.points import ledger
-from schemas.tables import Demand, Notification, ResourceBooking, ResourceBookingStatus
+from schemas.tables import Demand, Notification, ResourceBooking, ResourceBookingStatus, ResourceKind
 from tests.flows.sharing.shared import add_sharing, local, request
 from tests.world import build_world
 
@@ -46,9 +46,46 @@ def test_request_to_points_for_the_owner(factory, world):
 
 def test_only_the_owner_approves(factory, world):
     done = _start(factory, world, "res_a", local(3, 10), local(3, 11))
-    for stranger in ("orgadm2", "res_a", "mem1"):
+    for stranger in ("orgadm2", "res_a", "mem1", "cadm_a"):  # the community's admins only when it has no org
         with factory() as s, pytest.raises(Refused):
             engine.act(s, world[stranger], done.demand_id, "approve", {}, now=local(1, 10))
+
+
+def test_a_community_shares_a_room_itself_and_its_admins_answer(factory, world):
+    """No organisation holds it: the community's admins hear of the request, see it in 待办,
+    approve it and confirm its use; no organisation earns points; another community's admin
+    and the organisations' admins may not answer."""
+    from flows.engine import queue
+    from flows.people.actors import load_actor
+    from flows.sharing import resources
+    from schemas.tables import Resource
+
+    with factory() as s, s.begin():
+        hall = Resource(community_id=world["ca"], org_id=None, kind=ResourceKind.ROOM, name="社区活动室", capacity=30)
+        s.add(hall)
+        s.flush()
+        world.ids["hall"] = hall.id
+    done = _start(factory, world, "res_a", local(3, 14), local(3, 16), resource="hall")
+    with factory() as s:
+        demand = s.get(Demand, done.demand_id)
+        assert demand.org_id is None
+        told = {n.user_id for n in s.scalars(select(Notification).where(Notification.demand_id == done.demand_id))}
+        assert told == {world["cadm_a"]}  # the community's admin, not the district's or any org's
+        waiting, _ = queue.waiting(s, load_actor(s, world["cadm_a"]))
+        assert [(w.demand.id, [n for n, _ in w.steps]) for w in waiting] == [(done.demand_id, ["approve"])]
+        assert queue.waiting(s, load_actor(s, world["cadm_b"]))[0] == []
+        assert [r.name for r in resources.owned(s, load_actor(s, world["cadm_a"]))] == ["社区活动室"]
+        assert resources.owned(s, load_actor(s, world["orgadm1"]))[0].name != "社区活动室"
+    for stranger in ("orgadm1", "cadm_b", "res_a"):
+        with factory() as s, pytest.raises(Refused):
+            engine.act(s, world[stranger], done.demand_id, "approve", {}, now=local(1, 10))
+    for user, step, data in [("cadm_a", "approve", {}), ("cadm_a", "confirm_use", {}),
+                             ("res_a", "evaluate", {"rating": 5})]:
+        with factory() as s:
+            engine.act(s, world[user], done.demand_id, step, data, now=local(3, 17), auto=True)
+    with factory() as s:
+        assert s.get(Demand, done.demand_id).state == "done"
+        assert ledger.check(s) == []
 
 
 def test_overlap_refused_and_touching_allowed(factory, world):
@@ -109,3 +146,15 @@ def test_no_resource_no_request(factory, world):
     with factory() as s, pytest.raises(Refused):
         engine.start(s, world["res_a"], world["tt_resource"], request(local(3, 10), local(3, 11)),
                      community_id=world["ca"], now=local(1, 9))
+
+
+def test_a_requests_time_is_the_range_it_holds_and_is_not_moved(factory, world):
+    """改期 would move the demand's time and leave the held range behind (a second request could
+    then take the time the first is using): a resource request is not rescheduled."""
+    from flows.engine import schedule
+    from flows.people.actors import load_actor
+
+    done = _start(factory, world, "cadm_a", local(3, 14), local(3, 16))
+    with factory() as s, pytest.raises(Refused) as refused:
+        schedule.check(s, load_actor(s, world["cadm_a"]), s.get(Demand, done.demand_id))
+    assert refused.value.code == "role"
