@@ -2,7 +2,7 @@
 
 from spectree import Response
 
-from admin.api import bp, spec
+from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
 from admin.api.models import CursorQuery, MessageOut, Messages, News, NewsItem
 from admin.api.paging import decode_id, encode, json_response
@@ -35,7 +35,7 @@ def messages(query: CursorQuery):
                                   next_cursor=encode(rows[query.limit - 1].id) if more else None))
 
 
-@bp.post("/me/messages/<int:message_id>/read")
+@bp.post(f"/me/messages/<{ID}:message_id>/read")
 @spec.validate(resp=Response(HTTP_200=MessageOut, HTTP_401=Problem, HTTP_404=Problem), tags=[TAG], security=BEARER)
 @signed_in
 def read_message(message_id: int):

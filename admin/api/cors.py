@@ -14,11 +14,13 @@ EXPOSED_HEADERS = "ETag, Retry-After, Idempotent-Replayed, Location"
 def _add(response: Response) -> Response:
     if not request.path.startswith("/api/"):
         return response
+    allowed = get_settings().api_cors_origins
+    if allowed:  # on every answer, allowed or not: a cache must not hand one origin's to another
+        response.vary.add("Origin")
     origin = request.headers.get("Origin")
-    if origin and origin in get_settings().api_cors_origins:
+    if origin and origin in allowed:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-        response.vary.add("Origin")
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE"
             response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS

@@ -4,10 +4,13 @@ same door, checks and one-time keys as the web's forms); a step's `values` are v
 the step's input model compiled from the workflow, so a field a district adds in YAML is
 accepted here, and described in the document, with no code change."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import request
 from spectree import Response
 
-from admin.api import bp, spec
+from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
 from admin.api.models import (
     DemandOut,
@@ -29,14 +32,16 @@ from admin.api.replays import idempotent, key
 from admin.database import db
 from admin.portal.common import storage
 from flows import engine
-from flows.core.storage import StorageRefused
+from flows.core.i18n import render
+from flows.core.storage import StorageRefused, is_storage_key
 from flows.engine import history, menu, visibility
 from flows.engine.hall import hall as hall_rows
 from flows.engine.outcomes import Outcome
-from flows.people import privacy
+from flows.people import privacy, regions
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.tables import Demand, Region, TaskType
+from schemas.workflow import FormField, HumanStep, ImageField
 
 TAG = "demands"
 BEARER: dict[str, list[str]] = {"bearer": []}
@@ -108,7 +113,7 @@ def _step_title(workflow: CompiledWorkflow, name: str) -> str:
     return step.title if step is not None else name
 
 
-@bp.get("/demands/<int:demand_id>")
+@bp.get(f"/demands/<{ID}:demand_id>")
 @spec.validate(resp=Response(HTTP_200=DemandOut, HTTP_304=None, HTTP_401=Problem, HTTP_404=Problem), tags=[TAG],
                security=BEARER)
 @signed_in
@@ -119,13 +124,32 @@ def demand(demand_id: int):
     return json_response(_demand(d, workflow))
 
 
+def check_images(form: Mapping[str, FormField], values: Mapping[str, Any]) -> None:
+    """An image field's value names a file `/uploads` stored, within the field's limit. The web
+    stores the file itself and hands the engine its key; here the app sends the key, and the
+    engine checks only its form: a made-up one would stand as the proof photo of a service
+    nobody photographed."""
+    errors = {}
+    for name, field in form.items():
+        value = values.get(name)
+        if not isinstance(field, ImageField) or not isinstance(value, str) or not is_storage_key(value):
+            continue  # no value, or one the engine refuses by its form
+        path = storage().path(value)
+        if path is None:
+            errors[name] = render("api.upload_unknown", None, locale())
+        elif path.stat().st_size > field.max_mb * 1024 * 1024:
+            errors[name] = render("storage.too_large", {"limit": f"{field.max_mb:g}"}, locale())
+    if errors:
+        raise ApiProblem(422, "api.invalid", errors=errors)
+
+
 def outcome_response(outcome: Outcome, status: int = 200):
     return json_response(OutcomeOut(demand_id=outcome.demand_id, step=outcome.step, from_state=outcome.from_state,
                                     to_state=outcome.to_state, state_title=outcome.state_title,
                                     replayed=outcome.replayed, message=outcome.message(locale())), status)
 
 
-@bp.post("/demands/<int:demand_id>/steps/<step>")
+@bp.post(f"/demands/<{ID}:demand_id>/steps/<step>")
 @spec.validate(json=StepRequest, resp=Response(HTTP_200=OutcomeOut, HTTP_400=Problem, HTTP_401=Problem,
                                                HTTP_403=Problem, HTTP_404=Problem, HTTP_409=Problem,
                                                HTTP_422=Problem), tags=[TAG], security=BEARER)
@@ -135,7 +159,10 @@ def take_step(demand_id: int, step: str, json: StepRequest):
     """Take a human step (claim, sign in or out, serve, rate, confirm, cancel…): `values` as
     the step's input schema says (`<workflow>.<step>` in components). With an
     `Idempotency-Key`, the same request again is answered once, never done twice."""
-    d, _ = _visible(demand_id)
+    d, workflow = _visible(demand_id)
+    spec = workflow.step(step)
+    if isinstance(spec, HumanStep):
+        check_images(spec.form, json.values)
     return outcome_response(engine.act(db(), caller(), d.id, step, json.values, request_key=key()))
 
 
@@ -144,7 +171,7 @@ def take_step(demand_id: int, step: str, json: StepRequest):
 @signed_in
 def startables():
     """What I may start myself (post a wish, create an activity or a volunteer item), where,
-    and the input schema of its start step. Bookings are made from a slot (not yet in the API);
+    and the input schema of its start step. Bookings are made from a slot (`/slots/{id}/book`);
     starting for someone else (代办) stays on the web."""
     entries = [e for e in menu.startable(db(), caller()) if not e.on_behalf and not e.booking]
     items = []
@@ -157,7 +184,7 @@ def startables():
     return json_response(Startables(items=items))
 
 
-@bp.post("/start/<int:task_type_id>")
+@bp.post(f"/start/<{ID}:task_type_id>")
 @spec.validate(json=StartRequest, resp=Response(HTTP_201=OutcomeOut, HTTP_200=OutcomeOut, HTTP_400=Problem,
                                                 HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem,
                                                 HTTP_409=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
@@ -171,6 +198,13 @@ def start(task_type_id: int, json: StartRequest):
     if entry is None:
         raise ApiProblem(404, "task_type")
     community = json.community_id or entry.communities[0][0]
+    task_type = db().get_one(TaskType, task_type_id)
+    where = db().get(Region, community)
+    _, workflow = registry.load_latest(db(), task_type.workflow_id,
+                                       regions.district_id(where.path) if where is not None else None)
+    starting = workflow.start_steps().get(entry.step)
+    if starting is not None:
+        check_images(starting.form, json.values)
     outcome = engine.start(db(), caller(), task_type_id, json.values, step=entry.step, community_id=community,
                            request_key=key())
     response = outcome_response(outcome, 200 if outcome.replayed else 201)
@@ -190,6 +224,7 @@ def upload():
         raise ApiProblem(422, "api.upload_missing")
     try:
         saved = storage().save(sent.read(5 * 1024 * 1024 + 1), max_bytes=5 * 1024 * 1024)
-    except StorageRefused as exc:
-        raise ApiProblem(422, exc.code, exc.params, errors={"file": exc.message(locale())}) from exc
+    except StorageRefused as exc:  # over 5 MB is a 413, as a body over the app's limit is
+        status = 413 if exc.code == "storage.too_large" else 422
+        raise ApiProblem(status, exc.code, exc.params, errors={"file": exc.message(locale())}) from exc
     return json_response(Upload(key=saved), 201)

@@ -62,10 +62,15 @@ def step_schemas(workflow: CompiledWorkflow, components: dict[str, Any]) -> list
 
 
 def _problems_as_problems(doc: dict[str, Any]) -> None:
-    """Every 4xx/5xx answer is a problem detail, `application/problem+json` (admin/api/problems.py)."""
+    """Every 4xx/5xx answer is a problem detail, `application/problem+json` (admin/api/problems.py);
+    an operation with a JSON body may also answer 400 (it does not parse, or holds a NUL) and
+    415 (it is not JSON), from admin/api/bodies.py."""
     problem = next(name for name in doc["components"]["schemas"] if name.split(".")[0] == "Problem")
     for operations in doc["paths"].values():
         for operation in operations.values():
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                for status, title in (("400", "Bad Request"), ("415", "Unsupported Media Type")):
+                    operation.setdefault("responses", {}).setdefault(status, {"description": title})
             for status, answer in operation.get("responses", {}).items():
                 if status[:1] in "45":
                     answer["content"] = {MEDIA_TYPE: {"schema": {"$ref": REF.format(model=problem)}}}

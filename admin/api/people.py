@@ -5,7 +5,7 @@ nearby enterprises and merchants, over the API: the same domain calls as the por
 from spectree import Response
 from sqlalchemy import select
 
-from admin.api import bp, spec
+from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
 from admin.api.demands import outcome_response
 from admin.api.models import (
@@ -82,7 +82,7 @@ def approvals():
         for kind, reg, who, community in accounts.pending(db(), caller())]))
 
 
-@bp.post("/approvals/<any(member, org):kind>/<int:registration_id>")
+@bp.post(f"/approvals/<any(member, org):kind>/<{ID}:registration_id>")
 @spec.validate(json=Decision, resp=Response(HTTP_204=None, HTTP_401=Problem, HTTP_404=Problem, HTTP_409=Problem,
                                             HTTP_422=Problem), tags=[TAG], security=BEARER)
 @signed_in
@@ -106,7 +106,7 @@ def slots():
              places_left=s.capacity - s.booked, held_demand_id=held.get(s.id)) for s, service, community in rows]))
 
 
-@bp.post("/slots/<int:slot_id>/book")
+@bp.post(f"/slots/<{ID}:slot_id>/book")
 @spec.validate(json=BookRequest, resp=Response(HTTP_201=OutcomeOut, HTTP_200=OutcomeOut, HTTP_401=Problem, HTTP_404=Problem,
                                                HTTP_409=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
 @signed_in

@@ -2,17 +2,19 @@
 tokens, flows/people/app_tokens.py); a refresh token buys the next pair; the devices page
 lists and ends them. Failed log-ins are throttled as on the web, per client and per account."""
 
+from flask import Response as HttpResponse
 from flask import current_app, g
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from spectree import Response
 
-from admin.api import bp, spec
+from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
 from admin.api.models import Device, Devices, PasswordLogin, RefreshRequest, Tokens, WeChatBind, WeChatLogin
 from admin.api.paging import json_response
 from admin.api.problems import ApiProblem, Problem
 from admin.database import db
 from admin.security.throttle import Throttled, client_address, throttle
+from flows.core.refusals import Refused
 from flows.people import accounts, app_tokens, wechat_login
 from schemas.clock import utcnow
 from schemas.settings import get_settings
@@ -23,10 +25,15 @@ TICKET_SECONDS = 600
 _LOGIN_ERRORS = Response(HTTP_200=Tokens, HTTP_401=Problem, HTTP_422=Problem, HTTP_429=Problem)
 
 
-def _tokens(pair: app_tokens.Pair) -> Tokens:
-    return Tokens(access_token=pair.access_token, expires_at=pair.access_expires_at,
-                  refresh_token=pair.refresh_token, refresh_expires_at=pair.refresh_expires_at,
-                  device_id=pair.device_id)
+def _tokens(pair: app_tokens.Pair) -> HttpResponse:
+    """The pair as the answer, never stored by a cache on the way (RFC 6749 §5.1): a proxy or
+    the phone's HTTP cache keeping it would keep a live refresh token."""
+    response = json_response(Tokens(access_token=pair.access_token, expires_at=pair.access_expires_at,
+                                    refresh_token=pair.refresh_token, refresh_expires_at=pair.refresh_expires_at,
+                                    device_id=pair.device_id))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
 
 
 def _throttled(exc: Throttled) -> ApiProblem:
@@ -55,7 +62,7 @@ def _password(username: str, password: str) -> User:
 def token(json: PasswordLogin):
     """Log in with a user name and password: a new device session."""
     user = _password(json.username, json.password)
-    return json_response(_tokens(app_tokens.issue(db(), user.id, json.device, "password", utcnow())))
+    return _tokens(app_tokens.issue(db(), user.id, json.device, "password", utcnow()))
 
 
 @bp.post("/auth/refresh")
@@ -63,7 +70,7 @@ def token(json: PasswordLogin):
 def refresh(json: RefreshRequest):
     """A new token pair for a refresh token, which is spent; a spent one used again ends the
     device session (someone else holds a copy)."""
-    return json_response(_tokens(app_tokens.refresh(db(), json.refresh_token, utcnow())))
+    return _tokens(app_tokens.refresh(db(), json.refresh_token, utcnow()))
 
 
 @bp.post("/auth/logout")
@@ -85,15 +92,21 @@ def _signer() -> URLSafeTimedSerializer:
 def wechat(json: WeChatLogin):
     """Log in with the mini-program's `wx.login` code. Unbound, the answer is the problem
     `api.wechat_unbound` with a `ticket` for `/auth/wechat/bind` (valid ten minutes)."""
+    client = client_address()
     try:
-        throttle().hit("signup", client_address())
+        throttle().check_wechat(client)  # bad codes only: never the sign-up budget, never a log-in that works
     except Throttled as exc:
         raise _throttled(exc) from exc
-    openid = wechat_login.openid_for(get_settings(), json.code)
+    try:
+        openid = wechat_login.openid_for(get_settings(), json.code)
+    except Refused as exc:
+        if exc.code == "api.wechat_code":
+            throttle().wechat_failed(client)
+        raise
     user = wechat_login.user_of(db(), openid)
     if user is None:
         raise ApiProblem(401, "api.wechat_unbound", errors={"ticket": _signer().dumps(openid)})
-    return json_response(_tokens(app_tokens.issue(db(), user.id, json.device, "wechat", utcnow())))
+    return _tokens(app_tokens.issue(db(), user.id, json.device, "wechat", utcnow()))
 
 
 @bp.post("/auth/wechat/bind")
@@ -107,7 +120,7 @@ def wechat_bind(json: WeChatBind):
         raise ApiProblem(401, "api.wechat_ticket") from exc
     user = _password(json.username, json.password)
     wechat_login.bind(db(), user.id, openid)
-    return json_response(_tokens(app_tokens.issue(db(), user.id, json.device, "wechat", utcnow())))
+    return _tokens(app_tokens.issue(db(), user.id, json.device, "wechat", utcnow()))
 
 
 @bp.get("/me/devices")
@@ -120,7 +133,7 @@ def devices():
                                                seen_at=r.seen_at, current=r.id == g.device_id) for r in rows]))
 
 
-@bp.delete("/me/devices/<int:device_id>")
+@bp.delete(f"/me/devices/<{ID}:device_id>")
 @spec.validate(resp=Response(HTTP_204=None, HTTP_401=Problem, HTTP_404=Problem), tags=[TAG], security={"bearer": []})
 @signed_in
 def end_device(device_id: int):

@@ -64,6 +64,17 @@ class Throttle:
         for item in self.account_failures:
             self.limiter.hit(item, "login-account", _name(account))
 
+    # -- WeChat log-in (the API) --------------------------------------------------------------
+    def check_wechat(self, client: str) -> None:
+        """Raise Throttled if this client sent too many bad WeChat codes lately. Log-ins that
+        work are not counted: one Wi-Fi (a community centre's, a carrier's NAT) is one client
+        for many people, and a code cannot be made up, only replayed or guessed."""
+        self._check(self.client_failures, "wechat-client", client)
+
+    def wechat_failed(self, client: str) -> None:
+        for item in self.client_failures:
+            self.limiter.hit(item, "wechat-client", client)
+
     # -- other forms -------------------------------------------------------------------------
     def hit(self, kind: str, key: str) -> None:
         """Count one attempt of `kind` ("signup", "account"), raising Throttled once over."""

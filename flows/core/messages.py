@@ -302,6 +302,8 @@ API: dict[str, str] = {
     'api.method': N_('不支持这种请求方式'),
     'api.too_large': N_('请求内容太大'),
     'api.media_type': N_('请以 JSON 提交（Content-Type: application/json）'),
+    'api.bad_json': N_('提交的内容不是有效的 JSON'),
+    'api.nul': N_('输入包含不允许的字符'),
     'api.throttled': N_('操作太频繁，请 {seconds} 秒后再试'),
     'api.error': N_('服务器出错了，请稍后再试'),
     'api.unavailable': N_('系统繁忙，没有做任何更改，请稍后再试'),
@@ -323,6 +325,7 @@ API: dict[str, str] = {
     'api.wechat_ticket': N_('绑定已超时，请重新进入小程序'),
     'api.wechat_taken': N_('这个微信或这个账号已经绑定过了'),
     'api.upload_missing': N_('请上传一张图片（字段名 file）'),
+    'api.upload_unknown': N_('找不到这张图片：请先上传（POST /uploads），再填它的 key'),
 }
 
 

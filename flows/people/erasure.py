@@ -26,6 +26,8 @@ from flows.core.db import in_transaction
 from flows.core.refusals import Refused
 from schemas.clock import utcnow
 from schemas.tables import (
+    ApiReplay,
+    AppToken,
     AuditLog,
     Base,
     Demand,
@@ -94,6 +96,10 @@ def erase(session: Session, username: str, storage_root: Path | None = None) -> 
     def work() -> dict[str, int]:
         counts = {
             "sessions": changed(delete(LoginSession).where(LoginSession.user_id == uid)),
+            # the apps' too: device names people type ("张三的 iPhone") and the answers kept for
+            # their Idempotency-Keys (pickup codes, outcomes), keyed `<user>:<key>`
+            "app_devices": changed(delete(AppToken).where(AppToken.user_id == uid)),
+            "api_replays": changed(delete(ApiReplay).where(ApiReplay.key.startswith(f"{uid}:", autoescape=True))),
             "skills": changed(delete(member_skills).where(member_skills.c.member_id == uid)),
             "profile": changed(update(Member).where(Member.user_id == uid).values(work_unit=None, availability=None,
                                                                                     bio=None)),
