@@ -208,7 +208,9 @@ def start(code: str):
             else:
                 flash_outcome(outcome)
                 return redirect(url_for("portal.demand", demand_id=outcome.demand_id))
-    return render_template("start.html", task_type=task_type, spec=spec, name=name, errors=errors,
+    # an activity's time (both ends) can be matched to shared resources while the form is filled
+    suggest = {"starts_at", "ends_at"} <= set(spec.form) and spec.record not in ("booking", "resource_booking")
+    return render_template("start.html", task_type=task_type, spec=spec, name=name, errors=errors, suggest=suggest,
                            form=request.form, communities=communities, person=person,
                            request_key=posted_request_key() or new_request_key()), (400 if errors else 200)
 

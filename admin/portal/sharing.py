@@ -69,6 +69,29 @@ def resources_search():
                            starts_at=request.args.get("starts_at", ""), ends_at=request.args.get("ends_at", ""))
 
 
+@bp.get("/resources/suggestions")
+@login_required
+def resource_suggestions():
+    """While an activity's 发布 form is filled in: the free resources for its time (and size),
+    near its community, each with why — a fragment the form shows under its time fields
+    (admin/static/suggest.js). The same matching as the activity's page once it exists."""
+    starts, ends = _local(request.args.get("starts_at")), _local(request.args.get("ends_at"))
+    if starts is None or ends is None or ends <= starts:
+        return render_template("_resource_suggestions.html", found=[], asked=False)
+    community = db().get(Region, arg_int("community_id") or 0)
+    near = (community.lat, community.lng) if community is not None and community.lat is not None \
+        and community.lng is not None else _home(actor())
+    district = "/".join(community.path.split("/")[:3]) + "/" if community is not None else None
+    capacity = arg_int("capacity", high=10000)
+    found = [(x, [m.render(lang()) for m in x.reasons])
+             for x in matching.suggest(db(), starts_at=starts, ends_at=ends, near=near,
+                                       capacity=capacity if capacity and capacity > 1 else None,
+                                       district_path=district, limit=3) if x.free]
+    return render_template("_resource_suggestions.html", found=found, asked=True,
+                           starts_at=request.args.get("starts_at"), ends_at=request.args.get("ends_at"),
+                           title=(request.args.get("title") or "")[:60])
+
+
 @bp.get("/resources/<id:resource_id>")
 @login_required
 def resource(resource_id: int):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, false, or_, select
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select
 from sqlalchemy.orm import Session
 
 from flows.core import audit
@@ -43,7 +43,7 @@ def owned(session: Session, actor: ActorContext) -> list[Resource]:
     """The resources the actor answers for (我的资源), newest first: those of the organisations
     they administer, and, for a community admin, those their communities share themselves."""
     communities = [c.id for c in admin_communities(session, actor)]
-    mine = []
+    mine: list[ColumnElement[bool]] = []
     if actor.org_admin_of:
         mine.append(Resource.org_id.in_(actor.org_admin_of))
     if communities:

@@ -144,3 +144,41 @@ def test_a_community_shares_its_own_room_and_answers_a_residents_request(browser
     assert admin.failures == [] and resident.failures == []
     admin.close()
     resident.close()
+
+
+def test_the_publish_form_suggests_free_resources_for_the_time_chosen(browser, server, world, factory):
+    """While the admin fills in an activity's 发布 form, the unit's room free at that time is
+    suggested under the time fields with why; a time the room is closed suggests nothing; the
+    suggestion opens the room's request form with the time filled in."""
+    name_task_types(factory, world)
+    add_sharing(factory, world)
+    starts = _next_monday_10()
+    admin = Staff(browser, server, "cadm_a", "publish_suggestions")
+    admin.tap_link("发布")
+    admin.follow("环境整治")
+    admin.page.fill("#f-title", "楼道清理")
+    admin.page.fill("#f-starts_at", starts.strftime("%Y-%m-%dT%H:%M"))
+    admin.page.fill("#f-ends_at", (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    admin.page.locator("#f-ends_at").dispatch_event("change")
+    live = admin.page.locator("#resource-suggestions-live")
+    live.get_by_role("link", name="财政局三楼会议室").wait_for()
+    assert "所选时间开放且空闲" in live.inner_text() and "便携投影仪" not in live.inner_text()  # another district
+    admin.shot("suggested")
+    late = starts.replace(hour=20)  # after the room's hours
+    admin.page.fill("#f-starts_at", late.strftime("%Y-%m-%dT%H:%M"))
+    admin.page.fill("#f-ends_at", (late + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    admin.page.locator("#f-ends_at").dispatch_event("change")
+    admin.page.wait_for_function(
+        "() => document.querySelector('#resource-suggestions-live').innerText.includes('没有空闲')")
+    admin.page.fill("#f-starts_at", starts.strftime("%Y-%m-%dT%H:%M"))
+    admin.page.fill("#f-ends_at", (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    admin.page.locator("#f-ends_at").dispatch_event("change")
+    live.get_by_role("link", name="财政局三楼会议室").click()
+    admin.page.wait_for_load_state()
+    assert admin.page.input_value("#q-start") == starts.strftime("%Y-%m-%dT%H:%M")
+    assert admin.page.input_value("#q-title") == "楼道清理"
+    admin.shot("request-form")
+    assert admin.failures == []
+    admin.close()
+    with factory() as s:  # only looked: nothing was booked or published
+        assert s.scalar(select(ResourceBooking)) is None
