@@ -2,7 +2,7 @@
 request form, and the owner's 我的资源 (keep resources, answer requests on the demand page)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -40,8 +40,11 @@ def org_names() -> dict[int, str]:
 def _local(text: str | None) -> datetime | None:
     """A datetime-local field ('2026-12-03T14:00') as Beijing time; None when empty or wrong."""
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ) if text else None
-    except ValueError:
+        at = datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ) if text else None
+        if at is not None:
+            at.astimezone(UTC)  # 0001-01-01T00:00 is before what UTC can hold: stored, it would overflow
+        return at
+    except (ValueError, OverflowError):
         return None
 
 

@@ -271,6 +271,7 @@ IMPORTS: dict[str, str] = {
 
 SHARING: dict[str, str] = {
     'resource.not_found': N_('找不到这项资源，或它已停用'),
+    'resource.no_answerer': N_('这项社区资源在本区县的申请流程中无人审批，请联系社区管理员'),
     'resource.not_owner': N_('只有资源的所有方（所属党组织或社区的管理员）可以管理它'),
     'resource.times': N_('请选择开始和结束时间，结束要晚于开始'),
     'resource.past': N_('不能预约已经过去的时间'),

@@ -1,0 +1,45 @@
+"""Review probes (#19): a community's own resource and the district lines of the resource
+request workflow."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from flows import engine
+from flows.core.refusals import Refused
+from flows.workflow import registry
+from schemas.tables import Demand, Resource, ResourceKind
+from tests.flows.sharing.shared import add_sharing, local, request
+from tests.world import ROOT, build_world
+
+
+@pytest.fixture
+def world(factory):
+    world = add_sharing(factory, build_world(factory))
+    with factory() as s, s.begin():
+        hall = Resource(community_id=world["ca"], org_id=None, kind=ResourceKind.ROOM, name="社区活动室", capacity=30)
+        s.add(hall)
+        s.flush()
+        world.ids["hall"] = hall.id
+    return world
+
+
+def test_a_district_line_from_before_holder_does_not_strand_a_communitys_request(factory, world):
+    """A district that adopted the resource request workflow before #19 keeps its own line
+    (`claiming_org_admin`): nobody could ever answer a request for the community's own room,
+    yet its time would be held. The request is refused instead, saying why."""
+    before = ((ROOT / "workflows" / "resource_request.yaml").read_text("utf-8")
+              .replace("holder_admins", "org_admins").replace("holder_admin", "claiming_org_admin"))
+    with factory() as s, s.begin():
+        registry.publish(s, before, district_id=world["d1"])
+    with factory() as s:
+        with pytest.raises(Refused) as refused:
+            engine.start(s, world["res_a"], world["tt_resource"], request(local(3, 14), local(3, 16)),
+                         resource_id=world["hall"], now=local(1, 9))
+        assert refused.value.code == "resource.no_answerer"
+        assert s.scalar(select(func.count()).select_from(Demand)) == 0  # no time held for nobody
+    with factory() as s:  # an organisation's room on the same line is still answered by its admins
+        done = engine.start(s, world["res_a"], world["tt_resource"], request(local(3, 10), local(3, 11)),
+                            resource_id=world["room"], now=local(1, 9))
+    with factory() as s:
+        engine.act(s, world["orgadm1"], done.demand_id, "approve", {}, now=local(1, 10))
