@@ -19,7 +19,7 @@
     if (query === last) { return; }
     last = query;
     fetch(box.dataset.url + "?" + query, {credentials: "same-origin"})
-      .then(function (answer) { return answer.ok ? answer.text() : ""; })
+      .then(function (answer) { return answer.ok && !answer.redirected ? answer.text() : ""; })  // logged out: the log-in page, not a fragment
       .then(function (html) { if (query === last) { box.innerHTML = html; } })
       .catch(function () { /* no suggestions: the activity's page shows them after 发布 */ });
   }

@@ -116,10 +116,11 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
         raise Refused("slot")
     if (spec.record == "resource_booking") != (shared is not None):
         raise Refused("resource.not_found")  # a resource is booked by a resource request only
-    if shared is not None and shared.org_id is None and not any(
-            s.by.relation == "holder" for s in workflow.human_steps_from(spec.to).values()):
-        # a community's own resource is answered by `holder` steps; a district's line from
-        # before them (claiming_org_admin) would hold the time with nobody to answer
+    if shared is not None and shared.org_id is None and all(
+            s.by.relation in _NO_ONE_WITHOUT_AN_ORG for s in workflow.human_steps_from(spec.to).values()):
+        # a community's own resource is answered by `holder` (or community admin) steps; a
+        # district's line from before them (claiming_org_admin) would hold the time with nobody
+        # to answer it but the requester
         raise Refused("resource.no_answerer")
     slot_service: AppointmentService | None = None
     if spec.record == "booking" and booked is not None:
@@ -176,6 +177,10 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
         return outcome(demand, workflow, name, None, event_id)
 
     return in_transaction(session, work)
+
+
+# who cannot answer a request no organisation holds (and no one has claimed)
+_NO_ONE_WITHOUT_AN_ORG = ("claiming_org", "requester", "claimant")
 
 
 def _slot_service(session: Session, slot_id: int | None) -> tuple[AppointmentSlot, AppointmentService]:

@@ -43,3 +43,17 @@ def test_a_district_line_from_before_holder_does_not_strand_a_communitys_request
                             resource_id=world["room"], now=local(1, 9))
     with factory() as s:
         engine.act(s, world["orgadm1"], done.demand_id, "approve", {}, now=local(1, 10))
+
+
+def test_a_district_line_where_the_community_admin_answers_still_takes_a_communitys_request(factory, world):
+    """The refusal is only for a line where nobody could answer: one whose steps are the
+    community admin's takes the community's own room."""
+    line = ((ROOT / "workflows" / "resource_request.yaml").read_text("utf-8")
+            .replace("holder_admins", "community_admins").replace("holder_admin", "community_admin"))
+    with factory() as s, s.begin():
+        registry.publish(s, line, district_id=world["d1"])
+    with factory() as s:
+        done = engine.start(s, world["res_a"], world["tt_resource"], request(local(3, 14), local(3, 16)),
+                            resource_id=world["hall"], now=local(1, 9))
+    with factory() as s:
+        engine.act(s, world["cadm_a"], done.demand_id, "approve", {}, now=local(1, 10))
