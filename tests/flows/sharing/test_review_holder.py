@@ -57,3 +57,23 @@ def test_a_district_line_where_the_community_admin_answers_still_takes_a_communi
                             resource_id=world["hall"], now=local(1, 9))
     with factory() as s:
         engine.act(s, world["cadm_a"], done.demand_id, "approve", {}, now=local(1, 10))
+
+
+def test_a_communitys_own_request_escalates_to_its_admins_and_the_district(factory, world):
+    from flows.engine import escalations
+
+    with factory() as s:
+        held = engine.start(s, world["res_a"], world["tt_resource"], request(local(3, 14), local(3, 16)),
+                            resource_id=world["hall"], now=local(1, 9)).demand_id
+        owned = engine.start(s, world["res_a"], world["tt_resource"], request(local(3, 10), local(3, 11)),
+                             resource_id=world["room"], now=local(1, 9)).demand_id
+    with factory() as s:
+        assert engine.apply_timeout(s, held, "approve", now=local(3, 12)) == "escalate"
+        assert engine.apply_timeout(s, owned, "approve", now=local(3, 12)) == "escalate"
+    with factory() as s:
+        (first,) = escalations.current(s, s.get(Demand, held))
+        assert first.targets == [{"role": "community_admin", "region_id": world["ca"]},
+                                 {"role": "district_admin", "region_id": world["d1"]}]
+        (second,) = escalations.current(s, s.get(Demand, owned))
+        assert second.targets == [{"org_id": world["org1"], "role": "org_admin"},
+                                  {"role": "community_admin", "region_id": world["ca"]}]
