@@ -6,18 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from flows import engine
-from schemas.tables import Demand, Resource, ResourceKind
-from tests.flows.sharing.shared import add_sharing, local, request
+from schemas.tables import Demand, Resource
+from tests.flows.sharing.shared import add_community_room, add_sharing, local, request
 
 
 @pytest.fixture
 def shared(factory, world):
     world = add_sharing(factory, world)
-    with factory() as s, s.begin():
-        hall = Resource(community_id=world["ca"], org_id=None, kind=ResourceKind.ROOM, name="社区活动室", capacity=30)
-        s.add(hall)
-        s.flush()
-        world.ids["hall"] = hall.id
+    add_community_room(factory, world)
     return world
 
 

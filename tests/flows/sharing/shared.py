@@ -36,6 +36,16 @@ def add_sharing(factory, world: World) -> World:
     return world
 
 
+def add_community_room(factory, world: World) -> World:
+    """A room community A shares itself (no organisation: its admins answer): id `hall`."""
+    with factory() as s, s.begin():
+        hall = Resource(community_id=world["ca"], org_id=None, kind=ResourceKind.ROOM, name="社区活动室", capacity=30)
+        s.add(hall)
+        s.flush()
+        world.ids["hall"] = hall.id
+    return world
+
+
 def request(start: datetime, end: datetime, title: str = "党员活动", **extra) -> dict:
     """The request form's values."""
     return {"title": title, "starts_at": start.isoformat(), "ends_at": end.isoformat(), **extra}

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from flows import engine
 from flows.core.refusals import Refused
 from flows.points import ledger
-from schemas.tables import Demand, Notification, ResourceBooking, ResourceBookingStatus, ResourceKind
-from tests.flows.sharing.shared import add_sharing, local, request
+from schemas.tables import Demand, Notification, ResourceBooking, ResourceBookingStatus
+from tests.flows.sharing.shared import add_community_room, add_sharing, local, request
 from tests.world import build_world
 
 
@@ -58,13 +58,8 @@ def test_a_community_shares_a_room_itself_and_its_admins_answer(factory, world):
     from flows.engine import queue
     from flows.people.actors import load_actor
     from flows.sharing import resources
-    from schemas.tables import Resource
 
-    with factory() as s, s.begin():
-        hall = Resource(community_id=world["ca"], org_id=None, kind=ResourceKind.ROOM, name="社区活动室", capacity=30)
-        s.add(hall)
-        s.flush()
-        world.ids["hall"] = hall.id
+    add_community_room(factory, world)
     done = _start(factory, world, "res_a", local(3, 14), local(3, 16), resource="hall")
     with factory() as s:
         demand = s.get(Demand, done.demand_id)

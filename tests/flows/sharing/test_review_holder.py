@@ -8,19 +8,15 @@ from sqlalchemy import func, select
 from flows import engine
 from flows.core.refusals import Refused
 from flows.workflow import registry
-from schemas.tables import Demand, Resource, ResourceKind
-from tests.flows.sharing.shared import add_sharing, local, request
+from schemas.tables import Demand
+from tests.flows.sharing.shared import add_community_room, add_sharing, local, request
 from tests.world import ROOT, build_world
 
 
 @pytest.fixture
 def world(factory):
     world = add_sharing(factory, build_world(factory))
-    with factory() as s, s.begin():
-        hall = Resource(community_id=world["ca"], org_id=None, kind=ResourceKind.ROOM, name="社区活动室", capacity=30)
-        s.add(hall)
-        s.flush()
-        world.ids["hall"] = hall.id
+    add_community_room(factory, world)
     return world
 
 
