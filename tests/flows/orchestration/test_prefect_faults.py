@@ -109,7 +109,9 @@ def test_server_stopped_while_actions_arrive_then_restarted(live, factory):
         """the relay tried and kept the rows"""
         with factory() as s:
             rows = s.scalars(select(Outbox).where(Outbox.delivered_at.is_(None))).all()
-            return len(rows) == 3 and all(r.attempts >= 1 and r.last_error for r in rows)
+            # the three written while it was down, and the publish's too when the relay had not
+            # yet recorded its delivery as the server went (seen on a loaded machine)
+            return len(rows) >= 3 and all(r.attempts >= 1 and r.last_error for r in rows)
 
     _wait(tried, timeout=180)  # the relay backs off up to 30 s while the server is away (more on a busy machine)
     server.start()
