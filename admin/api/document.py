@@ -8,20 +8,20 @@ of each workflow the document describes. So a field a district adds in YAML is i
 document as soon as the version is published, with no code change and no restart.
 
 `?district=<id>` describes that district's own lines (where it has one) instead of the
-city's templates. The page is Swagger UI from the `swagger-ui-bundle` package, served here
-(no CDN)."""
+city's templates. The page is Swagger UI 5 (the first to read OpenAPI 3.1) from the
+`flask-openapi3-swagger` package's files, served here (no CDN)."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template_string, send_from_directory
 from pydantic import BaseModel
-from swagger_ui_bundle import swagger_ui_path
 
 from admin.api import bp, spec
 from admin.api.demands import schema_name
-from admin.api.problems import MEDIA_TYPE
+from admin.api.problems import MEDIA_TYPE, ApiProblem
 from admin.database import db
 from admin.params import arg_int
 from admin.security.headers import nonce
@@ -115,9 +115,9 @@ def openapi_json():
 
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>伊家 API</title><link rel="stylesheet" href="{{ base }}/docs/swagger-ui.css"></head>
+<title>伊家 API</title><link rel="stylesheet" href="{{ base }}/docs/css/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
-<script src="{{ base }}/docs/swagger-ui-bundle.js" nonce="{{ nonce }}"></script>
+<script src="{{ base }}/docs/js/swagger-ui-bundle.js" nonce="{{ nonce }}"></script>
 <script nonce="{{ nonce }}">window.ui = SwaggerUIBundle({url: "{{ base }}/openapi.json", dom_id: "#swagger-ui"});</script>
 </body></html>"""
 
@@ -128,8 +128,15 @@ def docs_page() -> str:
     return render_template_string(_PAGE, base=bp.url_prefix, nonce=nonce())
 
 
-@bp.get("/docs/<any('swagger-ui.css', 'swagger-ui-bundle.js'):name>")
-def docs_asset(name: str):
-    return send_from_directory(str(swagger_ui_path), name, max_age=86400)
+# Swagger UI's files as the package ships them (only these two are served)
+ASSETS = {"css/swagger-ui.css", "js/swagger-ui-bundle.js"}
 
 
+@bp.get("/docs/<any(css, js):kind>/<name>")
+def docs_asset(kind: str, name: str):
+    import flask_openapi3_swagger
+
+    if f"{kind}/{name}" not in ASSETS:
+        raise ApiProblem(404, "api.not_found")
+    folder = Path(flask_openapi3_swagger.__file__).parent / "templates" / "swagger" / kind
+    return send_from_directory(str(folder), name, max_age=86400)

@@ -19,7 +19,8 @@ def test_the_document_is_valid_and_names_each_workflow_version(app):
     assert "/api/v1/demands/{demand_id}/steps/{step}" in doc["paths"]
     page = app.test_client().get("/api/v1/docs")
     assert page.status_code == 200 and b"swagger-ui-bundle.js" in page.data and b"https://" not in page.data
-    assert app.test_client().get("/api/v1/docs/swagger-ui-bundle.js").status_code == 200
+    assert app.test_client().get("/api/v1/docs/js/swagger-ui-bundle.js").status_code == 200
+    assert app.test_client().get("/api/v1/docs/js/../../openapi.json").status_code == 404  # only the two files
 
 
 def test_a_field_added_in_yaml_appears_and_is_validated(app, api, factory, world):
