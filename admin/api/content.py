@@ -5,7 +5,7 @@ from spectree import Response
 from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
 from admin.api.models import CursorQuery, MessageOut, Messages, News, NewsItem
-from admin.api.paging import decode_id, encode, json_response
+from admin.api.paging import decode_id, json_response, page_of
 from admin.api.problems import Problem
 from admin.database import db
 from flows.catalogue import news as news_reads
@@ -28,11 +28,10 @@ def _message(n: Notification) -> MessageOut:
 def messages(query: CursorQuery):
     """My inbox, newest first, with the unread count; paged by cursor."""
     user_id = caller().user_id
-    rows = inbox.inbox(db(), user_id, limit=query.limit + 1, before=decode_id(query.cursor))
-    more = len(rows) > query.limit
-    return json_response(Messages(unread=inbox.unread_count(db(), user_id),
-                                  items=[_message(n) for n in rows[:query.limit]],
-                                  next_cursor=encode(rows[query.limit - 1].id) if more else None))
+    rows, after = page_of(inbox.inbox(db(), user_id, limit=query.limit + 1, before=decode_id(query.cursor)),
+                          query.limit, lambda n: n.id)
+    return json_response(Messages(unread=inbox.unread_count(db(), user_id), items=[_message(n) for n in rows],
+                                  next_cursor=after))
 
 
 @bp.post(f"/me/messages/<{ID}:message_id>/read")

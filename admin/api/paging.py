@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, current_app, request
 from pydantic import BaseModel
 
 from admin.api.problems import ApiProblem
+
+T = TypeVar("T")
 
 
 def encode(position: Any) -> str:
@@ -39,6 +42,13 @@ def decode_id(cursor: str | None) -> int | None:
     if not isinstance(position, int) or isinstance(position, bool) or not 0 < position < 2**53:
         raise ApiProblem(400, "api.cursor")
     return position
+
+
+def page_of(rows: list[T], limit: int, position: Callable[[T], Any]) -> tuple[list[T], str | None]:
+    """The page from `limit + 1` rows read: the first `limit`, and the cursor after the last of
+    them when there was one more (the extra row is how the next page is known to exist)."""
+    shown = rows[:limit]
+    return shown, encode(position(shown[-1])) if len(rows) > limit else None
 
 
 def json_response(model: BaseModel, status: int = 200) -> Response:

@@ -2,7 +2,6 @@
 shop door as the web pages (a redeem's Idempotency-Key is the shop's order key)."""
 
 from spectree import Response
-from sqlalchemy import select
 
 from admin.api import bp, spec
 from admin.api.bearer import caller, signed_in
@@ -17,7 +16,7 @@ from admin.api.models import (
     ShopItemOut,
     ShopItems,
 )
-from admin.api.paging import decode_id, encode, json_response
+from admin.api.paging import decode_id, json_response, page_of
 from admin.api.problems import ApiProblem, Problem, locale
 from admin.api.replays import idempotent, key
 from admin.database import db
@@ -25,7 +24,7 @@ from flows.notices import inbox
 from flows.people import regions
 from flows.points import ledger, shop
 from flows.points import reads as points_reads
-from schemas.tables import Account, Entry, Order, Posting, ShopItem, User
+from schemas.tables import Order, ShopItem, User
 
 TAG = "points"
 BEARER: dict[str, list[str]] = {"bearer": []}
@@ -52,21 +51,11 @@ def me():
 def my_points(query: CursorQuery):
     """My balance and ledger entries, newest first, paged by cursor."""
     user_id = caller().user_id
-    before = decode_id(query.cursor)
-    statement = (select(Entry.id, Entry.amount, Entry.created_at, Posting.memo, Posting.kind, Posting.demand_id,
-                        Posting.order_id, Posting.data)
-                 .join(Account, Account.id == Entry.account_id).join(Posting, Posting.id == Entry.posting_id)
-                 .where(Account.code == f"user:{user_id}").order_by(Entry.id.desc()).limit(query.limit + 1))
-    if before is not None:
-        statement = statement.where(Entry.id < before)
-    rows = db().execute(statement).all()
-    items = [PointsEntry(amount=r.amount, at=r.created_at, memo=ledger.memo_in(r.memo, r.data, locale()),
-                         kind=r.kind.value if hasattr(r.kind, "value") else str(r.kind), demand_id=r.demand_id,
-                         order_id=r.order_id) for r in rows[:query.limit]]
-    more = len(rows) > query.limit
-    return json_response(Points(balance=ledger.balance(db(), user_id), items=items,
-                                next_cursor=encode(rows[query.limit - 1].id) if more else None))
-
+    rows, after = page_of(points_reads.points_history(db(), user_id, query.limit + 1, locale(),
+                                                      before=decode_id(query.cursor)), query.limit, lambda r: r["id"])
+    items = [PointsEntry(amount=r["amount"], at=r["created_at"], memo=r["memo"], kind=str(r["kind"].value),
+                         demand_id=r["demand_id"], order_id=r["order_id"]) for r in rows]
+    return json_response(Points(balance=ledger.balance(db(), user_id), items=items, next_cursor=after))
 
 def _shop_items() -> list[tuple[ShopItem, str]]:
     return points_reads.shop_items(db(), regions.region_ids_of(db(), caller()))
@@ -107,12 +96,6 @@ def redeem(json: RedeemRequest):
 @signed_in
 def my_orders(query: CursorQuery):
     """My orders with their pickup codes, newest first, paged by cursor."""
-    before = decode_id(query.cursor)
-    statement = (select(Order, ShopItem.name).join(ShopItem, ShopItem.id == Order.item_id)
-                 .where(Order.user_id == caller().user_id).order_by(Order.id.desc()).limit(query.limit + 1))
-    if before is not None:
-        statement = statement.where(Order.id < before)
-    rows = db().execute(statement).all()
-    more = len(rows) > query.limit
-    return json_response(Orders(items=[_order(o, n) for o, n in rows[:query.limit]],
-                                next_cursor=encode(rows[query.limit - 1][0].id) if more else None))
+    rows, after = page_of(points_reads.my_orders(db(), caller().user_id, query.limit + 1, decode_id(query.cursor)),
+                          query.limit, lambda row: row[0].id)
+    return json_response(Orders(items=[_order(o, n) for o, n in rows], next_cursor=after))

@@ -11,12 +11,16 @@ from schemas.tables import Account, Entry, Order, OrderStatus, Posting, Region, 
 
 
 def points_history(session: Session, user_id: int, limit: int = 100,
-                   locale: str | None = None) -> list[dict[str, Any]]:
-    """The user's ledger entries with the reason for each (in the reader's language), newest first."""
-    rows = session.execute(select(Entry.amount, Entry.created_at, Posting.memo, Posting.kind, Posting.demand_id,
-                                  Posting.order_id, Posting.data)
-                           .join(Account, Account.id == Entry.account_id).join(Posting, Posting.id == Entry.posting_id)
-                           .where(Account.code == f"user:{user_id}").order_by(Entry.id.desc()).limit(limit))
+                   locale: str | None = None, before: int | None = None) -> list[dict[str, Any]]:
+    """The user's ledger entries with the reason for each (in the reader's language), newest
+    first (older than entry `before`, for paging)."""
+    query = (select(Entry.id, Entry.amount, Entry.created_at, Posting.memo, Posting.kind, Posting.demand_id,
+                    Posting.order_id, Posting.data)
+             .join(Account, Account.id == Entry.account_id).join(Posting, Posting.id == Entry.posting_id)
+             .where(Account.code == f"user:{user_id}"))
+    if before is not None:
+        query = query.where(Entry.id < before)
+    rows = session.execute(query.order_by(Entry.id.desc()).limit(limit))
     return [{**r._mapping, "memo": memo_in(r.memo, r.data, locale)} for r in rows]
 
 
@@ -27,10 +31,13 @@ def shop_items(session: Session, community_ids: set[int]) -> list[tuple[ShopItem
                                 .order_by(ShopItem.community_id, ShopItem.price)).all())
 
 
-def my_orders(session: Session, user_id: int) -> list[tuple[Order, str]]:
-    """The user's orders with the item's name, newest first."""
-    return list(session.execute(select(Order, ShopItem.name).join(ShopItem, ShopItem.id == Order.item_id)
-                                .where(Order.user_id == user_id).order_by(Order.id.desc()).limit(100)).all())
+def my_orders(session: Session, user_id: int, limit: int = 100, before: int | None = None
+              ) -> list[tuple[Order, str]]:
+    """The user's orders with the item's name, newest first (older than order `before`, for paging)."""
+    query = select(Order, ShopItem.name).join(ShopItem, ShopItem.id == Order.item_id).where(Order.user_id == user_id)
+    if before is not None:
+        query = query.where(Order.id < before)
+    return [(order, name) for order, name in session.execute(query.order_by(Order.id.desc()).limit(limit))]
 
 
 def community_orders(session: Session, community_ids: list[int], limit: int = 200) -> list[tuple[Order, str, str]]:
