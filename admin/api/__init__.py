@@ -30,6 +30,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 ID = f"int(min=1, max={MAX_ID})"
 
 
+@bp.before_request
+def _authenticate_first() -> None:
+    from admin.api.bearer import authenticate_first
+
+    authenticate_first()
+
+
 def _invalid(_request: Any, _response: Any, error: Any, _instance: Any, *_rest: Any) -> None:
     """Spectree found the body or query invalid: a problem with a sentence per field."""
     if error is None:

@@ -3,7 +3,7 @@
 Two layers, so that nothing is done twice even when two copies race: the key is handed to the
 door that does the work (the engine's one-time key, the shop's order key), which refuses a
 second effect in its own transaction; and the answer is kept here, so a replay is answered
-with the same status and body without asking the door again. The same key with a different
+with the same status, body and Location without asking the door again. The same key with a different
 body is refused (422), as a reused key is a client's bug, not a retry. Kept a day."""
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 session.execute(delete(ApiReplay).where(ApiReplay.created_at < utcnow() - KEEP))
                 session.add(ApiReplay(key=scoped, fingerprint=fingerprint, status=response.status_code,
-                                      body=response.get_data(as_text=True), created_at=utcnow()))
+                                      body=response.get_data(as_text=True), created_at=utcnow(),
+                                      location=response.headers.get("Location")))
                 session.commit()
             except IntegrityError:  # a copy racing with the same key kept its answer first
                 session.rollback()
@@ -82,4 +83,6 @@ def _replay(kept: ApiReplay, fingerprint: str) -> Any:
         raise ApiProblem(422, "api.key_reused")
     response = current_app.response_class(kept.body, status=kept.status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
+    if kept.location:
+        response.headers["Location"] = kept.location
     return response

@@ -108,6 +108,7 @@ class ApiReplay(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     status: Mapped[int]
     body: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(255))  # where a created thing is (a 201's Location)
     created_at: Mapped[datetime] = created_at()
 
     __table_args__ = (Index("ix_api_replays_created_at", "created_at"),)

@@ -2,8 +2,11 @@
 WSGI transport against the test app (the app's own code, every layer; no server process)."""
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
+from flask import request, request_finished
 
 from admin.api.client import Client
 from tests.admin.conftest import PASSWORD
@@ -24,3 +27,24 @@ def api(app):
     yield _api
     for client in made:
         client.http.close()
+
+
+# Every answer the API gives in this test session, as (method, documented path, status): the
+# last module of this directory (test_zz_statuses.py) checks that each status the document
+# promises was reached by some test. Schemathesis's generated requests do not count: a status
+# reached only by chance is not a test of it.
+REACHED: set[tuple[str, str, int]] = set()
+_PARAMETER = re.compile(r"<[^>]*?(\w+)>")
+
+
+def _record(_sender, response, **_extra):
+    if (request.path.startswith("/api/v1/") and request.url_rule is not None
+            and not request.headers.get("User-Agent", "").startswith("schemathesis")):
+        REACHED.add((request.method.lower(), _PARAMETER.sub(r"{\1}", request.url_rule.rule), response.status_code))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reached():
+    request_finished.connect(_record)
+    yield REACHED
+    request_finished.disconnect(_record)

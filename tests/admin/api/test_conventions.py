@@ -126,3 +126,17 @@ def test_a_form_sent_to_a_json_operation_is_415_not_a_500(app, api):
     token = api("mem1").tokens["access_token"]
     answer = web.post("/api/v1/uploads", data={"nothing": "here"}, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 422 and answer.json["code"] == "api.upload_missing"  # the upload takes forms
+
+
+def test_a_replayed_start_still_says_where_the_demand_is(api, world):
+    """A start's answer is a 201 with Location; its replay (the phone lost the first answer)
+    is the same answer, Location included, and no second demand."""
+    resident = api("res_a")
+    wish = next(s for s in resident.startables() if s["code"] == "micro_wish")
+    sent = {"values": {"title": "修水龙头"}, "community_id": None}
+    first = resident._send("POST", f"/start/{wish['task_type_id']}", json=sent, headers={"Idempotency-Key": "s-1"})
+    again = resident._send("POST", f"/start/{wish['task_type_id']}", json=sent, headers={"Idempotency-Key": "s-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"] == f"/api/v1/demands/{first.json()['demand_id']}"
+    assert again.json() == first.json()
