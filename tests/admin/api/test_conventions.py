@@ -120,10 +120,12 @@ def test_cors_only_for_configured_origins(app, monkeypatch):
 
 def test_a_form_sent_to_a_json_operation_is_415_not_a_500(app, api):
     web = app.test_client()
-    for path in ("/api/v1/auth/token", "/api/v1/auth/refresh", "/api/v1/auth/wechat/bind", "/api/v1/shop/orders"):
-        answer = web.post(path, data={"username": "mem1", "password": "x"})
-        assert answer.status_code == 415 and answer.json["code"] == "api.media_type", path
     token = api("mem1").tokens["access_token"]
+    for path in ("/api/v1/auth/token", "/api/v1/auth/refresh", "/api/v1/auth/wechat/bind", "/api/v1/shop/orders"):
+        answer = web.post(path, data={"username": "mem1", "password": "x"}, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 415 and answer.json["code"] == "api.media_type", path
+    stranger = web.post("/api/v1/shop/orders", data={"item_id": "1"})
+    assert stranger.status_code == 401  # the token is checked first, whatever the body
     answer = web.post("/api/v1/uploads", data={"nothing": "here"}, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 422 and answer.json["code"] == "api.upload_missing"  # the upload takes forms
 
