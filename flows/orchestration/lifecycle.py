@@ -23,16 +23,16 @@ from prefect.client.schemas.filters import (
     FlowRunFilterTags,
 )
 from prefect.states import Cancelled, Completed
-from sqlalchemy import select
 
 from flows import engine
 from flows.core.db import make_engine, make_sessionmaker
 from flows.engine import monitor
-from flows.orchestration import relay
+from flows.orchestration import reconcile, relay
 from flows.orchestration import stuck as stuck_lists
 from flows.orchestration.naming import instance_tag, run_name
 from flows.people import regions
 from flows.workflow import registry
+from schemas.clock import utcnow
 from schemas.tables import Demand, Region
 
 STUCK_LIMIT = 2000  # per pass: the oldest first; the console pages through all of them
@@ -151,28 +151,48 @@ def send_reminders() -> dict[str, int]:
 
 @flow(name="reconcile-runs")
 def reconcile_runs() -> dict[str, int]:
-    """Give every live demand a run and finish the runs of finished demands."""
+    """Give every live demand a run and finish the runs of finished demands. A pass looks at
+    what changed since the last one and at automated work due; it sweeps the open work when
+    the counts of going-on demands and live runs disagree (flows/orchestration/reconcile.py),
+    never the finished history."""
     counts: dict[str, int] = {}
+    live_filter = FlowRunFilter(tags=FlowRunFilterTags(all_=["yijia", instance_tag()]),
+                                state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=relay.FINAL)))
     with sessions()() as session, get_client(sync_client=True) as client:
-        live = set()
-        offset = 0
-        while True:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                tags=FlowRunFilterTags(all_=["yijia", instance_tag()]),
-                state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=relay.FINAL))), limit=200, offset=offset)
-            live |= {int(t.split(":", 1)[1]) for r in runs for t in r.tags if t.startswith("demand:")}
-            if len(runs) < 200:
-                break
-            offset += 200
-        ids = session.scalars(select(Demand.id).order_by(Demand.id)).all()
-        for demand_id in ids:
-            demand = session.get(Demand, demand_id)
-            workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-            due = workflow.auto_step_from(demand.state) is not None
-            if workflow.is_terminal(demand.state) != (demand_id in live) and not due:
+        now = utcnow()
+        this_pass = reconcile.plan(session, client.count_flow_runs(flow_run_filter=live_filter), now)
+        if this_pass.sweep:
+            live = _live_demands(client, live_filter)
+            candidates = reconcile.going_on_and(session, live)
+        else:
+            ids = reconcile.changed(session, this_pass)
+            live = set()
+            for start in range(0, len(ids), reconcile.BATCH):
+                live |= _live_demands(client, FlowRunFilter(
+                    tags=FlowRunFilterTags(all_=["yijia", instance_tag()],
+                                           any_=[f"demand:{i}" for i in ids[start:start + reconcile.BATCH]]),
+                    state=live_filter.state))
+            candidates = reconcile.facts(session, ids)
+        session.rollback()
+        for candidate in candidates:
+            if not reconcile.needs_sync(candidate, live):
                 continue  # live demand with a run, or finished demand without one: all good
             # (automated work due: its run may have died with its worker; sync_demand checks)
-            result = relay.sync_demand(session, client, demand_id)
+            result = relay.sync_demand(session, client, candidate.demand_id)
             counts[result] = counts.get(result, 0) + 1
             session.rollback()
+        reconcile.advance(session, this_pass, now)
+    counts["visited"], counts["swept"] = len(candidates), int(this_pass.sweep)
     return counts
+
+
+def _live_demands(client, flow_run_filter: FlowRunFilter) -> set[int]:
+    """The demands of the runs the filter finds, 200 runs a page."""
+    live: set[int] = set()
+    offset = 0
+    while True:
+        runs = client.read_flow_runs(flow_run_filter=flow_run_filter, limit=200, offset=offset)
+        live |= {int(t.split(":", 1)[1]) for r in runs for t in r.tags if t.startswith("demand:")}
+        if len(runs) < 200:
+            return live
+        offset += 200

@@ -14,6 +14,7 @@ from schemas.tables.demands import (
     TaskType,
     WorkflowVersion,
 )
+from schemas.tables.fleet import FleetMark
 from schemas.tables.jobs import ImportJob, JobStatus
 from schemas.tables.ledger import (
     Account,

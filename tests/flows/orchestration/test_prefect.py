@@ -265,6 +265,26 @@ def test_reconciler_replaces_a_lost_run_and_finishes_stale_ones(wired, factory):
     assert _run(client, stale.demand_id) is None
 
 
+def test_reconciler_passes_look_at_changes_and_sweep_when_a_run_goes_missing(wired, factory):
+    """After the first pass, one that agrees with Prefect visits only what changed; a run
+    deleted from an unchanged demand makes the counts disagree, and that pass sweeps."""
+    world, client = wired
+    quiet, busy = Walker(factory, world), Walker(factory, world)
+    quiet.start("res_a", "micro_wish", {"title": "没人动的心愿"})
+    busy.start("res_a", "micro_wish", {"title": "有人审核的心愿"})
+    relay.deliver(factory, client)
+    first = lifecycle.reconcile_runs()
+    assert first["swept"] == 1
+    busy.act("cadm_a", "publish")
+    relay.deliver(factory, client)
+    later = lifecycle.reconcile_runs()
+    assert later["swept"] == 0 and later["visited"] == 1 and later.get("created", 0) == 0
+    client.delete_flow_run(_run(client, quiet.demand_id).id)
+    found = lifecycle.reconcile_runs()
+    assert found["swept"] == 1 and found["created"] == 1
+    assert _run(client, quiet.demand_id).state.name == "待审核"
+
+
 def test_sla_automation_fires_for_the_demand_left_waiting(wired, factory):
     """The proactive automation, on a real server's trigger service: no answer within the
     window → a `sla-timeout` run for that demand, named for it; an answered demand gets none."""
