@@ -133,6 +133,31 @@ def _time(client, path: str, samples_wanted: int = SAMPLES) -> dict:
     return summary_ms(samples)
 
 
+def _reconcile(factory) -> dict:
+    """The database's part of the reconciler's passes (flows/orchestration/reconcile.py): an
+    ordinary pass (Prefect agrees: the changes since the last pass, here none) and, once, a
+    sweep's read of the open work. The Prefect calls are the same few whatever the size."""
+    from flows.orchestration import reconcile
+
+    now = datetime.now(UTC)
+    with factory() as s:  # the mark a previous pass left at the newest event
+        reconcile.advance(s, reconcile.Plan(sweep=True, after=0, up_to=reconcile.plan(s, 0, now).up_to), now)
+    samples = []
+    for _ in range(SAMPLES):
+        started = time.perf_counter()
+        with factory() as s:
+            this_pass = reconcile.plan(s, live_runs=reconcile.count_going_on(s), now=now)
+            assert not this_pass.sweep
+            reconcile.facts(s, reconcile.changed(s, this_pass))
+            reconcile.advance(s, this_pass, now)
+        samples.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    with factory() as s:
+        going_on = len(reconcile.going_on_and(s, set()))
+    return {"pass": summary_ms(samples), "sweep_ms": round((time.perf_counter() - started) * 1000, 1),
+            "going_on": going_on}
+
+
 def run() -> None:
     from admin.app import create_app
 
@@ -170,6 +195,9 @@ def run() -> None:
                      "points": _time(member, "/points"), "dashboard": _time(admin, "/admin/", 5)}  # seconds each at full size: 5 samples
             for page, figures in pages.items():
                 emit("scale", name, page=page, demands=counts["demands"], entries=counts["entries"], **figures)
+            passes = _reconcile(factory)
+            emit("scale", name, page="reconcile_pass", demands=counts["demands"], going_on=passes["going_on"],
+                 sweep_ms=passes["sweep_ms"], **passes["pass"])
             emit("scale-data", name, **counts, load_seconds=round(load_seconds, 1),
                  db_bytes=_size(engine, url), db_gib=round(_size(engine, url) / 2 ** 30, 2))
         app.extensions["yijia.engine"].dispose()
