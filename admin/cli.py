@@ -322,6 +322,21 @@ def courier() -> None:
         stop.set()
 
 
+@main.command("prefect-ha")
+@click.option("--database-url", envvar="PREFECT_API_DATABASE_CONNECTION_URL", required=True,
+              help="postgresql+asyncpg://… of Prefect's own database")
+@click.option("--servers", default=2, show_default=True, help="API servers behind nginx")
+@click.option("--port", default=4200, show_default=True, help="nginx's port: the API URL workers use")
+@click.option("--redis-url", default="redis://127.0.0.1:6379/2", show_default=True,
+              help="Redis for messaging (this database number) and the services (the next one)")
+def prefect_ha(database_url: str, servers: int, port: int, redis_url: str) -> None:
+    """Prefect in high availability on this machine: API servers, the background services and
+    nginx in front (docs/deploy.md); Ctrl-C stops them all."""
+    from admin.ha import run
+
+    sys.exit(run(database_url, servers, port, redis_url))
+
+
 @main.command()
 @click.option("--port", default=8000, show_default=True)
 @click.option("--prefect-port", default=4200, show_default=True)

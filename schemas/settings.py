@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     yaml_max_bytes: int = Field(default=256 * 1024, ge=1024, le=8 * 1024 * 1024)
     # A lifecycle run Running or Pending this long lost its worker; the reconciler runs it again.
     stale_run_seconds: float = Field(default=600, ge=0, le=86_400)
+    # A worker holds a demand's outbox rows this long while it delivers them; when it dies,
+    # another worker takes them over at expiry (flows/orchestration/relay.py `take`).
+    relay_lease_seconds: float = Field(default=30, ge=2, le=600)
 
     # Notifications (#17). The inbox is always on; each other channel is on when configured.
     # E-mail over SMTP (the standard library's smtplib; STARTTLS and log-in when given).

@@ -39,7 +39,22 @@ def send_hang() -> None:
         provider.send = send_then_hang  # type: ignore[method-assign]
 
 
-FAILPOINTS = {"award-hang": award_hang, "send-hang": send_hang}
+def relay_hang() -> None:
+    """Hang in the relay's first delivery, its rows leased and not delivered, so the test can
+    kill the worker while it holds them."""
+    from flows.orchestration import relay
+
+    real = relay.sync_demand
+
+    def sync_then_hang(*args, **kwargs):
+        print("failpoint relay-hang: rows leased, not delivered", flush=True)
+        time.sleep(3600)
+        return real(*args, **kwargs)
+
+    relay.sync_demand = sync_then_hang
+
+
+FAILPOINTS = {"award-hang": award_hang, "send-hang": send_hang, "relay-hang": relay_hang}
 
 if __name__ == "__main__":
     FAILPOINTS[sys.argv[1]]()

@@ -115,16 +115,40 @@ def automation(watch: SlaWatch, deployment_id: uuid.UUID, within: timedelta | No
 
 
 def sync(session: Session, client, deployment_id: uuid.UUID, within: timedelta | None = None) -> dict[str, int]:
-    """Make the server's SLA automations for this database match the published workflows."""
-    wanted = {w.name: automation(w, deployment_id, within) for w in all_watches(session)}
-    mine = [a for a in client.read_automations() if a.name.startswith(prefix())]
+    """Make the server's SLA automations for this database match the published workflows: an
+    automation already there as wanted stays (no moment without it, and a second worker's sync
+    changes nothing); one no longer wanted, changed or doubled goes; a missing one is created."""
+    wanted = {}
+    for watch in all_watches(session):
+        spec = automation(watch, deployment_id, within)
+        spec.description += f" · {_fingerprint(spec)}"
+        wanted[spec.name] = spec
+    kept: set[str] = set()
     deleted = 0
-    for existing in mine:  # replace rather than diff: a few dozen at most, changed on publish
+    for existing in client.read_automations():
+        if not existing.name.startswith(prefix()):
+            continue
+        spec = wanted.get(existing.name)
+        if spec is not None and existing.name not in kept and existing.description == spec.description:
+            kept.add(existing.name)
+            continue
         client.delete_automation(existing.id)
         deleted += 1
-    for spec in wanted.values():
-        client.create_automation(spec)
-    return {"created": len(wanted), "deleted": deleted}
+    for name, spec in wanted.items():
+        if name not in kept:
+            client.create_automation(spec)
+    return {"created": len(wanted) - len(kept), "deleted": deleted, "kept": len(kept)}
+
+
+def _fingerprint(spec: Any) -> str:
+    """What the automation says (its trigger's and actions' content, not their generated ids)."""
+    import hashlib
+    import json
+
+    content = spec.model_dump(mode="json", exclude={"description": True, "trigger": {"id"}})
+    for action in content.get("actions", []):
+        action.pop("id", None)
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def event_id(outbox_id: int) -> uuid.UUID:

@@ -27,7 +27,7 @@ from prefect.states import Cancelled, Completed
 from flows import engine
 from flows.core.db import make_engine, make_sessionmaker
 from flows.engine import monitor
-from flows.orchestration import reconcile, relay
+from flows.orchestration import fleet, reconcile, relay
 from flows.orchestration import stuck as stuck_lists
 from flows.orchestration.naming import instance_tag, run_name
 from flows.people import regions
@@ -102,8 +102,17 @@ def sla_timeout(demand_id: int, step: str) -> str | None:
 
 @flow(name="monitor-stuck")
 def monitor_stuck() -> int:
-    """Apply overdue policies, tag overdue runs, publish the stuck lists; returns how many are stuck."""
+    """Apply overdue policies, tag overdue runs, publish the stuck lists; returns how many are
+    stuck (-1: another worker's pass is running; one pass at a time across the fleet)."""
     logger = get_run_logger()
+    with sessions()() as session, fleet.duty(session, fleet.MONITOR, relay.worker_id(), 600) as mine:
+        if not mine:
+            logger.info("another worker's monitor pass is running")
+            return -1
+        return _monitor(logger)
+
+
+def _monitor(logger) -> int:
     with sessions()() as session:
         stuck = monitor.overdue(session, limit=STUCK_LIMIT)
     for case in stuck:
@@ -155,6 +164,14 @@ def reconcile_runs() -> dict[str, int]:
     what changed since the last one and at automated work due; it sweeps the open work when
     the counts of going-on demands and live runs disagree (flows/orchestration/reconcile.py),
     never the finished history."""
+    with sessions()() as session, fleet.duty(session, fleet.RECONCILE, relay.worker_id(), 300) as mine:
+        if not mine:
+            get_run_logger().info("another worker's reconcile pass is running")
+            return {"skipped": 1}
+        return _reconcile()
+
+
+def _reconcile() -> dict[str, int]:
     counts: dict[str, int] = {}
     live_filter = FlowRunFilter(tags=FlowRunFilterTags(all_=["yijia", instance_tag()]),
                                 state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=relay.FINAL)))

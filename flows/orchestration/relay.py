@@ -10,6 +10,10 @@ delivering a row twice cannot do anything twice.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -24,7 +28,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.states import Cancelled, Completed, Paused, Scheduled, State
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from flows.orchestration.desired import Decision, RunFacts, decide, demand_facts
@@ -35,6 +39,15 @@ from schemas.settings import get_settings
 from schemas.tables import Demand, Outbox
 
 log = logging.getLogger(__name__)
+TAKE_LOCK = 0x5969_6A69_6101  # PostgreSQL advisory lock key serialising the takes ("Yijia" + 1)
+_HOLDERS: dict[int, str] = {}
+
+
+def worker_id() -> str:
+    """This process as a lease holder (per process id: a forked child is another holder)."""
+    pid = os.getpid()
+    return _HOLDERS.setdefault(pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}")
+
 FINAL = [StateType.COMPLETED, StateType.CANCELLED, StateType.FAILED, StateType.CRASHED]
 
 
@@ -112,9 +125,42 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, sch
     return decision.outcome
 
 
+def take(factory: sessionmaker[Session], holder: str, batch: int, now: datetime,
+         lease: timedelta) -> list[Row[Any]]:
+    """Lease the undelivered rows of up to `batch` demands that no other worker holds, oldest
+    first, and return the rows this worker holds.
+
+    A demand's rows are with one worker at a time, so two workers never make one run match two
+    different reads of its demand. The takes are serialised (SQLite has one writer and the
+    update is the transaction's first statement; PostgreSQL takes a transaction-level advisory
+    lock first), so each take sees the leases the last one wrote. A lease that runs out (its
+    worker died) frees the rows for the next take by anyone."""
+    with factory() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TAKE_LOCK})
+        free = or_(Outbox.lease_until.is_(None), Outbox.lease_until < now, Outbox.leased_by == holder)
+        held_elsewhere = select(Outbox.demand_id).where(
+            Outbox.delivered_at.is_(None), Outbox.demand_id.is_not(None), Outbox.lease_until >= now,
+            Outbox.leased_by != holder)
+        demands = (select(Outbox.demand_id).where(Outbox.delivered_at.is_(None), Outbox.demand_id.is_not(None),
+                                                 Outbox.demand_id.not_in(held_elsewhere))
+                   .group_by(Outbox.demand_id).order_by(func.min(Outbox.id)).limit(batch))
+        session.execute(update(Outbox).where(
+            Outbox.delivered_at.is_(None), free,
+            or_(Outbox.demand_id.in_(demands.scalar_subquery()), Outbox.demand_id.is_(None)),
+        ).values(leased_by=holder, lease_until=now + lease).execution_options(synchronize_session=False))
+        session.commit()
+        return list(session.execute(
+            select(Outbox.id, Outbox.demand_id, Outbox.topic, Outbox.payload, Outbox.created_at)
+            .where(Outbox.delivered_at.is_(None), Outbox.leased_by == holder).order_by(Outbox.id)).all())
+
+
 def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: int = 200,
-            send_events=None, on_scheduled=None) -> dict[str, Any]:
+            send_events=None, on_scheduled=None, holder: str | None = None) -> dict[str, Any]:
     """One pass over the outbox: returns counts of delivered and failed rows.
+
+    The pass takes its rows by lease (`take`): any number of workers share one outbox. It
+    stops starting demands halfway through the lease and lets the rest go.
 
     Per demand: make its run match the database. Then the rows' events go to the server (for
     the SLA automations) in one connection; only rows whose run and events were both taken are
@@ -124,16 +170,21 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     from flows.orchestration import automations
 
     send = send_events or automations.emit
-    with factory() as session:
-        rows = session.execute(select(Outbox.id, Outbox.demand_id, Outbox.topic, Outbox.payload, Outbox.created_at)
-                               .where(Outbox.delivered_at.is_(None)).order_by(Outbox.id).limit(batch)).all()
+    holder = holder or worker_id()
+    lease = timedelta(seconds=get_settings().relay_lease_seconds)
+    rows = take(factory, holder, batch, utcnow(), lease)
+    started = time.monotonic()
     by_demand: dict[int | None, list] = {}
     for row in rows:
         by_demand.setdefault(row.demand_id, []).append(row)
     synced: list[Row[Any]] = []
     errors: dict[int, Exception] = {}
     scheduled: list[UUID] = []
+    released: list[int] = []
     for demand_id, group in by_demand.items():
+        if time.monotonic() - started > lease.total_seconds() / 2:
+            released += [row.id for row in group]  # let another worker have them before the lease runs out
+            continue
         with factory() as session:
             try:
                 if demand_id is not None:
@@ -152,7 +203,11 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     with factory() as session:
         if synced:
             session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in synced])).values(
-                delivered_at=utcnow(), attempts=Outbox.attempts + 1, last_error=None))
+                delivered_at=utcnow(), attempts=Outbox.attempts + 1, last_error=None, leased_by=None,
+                lease_until=None))
+        if released:
+            session.execute(update(Outbox).where(Outbox.id.in_(released), Outbox.leased_by == holder).values(
+                leased_by=None, lease_until=None))
         for row_id, error in errors.items():
             session.execute(update(Outbox).where(Outbox.id == row_id).values(
                 attempts=Outbox.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:2000]))

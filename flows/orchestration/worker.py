@@ -65,13 +65,19 @@ def apply_all(session, sla_window=None) -> list:
 
 
 def sync_automations(session, sla_window=None) -> dict[str, int]:
+    """Make the SLA automations match the published workflows — by one worker of the fleet at a
+    time (the others find it done: the sync keeps what is already as wanted)."""
     from prefect.client.orchestration import get_client
 
-    from flows.orchestration import automations
+    from flows.orchestration import automations, fleet
+    from flows.orchestration.relay import worker_id
 
-    with get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name("sla-timeout/sla-timeout")
-        return automations.sync(session, client, deployment.id, sla_window)
+    with fleet.duty(session, fleet.AUTOMATIONS, worker_id(), 120) as mine:
+        if not mine:
+            return {"skipped": 1}
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name("sla-timeout/sla-timeout")
+            return automations.sync(session, client, deployment.id, sla_window)
 
 
 class NewVersions:
@@ -147,6 +153,7 @@ def run() -> None:
 
     factory = sessions()
     versions = NewVersions()  # until registered, every version counts as new to the relay
+    synced: dict[str, int] = {}
     with factory() as session:
         known = set(_versions(session))
         served = deployments(session)
@@ -155,11 +162,13 @@ def run() -> None:
         try:
             for deployment in served:
                 deployment.apply()
-            log.info("SLA automations: %s", sync_automations(session))
+            synced = sync_automations(session)
+            log.info("SLA automations: %s", synced)
             versions = NewVersions(known)
         except Exception as exc:
             log.warning("could not register the deployments and automations: %s", exc)  # the monitor covers SLAs
-    _run_now("monitor-stuck/monitor", "reconcile-runs/reconcile")
+    if not synced.get("skipped"):  # the first worker of the fleet; the others would only skip them
+        _run_now("monitor-stuck/monitor", "reconcile-runs/reconcile")
     stop = threading.Event()
     executor = InProcessExecutor()
     thread = threading.Thread(target=relay_forever, args=(factory, stop, executor.submit, versions),

@@ -1,5 +1,6 @@
 """scale-out (#21): the worker fleet's marks — a periodic duty's cursor (the reconciler resumes
-from the last event it saw) and the lease of the worker doing it
+from the last event it saw) and the lease of the worker doing it — and the outbox rows' lease
+(a demand's rows are delivered by one worker at a time)
 
 Revision ID: 0016_fleet_marks
 Revises: 0015_replay_location
@@ -26,7 +27,13 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_fleet_marks'))
     )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('leased_by', sa.String(length=128), nullable=True))
+        batch_op.add_column(sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('lease_until')
+        batch_op.drop_column('leased_by')
     op.drop_table('fleet_marks')

@@ -291,4 +291,8 @@ class Outbox(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
+    # the worker delivering it now and until when (flows/orchestration/relay.py `take`): a
+    # demand's rows are with one worker at a time; a worker that dies lets them go at expiry
+    leased_by: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()

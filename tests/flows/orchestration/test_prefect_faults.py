@@ -7,7 +7,6 @@ postgresql` (as `.ci/run` does in its PostgreSQL pass).
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -16,79 +15,13 @@ from flows.orchestration import lifecycle
 from flows.points import ledger
 from schemas.settings import get_settings
 from schemas.tables import Outbox, Posting
+from tests.flows.orchestration.live import runs as _runs
+from tests.flows.orchestration.live import shows as _shows
+from tests.flows.orchestration.live import undelivered as _undelivered
+from tests.flows.orchestration.live import wait as _wait
 from tests.flows.walker import Walker
-from tests.procs import PrefectServer, drop_pg_database, pg_prefect_url, worker
-from tests.world import build_world
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
-
-
-@pytest.fixture
-def live(db_url, factory, tmp_path, monkeypatch):
-    """A Prefect server and a worker, both real processes, on this test's database."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    instance = f"faults-{os.getpid()}-{int(time.time() * 1000)}"
-    monkeypatch.setenv("YIJIA_AUTO_STEPS", "deferred")
-    monkeypatch.setenv("YIJIA_INSTANCE", instance)
-    get_settings.cache_clear()
-    monkeypatch.setattr(lifecycle, "sessions", lambda: factory)  # in-process flows: this test's database
-    world = build_world(factory)
-    pg = os.environ.get("YIJIA_TEST_PREFECT_DATABASE") == "postgresql"
-    prefect_db = f"yijia_prefect_{os.getpid()}"
-    server = PrefectServer(pg_prefect_url(prefect_db) if pg else None).start()
-    procs = {"server": server}
-
-    def start_worker(**extra):
-        procs["worker"] = worker(db_url, server.api, instance, tmp_path / "worker.log", **extra).start()
-        return procs["worker"]
-
-    try:
-        with temporary_settings({PREFECT_API_URL: server.api}):
-            yield world, server, start_worker
-    finally:
-        if "worker" in procs:
-            procs["worker"].kill()
-        server.stop()
-        if pg:
-            drop_pg_database(prefect_db)
-        get_settings.cache_clear()  # last: nothing may cache this test's settings after it
-
-
-def _client():
-    from prefect.client.orchestration import get_client
-
-    return get_client(sync_client=True)
-
-
-def _wait(condition, timeout=90, every=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"not true after {timeout}s: {condition.__doc__ or condition}")
-
-
-def _runs(demand_id):
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
-
-    from flows.orchestration.naming import instance_tag
-
-    with _client() as client:
-        return client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            tags=FlowRunFilterTags(all_=[f"demand:{demand_id}", instance_tag()])))
-
-
-def _shows(demand_id, title):
-    runs = _runs(demand_id)
-    return len(runs) == 1 and runs[0].state.name == title
-
-
-def _undelivered(factory):
-    with factory() as s:
-        return s.scalar(select(func.count()).select_from(Outbox).where(Outbox.delivered_at.is_(None)))
 
 
 def test_server_stopped_while_actions_arrive_then_restarted(live, factory):
