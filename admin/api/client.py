@@ -138,3 +138,43 @@ class Client:
 
     def messages(self) -> dict[str, Any]:
         return self.get("/me/messages")
+
+    # ---- shared resources (资源共享) ------------------------------------------------------------
+    def resources(self, **filters: Any) -> list[dict[str, Any]]:
+        """Search: `kind`, `q`, `starts_at`/`ends_at` (ISO 8601), `capacity`."""
+        return self.get("/resources", **filters)["items"]
+
+    def resource_suggestions(self, starts_at: str, ends_at: str, **filters: Any) -> list[dict[str, Any]]:
+        return self.get("/resources/suggestions", starts_at=starts_at, ends_at=ends_at, **filters)["items"]
+
+    def resource(self, resource_id: int, **params: Any) -> dict[str, Any]:
+        return self.get(f"/resources/{resource_id}", **params)
+
+    def request_resource(self, resource_id: int, title: str, starts_at: str, ends_at: str, *,
+                         key: str | None = None, **extra: Any) -> dict[str, Any]:
+        """Request a time: the outcome of the started demand (`demand_id`)."""
+        return self.post(f"/resources/{resource_id}/requests",
+                         {"title": title, "starts_at": starts_at, "ends_at": ends_at, **extra}, key=key)
+
+    def my_resources(self) -> dict[str, Any]:
+        return self.get("/my/resources")
+
+    def new_resource(self, name: str, community_id: int, *, kind: str = "room", org_id: int | None = None,
+                     key: str | None = None) -> dict[str, Any]:
+        return self.post("/my/resources", {"name": name, "kind": kind, "community_id": community_id,
+                                           "org_id": org_id}, key=key)
+
+    def my_resource(self, resource_id: int) -> dict[str, Any]:
+        return self.get(f"/my/resources/{resource_id}")
+
+    def edit_resource(self, resource_id: int, values: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
+        """Every field of the resource (an omitted one is cleared), `hours` as lines."""
+        return self._send("PUT", f"/my/resources/{resource_id}", json=values,
+                          headers={"Idempotency-Key": key or uuid.uuid4().hex}).json()
+
+    def close_resource_day(self, resource_id: int, day: str, note: str | None = None, *,
+                           key: str | None = None) -> dict[str, Any]:
+        return self.post(f"/my/resources/{resource_id}/closed-days", {"day": day, "note": note}, key=key)
+
+    def service_matrix(self, community_id: int) -> dict[str, Any]:
+        return self.get(f"/communities/{community_id}/matrix")

@@ -14,22 +14,14 @@ from admin.i18n import flash_refusal
 from admin.params import arg_int, form_int, to_id
 from admin.portal import bp
 from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key, storage
-from flows import engine
 from flows.core.refusals import Refused
 from flows.core.storage import StorageRefused
-from flows.engine.menu import resource_task_type
-from flows.people import regions
-from flows.sharing import calendar, matching, reads, resources
+from flows.sharing import calendar, matching, reads, requests, resources
 from schemas.clock import LOCAL_TZ, utcnow
 from schemas.tables import Organisation, Region, Resource, ResourceKind
 
 KINDS = [(k.value, matching.KIND_TITLES[k]) for k in ResourceKind]
 MAX_PHOTO = 5 * 1024 * 1024
-
-
-def regions_named(ids: list[int]) -> list[tuple[int, str]]:
-    """(id, name) of these regions, in order."""
-    return [(r.id, r.name) for r in (db().get(Region, i) for i in ids) if r is not None]
 
 
 def org_names() -> dict[int, str]:
@@ -48,15 +40,6 @@ def _local(text: str | None) -> datetime | None:
         return None
 
 
-def _home(a) -> tuple[float, float] | None:
-    ids = regions.region_ids_of(db(), a)
-    for region_id in sorted(ids):
-        home = db().get(Region, region_id)
-        if home is not None and home.lat is not None and home.lng is not None:
-            return home.lat, home.lng
-    return None
-
-
 @bp.get("/resources")
 @login_required
 def resources_search():
@@ -65,8 +48,8 @@ def resources_search():
     starts, ends = _local(request.args.get("starts_at")), _local(request.args.get("ends_at"))
     q = (request.args.get("q") or "").strip()[:30]
     capacity = arg_int("capacity", high=10000)
-    found = matching.suggest(db(), kind=ResourceKind(kind) if kind in dict(KINDS) else None, q=q or None,
-                             starts_at=starts, ends_at=ends, near=_home(actor()), capacity=capacity)
+    found = matching.search(db(), actor(), kind=ResourceKind(kind) if kind in dict(KINDS) else None, q=q,
+                            starts_at=starts, ends_at=ends, capacity=capacity)
     found_text = [(x, [m.render(lang()) for m in x.reasons]) for x in found]
     return render_template("resources.html", found=found_text, kinds=KINDS, kind=kind, q=q, capacity=capacity,
                            starts_at=request.args.get("starts_at", ""), ends_at=request.args.get("ends_at", ""))
@@ -81,15 +64,9 @@ def resource_suggestions():
     starts, ends = _local(request.args.get("starts_at")), _local(request.args.get("ends_at"))
     if starts is None or ends is None or ends <= starts:
         return render_template("_resource_suggestions.html", found=[], asked=False)
-    community = db().get(Region, arg_int("community_id") or 0)
-    near = (community.lat, community.lng) if community is not None and community.lat is not None \
-        and community.lng is not None else _home(actor())
-    district = "/".join(community.path.split("/")[:3]) + "/" if community is not None else None
-    capacity = arg_int("capacity", high=10000)
     found = [(x, [m.render(lang()) for m in x.reasons])
-             for x in matching.suggest(db(), starts_at=starts, ends_at=ends, near=near,
-                                       capacity=capacity if capacity and capacity > 1 else None,
-                                       district_path=district, limit=3) if x.free]
+             for x in matching.for_activity(db(), actor(), starts, ends, community_id=arg_int("community_id"),
+                                            capacity=arg_int("capacity", high=10000))]
     return render_template("_resource_suggestions.html", found=found, asked=True,
                            starts_at=request.args.get("starts_at"), ends_at=request.args.get("ends_at"),
                            title=(request.args.get("title") or "")[:60])
@@ -114,21 +91,15 @@ def resource(resource_id: int):
 def resource_request(resource_id: int):
     """Request a time of the resource: a demand of the resource request workflow, through the
     engine (the range is held at once; the owner answers on the demand's page)."""
-    shared = db().get(Resource, resource_id)
-    community = reads.community_of(db(), shared) if shared is not None and shared.is_active else None
-    if shared is None or community is None:
-        abort(404)
-    task_type = resource_task_type(db(), regions.district_id(community.path))
-    if task_type is None:
-        abort(404)
-    data = {k: request.form[k] for k in ("title", "starts_at", "ends_at", "capacity", "for_demand", "note")
-            if request.form.get(k)}
     try:
-        outcome = engine.start(db(), actor(), task_type.id, data, resource_id=shared.id,
-                               request_key=posted_request_key())
+        requests.request_type(db(), resource_id)
+    except Refused:
+        abort(404)
+    try:
+        outcome = requests.request(db(), actor(), resource_id, request.form, request_key=posted_request_key())
     except Refused as exc:
         flash_refusal(exc)
-        return redirect(url_for("portal.resource", resource_id=shared.id))
+        return redirect(url_for("portal.resource", resource_id=resource_id))
     flash_outcome(outcome)
     return redirect(url_for("portal.demand", demand_id=outcome.demand_id))
 
@@ -139,10 +110,7 @@ def my_resources():
     """我的资源: the resources of the organisations I administer and, for a community admin,
     those the community shares itself; and their requests."""
     owned = resources.owned(db(), actor())
-    places: list[tuple[int | None, int, str]] = [
-        (org_id, community_id, name) for org_id in sorted(actor().org_admin_of)
-        for community_id, name in regions_named(sorted(actor().org_communities.get(org_id, ())))]
-    places += [(None, c.id, c.name) for c in regions.admin_communities(db(), actor())]
+    places = [(p.org_id, p.community_id, p.name) for p in resources.places(db(), actor())]
     return render_template("my_resources.html", owned=owned, places=places, kinds=KINDS, orgs=org_names(),
                            requests=reads.requests_for(db(), [r.id for r in owned]))
 
@@ -154,12 +122,8 @@ def my_resource_new():
     to; a community admin, one the community shares itself (no organisation)."""
     org_text, _sep, community_text = (request.form.get("place") or "").partition(":")
     org_id, community_id = to_id(org_text), to_id(community_text)
-    if community_id is None:
-        abort(404)
-    if org_id is None:
-        if org_text or community_id not in {c.id for c in regions.admin_communities(db(), actor())}:
-            abort(404)
-    elif org_id not in actor().org_admin_of or community_id not in actor().org_communities.get(org_id, ()):
+    if community_id is None or (org_id is None and org_text) or \
+            (org_id, community_id) not in {(p.org_id, p.community_id) for p in resources.places(db(), actor())}:
         abort(404)
     try:
         made = resources.create(db(), actor(), org_id, community_id, {
@@ -187,7 +151,6 @@ def my_resource(resource_id: int):
                     raise ValueError("closed_day")
                 resources.add_closure(db(), actor(), shared.id, closed_day.date(), request.form.get("closed_note"))
             else:
-                calendar.parse_hours(request.form.get("hours", ""))  # refused before anything is saved
                 values: dict[str, Any] = {k: (request.form.get(k) or "").strip() or None
                                           for k in ("name", "description", "location", "equipment", "rules")}
                 values["kind"] = request.form.get("kind") if request.form.get("kind") in dict(KINDS) else shared.kind
@@ -195,8 +158,7 @@ def my_resource(resource_id: int):
                 upload = request.files.get("photo")
                 if upload is not None and upload.filename:
                     values["photo"] = storage().save(upload.read(MAX_PHOTO + 1), max_bytes=MAX_PHOTO)
-                resources.update(db(), actor(), shared.id, values)
-                resources.set_hours(db(), actor(), shared.id, request.form.get("hours", ""))
+                resources.edit(db(), actor(), shared.id, values, request.form.get("hours", ""))
         except (Refused, StorageRefused, ValueError) as exc:
             db().rollback()
             if isinstance(exc, Refused):

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from flows.core.geo import km
 from flows.core.i18n import N_, Message
+from flows.people.actors import ActorContext
+from flows.people.regions import region_ids_of
 from flows.sharing.bookings import overlapping
 from flows.sharing.calendar import is_open
 from schemas.tables import Evaluation, Region, Resource, ResourceBooking, ResourceKind
@@ -64,6 +66,36 @@ def suggest(session: Session, *, kind: ResourceKind | None = None, q: str | None
              for resource, community in rows]
     found.sort(key=lambda s: (-s.score, s.distance_km if s.distance_km is not None else 1e9, s.resource.id))
     return found[:limit]
+
+
+def home_of(session: Session, actor: ActorContext) -> tuple[float, float] | None:
+    """Where the actor is (their first community with a position), to measure distances from."""
+    for region_id in sorted(region_ids_of(session, actor)):
+        home = session.get(Region, region_id)
+        if home is not None and home.lat is not None and home.lng is not None:
+            return home.lat, home.lng
+    return None
+
+
+def search(session: Session, actor: ActorContext, *, kind: ResourceKind | None = None, q: str | None = None,
+           starts_at: datetime | None = None, ends_at: datetime | None = None,
+           capacity: int | None = None) -> list[Suggestion]:
+    """资源共享's search: resources that fit the need, best first, measured from the actor's home."""
+    return suggest(session, kind=kind, q=(q or "").strip()[:30] or None, starts_at=starts_at, ends_at=ends_at,
+                   near=home_of(session, actor), capacity=capacity)
+
+
+def for_activity(session: Session, actor: ActorContext, starts_at: datetime, ends_at: datetime, *,
+                 community_id: int | None = None, capacity: int | None = None) -> list[Suggestion]:
+    """While an activity is being published: the three best resources free for its time (and
+    size), in its community's district and near it (near the actor without a community)."""
+    community = session.get(Region, community_id) if community_id else None
+    near = (community.lat, community.lng) if community is not None and community.lat is not None \
+        and community.lng is not None else home_of(session, actor)
+    district = "/".join(community.path.split("/")[:3]) + "/" if community is not None else None
+    return [x for x in suggest(session, starts_at=starts_at, ends_at=ends_at, near=near,
+                               capacity=capacity if capacity and capacity > 1 else None,
+                               district_path=district, limit=3) if x.free]
 
 
 def _score(session: Session, resource: Resource, community: str, kind: ResourceKind | None, q: str | None,

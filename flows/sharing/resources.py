@@ -3,6 +3,7 @@ community it is in or above it), what a resource says, its weekly hours and clos
 Every change is audited and checked against the actor on every call."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -51,6 +52,24 @@ def owned(session: Session, actor: ActorContext) -> list[Resource]:
     if not mine:
         return []
     return list(session.scalars(select(Resource).where(or_(*mine)).order_by(Resource.id.desc())))
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the actor may list a new resource: for an organisation they administer, in a
+    community it reported to; or (`org_id` None) a community they administer, its own."""
+
+    org_id: int | None
+    community_id: int
+    name: str
+
+
+def places(session: Session, actor: ActorContext) -> list[Place]:
+    """Every place the actor may list a resource in (我的资源's 新增 form), organisations first."""
+    found = [Place(org_id, region.id, region.name) for org_id in sorted(actor.org_admin_of)
+             for community_id in sorted(actor.org_communities.get(org_id, ()))
+             if (region := session.get(Region, community_id)) is not None]
+    return found + [Place(None, c.id, c.name) for c in admin_communities(session, actor)]
 
 
 def in_regions(session: Session, paths: list[str]):
@@ -116,6 +135,15 @@ def update(session: Session, actor: ActorContext, resource_id: int, values: dict
         return resource
 
     return in_transaction(session, work)
+
+
+def edit(session: Session, actor: ActorContext, resource_id: int, values: dict[str, Any], hours: str) -> Resource:
+    """我的资源's 保存: what the resource says and its weekly hours; hours that do not read are
+    refused before anything is saved."""
+    parse_hours(hours)
+    resource = update(session, actor, resource_id, values)
+    set_hours(session, actor, resource_id, hours)
+    return resource
 
 
 def set_hours(session: Session, actor: ActorContext, resource_id: int, text: str) -> int:
