@@ -138,3 +138,32 @@ class Client:
 
     def messages(self) -> dict[str, Any]:
         return self.get("/me/messages")
+
+    # ---- staff tools (admins: the work queue, the counter, 代办, attendance) --------------------
+    def put(self, path: str, body: dict[str, Any] | None = None, *, key: str | None = None) -> Any:
+        """PUT with an Idempotency-Key, as `post`."""
+        response = self._send("PUT", path, json=body or {}, headers={"Idempotency-Key": key or uuid.uuid4().hex})
+        return response.json() if response.content else None
+
+    def queue(self, **filters: Any) -> list[dict[str, Any]]:
+        """Everything waiting on me (`community_id`, `overdue` filter it), every page."""
+        return list(self.pages("/queue", **filters))
+
+    def reserved_orders(self) -> list[dict[str, Any]]:
+        return list(self.pages("/counter/reserved"))
+
+    def community_orders(self) -> list[dict[str, Any]]:
+        return list(self.pages("/counter/orders"))
+
+    def confirm_pickup(self, code: str, *, key: str | None = None) -> dict[str, Any]:
+        return self.post("/counter/pickups", {"code": code}, key=key)
+
+    def adjust_points(self, user_id: int, amount: int, reason: str, *, key: str | None = None) -> dict[str, Any]:
+        """`status` says `posted`, or `pending_approval` above the city's approval line."""
+        return self.post("/counter/adjustments", {"user_id": user_id, "amount": amount, "reason": reason}, key=key)
+
+    def counter_communities(self) -> list[dict[str, Any]]:
+        return self.get("/counter/communities")["items"]
+
+    def set_community_phone(self, community_id: int, phone: str, *, key: str | None = None) -> dict[str, Any]:
+        return self.put(f"/counter/communities/{community_id}/phone", {"phone": phone}, key=key)

@@ -1,0 +1,178 @@
+"""The staff's and admins' tools over the API: the work queue (待办) and the community counter
+(hand out orders by pickup code, adjust points, the community's phone). Thin faces over the
+same domain calls as the portal's pages (flows.engine.queue, flows.points.shop and reads,
+flows.people.preferences), with the same checks; a queue item's steps are taken through
+`POST /demands/{id}/steps/{step}`."""
+
+import uuid
+from datetime import datetime
+
+from spectree import Response
+
+from admin.api import ID, bp, spec
+from admin.api.bearer import caller, signed_in
+from admin.api.models import CursorQuery
+from admin.api.paging import decode, decode_id, json_response, page_of
+from admin.api.problems import ApiProblem, Problem
+from admin.api.replays import idempotent, key
+from admin.api.staff_models import (
+    AdjustmentOut,
+    AdjustRequest,
+    CounterCommunities,
+    CounterCommunity,
+    CounterOrder,
+    CounterOrders,
+    PhoneRequest,
+    PickupRequest,
+    QueueItem,
+    QueuePage,
+    QueueQuery,
+    QueueStep,
+)
+from admin.database import db
+from flows.engine import queue as queue_reads
+from flows.people import preferences, regions
+from flows.points import reads as points_reads
+from flows.points import shop
+from schemas.tables import Order, Region, ShopItem, User
+
+TAG = "staff tools"
+BEARER: dict[str, list[str]] = {"bearer": []}
+
+
+def _governed() -> list[Region]:
+    """The communities I administer; none is a 403 (these tools are the admins')."""
+    communities = regions.admin_communities(db(), caller())
+    if not communities:
+        raise ApiProblem(403, "api.staff_only")
+    return list(communities)
+
+
+# ---- the work queue (待办) ------------------------------------------------------------------
+
+def _queue_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    position = decode(cursor)
+    if position is None:
+        return None
+    try:
+        since, demand_id = position
+        at = datetime.fromisoformat(since)
+    except (TypeError, ValueError) as exc:
+        raise ApiProblem(400, "api.cursor") from exc
+    if at.tzinfo is None or not isinstance(demand_id, int) or isinstance(demand_id, bool) or demand_id < 0:
+        raise ApiProblem(400, "api.cursor")
+    return at, demand_id
+
+
+@bp.get("/queue")
+@spec.validate(query=QueueQuery, resp=Response(HTTP_200=QueuePage, HTTP_304=None, HTTP_400=Problem, HTTP_401=Problem,
+                                               HTTP_403=Problem, HTTP_404=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
+@signed_in
+def queue(query: QueueQuery):
+    """Demands waiting on me (an admin) across the communities I govern, or one of them
+    (`community_id`; another's is a 404), oldest first, each with the steps I may take and
+    their deadline; `overdue=true` keeps those past it (超时未办). Paged by cursor."""
+    _governed()
+    if query.community_id is not None and not queue_reads.scope(db(), caller(), query.community_id):
+        raise ApiProblem(404, "api.not_found")
+    rows = queue_reads.waiting_after(db(), caller(), community_id=query.community_id,
+                                     after=_queue_cursor(query.cursor), limit=query.limit + 1, overdue=query.overdue)
+    shown, after = page_of(rows, query.limit, lambda w: [w.demand.state_since.isoformat(), w.demand.id])
+    return json_response(QueuePage(items=[QueueItem(
+        demand_id=w.demand.id, title=w.demand.title, community_id=w.demand.community_id, community=w.community,
+        workflow_title=w.workflow_title, state=w.demand.state, state_title=w.state_title, since=w.demand.state_since,
+        due=w.due, overdue=w.overdue, steps=[QueueStep(step=name, title=title) for name, title in w.steps])
+        for w in shown], next_cursor=after))
+
+
+# ---- the community counter ------------------------------------------------------------------
+
+def _counter_order(order: Order, item: str, buyer: str) -> CounterOrder:
+    return CounterOrder(id=order.id, community_id=order.community_id, item=item, buyer=buyer, quantity=order.quantity,
+                        points=order.points, status=order.status.value, pickup_code=order.pickup_code,
+                        expires_at=order.expires_at, created_at=order.created_at)
+
+
+@bp.get("/counter/reserved")
+@spec.validate(query=CursorQuery, resp=Response(HTTP_200=CounterOrders, HTTP_304=None, HTTP_400=Problem,
+                                                HTTP_401=Problem, HTTP_403=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
+@signed_in
+def reserved(query: CursorQuery):
+    """Orders waiting to be handed out at my communities' counters, oldest first, with how
+    many in all; paged by cursor."""
+    ids = [c.id for c in _governed()]
+    rows, total = points_reads.reserved_orders(db(), ids, query.limit + 1, after=decode_id(query.cursor))
+    shown, after = page_of(rows, query.limit, lambda r: r[0].id)
+    return json_response(CounterOrders(total=total, items=[_counter_order(*r) for r in shown], next_cursor=after))
+
+
+@bp.get("/counter/orders")
+@spec.validate(query=CursorQuery, resp=Response(HTTP_200=CounterOrders, HTTP_304=None, HTTP_400=Problem,
+                                                HTTP_401=Problem, HTTP_403=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
+@signed_in
+def community_orders(query: CursorQuery):
+    """Every order of my communities' supermarkets, newest first; paged by cursor."""
+    ids = [c.id for c in _governed()]
+    rows = points_reads.community_orders(db(), ids, query.limit + 1, before=decode_id(query.cursor))
+    shown, after = page_of(rows, query.limit, lambda r: r[0].id)
+    return json_response(CounterOrders(items=[_counter_order(*r) for r in shown], next_cursor=after))
+
+
+@bp.post("/counter/pickups")
+@spec.validate(json=PickupRequest, resp=Response(HTTP_200=CounterOrder, HTTP_401=Problem, HTTP_403=Problem,
+                                                 HTTP_409=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def pickup(json: PickupRequest):
+    """Hand over the goods against the buyer's pickup code: the order becomes picked up. A code
+    not of my communities, or unknown, is `shop.bad_code`; an order already handed out,
+    cancelled or expired is `shop.not_reserved` (both 409)."""
+    _governed()
+    order = shop.confirm_pickup(db(), caller(), json.code)
+    item = db().get_one(ShopItem, order.item_id).name
+    return json_response(_counter_order(order, item, db().get_one(User, order.user_id).display_name))
+
+
+@bp.post("/counter/adjustments")
+@spec.validate(json=AdjustRequest, resp=Response(HTTP_201=AdjustmentOut, HTTP_202=AdjustmentOut, HTTP_401=Problem,
+                                                 HTTP_403=Problem, HTTP_409=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def adjust(json: AdjustRequest):
+    """Credit (or debit, negative) a resident's or member's points with a reason, audited. Up
+    to the city's approval line it is posted at once (201); above it, it is only submitted
+    and waits for a second admin's approval (202). Not my own account, and only a person of
+    my communities (403). The Idempotency-Key is the adjustment's key: never posted twice."""
+    done = shop.adjust(db(), caller(), json.user_id, json.amount, json.reason,
+                       request_key=key() or uuid.uuid4().hex)
+    posted = done.posting is not None
+    return json_response(AdjustmentOut(status="posted" if posted else "pending_approval", user_id=json.user_id,
+                                       amount=json.amount, posting_id=done.posting.id if done.posting else None,
+                                       request_id=done.request.id if done.request else None, replayed=done.replay),
+                         201 if posted else 202)
+
+
+@bp.get("/counter/communities")
+@spec.validate(resp=Response(HTTP_200=CounterCommunities, HTTP_304=None, HTTP_401=Problem, HTTP_403=Problem),
+               tags=[TAG], security=BEARER)
+@signed_in
+def counter_communities():
+    """The communities I administer, with the phone number residents call."""
+    return json_response(CounterCommunities(items=[CounterCommunity(id=c.id, name=c.name, phone=c.phone)
+                                                   for c in sorted(_governed(), key=lambda c: c.path)]))
+
+
+@bp.put(f"/counter/communities/<{ID}:community_id>/phone")
+@spec.validate(json=PhoneRequest, resp=Response(HTTP_200=CounterCommunity, HTTP_401=Problem, HTTP_404=Problem,
+                                                HTTP_422=Problem), tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def community_phone(community_id: int, json: PhoneRequest):
+    """Set the number residents of my community call (an empty one removes the call button).
+    Only the community's own admin (or one above it); another community is a 404."""
+    region = preferences.set_community_phone(db(), caller(), community_id, json.phone)
+    return json_response(CounterCommunity(id=region.id, name=region.name, phone=region.phone))

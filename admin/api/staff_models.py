@@ -1,0 +1,93 @@
+"""Bodies of the staff's and admins' tools over the API (admin/api/staff.py): the work queue,
+the community counter, 代办 (starting for a resident), attendance sheets."""
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from admin.api.models import Body, Page
+
+# ---- the work queue (待办) ------------------------------------------------------------------
+
+
+class QueueQuery(Body):
+    community_id: int | None = Field(None, ge=1, le=2**31 - 1, description="one of the communities I govern")
+    overdue: bool | None = Field(None, description="true: only those past a step's deadline (超时未办); "
+                                                   "false: only those not")
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(20, ge=1, le=50)
+
+
+class QueueStep(BaseModel):
+    step: str = Field(description="take it with POST /demands/{demand_id}/steps/{step}")
+    title: str
+
+
+class QueueItem(BaseModel):
+    demand_id: int
+    title: str
+    community_id: int
+    community: str
+    workflow_title: str
+    state: str
+    state_title: str
+    since: AwareDatetime = Field(description="when the demand entered this state")
+    due: AwareDatetime | None = Field(description="the earliest deadline of my steps, if any has one")
+    overdue: bool
+    steps: list[QueueStep]
+
+
+class QueuePage(Page):
+    items: list[QueueItem]
+
+
+# ---- the community counter ------------------------------------------------------------------
+
+
+class CounterOrder(BaseModel):
+    id: int
+    community_id: int
+    item: str
+    buyer: str
+    quantity: int
+    points: int
+    status: str
+    pickup_code: str
+    expires_at: AwareDatetime | None
+    created_at: AwareDatetime
+
+
+class CounterOrders(Page):
+    total: int | None = Field(None, description="reserved orders in all (on the reserved list only)")
+    items: list[CounterOrder]
+
+
+class PickupRequest(Body):
+    code: str = Field(min_length=1, max_length=32, description="the buyer's pickup code, typed or scanned")
+
+
+class AdjustRequest(Body):
+    user_id: int = Field(ge=1, le=2**31 - 1)
+    amount: int = Field(ge=-100_000, le=100_000, description="non-zero; negative debits")
+    reason: str = Field(min_length=1, max_length=255)
+
+
+class AdjustmentOut(BaseModel):
+    status: str = Field(description="`posted`, or `pending_approval` when above the city's approval line")
+    user_id: int
+    amount: int
+    posting_id: int | None
+    request_id: int | None
+    replayed: bool
+
+
+class CounterCommunity(BaseModel):
+    id: int
+    name: str
+    phone: str | None
+
+
+class CounterCommunities(BaseModel):
+    items: list[CounterCommunity]
+
+
+class PhoneRequest(Body):
+    phone: str = Field(max_length=40, description="the number residents call; empty removes it")

@@ -1,0 +1,213 @@
+"""The staff's and admins' tools over the API: the work queue (待办) and the community counter
+(pickups, point adjustments, orders, the community's phone). Walked through the reference
+client; the database is checked afterwards."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from admin.api.client import ApiError
+from flows.points import ledger, shop
+from schemas.clock import utcnow
+from schemas.tables import Account, AuditLog, Demand, Order, OrderStatus, PointAdjustment, PointPolicy, Region, ShopItem
+from tests.flows.walker import Walker
+from tests.world import NOW
+
+
+def _bearer(client) -> dict[str, str]:
+    return {"Authorization": f"Bearer {client.tokens['access_token']}"}
+
+
+# ---- the work queue -------------------------------------------------------------------------
+
+def test_queue_lists_what_waits_on_me_and_its_step_is_taken(api, world, factory):
+    late = Walker(factory, world).start("res_a", "micro_wish", {"title": "三天前的心愿"}, now=utcnow() - timedelta(days=3))
+    today = Walker(factory, world).start("res_a", "micro_wish", {"title": "今天的心愿"}, now=utcnow())
+    Walker(factory, world).start("res_b", "micro_wish", {"title": "站前的心愿"}, community="cb")
+    admin = api("cadm_a")
+    items = admin.queue()
+    assert [i["title"] for i in items] == ["三天前的心愿", "今天的心愿"]  # oldest first, only my community
+    first = items[0]
+    assert first["demand_id"] == late.demand_id and first["community_id"] == world["ca"]
+    assert first["overdue"] is True and items[1]["overdue"] is False and first["due"]
+    assert "publish" in [s["step"] for s in first["steps"]]
+    assert [i["demand_id"] for i in admin.queue(overdue=True)] == [late.demand_id]
+    assert [i["demand_id"] for i in admin.queue(overdue=False)] == [today.demand_id]
+    # the step is taken through the demand's own operation, then it leaves the queue
+    admin.step(late.demand_id, "publish")
+    assert [i["demand_id"] for i in admin.queue()] == [today.demand_id]
+    with factory() as s:
+        assert s.get(Demand, late.demand_id).state != first["state"]
+
+
+def test_queue_pages_by_cursor_across_communities(api, world, factory):
+    for n in range(5):
+        Walker(factory, world).start("res_a", "micro_wish", {"title": f"心愿{n}"}, now=NOW + timedelta(minutes=n))
+    Walker(factory, world).start("res_b", "micro_wish", {"title": "站前的心愿"}, community="cb",
+                                 now=NOW + timedelta(minutes=9))
+    city = api("cityadm")
+    page = city.get("/queue", limit=2)
+    assert [i["title"] for i in page["items"]] == ["心愿0", "心愿1"] and page["next_cursor"]
+    every = city.queue(limit=2)
+    assert [i["title"] for i in every] == [f"心愿{n}" for n in range(5)] + ["站前的心愿"]
+    assert [i["title"] for i in city.queue(community_id=world["cb"])] == ["站前的心愿"]
+    with pytest.raises(ApiError) as forged:
+        city.get("/queue", cursor="!!!")
+    assert forged.value.status == 400 and forged.value.code == "api.cursor"
+    with pytest.raises(ApiError) as shape:
+        city.get("/queue", cursor="WzEsMl0")  # [1,2]: not a time
+    assert shape.value.status == 400
+    response = city._send("GET", "/queue")
+    again = city.http.get("/queue", headers={"If-None-Match": response.headers["ETag"], **_bearer(city)})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_queue_is_for_admins_of_their_communities(api, world, factory):
+    with pytest.raises(ApiError) as other:
+        api("cadm_a").get("/queue", community_id=world["cb"])
+    assert other.value.status == 404
+    with pytest.raises(ApiError) as member:
+        api("mem1").get("/queue")
+    assert member.value.status == 403 and member.value.code == "api.staff_only"
+    with pytest.raises(ApiError) as anonymous:
+        api().get("/queue")
+    assert anonymous.value.status == 401
+    with pytest.raises(ApiError) as bad:
+        api("cadm_a").get("/queue", limit=0)
+    assert bad.value.status == 422
+
+
+# ---- the community counter ------------------------------------------------------------------
+
+def _order(factory, world, user: str = "res_a", community: str = "ca", name: str = "挂面") -> Order:
+    with factory() as s:
+        item = ShopItem(community_id=world[community], name=name, price=5, stock=3)
+        s.add(item)
+        s.commit()
+        ledger.post(s, f"gift-{user}-{item.id}", ledger.PostingKind.AWARD, "奖励", [
+            ledger.Move(ledger.issuance_account(s), -5), ledger.Move(ledger.user_account(s, world[user]), 5)])
+        s.commit()
+        return shop.redeem(s, world[user], item.id, now=NOW)
+
+
+def test_counter_hands_out_an_order_by_its_code_once(api, world, factory):
+    order = _order(factory, world)
+    other = _order(factory, world, "res_b", "cb")
+    admin = api("cadm_a")
+    reserved = admin.get("/counter/reserved")
+    assert reserved["total"] == 1 and [o["id"] for o in reserved["items"]] == [order.id]
+    assert reserved["items"][0]["buyer"] == "res_a" and reserved["items"][0]["item"] == "挂面"
+    with pytest.raises(ApiError) as elsewhere:  # another community's code reads as unknown
+        admin.confirm_pickup(other.pickup_code)
+    assert elsewhere.value.status == 409 and elsewhere.value.code == "shop.bad_code"
+    done = admin.confirm_pickup(order.pickup_code.lower(), key="pick-1")
+    assert done["id"] == order.id and done["status"] == "picked_up"
+    assert admin.confirm_pickup(order.pickup_code.lower(), key="pick-1") == done  # replayed, not refused
+    with pytest.raises(ApiError) as twice:
+        admin.confirm_pickup(order.pickup_code)
+    assert twice.value.status == 409 and twice.value.code == "shop.not_reserved"
+    with factory() as s:
+        assert s.get(Order, order.id).status is OrderStatus.PICKED_UP
+        assert s.get(Order, other.id).status is OrderStatus.RESERVED
+    assert admin.reserved_orders() == []
+    assert [o["id"] for o in admin.community_orders()] == [order.id]
+    with pytest.raises(ApiError) as member:
+        api("mem1").confirm_pickup(order.pickup_code)
+    assert member.value.status == 403
+    with pytest.raises(ApiError) as empty:
+        admin.confirm_pickup("")
+    assert empty.value.status == 422
+
+
+def test_counter_order_lists_page_and_answer_304(api, world, factory):
+    orders = [_order(factory, world, name=f"挂面{n}") for n in range(3)]
+    admin = api("cadm_a")
+    page = admin.get("/counter/orders", limit=2)
+    assert [o["id"] for o in page["items"]] == [orders[2].id, orders[1].id] and page["next_cursor"]
+    assert [o["id"] for o in admin.community_orders()] == [o.id for o in reversed(orders)]
+    assert [o["id"] for o in admin.pages("/counter/reserved", limit=2)] == [o.id for o in orders]
+    for path in ("/counter/orders", "/counter/reserved", "/counter/communities"):
+        response = admin._send("GET", path)
+        again = admin.http.get(path, headers={"If-None-Match": response.headers["ETag"], **_bearer(admin)})
+        assert again.status_code == 304, path
+    with pytest.raises(ApiError) as forged:
+        admin.get("/counter/orders", cursor="!!!")
+    assert forged.value.status == 400
+    with pytest.raises(ApiError) as forged_reserved:
+        admin.get("/counter/reserved", cursor="IngiCg")
+    assert forged_reserved.value.status == 400
+    for path in ("/counter/orders", "/counter/reserved"):
+        with pytest.raises(ApiError) as bad:
+            admin.get(path, limit=1000)
+        assert bad.value.status == 422
+        with pytest.raises(ApiError) as member:
+            api("mem1").get(path)
+        assert member.value.status == 403
+        with pytest.raises(ApiError) as anonymous:
+            api().get(path)
+        assert anonymous.value.status == 401
+
+
+def test_adjust_points_posts_once_and_large_ones_wait_for_approval(api, world, factory):
+    admin = api("cadm_a")
+    with factory() as s:
+        line = s.get(PointPolicy, 1).adjust_threshold
+    done = admin.adjust_points(world["res_a"], 7, "义务劳动补记", key="adj-1")
+    assert done["status"] == "posted" and done["posting_id"]
+    assert admin.adjust_points(world["res_a"], 7, "义务劳动补记", key="adj-1") == done
+    big = admin._send("POST", "/counter/adjustments", json={"user_id": world["res_a"], "amount": line + 1,
+                                                             "reason": "年度表彰"}, headers={"Idempotency-Key": "adj-2"})
+    assert big.status_code == 202 and big.json()["status"] == "pending_approval" and big.json()["request_id"]
+    with factory() as s:
+        balance = s.scalar(select(Account.balance).where(Account.code == f"user:{world['res_a']}"))
+        assert balance == 7
+        assert s.scalar(select(func.count()).select_from(PointAdjustment)) == 1
+        assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "adjust_points")) == 1
+    with pytest.raises(ApiError) as other:  # not a person of my communities
+        admin.adjust_points(world["res_b"], 5, "x")
+    assert other.value.status == 403
+    with pytest.raises(ApiError) as zero:
+        admin.adjust_points(world["res_a"], 0, "x")
+    assert zero.value.status == 422 and "amount" in zero.value.errors
+    with pytest.raises(ApiError) as no_reason:
+        admin.adjust_points(world["res_a"], 5, "")
+    assert no_reason.value.status == 422
+    with pytest.raises(ApiError) as anonymous:
+        api().adjust_points(world["res_a"], 5, "x")
+    assert anonymous.value.status == 401
+
+
+def test_own_account_is_refused(api, world, factory):
+    with pytest.raises(ApiError) as own:
+        api("cadm_a").adjust_points(world["cadm_a"], 5, "x")
+    assert own.value.status == 409 and own.value.code == "ledger.own_account"
+
+
+def test_the_community_phone(api, world, factory):
+    admin = api("cadm_a")
+    assert [c["id"] for c in admin.counter_communities()] == [world["ca"]]
+    saved = admin.set_community_phone(world["ca"], "0458-3601234")
+    assert saved["phone"] == "0458-3601234"
+    assert admin.counter_communities()[0]["phone"] == "0458-3601234"
+    with factory() as s:
+        assert s.get(Region, world["ca"]).phone == "0458-3601234"
+    with pytest.raises(ApiError) as other:
+        admin.set_community_phone(world["cb"], "0458-3601234")
+    assert other.value.status == 404
+    with pytest.raises(ApiError) as bad:
+        admin.set_community_phone(world["ca"], "not a phone")
+    assert bad.value.status == 422 and "phone" in bad.value.errors
+    with pytest.raises(ApiError) as anonymous:
+        api().set_community_phone(world["ca"], "")
+    assert anonymous.value.status == 401
+    with pytest.raises(ApiError) as member:
+        api("mem1").counter_communities()
+    assert member.value.status == 403
+    with pytest.raises(ApiError) as nobody:
+        api().counter_communities()
+    assert nobody.value.status == 401
+    admin.set_community_phone(world["ca"], "")
+    with factory() as s:
+        assert s.get(Region, world["ca"]).phone is None
