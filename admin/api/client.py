@@ -167,3 +167,20 @@ class Client:
 
     def set_community_phone(self, community_id: int, phone: str, *, key: str | None = None) -> dict[str, Any]:
         return self.put(f"/counter/communities/{community_id}/phone", {"phone": phone}, key=key)
+
+    def behalf_startables(self) -> list[dict[str, Any]]:
+        """What I may start for a resident (代办)."""
+        return self.get("/behalf")["items"]
+
+    def behalf_people(self, task_type_id: int, q: str | None = None) -> list[dict[str, Any]]:
+        return self.get(f"/behalf/{task_type_id}/people", q=q)["items"]
+
+    def register_resident(self, task_type_id: int, community_id: int, display_name: str, *,
+                          phone: str | None = None, key: str | None = None) -> dict[str, Any]:
+        return self.post(f"/behalf/{task_type_id}/people", {"community_id": community_id,
+                                                            "display_name": display_name, "phone": phone}, key=key)
+
+    def start_for(self, task_type_id: int, user_id: int, values: dict[str, Any], *,
+                  key: str | None = None) -> dict[str, Any]:
+        """Start a demand for the person (代办): they are its requester."""
+        return self.post(f"/behalf/{task_type_id}/people/{user_id}/start", {"values": values}, key=key)

@@ -1,7 +1,8 @@
-"""The staff's and admins' tools over the API: the work queue (待办) and the community counter
-(hand out orders by pickup code, adjust points, the community's phone). Thin faces over the
-same domain calls as the portal's pages (flows.engine.queue, flows.points.shop and reads,
-flows.people.preferences), with the same checks; a queue item's steps are taken through
+"""The staff's and admins' tools over the API: the work queue (待办), the community counter
+(hand out orders by pickup code, adjust points, the community's phone) and 代办 (find or
+register a resident, start a demand for them). Thin faces over the same domain calls as the
+portal's pages (flows.engine.queue, flows.points.shop and reads, flows.people.preferences and
+behalf, the engine's start with `on_behalf_of`), with the same checks; a queue item's steps are taken through
 `POST /demands/{id}/steps/{step}`."""
 
 import uuid
@@ -11,30 +12,39 @@ from spectree import Response
 
 from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
-from admin.api.models import CursorQuery
+from admin.api.demands import schema_name, started
+from admin.api.models import CursorQuery, OutcomeOut
 from admin.api.paging import decode, decode_id, json_response, page_of
 from admin.api.problems import ApiProblem, Problem
 from admin.api.replays import idempotent, key
 from admin.api.staff_models import (
     AdjustmentOut,
     AdjustRequest,
+    BehalfPeople,
+    BehalfPerson,
+    BehalfStart,
+    BehalfStartable,
+    BehalfStartables,
     CounterCommunities,
     CounterCommunity,
     CounterOrder,
     CounterOrders,
+    PeopleQuery,
     PhoneRequest,
     PickupRequest,
     QueueItem,
     QueuePage,
     QueueQuery,
     QueueStep,
+    RegisterResident,
 )
 from admin.database import db
+from flows.engine import menu
 from flows.engine import queue as queue_reads
-from flows.people import preferences, regions
+from flows.people import behalf, preferences, regions
 from flows.points import reads as points_reads
 from flows.points import shop
-from schemas.tables import Order, Region, ShopItem, User
+from schemas.tables import Order, Region, Role, ShopItem, TaskType, User
 
 TAG = "staff tools"
 BEARER: dict[str, list[str]] = {"bearer": []}
@@ -176,3 +186,87 @@ def community_phone(community_id: int, json: PhoneRequest):
     Only the community's own admin (or one above it); another community is a 404."""
     region = preferences.set_community_phone(db(), caller(), community_id, json.phone)
     return json_response(CounterCommunity(id=region.id, name=region.name, phone=region.phone))
+
+
+# ---- 代办: starting a demand for a resident -------------------------------------------------
+
+def _behalf_entry(task_type_id: int) -> menu.Startable:
+    """My 代办 entry for this task type (as the web's /publish/<id>/for); none is a 404."""
+    entry = next((e for e in menu.startable(db(), caller()) if e.on_behalf and e.task_type_id == task_type_id), None)
+    if entry is None:
+        raise ApiProblem(404, "task_type")
+    return entry
+
+
+def _person(person: behalf.Person) -> BehalfPerson:
+    return BehalfPerson(user_id=person.user_id, name=person.name, community_id=person.community_id,
+                        community=person.community)
+
+
+@bp.get("/behalf")
+@spec.validate(resp=Response(HTTP_200=BehalfStartables, HTTP_304=None, HTTP_401=Problem), tags=[TAG],
+               security=BEARER)
+@signed_in
+def behalf_startables():
+    """What I (an admin) may start for a resident who has no phone (代办), where, and the input
+    schema of its start step. Empty for everyone else."""
+    items = []
+    for e in menu.startable(db(), caller()):
+        if not e.on_behalf:
+            continue
+        task_type = db().get_one(TaskType, e.task_type_id)
+        items.append(BehalfStartable(task_type_id=e.task_type_id, code=e.code, name=e.name, category=e.category,
+                                     step=e.step, step_title=e.step_title, for_role=e.for_role or "",
+                                     input_schema=schema_name(task_type.workflow_id, e.step),
+                                     communities=[{"id": c, "name": n} for c, n in e.communities]))
+    return json_response(BehalfStartables(items=items))
+
+
+@bp.get(f"/behalf/<{ID}:task_type_id>/people")
+@spec.validate(query=PeopleQuery, resp=Response(HTTP_200=BehalfPeople, HTTP_304=None, HTTP_401=Problem,
+                                                HTTP_404=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
+@signed_in
+def behalf_people(task_type_id: int, query: PeopleQuery):
+    """The people of my communities I may start this for, by name (`q` finds part of it)."""
+    entry = _behalf_entry(task_type_id)
+    found = behalf.people(db(), caller(), entry.for_role or "", [c for c, _ in entry.communities],
+                          q=(query.q or "").strip())
+    return json_response(BehalfPeople(items=[_person(p) for p in found]))
+
+
+@bp.post(f"/behalf/<{ID}:task_type_id>/people")
+@spec.validate(json=RegisterResident, resp=Response(HTTP_201=BehalfPerson, HTTP_401=Problem, HTTP_404=Problem,
+                                                    HTTP_422=Problem), tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def behalf_register(task_type_id: int, json: RegisterResident):
+    """Register a resident of my community who has no phone (no password: they cannot log in
+    until an admin sets one), to start this for them. The Idempotency-Key is the registration's
+    key: a retry finds the resident it made, never a second one."""
+    entry = _behalf_entry(task_type_id)
+    if entry.for_role != Role.RESIDENT.value:
+        raise ApiProblem(404, "task_type")  # only residents are registered here; members sign up
+    user = behalf.register_resident(db(), caller(), json.community_id, json.display_name, phone=json.phone,
+                                    password=json.password, request_key=key() or uuid.uuid4().hex)
+    found = behalf.person(db(), caller(), user.id, entry.for_role)
+    if found is None:  # registered where this task type is not offered to me
+        raise ApiProblem(404, "api.not_found")
+    response = json_response(_person(found), 201)
+    response.headers["Location"] = f"{bp.url_prefix}/behalf/{task_type_id}/people/{user.id}"
+    return response
+
+
+@bp.post(f"/behalf/<{ID}:task_type_id>/people/<{ID}:user_id>/start")
+@spec.validate(json=BehalfStart, resp=Response(HTTP_201=OutcomeOut, HTTP_200=OutcomeOut, HTTP_401=Problem,
+                                               HTTP_404=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def behalf_start(task_type_id: int, user_id: int, json: BehalfStart):
+    """Start the demand for the person (代办), in their community: they are its requester, I
+    am recorded as who acted. 201 with its Location (200 for a replayed key). Someone not of
+    my communities is a 404."""
+    entry = _behalf_entry(task_type_id)
+    person = behalf.person(db(), caller(), user_id, entry.for_role or "")
+    if person is None or person.community_id not in {c for c, _ in entry.communities}:
+        raise ApiProblem(404, "api.not_found")
+    return started(entry, person.community_id, json.values, on_behalf_of=person.user_id)

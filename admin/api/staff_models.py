@@ -1,6 +1,8 @@
 """Bodies of the staff's and admins' tools over the API (admin/api/staff.py): the work queue,
 the community counter, 代办 (starting for a resident), attendance sheets."""
 
+from typing import Any
+
 from pydantic import AwareDatetime, BaseModel, Field
 
 from admin.api.models import Body, Page
@@ -91,3 +93,48 @@ class CounterCommunities(BaseModel):
 
 class PhoneRequest(Body):
     phone: str = Field(max_length=40, description="the number residents call; empty removes it")
+
+
+# ---- 代办: starting for a resident ------------------------------------------------------------
+
+
+class BehalfStartable(BaseModel):
+    task_type_id: int
+    code: str
+    name: str
+    category: str
+    step: str
+    step_title: str
+    input_schema: str = Field(description="the `components.schemas` name of the start step's input")
+    for_role: str = Field(description="whom it is started for: `resident` (or `member`)")
+    communities: list[dict[str, Any]]
+
+
+class BehalfStartables(BaseModel):
+    items: list[BehalfStartable]
+
+
+class PeopleQuery(Body):
+    q: str | None = Field(None, max_length=32, description="part of the name")
+
+
+class BehalfPerson(BaseModel):
+    user_id: int
+    name: str
+    community_id: int
+    community: str
+
+
+class BehalfPeople(BaseModel):
+    items: list[BehalfPerson] = Field(description="up to 100, by name: narrow with `q`")
+
+
+class RegisterResident(Body):
+    community_id: int = Field(ge=1, le=2**31 - 1)
+    display_name: str = Field(min_length=1, max_length=64)
+    phone: str | None = Field(None, max_length=20)
+    password: str | None = Field(None, max_length=256, description="omitted: the account cannot log in yet")
+
+
+class BehalfStart(Body):
+    values: dict[str, Any] = Field(default_factory=dict, description="the start step's form: see its input schema")

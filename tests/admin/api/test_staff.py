@@ -211,3 +211,80 @@ def test_the_community_phone(api, world, factory):
     admin.set_community_phone(world["ca"], "")
     with factory() as s:
         assert s.get(Region, world["ca"]).phone is None
+
+
+# ---- 代办 -------------------------------------------------------------------------------------
+
+def test_behalf_find_register_and_start_once(api, world, factory):
+    from schemas.tables import Event, User
+
+    admin = api("cadm_a")
+    tt = world["tt_micro_wish"]
+    entries = {e["task_type_id"]: e for e in admin.behalf_startables()}
+    assert tt in entries and entries[tt]["for_role"] == "resident"
+    assert entries[tt]["input_schema"].startswith("micro_wish.")
+    assert tt not in [e["task_type_id"] for e in admin.startables()]  # not on my own menu
+    found = admin.behalf_people(tt, q="res_a2")
+    assert [p["user_id"] for p in found] == [world["res_a2"]] and found[0]["community_id"] == world["ca"]
+    assert world["res_b"] not in [p["user_id"] for p in admin.behalf_people(tt)]  # another community's
+    made = admin.register_resident(tt, world["ca"], "张大爷", key="reg-1")
+    assert admin.register_resident(tt, world["ca"], "张大爷", key="reg-1") == made  # a retry: one resident
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(User).where(User.display_name == "张大爷")) == 1
+    assert made["name"] == "张大爷" and made["community_id"] == world["ca"]
+    posted = admin.start_for(tt, made["user_id"], {"title": "帮忙买药"}, key="for-1")
+    assert posted["demand_id"] and posted["replayed"] is False
+    assert admin.start_for(tt, made["user_id"], {"title": "帮忙买药"}, key="for-1") == posted
+    with factory() as s:
+        demand = s.scalar(select(Demand).where(Demand.title == "帮忙买药"))
+        event = s.scalar(select(Event).where(Event.demand_id == demand.id))
+        assert s.scalar(select(func.count()).select_from(Demand).where(Demand.title == "帮忙买药")) == 1
+    assert demand.id == posted["demand_id"] and demand.requester_id == made["user_id"]
+    assert event.actor_id == world["cadm_a"]
+    assert admin.demand(demand.id)["id"] == demand.id
+
+
+def test_behalf_location_and_refusals(api, world, factory):
+    admin = api("cadm_a")
+    tt = world["tt_micro_wish"]
+    answer = admin._send("POST", f"/behalf/{tt}/people/{world['res_a2']}/start", json={"values": {"title": "修门"}})
+    assert answer.status_code == 201 and answer.headers["Location"] == f"/api/v1/demands/{answer.json()['demand_id']}"
+    registered = admin._send("POST", f"/behalf/{tt}/people", json={"community_id": world["ca"], "display_name": "李奶奶"})
+    assert registered.status_code == 201 and registered.headers["Location"].endswith(
+        f"/people/{registered.json()['user_id']}")
+    with pytest.raises(ApiError) as other:  # another community's resident
+        admin.start_for(tt, world["res_b"], {"title": "x"})
+    assert other.value.status == 404
+    with pytest.raises(ApiError) as elsewhere:  # registered in a community not mine
+        admin.register_resident(tt, world["cb"], "王大爷")
+    assert elsewhere.value.status == 422 and "community_id" in elsewhere.value.errors
+    with pytest.raises(ApiError) as empty:
+        admin.start_for(tt, world["res_a2"], {})
+    assert empty.value.status == 422 and "title" in empty.value.errors
+    with pytest.raises(ApiError) as bad_phone:
+        admin.register_resident(tt, world["ca"], "赵大爷", phone="call me")
+    assert bad_phone.value.status == 422 and "phone" in bad_phone.value.errors
+    with pytest.raises(ApiError) as no_name:
+        admin.register_resident(tt, world["ca"], "")
+    assert no_name.value.status == 422
+    member = api("mem1")  # no 代办 entry: nothing listed, the rest not there
+    assert member.behalf_startables() == []
+    for call in (lambda: member.behalf_people(tt), lambda: member.register_resident(tt, world["ca"], "x"),
+                 lambda: member.start_for(tt, world["res_a2"], {"title": "x"})):
+        with pytest.raises(ApiError) as missing:
+            call()
+        assert missing.value.status == 404
+    with pytest.raises(ApiError) as bad_query:
+        admin.get(f"/behalf/{tt}/people", q="x" * 40)
+    assert bad_query.value.status == 422
+    nobody = api()
+    for call in (nobody.behalf_startables, lambda: nobody.behalf_people(tt),
+                 lambda: nobody.register_resident(tt, world["ca"], "x"),
+                 lambda: nobody.start_for(tt, world["res_a2"], {"title": "x"})):
+        with pytest.raises(ApiError) as anonymous:
+            call()
+        assert anonymous.value.status == 401
+    for path in ("/behalf", f"/behalf/{tt}/people"):
+        response = admin._send("GET", path)
+        again = admin.http.get(path, headers={"If-None-Match": response.headers["ETag"], **_bearer(admin)})
+        assert again.status_code == 304, path
