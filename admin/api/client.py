@@ -184,3 +184,14 @@ class Client:
                   key: str | None = None) -> dict[str, Any]:
         """Start a demand for the person (代办): they are its requester."""
         return self.post(f"/behalf/{task_type_id}/people/{user_id}/start", {"values": values}, key=key)
+
+    def attendance_demands(self, community_id: int | None = None) -> dict[str, Any]:
+        """Activities under way whose attendance I may confirm (`total`, `items`)."""
+        return self.get("/attendance", community_id=community_id)
+
+    def attendance_sheet(self, demand_id: int) -> dict[str, Any]:
+        return self.get(f"/demands/{demand_id}/attendance")
+
+    def confirm_attendance(self, demand_id: int, user_id: int, step: str, *, key: str | None = None) -> dict[str, Any]:
+        """Confirm a participant's sign-in or sign-out for them."""
+        return self.post(f"/demands/{demand_id}/attendance", {"user_id": user_id, "step": step}, key=key)

@@ -1,9 +1,9 @@
 """The staff's and admins' tools over the API: the work queue (待办), the community counter
-(hand out orders by pickup code, adjust points, the community's phone) and 代办 (find or
-register a resident, start a demand for them). Thin faces over the same domain calls as the
-portal's pages (flows.engine.queue, flows.points.shop and reads, flows.people.preferences and
-behalf, the engine's start with `on_behalf_of`), with the same checks; a queue item's steps are taken through
-`POST /demands/{id}/steps/{step}`."""
+(hand out orders by pickup code, adjust points, the community's phone), 代办 (find or register
+a resident, start a demand for them) and attendance sheets. Thin faces over the same domain
+calls as the portal's pages (flows.engine.queue and attendance, flows.points.shop and reads,
+flows.people.preferences and behalf, the engine's start with `on_behalf_of`), with the same
+checks; a queue item's steps are taken through `POST /demands/{id}/steps/{step}`."""
 
 import uuid
 from datetime import datetime
@@ -12,7 +12,7 @@ from spectree import Response
 
 from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
-from admin.api.demands import schema_name, started
+from admin.api.demands import outcome_response, schema_name, started
 from admin.api.models import CursorQuery, OutcomeOut
 from admin.api.paging import decode, decode_id, json_response, page_of
 from admin.api.problems import ApiProblem, Problem
@@ -20,6 +20,13 @@ from admin.api.replays import idempotent, key
 from admin.api.staff_models import (
     AdjustmentOut,
     AdjustRequest,
+    AttendanceConfirm,
+    AttendanceDemand,
+    AttendanceDemands,
+    AttendanceQuery,
+    AttendanceRow,
+    AttendanceSheet,
+    AttendanceStep,
     BehalfPeople,
     BehalfPerson,
     BehalfStart,
@@ -39,7 +46,7 @@ from admin.api.staff_models import (
     RegisterResident,
 )
 from admin.database import db
-from flows.engine import menu
+from flows.engine import attendance, menu
 from flows.engine import queue as queue_reads
 from flows.people import behalf, preferences, regions
 from flows.points import reads as points_reads
@@ -270,3 +277,61 @@ def behalf_start(task_type_id: int, user_id: int, json: BehalfStart):
     if person is None or person.community_id not in {c for c, _ in entry.communities}:
         raise ApiProblem(404, "api.not_found")
     return started(entry, person.community_id, json.values, on_behalf_of=person.user_id)
+
+
+# ---- attendance sheets ----------------------------------------------------------------------
+
+@bp.get("/attendance")
+@spec.validate(query=AttendanceQuery, resp=Response(HTTP_200=AttendanceDemands, HTTP_304=None, HTTP_401=Problem,
+                                                    HTTP_403=Problem, HTTP_404=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
+@signed_in
+def attendance_demands(query: AttendanceQuery):
+    """Activities under way in my communities (or one of them) whose participants' attendance I
+    may confirm now, oldest first (the first 50, and how many in all)."""
+    _governed()
+    if query.community_id is not None and not queue_reads.scope(db(), caller(), query.community_id):
+        raise ApiProblem(404, "api.not_found")
+    rows, total = queue_reads.attendance(db(), caller(), community_id=query.community_id)
+    return json_response(AttendanceDemands(total=total, items=[AttendanceDemand(
+        demand_id=a.demand.id, title=a.demand.title, community=a.community, state_title=a.state_title,
+        participants=a.participants, signed_in=a.signed_in, signed_out=a.signed_out) for a in rows]))
+
+
+def _sheet(demand_id: int) -> attendance.Sheet:
+    found = attendance.sheet(db(), caller(), demand_id)
+    if found is None:
+        raise ApiProblem(404, "not_found")
+    return found
+
+
+@bp.get(f"/demands/<{ID}:demand_id>/attendance")
+@spec.validate(resp=Response(HTTP_200=AttendanceSheet, HTTP_304=None, HTTP_401=Problem, HTTP_404=Problem),
+               tags=[TAG], security=BEARER)
+@signed_in
+def attendance_sheet(demand_id: int):
+    """The sign-in sheet of a demand of my community: who signed up, whether they signed in and
+    out, and which attendance steps its state allows now. Not my community's: 404."""
+    found = _sheet(demand_id)
+    d = found.demand
+    return json_response(AttendanceSheet(
+        demand_id=d.id, title=d.title, state=d.state, state_title=found.workflow.state_title(d.state),
+        steps=[AttendanceStep(step=name, title=step.title, record=step.record or "")
+               for name, step in found.steps.items()],
+        people=[AttendanceRow(user_id=p.user_id, name=p.name, signed_in_at=p.signed_in_at,
+                              signed_out_at=p.signed_out_at, hours=p.hours,
+                              open_steps=[name for name, step in found.steps.items() if attendance.open_for(p, step)])
+                for p in found.people]))
+
+
+@bp.post(f"/demands/<{ID}:demand_id>/attendance")
+@spec.validate(json=AttendanceConfirm, resp=Response(HTTP_200=OutcomeOut, HTTP_401=Problem, HTTP_404=Problem,
+                                                     HTTP_409=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def attendance_confirm(demand_id: int, json: AttendanceConfirm):
+    """Confirm a participant's sign-in or sign-out for them (the paper sheet), through the
+    engine: the event records both of us. Not a participant: 404; a step the state does not
+    allow, a second sign-in, a sign-out before the sign-in: 409 with the engine's sentence."""
+    found = _sheet(demand_id)
+    return outcome_response(attendance.confirm(db(), caller(), found, json.step, json.user_id, request_key=key()))

@@ -138,3 +138,54 @@ class RegisterResident(Body):
 
 class BehalfStart(Body):
     values: dict[str, Any] = Field(default_factory=dict, description="the start step's form: see its input schema")
+
+
+# ---- attendance sheets ----------------------------------------------------------------------
+
+
+class AttendanceQuery(Body):
+    community_id: int | None = Field(None, ge=1, le=2**31 - 1, description="one of the communities I govern")
+
+
+class AttendanceDemand(BaseModel):
+    demand_id: int
+    title: str
+    community: str
+    state_title: str
+    participants: int
+    signed_in: int
+    signed_out: int
+
+
+class AttendanceDemands(BaseModel):
+    total: int = Field(description="in all (the first 50 are listed, oldest first)")
+    items: list[AttendanceDemand]
+
+
+class AttendanceStep(BaseModel):
+    step: str
+    title: str
+    record: str = Field(description="`sign_in` or `sign_out`")
+
+
+class AttendanceRow(BaseModel):
+    user_id: int
+    name: str
+    signed_in_at: AwareDatetime | None
+    signed_out_at: AwareDatetime | None
+    hours: float | None
+    open_steps: list[str] = Field(description="the steps that can still be confirmed for this person")
+
+
+class AttendanceSheet(BaseModel):
+    demand_id: int
+    title: str
+    state: str
+    state_title: str
+    steps: list[AttendanceStep] = Field(description="the attendance steps the demand's state allows now")
+    people: list[AttendanceRow]
+
+
+class AttendanceConfirm(Body):
+    user_id: int = Field(ge=1, le=2**31 - 1)
+    step: str = Field(min_length=1, max_length=64, description="one of the sheet's `steps`")

@@ -288,3 +288,79 @@ def test_behalf_location_and_refusals(api, world, factory):
         response = admin._send("GET", path)
         again = admin.http.get(path, headers={"If-None-Match": response.headers["ETag"], **_bearer(admin)})
         assert again.status_code == 304, path
+
+
+# ---- attendance sheets ----------------------------------------------------------------------
+
+def test_attendance_sheet_confirms_for_participants(api, world, factory):
+    from schemas.tables import Event, ServiceRecord
+
+    walk = Walker(factory, world).recruiting_activity("助老", 3, utcnow() - timedelta(minutes=10))  # under way
+    walk.act("mem2", "sign_up")
+    admin = api("cadm_a")
+    recruiting = admin.attendance_sheet(walk.demand_id)
+    assert recruiting["steps"] == [] and {p["name"] for p in recruiting["people"]} == {"mem1", "mem2"}
+    assert walk.demand_id not in [a["demand_id"] for a in admin.attendance_demands()["items"]]
+    walk.act("cadm_a", "begin")
+    listed = admin.attendance_demands()
+    assert listed["total"] == 1 and listed["items"][0]["demand_id"] == walk.demand_id
+    assert listed["items"][0]["participants"] == 2
+    sheet = admin.attendance_sheet(walk.demand_id)
+    assert "sign_in" in [s["step"] for s in sheet["steps"]]
+    assert all(p["open_steps"] == ["sign_in"] for p in sheet["people"])
+    with pytest.raises(ApiError) as early:
+        admin.confirm_attendance(walk.demand_id, world["mem1"], "sign_out")
+    assert early.value.status == 409
+    done = admin.confirm_attendance(walk.demand_id, world["mem1"], "sign_in", key="att-1")
+    assert done["step"] == "sign_in" and done["demand_id"] == walk.demand_id
+    assert admin.confirm_attendance(walk.demand_id, world["mem1"], "sign_in", key="att-1") == done
+    with pytest.raises(ApiError) as twice:
+        admin.confirm_attendance(walk.demand_id, world["mem1"], "sign_in")
+    assert twice.value.status == 409
+    with pytest.raises(ApiError) as not_attendance:
+        admin.confirm_attendance(walk.demand_id, world["mem2"], "begin")
+    assert not_attendance.value.status == 409 and not_attendance.value.code == "state"
+    with pytest.raises(ApiError) as stranger:
+        admin.confirm_attendance(walk.demand_id, world["mem3"], "sign_in")
+    assert stranger.value.status == 404
+    row = next(p for p in admin.attendance_sheet(walk.demand_id)["people"] if p["user_id"] == world["mem1"])
+    assert row["signed_in_at"] and row["open_steps"] == ["sign_out"]
+    with factory() as s:
+        signed = s.scalars(select(ServiceRecord.user_id).where(ServiceRecord.signed_in_at.is_not(None))).all()
+        events = s.scalars(select(Event).where(Event.demand_id == walk.demand_id, Event.step == "sign_in")).all()
+    assert signed == [world["mem1"]]
+    assert [(e.actor_id, e.data["on_behalf_of"]) for e in events] == [(world["cadm_a"], world["mem1"])]
+
+
+def test_attendance_is_for_the_communitys_admins(api, world, factory):
+    walk = Walker(factory, world).recruiting_activity("助老", 3, utcnow() - timedelta(minutes=10))
+    walk.act("cadm_a", "begin")
+    other = api("cadm_b")
+    for call in (lambda: other.attendance_sheet(walk.demand_id),
+                 lambda: other.confirm_attendance(walk.demand_id, world["mem1"], "sign_in"),
+                 lambda: api("mem1").attendance_sheet(walk.demand_id),
+                 lambda: api("cadm_a").attendance_demands(community_id=world["cb"])):
+        with pytest.raises(ApiError) as hidden:
+            call()
+        assert hidden.value.status == 404
+    assert other.attendance_demands()["items"] == []
+    with pytest.raises(ApiError) as member:
+        api("mem1").attendance_demands()
+    assert member.value.status == 403
+    with pytest.raises(ApiError) as bad:
+        api("cadm_a").confirm_attendance(walk.demand_id, 0, "sign_in")
+    assert bad.value.status == 422
+    with pytest.raises(ApiError) as bad_filter:
+        api("cadm_a").attendance_demands(community_id=0)
+    assert bad_filter.value.status == 422
+    nobody = api()
+    for call in (nobody.attendance_demands, lambda: nobody.attendance_sheet(walk.demand_id),
+                 lambda: nobody.confirm_attendance(walk.demand_id, world["mem1"], "sign_in")):
+        with pytest.raises(ApiError) as anonymous:
+            call()
+        assert anonymous.value.status == 401
+    admin = api("cadm_a")
+    for path in ("/attendance", f"/demands/{walk.demand_id}/attendance"):
+        response = admin._send("GET", path)
+        again = admin.http.get(path, headers={"If-None-Match": response.headers["ETag"], **_bearer(admin)})
+        assert again.status_code == 304, path
