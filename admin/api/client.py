@@ -195,3 +195,9 @@ class Client:
     def confirm_attendance(self, demand_id: int, user_id: int, step: str, *, key: str | None = None) -> dict[str, Any]:
         """Confirm a participant's sign-in or sign-out for them."""
         return self.post(f"/demands/{demand_id}/attendance", {"user_id": user_id, "step": step}, key=key)
+
+    def reschedule(self, demand_id: int, starts_at: str, ends_at: str | None = None, *,
+                   key: str | None = None) -> dict[str, Any]:
+        """改期: move a demand's time (ISO 8601; `ends_at` omitted keeps its length)."""
+        body = {"starts_at": starts_at, **({"ends_at": ends_at} if ends_at else {})}
+        return self.post(f"/demands/{demand_id}/reschedule", body, key=key)

@@ -1,9 +1,10 @@
 """The staff's and admins' tools over the API: the work queue (待办), the community counter
 (hand out orders by pickup code, adjust points, the community's phone), 代办 (find or register
-a resident, start a demand for them) and attendance sheets. Thin faces over the same domain
-calls as the portal's pages (flows.engine.queue and attendance, flows.points.shop and reads,
-flows.people.preferences and behalf, the engine's start with `on_behalf_of`), with the same
-checks; a queue item's steps are taken through `POST /demands/{id}/steps/{step}`."""
+a resident, start a demand for them), attendance sheets and 改期. Thin faces over the same
+domain calls as the portal's pages (flows.engine.queue, attendance and schedule,
+flows.points.shop and reads, flows.people.preferences and behalf, the engine's start with
+`on_behalf_of`), with the same checks; a queue item's steps are taken through
+`POST /demands/{id}/steps/{step}`."""
 
 import uuid
 from datetime import datetime
@@ -44,9 +45,10 @@ from admin.api.staff_models import (
     QueueQuery,
     QueueStep,
     RegisterResident,
+    RescheduleRequest,
 )
 from admin.database import db
-from flows.engine import attendance, menu
+from flows.engine import attendance, menu, schedule, visibility
 from flows.engine import queue as queue_reads
 from flows.people import behalf, preferences, regions
 from flows.points import reads as points_reads
@@ -335,3 +337,21 @@ def attendance_confirm(demand_id: int, json: AttendanceConfirm):
     allow, a second sign-in, a sign-out before the sign-in: 409 with the engine's sentence."""
     found = _sheet(demand_id)
     return outcome_response(attendance.confirm(db(), caller(), found, json.step, json.user_id, request_key=key()))
+
+
+# ---- 改期: rescheduling a demand ------------------------------------------------------------
+
+@bp.post(f"/demands/<{ID}:demand_id>/reschedule")
+@spec.validate(json=RescheduleRequest, resp=Response(HTTP_200=OutcomeOut, HTTP_401=Problem, HTTP_403=Problem,
+                                                     HTTP_404=Problem, HTTP_409=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def reschedule(demand_id: int, json: RescheduleRequest):
+    """改期: move an activity's time (its community's admins only: 403 for others who see it).
+    Reminders follow by themselves. A finished demand: 409; an end before the start: 422."""
+    d = visibility.visible_demand(db(), caller(), demand_id)
+    if d is None:
+        raise ApiProblem(404, "not_found")
+    return outcome_response(schedule.reschedule(db(), caller(), d.id, json.model_dump(mode="json", exclude_none=True),
+                                                request_key=key()))

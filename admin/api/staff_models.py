@@ -1,6 +1,7 @@
 """Bodies of the staff's and admins' tools over the API (admin/api/staff.py): the work queue,
 the community counter, 代办 (starting for a resident), attendance sheets."""
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -189,3 +190,11 @@ class AttendanceSheet(BaseModel):
 class AttendanceConfirm(Body):
     user_id: int = Field(ge=1, le=2**31 - 1)
     step: str = Field(min_length=1, max_length=64, description="one of the sheet's `steps`")
+
+
+# ---- 改期 -------------------------------------------------------------------------------------
+
+
+class RescheduleRequest(Body):
+    starts_at: datetime = Field(description="the new start (without an offset: Beijing time)")
+    ends_at: datetime | None = Field(None, description="omitted: the same length as before")

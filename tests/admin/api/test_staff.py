@@ -364,3 +364,47 @@ def test_attendance_is_for_the_communitys_admins(api, world, factory):
         response = admin._send("GET", path)
         again = admin.http.get(path, headers={"If-None-Match": response.headers["ETag"], **_bearer(admin)})
         assert again.status_code == 304, path
+
+
+# ---- 改期 -------------------------------------------------------------------------------------
+
+def test_reschedule_moves_the_time_once(api, world, factory):
+    from schemas.tables import Event
+
+    start = utcnow().replace(second=0, microsecond=0) + timedelta(days=3)
+    walk = Walker(factory, world).recruiting_activity("社区义诊", 5, start)
+    later = start + timedelta(days=1)
+    admin = api("cadm_a")
+    moved = admin.reschedule(walk.demand_id, later.isoformat(), key="move-1")
+    assert moved["step"] == "reschedule" and moved["demand_id"] == walk.demand_id
+    assert admin.reschedule(walk.demand_id, later.isoformat(), key="move-1") == moved
+    with factory() as s:
+        demand = s.get(Demand, walk.demand_id)
+        assert demand.starts_at == later and demand.ends_at == later + timedelta(hours=2)
+        assert s.scalars(select(Event.actor_id).where(Event.demand_id == walk.demand_id,
+                                                      Event.step == "reschedule")).all() == [world["cadm_a"]]
+    with pytest.raises(ApiError) as backwards:
+        admin.reschedule(walk.demand_id, later.isoformat(), (later - timedelta(hours=1)).isoformat())
+    assert backwards.value.status == 422 and "ends_at" in backwards.value.errors
+    with pytest.raises(ApiError) as member:  # sees the activity, may not move it
+        api("mem1").reschedule(walk.demand_id, later.isoformat())
+    assert member.value.status == 403
+    with pytest.raises(ApiError) as other:
+        api("cadm_b").reschedule(walk.demand_id, later.isoformat())
+    assert other.value.status == 404
+    with pytest.raises(ApiError) as anonymous:
+        api().reschedule(walk.demand_id, later.isoformat())
+    assert anonymous.value.status == 401
+    with pytest.raises(ApiError) as bad:
+        admin.reschedule(walk.demand_id, "tomorrow")
+    assert bad.value.status == 422
+
+
+def test_reschedule_of_a_finished_demand_is_refused(api, world, factory):
+    walk = Walker(factory, world).recruiting_activity("助老", 3, NOW + timedelta(hours=1))
+    for user, step, data in [("cadm_a", "begin", {}), ("mem1", "sign_in", {}), ("mem1", "sign_out", {}),
+                             ("cadm_a", "finish", {}), ("cadm_a", "evaluate", {"rating": 5})]:
+        walk.act(user, step, data, now=NOW + timedelta(hours=1))
+    with pytest.raises(ApiError) as done:
+        api("cadm_a").reschedule(walk.demand_id, (NOW + timedelta(days=2)).isoformat())
+    assert done.value.status == 409 and done.value.code == "state"
