@@ -201,3 +201,27 @@ class Client:
         """改期: move a demand's time (ISO 8601; `ends_at` omitted keeps its length)."""
         body = {"starts_at": starts_at, **({"ends_at": ends_at} if ends_at else {})}
         return self.post(f"/demands/{demand_id}/reschedule", body, key=key)
+
+    def member_org(self) -> dict[str, Any]:
+        """The organisation I (a member) belong to, and the choices."""
+        return self.get("/me/org")
+
+    def set_member_org(self, org_id: int | None, *, key: str | None = None) -> dict[str, Any]:
+        return self.put("/me/org", {"org_id": org_id}, key=key)
+
+    def my_skills(self) -> dict[str, Any]:
+        return self.get("/me/skills")
+
+    def set_my_skills(self, skills: list[str], *, key: str | None = None) -> dict[str, Any]:
+        return self.put("/me/skills", {"skills": skills}, key=key)
+
+    def service_record(self) -> dict[str, Any]:
+        return self.get("/me/service")
+
+    def org_office(self) -> list[dict[str, Any]]:
+        """My organisations' back office (an organisation admin's)."""
+        return self.get("/org")["items"]
+
+    def cancel_order(self, order_id: int, reason: str | None = None, *, key: str | None = None) -> dict[str, Any]:
+        """Cancel a reserved order (the buyer's, or as the community's admin): points go back."""
+        return self.post(f"/shop/orders/{order_id}/cancel", {"reason": reason}, key=key)

@@ -198,3 +198,89 @@ class AttendanceConfirm(Body):
 class RescheduleRequest(Body):
     starts_at: datetime = Field(description="the new start (without an offset: Beijing time)")
     ends_at: datetime | None = Field(None, description="omitted: the same length as before")
+
+
+# ---- a member's organisation, skills and service record; an organisation's back office ---------
+
+
+class Choice(BaseModel):
+    id: int
+    name: str
+
+
+class MemberOrg(BaseModel):
+    org_id: int | None = Field(description="the organisation I belong to, or null")
+    choices: list[Choice]
+
+
+class MemberOrgRequest(Body):
+    org_id: int | None = Field(..., ge=1, le=2**31 - 1, description="null: none")
+
+
+class SkillChoice(BaseModel):
+    code: str
+    name: str
+
+
+class MySkills(BaseModel):
+    skills: list[str] = Field(description="my skills' codes")
+    choices: list[SkillChoice]
+
+
+class SkillsRequest(Body):
+    skills: list[str] = Field(max_length=30, description="the codes of all my skills (replaces them)")
+
+
+class ServedOut(BaseModel):
+    demand_id: int
+    title: str
+    hours: float
+    signed_in_at: AwareDatetime | None
+    points: int
+
+
+class ServiceRecordOut(BaseModel):
+    hours: float
+    activities: int
+    points: int
+    items: list[ServedOut] = Field(description="the latest 100, newest first")
+
+
+class OrgPerson(BaseModel):
+    name: str
+    signed_in_at: AwareDatetime | None
+    signed_out_at: AwareDatetime | None
+    hours: float | None
+    points: int
+
+
+class OrgActivity(BaseModel):
+    demand_id: int
+    title: str
+    state: str
+    starts_at: AwareDatetime | None
+    people: list[OrgPerson]
+
+
+class OrgEntry(BaseModel):
+    amount: int
+    at: AwareDatetime
+    memo: str
+    demand_id: int | None
+
+
+class OrgOffice(BaseModel):
+    id: int
+    name: str
+    balance: int = Field(description="the organisation's own points")
+    members: int
+    history: list[OrgEntry] = Field(description="the latest 10 ledger entries")
+    activities: list[OrgActivity] = Field(description="the latest 100 grabbed activities")
+
+
+class OrgOffices(BaseModel):
+    items: list[OrgOffice]
+
+
+class CancelRequest(Body):
+    reason: str | None = Field(None, max_length=200)
