@@ -6,8 +6,9 @@ bearer tokens instead of a cookie, problem details instead of flashed sentences,
 OpenAPI document generated from pydantic models and from each workflow's step forms.
 
 Modules: `bearer` (who calls), `problems` (errors), `bodies` (JSON or refused), `replays`
-(Idempotency-Key), `paging` (cursors, ETags), `models` (bodies), `signin`, `demands`, `points`,
-`content`, `people` (routes), `document` (the OpenAPI document and its browsable page), `cors`.
+(Idempotency-Key), `paging` (cursors, ETags), `models` and `staff_models` (bodies), `signin`,
+`demands`, `points`, `content`, `people`, `staff` (the admins' tools), `members` (routes),
+`document` (the OpenAPI document and its browsable page), `cors`.
 """
 from __future__ import annotations
 

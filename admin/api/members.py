@@ -86,8 +86,8 @@ def my_skills():
 
 
 @bp.put("/me/skills")
-@spec.validate(json=SkillsRequest, resp=Response(HTTP_200=MySkills, HTTP_401=Problem, HTTP_403=Problem,
-                                                 HTTP_422=Problem), tags=[TAG], security=BEARER)
+@spec.validate(json=SkillsRequest, resp=Response(HTTP_200=MySkills, HTTP_400=Problem, HTTP_401=Problem,
+                                                 HTTP_403=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def set_my_skills(json: SkillsRequest):
@@ -137,8 +137,9 @@ def org_office():
 
 
 @bp.post(f"/shop/orders/<{ID}:order_id>/cancel")
-@spec.validate(json=CancelRequest, resp=Response(HTTP_200=OrderOut, HTTP_401=Problem, HTTP_404=Problem,
-                                                 HTTP_409=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
+@spec.validate(json=CancelRequest, resp=Response(HTTP_200=OrderOut, HTTP_400=Problem, HTTP_401=Problem,
+                                                 HTTP_404=Problem, HTTP_409=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def cancel_order(order_id: int, json: CancelRequest):

@@ -141,8 +141,9 @@ def community_orders(query: CursorQuery):
 
 
 @bp.post("/counter/pickups")
-@spec.validate(json=PickupRequest, resp=Response(HTTP_200=CounterOrder, HTTP_401=Problem, HTTP_403=Problem,
-                                                 HTTP_409=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
+@spec.validate(json=PickupRequest, resp=Response(HTTP_200=CounterOrder, HTTP_400=Problem, HTTP_401=Problem,
+                                                 HTTP_403=Problem, HTTP_409=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def pickup(json: PickupRequest):
@@ -156,9 +157,9 @@ def pickup(json: PickupRequest):
 
 
 @bp.post("/counter/adjustments")
-@spec.validate(json=AdjustRequest, resp=Response(HTTP_201=AdjustmentOut, HTTP_202=AdjustmentOut, HTTP_401=Problem,
-                                                 HTTP_403=Problem, HTTP_409=Problem, HTTP_422=Problem),
-               tags=[TAG], security=BEARER)
+@spec.validate(json=AdjustRequest, resp=Response(HTTP_201=AdjustmentOut, HTTP_202=AdjustmentOut, HTTP_400=Problem,
+                                                 HTTP_401=Problem, HTTP_403=Problem, HTTP_409=Problem,
+                                                 HTTP_422=Problem), tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def adjust(json: AdjustRequest):
@@ -186,8 +187,8 @@ def counter_communities():
 
 
 @bp.put(f"/counter/communities/<{ID}:community_id>/phone")
-@spec.validate(json=PhoneRequest, resp=Response(HTTP_200=CounterCommunity, HTTP_401=Problem, HTTP_404=Problem,
-                                                HTTP_422=Problem), tags=[TAG], security=BEARER)
+@spec.validate(json=PhoneRequest, resp=Response(HTTP_200=CounterCommunity, HTTP_400=Problem, HTTP_401=Problem,
+                                                HTTP_404=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def community_phone(community_id: int, json: PhoneRequest):
@@ -232,8 +233,9 @@ def behalf_startables():
 
 
 @bp.get(f"/behalf/<{ID}:task_type_id>/people")
-@spec.validate(query=PeopleQuery, resp=Response(HTTP_200=BehalfPeople, HTTP_304=None, HTTP_401=Problem,
-                                                HTTP_404=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
+@spec.validate(query=PeopleQuery, resp=Response(HTTP_200=BehalfPeople, HTTP_304=None, HTTP_400=Problem,
+                                                HTTP_401=Problem, HTTP_404=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
 @signed_in
 def behalf_people(task_type_id: int, query: PeopleQuery):
     """The people of my communities I may start this for, by name (`q` finds part of it)."""
@@ -244,8 +246,8 @@ def behalf_people(task_type_id: int, query: PeopleQuery):
 
 
 @bp.post(f"/behalf/<{ID}:task_type_id>/people")
-@spec.validate(json=RegisterResident, resp=Response(HTTP_201=BehalfPerson, HTTP_401=Problem, HTTP_404=Problem,
-                                                    HTTP_422=Problem), tags=[TAG], security=BEARER)
+@spec.validate(json=RegisterResident, resp=Response(HTTP_201=BehalfPerson, HTTP_400=Problem, HTTP_401=Problem,
+                                                    HTTP_404=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def behalf_register(task_type_id: int, json: RegisterResident):
@@ -266,8 +268,9 @@ def behalf_register(task_type_id: int, json: RegisterResident):
 
 
 @bp.post(f"/behalf/<{ID}:task_type_id>/people/<{ID}:user_id>/start")
-@spec.validate(json=BehalfStart, resp=Response(HTTP_201=OutcomeOut, HTTP_200=OutcomeOut, HTTP_401=Problem,
-                                               HTTP_404=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
+@spec.validate(json=BehalfStart, resp=Response(HTTP_201=OutcomeOut, HTTP_200=OutcomeOut, HTTP_400=Problem,
+                                               HTTP_401=Problem, HTTP_404=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def behalf_start(task_type_id: int, user_id: int, json: BehalfStart):
@@ -327,8 +330,9 @@ def attendance_sheet(demand_id: int):
 
 
 @bp.post(f"/demands/<{ID}:demand_id>/attendance")
-@spec.validate(json=AttendanceConfirm, resp=Response(HTTP_200=OutcomeOut, HTTP_401=Problem, HTTP_404=Problem,
-                                                     HTTP_409=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
+@spec.validate(json=AttendanceConfirm, resp=Response(HTTP_200=OutcomeOut, HTTP_400=Problem, HTTP_401=Problem,
+                                                     HTTP_404=Problem, HTTP_409=Problem, HTTP_422=Problem),
+               tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def attendance_confirm(demand_id: int, json: AttendanceConfirm):
@@ -342,9 +346,9 @@ def attendance_confirm(demand_id: int, json: AttendanceConfirm):
 # ---- 改期: rescheduling a demand ------------------------------------------------------------
 
 @bp.post(f"/demands/<{ID}:demand_id>/reschedule")
-@spec.validate(json=RescheduleRequest, resp=Response(HTTP_200=OutcomeOut, HTTP_401=Problem, HTTP_403=Problem,
-                                                     HTTP_404=Problem, HTTP_409=Problem, HTTP_422=Problem),
-               tags=[TAG], security=BEARER)
+@spec.validate(json=RescheduleRequest, resp=Response(HTTP_200=OutcomeOut, HTTP_400=Problem, HTTP_401=Problem,
+                                                     HTTP_403=Problem, HTTP_404=Problem, HTTP_409=Problem,
+                                                     HTTP_422=Problem), tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def reschedule(demand_id: int, json: RescheduleRequest):

@@ -277,6 +277,9 @@ def test_behalf_location_and_refusals(api, world, factory):
     with pytest.raises(ApiError) as bad_query:
         admin.get(f"/behalf/{tt}/people", q="x" * 40)
     assert bad_query.value.status == 422
+    with pytest.raises(ApiError) as nul:  # refused before any view, as on every page
+        admin.get(f"/behalf/{tt}/people", q="张\x00")
+    assert nul.value.status == 400
     nobody = api()
     for call in (nobody.behalf_startables, lambda: nobody.behalf_people(tt),
                  lambda: nobody.register_resident(tt, world["ca"], "x"),
@@ -408,3 +411,25 @@ def test_reschedule_of_a_finished_demand_is_refused(api, world, factory):
     with pytest.raises(ApiError) as done:
         api("cadm_a").reschedule(walk.demand_id, (NOW + timedelta(days=2)).isoformat())
     assert done.value.status == 409 and done.value.code == "state"
+
+
+def test_a_nul_character_in_a_body_is_refused_before_any_view(api, world, factory):
+    """As on every page: a NUL is a 400, never stored cut short (SQLite) nor a 500 (PostgreSQL)."""
+    walk = Walker(factory, world).recruiting_activity("助老", 3, utcnow() + timedelta(days=2))
+    tt = world["tt_micro_wish"]
+    admin = api("cadm_a")
+    for method, path, body in [
+            ("POST", "/counter/pickups", {"code": "AB\x00"}),
+            ("POST", "/counter/adjustments", {"user_id": world["res_a"], "amount": 5, "reason": "x\x00"}),
+            ("PUT", f"/counter/communities/{world['ca']}/phone", {"phone": "0458\x00"}),
+            ("POST", f"/behalf/{tt}/people", {"community_id": world["ca"], "display_name": "张\x00"}),
+            ("POST", f"/behalf/{tt}/people/{world['res_a2']}/start", {"values": {"title": "修\x00灯"}}),
+            ("POST", f"/demands/{walk.demand_id}/attendance", {"user_id": world["mem1"], "step": "sign\x00"}),
+            ("POST", f"/demands/{walk.demand_id}/reschedule", {"starts_at": "2030-01-01\x00"}),
+            ("PUT", "/me/skills", {"skills": ["repair\x00"]}),
+            ("POST", "/shop/orders/1/cancel", {"reason": "\x00"})]:
+        with pytest.raises(ApiError) as nul:
+            admin._send(method, path, json=body)
+        assert nul.value.status == 400 and nul.value.code == "api.nul", path
+    with factory() as s:
+        assert s.get(Region, world["ca"]).phone is None
