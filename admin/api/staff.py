@@ -268,15 +268,15 @@ def behalf_register(task_type_id: int, json: RegisterResident):
 
 
 @bp.post(f"/behalf/<{ID}:task_type_id>/people/<{ID}:user_id>/start")
-@spec.validate(json=BehalfStart, resp=Response(HTTP_201=OutcomeOut, HTTP_200=OutcomeOut, HTTP_400=Problem,
+@spec.validate(json=BehalfStart, resp=Response(HTTP_201=OutcomeOut, HTTP_400=Problem,
                                                HTTP_401=Problem, HTTP_404=Problem, HTTP_422=Problem),
                tags=[TAG], security=BEARER)
 @signed_in
 @idempotent
 def behalf_start(task_type_id: int, user_id: int, json: BehalfStart):
     """Start the demand for the person (代办), in their community: they are its requester, I
-    am recorded as who acted. 201 with its Location (200 for a replayed key). Someone not of
-    my communities is a 404."""
+    am recorded as who acted. 201 with its Location (a replayed Idempotency-Key answers the
+    first answer again). Someone not of my communities is a 404."""
     entry = _behalf_entry(task_type_id)
     person = behalf.person(db(), caller(), user_id, entry.for_role or "")
     if person is None or person.community_id not in {c for c, _ in entry.communities}:

@@ -119,6 +119,9 @@ def test_counter_hands_out_an_order_by_its_code_once(api, world, factory):
     with pytest.raises(ApiError) as empty:
         admin.confirm_pickup("")
     assert empty.value.status == 422
+    with pytest.raises(ApiError) as anonymous:
+        api().confirm_pickup(other.pickup_code)
+    assert anonymous.value.status == 401
 
 
 def test_counter_order_lists_page_and_answer_304(api, world, factory):
