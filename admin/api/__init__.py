@@ -6,8 +6,9 @@ bearer tokens instead of a cookie, problem details instead of flashed sentences,
 OpenAPI document generated from pydantic models and from each workflow's step forms.
 
 Modules: `bearer` (who calls), `problems` (errors), `bodies` (JSON or refused), `replays`
-(Idempotency-Key), `paging` (cursors, ETags), `models` (bodies), `signin`, `demands`, `points`,
-`content`, `people` (routes), `document` (the OpenAPI document and its browsable page), `cors`.
+(Idempotency-Key), `paging` (cursors, ETags), `models` and `staff_models` (bodies), `signin`,
+`demands`, `points`, `content`, `people`, `staff` (the admins' tools), `members` (routes),
+`document` (the OpenAPI document and its browsable page), `cors`.
 """
 from __future__ import annotations
 
@@ -111,7 +112,19 @@ def _api_aware(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def init_app(app: Flask) -> None:
     """Register the API; call after every app-wide error handler, which this makes answer
     problems (not pages) on the API's paths: a 404 of a mistyped path, a 429, a 503."""
-    from admin.api import bodies, content, cors, demands, document, people, points, sharing, signin  # the routes
+    from admin.api import (  # the routes
+        bodies,
+        content,
+        cors,
+        demands,
+        document,
+        members,
+        people,
+        points,
+        sharing,
+        signin,
+        staff,
+    )
     from admin.app import csrf
 
     csrf.exempt(bp)  # no cookie opens the API (admin/api/bearer.py): nothing for a CSRF token to guard

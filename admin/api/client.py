@@ -178,3 +178,89 @@ class Client:
 
     def service_matrix(self, community_id: int) -> dict[str, Any]:
         return self.get(f"/communities/{community_id}/matrix")
+    # ---- staff tools (admins: the work queue, the counter, 代办, attendance) --------------------
+    def put(self, path: str, body: dict[str, Any] | None = None, *, key: str | None = None) -> Any:
+        """PUT with an Idempotency-Key, as `post`."""
+        response = self._send("PUT", path, json=body or {}, headers={"Idempotency-Key": key or uuid.uuid4().hex})
+        return response.json() if response.content else None
+
+    def queue(self, **filters: Any) -> list[dict[str, Any]]:
+        """Everything waiting on me (`community_id`, `overdue` filter it), every page."""
+        return list(self.pages("/queue", **filters))
+
+    def reserved_orders(self) -> list[dict[str, Any]]:
+        return list(self.pages("/counter/reserved"))
+
+    def community_orders(self) -> list[dict[str, Any]]:
+        return list(self.pages("/counter/orders"))
+
+    def confirm_pickup(self, code: str, *, key: str | None = None) -> dict[str, Any]:
+        return self.post("/counter/pickups", {"code": code}, key=key)
+
+    def adjust_points(self, user_id: int, amount: int, reason: str, *, key: str | None = None) -> dict[str, Any]:
+        """`status` says `posted`, or `pending_approval` above the city's approval line."""
+        return self.post("/counter/adjustments", {"user_id": user_id, "amount": amount, "reason": reason}, key=key)
+
+    def counter_communities(self) -> list[dict[str, Any]]:
+        return self.get("/counter/communities")["items"]
+
+    def set_community_phone(self, community_id: int, phone: str, *, key: str | None = None) -> dict[str, Any]:
+        return self.put(f"/counter/communities/{community_id}/phone", {"phone": phone}, key=key)
+
+    def behalf_startables(self) -> list[dict[str, Any]]:
+        """What I may start for a resident (代办)."""
+        return self.get("/behalf")["items"]
+
+    def behalf_people(self, task_type_id: int, q: str | None = None) -> list[dict[str, Any]]:
+        return self.get(f"/behalf/{task_type_id}/people", q=q)["items"]
+
+    def register_resident(self, task_type_id: int, community_id: int, display_name: str, *,
+                          phone: str | None = None, key: str | None = None) -> dict[str, Any]:
+        return self.post(f"/behalf/{task_type_id}/people", {"community_id": community_id,
+                                                            "display_name": display_name, "phone": phone}, key=key)
+
+    def start_for(self, task_type_id: int, user_id: int, values: dict[str, Any], *,
+                  key: str | None = None) -> dict[str, Any]:
+        """Start a demand for the person (代办): they are its requester."""
+        return self.post(f"/behalf/{task_type_id}/people/{user_id}/start", {"values": values}, key=key)
+
+    def attendance_demands(self, community_id: int | None = None) -> dict[str, Any]:
+        """Activities under way whose attendance I may confirm (`total`, `items`)."""
+        return self.get("/attendance", community_id=community_id)
+
+    def attendance_sheet(self, demand_id: int) -> dict[str, Any]:
+        return self.get(f"/demands/{demand_id}/attendance")
+
+    def confirm_attendance(self, demand_id: int, user_id: int, step: str, *, key: str | None = None) -> dict[str, Any]:
+        """Confirm a participant's sign-in or sign-out for them."""
+        return self.post(f"/demands/{demand_id}/attendance", {"user_id": user_id, "step": step}, key=key)
+
+    def reschedule(self, demand_id: int, starts_at: str, ends_at: str | None = None, *,
+                   key: str | None = None) -> dict[str, Any]:
+        """改期: move a demand's time (ISO 8601; `ends_at` omitted keeps its length)."""
+        body = {"starts_at": starts_at, **({"ends_at": ends_at} if ends_at else {})}
+        return self.post(f"/demands/{demand_id}/reschedule", body, key=key)
+
+    def member_org(self) -> dict[str, Any]:
+        """The organisation I (a member) belong to, and the choices."""
+        return self.get("/me/org")
+
+    def set_member_org(self, org_id: int | None, *, key: str | None = None) -> dict[str, Any]:
+        return self.put("/me/org", {"org_id": org_id}, key=key)
+
+    def my_skills(self) -> dict[str, Any]:
+        return self.get("/me/skills")
+
+    def set_my_skills(self, skills: list[str], *, key: str | None = None) -> dict[str, Any]:
+        return self.put("/me/skills", {"skills": skills}, key=key)
+
+    def service_record(self) -> dict[str, Any]:
+        return self.get("/me/service")
+
+    def org_office(self) -> list[dict[str, Any]]:
+        """My organisations' back office (an organisation admin's)."""
+        return self.get("/org")["items"]
+
+    def cancel_order(self, order_id: int, reason: str | None = None, *, key: str | None = None) -> dict[str, Any]:
+        """Cancel a reserved order (the buyer's, or as the community's admin): points go back."""
+        return self.post(f"/shop/orders/{order_id}/cancel", {"reason": reason}, key=key)

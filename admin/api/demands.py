@@ -172,7 +172,7 @@ def take_step(demand_id: int, step: str, json: StepRequest):
 def startables():
     """What I may start myself (post a wish, create an activity or a volunteer item), where,
     and the input schema of its start step. Bookings are made from a slot (`/slots/{id}/book`);
-    starting for someone else (代办) stays on the web."""
+    starting for someone else (代办) is under `/behalf`."""
     entries = [e for e in menu.startable(db(), caller()) if not e.on_behalf and not e.booking]
     items = []
     for e in entries:
@@ -197,16 +197,21 @@ def start(task_type_id: int, json: StartRequest):
                   if e.task_type_id == task_type_id and not e.on_behalf and not e.booking), None)
     if entry is None:
         raise ApiProblem(404, "task_type")
-    community = json.community_id or entry.communities[0][0]
-    task_type = db().get_one(TaskType, task_type_id)
+    return started(entry, json.community_id or entry.communities[0][0], json.values)
+
+
+def started(entry: menu.Startable, community: int, values: dict[str, Any], on_behalf_of: int | None = None):
+    """Start the menu entry's demand in `community` (for `on_behalf_of`, 代办): 201 and its
+    Location, or 200 for a replayed key."""
+    task_type = db().get_one(TaskType, entry.task_type_id)
     where = db().get(Region, community)
     _, workflow = registry.load_latest(db(), task_type.workflow_id,
                                        regions.district_id(where.path) if where is not None else None)
     starting = workflow.start_steps().get(entry.step)
     if starting is not None:
-        check_images(starting.form, json.values)
-    outcome = engine.start(db(), caller(), task_type_id, json.values, step=entry.step, community_id=community,
-                           request_key=key())
+        check_images(starting.form, values)
+    outcome = engine.start(db(), caller(), entry.task_type_id, values, step=entry.step, community_id=community,
+                           on_behalf_of=on_behalf_of, request_key=key())
     response = outcome_response(outcome, 200 if outcome.replayed else 201)
     response.headers["Location"] = f"{bp.url_prefix}/demands/{outcome.demand_id}"
     return response

@@ -12,15 +12,12 @@ from admin.i18n import refusal_text
 from admin.params import arg_int, form_int
 from admin.portal import bp
 from admin.portal.common import lang
-from flows import engine
 from flows.core.refusals import Refused
 from flows.engine import attendance as attendance_reads
-from flows.engine import monitor, visibility
+from flows.engine import monitor
 from flows.engine import queue as queue_reads
 from flows.people import accounts
 from flows.points import reads as points_reads
-from flows.workflow import registry
-from schemas.tables import Role
 
 PER_PAGE = 20
 
@@ -56,22 +53,17 @@ def queue():
 def attendance(demand_id: int):
     """The sign-in sheet: confirm a participant's sign-in or sign-out for them, through the engine."""
     me = actor()
-    d = visibility.visible_demand(db(), me, demand_id)
-    if d is None or not me.in_scope(Role.COMMUNITY_ADMIN, d.community.path):
+    found = attendance_reads.sheet(db(), me, demand_id)
+    if found is None:
         abort(404)
-    workflow = registry.load(db(), d.workflow_id, d.workflow_version, d.workflow_hash)
-    steps = attendance_reads.attendance_steps(workflow, d.state)
-    people = attendance_reads.participants(db(), d.id)
+    d, workflow, steps, people = found.demand, found.workflow, found.steps, found.people
     if request.method == "POST":
         step, user_id = request.form.get("step", ""), form_int("user_id")
         name = next((p.name for p in people if p.user_id == user_id), None)
         if name is None:
             abort(404)  # not a participant of this demand
         try:
-            if step not in steps:
-                spec = workflow.step(step)
-                raise Refused("state", {"state": workflow.state_title(d.state), "step": spec.title if spec else step})
-            outcome = engine.act(db(), me, d.id, step, {}, on_behalf_of=user_id)
+            outcome = attendance_reads.confirm(db(), me, found, step, user_id)
         except Refused as exc:
             flash(_("%(name)s：%(message)s", name=name, message=refusal_text(exc)), "error")
         else:

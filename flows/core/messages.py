@@ -327,6 +327,8 @@ API: dict[str, str] = {
     'api.wechat_taken': N_('这个微信或这个账号已经绑定过了'),
     'api.upload_missing': N_('请上传一张图片（字段名 file）'),
     'api.upload_unknown': N_('找不到这张图片：请先上传（POST /uploads），再填它的 key'),
+    # the staff's tools (admin/api/staff.py)
+    'api.staff_only': N_('只有社区管理员可以使用这项功能'),
 }
 
 

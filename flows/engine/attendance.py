@@ -12,8 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.core.refusals import Refused
+from flows.engine.outcomes import Outcome
+from flows.people.actors import ActorContext
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.tables import Claim, ClaimStatus, ServiceRecord, User
+from schemas.tables import Claim, ClaimStatus, Demand, Role, ServiceRecord, User
 from schemas.workflow import HumanStep
 
 ATTENDANCE_RECORDS = ("sign_in", "sign_out")
@@ -59,3 +62,44 @@ def open_for(participant: Participant, step: HumanStep) -> bool:
     if step.record == "sign_in":
         return participant.signed_in_at is None
     return participant.signed_in_at is not None and participant.signed_out_at is None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A demand's attendance sheet as its community admin sees it: the attendance steps that
+    can be confirmed in its state, and the participants."""
+
+    demand: Demand
+    workflow: CompiledWorkflow
+    steps: dict[str, HumanStep]
+    people: list[Participant]
+
+
+def sheet(session: Session, actor: ActorContext, demand_id: int) -> Sheet | None:
+    """The sheet of a demand the actor sees and governs as a community admin; None otherwise
+    (not there, or not theirs: the page or the API says 'not found')."""
+    from flows.engine import visibility
+    from flows.workflow import registry
+
+    demand = visibility.visible_demand(session, actor, demand_id)
+    if demand is None or not actor.in_scope(Role.COMMUNITY_ADMIN, demand.community.path):
+        return None
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    return Sheet(demand, workflow, attendance_steps(workflow, demand.state), participants(session, demand.id))
+
+
+def confirm(session: Session, actor: ActorContext, found: Sheet, step: str, user_id: int, *,
+            request_key: str | None = None, now: datetime | None = None) -> Outcome:
+    """Confirm a participant's attendance step for them, through the engine: only a step of the
+    sheet in the demand's state (else the engine's own 'not in this state' refusal), only for
+    a participant (else not found)."""
+    from flows import engine
+
+    if all(p.user_id != user_id for p in found.people):
+        raise Refused("not_found")  # not a participant of this demand
+    if step not in found.steps:
+        spec = found.workflow.step(step)
+        raise Refused("state", {"state": found.workflow.state_title(found.demand.state),
+                                "step": spec.title if spec else step})
+    return engine.act(session, actor, found.demand.id, step, {}, on_behalf_of=user_id, request_key=request_key,
+                      now=now)

@@ -107,19 +107,50 @@ def waiting(session: Session, actor: ActorContext, *, community_id: int | None =
     total = session.scalar(select(func.count()).select_from(Demand).where(*where)) or 0
     rows = session.execute(select(Demand).where(*where).order_by(Demand.state_since, Demand.id)
                            .limit(per_page).offset((max(page, 1) - 1) * per_page)).scalars().all()
-    result = []
-    for demand in rows:
-        workflow, steps = plans[(demand.workflow_id, demand.workflow_version)]
-        community = communities[demand.community_id]
-        mine = [(name, step) for name, step in steps[demand.state].items()
-                if check_actor(actor, step.by, community_id=community.id, community_path=community.path,
-                               demand=demand, claims=[]) is None]
-        dues = [demand.state_since + step.sla.within for _, step in mine if step.sla]
-        due = min(dues) if dues else None
-        result.append(Waiting(demand, community.name, workflow.spec.title, workflow.state_title(demand.state),
-                              tuple((name, step.title) for name, step in mine), due,
-                              due is not None and due <= now))
-    return result, total
+    return [_waiting(actor, demand, communities, plans, now) for demand in rows], total
+
+
+def waiting_after(session: Session, actor: ActorContext, *, community_id: int | None = None,
+                  after: tuple[datetime, int] | None = None, limit: int = 20, overdue: bool | None = None,
+                  now: datetime | None = None) -> list[Waiting]:
+    """Demands waiting on the admin, oldest first, after the (state_since, id) `after` (a
+    cursor, for the API): up to `limit`; only the overdue ones (or only those not) when
+    `overdue` is given. Reads in chunks, as whether a demand is overdue depends on its steps."""
+    now = now or utcnow()
+    communities = scope(session, actor, community_id)
+    plans = _plans(session, forward_admin_steps, actor)
+    if not communities or not plans:
+        return []
+    where = _where(communities, plans)
+    chunk = max(limit, 100)
+    result: list[Waiting] = []
+    while len(result) < limit:
+        query = select(Demand).where(*where)
+        if after is not None:
+            query = query.where(or_(Demand.state_since > after[0],
+                                    and_(Demand.state_since == after[0], Demand.id > after[1])))
+        rows = session.execute(query.order_by(Demand.state_since, Demand.id).limit(chunk)).scalars().all()
+        for demand in rows:
+            item = _waiting(actor, demand, communities, plans, now)
+            if overdue is None or item.overdue == overdue:
+                result.append(item)
+        if len(rows) < chunk:
+            break
+        after = (rows[-1].state_since, rows[-1].id)
+    return result[:limit]
+
+
+def _waiting(actor: ActorContext, demand: Demand, communities: dict[int, Region], plans: dict[tuple[str, int], Plan],
+             now: datetime) -> Waiting:
+    workflow, steps = plans[(demand.workflow_id, demand.workflow_version)]
+    community = communities[demand.community_id]
+    mine = [(name, step) for name, step in steps[demand.state].items()
+            if check_actor(actor, step.by, community_id=community.id, community_path=community.path,
+                           demand=demand, claims=[]) is None]
+    dues = [demand.state_since + step.sla.within for _, step in mine if step.sla]
+    due = min(dues) if dues else None
+    return Waiting(demand, community.name, workflow.spec.title, workflow.state_title(demand.state),
+                   tuple((name, step.title) for name, step in mine), due, due is not None and due <= now)
 
 
 def attendance(session: Session, actor: ActorContext, *, community_id: int | None = None,

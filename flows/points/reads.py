@@ -40,12 +40,14 @@ def my_orders(session: Session, user_id: int, limit: int = 100, before: int | No
     return [(order, name) for order, name in session.execute(query.order_by(Order.id.desc()).limit(limit))]
 
 
-def community_orders(session: Session, community_ids: list[int], limit: int = 200) -> list[tuple[Order, str, str]]:
-    """Orders of these communities' shops with the item and the buyer, for the counter."""
+def community_orders(session: Session, community_ids: list[int], limit: int = 200,
+                     before: int | None = None) -> list[tuple[Order, str, str]]:
+    """Orders of these communities' shops with the item and the buyer, for the counter, newest
+    first (those older than the order `before`, a cursor)."""
+    where = [Order.community_id.in_(community_ids)] + ([Order.id < before] if before is not None else [])
     return list(session.execute(select(Order, ShopItem.name, User.display_name)
                                 .join(ShopItem, ShopItem.id == Order.item_id).join(User, User.id == Order.user_id)
-                                .where(Order.community_id.in_(community_ids)).order_by(Order.id.desc())
-                                .limit(limit)).all())
+                                .where(*where).order_by(Order.id.desc()).limit(limit)).all())
 
 
 def org_balance(session: Session, org_id: int) -> int:
@@ -62,11 +64,14 @@ def org_history(session: Session, org_id: int, limit: int = 20) -> list[dict[str
     return [dict(r._mapping) for r in rows]
 
 
-def reserved_orders(session: Session, community_ids: list[int], limit: int = 50) -> tuple[list[tuple[Order, str, str]], int]:
-    """Orders waiting to be handed out at these communities' counters, oldest first, and how many."""
+def reserved_orders(session: Session, community_ids: list[int], limit: int = 50,
+                    after: int | None = None) -> tuple[list[tuple[Order, str, str]], int]:
+    """Orders waiting to be handed out at these communities' counters, oldest first (those after
+    the order `after`, a cursor), and how many in all."""
     where = (Order.community_id.in_(community_ids), Order.status == OrderStatus.RESERVED)
     total = session.scalar(select(func.count()).select_from(Order).where(*where)) or 0
     rows = session.execute(select(Order, ShopItem.name, User.display_name)
                            .join(ShopItem, ShopItem.id == Order.item_id).join(User, User.id == Order.user_id)
-                           .where(*where).order_by(Order.id).limit(limit)).all()
+                           .where(*where, *([Order.id > after] if after is not None else []))
+                           .order_by(Order.id).limit(limit)).all()
     return [(order, item, who) for order, item, who in rows], total
