@@ -143,7 +143,7 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
     facts = {"on_behalf_of": actor.user_id} if on_behalf_of is not None else {}
     if key is not None and slot_service is None:  # a booking is answered by the slot it holds
         again = replays.same_form(session, actor_id=admin.user_id, step=name, values=values, now=now,
-                                  task_type_id=task_type.id, ignore=_images(spec.form))
+                                  task_type_id=task_type.id, requester_id=actor.user_id, ignore=_images(spec.form))
         if again is not None:
             return again
 

@@ -49,11 +49,12 @@ def replay(session: Session, key: str | None) -> Outcome | None:
 
 
 def same_form(session: Session, *, actor_id: int | None, step: str, values: Mapping[str, Any], now: datetime,
-              demand_id: int | None = None, task_type_id: int | None = None,
+              demand_id: int | None = None, task_type_id: int | None = None, requester_id: int | None = None,
               ignore: frozenset[str] = frozenset()) -> Outcome | None:
     """The outcome of the same person's same step with the same values, sent within the window:
-    on a demand (`demand_id`) or starting one of a task type (`task_type_id`). Fields in
-    `ignore` (uploaded photos, stored under a new name each time) do not count."""
+    on a demand (`demand_id`) or starting one of a task type (`task_type_id`) for `requester_id`
+    (the actor, or the resident an admin starts it for: 代办). Fields in `ignore` (uploaded
+    photos, stored under a new name each time) do not count."""
     query = (select(Event).where(Event.actor_id == actor_id, Event.step == step,
                                  Event.at >= now - SAME_FORM_WINDOW, Event.at <= now)
              .order_by(Event.id.desc()).limit(5))
@@ -61,7 +62,8 @@ def same_form(session: Session, *, actor_id: int | None, step: str, values: Mapp
         query = query.where(Event.demand_id == demand_id)
     else:
         query = query.join(Demand, Demand.id == Event.demand_id).where(
-            Demand.task_type_id == task_type_id, Demand.requester_id == actor_id, Event.from_state.is_(None))
+            Demand.task_type_id == task_type_id, Event.from_state.is_(None),
+            Demand.requester_id == (actor_id if requester_id is None else requester_id))
     compared = {k: v for k, v in values.items() if k not in ignore}
     for event in session.scalars(query):
         data = event.data or {}

@@ -153,3 +153,22 @@ def test_the_back_button_reloads_the_form_with_a_fresh_key_and_is_still_a_replay
         posted = [engine.start(s, world["res_a"], world["tt_micro_wish"], {"title": "修门"}, community_id=world["ca"],
                                now=NOW, request_key=key) for key in ("wish-a", "wish-b")]
     assert posted[1].replayed and posted[0].demand_id == posted[1].demand_id
+
+
+def test_a_wish_started_twice_for_a_resident_is_one_wish(factory, world):
+    """代办: the community admin's form sent again with a fresh key (the back button) is the same
+    wish for the same resident; for another resident it is another wish."""
+    from datetime import timedelta
+
+    def for_(person, key, at=NOW):
+        with factory() as s:
+            return engine.start(s, world["cadm_a"], world["tt_micro_wish"], {"title": "代买药"},
+                                community_id=world["ca"], on_behalf_of=world[person], now=at, request_key=key)
+
+    first = for_("res_a", "behalf-1")
+    again = for_("res_a", "behalf-2", NOW + timedelta(minutes=2))
+    assert again.replayed and again.demand_id == first.demand_id
+    other = for_("res_a2", "behalf-3", NOW + timedelta(minutes=3))
+    assert not other.replayed and other.demand_id != first.demand_id
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Demand).where(Demand.title == "代买药")) == 2
