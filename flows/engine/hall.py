@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy import ColumnElement, and_, case, or_, select, union
 from sqlalchemy.orm import Session
 
 from flows.core.geo import km, nearness
@@ -35,30 +35,63 @@ def hall(session: Session, actor: ActorContext, *, community_id: int | None = No
     open_states = _open_states(session, actor)
     if not open_states or not (communities or grabbed_by_mine):
         return []
-    where_: ColumnElement[bool] = Demand.community_id.in_(communities)
+    scopes: list[ColumnElement[bool]] = [Demand.community_id == c for c in sorted(communities)]
     if grabbed_by_mine:
-        where_ = or_(where_, Demand.org_id == actor.member_org_id)
+        scopes.append(Demand.org_id == actor.member_org_id)
+    wanted = limit * 3 if skill else limit
     query = (select(Demand, TaskType.name, Region.name).join(TaskType, TaskType.id == Demand.task_type_id)
-             .join(Region, Region.id == Demand.community_id)
-             .where(where_,
-                    # the plain IN lets the (community, state) index skip finished demands
-                    Demand.state.in_(sorted({s for states in open_states.values() for s in states})),
-                    or_(*[and_(Demand.workflow_id == w, Demand.state.in_(states)) for w, states in open_states.items()])))
-    if task_type_id:
-        query = query.where(Demand.task_type_id == task_type_id)
-    if sort == "distance" and near is not None:
+             .join(Region, Region.id == Demand.community_id))
+    by_time = sort != "distance" or near is None
+    if by_time and len(scopes) * len({s for states in open_states.values() for s in states}) <= _PARTS_MAX:
+        page = _first_by_time(scopes, open_states, task_type_id, wanted)
+        query = query.join(page, page.c.id == Demand.id)
+    else:
+        query = query.where(or_(*scopes),
+                            # the plain IN lets the (community, state) index skip finished demands
+                            Demand.state.in_(sorted({s for states in open_states.values() for s in states})),
+                            or_(*[and_(Demand.workflow_id == w, Demand.state.in_(states))
+                                  for w, states in open_states.items()]))
+        if task_type_id:
+            query = query.where(Demand.task_type_id == task_type_id)
+    if near is None or by_time:
+        query = query.order_by(Demand.starts_at.is_(None), Demand.starts_at, Demand.id.desc())
+    else:
         query = query.order_by(case((Demand.lat.is_(None), 1), else_=0), nearness(Demand.lat, Demand.lng, near),
                                Demand.id.desc())
-    else:
-        query = query.order_by(Demand.starts_at.is_(None), Demand.starts_at, Demand.id.desc())
     rows = []
-    for demand, type_name, community in session.execute(query.limit(limit * 3 if skill else limit)):
+    for demand, type_name, community in session.execute(query.limit(wanted)):
         needs = set(demand.required_skills or [])
         if skill and skill not in needs:
             continue
         match = bool(needs) and needs <= actor.skills or (not needs and bool(actor.skills))
         rows.append(HallRow(demand, type_name, community, match, km(near, demand.lat, demand.lng)))
     return rows[:limit]
+
+
+_PARTS_MAX = 48  # (scope, state) ranges read one by one; beyond it one sorted query is cheaper
+
+
+def _first_by_time(scopes: list[ColumnElement[bool]], open_states: dict[str, list[str]], task_type_id: int | None,
+                   limit: int):
+    """The ids of the first `limit` demands by time, read as ordered ranges of the
+    (community or organisation, state, starts_at, id) indexes — per scope and open state, the
+    timed ones by start then the untimed ones newest first, each stopping at `limit` — and
+    merged: the hall reads the page it shows, however many demands are open."""
+    workflows_in: dict[str, list[str]] = {}
+    for workflow_id, states in open_states.items():
+        for state in states:
+            workflows_in.setdefault(state, []).append(workflow_id)
+    parts = []
+    for scope in scopes:
+        for state, workflows in sorted(workflows_in.items()):
+            where_ = [scope, Demand.state == state, Demand.workflow_id.in_(sorted(workflows))]
+            if task_type_id:
+                where_.append(Demand.task_type_id == task_type_id)
+            timed = (select(Demand.id).where(*where_, Demand.starts_at.is_not(None))
+                     .order_by(Demand.starts_at, Demand.id.desc()).limit(limit))
+            untimed = select(Demand.id).where(*where_, Demand.starts_at.is_(None)).order_by(Demand.id.desc()).limit(limit)
+            parts += [select(timed.subquery().c.id), select(untimed.subquery().c.id)]
+    return union(*parts).subquery()
 
 
 def _open_states(session: Session, actor: ActorContext) -> dict[str, list[str]]:

@@ -4,7 +4,7 @@ one process."""
 from __future__ import annotations
 
 import logging
-import os
+import signal
 import threading
 
 from sqlalchemy import select
@@ -89,8 +89,9 @@ class NewVersions:
     Runs of a new version are executed by the in-process executor the relay hands them to (the
     runner's `serve` keeps serving the deployments it started with, as the fallback)."""
 
-    def __init__(self, served: set[tuple[str, int]] | None = None) -> None:
+    def __init__(self, served: set[tuple[str, int]] | None = None, deployment_ids: set | None = None) -> None:
         self.served = set(served or ())
+        self.deployment_ids = deployment_ids if deployment_ids is not None else set()  # the poller's
 
     def refresh(self, session, sla_window=None) -> list[tuple[str, int]]:
         """Register what is new since the last call; returns the new (workflow, version) pairs."""
@@ -98,7 +99,7 @@ class NewVersions:
         if not new:
             return []
         for workflow_id, version in new:
-            lifecycle_deployment(workflow_id, version).apply()
+            self.deployment_ids.add(lifecycle_deployment(workflow_id, version).apply())
         sync_automations(session, sla_window)
         self.served.update(new)
         log.info("serving new workflow versions without a restart: %s", new)
@@ -145,51 +146,53 @@ def _run_now(*names: str) -> None:
 
 
 def run() -> None:
-    """Serve every deployment and relay the outbox until interrupted."""
-    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "1")  # resume → run in about a second
-    from prefect import serve
-
+    """Register every deployment, then execute their runs in this process (flows/orchestration/
+    executor.py) and relay the outbox until interrupted."""
+    from flows.orchestration.executor import poll_forever
     from flows.orchestration.lifecycle import sessions
 
     factory = sessions()
-    versions = NewVersions()  # until registered, every version counts as new to the relay
+    deployment_ids: set = set()
+    versions = NewVersions(deployment_ids=deployment_ids)  # until registered, every version counts as new
     synced: dict[str, int] = {}
-    with factory() as session:
-        known = set(_versions(session))
-        served = deployments(session)
-        # Registered before the relay starts (it creates runs of them) and before the
-        # automations (they name sla-timeout); `serve` registers them again, harmlessly.
-        try:
-            for deployment in served:
-                deployment.apply()
-            synced = sync_automations(session)
-            log.info("SLA automations: %s", synced)
-            versions = NewVersions(known)
-        except Exception as exc:
-            log.warning("could not register the deployments and automations: %s", exc)  # the monitor covers SLAs
+    stop = threading.Event()
+    delay = RELAY_INTERVAL
+    while not deployment_ids and not stop.is_set():
+        with factory() as session:
+            known = set(_versions(session))
+            served = deployments(session)
+            # Registered before the relay starts (it creates runs of them) and before the
+            # automations (they name sla-timeout).
+            try:
+                deployment_ids.update(deployment.apply() for deployment in served)
+                synced = sync_automations(session)
+                log.info("SLA automations: %s", synced)
+                versions = NewVersions(known, deployment_ids)
+            except Exception as exc:
+                log.warning("could not register the deployments and automations: %s; again in %.0fs", exc, delay)
+                deployment_ids.clear()
+                stop.wait(delay)
+                delay = min(delay * 2, 30)
     if not synced.get("skipped"):  # the first worker of the fleet; the others would only skip them
         _run_now("monitor-stuck/monitor", "reconcile-runs/reconcile")
-    stop = threading.Event()
     executor = InProcessExecutor()
     thread = threading.Thread(target=relay_forever, args=(factory, stop, executor.submit, versions),
                               name="outbox-relay", daemon=True)
     thread.start()
+    threading.Thread(target=poll_forever, args=(deployment_ids, executor, stop), name="scheduled-runs",
+                     daemon=True).start()
     # Messages on channels besides the inbox (e-mail, SMS, WeChat): delivered here, beside
     # Prefect rather than as runs of it — a run per message would cost more than the send.
     from flows.notices import courier
 
     threading.Thread(target=courier.run_forever, args=(factory, stop), name="notice-courier", daemon=True).start()
     log.info("serving %d deployments", len(served))
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        delay = RELAY_INTERVAL
-        while True:
-            try:
-                serve(*served, limit=4)
-                break
-            except Exception as exc:
-                log.warning("runner stopped: %s: %s; starting it again in %.0fs", type(exc).__name__, exc, delay)
-                stop.wait(delay)
-                delay = min(delay * 2, 30)
+        while not stop.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
     finally:
         stop.set()
         executor.shutdown()

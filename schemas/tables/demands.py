@@ -114,7 +114,10 @@ class Demand(Base):
         ),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
-        Index("ix_demands_community_state", "community_id", "state"),
+        # the hall (flows.engine.hall): per community or grabbing organisation and open state,
+        # one range in start order, read only as far as the page it shows
+        Index("ix_demands_hall", "community_id", "state", "starts_at", "id"),
+        Index("ix_demands_org_hall", "org_id", "state", "starts_at", "id"),
         Index("ix_demands_state_since", "state", "state_since"),
         # the stuck-cases monitor: one ordered range per (workflow, waiting state)
         Index("ix_demands_workflow_state_since", "workflow_id", "state", "state_since"),
