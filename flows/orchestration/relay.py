@@ -9,11 +9,13 @@ delivering a row twice cannot do anything twice.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -39,6 +41,7 @@ from schemas.settings import get_settings
 from schemas.tables import Demand, Outbox
 
 log = logging.getLogger(__name__)
+SYNC_THREADS = 8  # demands synced side by side in a pass
 TAKE_LOCK = 0x5969_6A69_6101  # PostgreSQL advisory lock key serialising the takes ("Yijia" + 1)
 _HOLDERS: dict[int, str] = {}
 
@@ -181,18 +184,26 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     errors: dict[int, Exception] = {}
     scheduled: list[UUID] = []
     released: list[int] = []
-    for demand_id, group in by_demand.items():
+
+    def one(demand_id: int | None, group: list) -> None:
+        """Sync one demand (a thread of the pool: the calls to Prefect wait on the network)."""
         if time.monotonic() - started > lease.total_seconds() / 2:
-            released += [row.id for row in group]  # let another worker have them before the lease runs out
-            continue
+            released.extend(row.id for row in group)  # let another worker have them before the lease runs out
+            return
         with factory() as session:
             try:
                 if demand_id is not None:
                     sync_demand(session, client, demand_id, scheduled)
-                synced += group
+                synced.extend(group)
             except Exception as exc:
                 errors.update({row.id: exc for row in group})
                 log.warning("outbox delivery for demand %s failed: %s: %s", demand_id, type(exc).__name__, exc)
+
+    # Demands are independent (each is this worker's alone, by its lease): their syncs run side
+    # by side, so a pass waits for Prefect's answers once per SYNC_THREADS demands, not per demand.
+    with ThreadPoolExecutor(max_workers=SYNC_THREADS, thread_name_prefix="relay") as pool:
+        for future in [pool.submit(contextvars.copy_context().run, one, d, g) for d, g in by_demand.items()]:
+            future.result()
     if synced:
         try:
             send(automations.events((r.id, r.topic, r.payload, r.created_at) for r in synced if r.demand_id))
