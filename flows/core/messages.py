@@ -327,6 +327,8 @@ API: dict[str, str] = {
     'api.wechat_taken': N_('这个微信或这个账号已经绑定过了'),
     'api.upload_missing': N_('请上传一张图片（字段名 file）'),
     'api.upload_unknown': N_('找不到这张图片：请先上传（POST /uploads），再填它的 key'),
+    # settings, account, news and WeChat binding over the API
+    'api.wechat_ticket_spent': N_('这个绑定凭证已经用过了，请重新进入小程序'),
 }
 
 

@@ -5,19 +5,29 @@ password (or by an admin); after that the code alone logs the person in.
 
 WeChat answers errors as `errcode`s: 40029 (an invalid or used code), 45011 (too frequent),
 40226 (a user WeChat flags as high-risk), -1 (busy). Each becomes a refusal the app can
-show; the openid is the only thing kept (never the session key WeChat also returns)."""
+show; the openid is the only thing kept (never the session key WeChat also returns).
+
+An unbound WeChat user is handed a ticket: the openid and a random id, signed, valid ten
+minutes. It binds one account once: the id of a spent ticket is kept (`wechat_tickets`), in
+the same transaction as the binding, and a ticket whose id is kept is refused."""
 from __future__ import annotations
 
+import secrets
+from datetime import datetime, timedelta
+
 import httpx
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flows.core.refusals import Refused
 from schemas.settings import Settings
-from schemas.tables import User
+from schemas.tables import User, WeChatTicket
 
 TIMEOUT_SECONDS = 5
+TICKET_SECONDS = 600
+_SALT = "yijia.wechat-bind"
 _ERRCODES = {40029: "api.wechat_code", 40163: "api.wechat_code", 45011: "api.wechat_busy",
              40226: "api.wechat_blocked"}
 
@@ -47,16 +57,40 @@ def user_of(session: Session, openid: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def bind(session: Session, user_id: int, openid: str) -> None:
-    """Bind `openid` to the account; refused when either is already bound elsewhere."""
+def ticket_for(secret: str, openid: str) -> str:
+    """A ticket for binding this (unbound) WeChat user: signed, with a random id."""
+    return URLSafeTimedSerializer(secret, salt=_SALT).dumps({"o": openid, "t": secrets.token_hex(16)})
+
+
+def read_ticket(secret: str, ticket: str) -> tuple[str, str]:
+    """The openid and id of a ticket signed here in the last ten minutes, else refused."""
+    try:
+        body = URLSafeTimedSerializer(secret, salt=_SALT).loads(ticket, max_age=TICKET_SECONDS)
+    except BadSignature as exc:
+        raise Refused("api.wechat_ticket") from exc
+    if not isinstance(body, dict) or not isinstance(body.get("o"), str) or not isinstance(body.get("t"), str):
+        raise Refused("api.wechat_ticket")
+    return body["o"], body["t"]
+
+
+def _spent(session: Session, ticket_id: str) -> bool:
+    return session.get(WeChatTicket, ticket_id) is not None
+
+
+def bind(session: Session, user_id: int, openid: str, ticket_id: str, now: datetime) -> None:
+    """Bind `openid` to the account, spending the ticket; refused when the ticket was spent
+    already, or when the account or the openid is already bound elsewhere."""
+    if _spent(session, ticket_id):
+        raise Refused("api.wechat_ticket_spent")
     user = session.get_one(User, user_id)
-    if user.wechat_openid == openid:
-        return
-    if user.wechat_openid is not None:
+    if user.wechat_openid not in (None, openid):
         raise Refused("api.wechat_taken")
+    # a ticket outlives its ten minutes nowhere: older spent ids can go
+    session.execute(delete(WeChatTicket).where(WeChatTicket.spent_at < now - timedelta(seconds=2 * TICKET_SECONDS)))
+    session.add(WeChatTicket(id=ticket_id, spent_at=now))
     user.wechat_openid = openid
     try:
         session.commit()
-    except IntegrityError as exc:  # the openid is bound to someone else (a unique column)
+    except IntegrityError as exc:  # the ticket spent by a racing copy, or the openid bound to someone else
         session.rollback()
-        raise Refused("api.wechat_taken") from exc
+        raise Refused("api.wechat_ticket_spent" if _spent(session, ticket_id) else "api.wechat_taken") from exc

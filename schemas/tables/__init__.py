@@ -39,6 +39,7 @@ from schemas.tables.people import (
     RoleGrant,
     Skill,
     User,
+    WeChatTicket,
     member_skills,
 )
 from schemas.tables.regions import Region, RegionLevel

@@ -113,6 +113,18 @@ class ApiReplay(Base):
     __table_args__ = (Index("ix_api_replays_created_at", "created_at"),)
 
 
+class WeChatTicket(Base):
+    """A spent WeChat bind ticket (admin/api/signin.py): the ticket is signed and lives ten
+    minutes; its random id is kept here once it bound an account, so it binds only once."""
+
+    __tablename__ = "wechat_tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    spent_at: Mapped[datetime] = created_at()
+
+    __table_args__ = (Index("ix_wechat_tickets_spent_at", "spent_at"),)
+
+
 class RoleGrant(Base):
     """A role held in a scope: a region (residents, admins) or an organisation (org admins)."""
 
