@@ -138,3 +138,26 @@ class Client:
 
     def messages(self) -> dict[str, Any]:
         return self.get("/me/messages")
+
+    # ---- settings, account, news, WeChat binding ---------------------------------------------
+    def put(self, path: str, body: dict[str, Any], *, key: str | None = None) -> Any:
+        """PUT with an Idempotency-Key, as `post`."""
+        response = self._send("PUT", path, json=body, headers={"Idempotency-Key": key or uuid.uuid4().hex})
+        return response.json() if response.content else None
+
+    def notice_settings(self) -> dict[str, Any]:
+        return self.get("/me/settings/notices")
+
+    def change_notice_settings(self, channels: dict[str, list[str]], email: str | None | object = ...,
+                               *, key: str | None = None) -> dict[str, Any]:
+        """Channels per category; `email` left out keeps the address, None removes it."""
+        body: dict[str, Any] = {"channels": channels}
+        if email is not ...:
+            body["email"] = email
+        return self.put("/me/settings/notices", body, key=key)
+
+    def resend_verification(self) -> dict[str, Any]:
+        return self.post("/me/settings/email/verification")
+
+    def confirm_email(self, token: str) -> dict[str, Any]:
+        return self.post("/me/settings/email/confirm", {"token": token})

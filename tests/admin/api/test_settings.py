@@ -1,0 +1,146 @@
+"""My settings over the API: 通知设置 (channels per category, mandatory ones, quiet hours, the
+e-mail address and its verification), checked in the database afterwards."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from admin.api.client import ApiError
+from schemas.clock import utcnow
+from schemas.settings import get_settings
+from schemas.tables import NoticeChoice, User
+
+
+def _user(factory, user_id) -> User:
+    with factory() as s:
+        return s.get_one(User, user_id)
+
+
+def _choices(factory, user_id) -> dict[str, list[str]]:
+    with factory() as s:
+        return {c.category: c.channels for c in s.scalars(select(NoticeChoice).where(NoticeChoice.user_id == user_id))}
+
+
+def _bearer(client) -> dict[str, str]:
+    return {"Authorization": f"Bearer {client.tokens['access_token']}"}
+
+
+def test_settings_without_channels_and_the_etag(api):
+    me = api("res_a", language="en")
+    got = me.notice_settings()
+    assert got["channels"] == [] and got["email"] is None and got["email_pending"] is None
+    assert [c["code"] for c in got["categories"]][:3] == ["service", "reminder", "escalation"]
+    assert all(c["channels"] == [] and c["mandatory"] == [] for c in got["categories"])
+    assert got["quiet_hours"] == {"start": "22:00", "end": "08:00", "channels": ["sms", "wechat"]}
+    first = me.http.get("/me/settings/notices", headers=_bearer(me))
+    again = me.http.get("/me/settings/notices", headers={"If-None-Match": first.headers["ETag"], **_bearer(me)})
+    assert again.status_code == 304 and again.content == b""
+    with pytest.raises(ApiError) as anonymous:
+        api().notice_settings()
+    assert anonymous.value.status == 401
+
+
+def test_a_mandatory_channel_cannot_be_switched_off(api, channels, factory, world):
+    me = api("res_a")
+    got = me.notice_settings()
+    assert [c["code"] for c in got["channels"]] == ["email", "sms", "wechat"]
+    escalation = next(c for c in got["categories"] if c["code"] == "escalation")
+    assert escalation["channels"] == ["sms"] and escalation["mandatory"] == ["sms"]
+    with factory() as s:
+        s.execute(update(User).where(User.id == world["res_a"]).values(phone="13800000001"))
+        s.commit()
+    with pytest.raises(ApiError) as refused:
+        me.change_notice_settings({"service": ["sms"], "escalation": []})
+    assert (refused.value.status, refused.value.code) == (422, "notice.mandatory")
+    assert set(refused.value.errors) == {"channels.escalation"} and "短信" in refused.value.errors["channels.escalation"]
+    assert _choices(factory, world["res_a"]) == {}  # nothing was saved
+    saved = me.change_notice_settings({"service": ["sms"], "escalation": ["sms"]})
+    assert next(c for c in saved["categories"] if c["code"] == "service")["channels"] == ["sms"]
+    assert saved["phone"] == "138****0001" and saved["verification_sent"] is False
+    chosen = _choices(factory, world["res_a"])
+    assert chosen["service"] == ["sms"] and chosen["escalation"] == ["sms"] and chosen["reminder"] == ["sms"]
+    assert chosen["points"] == []
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"channels": {"service": ["sms"]}}, "channels"),  # no phone number
+    ({"channels": {"nonsense": ["email"]}}, "channels"),
+    ({"channels": {"service": ["pigeon"]}}, "channels"),
+    ({"channels": {}, "email": "not an address"}, "email")])
+def test_refused_input_says_which_field(api, channels, factory, world, body, field):
+    with pytest.raises(ApiError) as refused:
+        api("res_a").put("/me/settings/notices", body)
+    assert refused.value.status == 422 and field in refused.value.errors
+    assert _choices(factory, world["res_a"]) == {}
+
+
+def test_a_body_of_the_wrong_shape(api):
+    with pytest.raises(ApiError) as refused:
+        api("res_a").put("/me/settings/notices", {"channels": "email"})
+    assert (refused.value.status, refused.value.code) == (422, "api.invalid")
+
+
+def test_a_new_address_is_verified_by_its_link(api, channels, factory, world):
+    smtp, _ = channels
+    me = api("res_a")
+    key = "settings-1"
+    saved = me.change_notice_settings({"service": ["email"]}, "wang@example.com", key=key)
+    assert saved["verification_sent"] is True and saved["email"] is None
+    assert saved["email_pending"] == "wang@example.com"
+    replayed = me.http.put("/me/settings/notices", json={"channels": {"service": ["email"]}, "email": "wang@example.com"},
+                           headers={"Idempotency-Key": key, **_bearer(me)})
+    assert replayed.headers["Idempotent-Replayed"] == "true" and len(smtp.messages) == 1  # not mailed twice
+    assert _choices(factory, world["res_a"])["service"] == ["email"]
+    assert me.resend_verification() == {"email": "wang@example.com", "sent": False}  # within a minute
+    with factory() as s:
+        s.execute(update(User).where(User.id == world["res_a"]).values(email_token_at=utcnow() - timedelta(minutes=2)))
+        s.commit()
+    assert me.resend_verification() == {"email": "wang@example.com", "sent": True}
+    assert len(smtp.messages) == 2 and smtp.messages[-1]["To"] == "wang@example.com"
+    token = re.search(r"/me/email/verify/(\S+)", smtp.messages[-1].get_content()).group(1)
+    with pytest.raises(ApiError) as foreign:  # someone else's token
+        api("res_a2").confirm_email(token)
+    assert (foreign.value.status, foreign.value.code) == (409, "notice.verify_invalid")
+    confirmed = me.confirm_email(token)
+    assert confirmed["email"] == "wang@example.com" and confirmed["email_pending"] is None
+    assert _user(factory, world["res_a"]).email == "wang@example.com"
+    with pytest.raises(ApiError) as used:
+        me.confirm_email(token)
+    assert used.value.code == "notice.verify_invalid"
+    kept = me.change_notice_settings({"service": ["email"], "points": ["email"]})  # email left out: kept
+    assert kept["email"] == "wang@example.com" and len(smtp.messages) == 2
+    removed = me.change_notice_settings({}, None)
+    assert removed["email"] is None and _user(factory, world["res_a"]).email is None
+
+
+def test_nothing_to_verify_and_a_mail_that_does_not_go(api, channels, monkeypatch, factory, world):
+    me = api("res_a")
+    with pytest.raises(ApiError) as nothing:
+        me.resend_verification()
+    assert (nothing.value.status, nothing.value.code) == (409, "notice.nothing_to_verify")
+    with pytest.raises(ApiError) as bad_body:
+        me.post("/me/settings/email/confirm", {"token": ""})
+    assert bad_body.value.status == 422
+    monkeypatch.setenv("YIJIA_SMTP_PORT", "9")  # nothing listens there
+    get_settings.cache_clear()
+    with pytest.raises(ApiError) as down:
+        me.change_notice_settings({"service": ["email"]}, "wang@example.com")
+    assert (down.value.status, down.value.code) == (503, "notice.verify_failed")
+    with factory() as s:
+        s.execute(update(User).where(User.id == world["res_a"]).values(email_token_at=utcnow() - timedelta(minutes=2)))
+        s.commit()
+    with pytest.raises(ApiError) as again:
+        me.resend_verification()
+    assert (again.value.status, again.value.code) == (503, "notice.verify_failed")
+
+
+def test_no_token_no_settings(api):
+    anonymous = api()
+    for call in (anonymous.resend_verification, lambda: anonymous.confirm_email("x"),
+                 lambda: anonymous.change_notice_settings({})):
+        with pytest.raises(ApiError) as refused:
+            call()
+        assert refused.value.status == 401
