@@ -161,3 +161,11 @@ class Client:
 
     def confirm_email(self, token: str) -> dict[str, Any]:
         return self.post("/me/settings/email/confirm", {"token": token})
+
+    def delete(self, path: str, *, key: str | None = None) -> None:
+        """DELETE with an Idempotency-Key, as `post`."""
+        self._send("DELETE", path, headers={"Idempotency-Key": key or uuid.uuid4().hex})
+
+    def unbind_wechat(self) -> None:
+        """Unbind my WeChat (the device sessions WeChat opened end, this one too if it is one)."""
+        self.delete("/me/wechat")

@@ -21,7 +21,9 @@ from admin.api.settings_models import (
 from admin.database import db
 from flows.core.i18n import translate
 from flows.notices import categories, choices, quiet, verification
+from flows.people import wechat_login
 from flows.people.privacy import mask_phone
+from schemas.clock import utcnow
 from schemas.tables import User
 
 TAG = "settings and account"
@@ -93,3 +95,15 @@ def confirm_email(json: EmailToken):
     """Prove the pending address with the token of the mailed link (as opening the link does)."""
     verification.confirm(db(), caller().user_id, json.token)
     return json_response(_notice_settings(caller().user_id))
+
+
+@bp.delete("/me/wechat")
+@spec.validate(resp=Response(HTTP_204=None, HTTP_401=Problem), tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def unbind_wechat():
+    """Unbind my WeChat: its code no longer logs in to my account, no message goes to it, and the
+    device sessions WeChat opened end (this one too, when it is one of them). Nothing bound: 204
+    all the same."""
+    wechat_login.unbind(db(), caller().user_id, caller().user_id, utcnow())
+    return "", 204

@@ -1,5 +1,5 @@
-"""账号与安全: change one's own password and sign out one's other devices; for community
-admins, reset a resident's or member's password and sign them out everywhere."""
+"""账号与安全: change one's own password, sign out one's other devices and unbind one's WeChat;
+for community admins, reset a resident's or member's password and sign them out everywhere."""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
@@ -12,7 +12,9 @@ from admin.portal import bp
 from admin.portal.common import lang
 from admin.security.throttle import throttle
 from flows.core.refusals import Refused
-from flows.people import app_tokens, passwords, preferences, sessions
+from flows.people import app_tokens, passwords, preferences, sessions, wechat_login
+from schemas.clock import utcnow
+from schemas.tables import User
 
 
 def _me() -> int:
@@ -46,7 +48,8 @@ def password():
                                 else url_for("portal.me"))
     return render_template("account.html", errors=errors, forced=forced,
                            others=max(0, sessions.count(db(), _me()) - 1),
-                           apps=app_tokens.devices(db(), _me())), (400 if errors else 200)
+                           apps=app_tokens.devices(db(), _me()),
+                           wechat=db().get_one(User, _me()).wechat_openid is not None), (400 if errors else 200)
 
 
 @bp.post("/account/apps/<id:device_id>/end")
@@ -57,6 +60,16 @@ def end_app(device_id: int):
         abort(404)
     flash(_("已退出该设备"), "success")
     return redirect(url_for("portal.password") + "#apps")
+
+
+@bp.post("/account/wechat/unbind")
+@login_required
+def unbind_wechat():
+    """Unbind my WeChat (someone else's phone, a WeChat I no longer use): WeChat logs in to my
+    account no more, and the mini-program's log-ins by WeChat end."""
+    if wechat_login.unbind(db(), _me(), _me(), utcnow()):
+        flash(_("已解除微信绑定"), "success")
+    return redirect(url_for("portal.password") + "#wechat")
 
 
 @bp.post("/account/sign-out-others")

@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 import httpx
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from flows.core import journal
+from flows.core.db import in_transaction
 from flows.core.refusals import Refused
 from schemas.settings import Settings
-from schemas.tables import User, WeChatTicket
+from schemas.tables import AppToken, User, WeChatTicket
 
 TIMEOUT_SECONDS = 5
 TICKET_SECONDS = 600
@@ -77,9 +81,11 @@ def _spent(session: Session, ticket_id: str) -> bool:
     return session.get(WeChatTicket, ticket_id) is not None
 
 
-def bind(session: Session, user_id: int, openid: str, ticket_id: str, now: datetime) -> None:
+def bind(session: Session, user_id: int, openid: str, ticket_id: str, now: datetime,
+         actor_id: int | None = None) -> None:
     """Bind `openid` to the account, spending the ticket; refused when the ticket was spent
-    already, or when the account or the openid is already bound elsewhere."""
+    already, or when the account or the openid is already bound elsewhere. Logged as the
+    account's own step, or `actor_id`'s (an admin binding it for the person)."""
     if _spent(session, ticket_id):
         raise Refused("api.wechat_ticket_spent")
     user = session.get_one(User, user_id)
@@ -90,7 +96,29 @@ def bind(session: Session, user_id: int, openid: str, ticket_id: str, now: datet
     session.add(WeChatTicket(id=ticket_id, spent_at=now))
     user.wechat_openid = openid
     try:
+        journal.record(session, subject="users", subject_id=user_id, step="wechat_bind", from_state=None,
+                       to_state=None, actor_id=user_id if actor_id is None else actor_id, at=now)
         session.commit()
     except IntegrityError as exc:  # the ticket spent by a racing copy, or the openid bound to someone else
         session.rollback()
         raise Refused("api.wechat_ticket_spent" if _spent(session, ticket_id) else "api.wechat_taken") from exc
+
+
+def unbind(session: Session, user_id: int, actor_id: int, now: datetime) -> bool:
+    """Unbind the account's WeChat user: the code no longer logs in to it, no message goes to
+    that WeChat, and the device sessions WeChat opened end (whoever holds that WeChat is out).
+    The password's device sessions stay. False when no WeChat was bound."""
+    user = session.get_one(User, user_id)
+    if user.wechat_openid is None:
+        session.rollback()
+        return False
+
+    def work() -> bool:
+        user.wechat_openid = None
+        ended = cast(CursorResult, session.execute(
+            delete(AppToken).where(AppToken.user_id == user_id, AppToken.via == "wechat"))).rowcount
+        journal.record(session, subject="users", subject_id=user_id, step="wechat_unbind", from_state=None,
+                       to_state=None, actor_id=actor_id, data={"devices_ended": ended}, at=now)
+        return True
+
+    return in_transaction(session, work)

@@ -68,3 +68,34 @@ def test_a_ticket_not_signed_here_or_expired(api, wechat, monkeypatch):
     with pytest.raises(ApiError) as late:
         api().bind_wechat(ticket, "mem1", PASSWORD)
     assert (late.value.status, late.value.code) == (401, "api.wechat_ticket")
+
+
+def test_unbinding_ends_the_wechat_log_ins_only(api, wechat, factory, world):
+    from schemas.tables import AppToken, Event
+
+    by_wechat = api()
+    by_wechat.bind_wechat(_ticket(by_wechat, "c1"), "mem1", PASSWORD)
+    by_password = api("mem1")
+    key = "unbind-1"
+    by_password.delete("/me/wechat", key=key)
+    with pytest.raises(ApiError) as ended:  # the WeChat device session is over
+        by_wechat.me()
+    assert ended.value.status == 401
+    assert by_password.me()["wechat_bound"] is False
+    by_password.delete("/me/wechat", key=key)  # replayed: the kept answer
+    by_password.unbind_wechat()  # nothing bound: 204 all the same
+    with factory() as s:
+        assert s.scalar(select(User.wechat_openid).where(User.id == world["mem1"])) is None
+        assert s.scalars(select(AppToken.via).where(AppToken.user_id == world["mem1"])).all() == ["password"]
+        steps = s.execute(select(Event.step, Event.actor_id, Event.data).where(
+            Event.subject == "users", Event.subject_id == world["mem1"], Event.step.like("wechat_%"))
+            .order_by(Event.id)).all()
+    assert [(step, actor) for step, actor, _ in steps] == [("wechat_bind", world["mem1"]),
+                                                          ("wechat_unbind", world["mem1"])]
+    assert steps[1][2] == {"devices_ended": 1}
+    with pytest.raises(ApiError) as unbound:  # the code logs in no more
+        api().login_wechat("c1")
+    assert unbound.value.code == "api.wechat_unbound"
+    with pytest.raises(ApiError) as anonymous:
+        api().unbind_wechat()
+    assert anonymous.value.status == 401
