@@ -169,3 +169,16 @@ class Client:
     def unbind_wechat(self) -> None:
         """Unbind my WeChat (the device sessions WeChat opened end, this one too if it is one)."""
         self.delete("/me/wechat")
+
+    def change_password(self, current: str, new: str) -> dict[str, Any]:
+        """Every other log-in ends (the website's and other apps'); this one stays."""
+        return self.post("/me/password", {"current": current, "new": new})
+
+    def sign_out_others(self) -> dict[str, Any]:
+        return self.post("/me/sign-out-others")
+
+    def elder_mode(self) -> bool:
+        return bool(self.get("/me/elder-mode")["on"])
+
+    def set_elder_mode(self, on: bool) -> bool:
+        return bool(self.put("/me/elder-mode", {"on": on})["on"])

@@ -2,6 +2,7 @@
 account (password, elder mode, signing out elsewhere), and WeChat binding. The same domain calls
 as the portal's pages (flows.notices.choices and verification, flows.people)."""
 
+from flask import g
 from spectree import Response
 
 from admin.api import bp, spec
@@ -10,18 +11,22 @@ from admin.api.paging import json_response
 from admin.api.problems import Problem, locale
 from admin.api.replays import idempotent
 from admin.api.settings_models import (
+    ElderMode,
     EmailToken,
     NoticeCategory,
     NoticeChannel,
     NoticeSettings,
     NoticeSettingsIn,
+    PasswordChange,
     QuietHours,
+    SessionsEnded,
     Verification,
 )
 from admin.database import db
+from admin.security.throttle import throttle
 from flows.core.i18n import translate
 from flows.notices import categories, choices, quiet, verification
-from flows.people import wechat_login
+from flows.people import passwords, preferences, sessions, wechat_login
 from flows.people.privacy import mask_phone
 from schemas.clock import utcnow
 from schemas.tables import User
@@ -107,3 +112,47 @@ def unbind_wechat():
     all the same."""
     wechat_login.unbind(db(), caller().user_id, caller().user_id, utcnow())
     return "", 204
+
+
+@bp.post("/me/password")
+@spec.validate(json=PasswordChange, resp=Response(HTTP_200=SessionsEnded, HTTP_401=Problem, HTTP_422=Problem,
+                                                  HTTP_429=Problem), tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def change_password(json: PasswordChange):
+    """Change my password: the current one must be right; every other log-in of mine ends (the
+    website's and the other apps'), this device session stays. Five tries a minute."""
+    me = caller().user_id
+    throttle().hit("account", f"user:{me}")
+    ended = passwords.change_password(db(), me, json.current, json.new, keep_token=None, now=utcnow(),
+                                      keep_device=g.device_id)
+    return json_response(SessionsEnded(ended=ended))
+
+
+@bp.post("/me/sign-out-others")
+@spec.validate(resp=Response(HTTP_200=SessionsEnded, HTTP_401=Problem), tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def sign_out_others():
+    """Sign out everywhere else (a lost phone): every other log-in of mine ends, on the website
+    and in apps; this device session stays."""
+    return json_response(SessionsEnded(ended=sessions.close_others(db(), caller().user_id, keep_device=g.device_id)))
+
+
+@bp.get("/me/elder-mode")
+@spec.validate(resp=Response(HTTP_200=ElderMode, HTTP_304=None, HTTP_401=Problem), tags=[TAG], security=BEARER)
+@signed_in
+def elder_mode():
+    """Whether 长辈版 is on for me (on every device I log in on)."""
+    return json_response(ElderMode(on=preferences.elder_mode(db(), caller().user_id)))
+
+
+@bp.put("/me/elder-mode")
+@spec.validate(json=ElderMode, resp=Response(HTTP_200=ElderMode, HTTP_401=Problem, HTTP_422=Problem), tags=[TAG],
+               security=BEARER)
+@signed_in
+@idempotent
+def set_elder_mode(json: ElderMode):
+    """Turn 长辈版 on or off for myself, as its one-tap switch on the website does."""
+    preferences.set_own_elder_mode(db(), caller().user_id, json.on, utcnow())
+    return json_response(ElderMode(on=preferences.elder_mode(db(), caller().user_id)))

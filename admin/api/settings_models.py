@@ -49,3 +49,18 @@ class EmailToken(Body):
 class Verification(BaseModel):
     email: str
     sent: bool = Field(description="false when a link went out less than a minute ago")
+
+
+# ---- account ----------------------------------------------------------------------------------
+
+class PasswordChange(Body):
+    current: str = Field(min_length=1, max_length=256)
+    new: str = Field(min_length=1, max_length=256, description="at least 12 characters, not like the user name")
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="how many other log-ins (web and apps) ended")
+
+
+class ElderMode(Body):
+    on: bool = Field(description="长辈版: larger type, fewer things per screen, the community's phone at hand")

@@ -76,8 +76,7 @@ def unbind_wechat():
 @login_required
 def sign_out_others():
     """End my sessions on every other device (a lost phone), keeping this one."""
-    ended = sessions.close_all(db(), _me(), keep=session.get("sid"))
-    db().commit()
+    ended = sessions.close_others(db(), _me(), keep=session.get("sid"))
     flash(_("已退出其他 %(n)s 处登录", n=ended), "success")
     return redirect(url_for("portal.password"))
 

@@ -12,6 +12,7 @@ from admin.api.client import ApiError
 from schemas.clock import utcnow
 from schemas.settings import get_settings
 from schemas.tables import NoticeChoice, User
+from tests.admin.conftest import PASSWORD
 
 
 def _user(factory, user_id) -> User:
@@ -141,6 +142,101 @@ def test_no_token_no_settings(api):
     anonymous = api()
     for call in (anonymous.resend_verification, lambda: anonymous.confirm_email("x"),
                  lambda: anonymous.change_notice_settings({})):
+        with pytest.raises(ApiError) as refused:
+            call()
+        assert refused.value.status == 401
+
+
+# ---- the account ------------------------------------------------------------------------------
+NEW_PASSWORD = "lantern-river-1988-spring"
+
+
+def _sessions(factory, user_id) -> tuple[int, list[str]]:
+    from sqlalchemy import func
+
+    from schemas.tables import AppToken, LoginSession
+
+    with factory() as s:
+        web = s.scalar(select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user_id))
+        return web or 0, sorted(s.scalars(select(AppToken.device).where(AppToken.user_id == user_id)))
+
+
+def test_changing_my_password_ends_my_other_log_ins(api, login, factory, world):
+    from schemas.tables import Event
+
+    web = login("mem1")
+    other = api("mem1")
+    other.device = "other"
+    other.login("mem1", PASSWORD)
+    me = api()
+    me.device = "this"
+    me.login("mem1", PASSWORD)
+    assert _sessions(factory, world["mem1"]) == (1, ["other", "python", "this"]) and web.get("/me").status_code == 200
+    with pytest.raises(ApiError) as wrong:
+        me.change_password("not it", NEW_PASSWORD)
+    assert wrong.value.status == 422 and set(wrong.value.errors) == {"current"}
+    with pytest.raises(ApiError) as weak:
+        me.change_password(PASSWORD, "short")
+    assert weak.value.status == 422 and set(weak.value.errors) == {"new"}
+    key = "password-1"
+    answer = me.post("/me/password", {"current": PASSWORD, "new": NEW_PASSWORD}, key=key)
+    assert answer == {"ended": 3}  # the website's and the two other apps'
+    assert me.post("/me/password", {"current": PASSWORD, "new": NEW_PASSWORD}, key=key) == {"ended": 3}  # replayed
+    assert _sessions(factory, world["mem1"]) == (0, ["this"])
+    assert me.me()["username"] == "mem1"
+    with pytest.raises(ApiError) as ended:
+        other.me()
+    assert ended.value.status == 401
+    assert web.get("/me").status_code == 302  # the website asks for a log-in again
+    api().login("mem1", NEW_PASSWORD)
+    with factory() as s:
+        assert s.scalars(select(Event.data).where(Event.subject == "users", Event.subject_id == world["mem1"],
+                                                  Event.step == "change_password")).all() == [{"sessions_ended": 3}]
+
+
+def test_password_changes_are_throttled(api):
+    me = api("res_a2")
+    for _ in range(5):
+        with pytest.raises(ApiError) as wrong:
+            me.change_password("not it", NEW_PASSWORD)
+        assert wrong.value.status == 422
+    with pytest.raises(ApiError) as throttled:
+        me.change_password("not it", NEW_PASSWORD)
+    assert (throttled.value.status, throttled.value.code) == (429, "api.throttled")
+
+
+def test_sign_out_everywhere_else(api, login, factory, world):
+    web = login("res_a")
+    other = api("res_a")
+    me = api()
+    me.device = "this"
+    me.login("res_a", PASSWORD)
+    assert web.get("/me").status_code == 200
+    assert me.sign_out_others() == {"ended": 2}
+    assert _sessions(factory, world["res_a"]) == (0, ["this"])
+    with pytest.raises(ApiError):
+        other.me()
+    assert web.get("/me").status_code == 302 and me.me()["username"] == "res_a"
+    assert me.sign_out_others() == {"ended": 0}
+
+
+def test_elder_mode_for_myself(api, factory, world):
+    me = api("res_a")
+    assert me.elder_mode() is False
+    assert me.set_elder_mode(True) is True
+    with factory() as s:
+        assert s.get_one(User, world["res_a"]).elder_mode is True
+    assert me.elder_mode() is True
+    assert me.set_elder_mode(False) is False and _user(factory, world["res_a"]).elder_mode is False
+    with pytest.raises(ApiError) as bad:
+        me.put("/me/elder-mode", {"on": "perhaps"})
+    assert bad.value.status == 422
+
+
+def test_no_token_no_account(api):
+    anonymous = api()
+    for call in (lambda: anonymous.change_password("a", "b"), anonymous.sign_out_others, anonymous.elder_mode,
+                 lambda: anonymous.set_elder_mode(True)):
         with pytest.raises(ApiError) as refused:
             call()
         assert refused.value.status == 401
