@@ -104,7 +104,7 @@ def _api_aware(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def init_app(app: Flask) -> None:
     """Register the API; call after every app-wide error handler, which this makes answer
     problems (not pages) on the API's paths: a 404 of a mistyped path, a 429, a 503."""
-    from admin.api import bodies, content, cors, demands, document, people, points, settings, signin  # the routes
+    from admin.api import bodies, content, cors, demands, document, news_posts, people, points, settings, signin
     from admin.app import csrf
 
     csrf.exempt(bp)  # no cookie opens the API (admin/api/bearer.py): nothing for a CSRF token to guard

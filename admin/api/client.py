@@ -182,3 +182,18 @@ class Client:
 
     def set_elder_mode(self, on: bool) -> bool:
         return bool(self.put("/me/elder-mode", {"on": on})["on"])
+
+    def news_posts(self) -> list[dict[str, Any]]:
+        """The posts of the regions I govern (an admin), drafts included."""
+        return list(self.pages("/news/posts"))
+
+    def write_news(self, region_id: int, title: str, body: str, *, key: str | None = None,
+                   **more: Any) -> dict[str, Any]:
+        """`more`: summary, cover (a key from `upload`), published_at (ISO 8601; left out: a draft)."""
+        return self.post("/news/posts", {"region_id": region_id, "title": title, "body": body, **more}, key=key)
+
+    def edit_news(self, post_id: int, region_id: int, title: str, body: str, **more: Any) -> dict[str, Any]:
+        return self.put(f"/news/posts/{post_id}", {"region_id": region_id, "title": title, "body": body, **more})
+
+    def withdraw_news(self, post_id: int) -> dict[str, Any]:
+        return self.post(f"/news/posts/{post_id}/withdraw")

@@ -1,6 +1,8 @@
 """Bodies of the settings, account, news and WeChat-binding operations (admin/api/settings.py)."""
 
-from pydantic import BaseModel, Field
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 
 from admin.api.models import Body
 
@@ -64,3 +66,39 @@ class SessionsEnded(BaseModel):
 
 class ElderMode(Body):
     on: bool = Field(description="长辈版: larger type, fewer things per screen, the community's phone at hand")
+
+
+# ---- writing news -----------------------------------------------------------------------------
+
+def _local(value: Any) -> Any:
+    from flows.workflow.inputs import _local_datetime
+
+    return _local_datetime(value)
+
+
+class NewsPostIn(Body):
+    region_id: int = Field(ge=1, le=2147483647, description="a city, district or community you govern")
+    title: str = Field(min_length=1, max_length=128)
+    summary: str | None = Field(None, max_length=255)
+    body: str = Field(min_length=1, max_length=20000)
+    cover: str | None = Field(None, max_length=64, description="a key from `POST /uploads`")
+    published_at: Annotated[AwareDatetime, BeforeValidator(_local)] | None = Field(
+        None, description="null: a draft; a later time: published then (without an offset: Beijing time)")
+
+
+class NewsPostOut(BaseModel):
+    id: int
+    region_id: int
+    title: str
+    summary: str | None
+    body: str
+    cover: str | None
+    published_at: AwareDatetime | None
+    state: str = Field(description="draft | scheduled | published")
+    author_id: int | None
+    created_at: AwareDatetime
+
+
+class NewsPosts(BaseModel):
+    items: list[NewsPostOut]
+    next_cursor: str | None = None

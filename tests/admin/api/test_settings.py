@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from admin.api.client import ApiError
 from schemas.clock import utcnow
@@ -152,8 +152,6 @@ NEW_PASSWORD = "lantern-river-1988-spring"
 
 
 def _sessions(factory, user_id) -> tuple[int, list[str]]:
-    from sqlalchemy import func
-
     from schemas.tables import AppToken, LoginSession
 
     with factory() as s:
@@ -237,6 +235,113 @@ def test_no_token_no_account(api):
     anonymous = api()
     for call in (lambda: anonymous.change_password("a", "b"), anonymous.sign_out_others, anonymous.elder_mode,
                  lambda: anonymous.set_elder_mode(True)):
+        with pytest.raises(ApiError) as refused:
+            call()
+        assert refused.value.status == 401
+
+
+# ---- writing news -----------------------------------------------------------------------------
+def _audit(factory, post_id) -> list[tuple]:
+    from schemas.tables import AuditLog
+
+    with factory() as s:
+        return [tuple(r) for r in s.execute(select(AuditLog.actor_id, AuditLog.action, AuditLog.before, AuditLog.after)
+                                            .where(AuditLog.table_name == "news_posts", AuditLog.row_id == str(post_id))
+                                            .order_by(AuditLog.id))]
+
+
+def test_a_community_admin_writes_edits_and_withdraws_news(api, factory, world):
+    from schemas.tables import NewsPost
+    from tests.admin.test_portal import PNG
+
+    admin = api("cadm_a")
+    cover = admin.upload(PNG, "cover.png", "image/png")
+    now = utcnow().replace(microsecond=0)
+    key = "news-1"
+    posted = admin.write_news(world["ca"], "  社区义诊  ", "周六上午在活动室", summary="义诊", cover=cover,
+                              published_at=now.isoformat(), key=key)
+    assert admin.write_news(world["ca"], "  社区义诊  ", "周六上午在活动室", summary="义诊", cover=cover,
+                            published_at=now.isoformat(), key=key)["id"] == posted["id"]  # replayed, not twice
+    assert posted["state"] == "published" and posted["title"] == "社区义诊" and posted["author_id"] == world["cadm_a"]
+    assert [n["id"] for n in api().get("/news")["items"]] == [posted["id"]]
+    with factory() as s:
+        row = s.get_one(NewsPost, posted["id"])
+        assert (row.region_id, row.cover, row.author_id) == (world["ca"], cover, world["cadm_a"])
+        assert s.scalar(select(func.count()).select_from(NewsPost)) == 1
+    ((actor, action, before, after),) = _audit(factory, posted["id"])
+    assert (actor, action, before, after["title"]) == (world["cadm_a"], "create", None, "社区义诊")
+    edited = admin.edit_news(posted["id"], world["ca"], "社区义诊（改期）", "周日上午在活动室",
+                             published_at=now.isoformat(), cover=cover, summary="义诊")
+    assert edited["title"] == "社区义诊（改期）"
+    assert _audit(factory, posted["id"])[-1] == (world["cadm_a"], "update",
+                                                 {"title": "社区义诊", "body": "周六上午在活动室"},
+                                                 {"title": "社区义诊（改期）", "body": "周日上午在活动室"})
+    withdrawn = admin.withdraw_news(posted["id"])
+    assert withdrawn["state"] == "draft" and withdrawn["published_at"] is None
+    assert api().get("/news")["items"] == []
+    (_, action, before, after) = _audit(factory, posted["id"])[-1]
+    assert action == "update" and set(before) == {"published_at"} and after == {"published_at": None}
+    from datetime import UTC
+
+    from schemas.clock import as_local
+
+    when = (utcnow() + timedelta(days=30)).replace(microsecond=0)
+    later = admin.write_news(world["ca"], "联欢", "晚上七点",  # a time without an offset is Beijing time
+                             published_at=as_local(when).replace(tzinfo=None).isoformat())
+    assert later["state"] == "scheduled"
+    assert later["published_at"] == when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    assert [p["id"] for p in admin.news_posts()] == [later["id"], posted["id"]]
+    assert admin.get("/news/posts", limit=1)["next_cursor"]
+
+
+def test_news_only_for_the_regions_one_governs(api, factory, world):
+    from schemas.tables import NewsPost
+
+    mine = api("cadm_a").write_news(world["ca"], "停水通知", "明天上午停水", published_at=utcnow().isoformat())
+    other = api("cadm_b")
+    for call in (lambda: other.edit_news(mine["id"], world["cb"], "改", "改"), lambda: other.withdraw_news(mine["id"])):
+        with pytest.raises(ApiError) as hidden:
+            call()
+        assert (hidden.value.status, hidden.value.code) == (404, "news.not_found")
+    assert other.news_posts() == []
+    for who, region in (("cadm_a", "d1"), ("cadm_a", "cb"), ("dadm1", "s1"), ("dadm1", "d2")):
+        with pytest.raises(ApiError) as refused:
+            api(who).write_news(world[region], "标题", "正文")
+        assert refused.value.status == 422 and set(refused.value.errors) == {"region_id"}, (who, region)
+    with pytest.raises(ApiError) as moved:  # nor moved out of one's regions
+        api("cadm_a").edit_news(mine["id"], world["cb"], "停水通知", "明天上午停水")
+    assert moved.value.status == 422
+    district = api("dadm1")
+    assert [p["id"] for p in district.news_posts()] == [mine["id"]]  # the district admin sees the community's
+    assert district.write_news(world["d1"], "区里的通知", "正文")["state"] == "draft"
+    for who in ("mem1", "res_a", "orgadm1"):
+        with pytest.raises(ApiError) as forbidden:
+            api(who).write_news(world["ca"], "标题", "正文")
+        assert (forbidden.value.status, forbidden.value.code) == (403, "role")
+        with pytest.raises(ApiError) as listing:
+            api(who).news_posts()
+        assert listing.value.status == 403
+    with pytest.raises(ApiError) as blank:
+        api("cadm_a").write_news(world["ca"], "   ", "正文")
+    assert blank.value.status == 422 and set(blank.value.errors) == {"title"}
+    with pytest.raises(ApiError) as unknown_cover:
+        api("cadm_a").write_news(world["ca"], "标题", "正文", cover="a" * 32 + ".png")
+    assert unknown_cover.value.status == 422 and "cover" in unknown_cover.value.errors
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(NewsPost)) == 2
+
+
+def test_news_list_etag_cursor_and_no_token(api):
+    admin = api("cadm_a")
+    first = admin.http.get("/news/posts", headers=_bearer(admin))
+    again = admin.http.get("/news/posts", headers={"If-None-Match": first.headers["ETag"], **_bearer(admin)})
+    assert again.status_code == 304
+    with pytest.raises(ApiError) as bad_cursor:
+        admin.get("/news/posts", cursor="not-a-cursor")
+    assert bad_cursor.value.status == 400
+    anonymous = api()
+    for call in (anonymous.news_posts, lambda: anonymous.write_news(1, "x", "y"),
+                 lambda: anonymous.edit_news(1, 1, "x", "y"), lambda: anonymous.withdraw_news(1)):
         with pytest.raises(ApiError) as refused:
             call()
         assert refused.value.status == 401
