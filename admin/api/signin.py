@@ -85,7 +85,8 @@ def logout():
                                                HTTP_422=Problem, HTTP_429=Problem, HTTP_503=Problem), tags=[TAG])
 def wechat(json: WeChatLogin):
     """Log in with the mini-program's `wx.login` code. Unbound, the answer is the problem
-    `api.wechat_unbound` with a `ticket` for `/auth/wechat/bind` (valid ten minutes, once)."""
+    `api.wechat_unbound` with a `ticket` for `/auth/wechat/bind` (valid ten minutes, once) and
+    its short `code`, which the person may instead read out to their community admin."""
     client = client_address()
     try:
         throttle().check_wechat(client)  # bad codes only: never the sign-up budget, never a log-in that works
@@ -99,8 +100,8 @@ def wechat(json: WeChatLogin):
         raise
     user = wechat_login.user_of(db(), openid)
     if user is None:
-        raise ApiProblem(401, "api.wechat_unbound", errors={
-            "ticket": wechat_login.ticket_for(current_app.config["SECRET_KEY"], openid)})
+        ticket, code = wechat_login.issue(db(), current_app.config["SECRET_KEY"], openid, utcnow())
+        raise ApiProblem(401, "api.wechat_unbound", errors={"ticket": ticket, "code": code})
     return _tokens(app_tokens.issue(db(), user.id, json.device, "wechat", utcnow()))
 
 

@@ -85,8 +85,9 @@ def sign_out_others():
 @login_required
 def manage_accounts():
     """A community admin resets a resident's or member's password (a temporary one, shown once,
-    to be changed at the next log-in), signs them out everywhere, or turns 长辈版 on or off for
-    them (someone who cannot find the switch)."""
+    to be changed at the next log-in), signs them out everywhere, turns 长辈版 on or off for
+    them (someone who cannot find the switch), or binds their WeChat by the bind code the
+    mini-program shows them (someone who does not know their password)."""
     me = actor()
     if not me.admin_paths():
         abort(404)
@@ -100,6 +101,9 @@ def manage_accounts():
                 user = preferences.set_elder_mode_for(db(), me, username, action == "elder_on")
                 flash(_("已为 %(name)s 开启长辈版", name=user.username) if user.elder_mode
                       else _("已为 %(name)s 关闭长辈版", name=user.username), "success")
+            elif action == "wechat_bind":
+                user = wechat_login.bind_by_code(db(), me, username, request.form.get("code", "")[:32], utcnow())
+                flash(_("已为 %(name)s 绑定微信", name=user.username), "success")
             elif action == "reset":
                 user, temporary = passwords.reset_password(db(), me, username)
                 flash(_("已为 %(name)s 重置密码，其所有登录已退出", name=user.username), "success")

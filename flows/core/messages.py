@@ -332,6 +332,7 @@ API: dict[str, str] = {
     'notice.mandatory': N_('「{category}」必须通过{channel}通知，不能关闭'),
     'notice.nothing_to_verify': N_('没有等待验证的电子邮箱：请先在通知设置里填写邮箱'),
     'news.not_found': N_('找不到这条资讯，或不在您管辖的地区'),
+    'wechat.code_invalid': N_('绑定码不对或已过期：请让本人重新进入小程序，读出新的绑定码'),
 }
 
 

@@ -26,11 +26,16 @@ from sqlalchemy.orm import Session
 from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.refusals import Refused
+from flows.people.actors import ActorContext
+from flows.people.passwords import manageable_user
 from schemas.settings import Settings
-from schemas.tables import AppToken, User, WeChatTicket
+from schemas.tables import AppToken, User, WeChatBindCode, WeChatTicket
 
 TIMEOUT_SECONDS = 5
 TICKET_SECONDS = 600
+# A bind code is read out and typed: no 0/O, 1/I/L look-alikes.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
 _SALT = "yijia.wechat-bind"
 _ERRCODES = {40029: "api.wechat_code", 40163: "api.wechat_code", 45011: "api.wechat_busy",
              40226: "api.wechat_blocked"}
@@ -61,9 +66,28 @@ def user_of(session: Session, openid: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def ticket_for(secret: str, openid: str) -> str:
+def ticket_for(secret: str, openid: str, ticket_id: str | None = None) -> str:
     """A ticket for binding this (unbound) WeChat user: signed, with a random id."""
-    return URLSafeTimedSerializer(secret, salt=_SALT).dumps({"o": openid, "t": secrets.token_hex(16)})
+    return URLSafeTimedSerializer(secret, salt=_SALT).dumps({"o": openid, "t": ticket_id or secrets.token_hex(16)})
+
+
+def issue(session: Session, secret: str, openid: str, now: datetime) -> tuple[str, str]:
+    """A ticket for this unbound WeChat user, and its short bind code (for an admin to type on
+    账号管理 when the person cannot bind by password): both name the same ticket id, so
+    either binds once. Codes older than a ticket's life are dropped here."""
+    ticket_id = secrets.token_hex(16)
+    session.execute(delete(WeChatBindCode).where(WeChatBindCode.created_at < now - timedelta(seconds=TICKET_SECONDS)))
+    for _ in range(5):  # a clash among live codes is rare (31^8); another code is drawn
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        try:
+            session.add(WeChatBindCode(code=code, openid=openid, ticket_id=ticket_id, created_at=now))
+            session.commit()
+            break
+        except IntegrityError:
+            session.rollback()
+    else:
+        raise Refused("api.wechat_unavailable")
+    return ticket_for(secret, openid, ticket_id), code
 
 
 def read_ticket(secret: str, ticket: str) -> tuple[str, str]:
@@ -122,3 +146,32 @@ def unbind(session: Session, user_id: int, actor_id: int, now: datetime) -> bool
         return True
 
     return in_transaction(session, work)
+
+
+def bind_by_code(session: Session, actor: ActorContext, username: str, code: str, now: datetime) -> User:
+    """A community admin binds the WeChat user whose bind code the person read out (from the
+    mini-program) to that person's account — a resident or member they govern, as for a
+    password reset. The code works once, within its ticket's ten minutes; logged as the
+    admin's step on the person's account."""
+    user = manageable_user(session, actor, username)
+    typed = "".join((code or "").split()).upper()[:CODE_LENGTH + 1]
+    row = session.get(WeChatBindCode, typed) if len(typed) == CODE_LENGTH else None
+    if row is None or _aware(row.created_at) < now - timedelta(seconds=TICKET_SECONDS):
+        session.rollback()
+        raise Refused("wechat.code_invalid")
+    openid, ticket_id = row.openid, row.ticket_id
+    session.delete(row)
+    try:
+        bind(session, user.id, openid, ticket_id, now, actor_id=actor.user_id)
+    except Refused as exc:
+        session.rollback()
+        if exc.code == "api.wechat_ticket_spent":
+            raise Refused("wechat.code_invalid") from exc
+        raise
+    return user
+
+
+def _aware(at: datetime) -> datetime:
+    from datetime import UTC
+
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -39,6 +39,7 @@ from schemas.tables.people import (
     RoleGrant,
     Skill,
     User,
+    WeChatBindCode,
     WeChatTicket,
     member_skills,
 )

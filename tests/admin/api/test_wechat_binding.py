@@ -99,3 +99,55 @@ def test_unbinding_ends_the_wechat_log_ins_only(api, wechat, factory, world):
     with pytest.raises(ApiError) as anonymous:
         api().unbind_wechat()
     assert anonymous.value.status == 401
+
+
+def _unbound(api, code: str) -> tuple[str, str]:
+    with pytest.raises(ApiError) as unbound:
+        api().login_wechat(code)
+    return unbound.value.errors["ticket"], unbound.value.errors["code"]
+
+
+def test_a_community_admin_binds_by_the_code_the_person_reads_out(api, wechat, login, factory, world):
+    from schemas.tables import Event, WeChatBindCode
+
+    ticket, code = _unbound(api, "c1")
+    assert len(code) == 8 and code.isalnum() and code.upper() == code
+    admin = login("cadm_a")
+    page = admin.get("/manage/accounts")
+    assert "绑定码" in page.get_data(as_text=True)
+    outside = login("cadm_b").post("/manage/accounts", data={"username": "res_a", "code": code,
+                                                              "action": "wechat_bind"})
+    assert outside.status_code == 400  # not cadm_b's resident: the code is not spent on it
+    wrong = admin.post("/manage/accounts", data={"username": "res_a", "code": "ABCD2345", "action": "wechat_bind"})
+    assert wrong.status_code == 400 and "绑定码不对" in wrong.get_data(as_text=True)
+    done = admin.post("/manage/accounts", data={"username": "res_a", "code": f" {code[:4].lower()} {code[4:]} ",
+                                                "action": "wechat_bind"}, follow_redirects=True)
+    assert done.status_code == 200 and "已为 res_a 绑定微信" in done.get_data(as_text=True)
+    with factory() as s:
+        assert s.scalar(select(User.wechat_openid).where(User.id == world["res_a"])) == "o-c1"
+        assert s.scalar(select(func.count()).select_from(WeChatBindCode)) == 0
+        assert s.execute(select(Event.step, Event.actor_id).where(
+            Event.subject == "users", Event.subject_id == world["res_a"], Event.step == "wechat_bind")).all() == [
+            ("wechat_bind", world["cadm_a"])]
+    again = admin.post("/manage/accounts", data={"username": "res_a2", "code": code, "action": "wechat_bind"})
+    assert again.status_code == 400  # once
+    with pytest.raises(ApiError) as spent:  # the ticket of the same code is spent with it
+        api().bind_wechat(ticket, "res_a2", PASSWORD)
+    assert spent.value.code == "api.wechat_ticket_spent"
+    assert api().login_wechat("c1") and api("res_a").me()["wechat_bound"] is True
+
+
+def test_a_code_whose_ticket_was_used_or_is_old_binds_nothing(api, wechat, login, factory, world, monkeypatch):
+    from flows.people import wechat_login
+
+    ticket, code = _unbound(api, "c1")
+    api().bind_wechat(ticket, "mem1", PASSWORD)  # the person bound by password after all
+    admin = login("cadm_a")
+    used = admin.post("/manage/accounts", data={"username": "res_a", "code": code, "action": "wechat_bind"})
+    assert used.status_code == 400 and "绑定码不对" in used.get_data(as_text=True)
+    _, late = _unbound(api, "c2")
+    monkeypatch.setattr(wechat_login, "TICKET_SECONDS", -1)
+    old = admin.post("/manage/accounts", data={"username": "res_a", "code": late, "action": "wechat_bind"})
+    assert old.status_code == 400
+    with factory() as s:
+        assert s.scalar(select(User.wechat_openid).where(User.id == world["res_a"])) is None
