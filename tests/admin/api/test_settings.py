@@ -229,6 +229,9 @@ def test_elder_mode_for_myself(api, factory, world):
     with pytest.raises(ApiError) as bad:
         me.put("/me/elder-mode", {"on": "perhaps"})
     assert bad.value.status == 422
+    first = me.http.get("/me/elder-mode", headers=_bearer(me))
+    again = me.http.get("/me/elder-mode", headers={"If-None-Match": first.headers["ETag"], **_bearer(me)})
+    assert again.status_code == 304
 
 
 def test_no_token_no_account(api):
@@ -321,6 +324,10 @@ def test_news_only_for_the_regions_one_governs(api, factory, world):
         with pytest.raises(ApiError) as listing:
             api(who).news_posts()
         assert listing.value.status == 403
+        for call in (lambda c: c.edit_news(mine["id"], world["ca"], "改", "改"), lambda c: c.withdraw_news(mine["id"])):
+            with pytest.raises(ApiError) as not_theirs:
+                call(api(who))
+            assert (not_theirs.value.status, not_theirs.value.code) == (403, "role")
     with pytest.raises(ApiError) as blank:
         api("cadm_a").write_news(world["ca"], "   ", "正文")
     assert blank.value.status == 422 and set(blank.value.errors) == {"title"}
@@ -339,6 +346,9 @@ def test_news_list_etag_cursor_and_no_token(api):
     with pytest.raises(ApiError) as bad_cursor:
         admin.get("/news/posts", cursor="not-a-cursor")
     assert bad_cursor.value.status == 400
+    with pytest.raises(ApiError) as bad_limit:
+        admin.get("/news/posts", limit=0)
+    assert bad_limit.value.status == 422
     anonymous = api()
     for call in (anonymous.news_posts, lambda: anonymous.write_news(1, "x", "y"),
                  lambda: anonymous.edit_news(1, 1, "x", "y"), lambda: anonymous.withdraw_news(1)):
