@@ -178,6 +178,7 @@ class Client:
 
     def service_matrix(self, community_id: int) -> dict[str, Any]:
         return self.get(f"/communities/{community_id}/matrix")
+
     # ---- staff tools (admins: the work queue, the counter, 代办, attendance) --------------------
     def put(self, path: str, body: dict[str, Any] | None = None, *, key: str | None = None) -> Any:
         """PUT with an Idempotency-Key, as `post`."""
@@ -264,3 +265,57 @@ class Client:
     def cancel_order(self, order_id: int, reason: str | None = None, *, key: str | None = None) -> dict[str, Any]:
         """Cancel a reserved order (the buyer's, or as the community's admin): points go back."""
         return self.post(f"/shop/orders/{order_id}/cancel", {"reason": reason}, key=key)
+
+    # ---- settings, account, news, WeChat binding ---------------------------------------------
+    def notice_settings(self) -> dict[str, Any]:
+        return self.get("/me/settings/notices")
+
+    def change_notice_settings(self, channels: dict[str, list[str]], email: str | None | object = ...,
+                               *, key: str | None = None) -> dict[str, Any]:
+        """Channels per category; `email` left out keeps the address, None removes it."""
+        body: dict[str, Any] = {"channels": channels}
+        if email is not ...:
+            body["email"] = email
+        return self.put("/me/settings/notices", body, key=key)
+
+    def resend_verification(self) -> dict[str, Any]:
+        return self.post("/me/settings/email/verification")
+
+    def confirm_email(self, token: str) -> dict[str, Any]:
+        return self.post("/me/settings/email/confirm", {"token": token})
+
+    def delete(self, path: str, *, key: str | None = None) -> None:
+        """DELETE with an Idempotency-Key, as `post`."""
+        self._send("DELETE", path, headers={"Idempotency-Key": key or uuid.uuid4().hex})
+
+    def unbind_wechat(self) -> None:
+        """Unbind my WeChat (the device sessions WeChat opened end, this one too if it is one)."""
+        self.delete("/me/wechat")
+
+    def change_password(self, current: str, new: str) -> dict[str, Any]:
+        """Every other log-in ends (the website's and other apps'); this one stays."""
+        return self.post("/me/password", {"current": current, "new": new})
+
+    def sign_out_others(self) -> dict[str, Any]:
+        return self.post("/me/sign-out-others")
+
+    def elder_mode(self) -> bool:
+        return bool(self.get("/me/elder-mode")["on"])
+
+    def set_elder_mode(self, on: bool) -> bool:
+        return bool(self.put("/me/elder-mode", {"on": on})["on"])
+
+    def news_posts(self) -> list[dict[str, Any]]:
+        """The posts of the regions I govern (an admin), drafts included."""
+        return list(self.pages("/news/posts"))
+
+    def write_news(self, region_id: int, title: str, body: str, *, key: str | None = None,
+                   **more: Any) -> dict[str, Any]:
+        """`more`: summary, cover (a key from `upload`), published_at (ISO 8601; left out: a draft)."""
+        return self.post("/news/posts", {"region_id": region_id, "title": title, "body": body, **more}, key=key)
+
+    def edit_news(self, post_id: int, region_id: int, title: str, body: str, **more: Any) -> dict[str, Any]:
+        return self.put(f"/news/posts/{post_id}", {"region_id": region_id, "title": title, "body": body, **more})
+
+    def withdraw_news(self, post_id: int) -> dict[str, Any]:
+        return self.post(f"/news/posts/{post_id}/withdraw")

@@ -85,7 +85,8 @@ def refusal_status(exc: Refused) -> int:
 
 _API_STATUS = {"api.token_invalid": 401, "api.token_reused": 401, "api.wechat_code": 401, "api.wechat_busy": 429,
                "api.wechat_blocked": 403, "api.wechat_unavailable": 503, "api.wechat_off": 404,
-               "api.wechat_taken": 409}
+               "api.wechat_taken": 409, "api.wechat_ticket": 401, "api.wechat_ticket_spent": 401,
+               "notice.verify_failed": 503}
 
 
 def from_refusal(exc: Refused) -> Response:

@@ -4,7 +4,6 @@ lists and ends them. Failed log-ins are throttled as on the web, per client and 
 
 from flask import Response as HttpResponse
 from flask import current_app, g
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from spectree import Response
 
 from admin.api import ID, bp, spec
@@ -21,7 +20,6 @@ from schemas.settings import get_settings
 from schemas.tables import User
 
 TAG = "log-in"
-TICKET_SECONDS = 600
 _LOGIN_ERRORS = Response(HTTP_200=Tokens, HTTP_401=Problem, HTTP_422=Problem, HTTP_429=Problem)
 
 
@@ -82,16 +80,13 @@ def logout():
     return "", 204
 
 
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="yijia.wechat-bind")
-
-
 @bp.post("/auth/wechat")
 @spec.validate(json=WeChatLogin, resp=Response(HTTP_200=Tokens, HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem,
                                                HTTP_422=Problem, HTTP_429=Problem, HTTP_503=Problem), tags=[TAG])
 def wechat(json: WeChatLogin):
     """Log in with the mini-program's `wx.login` code. Unbound, the answer is the problem
-    `api.wechat_unbound` with a `ticket` for `/auth/wechat/bind` (valid ten minutes)."""
+    `api.wechat_unbound` with a `ticket` for `/auth/wechat/bind` (valid ten minutes, once) and
+    its short `code`, which the person may instead read out to their community admin."""
     client = client_address()
     try:
         throttle().check_wechat(client)  # bad codes only: never the sign-up budget, never a log-in that works
@@ -105,7 +100,8 @@ def wechat(json: WeChatLogin):
         raise
     user = wechat_login.user_of(db(), openid)
     if user is None:
-        raise ApiProblem(401, "api.wechat_unbound", errors={"ticket": _signer().dumps(openid)})
+        ticket, code = wechat_login.issue(db(), current_app.config["SECRET_KEY"], openid, utcnow())
+        raise ApiProblem(401, "api.wechat_unbound", errors={"ticket": ticket, "code": code})
     return _tokens(app_tokens.issue(db(), user.id, json.device, "wechat", utcnow()))
 
 
@@ -113,13 +109,11 @@ def wechat(json: WeChatLogin):
 @spec.validate(json=WeChatBind, resp=Response(HTTP_200=Tokens, HTTP_401=Problem, HTTP_403=Problem,
                                               HTTP_409=Problem, HTTP_422=Problem, HTTP_429=Problem), tags=[TAG])
 def wechat_bind(json: WeChatBind):
-    """Bind the WeChat user of a ticket to an account, once, by that account's password."""
-    try:
-        openid = _signer().loads(json.ticket, max_age=TICKET_SECONDS)
-    except BadSignature as exc:
-        raise ApiProblem(401, "api.wechat_ticket") from exc
+    """Bind the WeChat user of a ticket to an account by that account's password. A ticket
+    binds once: used again (even for the same account) it is the problem `api.wechat_ticket_spent`."""
+    openid, ticket_id = wechat_login.read_ticket(current_app.config["SECRET_KEY"], json.ticket)
     user = _password(json.username, json.password)
-    wechat_login.bind(db(), user.id, openid)
+    wechat_login.bind(db(), user.id, openid, ticket_id, utcnow())
     return _tokens(app_tokens.issue(db(), user.id, json.device, "wechat", utcnow()))
 
 

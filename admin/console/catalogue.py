@@ -24,6 +24,7 @@ from admin.console.location import check_location, preview
 from admin.console.secure import SecuredModelView, highest_role
 from admin.i18n import refusal_text
 from admin.params import to_id
+from flows.catalogue import news
 from flows.core.refusals import Refused
 from flows.points import rules, shop
 from schemas.clock import utcnow
@@ -193,6 +194,7 @@ class NewsPostView(SecuredModelView):
     column_formatters = {"state": _news_state, "cover": lambda v, c, m, n: _thumb(m.cover)}
 
     def check(self, model, created):
+        news.check_region(self.session, actor(), model.region_id)  # the API's rule too (flows.catalogue.news)
         if created:
             model.author_id = current_user.id
 

@@ -1,5 +1,5 @@
-"""账号与安全: change one's own password and sign out one's other devices; for community
-admins, reset a resident's or member's password and sign them out everywhere."""
+"""账号与安全: change one's own password, sign out one's other devices and unbind one's WeChat;
+for community admins, reset a resident's or member's password and sign them out everywhere."""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
@@ -12,7 +12,9 @@ from admin.portal import bp
 from admin.portal.common import lang
 from admin.security.throttle import throttle
 from flows.core.refusals import Refused
-from flows.people import app_tokens, passwords, preferences, sessions
+from flows.people import app_tokens, passwords, preferences, sessions, wechat_login
+from schemas.clock import utcnow
+from schemas.tables import User
 
 
 def _me() -> int:
@@ -46,7 +48,8 @@ def password():
                                 else url_for("portal.me"))
     return render_template("account.html", errors=errors, forced=forced,
                            others=max(0, sessions.count(db(), _me()) - 1),
-                           apps=app_tokens.devices(db(), _me())), (400 if errors else 200)
+                           apps=app_tokens.devices(db(), _me()),
+                           wechat=db().get_one(User, _me()).wechat_openid is not None), (400 if errors else 200)
 
 
 @bp.post("/account/apps/<id:device_id>/end")
@@ -59,12 +62,21 @@ def end_app(device_id: int):
     return redirect(url_for("portal.password") + "#apps")
 
 
+@bp.post("/account/wechat/unbind")
+@login_required
+def unbind_wechat():
+    """Unbind my WeChat (someone else's phone, a WeChat I no longer use): WeChat logs in to my
+    account no more, and the mini-program's log-ins by WeChat end."""
+    if wechat_login.unbind(db(), _me(), _me(), utcnow()):
+        flash(_("已解除微信绑定"), "success")
+    return redirect(url_for("portal.password") + "#wechat")
+
+
 @bp.post("/account/sign-out-others")
 @login_required
 def sign_out_others():
     """End my sessions on every other device (a lost phone), keeping this one."""
-    ended = sessions.close_all(db(), _me(), keep=session.get("sid"))
-    db().commit()
+    ended = sessions.close_others(db(), _me(), keep=session.get("sid"))
     flash(_("已退出其他 %(n)s 处登录", n=ended), "success")
     return redirect(url_for("portal.password"))
 
@@ -73,8 +85,9 @@ def sign_out_others():
 @login_required
 def manage_accounts():
     """A community admin resets a resident's or member's password (a temporary one, shown once,
-    to be changed at the next log-in), signs them out everywhere, or turns 长辈版 on or off for
-    them (someone who cannot find the switch)."""
+    to be changed at the next log-in), signs them out everywhere, turns 长辈版 on or off for
+    them (someone who cannot find the switch), or binds their WeChat by the bind code the
+    mini-program shows them (someone who does not know their password)."""
     me = actor()
     if not me.admin_paths():
         abort(404)
@@ -88,6 +101,9 @@ def manage_accounts():
                 user = preferences.set_elder_mode_for(db(), me, username, action == "elder_on")
                 flash(_("已为 %(name)s 开启长辈版", name=user.username) if user.elder_mode
                       else _("已为 %(name)s 关闭长辈版", name=user.username), "success")
+            elif action == "wechat_bind":
+                user = wechat_login.bind_by_code(db(), me, username, request.form.get("code", "")[:32], utcnow())
+                flash(_("已为 %(name)s 绑定微信", name=user.username), "success")
             elif action == "reset":
                 user, temporary = passwords.reset_password(db(), me, username)
                 flash(_("已为 %(name)s 重置密码，其所有登录已退出", name=user.username), "success")

@@ -329,6 +329,12 @@ API: dict[str, str] = {
     'api.upload_unknown': N_('找不到这张图片：请先上传（POST /uploads），再填它的 key'),
     # the staff's tools (admin/api/staff.py)
     'api.staff_only': N_('只有社区管理员可以使用这项功能'),
+    # settings, account, news and WeChat binding over the API
+    'api.wechat_ticket_spent': N_('这个绑定凭证已经用过了，请重新进入小程序'),
+    'notice.mandatory': N_('「{category}」必须通过{channel}通知，不能关闭'),
+    'notice.nothing_to_verify': N_('没有等待验证的电子邮箱：请先在通知设置里填写邮箱'),
+    'news.not_found': N_('找不到这条资讯，或不在您管辖的地区'),
+    'wechat.code_invalid': N_('绑定码不对或已过期：请让本人重新进入小程序，读出新的绑定码'),
 }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from flows.core import journal
 from flows.core.db import in_transaction
-from flows.core.i18n import N_
+from flows.core.i18n import N_, Message
 from flows.core.refusals import Refused
 from flows.notices import verification
 from flows.notices.categories import CATEGORIES, configured, mandatory
@@ -34,6 +34,19 @@ def chosen(session: Session, user_id: int) -> dict[str, list[str]]:
     rows = {c.category: c.channels for c in session.scalars(select(NoticeChoice).where(NoticeChoice.user_id == user_id))}
     on = configured()
     return {cat: [ch for ch in on if ch in rows.get(cat, []) or ch in mandatory(cat)] for cat in CATEGORIES}
+
+
+def refuse_dropping_mandatory(picks: dict[str, list[str]]) -> None:
+    """For a caller that sends every channel it wants (the API), not a form whose mandatory
+    boxes are disabled and so never sent: a category listed without one of its mandatory
+    channels is refused, with a sentence beside `channels.<category>`, rather than kept quietly."""
+    from flows.notices.categories import CHANNELS
+
+    dropped = {cat: [ch for ch in mandatory(cat) if ch not in chs] for cat, chs in picks.items() if cat in CATEGORIES}
+    fields = {f"channels.{cat}": Message("notice.mandatory", {"category": CATEGORIES[cat], "channel": CHANNELS[chs[0]]})
+              for cat, chs in dropped.items() if chs}
+    if fields:
+        raise Refused("notice.mandatory", fields=fields)
 
 
 def recipients(session: Session, user_ids: Iterable[int], category: str) -> list[tuple[User, list[str]]]:

@@ -39,6 +39,19 @@ def start(user: User, address: str, now: datetime) -> str | None:
     return token
 
 
+def restart(session: Session, user_id: int, now: datetime | None = None) -> tuple[str, str | None]:
+    """Another link for the pending address (the mail went astray): the address and the raw
+    token to mail, or None for the token when a link went out less than a minute ago. Refused
+    when no address waits for proof."""
+    now = now or utcnow()
+    user = session.get(User, user_id)
+    if user is None or not user.email_pending:
+        session.rollback()
+        raise Refused("notice.nothing_to_verify")
+    address = user.email_pending
+    return address, in_transaction(session, lambda: start(user, address, now))
+
+
 def send(user: User, address: str, token: str) -> None:
     """Mail the link to the pending address, now (the person waits for it on the page)."""
     settings = get_settings()

@@ -139,6 +139,10 @@ def revoke(session: Session, user_id: int, device_id: int) -> bool:
         delete(AppToken).where(AppToken.id == device_id, AppToken.user_id == user_id))).rowcount == 1)
 
 
-def revoke_all(session: Session, user_id: int) -> int:
-    """End every device session of a person; the caller commits (with the password change)."""
-    return cast(CursorResult, session.execute(delete(AppToken).where(AppToken.user_id == user_id))).rowcount
+def revoke_all(session: Session, user_id: int, keep: int | None = None) -> int:
+    """End every device session of a person but `keep` (the app asking); the caller commits
+    (with the password change)."""
+    statement = delete(AppToken).where(AppToken.user_id == user_id)
+    if keep is not None:
+        statement = statement.where(AppToken.id != keep)
+    return cast(CursorResult, session.execute(statement)).rowcount

@@ -41,8 +41,9 @@ def password_problem(password: str, username: str = "") -> str | None:
 
 
 def change_password(session: Session, user_id: int, current: str, new: str, keep_token: str | None,
-                    now: datetime | None = None) -> int:
-    """The user's own change: the current password must be right; every other session ends.
+                    now: datetime | None = None, keep_device: int | None = None) -> int:
+    """The user's own change: the current password must be right; every other session ends
+    (all but the web session `keep_token`, or the app's device session `keep_device`).
     Returns how many other sessions were ended."""
     user = session.get(User, user_id)
     if user is None:
@@ -60,7 +61,7 @@ def change_password(session: Session, user_id: int, current: str, new: str, keep
     def work() -> int:
         user.password_hash = generate_password_hash(new)
         user.must_change_password = False
-        ended = sessions.close_all(session, user_id, keep=keep_token)
+        ended = sessions.close_all(session, user_id, keep=keep_token, keep_device=keep_device)
         journal.record(session, subject="users", subject_id=user_id, step="change_password", from_state=None,
                        to_state=None, actor_id=user_id, data={"sessions_ended": ended}, at=now or utcnow())
         return ended

@@ -83,14 +83,20 @@ def close(session: Session, token: str | None) -> None:
             delete(LoginSession).where(LoginSession.token_hash == _hash(token))))
 
 
-def close_all(session: Session, user_id: int, keep: str | None = None) -> int:
-    """End every session of a user but `keep` (the caller's own web session), apps' device
-    sessions included; the caller commits, so this lands in the same transaction as the
-    password change that asks for it."""
+def close_all(session: Session, user_id: int, keep: str | None = None, keep_device: int | None = None) -> int:
+    """End every session of a user but `keep` (the caller's own web session) or `keep_device`
+    (the caller's own app device session), apps' device sessions included; the caller commits,
+    so this lands in the same transaction as the password change that asks for it."""
     statement = delete(LoginSession).where(LoginSession.user_id == user_id)
     if keep:
         statement = statement.where(LoginSession.token_hash != _hash(keep))
-    return cast(CursorResult, session.execute(statement)).rowcount + app_tokens.revoke_all(session, user_id)
+    return (cast(CursorResult, session.execute(statement)).rowcount
+            + app_tokens.revoke_all(session, user_id, keep=keep_device))
+
+
+def close_others(session: Session, user_id: int, keep: str | None = None, keep_device: int | None = None) -> int:
+    """"Sign out everywhere else": `close_all`, committed. Returns how many sessions ended."""
+    return in_transaction(session, lambda: close_all(session, user_id, keep=keep, keep_device=keep_device))
 
 
 def count(session: Session, user_id: int) -> int:

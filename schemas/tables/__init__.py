@@ -40,6 +40,8 @@ from schemas.tables.people import (
     RoleGrant,
     Skill,
     User,
+    WeChatBindCode,
+    WeChatTicket,
     member_skills,
 )
 from schemas.tables.regions import Region, RegionLevel

@@ -114,6 +114,33 @@ class ApiReplay(Base):
     __table_args__ = (Index("ix_api_replays_created_at", "created_at"),)
 
 
+class WeChatTicket(Base):
+    """A spent WeChat bind ticket (admin/api/signin.py): the ticket is signed and lives ten
+    minutes; its random id is kept here once it bound an account, so it binds only once."""
+
+    __tablename__ = "wechat_tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    spent_at: Mapped[datetime] = created_at()
+
+    __table_args__ = (Index("ix_wechat_tickets_spent_at", "spent_at"),)
+
+
+class WeChatBindCode(Base):
+    """The short form of a bind ticket, for an admin to type (账号管理): the unbound WeChat user
+    reads it out from the mini-program, the admin binds it to the person's account. Lives as
+    long as its ticket; binding spends the ticket (`ticket_id`), so code and ticket bind once."""
+
+    __tablename__ = "wechat_bind_codes"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = created_at()
+
+    __table_args__ = (Index("ix_wechat_bind_codes_created_at", "created_at"),)
+
+
 class RoleGrant(Base):
     """A role held in a scope: a region (residents, admins) or an organisation (org admins)."""
 
