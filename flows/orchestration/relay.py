@@ -139,6 +139,9 @@ def take(factory: sessionmaker[Session], holder: str, batch: int, now: datetime,
     lock first), so each take sees the leases the last one wrote. A lease that runs out (its
     worker died) frees the rows for the next take by anyone."""
     with factory() as session:
+        if session.scalar(select(Outbox.id).where(Outbox.delivered_at.is_(None)).limit(1)) is None:
+            return []  # an idle pass reads one index entry and writes nothing
+        session.rollback()  # the update below is the transaction's first statement (SQLite)
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TAKE_LOCK})
         free = or_(Outbox.lease_until.is_(None), Outbox.lease_until < now, Outbox.leased_by == holder)
