@@ -42,7 +42,8 @@ from admin.database import db
 from admin.portal.common import storage
 from flows.core.i18n import render, translate
 from flows.core.refusals import Refused
-from flows.sharing import calendar, matching, reads, requests, resources
+from flows.engine import resource_requests as requests
+from flows.sharing import calendar, matching, reads, resources
 from flows.sharing.matching import Suggestion
 from schemas.clock import LOCAL_TZ, utcnow
 from schemas.tables import Organisation, Region, Resource, ResourceBookingStatus

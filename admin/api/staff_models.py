@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from admin.api.models import Body, Page
+from admin.api.models import Body, OrderOut, Page
 
 # ---- the work queue (待办) ------------------------------------------------------------------
 
@@ -45,17 +45,11 @@ class QueuePage(Page):
 # ---- the community counter ------------------------------------------------------------------
 
 
-class CounterOrder(BaseModel):
-    id: int
+class CounterOrder(OrderOut):
+    """An order as the counter sees it: whose, and in which community."""
+
     community_id: int
-    item: str
     buyer: str
-    quantity: int
-    points: int
-    status: str
-    pickup_code: str
-    expires_at: AwareDatetime | None
-    created_at: AwareDatetime
 
 
 class CounterOrders(Page):

@@ -16,7 +16,8 @@ from admin.portal import bp
 from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key, storage
 from flows.core.refusals import Refused
 from flows.core.storage import StorageRefused
-from flows.sharing import calendar, matching, reads, requests, resources
+from flows.engine import resource_requests as requests
+from flows.sharing import calendar, matching, reads, resources
 from schemas.clock import LOCAL_TZ, utcnow
 from schemas.tables import Organisation, Region, Resource, ResourceKind
 

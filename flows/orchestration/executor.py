@@ -99,16 +99,18 @@ def poll_forever(deployment_ids: set, executor: InProcessExecutor, stop: threadi
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 
-    while not stop.wait(POLL_SECONDS):
+    while not stop.is_set():
         try:
-            with get_client(sync_client=True) as client:
-                due = client.read_flow_runs(
-                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=list(deployment_ids))),
-                    flow_run_filter=FlowRunFilter(
-                        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
-                        expected_start_time=FlowRunFilterExpectedStartTime(before_=datetime.now(UTC))),
-                    sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=20)
-            for run in due:
-                executor.submit(run.id)
+            with get_client(sync_client=True) as client:  # one connection for the polls, not one each
+                while not stop.wait(POLL_SECONDS):
+                    due = client.read_flow_runs(
+                        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=list(deployment_ids))),
+                        flow_run_filter=FlowRunFilter(
+                            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+                            expected_start_time=FlowRunFilterExpectedStartTime(before_=datetime.now(UTC))),
+                        sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=20)
+                    for run in due:
+                        executor.submit(run.id)
         except Exception as exc:
             log.warning("polling for scheduled runs: %s: %s", type(exc).__name__, exc)
+            stop.wait(POLL_SECONDS * 5)

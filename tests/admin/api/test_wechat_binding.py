@@ -151,3 +151,27 @@ def test_a_code_whose_ticket_was_used_or_is_old_binds_nothing(api, wechat, login
     assert old.status_code == 400
     with factory() as s:
         assert s.scalar(select(User.wechat_openid).where(User.id == world["res_a"])) is None
+
+
+def test_binding_to_a_temporary_password_or_too_many_wrong_ones_is_refused(app, api, wechat, factory, world):
+    """The bind is a password log-in: a temporary password must be changed first (403, the
+    ticket unspent), and wrong passwords are throttled as on the log-in page (429)."""
+    from sqlalchemy import update
+
+    with factory() as s:
+        s.execute(update(User).where(User.id == world["mem1"]).values(must_change_password=True))
+        s.commit()
+    ticket = _ticket(api(), "c1")
+    with pytest.raises(ApiError) as temporary:
+        api().bind_wechat(ticket, "mem1", PASSWORD)
+    assert (temporary.value.status, temporary.value.code) == (403, "api.password_change")
+    app.extensions["yijia.throttle"].client_failures[:] = __import__("limits").parse_many("2/minute")
+    for _ in range(2):
+        with pytest.raises(ApiError) as wrong:
+            api().bind_wechat(ticket, "mem2", "nope")
+        assert wrong.value.status == 401
+    with pytest.raises(ApiError) as throttled:
+        api().bind_wechat(ticket, "mem2", PASSWORD)
+    assert (throttled.value.status, throttled.value.code) == (429, "api.throttled")
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(WeChatTicket)) == 0  # never spent
