@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["grab", "web", "scale", "orchestration", "faults", "notices", "reminders", "fleet", "province"]
+BENCHES = ["grab", "web", "scale", "orchestration", "faults", "notices", "reminders", "fleet", "province", "idle"]
 
 
 def main(argv: list[str]) -> None:
