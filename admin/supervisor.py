@@ -10,21 +10,9 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 
+from admin.ha import healthy
 from schemas.settings import ROOT
-
-
-def _wait_healthy(url: str, timeout: float = 90) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.5)
-    return False
 
 
 def run_all(port: int, prefect_port: int) -> int:
@@ -63,7 +51,7 @@ def run_all(port: int, prefect_port: int) -> int:
         start("prefect", [python, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                           "--port", str(prefect_port)])
         print(f"Prefect UI: http://127.0.0.1:{prefect_port}  (starting…)", flush=True)
-        if not _wait_healthy(f"{api}/health"):
+        if not healthy(f"{api}/health"):
             print("Prefect server did not start; see its output above", file=sys.stderr)
             return 1
         start("worker", [python, "-m", "admin.cli", "worker"])

@@ -29,6 +29,18 @@ def api(app):
         client.http.close()
 
 
+@pytest.fixture
+def wechat(monkeypatch, provider):
+    """WeChat log-in switched on against the local stand-in of its code-to-session endpoint."""
+    for name, value in {"WECHAT_API_URL": provider.url, "WECHAT_APP_ID": "wx-app", "WECHAT_APP_SECRET": "s3"}.items():
+        monkeypatch.setenv(f"YIJIA_{name}", value)
+    from schemas.settings import get_settings
+
+    get_settings.cache_clear()
+    yield provider
+    get_settings.cache_clear()
+
+
 # Every answer the API gives in this test session, as (method, documented path, status): the
 # last module of this directory (test_zz_statuses.py) checks that each status the document
 # promises was reached by some test. Schemathesis's generated requests do not count: a status

@@ -10,17 +10,6 @@ from schemas.tables import User
 from tests.admin.conftest import PASSWORD
 
 
-@pytest.fixture
-def wechat(monkeypatch, provider):
-    for name, value in {"WECHAT_API_URL": provider.url, "WECHAT_APP_ID": "wx-app", "WECHAT_APP_SECRET": "s3"}.items():
-        monkeypatch.setenv(f"YIJIA_{name}", value)
-    from schemas.settings import get_settings
-
-    get_settings.cache_clear()
-    yield provider
-    get_settings.cache_clear()
-
-
 def test_bind_once_then_the_code_logs_in(api, wechat, factory, world):
     client = api()
     with pytest.raises(ApiError) as unbound:

@@ -10,17 +10,6 @@ from schemas.tables import User, WeChatTicket
 from tests.admin.conftest import PASSWORD
 
 
-@pytest.fixture
-def wechat(monkeypatch, provider):
-    for name, value in {"WECHAT_API_URL": provider.url, "WECHAT_APP_ID": "wx-app", "WECHAT_APP_SECRET": "s3"}.items():
-        monkeypatch.setenv(f"YIJIA_{name}", value)
-    from schemas.settings import get_settings
-
-    get_settings.cache_clear()
-    yield provider
-    get_settings.cache_clear()
-
-
 def _ticket(client, code: str) -> str:
     with pytest.raises(ApiError) as unbound:
         client.login_wechat(code)
