@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from admin.api.client import ApiError
 from schemas.tables import Demand, User
-from tests.admin.api.test_wechat import wechat  # noqa: F401  (the WeChat stand-in fixture)
 from tests.admin.conftest import PASSWORD
 
 TOO_BIG = 99999999999999999999  # more than any id column holds
@@ -86,7 +85,7 @@ def test_an_upload_over_5_mb_is_a_413_as_the_document_says(api):
     assert refused.value.status == 413 and refused.value.code == "storage.too_large"
 
 
-def test_wechat_log_ins_that_work_are_not_throttled_nor_spend_the_sign_up_budget(api, wechat, factory, world,  # noqa: F811
+def test_wechat_log_ins_that_work_are_not_throttled_nor_spend_the_sign_up_budget(api, wechat, factory, world,
                                                                                app):
     """Every WeChat log-in spent the client's sign-up budget (5 a minute): the sixth person on a
     community centre's Wi-Fi was refused, and so was anyone signing up on the website there."""
