@@ -59,13 +59,13 @@ def _load(user_id: str):
     """The user's acting context, while the cookie's session is live: an ended, idle or expired
     session, or an inactive or unknown user, is a visitor again."""
     wanted = to_id(user_id)
-    live = sessions.check(db(), session.get("sid"), utcnow(), timeouts()) if wanted else None
-    context = load_actor(db(), live.user_id) if live is not None and live.user_id == wanted else None
-    if context is None:
+    found = sessions.check_as(db(), session.get("sid"), wanted, utcnow(), timeouts()) if wanted else None
+    if found is None:
         _fresh_session()
         return None
+    live, context = found
     g.actor = context
-    g.must_change_password = live.must_change_password  # type: ignore[union-attr]
+    g.must_change_password = live.must_change_password
     return LoginUser(context.user_id)
 
 

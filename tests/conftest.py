@@ -114,9 +114,11 @@ def scratch_url(tmp_path):
 def _fresh_settings():
     """Settings are cached per process; a test that changes YIJIA_* through monkeypatch must
     not leave its values behind. Set up first, torn down last: after monkeypatch's undo."""
+    from flows.notices import overrides
     from schemas.settings import get_settings
 
     get_settings.cache_clear()
+    overrides.forget()  # a district's wording is kept a few seconds per database URL, reused between tests
     yield
     get_settings.cache_clear()
 

@@ -14,7 +14,7 @@ from flask import current_app, g, request
 from admin.api.problems import ApiProblem
 from admin.database import db
 from flows.people import app_tokens
-from flows.people.actors import Person, load_actor
+from flows.people.actors import Person
 from schemas.clock import utcnow
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="yijia"'}
@@ -34,10 +34,10 @@ def caller() -> Person:
 def authenticate() -> None:
     """A live access token of an active user, whose temporary password has been changed, or a
     401 (403 while the password is a temporary one)."""
-    found = app_tokens.bearer(db(), token(), utcnow())
-    person = load_actor(db(), found.user_id) if found is not None else None
-    if found is None or person is None:
+    live = app_tokens.bearer(db(), token(), utcnow())
+    if live is None:
         raise ApiProblem(401, "api.unauthenticated", headers=CHALLENGE)
+    found, person = live
     if found.must_change_password:
         raise ApiProblem(403, "api.password_change")
     g.actor, g.device_id = person, found.device_id

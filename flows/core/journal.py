@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import JSON, bindparam, insert, text
 from sqlalchemy.orm import Session
 
+from schemas.clock import utcnow
 from schemas.tables import Event, Outbox
+from schemas.tables.base import UTCDateTime
 
 
 def record(session: Session, *, subject: str, subject_id: int, step: str, from_state: str | None,
@@ -31,6 +33,16 @@ def record(session: Session, *, subject: str, subject_id: int, step: str, from_s
         values["at"] = at
     if request_key is not None:  # unique: the same form sent twice fails here and is answered as a replay
         values["request_key"] = request_key
+    if topic and session.get_bind().dialect.name == "postgresql":
+        # one round trip: the event and its outbox row in one statement (the outbox's copy of
+        # the event id is added by the database)
+        body = {"subject": subject, "subject_id": subject_id, "step": step, "from": from_state, "to": to_state,
+                **(payload or {})}
+        now = utcnow()
+        return session.execute(_INSERT_EVENT_AND_OUTBOX, {
+            "request_key": None, **values, "at": values.get("at") or now, "created_at": now, "topic": topic,
+            "payload": body,
+        }).scalar_one()
     event_id = session.execute(_INSERT_EVENT, values).scalar_one()
     if topic:
         body = {"event_id": event_id, "subject": subject, "subject_id": subject_id, "step": step,
@@ -41,3 +53,16 @@ def record(session: Session, *, subject: str, subject_id: int, step: str, from_s
 
 _INSERT_EVENT = insert(Event.__table__).returning(Event.__table__.c.id)
 _INSERT_OUTBOX = insert(Outbox.__table__)
+# PostgreSQL only (SQLite has no INSERT in a WITH): written once as SQL, like the actor's rows.
+_INSERT_EVENT_AND_OUTBOX = text("""
+    WITH e AS (
+        INSERT INTO events (demand_id, subject, subject_id, step, from_state, to_state, actor_id, data, at, request_key)
+        VALUES (:demand_id, :subject, :subject_id, :step, :from_state, :to_state, :actor_id, :data, :at, :request_key)
+        RETURNING id)
+    INSERT INTO outbox (event_id, topic, demand_id, payload, attempts, created_at)
+    SELECT e.id, :topic, :demand_id, CAST(CAST(:payload AS jsonb) || jsonb_build_object('event_id', e.id) AS json), 0,
+           :created_at
+      FROM e
+    RETURNING event_id
+""").bindparams(bindparam("data", type_=JSON), bindparam("payload", type_=JSON), bindparam("at", type_=UTCDateTime()),
+   bindparam("created_at", type_=UTCDateTime()))

@@ -6,6 +6,7 @@ bounded, only the known fields, braces balanced — so a saved wording cannot fa
 message is written, and the preview shows it filled with a sample demand."""
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -29,14 +30,38 @@ SAMPLE: dict[str, Any] = {"points": 20, "balance": 135, "reason": "帮忙更换�
                           "capacity": 5, "community": "旭日社区", "state": "进行中"}
 
 
+# How long a process keeps a district's wording before reading it again. A message is composed
+# in the transaction of almost every step (a claim tells the requester), and reading the
+# override there was one statement in ten on the claim path; a rewording is rare and reaches
+# every process within this time (the process that saved it, at once).
+KEEP_SECONDS = 5.0
+_kept: dict[tuple[str, int, str], tuple[float, templates.Template | None]] = {}
+
+
 def effective(session: Session, district_id: int | None, name: str) -> templates.Template | None:
     """The template `name` as the district words it (its override, else the shipped one)."""
     shipped = templates.shipped().get(name)
     if shipped is None or district_id is None:
         return shipped
+    key = (_database(session), district_id, name)
+    kept = _kept.get(key)
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1] or shipped
     row = session.scalar(select(NoticeTemplateOverride).where(NoticeTemplateOverride.district_id == district_id,
                                                               NoticeTemplateOverride.name == name))
-    return shipped if row is None else as_template(row, shipped.category)
+    found = None if row is None else as_template(row, shipped.category)
+    _kept[key] = (time.monotonic() + KEEP_SECONDS, found)
+    return found or shipped
+
+
+def forget() -> None:
+    """Read every wording again at its next use (after a save; tests between databases)."""
+    _kept.clear()
+
+
+def _database(session: Session) -> str:
+    """Which database the wording is kept for: one process may serve several (tests)."""
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
 
 
 def _model(category: str, title_zh: str, text_zh: str, title_en: str | None, text_en: str | None,
@@ -100,7 +125,9 @@ def save(session: Session, *, district_id: int, name: str, title_zh: str, text_z
                        from_state=None, to_state=None, actor_id=actor_id, data={"name": name}, at=now or utcnow())
         return row
 
-    return in_transaction(session, work)
+    saved = in_transaction(session, work)
+    forget()
+    return saved
 
 
 def preview(template: templates.Template, locale: str = "zh") -> tuple[str, str]:

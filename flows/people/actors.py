@@ -5,9 +5,11 @@ for the web forms, the admin console, the command line and the tests.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from schemas.tables import Role
@@ -80,32 +82,45 @@ class Person(ActorContext):
 # One statement (a UNION ALL of tagged rows) rather than one per table, written once as SQL
 # that both engines read: this runs on every request, and building and caching an ORM
 # statement of this size cost more than running it (profiled on the claim path).
-_ACTOR_ROWS = text("""
+ACTOR_SQL_FOR = """
     SELECT 'u' AS kind, NULL AS role, NULL AS txt, CASE WHEN is_active THEN 1 ELSE 0 END AS num
-      FROM users WHERE id = :user_id
+      FROM users WHERE id = {user}
     UNION ALL
     SELECT 'g', role_grants.role, regions.path, role_grants.org_id
       FROM role_grants LEFT OUTER JOIN regions ON regions.id = role_grants.region_id
-     WHERE role_grants.user_id = :user_id
+     WHERE role_grants.user_id = {user}
     UNION ALL
-    SELECT 'm', NULL, NULL, org_id FROM members WHERE user_id = :user_id
+    SELECT 'm', NULL, NULL, org_id FROM members WHERE user_id = {user}
     UNION ALL
     SELECT 'r', NULL, NULL, community_id FROM member_registrations
-     WHERE member_id = :user_id AND status = 'approved'
+     WHERE member_id = {user} AND status = 'approved'
     UNION ALL
     SELECT 'o', NULL, CAST(org_id AS VARCHAR(20)), community_id FROM org_registrations
      WHERE status = 'approved' AND org_id IN (
-           SELECT org_id FROM role_grants WHERE user_id = :user_id AND role = 'org_admin' AND org_id IS NOT NULL)
+           SELECT org_id FROM role_grants WHERE user_id = {user} AND role = 'org_admin' AND org_id IS NOT NULL)
     UNION ALL
     SELECT 's', NULL, skills.code, NULL
       FROM skills JOIN member_skills ON member_skills.skill_id = skills.id
-     WHERE member_skills.member_id = :user_id
-""")
+     WHERE member_skills.member_id = {user}
+"""
+
+
+def actor_sql(user: str = ":user_id") -> str:
+    """The actor's tagged rows for the user an SQL expression names: a parameter, or a subquery
+    when another statement finds the user (a log-in session, an app's token)."""
+    return ACTOR_SQL_FOR.format(user=user)
+
+
+_ACTOR_ROWS = text(actor_sql())
 
 
 def load_actor(session: Session, user_id: int) -> Person | None:
     """The acting user's context, or None for an unknown or inactive user."""
-    rows = session.execute(_ACTOR_ROWS, {"user_id": user_id}).all()
+    return person_of(user_id, session.execute(_ACTOR_ROWS, {"user_id": user_id}).all())
+
+
+def person_of(user_id: int, rows: Sequence[Row[Any]] | Sequence[tuple[Any, ...]]) -> Person | None:
+    """The context `ACTOR_SQL`'s tagged rows describe, or None for an unknown or inactive user."""
     if not any(kind == "u" and num for kind, _, _, num in rows):
         return None
     grants = tuple(Grant(Role(role), path, n) for kind, role, path, n in rows if kind == "g")

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
 from flows.core.refusals import Refused
+from flows.people.actors import Person, actor_sql, person_of
 from schemas.tables import AppToken, User
+from schemas.tables.base import UTCDateTime
 
 ACCESS_LIFETIME = timedelta(minutes=15)
 REFRESH_LIFETIME = timedelta(days=30)
@@ -79,20 +81,41 @@ def issue(session: Session, user_id: int, device: str, via: str, now: datetime) 
     return in_transaction(session, work)
 
 
-def bearer(session: Session, token: str | None, now: datetime) -> Bearer | None:
-    """Whose access token this is, while it is live and its user active; else None."""
+def bearer(session: Session, token: str | None, now: datetime) -> tuple[Bearer, Person] | None:
+    """Whose access token this is, with their acting context, while it is live and its user
+    active; else None. One statement: this runs on every call an app makes."""
     if not token:
         return None
-    row = session.execute(
-        select(AppToken.id, AppToken.user_id, AppToken.access_expires_at, AppToken.seen_at, User.is_active,
-               User.must_change_password)
-        .join(User, User.id == AppToken.user_id).where(AppToken.access_hash == _hash(token))).first()
-    if row is None or not row.is_active or row.access_expires_at <= now:
+    rows = session.execute(_BEARER_AS, {"access_hash": _hash(token), "now": now,
+                                        "touch_before": now - TOUCH_EVERY}).all()
+    found = next((row for row in rows if row[0] == "l"), None)
+    if found is None or found[3] == 0:
         return None
-    if now - row.seen_at >= TOUCH_EVERY:
+    device_id, user_id = int(found[2]), next(row[3] for row in rows if row[0] == "w")
+    if found[3] == 2:
         in_transaction(session, lambda: session.execute(
-            update(AppToken).where(AppToken.id == row.id).values(seen_at=now)))
-    return Bearer(row.user_id, row.id, row.must_change_password)
+            update(AppToken).where(AppToken.id == device_id).values(seen_at=now)))
+    person = person_of(user_id, [row for row in rows if row[0] not in ("l", "w")])
+    return (Bearer(user_id, device_id, found[1] == "y"), person) if person is not None else None
+
+
+# The token's row judged in the database (0 expired or user inactive, 2 live and its idle clock
+# to write, 1 live), its user, and that user's rows (`actor_sql`).
+_BEARER_AS = text("""
+    WITH who AS (
+        SELECT app_tokens.id, app_tokens.user_id, app_tokens.access_expires_at, app_tokens.seen_at,
+               users.is_active, users.must_change_password
+          FROM app_tokens JOIN users ON users.id = app_tokens.user_id
+         WHERE app_tokens.access_hash = :access_hash)
+    SELECT 'l' AS kind, CASE WHEN must_change_password THEN 'y' ELSE 'n' END AS role,
+           CAST(id AS VARCHAR(20)) AS txt,
+           CASE WHEN NOT is_active OR access_expires_at <= :now THEN 0
+                WHEN seen_at <= :touch_before THEN 2 ELSE 1 END AS num
+      FROM who
+    UNION ALL
+    SELECT 'w', NULL, NULL, user_id FROM who
+    UNION ALL""" + actor_sql("(SELECT user_id FROM who)")).bindparams(
+    bindparam("now", type_=UTCDateTime()), bindparam("touch_before", type_=UTCDateTime()))
 
 
 def refresh(session: Session, token: str, now: datetime) -> Pair:

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
 from flows.people import app_tokens
-from schemas.tables import LoginSession, User
+from flows.people.actors import Person, actor_sql, person_of
+from schemas.tables import LoginSession
+from schemas.tables.base import UTCDateTime
 
 # `seen_at` is written at most this often per session: idle time is measured to the minute,
 # and a request does not pay for a write every time.
@@ -55,25 +57,41 @@ def open_session(session: Session, user_id: int, now: datetime, timeouts: Timeou
     return in_transaction(session, work)
 
 
-def check(session: Session, token: str | None, now: datetime, timeouts: Timeouts) -> LiveSession | None:
-    """The live session named by `token`, or None (unknown, ended, idle too long, too old, or
-    its user deactivated). Refreshes `seen_at` at most once a minute."""
+def check_as(session: Session, token: str | None, user_id: int, now: datetime,
+             timeouts: Timeouts) -> tuple[LiveSession, Person] | None:
+    """The live session named by `token` with its person's acting context, or None (unknown,
+    ended, idle too long, too old, someone else's, or its user deactivated). Refreshes
+    `seen_at` at most once a minute. One statement: this runs on every logged-in request."""
     if not token:
         return None
-    row = session.execute(
-        select(LoginSession.token_hash, LoginSession.user_id, LoginSession.created_at, LoginSession.seen_at,
-               User.is_active, User.must_change_password)
-        .join(User, User.id == LoginSession.user_id).where(LoginSession.token_hash == _hash(token))).first()
-    if row is None:
+    rows = session.execute(_LIVE_AS, {"token_hash": _hash(token), "user_id": user_id,
+                                      "oldest": now - timeouts.absolute, "idle_since": now - timeouts.idle,
+                                      "touch_before": now - TOUCH_EVERY}).all()
+    login = next((row for row in rows if row[0] == "l"), None)
+    if login is None:
         return None
-    if not row.is_active or row.created_at + timeouts.absolute <= now or row.seen_at + timeouts.idle <= now:
+    if login[3] == _ENDED:
         in_transaction(session, lambda: session.execute(
-            delete(LoginSession).where(LoginSession.token_hash == row.token_hash)))
+            delete(LoginSession).where(LoginSession.token_hash == _hash(token))))
         return None
-    if now - row.seen_at >= TOUCH_EVERY:
+    if login[3] == _STALE:
         in_transaction(session, lambda: session.execute(
-            update(LoginSession).where(LoginSession.token_hash == row.token_hash).values(seen_at=now)))
-    return LiveSession(row.user_id, row.must_change_password)
+            update(LoginSession).where(LoginSession.token_hash == _hash(token)).values(seen_at=now)))
+    person = person_of(user_id, [row for row in rows if row[0] != "l"])
+    return (LiveSession(user_id, login[1] == "y"), person) if person is not None else None
+
+
+# The session's row, judged in the database, ahead of the acting user's rows (`ACTOR_SQL`).
+_ENDED, _STALE = 0, 2  # else 1: live
+_LIVE_AS = text("""
+    SELECT 'l' AS kind, CASE WHEN users.must_change_password THEN 'y' ELSE 'n' END AS role, NULL AS txt,
+           CASE WHEN NOT users.is_active OR login_sessions.created_at <= :oldest
+                     OR login_sessions.seen_at <= :idle_since THEN 0
+                WHEN login_sessions.seen_at <= :touch_before THEN 2 ELSE 1 END AS num
+      FROM login_sessions JOIN users ON users.id = login_sessions.user_id
+     WHERE login_sessions.token_hash = :token_hash AND login_sessions.user_id = :user_id
+    UNION ALL""" + actor_sql()).bindparams(*(bindparam(name, type_=UTCDateTime())
+                                         for name in ("oldest", "idle_since", "touch_before")))
 
 
 def close(session: Session, token: str | None) -> None:

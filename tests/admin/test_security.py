@@ -145,6 +145,32 @@ def test_sessions_time_out_when_idle_and_after_the_absolute_limit(app, world, fa
         assert s.scalar(select(func.count()).select_from(LoginSession)) == 0
 
 
+def test_a_session_is_touched_at_most_once_a_minute_and_ends_with_its_user(app, world, factory):
+    """The session's liveness is judged in the same statement as the person's roles: the idle
+    clock is written only when a minute has passed, and a deactivated user is logged out."""
+    client = _client(app, OWNER)
+    _log_in(client, "mem1")
+
+    def seen():
+        with factory() as s:
+            return s.scalar(select(LoginSession.seen_at))
+
+    recent = utcnow() - timedelta(seconds=30)
+    with factory() as s, s.begin():
+        s.execute(update(LoginSession).values(seen_at=recent))
+    assert client.get("/orders").status_code == 200
+    assert seen() == recent  # not written again within the minute
+    with factory() as s, s.begin():
+        s.execute(update(LoginSession).values(seen_at=utcnow() - timedelta(seconds=90)))
+    assert client.get("/orders").status_code == 200
+    assert seen() > utcnow() - timedelta(seconds=30)
+    with factory() as s, s.begin():
+        s.execute(update(User).where(User.id == world["mem1"]).values(is_active=False))
+    assert client.get("/orders").status_code == 302
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(LoginSession)) == 0
+
+
 def test_cookie_flags(db_url, world, monkeypatch):
     plain = app_with(db_url, monkeypatch)
     cookie = _log_in(plain.test_client(), "mem1").headers["Set-Cookie"]

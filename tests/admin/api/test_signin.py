@@ -88,3 +88,37 @@ def test_a_temporary_password_must_be_changed_on_the_web_first(api, factory, wor
     with pytest.raises(ApiError) as first:
         api("mem1")
     assert first.value.status == 403 and first.value.code == "api.password_change"
+
+
+def test_an_access_token_expires_keeps_its_idle_clock_and_ends_with_its_user(api, factory, world):
+    """The token is judged in the statement that reads the caller's roles: its expiry, its
+    user's state, and `seen_at` written at most once a minute."""
+    from datetime import timedelta
+
+    from schemas.clock import utcnow
+
+    client = api("mem1")
+    recent = utcnow() - timedelta(seconds=30)
+    with factory() as s, s.begin():
+        s.execute(update(AppToken).values(seen_at=recent))
+    assert client.me()["username"] == "mem1"
+    with factory() as s:
+        assert s.scalar(select(AppToken.seen_at)) == recent  # not written again within the minute
+    with factory() as s, s.begin():
+        s.execute(update(AppToken).values(seen_at=utcnow() - timedelta(seconds=90)))
+    client.me()
+    with factory() as s:
+        assert s.scalar(select(AppToken.seen_at)) > utcnow() - timedelta(seconds=30)
+    with factory() as s, s.begin():
+        s.execute(update(AppToken).values(access_expires_at=utcnow() - timedelta(seconds=1)))
+    stale = client.tokens["access_token"]
+    assert client.me()["username"] == "mem1"  # after a 401 the client refreshed once
+    assert client.tokens["access_token"] != stale
+    with pytest.raises(ApiError) as expired:
+        api()._send("GET", "/me", headers={"Authorization": f"Bearer {stale}"})
+    assert expired.value.status == 401 and expired.value.code == "api.unauthenticated"
+    with factory() as s, s.begin():
+        s.execute(update(User).where(User.id == world["mem1"]).values(is_active=False))
+    with pytest.raises(ApiError) as gone:
+        client.me()
+    assert gone.value.status == 401

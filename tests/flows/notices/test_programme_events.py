@@ -123,3 +123,27 @@ def test_sms_carries_the_templates_short_sentence_and_a_format_trick_is_refused(
             overrides.check("order_ready", trick, "x")
         with pytest.raises(Refused):
             overrides.check("order_ready", "ok", "x", sms_zh=trick)
+
+
+def test_a_wording_saved_by_another_process_is_read_again_within_seconds(factory, world, monkeypatch):
+    """A district's wording is kept per process for `KEEP_SECONDS` (it was one statement in ten
+    on the claim path): the process that saves it uses it at once, the others after that time."""
+    import time
+
+    from schemas.tables import NoticeTemplateOverride
+
+    with factory() as s:
+        assert overrides.effective(s, world["d1"], "order_ready").title.zh == "兑换成功，可以领取：{item}"
+    with factory() as s, s.begin():  # another process saves a rewording
+        s.add(NoticeTemplateOverride(district_id=world["d1"], name="order_ready", title_zh="{item} 来取吧",
+                                     text_zh="取货码 {code}"))
+    with factory() as s:
+        assert overrides.effective(s, world["d1"], "order_ready").title.zh == "兑换成功，可以领取：{item}"  # kept
+        assert overrides.effective(s, world["d2"], "order_ready").title.zh == "兑换成功，可以领取：{item}"
+        later = time.monotonic() + overrides.KEEP_SECONDS + 1
+        monkeypatch.setattr(time, "monotonic", lambda: later)
+        assert overrides.effective(s, world["d1"], "order_ready").title.zh == "{item} 来取吧"
+        assert overrides.effective(s, world["d2"], "order_ready").title.zh == "兑换成功，可以领取：{item}"
+        overrides.save(s, district_id=world["d2"], name="order_ready", title_zh="{item} 到了", text_zh="x",
+                       title_en=None, text_en=None, actor_id=None)
+        assert overrides.effective(s, world["d2"], "order_ready").title.zh == "{item} 到了"  # the saver, at once
