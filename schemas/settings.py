@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # A worker holds a demand's outbox rows this long while it delivers them; when it dies,
     # another worker takes them over at expiry (flows/orchestration/relay.py `take`).
     relay_lease_seconds: float = Field(default=30, ge=2, le=600)
+    # Demands a worker syncs with Prefect side by side in a pass. A Prefect server on PostgreSQL
+    # takes 8 well; on SQLite (`yijia up`, development) its writers queue on one lock, and
+    # `yijia up` sets 2 so a first catch-up does not answer "database is locked".
+    relay_sync_threads: int = Field(default=8, ge=1, le=32)
 
     # Notifications (#17). The inbox is always on; each other channel is on when configured.
     # E-mail over SMTP (the standard library's smtplib; STARTTLS and log-in when given).

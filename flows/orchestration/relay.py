@@ -41,7 +41,6 @@ from schemas.settings import get_settings
 from schemas.tables import Demand, Outbox
 
 log = logging.getLogger(__name__)
-SYNC_THREADS = 8  # demands synced side by side in a pass
 TAKE_LOCK = 0x5969_6A69_6101  # PostgreSQL advisory lock key serialising the takes ("Yijia" + 1)
 _HOLDERS: dict[int, str] = {}
 
@@ -203,8 +202,8 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
                 log.warning("outbox delivery for demand %s failed: %s: %s", demand_id, type(exc).__name__, exc)
 
     # Demands are independent (each is this worker's alone, by its lease): their syncs run side
-    # by side, so a pass waits for Prefect's answers once per SYNC_THREADS demands, not per demand.
-    with ThreadPoolExecutor(max_workers=SYNC_THREADS, thread_name_prefix="relay") as pool:
+    # by side, so a pass waits for Prefect's answers once per `relay_sync_threads` demands, not per demand.
+    with ThreadPoolExecutor(max_workers=get_settings().relay_sync_threads, thread_name_prefix="relay") as pool:
         for future in [pool.submit(contextvars.copy_context().run, one, d, g) for d, g in by_demand.items()]:
             future.result()
     if synced:
