@@ -32,6 +32,8 @@ def live(db_url, factory, tmp_path, monkeypatch):
     workers = []
 
     def start_worker(name="worker", **extra):
+        if not pg:  # as `yijia up` does: Prefect's SQLite database has one writer at a time
+            extra.setdefault("YIJIA_RELAY_SYNC_THREADS", "2")
         workers.append(worker(db_url, server.api, instance, tmp_path / f"{name}.log", **extra).start())
         return workers[-1]
 
