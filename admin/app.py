@@ -54,7 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        STORAGE_DIR=settings.storage_dir,
+        STORAGE_DIR=None,  # uploads where the settings say (flows/core/storage.py); a test names its own
         WTF_CSRF_TIME_LIMIT=None,  # a form left open on a phone over lunch still submits
     )
     if test_config:

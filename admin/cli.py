@@ -280,6 +280,7 @@ def users_export(username: str) -> None:
 def users_erase(username: str, yes: bool) -> None:
     """Anonymise a user: name, phone, log-in, profile, their words and photos go; points and
     records stay counted under 已注销用户."""
+    from flows.core import storage
     from flows.core.db import make_engine, make_sessionmaker
     from flows.core.refusals import Refused
     from flows.people import erasure
@@ -289,7 +290,7 @@ def users_erase(username: str, yes: bool) -> None:
         sys.exit(1)
     with make_sessionmaker(make_engine())() as session:
         try:
-            counts = erasure.erase(session, username, get_settings().storage_dir)
+            counts = erasure.erase(session, username, storage.configured())
         except Refused:
             click.echo(f"找不到用户 no such user: {username}", err=True)
             sys.exit(1)

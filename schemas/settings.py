@@ -42,7 +42,14 @@ class Settings(BaseSettings):
     # Sessions end after this long unused, and this long after log-in whatever happens.
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 31)
+    # Uploaded photos: this directory (a shared mount when web nodes run on several machines),
+    # or, when a bucket is named, an S3-compatible object store (credentials from the AWS SDK's
+    # usual chain: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a credentials file, a role).
     storage_dir: Path = ROOT / "var" / "storage"
+    storage_s3_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    storage_s3_prefix: str = Field(default="", max_length=200)
+    storage_s3_endpoint_url: str | None = None  # MinIO, Ceph, a cloud's S3 endpoint; None: AWS
+    storage_s3_region: str | None = None
     workflows_dir: Path = ROOT / "workflows"
     base_url: str = "http://127.0.0.1:8000"
     prefect_ui_url: str = "http://127.0.0.1:4200"

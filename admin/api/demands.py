@@ -134,10 +134,10 @@ def check_images(form: Mapping[str, FormField], values: Mapping[str, Any]) -> No
         value = values.get(name)
         if not isinstance(field, ImageField) or not isinstance(value, str) or not is_storage_key(value):
             continue  # no value, or one the engine refuses by its form
-        path = storage().path(value)
-        if path is None:
+        size = storage().size(value)
+        if size is None:
             errors[name] = render("api.upload_unknown", None, locale())
-        elif path.stat().st_size > field.max_mb * 1024 * 1024:
+        elif size > field.max_mb * 1024 * 1024:
             errors[name] = render("storage.too_large", {"limit": f"{field.max_mb:g}"}, locale())
     if errors:
         raise ApiProblem(422, "api.invalid", errors=errors)

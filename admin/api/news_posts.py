@@ -37,7 +37,7 @@ def _out(post: NewsPost) -> NewsPostOut:
 def _draft(json: NewsPostIn) -> news.Draft:
     """The body as the domain's draft; a cover must be a file `/uploads` stored (the console
     stores the picture itself: here the app names one)."""
-    if json.cover is not None and (not is_storage_key(json.cover) or storage().path(json.cover) is None):
+    if json.cover is not None and (not is_storage_key(json.cover) or storage().size(json.cover) is None):
         raise ApiProblem(422, "api.invalid", errors={"cover": render("api.upload_unknown", None, locale())})
     return news.Draft(region_id=json.region_id, title=json.title, body=json.body, summary=json.summary,
                       cover=json.cover, published_at=json.published_at)

@@ -229,7 +229,7 @@ def my_resource_edit(resource_id: int, json: ResourceEdit):
                                  for k in ("name", "description", "location", "equipment", "rules")}
     values.update(kind=json.kind.value, capacity=json.capacity)
     if json.photo:
-        if storage().path(json.photo) is None:
+        if storage().size(json.photo) is None:
             raise ApiProblem(422, "api.invalid", errors={"photo": render("api.upload_unknown", None, locale())})
         values["photo"] = json.photo
     edited = resources.edit(db(), caller(), shared.id, values, "\n".join(json.hours))

@@ -11,13 +11,12 @@ from sqlalchemy import select
 
 from admin.database import db
 from admin.i18n import lang as lang  # the one definition; re-exported for the portal's modules
-from flows.core.storage import Storage, StorageRefused
-from schemas.settings import get_settings
+from flows.core.storage import Storage, StorageRefused, configured
 from schemas.tables import MemberRegistration, RegistrationStatus, User
 
 
 def storage() -> Storage:
-    return Storage(current_app.config.get("STORAGE_DIR") or get_settings().storage_dir)
+    return configured(current_app.config.get("STORAGE_DIR"))
 
 
 def read_step_form(form_spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

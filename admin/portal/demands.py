@@ -17,7 +17,7 @@ from admin.auth import actor
 from admin.database import db
 from admin.i18n import field_errors, flash_refusal, refusal_text
 from admin.params import form_int
-from admin.portal import bp, elder, media, publish
+from admin.portal import bp, elder, publish
 from admin.portal.common import (
     flash_outcome,
     lang,
@@ -31,6 +31,7 @@ from admin.portal.common import (
 from flows import engine
 from flows.catalogue import task_types
 from flows.core.refusals import Refused
+from flows.core.storage import TYPES, is_storage_key
 from flows.engine import attendance, history, records, reminders, schedule, visibility
 from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
@@ -255,12 +256,14 @@ def file(key: str):
     the stored name, never sniffed), or saved with `?download=1`."""
     from schemas.tables import ServiceRecord
 
-    path = storage().path(key)
-    record = db().scalar(select(ServiceRecord).where(ServiceRecord.proof == key)) if path else None
-    if path is None or record is None or visibility.visible_demand(db(), actor(), record.demand_id) is None:
+    record = db().scalar(select(ServiceRecord).where(ServiceRecord.proof == key)) if is_storage_key(key) else None
+    if record is None or visibility.visible_demand(db(), actor(), record.demand_id) is None:
+        abort(404)
+    found = storage().open(key)  # read only for who may see it
+    if found is None:
         abort(404)
     if request.args.get("download") == "1":
-        return send_file(path, as_attachment=True, download_name=key, max_age=0)
-    response = send_file(path, mimetype=media.TYPES[key.rsplit(".", 1)[1]], max_age=0)
+        return send_file(found, as_attachment=True, download_name=key, max_age=0)
+    response = send_file(found, mimetype=TYPES[key.rsplit(".", 1)[1]], max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

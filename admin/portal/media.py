@@ -8,21 +8,20 @@ from sqlalchemy import select
 from admin.database import db
 from admin.portal import bp
 from admin.portal.common import storage
+from flows.core.storage import TYPES
 from schemas.tables import NewsPost, Resource, ShopItem
-
-TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 @bp.get("/media/<key>")
 def media(key: str):
-    path = storage().path(key)
-    used = path is not None and db().scalar(
+    found = storage().open(key)
+    used = found is not None and db().scalar(
         select(NewsPost.id).where(NewsPost.cover == key).union_all(
             select(ShopItem.id).where(ShopItem.picture == key),
             select(Resource.id).where(Resource.photo == key)).limit(1)) is not None
-    if not used or path is None:
+    if not used or found is None:
         abort(404)
-    response = send_file(path, mimetype=TYPES[key.rsplit(".", 1)[1]], max_age=86_400)
+    response = send_file(found, mimetype=TYPES[key.rsplit(".", 1)[1]], max_age=86_400)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

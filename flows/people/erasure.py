@@ -13,7 +13,6 @@ import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import delete, select, update
@@ -24,6 +23,7 @@ from werkzeug.security import generate_password_hash
 
 from flows.core.db import in_transaction
 from flows.core.refusals import Refused
+from flows.core.storage import Storage
 from schemas.clock import utcnow
 from schemas.tables import (
     ApiReplay,
@@ -82,7 +82,7 @@ def export(session: Session, username: str) -> dict[str, Any]:
     return out
 
 
-def erase(session: Session, username: str, storage_root: Path | None = None) -> dict[str, int]:
+def erase(session: Session, username: str, storage: Storage | None = None) -> dict[str, int]:
     """Anonymise the user in one transaction; returns what was changed, by kind. Uploaded
     photos are deleted from storage after the commit."""
     user = _user(session, username)
@@ -122,10 +122,6 @@ def erase(session: Session, username: str, storage_root: Path | None = None) -> 
         return counts
 
     counts = in_transaction(session, work)
-    if storage_root is not None:
-        for key in photos:
-            path = storage_root / key
-            if path.is_file() and path.resolve().is_relative_to(storage_root.resolve()):
-                path.unlink()
-                counts["photos"] = counts.get("photos", 0) + 1
+    if storage is not None:  # keys are checked by the store: a stored value cannot name another file
+        counts["photos"] = sum(storage.delete(key) for key in photos)
     return counts
