@@ -65,3 +65,38 @@ def test_the_page_reads_a_bounded_number_of_rows(factory, world, engine):
         hall_reads.hall(s, load_actor(s, world["mem1"]), limit=5)
     hall_sql = [q for q in statements if "UNION" in q and "FROM demands" in q]
     assert len(hall_sql) == 1 and hall_sql[0].count("LIMIT") >= 4  # each range stops at the page
+
+
+def test_the_untimed_are_read_newest_first_from_their_own_index(factory, world, engine):
+    """A community with years of finished wishes and a few open, untimed ones: the untimed range
+    comes from its own index in id order. `starts_at IS NULL` is no equality to PostgreSQL's
+    planner, so the (community, state, starts_at, id) index could not give them in that order and
+    it walked the primary key backwards instead — 480 ms for one hall on the province data set."""
+    from sqlalchemy import event, insert, select, text
+
+    from schemas.tables import WorkflowVersion
+
+    _scatter(factory, world, 10, 4)
+    with factory() as s, s.begin():
+        version = s.scalar(select(WorkflowVersion).where(WorkflowVersion.workflow_id == "micro_wish"))
+        s.execute(insert(Demand), [
+            {"task_type_id": world["tt_micro_wish"], "workflow_id": "micro_wish", "workflow_version": version.version,
+             "workflow_hash": version.content_hash, "state": "done", "state_since": NOW, "rev": 1, "title": f"旧{i}",
+             "community_id": world["ca"], "requester_id": world["res_a"], "capacity": 1, "taken": 0,
+             "required_skills": [], "data": {}, "created_at": NOW} for i in range(3000)])
+    with engine.connect() as c:
+        c.execute(text("ANALYZE"))
+        c.commit()
+    seen = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append((a[2], a[3])))
+    with factory() as s:
+        hall_reads.hall(s, load_actor(s, world["mem1"]), limit=5)
+    statement, params = next((q, p) for q, p in seen if "UNION" in q and "FROM demands" in q)
+    with engine.connect() as c:
+        cursor = c.connection.driver_connection.cursor()
+        explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+        cursor.execute(explain + statement, params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    assert "Backward using pk_demands" not in plan and "SCAN demands" not in plan, plan  # no walk over all
+    if engine.dialect.name == "postgresql":  # SQLite takes IS NULL as an equality: (…, starts_at=?) serves it
+        assert "ix_demands_hall_undated" in plan, plan
