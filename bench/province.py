@@ -97,8 +97,10 @@ def _load(engine, world, version) -> dict:
                                 "required_skills", "data", "created_at"],
               ((base + i, world["tt_micro_wish"], "micro_wish", version.version, version.content_hash,
                 STATES[i % len(STATES)], now - timedelta(minutes=i % 700_000), 1, f"心愿 {i}",
-                # every fourth block of one cycle of states: the busy communities get all of them
-                busy[i % len(busy)] if (i // len(STATES)) % 4 == 0 else communities[rng.randrange(len(communities))],
+                # every fourth cycle of states goes to a busy community, whole (all its states), and
+                # the busy communities take such cycles in turn: each holds open work
+                busy[(i // (4 * len(STATES))) % len(busy)] if (i // len(STATES)) % 4 == 0
+                else communities[rng.randrange(len(communities))],
                 members[i % len(members)], 1, 0, "[]", json_empty, now - timedelta(minutes=i % 700_000))
                for i in range(DEMANDS)))
         _copy(conn, "events", ["id", "demand_id", "subject", "subject_id", "step", "from_state", "to_state", "actor_id",
