@@ -89,18 +89,19 @@ def bearer(session: Session, token: str | None, now: datetime) -> tuple[Bearer, 
     rows = session.execute(_BEARER_AS, {"access_hash": _hash(token), "now": now,
                                         "touch_before": now - TOUCH_EVERY}).all()
     found = next((row for row in rows if row[0] == "l"), None)
-    if found is None or found[3] == 0:
+    if found is None or found[3] == _ENDED:
         return None
     device_id, user_id = int(found[2]), next(row[3] for row in rows if row[0] == "w")
-    if found[3] == 2:
+    if found[3] == _STALE:
         in_transaction(session, lambda: session.execute(
             update(AppToken).where(AppToken.id == device_id).values(seen_at=now)))
     person = person_of(user_id, [row for row in rows if row[0] not in ("l", "w")])
     return (Bearer(user_id, device_id, found[1] == "y"), person) if person is not None else None
 
 
-# The token's row judged in the database (0 expired or user inactive, 2 live and its idle clock
-# to write, 1 live), its user, and that user's rows (`actor_sql`).
+# The token's row judged in the database (expired or its user inactive, live with its idle clock
+# to write, else live), its user, and that user's rows (`actor_sql`).
+_ENDED, _STALE = 0, 2
 _BEARER_AS = text("""
     WITH who AS (
         SELECT app_tokens.id, app_tokens.user_id, app_tokens.access_expires_at, app_tokens.seen_at,

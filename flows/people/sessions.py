@@ -81,7 +81,7 @@ def check_as(session: Session, token: str | None, user_id: int, now: datetime,
     return (LiveSession(user_id, login[1] == "y"), person) if person is not None else None
 
 
-# The session's row, judged in the database, ahead of the acting user's rows (`ACTOR_SQL`).
+# The session's row, judged in the database, ahead of the acting user's rows (`actor_sql`).
 _ENDED, _STALE = 0, 2  # else 1: live
 _LIVE_AS = text("""
     SELECT 'l' AS kind, CASE WHEN users.must_change_password THEN 'y' ELSE 'n' END AS role, NULL AS txt,
