@@ -24,7 +24,8 @@ def run_all(port: int, prefect_port: int) -> int:
     # and a longer server-side timeout keeps them from surfacing (see docs/prefect.md).
     env.setdefault("PREFECT_SERVER_DATABASE_TIMEOUT", "30")
     env.setdefault("PREFECT_SERVER_DATABASE_SQLALCHEMY_CONNECT_ARGS_TIMEOUT", "30")
-    if env.get("PREFECT_API_DATABASE_CONNECTION_URL", "sqlite").startswith("sqlite"):
+    prefect_db = env.get("PREFECT_SERVER_DATABASE_CONNECTION_URL") or env.get("PREFECT_API_DATABASE_CONNECTION_URL")
+    if (prefect_db or "sqlite").startswith("sqlite"):
         env.setdefault("YIJIA_RELAY_SYNC_THREADS", "2")  # one writer at a time in Prefect's SQLite database
     python = sys.executable
     procs: list[tuple[str, subprocess.Popen]] = []

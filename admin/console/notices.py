@@ -71,7 +71,7 @@ class TemplateView(SecuredPage):
     @expose("/")
     def index(self):
         district = _district(request.args.get("district"))
-        rows = [(name, overrides.effective(db(), district.id, name), shipped)
+        rows = [(name, overrides.effective(db(), district.id, name, fresh=True), shipped)
                 for name, shipped in templates.shipped().items()]
         return self.render("console/notice_templates.html", rows=rows, district=district,
                            districts=regions.admin_districts(db(), actor()), categories=categories.CATEGORIES,
@@ -84,7 +84,7 @@ class TemplateView(SecuredPage):
         shipped = templates.shipped().get(name)
         if shipped is None:
             abort(404)
-        current = overrides.effective(db(), district.id, name) or shipped
+        current = overrides.effective(db(), district.id, name, fresh=True) or shipped
         editable = regions.may_publish_for(actor(), district)
         values = {"title_zh": current.title.zh, "text_zh": current.text.zh, "title_en": current.title.en or "",
                   "text_en": current.text.en or "", "sms_zh": current.sms.zh if current.sms else "",

@@ -8,18 +8,18 @@ from sqlalchemy import select
 from admin.database import db
 from admin.portal import bp
 from admin.portal.common import storage
-from flows.core.storage import TYPES
+from flows.core.storage import TYPES, is_storage_key
 from schemas.tables import NewsPost, Resource, ShopItem
 
 
 @bp.get("/media/<key>")
 def media(key: str):
-    found = storage().open(key)
-    used = found is not None and db().scalar(
+    used = is_storage_key(key) and db().scalar(
         select(NewsPost.id).where(NewsPost.cover == key).union_all(
             select(ShopItem.id).where(ShopItem.picture == key),
             select(Resource.id).where(Resource.photo == key)).limit(1)) is not None
-    if not used or found is None:
+    found = storage().open(key) if used else None  # read only what may be shown to anyone
+    if found is None:
         abort(404)
     response = send_file(found, mimetype=TYPES[key.rsplit(".", 1)[1]], max_age=86_400)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -137,9 +137,14 @@ class ObjectStorage(Storage):
             raise StorageRefused("storage.disk") from exc
 
     def _delete(self, key: str) -> bool:
-        found = self._size(key) is not None
-        if found:
-            self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            found = self._size(key) is not None
+            if found:
+                self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageRefused("storage.disk") from exc
         return found
 
     def _size(self, key: str) -> int | None:
@@ -183,16 +188,19 @@ def configured(directory: Path | None = None) -> Storage:
 
 
 def _missing(error: Any) -> bool:
-    return error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+    """A missing object: 404, or 403 where the credentials may not list the bucket (S3 then
+    hides whether a key exists); docs/deploy.md asks for read, write, delete and list."""
+    return error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "403", "AccessDenied")
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=8)  # a client is thread-safe once made
 def _client(endpoint_url: str | None, region: str | None) -> Any:
     """One client per process and endpoint (making one costs tens of milliseconds; they are
     thread-safe)."""
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", endpoint_url=endpoint_url, region_name=region,
+    # a session of its own: boto3's default one is not safe to build clients from in threads
+    return boto3.session.Session().client("s3", endpoint_url=endpoint_url, region_name=region,
                         config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5,
                                       read_timeout=30))

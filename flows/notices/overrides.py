@@ -38,14 +38,15 @@ KEEP_SECONDS = 5.0
 _kept: dict[tuple[str, int, str], tuple[float, templates.Template | None]] = {}
 
 
-def effective(session: Session, district_id: int | None, name: str) -> templates.Template | None:
-    """The template `name` as the district words it (its override, else the shipped one)."""
+def effective(session: Session, district_id: int | None, name: str, *, fresh: bool = False) -> templates.Template | None:
+    """The template `name` as the district words it (its override, else the shipped one);
+    `fresh` reads it again (the console, where an admin edits what they see)."""
     shipped = templates.shipped().get(name)
     if shipped is None or district_id is None:
         return shipped
     key = (_database(session), district_id, name)
     kept = _kept.get(key)
-    if kept is not None and kept[0] > time.monotonic():
+    if kept is not None and kept[0] > time.monotonic() and not fresh:
         return kept[1] or shipped
     row = session.scalar(select(NoticeTemplateOverride).where(NoticeTemplateOverride.district_id == district_id,
                                                               NoticeTemplateOverride.name == name))

@@ -211,7 +211,8 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
             send(automations.events((r.id, r.topic, r.payload, r.created_at) for r in synced if r.demand_id))
         except Exception as failure:
             errors.update({row.id: failure for row in synced})
-            log.warning("sending %d events failed: %s", len(synced), failure)
+            log.warning("sending the events of demands %s failed: %s",
+                        sorted({r.demand_id for r in synced if r.demand_id}), failure)
             synced = []
     with factory() as session:
         if synced:

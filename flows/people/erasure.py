@@ -23,7 +23,7 @@ from werkzeug.security import generate_password_hash
 
 from flows.core.db import in_transaction
 from flows.core.refusals import Refused
-from flows.core.storage import Storage
+from flows.core.storage import Storage, StorageRefused
 from schemas.clock import utcnow
 from schemas.tables import (
     ApiReplay,
@@ -34,9 +34,12 @@ from schemas.tables import (
     Evaluation,
     LoginSession,
     Member,
+    NewsPost,
     NoticeChoice,
     Notification,
+    Resource,
     ServiceRecord,
+    ShopItem,
     User,
     member_skills,
 )
@@ -122,6 +125,28 @@ def erase(session: Session, username: str, storage: Storage | None = None) -> di
         return counts
 
     counts = in_transaction(session, work)
-    if storage is not None:  # keys are checked by the store: a stored value cannot name another file
-        counts["photos"] = sum(storage.delete(key) for key in photos)
+    if storage is not None:
+        counts.update(_delete_photos(session, storage, uid, photos))
     return counts
+
+
+def _delete_photos(session: Session, storage: Storage, uid: int, photos: list[str]) -> dict[str, int]:
+    """Remove the person's proof photos, after the commit that unlinked them. A key something
+    else still names stays (an app may send any stored key as a proof: a news cover, another
+    member's photo); one the store fails to remove is written to the audit log, so an operator
+    can remove it — the records no longer name it, and a second erase would not find it."""
+    still = set(session.scalars(select(ServiceRecord.proof).where(ServiceRecord.proof.in_(photos))))
+    for column in (NewsPost.cover, ShopItem.picture, Resource.photo):
+        still |= set(session.scalars(select(column).where(column.in_(photos))))
+    removed, failed = 0, []
+    for key in dict.fromkeys(photos):
+        if key in still:
+            continue
+        try:
+            removed += storage.delete(key)
+        except StorageRefused:
+            failed.append(key)
+    if failed:
+        in_transaction(session, lambda: session.add(AuditLog(
+            actor_id=None, action="erase_photos_failed", table_name="users", row_id=str(uid), after={"keys": failed})))
+    return {"photos": removed, "photos_kept": len(set(photos) & still), "photos_failed": len(failed)}

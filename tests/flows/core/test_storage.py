@@ -135,3 +135,40 @@ def test_the_journey_keeps_its_proof_photo_in_the_bucket(db_url, bucket, s3_serv
     assert counts["photos"] == 1
     assert storage._client(s3_server, "us-east-1").list_objects_v2(Bucket=bucket).get("KeyCount") == 0
     app.extensions["yijia.engine"].dispose()
+
+
+def test_erasure_keeps_a_photo_something_else_names_and_records_what_it_could_not_remove(factory, tmp_path):
+    """An app may send any stored key as its proof: erasing that member must not delete a news
+    cover (or another member's photo). A store that fails leaves the keys in the audit log,
+    since the records no longer name them."""
+    from schemas.tables import AuditLog, NewsPost
+    from tests.flows.walker import Walker
+
+    world = build_world(factory)
+    store = DirectoryStorage(tmp_path / "storage")
+    own, cover = store.save(PNG), store.save(JPG)
+    for key in (own, cover):
+        walk = Walker(factory, world)
+        walk.start("res_a", "micro_wish", {"title": f"照片 {key[:4]}"})
+        walk.act("cadm_a", "publish")
+        walk.act("mem1", "claim")
+        walk.act("mem1", "serve", {"hours": 1, "note": "好了", "photo": key})
+    with factory() as s, s.begin():
+        s.add(NewsPost(region_id=world["ca"], title="封面", body="x", cover=cover))
+    with factory() as s:
+        counts = erasure.erase(s, "mem1", store)
+    assert (counts["photos"], counts["photos_kept"], counts["photos_failed"]) == (1, 1, 0)
+    assert store.size(own) is None and store.size(cover) == len(JPG)
+
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "断网"})
+    walk.act("cadm_a", "publish")
+    walk.act("mem2", "claim")
+    lost = store.save(PNG)
+    walk.act("mem2", "serve", {"hours": 1, "note": "好了", "photo": lost})
+    down = ObjectStorage("photos", "", "http://127.0.0.1:9", "us-east-1")  # nothing listens there
+    with factory() as s:
+        counts = erasure.erase(s, "mem2", down)
+        assert counts["photos_failed"] == 1
+        logged = s.scalar(select(AuditLog).where(AuditLog.action == "erase_photos_failed"))
+        assert logged.after == {"keys": [lost]} and logged.row_id == str(world["mem2"])
