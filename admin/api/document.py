@@ -62,9 +62,10 @@ def step_schemas(workflow: CompiledWorkflow, components: dict[str, Any]) -> list
 
 
 def _problems_as_problems(doc: dict[str, Any]) -> None:
-    """Every 4xx/5xx answer is a problem detail, `application/problem+json` (admin/api/problems.py);
-    an operation with a JSON body may also answer 400 (it does not parse, or holds a NUL) and
-    415 (it is not JSON), from admin/api/bodies.py."""
+    """Every 4xx/5xx answer is a problem detail, `application/problem+json` (admin/api/problems.py).
+    Every operation may answer 400: a NUL byte in the query, the form or the path is refused
+    before any view runs (admin/params.py), and a JSON body that does not parse is too
+    (admin/api/bodies.py); an operation with a JSON body may also answer 415 (it is not JSON)."""
     problem = next(name for name in doc["components"]["schemas"] if name.split(".")[0] == "Problem")
     for operations in doc["paths"].values():
         for operation in operations.values():
@@ -72,9 +73,9 @@ def _problems_as_problems(doc: dict[str, Any]) -> None:
                 # spectree promises a validation error to every operation; with nothing to
                 # validate (a bad path id does not match the route: 404) there is none
                 operation.get("responses", {}).pop("422", None)
+            operation.setdefault("responses", {}).setdefault("400", {"description": "Bad Request"})
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                for status, title in (("400", "Bad Request"), ("415", "Unsupported Media Type")):
-                    operation.setdefault("responses", {}).setdefault(status, {"description": title})
+                operation["responses"].setdefault("415", {"description": "Unsupported Media Type"})
             for status, answer in operation.get("responses", {}).items():
                 if status[:1] in "45":
                     answer["content"] = {MEDIA_TYPE: {"schema": {"$ref": REF.format(model=problem)}}}

@@ -20,10 +20,21 @@ def upsert(session: Session, table: type[DeclarativeBase] | FromClause, values: 
            on: Sequence[str] | None = None, add: Sequence[str] = ()) -> None:
     """INSERT `values` in the caller's transaction; when a row with the same `on` columns (any
     unique key when None) exists, add the new values of the `add` columns to it, or, with no
-    `add`, leave it as it is. Two racing first inserts both succeed (no IntegrityError)."""
+    `add`, leave it as it is. Two racing first inserts both succeed (no IntegrityError).
+
+    A key that names no column is refused: the statement is built without `.values()`, so the
+    driver would otherwise drop a misspelt key silently and the column would take its default."""
     target = table if isinstance(table, FromClause) else table.__table__
+    unknown = values.keys() - _columns(target)
+    if unknown:
+        raise ValueError(f"{target.name} has no column {', '.join(sorted(unknown))}")
     session.execute(_upsert(session.get_bind().dialect.name, target, tuple(on) if on is not None else None,
                             tuple(add)), dict(values))
+
+
+@lru_cache(maxsize=64)
+def _columns(target: FromClause) -> frozenset[str]:
+    return frozenset(target.c.keys())
 
 
 @lru_cache(maxsize=256)

@@ -1,7 +1,7 @@
 """The answers every operation of the document promises by its shape, reached for each
 operation the document lists (so an operation added later is probed with no new test):
-401 without a token, 404 for an id that is not there, 400 for a body that is not JSON or a
-cursor that is not ours, 415 for a body that is not JSON at all, 422 for a body or query of the
+401 without a token, 404 for an id that is not there, 400 for a body that is not JSON, a
+cursor that is not ours or a NUL byte anywhere, 415 for a body that is not JSON at all, 422 for a body or query of the
 wrong shape, 304 for a list asked again with its ETag. The answers only a journey can reach
 (409, 403, 429…) are in the journeys' tests; test_zz_statuses.py checks that together they
 reach every status the document promises."""
@@ -144,6 +144,21 @@ def test_422_for_a_body_or_query_of_the_wrong_shape(app):
         assert answer.status_code == 422 and answer.json["code"] == "api.invalid", (method, path, answer.status_code)
         probed += 1
     assert probed >= 15
+
+
+def test_400_for_a_nul_byte_in_the_query_of_every_operation(app):
+    """Every operation promises 400: a NUL byte is refused before any view runs (admin/params.py),
+    whichever parameter holds it, for a stranger and for a member alike."""
+    client, bearer, probed = app.test_client(), _bearer(app), 0
+    for method, path, operation in _operations(app):
+        assert _promises(operation, 400), (method, path)
+        named = [p["name"] for p in _queries(operation)] or ["q"]
+        answer = client.open(_path(path, 1), method=method.upper(), query_string={named[0]: "a\x00b"}, headers=bearer)
+        assert answer.status_code == 400, (method, path, answer.status_code)
+        assert answer.headers["Content-Type"].startswith("application/problem+json"), (method, path)
+        assert answer.json["code"] == "api.bad_request", (method, path, answer.json)
+        probed += 1
+    assert probed >= 25
 
 
 def test_400_for_a_cursor_that_is_not_ours(app):
