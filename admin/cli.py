@@ -95,8 +95,10 @@ def workflows() -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="message language (default zh)")
 def workflows_validate(files: tuple[Path, ...], lang: str | None) -> None:
-    """Check workflow files (default: every file in workflows/); exit 1 listing every error."""
+    """Check workflow files (default: every file in workflows/); exit 1 listing every error.
+    Points are checked against the city's default bounds (publishing checks the database's)."""
     from flows.workflow.compiler import format_problem, validate_source
+    from schemas.workflow import PointBounds
 
     settings = get_settings()
     lang = lang or settings.locale
@@ -109,7 +111,7 @@ def workflows_validate(files: tuple[Path, ...], lang: str | None) -> None:
             click.echo(f"{path}: {exc.strerror}", err=True)
             failed += 1
             continue
-        problems = validate_source(source, str(path), max_bytes=settings.yaml_max_bytes)
+        problems = validate_source(source, str(path), max_bytes=settings.yaml_max_bytes, bounds=PointBounds())
         for problem in problems:
             click.echo(format_problem(problem, lang), err=True)
         failed += bool(problems)

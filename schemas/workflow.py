@@ -10,6 +10,7 @@ See docs/workflows.md for the reference with examples.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -253,6 +254,17 @@ class PointsRule(Spec):
         default_factory=dict)
     max: int | None = Field(None, ge=0, le=1_000_000)
     memo: Title | None = None
+
+
+@dataclass(frozen=True)
+class PointBounds:
+    """The city's limits on what an award may say (schemas.tables.PointPolicy, edited by the
+    city), as the compiler checks a workflow against them at publication."""
+
+    max_base_points: int = 200
+    max_per_hour: float = 20.0
+    max_rating_factor: float = 2.0
+    max_service_hours: float = 24  # one service record: at most a day (longer work is recorded per day)
 
 
 class PointsEffect(Spec):

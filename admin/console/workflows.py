@@ -52,7 +52,8 @@ class Line:
 def _problems(source: str) -> list[dict]:
     """Every problem with its line and column, in the reader's language."""
     try:
-        compile_source(source, "editor.yaml", max_bytes=get_settings().yaml_max_bytes)
+        compile_source(source, "editor.yaml", max_bytes=get_settings().yaml_max_bytes,
+                       bounds=registry.city_bounds(db()))
     except WorkflowInvalid as exc:
         return [{"line": p.line, "column": p.column, "message": format_problem(p, lang()).split(": ", 1)[1]}
                 for p in exc.problems]

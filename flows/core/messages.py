@@ -106,6 +106,11 @@ COMPILER: dict[str, str] = {
     'wf.complete_with_invalid': N_('超时自动完成的值不合法：{detail}'),
     'wf.demand_field_type': N_('字段“{field}”用于需求本身，类型必须是 {expected}'),
     'wf.bounds': N_('最小值 {min} 大于最大值 {max}：请调小 min 或调大 max'),
+    # the city's point bounds (flows/workflow/checks/points.py), checked when a version is published
+    'wf.points_base_bound': N_('固定积分 {value} 超过了市里设定的基础积分上限 {limit}'),
+    'wf.points_per_hour_bound': N_('每小时积分 {value} 超过了市里设定的上限 {limit}'),
+    'wf.points_factor_bound': N_('{rating} 星的评分倍数 {value} 超过了市里设定的上限 {limit}'),
+    'wf.hours_bound': N_('“{step}”的服务时长（hours）要写明 max，且不能超过 {limit} 小时（更长的服务请按天记录）'),
     # liveness: a workflow that validates can run (flows/workflow/checks/liveness.py)
     'wf.start_twice': N_('只能有一个创建步骤（kind: start），“{step}”永远不会被用到（门户总是用“{first}”创建）：'
                          '请删掉它，或把它拆成另一个工作流'),

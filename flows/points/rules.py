@@ -2,9 +2,9 @@
 multipliers within the bounds the city sets (PointPolicy); the award reads them here.
 
 A workflow's points rule with `base: task_type` is the one districts tune: the task type's
-`per_hour` and `rating_factors`, when set, replace the workflow's own, clamped to the city's
-bounds at award time (the city may have tightened them since the type was saved). Rules with
-a fixed base (an organisation's 20 points) stay as the workflow says.
+`per_hour` and `rating_factors`, when set, replace the workflow's own. Every rule is clamped to
+the city's bounds at award time (the city may have tightened them since the type was saved or
+the version published; publishing checks them too: flows/workflow/checks/points.py).
 """
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from flows.core.i18n import Message
 from flows.core.refusals import Refused
 from schemas.tables import PointPolicy, TaskType
-from schemas.workflow import PointsRule
+from schemas.workflow import PointBounds, PointsRule
 
-DEFAULTS = {"max_base_points": 200, "max_per_hour": 20.0, "max_rating_factor": 2.0, "adjust_threshold": 100}
+_BOUNDS = PointBounds()
+DEFAULTS = {"max_base_points": _BOUNDS.max_base_points, "max_per_hour": _BOUNDS.max_per_hour,
+            "max_rating_factor": _BOUNDS.max_rating_factor, "adjust_threshold": 100}
 _PAIR = re.compile(r"^\s*([1-5])\s*[:：=]\s*(\d+(?:\.\d+)?)\s*$")
 
 
@@ -30,18 +32,24 @@ def policy(session: Session) -> PointPolicy:
 
 
 def effective(session: Session, rule: PointsRule, task_type: TaskType | None) -> tuple[PointsRule, int]:
-    """The rule as this task type's district tuned it, and the base points to use."""
-    if task_type is None or rule.base != "task_type":
-        return rule, task_type.default_points if task_type else 0
+    """The rule as this task type's district tuned it, and the base points to use; every rule,
+    tuned or as its workflow says, held to the city's bounds in force (a version is checked
+    against them when published, but the city may have tightened them since)."""
     bounds = policy(session)
-    changes: dict[str, Any] = {}
-    if task_type.per_hour is not None:
-        changes["per_hour"] = min(float(task_type.per_hour), float(bounds.max_per_hour))
-    if task_type.rating_factors:
-        changes["by_rating"] = {int(k): min(float(v), float(bounds.max_rating_factor))
-                                for k, v in task_type.rating_factors.items()}
-    return (rule.model_copy(update=changes) if changes else rule), min(task_type.default_points,
-                                                                       bounds.max_base_points)
+    per_hour, by_rating = float(rule.per_hour), {int(k): float(v) for k, v in rule.by_rating.items()}
+    base_points = task_type.default_points if task_type else 0
+    if task_type is not None and rule.base == "task_type":
+        if task_type.per_hour is not None:
+            per_hour = float(task_type.per_hour)
+        if task_type.rating_factors:
+            by_rating = {int(k): float(v) for k, v in task_type.rating_factors.items()}
+    changes: dict[str, Any] = {"per_hour": min(per_hour, float(bounds.max_per_hour)),
+                               "by_rating": {k: min(v, float(bounds.max_rating_factor)) for k, v in by_rating.items()}}
+    if isinstance(rule.base, int):
+        changes["base"] = min(rule.base, int(bounds.max_base_points))
+    else:
+        base_points = min(base_points, bounds.max_base_points)
+    return rule.model_copy(update=changes), base_points
 
 
 def parse_factors(text: str | None) -> dict[str, float] | None:

@@ -21,7 +21,7 @@ from flows.workflow.checks.base import Checker
 from flows.workflow.compiled import CompiledWorkflow, build
 from flows.workflow.diagrams.mermaid import diagram
 from flows.workflow.inputs import error_params, field_errors, input_model
-from schemas.workflow import DSL_VERSION, AutoStep, CompleteWith, HumanStep, WorkflowSpec
+from schemas.workflow import DSL_VERSION, AutoStep, CompleteWith, HumanStep, PointBounds, WorkflowSpec
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,14 @@ def format_problem(problem: Problem, locale: str = "zh") -> str:
 
 
 def compile_source(source: str | bytes, file: str = "<workflow>", *, max_bytes: int = 256 * 1024,
-                   stored: bool = False) -> CompiledWorkflow:
+                   stored: bool = False, bounds: PointBounds | None = None) -> CompiledWorkflow:
     """Compile one workflow file, or raise `WorkflowInvalid` with every problem.
 
     `stored`: the text of a version already published, loaded to run its demands: only the
     checks the engine relies on run (the rules added since it was published, such as
-    liveness, must not stop its demands; `registry.check_stored` reports them instead)."""
+    liveness, must not stop its demands; `registry.check_stored` reports them instead).
+    `bounds`: the city's point bounds, which a version being published must keep
+    (`registry.publish` and the console's editor pass them; flows/workflow/checks/points.py)."""
     try:
         loaded = yamlsafe.load(source, file, max_bytes=max_bytes)
     except YamlRejected as exc:
@@ -56,7 +58,7 @@ def compile_source(source: str | bytes, file: str = "<workflow>", *, max_bytes: 
         spec = WorkflowSpec.model_validate(loaded.data)
     except ValidationError as exc:
         raise WorkflowInvalid(tuple(_schema_problems(exc, loaded))) from None
-    problems = check(spec, loaded, strict=not stored)
+    problems = check(spec, loaded, strict=not stored, bounds=bounds)
     if problems:
         raise WorkflowInvalid(tuple(problems))
     inputs = {name: input_model(f"{spec.id}__{name}", step.form)

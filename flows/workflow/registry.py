@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from flows.core.safe_yaml import Problem
 from flows.workflow.compiled import CompiledWorkflow
 from flows.workflow.compiler import WorkflowInvalid, compile_source
-from schemas.tables import WorkflowVersion
+from schemas.tables import PointPolicy, WorkflowVersion
+from schemas.workflow import PointBounds
 
 Key = tuple[str, int, str]
 
@@ -123,6 +124,17 @@ def workflow_ids(session: Session) -> list[str]:
 
 # ---- publishing --------------------------------------------------------------------------
 
+def city_bounds(session: Session) -> PointBounds:
+    """The city's point bounds (its one PointPolicy row; the defaults if it was removed),
+    which every version published must keep: a district's own workflow file is no way
+    around the limits its task types' fields are held to."""
+    row = session.scalar(select(PointPolicy).order_by(PointPolicy.id).limit(1))
+    if row is None:
+        return PointBounds()
+    return PointBounds(max_base_points=row.max_base_points, max_per_hour=float(row.max_per_hour),
+                       max_rating_factor=float(row.max_rating_factor))
+
+
 def publish(session: Session, source: str, file: str = "<editor>", *, district_id: int | None = None,
             actor_id: int | None = None, note: str | None = None) -> WorkflowVersion:
     """Publish `source` as the next version of a line, unless it means what the line's newest
@@ -130,9 +142,10 @@ def publish(session: Session, source: str, file: str = "<editor>", *, district_i
     still recognised). A district's first version starts its own line, even when the text is
     the city's template (adopting it "as is" keeps later templates from reaching its demands).
 
-    Raises `WorkflowInvalid` (nothing written) when the text does not compile. The caller commits.
+    Raises `WorkflowInvalid` (nothing written) when the text does not compile or says more
+    points than the city's bounds allow (`city_bounds`). The caller commits.
     """
-    workflow = compile_source(source, file)
+    workflow = compile_source(source, file, bounds=city_bounds(session))
     latest = own_latest(session, workflow.id, district_id)
     if latest is not None and load(session, latest.workflow_id, latest.version,
                                    latest.content_hash).content_hash == workflow.content_hash:

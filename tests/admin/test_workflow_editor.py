@@ -128,3 +128,34 @@ def test_no_text_breaks_the_editor(login, world, name, data):
     assert page.status_code == 200
     if problems:  # the same problems on the page as in the live panel
         assert page.get_data(as_text=True).count('class="alert alert-danger py-1 mb-1 problem"') == len(problems)
+
+
+# The tester's attack: a district's own micro_wish paying 5,000 points an hour for up to 1,000 hours.
+GREEDY = (MICRO_WISH.replace("per_hour: 2, by_rating: {1: 0, 2: 0.5, 3: 0.8, 4: 1, 5: 1.2}",
+                             "per_hour: 5000, by_rating: {1: 0, 2: 0.5, 3: 0.8, 4: 1, 5: 10}")
+          .replace("min: 0.5, max: 12}", "min: 0.5, max: 1000}"))
+
+
+def test_a_districts_workflow_keeps_the_citys_point_bounds(login, world, factory):
+    """The bounds a task type's fields are held to hold for the workflow file too: the editor
+    points at each number over them (line and column), and nothing is published."""
+    assert GREEDY != MICRO_WISH and "max: 1000" in GREEDY
+    client = login("dadm1")
+    url = "/admin/workflows/edit/micro_wish"
+    problems = client.post("/admin/workflows/validate", data={"csrf_token": token(client, url),
+                                                               "source": GREEDY}).json["problems"]
+    lines = GREEDY.splitlines()
+    said = {(p["line"], p["message"]) for p in problems}
+    per_hour_line = next(i for i, text in enumerate(lines, 1) if "per_hour: 5000" in text)
+    hours_line = next(i for i, text in enumerate(lines, 1) if "max: 1000" in text)
+    assert (per_hour_line, "每小时积分 5000 超过了市里设定的上限 20") in said
+    assert (per_hour_line, "5 星的评分倍数 10 超过了市里设定的上限 2") in said
+    assert any(line == hours_line and "不能超过 24 小时" in message for line, message in said), problems
+    assert all(p["column"] > 1 for p in problems)
+    client.post(url, data={"csrf_token": token(client, url), "source": GREEDY, "do": "publish"})
+    assert _versions(factory) == [(1, None)]
+    # the city's own templates are held to them as well, and a tighter city bound is read at once
+    city = login("cityadm")
+    assert city.post("/admin/workflows/edit/micro_wish?district=", data={
+        "csrf_token": token(city, url), "source": GREEDY, "do": "publish"}).status_code in (200, 302)
+    assert _versions(factory) == [(1, None)]

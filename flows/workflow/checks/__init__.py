@@ -11,9 +11,10 @@ from flows.core.safe_yaml import Loaded, Problem
 from flows.workflow.checks.base import Checker
 from flows.workflow.checks.forms import FORMS, bounds_in_order
 from flows.workflow.checks.liveness import FINAL, LIVENESS
+from flows.workflow.checks.points import POINTS
 from flows.workflow.checks.steps import STEPS
 from flows.workflow.checks.structure import GRAPH, STRUCTURE
-from schemas.workflow import WorkflowSpec
+from schemas.workflow import PointBounds, WorkflowSpec
 
 Rule = Callable[[Checker], None]
 
@@ -25,15 +26,19 @@ def _run(c: Checker, rules: Iterable[Rule]) -> int:
     return len(c.problems) - before
 
 
-def check(spec: WorkflowSpec, loaded: Loaded | None = None, *, strict: bool = True) -> list[Problem]:
+def check(spec: WorkflowSpec, loaded: Loaded | None = None, *, strict: bool = True,
+          bounds: PointBounds | None = None) -> list[Problem]:
     """Every problem of a schema-valid spec, each located at the node it is about, in file order.
 
     `strict=False` runs only what the engine needs to run a version already published (its
     shape, its graph, each kind of step): rules added since, such as liveness and the form
-    constraints, are for publishing."""
+    constraints, are for publishing. `bounds`: the city's point bounds, checked when given
+    (at publication; flows/workflow/checks/points.py)."""
     c = Checker(spec, loaded)
     structural = _run(c, STRUCTURE)
     _run(c, STEPS + (FORMS if strict else (bounds_in_order,)))  # confined to one step or field
+    if bounds is not None:
+        _run(c, [lambda checker, rule=rule: rule(checker, bounds) for rule in POINTS])
     if not structural:
         found = _run(c, GRAPH)
         if strict:

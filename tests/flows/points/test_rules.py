@@ -11,7 +11,10 @@ from flows.core.refusals import Refused
 from flows.people import regions
 from flows.people.actors import load_actor
 from flows.points import rules
-from schemas.tables import PointPolicy, TaskCategory, TaskType
+from flows.workflow import registry
+from schemas.settings import ROOT
+from schemas.tables import PointPolicy, TaskCategory, TaskType, WorkflowVersion
+from schemas.workflow import PointsRule
 from tests.flows.walker import Walker
 from tests.world import build_world
 
@@ -73,3 +76,21 @@ def test_a_code_names_the_actors_own_districts_type(factory, world):
             assert found is not None and found.id == world[expected], user
         assert task_types.resolve(s, "micro_wish", []).id == world["tt_micro_wish"]
         assert ("micro_wish", "微心愿") in task_types.workflow_choices(s)
+
+
+def test_a_version_published_before_the_bounds_is_held_to_them_at_award(factory, world):
+    """A version stored before publishing checked points (or a city that tightened its bounds
+    since) still runs; what it awards is clamped: per hour, factor and a fixed base alike."""
+    shipped = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8")
+    source = shipped.replace("per_hour: 2, by_rating: {1: 0, 2: 0.5, 3: 0.8, 4: 1, 5: 1.2}",
+                             "per_hour: 5000, by_rating: {5: 10}")
+    assert source != shipped
+    with factory() as s, s.begin():
+        workflow = registry.compile_source(source, "old.yaml")  # no bounds given: as a stored version loads
+        s.add(WorkflowVersion(workflow_id="micro_wish", version=2, content_hash=workflow.content_hash,
+                              district_id=world["d2"], title=workflow.spec.title, source=source))
+    # 伊美区's own type tunes per hour and the factor; 铁力's demand runs the stored greedy version
+    assert _wish(factory, world, "res_b", "cb", "micro_wish") == 60  # (10 + 20 × 1 h) × 2.0, not (10 + 5000) × 10
+    with factory() as s:
+        fixed, _ = rules.effective(s, PointsRule(to="org", base=5000, per_hour=0), None)
+        assert fixed.base == 200
