@@ -6,6 +6,7 @@ not a cascade."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from flows.core.safe_yaml import Loaded, Problem
 from flows.workflow.checks.base import Checker
@@ -38,7 +39,7 @@ def check(spec: WorkflowSpec, loaded: Loaded | None = None, *, strict: bool = Tr
     structural = _run(c, STRUCTURE)
     _run(c, STEPS + (FORMS if strict else (bounds_in_order,)))  # confined to one step or field
     if bounds is not None:
-        _run(c, [lambda checker, rule=rule: rule(checker, bounds) for rule in POINTS])
+        _run(c, [partial(rule, bounds=bounds) for rule in POINTS])
     if not structural:
         found = _run(c, GRAPH)
         if strict:
