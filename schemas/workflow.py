@@ -194,7 +194,7 @@ ActorSpec = Annotated[Actor, BeforeValidator(_actor_shorthand)]
 
 # ---- guards, claims, SLAs ----------------------------------------------------------------
 
-Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash", "in_time_window"]
+Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash", "in_time_window", "on_site"]
 Record = Literal["service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking",
                  "release", "release_resource"]
 

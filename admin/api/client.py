@@ -118,8 +118,12 @@ class Client:
         return self.get(f"/demands/{demand_id}")
 
     def step(self, demand_id: int, step: str, values: dict[str, Any] | None = None, *,
-             key: str | None = None) -> dict[str, Any]:
-        return self.post(f"/demands/{demand_id}/steps/{step}", {"values": values or {}}, key=key)
+             key: str | None = None, presence_code: str | None = None) -> dict[str, Any]:
+        """`presence_code`: for 签到/签退, the `code` of the link in the sign-in QR code scanned at the door."""
+        body: dict[str, Any] = {"values": values or {}}
+        if presence_code is not None:
+            body["presence_code"] = presence_code
+        return self.post(f"/demands/{demand_id}/steps/{step}", body, key=key)
 
     def upload(self, data: bytes, filename: str = "photo.jpg", content_type: str = "image/jpeg") -> str:
         return self._send("POST", "/uploads", files={"file": (filename, data, content_type)}).json()["key"]

@@ -10,6 +10,7 @@ from typing import Any
 from flask import request
 from spectree import Response
 
+from admin import presence
 from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
 from admin.api.models import (
@@ -163,7 +164,8 @@ def take_step(demand_id: int, step: str, json: StepRequest):
     spec = workflow.step(step)
     if isinstance(spec, HumanStep):
         check_images(spec.form, json.values)
-    return outcome_response(engine.act(db(), caller(), d.id, step, json.values, request_key=key()))
+    present = presence.valid(d.id, json.presence_code) if json.presence_code else False
+    return outcome_response(engine.act(db(), caller(), d.id, step, json.values, request_key=key(), present=present))
 
 
 @bp.get("/start")

@@ -138,6 +138,9 @@ class DemandOut(BaseModel):
 class StepRequest(Body):
     values: dict[str, Any] = Field(default_factory=dict,
                                    description="the step's form: see the step's input schema")
+    presence_code: str | None = Field(
+        None, max_length=64, description="for a step guarded by `on_site` (签到, 签退): the `code` of the link in the "
+                                         "sign-in QR code shown at the activity's door (`/d/{id}/here?code=…`)")
 
 
 class StartRequest(Body):

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from admin import presence
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import field_errors, flash_refusal, refusal_text
@@ -30,6 +31,7 @@ from admin.portal.common import (
 )
 from flows import engine
 from flows.catalogue import task_types
+from flows.core.i18n import render
 from flows.core.refusals import Refused
 from flows.core.storage import TYPES, is_storage_key
 from flows.engine import attendance, history, records, reminders, schedule, visibility
@@ -124,7 +126,7 @@ def step(demand_id: int, step: str):
     errors: dict[str, str] = {}
     if request.method == "GET":
         try:  # the same authorisation as the POST: no form (and no member list) for who may not send it
-            engine.check(db(), actor(), d.id, step)
+            engine.check(db(), actor(), d.id, step, present=presence.scanned(d.id))
         except Refused as exc:
             flash_refusal(exc)
             return redirect(url_for("portal.demand", demand_id=d.id))
@@ -132,7 +134,8 @@ def step(demand_id: int, step: str):
         values, errors = read_step_form(spec.form)
         if not errors:
             done, errors = _send(d.id, lambda: engine.act(db(), actor(), d.id, step, values,
-                                                        request_key=posted_request_key()))
+                                                        request_key=posted_request_key(),
+                                                        present=presence.scanned(d.id)))
             if done is not None:
                 return done
     members = member_choices(d.community_id) if any(f.type == "member" for f in spec.form.values()) else []
@@ -230,7 +233,29 @@ def _sign_in_target(demand_id: int) -> tuple[Demand, CompiledWorkflow, str, str]
     name = records.step_recording(workflow, "sign_in")
     if name is None or community is None or not actor().in_scope("community_admin", community.path):
         abort(404)
-    return d, workflow, name, url_for("portal.step", demand_id=d.id, step=name, _external=True)
+    return d, workflow, name, url_for("portal.here", demand_id=d.id, code=presence.code_for(d.id), _external=True)
+
+
+@bp.get("/d/<id:demand_id>/here")
+@login_required
+def here(demand_id: int):
+    """What the sign-in QR code opens: its code shows the person is at the door, for the next
+    few minutes (the `on_site` guard of 签到 and 签退); then the step to take, or the demand."""
+    d, workflow = _visible(demand_id)
+    if not presence.valid(d.id, request.args.get("code")):
+        flash_refusal(Refused("presence.wrong_code"))
+        return redirect(url_for("portal.demand", demand_id=d.id))
+    presence.remember_scan(d.id)
+    name = records.scan_step(db(), workflow, d, actor())  # 签到 on arrival, 签退 on leaving
+    if name is None:
+        return redirect(url_for("portal.demand", demand_id=d.id))
+    try:
+        engine.check(db(), actor(), d.id, name, present=True)
+    except Refused as exc:  # too early or late, not signed up…: the reason, on the demand's page
+        flash_refusal(exc)
+        return redirect(url_for("portal.demand", demand_id=d.id))
+    flash(render("presence.scanned", None, lang()), "success")
+    return redirect(url_for("portal.step", demand_id=d.id, step=name))
 
 
 @bp.get("/d/<id:demand_id>/qr")

@@ -217,8 +217,11 @@ def _fill_demand(demand: Demand, values: dict[str, Any]) -> None:
 
 def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, data: Mapping[str, Any] | None = None,
         *, now: datetime | None = None, auto: bool | None = None, on_behalf_of: int | None = None,
-        request_key: str | None = None) -> Outcome:
+        request_key: str | None = None, present: bool = False) -> Outcome:
     """Do human step `step` on a demand, or raise Refused with nothing written.
+
+    `present`: the person showed the code of the demand's sign-in QR code (the `on_site`
+    guard; flows/engine/presence.py); an admin confirming for them vouches instead.
 
     `on_behalf_of`: a community admin confirms a participant's own step (sign-in, sign-out)
     for them, as the paper sign-in sheet used to; the event records both people.
@@ -229,7 +232,7 @@ def act(session: Session, actor: ActorContext | int, demand_id: int, step: str, 
     actor = _actor(session, actor)
     key = replays.scoped(actor.user_id, request_key)
     return _once(session, key, lambda: _act(session, actor, demand_id, step, data, now=now, auto=auto,
-                                            on_behalf_of=on_behalf_of, key=key))
+                                            on_behalf_of=on_behalf_of, key=key, present=present))
 
 
 def _once(session: Session, key: str | None, work: Callable[[], Outcome]) -> Outcome:
@@ -262,12 +265,12 @@ once = _once  # the engine's other doors (a claimant's 确认参加) answer repl
 
 
 def check(session: Session, actor: ActorContext | int, demand_id: int, step: str, *,
-          now: datetime | None = None) -> HumanStep:
+          now: datetime | None = None, present: bool = False) -> HumanStep:
     """The step, if the actor may take it on the demand now; else Refused, as `act` would
     answer. A step's form is shown only to those who may send it."""
     actor = _actor(session, actor)
     demand, workflow, spec = _demand_step(session, demand_id, step)
-    _check(session, actor, demand, workflow, spec, now or utcnow())
+    _check(session, actor, demand, workflow, spec, now or utcnow(), present=present)
     return spec
 
 
@@ -295,7 +298,8 @@ def _human_step(workflow: CompiledWorkflow, step: str) -> HumanStep:
 
 
 def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data: Mapping[str, Any] | None, *,
-         now: datetime, auto: bool | None, on_behalf_of: int | None, key: str | None) -> Outcome:
+         now: datetime, auto: bool | None, on_behalf_of: int | None, key: str | None,
+         present: bool = False) -> Outcome:
     admin = actor
     if on_behalf_of is not None:
         demand_row = session.get(Demand, demand_id)
@@ -317,7 +321,7 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
                                            demand_id=demand.id, ignore=_images(spec.form))
         if again:
             return again
-    _check(session, actor, demand, workflow, spec, now, vouched=on_behalf_of is not None)
+    _check(session, actor, demand, workflow, spec, now, vouched=on_behalf_of is not None, present=present)
     values = _validate(workflow, step, data or {}).model_dump(mode="json")
     if on_behalf_of is not None:
         values["on_behalf_of"] = on_behalf_of
@@ -360,11 +364,11 @@ def _count_claims(session: Session, demand: Demand, workflow: CompiledWorkflow, 
 
 
 def _check(session: Session, actor: ActorContext, demand: Demand, workflow: CompiledWorkflow,
-           spec: HumanStep, now: datetime, *, vouched: bool = False) -> None:
+           spec: HumanStep, now: datetime, *, vouched: bool = False, present: bool = False) -> None:
     """Refuse early, before any write, with the most useful reason.
 
     `vouched`: an admin confirms for the participant (the paper sheet, read later), so the
-    time window of a self-service sign-in does not apply."""
+    time window and the proof of presence of a self-service sign-in do not apply."""
     community = session.get_one(Region, demand.community_id)
     # The claims are read only when the answer depends on them: a claimant's own step, or a
     # second sign-up while places remain (a first claim on a single-place demand is the hot path).
@@ -382,8 +386,8 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
         raise Refused("duplicate")
     if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
         raise Refused("full")
-    guards = [g for g in spec.guards if g != "in_time_window"] if vouched else spec.guards
-    refusal = check_guards(session, actor, guards, demand, now=now, window=spec.window)
+    guards = [g for g in spec.guards if g not in ("in_time_window", "on_site")] if vouched else spec.guards
+    refusal = check_guards(session, actor, guards, demand, now=now, window=spec.window, present=present)
     if refusal:
         raise Refused(refusal.code, refusal.params)
 

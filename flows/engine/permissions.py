@@ -70,11 +70,18 @@ def check_actor(actor: ActorContext, who: Actor, *, community_id: int, community
 
 
 def check_guards(session: Session, actor: ActorContext, guards: Sequence[str], demand: Demand, *,
-                 now: datetime | None = None, window: TimeWindow | None = None) -> Refusal | None:
-    """The first guard the actor fails, or None."""
+                 now: datetime | None = None, window: TimeWindow | None = None,
+                 present: bool = False) -> Refusal | None:
+    """The first guard the actor fails, or None.
+
+    `present`: the person showed they are at the demand's place (the code of the sign-in QR
+    code shown at the door, checked by the web or the API: flows/engine/presence.py), which
+    the `on_site` guard asks for."""
     if actor.is_system:
         return None
     for guard in guards:
+        if guard == "on_site" and not present:
+            return Refusal("guard.on_site", {})
         if guard == "in_time_window":
             refusal = _outside_window(demand, now or utcnow(), window or TimeWindow())
             if refusal:

@@ -223,6 +223,15 @@ def step_recording(workflow: CompiledWorkflow, kind: str) -> str | None:
                  if isinstance(step, HumanStep) and step.record == kind), None)
 
 
+def scan_step(session: Session, workflow: CompiledWorkflow, demand: Demand, actor: ActorContext) -> str | None:
+    """The step a scan of the sign-in QR code is for, for this person now: the step recording
+    `sign_in` until they signed in, then the one recording `sign_out` (read from the workflow)."""
+    mine = held_by(actor, active_claims(session, demand.id))
+    record = session.scalar(select(ServiceRecord).where(ServiceRecord.claim_id == mine[0].id)) if mine else None
+    signed_in = record is not None and record.signed_in_at is not None
+    return step_recording(workflow, "sign_out" if signed_in else "sign_in")
+
+
 def holds_slot(session: Session, slot_id: int | None, user_id: int | None) -> bool:
     """Whether the person already holds a live booking of the slot."""
     return session.scalar(select(Booking.id).where(Booking.slot_id == slot_id, Booking.user_id == user_id,

@@ -82,7 +82,7 @@ def test_qr_codes_are_images_a_camera_reads(login, world, factory):
     demand_page = admin.get(f"/d/{walk.demand_id}").get_data(as_text=True)
     assert f"/d/{walk.demand_id}/qr" in demand_page and "签到二维码" in demand_page
     page = admin.get(f"/d/{walk.demand_id}/qr").get_data(as_text=True)
-    assert f"/d/{walk.demand_id}/step/sign_in" in page and f"/d/{walk.demand_id}/qr.svg" in page
+    assert f"/d/{walk.demand_id}/here?code=" in page and f"/d/{walk.demand_id}/qr.svg" in page
     svg = admin.get(f"/d/{walk.demand_id}/qr.svg")
     assert svg.headers["Content-Type"].startswith("image/svg+xml")
     assert b'xmlns="http://www.w3.org/2000/svg"' in svg.data

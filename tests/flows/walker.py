@@ -29,9 +29,12 @@ class Walker:
         self._resumed(outcome)
         return outcome
 
-    def act(self, user: str, step: str, data: dict | None = None, *, now: datetime = NOW, demand_id=None):
+    def act(self, user: str, step: str, data: dict | None = None, *, now: datetime = NOW, demand_id=None,
+            present: bool = True):
+        """`present`: the person is at the demand's place (they scanned its sign-in QR code)."""
         with self.factory() as s:
-            outcome = engine.act(s, self.w[user], demand_id or self.demand_id, step, data or {}, now=now)
+            outcome = engine.act(s, self.w[user], demand_id or self.demand_id, step, data or {}, now=now,
+                                 present=present)
         if demand_id is None:
             self._resumed(outcome)
         return outcome

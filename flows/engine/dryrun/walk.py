@@ -124,7 +124,8 @@ class SampleDemand:
         with self.box.factory() as s:
             try:
                 done = engine.act(s, self.box.user(party), self.demand_id, name,
-                                  sample(spec.form, self.box.user("member"), self.when), now=when, auto=True)
+                                  sample(spec.form, self.box.user("member"), self.when), now=when, auto=True,
+                                  present=True)  # the dry run's people are where the steps happen
             except Refused as exc:
                 return _refused(name, spec.title, party, self.state, exc)
             except Exception as exc:

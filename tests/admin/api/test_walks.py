@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from admin.api.client import ApiError
+from flows.engine import presence
 from flows.points import ledger
 from schemas.tables import Demand
 
@@ -18,7 +19,7 @@ def _startable(client, task_type_id: int) -> dict:
     return next(s for s in client.startables() if s["task_type_id"] == task_type_id)
 
 
-def test_joint_activity_over_the_api(api, world, factory):
+def test_joint_activity_over_the_api(app, api, world, factory):
     admin = api("cadm_a")
     start = datetime.now(UTC) + timedelta(minutes=30)
     entry = _startable(admin, world["tt_env_cleanup"])
@@ -36,8 +37,16 @@ def test_joint_activity_over_the_api(api, world, factory):
         api("mem_pending").step(demand_id, "sign_up")
     assert full.value.status in (403, 404, 409)
     admin.step(demand_id, "begin")
-    member.step(demand_id, "sign_in")
-    member.step(demand_id, "sign_out")
+    # at the door: the code of the sign-in QR code's link, without which nobody signs in from home
+    with pytest.raises(ApiError) as away:
+        member.step(demand_id, "sign_in")
+    assert away.value.status == 403 and away.value.problem["code"] == "guard.on_site"
+    with pytest.raises(ApiError) as guessed:
+        member.step(demand_id, "sign_in", presence_code="AAAAAAAAAAAA")
+    assert guessed.value.problem["code"] == "guard.on_site"
+    code = presence.code(app.config["SECRET_KEY"], demand_id)
+    member.step(demand_id, "sign_in", presence_code=code.lower())
+    member.step(demand_id, "sign_out", presence_code=code)
     admin.step(demand_id, "finish")
     assert admin.step(demand_id, "evaluate", {"rating": 5})["to_state"] in ("rated", "done")
     assert member.demand(demand_id)["state"] == "done"

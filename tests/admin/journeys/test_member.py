@@ -114,11 +114,11 @@ def test_member_signs_in_by_qr_within_the_window_and_not_outside_it(browser, ser
         admin.follow("签到二维码")
         assert admin.image_drawn("#qr")
         links[title] = admin.page.inner_text("#qr-link")
-        assert links[title].endswith(f"/d/{walk.demand_id}/step/sign_in")
+        assert f"/d/{walk.demand_id}/here?code=" in links[title]  # the code shows the scanner is at the door
         assert admin.qr_modules("#qr", scale=8) == qr_rows(links[title])  # what a phone camera reads
         admin.shot(f"qr-{walk.demand_id}")
     member.scan(links["社区植树"])
-    assert member.says("社区植树")
+    assert "已确认您在活动现场" in member.flash() and member.says("社区植树")
     member.tap("签到")
     assert "签到成功" in member.flash()
     member.shot("signed-in")
@@ -159,11 +159,25 @@ def test_member_serves_with_hours_and_a_photo(browser, server, world, factory):
 
 
 def test_member_signs_out(browser, server, world, factory):
+    """Away from the door 签退 is refused (a scan shows presence); the QR code scanned again on
+    leaving opens 签退, not 签到."""
     walk = _activity(factory, world, "助老义剪", _now() + timedelta(minutes=20))
     walk.act("mem1", "sign_in", now=_now())
+    admin = Person(browser, server, "cadm_a", ARTIFACTS / "member_sign_out")
+    admin.tab("我的")
+    admin.follow("助老义剪")
+    admin.follow("签到二维码")
+    link = admin.page.inner_text("#qr-link")
+    admin.close()
     member = Person(browser, server, "mem1", ARTIFACTS / "member_sign_out")
     member.tab("我的")
     member.follow("助老义剪")
+    member.tap("签退")
+    assert "请在活动现场扫描签到二维码" in member.flash()
+    member.shot("away")
+    assert _record(factory, walk.demand_id, world["mem1"]).signed_out_at is None
+    member.scan(link)
+    assert "已确认您在活动现场" in member.flash()
     member.tap("签退")
     assert "签退成功" in member.flash()
     member.shot("signed-out")
