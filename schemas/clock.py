@@ -28,3 +28,14 @@ def local_day(at: datetime) -> date:
 def as_local(at: datetime) -> datetime:
     """An aware time as Beijing time; a naive one is taken to be Beijing time already."""
     return at.replace(tzinfo=LOCAL_TZ) if at.tzinfo is None else at.astimezone(LOCAL_TZ)
+
+
+# How far behind the server's clock a time a person sets may lie and still count as "not past":
+# a phone's clock a few minutes slow, or a form asking for "now" that took a while to fill in.
+# Ten minutes forgives both; an activity dated yesterday is still refused.
+PAST_GRACE = timedelta(minutes=10)
+
+
+def is_past(moment: datetime, now: datetime) -> bool:
+    """Whether a time a person set has passed, by the caller's `now` (see PAST_GRACE)."""
+    return moment < now - PAST_GRACE

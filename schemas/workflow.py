@@ -194,7 +194,10 @@ ActorSpec = Annotated[Actor, BeforeValidator(_actor_shorthand)]
 
 # ---- guards, claims, SLAs ----------------------------------------------------------------
 
-Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash", "in_time_window", "on_site"]
+Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_clash", "in_time_window", "after_start",
+                "on_site"]
+# The guards that read the demand's time against the clock: a step failing one is not offered.
+TIME_GUARDS = ("in_time_window", "after_start")
 Record = Literal["service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking",
                  "release", "release_resource"]
 

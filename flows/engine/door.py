@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
-from flows.engine import effects, records, replays
+from flows.engine import effects, records, replays, times
 from flows.engine.automated import run_due
 from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
@@ -139,7 +139,9 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
         raise Refused("slot_held")  # the plain answer; the partial unique index decides a race
     values = _validate(workflow, name, data).model_dump(mode="json")
     span = resource_bookings.check_range(_when(values.get("starts_at")), _when(values.get("ends_at")),
-                                         now) if shared is not None else None
+                                         now) if shared is not None else None  # its own words for a past range
+    # the demand's own time, as the form set it (a booking's comes from its slot, later)
+    times.refuse_past({k: _when(values.get(k)) for k, kind in DEMAND_FIELDS.items() if kind == "datetime"}, now)
     facts = {"on_behalf_of": actor.user_id} if on_behalf_of is not None else {}
     if key is not None and slot_service is None:  # a booking is answered by the slot it holds
         again = replays.same_form(session, actor_id=admin.user_id, step=name, values=values, now=now,
@@ -334,7 +336,8 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
                 raise Refused(refusal.code, refusal.params)
         from_state = move(session, demand, spec, actor, now)
         form = {k: v for k, v in values.items() if k != "on_behalf_of"}
-        facts = records.write(session, spec.record, demand, actor, form, now, step) if spec.record else {}
+        facts = records.write(session, spec.record, demand, actor, form, now, step,
+                              vouched=on_behalf_of is not None) if spec.record else {}
         if spec.claim:
             facts["claim_id"] = records.add_claim(session, demand, actor, step, holder=spec.claim.holder,
                                                   org_id=demand.org_id, at=now)
@@ -382,6 +385,9 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
         if lost_code(spec, demand) == "taken" and not workflow.is_terminal(demand.state):
             raise Refused("taken")
         raise Refused("state", {"state": workflow.state_title(demand.state), "step": spec.title})
+    refusal = times.closed_to_claims(spec, demand, now)  # over: the plainest answer, before 'full'
+    if refusal:
+        raise Refused(refusal.code, refusal.params)
     if spec.claim and spec.claim.holder == "member" and any(c.user_id == actor.user_id for c in claims):
         raise Refused("duplicate")
     if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, or_, select, union
 from sqlalchemy.orm import Session
@@ -10,6 +11,7 @@ from flows.core.geo import km, nearness
 from flows.people.actors import ActorContext
 from flows.people.regions import region_ids_of
 from flows.workflow import registry
+from schemas.clock import utcnow
 from schemas.tables import Demand, Region, TaskType, WorkflowVersion
 from schemas.workflow import HumanStep
 
@@ -25,9 +27,11 @@ class HallRow:
 
 def hall(session: Session, actor: ActorContext, *, community_id: int | None = None, task_type_id: int | None = None,
          skill: str | None = None, sort: str = "time", near: tuple[float, float] | None = None,
-         limit: int = 50) -> list[HallRow]:
+         limit: int = 50, now: datetime | None = None) -> list[HallRow]:
     """Demands open to the actor: in a state where someone of their role may claim them, in
-    their communities — or, for a member, grabbed by their own organisation anywhere."""
+    their communities — or, for a member, grabbed by their own organisation anywhere; not one
+    whose time is over (the engine refuses to claim it, flows.engine.times)."""
+    not_over = _not_over(now or utcnow())
     communities = region_ids_of(session, actor)
     if community_id is not None:
         communities &= {community_id}
@@ -43,14 +47,14 @@ def hall(session: Session, actor: ActorContext, *, community_id: int | None = No
              .join(Region, Region.id == Demand.community_id))
     by_time = sort != "distance" or near is None
     if by_time and len(scopes) * len({s for states in open_states.values() for s in states}) <= _PARTS_MAX:
-        page = _first_by_time(scopes, open_states, task_type_id, wanted)
+        page = _first_by_time(scopes, open_states, task_type_id, wanted, not_over)
         query = query.join(page, page.c.id == Demand.id)
     else:
         query = query.where(or_(*scopes),
                             # the plain IN lets the (community, state) index skip finished demands
                             Demand.state.in_(sorted({s for states in open_states.values() for s in states})),
                             or_(*[and_(Demand.workflow_id == w, Demand.state.in_(states))
-                                  for w, states in open_states.items()]))
+                                  for w, states in open_states.items()]), not_over)
         if task_type_id:
             query = query.where(Demand.task_type_id == task_type_id)
     if near is None or by_time:
@@ -68,11 +72,18 @@ def hall(session: Session, actor: ActorContext, *, community_id: int | None = No
     return rows[:limit]
 
 
+def _not_over(now: datetime) -> ColumnElement[bool]:
+    """Not ended by `now`: a filter on the rows each range reads, not a bound, so the ranges keep
+    their indexes and their order (an ended demand lies at the front of its range: read and
+    dropped, each range still stops at its page)."""
+    return or_(Demand.ends_at.is_(None), Demand.ends_at >= now)
+
+
 _PARTS_MAX = 48  # (scope, state) ranges read one by one; beyond it one sorted query is cheaper
 
 
 def _first_by_time(scopes: list[ColumnElement[bool]], open_states: dict[str, list[str]], task_type_id: int | None,
-                   limit: int):
+                   limit: int, not_over: ColumnElement[bool]):
     """The ids of the first `limit` demands by time, read as ordered ranges of the
     (community or organisation, state, starts_at, id) indexes — per scope and open state, the
     timed ones by start then the untimed ones newest first, each stopping at `limit` — and
@@ -84,7 +95,7 @@ def _first_by_time(scopes: list[ColumnElement[bool]], open_states: dict[str, lis
     parts = []
     for scope in scopes:
         for state, workflows in sorted(workflows_in.items()):
-            where_ = [scope, Demand.state == state, Demand.workflow_id.in_(sorted(workflows))]
+            where_ = [scope, Demand.state == state, Demand.workflow_id.in_(sorted(workflows)), not_over]
             if task_type_id:
                 where_.append(Demand.task_type_id == task_type_id)
             timed = (select(Demand.id).where(*where_, Demand.starts_at.is_not(None))

@@ -86,6 +86,8 @@ def check_guards(session: Session, actor: ActorContext, guards: Sequence[str], d
             refusal = _outside_window(demand, now or utcnow(), window or TimeWindow())
             if refusal:
                 return refusal
+        if guard == "after_start" and demand.starts_at is not None and (now or utcnow()) < demand.starts_at:
+            return Refusal("guard.after_start", {"start": local_text(demand.starts_at)})
         if guard == "registered_in_community" and demand.community_id not in actor.registered_communities:
             return Refusal("guard.registered_in_community", {})
         if guard == "not_requester" and demand.requester_id == actor.user_id:

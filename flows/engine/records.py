@@ -211,9 +211,22 @@ WRITERS: dict[str, Writer] = {
 
 
 def write(session: Session, kind: str, demand: Demand, actor: ActorContext, values: dict[str, Any],
-          now: datetime, step: str) -> dict[str, Any]:
-    """Apply record `kind`; returns facts worth keeping in the event."""
-    return WRITERS[kind](session, demand, actor, values, now, step)
+          now: datetime, step: str, *, vouched: bool = False) -> dict[str, Any]:
+    """Apply record `kind`; returns facts worth keeping in the event. `vouched`: an admin
+    confirms it for the participant (see `attended_at`)."""
+    at = attended_at(kind, demand, now) if vouched else now
+    return WRITERS[kind](session, demand, actor, values, at, step)
+
+
+def attended_at(kind: str, demand: Demand, now: datetime) -> datetime:
+    """When a sign-in or sign-out an admin vouches for took place. Confirmed after the demand's
+    end (the paper sheet read days later), the sheet says they took part, not when: the
+    scheduled start and end, so the hours are the activity's, not zero. Confirmed before the
+    end, the admin sees it happen: now."""
+    if kind not in ("sign_in", "sign_out") or demand.starts_at is None or demand.ends_at is None \
+            or now <= demand.ends_at:
+        return now
+    return demand.starts_at if kind == "sign_in" else demand.ends_at
 
 
 def step_recording(workflow: CompiledWorkflow, kind: str) -> str | None:

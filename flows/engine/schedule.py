@@ -19,7 +19,7 @@ from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.core.sql import changed
-from flows.engine import replays
+from flows.engine import replays, times
 from flows.engine.door import once
 from flows.engine.outcomes import Outcome
 from flows.engine.writes import record_event
@@ -87,6 +87,7 @@ def _reschedule(session: Session, actor: ActorContext, demand_id: int, data: Map
         ends_at = starts_at + (demand.ends_at - demand.starts_at)
     if ends_at is not None and ends_at < starts_at:
         raise Refused("input", fields={"ends_at": N_("结束时间不能早于开始时间")})
+    times.refuse_past({"starts_at": starts_at, "ends_at": ends_at}, now)
     observed = demand.state
     was = {"starts_at": _iso(demand.starts_at), "ends_at": _iso(demand.ends_at)}
 

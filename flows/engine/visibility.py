@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, contains_eager
 
+from flows.engine import times
 from flows.engine.claims import active_claims, is_claimant
 from flows.engine.permissions import check_actor, check_guards
 from flows.people.actors import ADMIN_ROLES, ActorContext
@@ -24,7 +25,7 @@ from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.clock import utcnow
 from schemas.tables import Claim, ClaimStatus, Demand, Event, Region
-from schemas.workflow import AutoStep, HumanStep, StartStep
+from schemas.workflow import TIME_GUARDS, AutoStep, HumanStep, StartStep
 
 _ADMIN_ROLE_NAMES = frozenset(r.value for r in ADMIN_ROLES)
 # People who are already part of the demand: acting as them does not open it to anyone new.
@@ -144,7 +145,7 @@ _DEMAND_WITH_COMMUNITY = (select(Demand).join(Demand.community).options(contains
 def available_steps(session: Session, actor: ActorContext, demand: Demand,
                     now: datetime | None = None) -> list[tuple[str, HumanStep]]:
     """Human steps the actor may start now (the other guards are checked again on submit; a
-    step outside its time window is not offered at all)."""
+    step whose time guards fail now, or a claim on a demand that is over, is not offered)."""
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
     community = session.get_one(Region, demand.community_id)
     claims = active_claims(session, demand.id)
@@ -155,8 +156,10 @@ def available_steps(session: Session, actor: ActorContext, demand: Demand,
                        demand=demand, claims=claims) is None:
             if step.claim and step.claim.holder == "member" and any(c.user_id == actor.user_id for c in claims):
                 continue
-            if "in_time_window" in step.guards and not actor.is_system and check_guards(
-                    session, actor, ["in_time_window"], demand, now=now, window=step.time_window):
+            if times.closed_to_claims(step, demand, now):
+                continue  # over: nobody joins it any more
+            timing = [g for g in step.guards if g in TIME_GUARDS]
+            if timing and check_guards(session, actor, timing, demand, now=now, window=step.time_window):
                 continue
             steps.append((name, step))
     return steps

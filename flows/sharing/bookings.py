@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.sharing.calendar import check_open
-from schemas.clock import LOCAL_TZ
+from schemas.clock import LOCAL_TZ, is_past
 from schemas.tables import Demand, Resource, ResourceBooking, ResourceBookingStatus
 
 MAX_HOURS = 72  # one request: a weekend event at most, not a season
@@ -25,7 +25,7 @@ def check_range(starts_at: datetime | None, ends_at: datetime | None, now: datet
     """The range, if it is one a person may ask for: in the future, ending after it starts."""
     if starts_at is None or ends_at is None or ends_at <= starts_at:
         raise Refused("resource.times")
-    if starts_at < now:
+    if is_past(starts_at, now):  # the same grace as any demand's time (flows.engine.times)
         raise Refused("resource.past")
     if ends_at - starts_at > timedelta(hours=MAX_HOURS):
         raise Refused("resource.too_long", {"hours": MAX_HOURS})

@@ -14,6 +14,7 @@ from flows.people.actors import ActorContext
 from flows.people.regions import region_ids_of
 from flows.sharing.bookings import overlapping
 from flows.sharing.calendar import is_open
+from schemas.clock import is_past, utcnow
 from schemas.tables import Evaluation, Region, Resource, ResourceBooking, ResourceKind
 
 NEAR_KM = 3.0  # within a walk or a short ride: the distance is worth saying
@@ -46,9 +47,10 @@ def ratings(session: Session, resource_ids: list[int]) -> dict[int, tuple[float,
 def suggest(session: Session, *, kind: ResourceKind | None = None, q: str | None = None,
             starts_at: datetime | None = None, ends_at: datetime | None = None,
             near: tuple[float, float] | None = None, capacity: int | None = None,
-            district_path: str | None = None, limit: int = 20) -> list[Suggestion]:
+            district_path: str | None = None, limit: int = 20, now: datetime | None = None) -> list[Suggestion]:
     """Active resources matching the need, best first: the right kind, free at the time (closed
-    or booked ones go last), near, well rated, large enough."""
+    or booked ones, or every one for a time already past, go last), near, well rated, large enough."""
+    now = now or utcnow()
     query = select(Resource, Region.name).join(Region, Region.id == Resource.community_id).where(
         Resource.is_active.is_(True))
     if kind is not None:
@@ -62,8 +64,9 @@ def suggest(session: Session, *, kind: ResourceKind | None = None, q: str | None
         query = query.where((Resource.capacity.is_(None)) | (Resource.capacity >= capacity))
     rows = session.execute(query.order_by(Resource.id).limit(400)).all()
     rated = ratings(session, [r.id for r, _ in rows])
-    found = [_score(session, resource, community, kind, q, starts_at, ends_at, near, capacity, rated.get(resource.id))
-             for resource, community in rows]
+    past = starts_at is not None and is_past(starts_at, now)  # nothing can be booked for it
+    found = [_score(session, resource, community, kind, q, starts_at, ends_at, near, capacity, rated.get(resource.id),
+                    past) for resource, community in rows]
     found.sort(key=lambda s: (-s.score, s.distance_km if s.distance_km is not None else 1e9, s.resource.id))
     return found[:limit]
 
@@ -100,7 +103,7 @@ def for_activity(session: Session, actor: ActorContext, starts_at: datetime, end
 
 def _score(session: Session, resource: Resource, community: str, kind: ResourceKind | None, q: str | None,
            starts_at: datetime | None, ends_at: datetime | None, near: tuple[float, float] | None,
-           capacity: int | None, rated: tuple[float, int] | None) -> Suggestion:
+           capacity: int | None, rated: tuple[float, int] | None, past: bool = False) -> Suggestion:
     reasons: list[Message] = []
     score = 0.0
     if kind is not None:
@@ -109,7 +112,11 @@ def _score(session: Session, resource: Resource, community: str, kind: ResourceK
     if q:
         reasons.append(Message("match.words", {"q": q.strip()[:30]}))
     free = None
-    if starts_at is not None and ends_at is not None and ends_at > starts_at:
+    if past:
+        free = False
+        reasons.append(Message("match.past"))
+        score -= 10
+    elif starts_at is not None and ends_at is not None and ends_at > starts_at:
         free = is_open(session, resource.id, starts_at, ends_at) and overlapping(
             session, resource.id, starts_at, ends_at) is None
         if free:

@@ -5,7 +5,7 @@ from typing import Any
 
 from flows.notices import templates as notice_templates
 from flows.workflow.checks.base import Checker
-from schemas.workflow import CompleteWith, NotifyEffect, NotifySpec
+from schemas.workflow import TIME_GUARDS, CompleteWith, NotifyEffect, NotifySpec
 
 
 def one_winner_moves(c: Checker) -> None:
@@ -111,6 +111,16 @@ def reminders_have_a_time(c: Checker) -> None:
                 c.add(("steps", name, key), "wf.remind_needs_start", step=name, key=key)
 
 
+def time_guards_have_a_time(c: Checker) -> None:
+    """`in_time_window` and `after_start` read the demand's time: its start form asks for
+    `starts_at` or books a slot (which has one), or the guard would never hold anything back."""
+    timed = any("starts_at" in s.form or s.record == "booking" for s in c.starts().values())
+    for name, step in c.humans().items():
+        for guard in (g for g in step.guards if g in TIME_GUARDS):
+            if not timed:
+                c.add(("steps", name, "guards"), "wf.time_guard_needs_time", step=name, guard=guard)
+
+
 def confirm_on_member_claim(c: Checker) -> None:
     """Confirmation is of a member's place: only a member claim step has one to confirm or
     release, and the release must come before the start (`release_if_unconfirmed` < `before`)."""
@@ -125,4 +135,4 @@ def confirm_on_member_claim(c: Checker) -> None:
 
 STEPS = (one_winner_moves, evaluation_has_rating, assign_has_member, booking_only_on_start, resource_booking_has_times,
          sla_cancel_has_state, complete_with_fields_known, points_have_recipients, notify_templates_known,
-         reminders_have_a_time, confirm_on_member_claim)
+         reminders_have_a_time, time_guards_have_a_time, confirm_on_member_claim)

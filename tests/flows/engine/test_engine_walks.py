@@ -24,7 +24,8 @@ def walk(factory, world):
 
 
 def test_micro_wish(walk, factory, world):
-    walk.start("res_a", "micro_wish", {"title": "给独居老人修灯", "place": "3号楼2单元", "starts_at": "2026-11-26 09:00"})
+    walk.start("res_a", "micro_wish", {"title": "给独居老人修灯", "place": "3号楼2单元",
+                                       "starts_at": (NOW + timedelta(days=1)).isoformat()})
     assert walk.state() == "review"
     walk.act("cadm_a", "publish")
     walk.act("mem1", "claim")

@@ -72,7 +72,8 @@ states:
   open: {title: 开放}
   done: {title: 完成, terminal: true}
 steps:
-  create: {kind: start, title: 创建, by: community_admin, to: open}
+  create: {kind: start, title: 创建, by: community_admin, to: open,
+           form: {starts_at: {type: datetime, title: 开始时间}}}
   finish: {title: 完成, by: community_admin, from: open, to: done, guards: [in_time_window],
            window: {opens: 30m, closes: 400d}}
 """

@@ -153,3 +153,24 @@ def test_a_requests_time_is_the_range_it_holds_and_is_not_moved(factory, world):
     with factory() as s, pytest.raises(Refused) as refused:
         schedule.check(s, load_actor(s, world["cadm_a"]), s.get(Demand, done.demand_id))
     assert refused.value.code == "role"
+
+
+def test_use_is_confirmed_only_once_the_booked_time_has_started(factory, world):
+    """确认已使用 days early would credit the owner for a use that has not happened: the
+    workflow's `guards: [after_start]` refuses it, and the step is not offered until then."""
+    from flows.engine import visibility
+    from flows.people.actors import load_actor
+
+    done = _start(factory, world, "cadm_a", local(3, 14), local(3, 16))
+    with factory() as s:
+        engine.act(s, world["orgadm1"], done.demand_id, "approve", {}, now=local(1, 10))
+    with factory() as s:
+        owner, demand = load_actor(s, world["orgadm1"]), s.get_one(Demand, done.demand_id)
+        assert "confirm_use" not in [n for n, _ in visibility.available_steps(s, owner, demand, now=local(1, 11))]
+        assert "confirm_use" in [n for n, _ in visibility.available_steps(s, owner, demand, now=local(3, 14))]
+    with factory() as s, pytest.raises(Refused) as refused:
+        engine.act(s, world["orgadm1"], done.demand_id, "confirm_use", {}, now=local(3, 13, 59))
+    assert refused.value.code == "guard.after_start"
+    assert refused.value.message() == "还没到时间：12-03 14:00 开始后才能办理"
+    with factory() as s:
+        assert engine.act(s, world["orgadm1"], done.demand_id, "confirm_use", {}, now=local(3, 14)).to_state == "used"

@@ -1,0 +1,43 @@
+"""A demand's own time against the engine's clock: the rules every step and every door share.
+
+Always measured by the `now` the engine was called with, never the wall clock, so an import or
+a test that replays the past with `now=` gets the answer that moment would have had.
+
+- A time a person sets (a start form's `starts_at`/`ends_at`, a 改期) is not in the past
+  (schemas.clock.PAST_GRACE forgives a slow phone).
+- A timed demand whose end has passed is closed to claims: nobody signs up for, grabs or claims
+  work that is over. A demand without an end (a wish's 希望时间 alone) never closes this way:
+  its time is a wish, not an appointment.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from flows.core.i18n import N_
+from flows.core.refusals import Refused
+from flows.engine.permissions import Refusal, local_text
+from schemas.clock import is_past
+from schemas.tables import Demand
+from schemas.workflow import HumanStep
+
+PAST = N_("这个时间已经过去了，请选择现在以后的时间")
+
+
+def refuse_past(times: Mapping[str, datetime | None], now: datetime) -> None:
+    """Refuse, with a sentence beside each field, the times set that have already passed."""
+    late = {name: PAST for name, moment in times.items() if moment is not None and is_past(moment, now)}
+    if late:
+        raise Refused("input", fields=late)
+
+
+def ended(demand: Demand, now: datetime) -> bool:
+    """Whether the demand's own time is over (it has an end, and the end has passed)."""
+    return demand.ends_at is not None and demand.ends_at < now
+
+
+def closed_to_claims(step: HumanStep, demand: Demand, now: datetime) -> Refusal | None:
+    """A claim step (sign-up, grab, claim: the workflow's `claim:`) on a demand that is over."""
+    if step.claim is not None and demand.ends_at is not None and ended(demand, now):
+        return Refusal("ended", {"end": local_text(demand.ends_at)})
+    return None

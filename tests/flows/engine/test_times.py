@@ -1,0 +1,171 @@
+"""A demand's own time against the engine's clock (flows.engine.times): a time set is not in
+the past, work that is over is not joined, and an admin vouching after the fact records the
+activity's hours."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from flows import engine
+from flows.core.refusals import Refused
+from flows.engine import hall as hall_reads
+from flows.engine import visibility
+from flows.engine.schedule import reschedule
+from flows.people.actors import load_actor
+from flows.workflow.compiler import compile_source
+from schemas.clock import PAST_GRACE
+from schemas.tables import Demand, ServiceRecord
+from tests.flows.walker import Walker
+from tests.world import NOW, build_world
+
+START = NOW + timedelta(days=2)
+
+
+@pytest.fixture
+def world(factory):
+    return build_world(factory)
+
+
+def _activity(starts_at) -> dict:
+    return {"title": "清雪", "description": "d", "place": "p", "capacity": 5, "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + timedelta(hours=2)).isoformat()}
+
+
+# ---- a time set is not in the past -------------------------------------------------------
+
+@pytest.mark.parametrize("user, task_type, data", [
+    ("res_a", "micro_wish", {"title": "修灯", "starts_at": (NOW - timedelta(days=1)).isoformat()}),
+    ("cadm_a", "env_cleanup", _activity(NOW - timedelta(days=1))),
+    ("cadm_a", "env_cleanup", {**_activity(NOW + timedelta(hours=1)), "ends_at": "2020-01-01T09:00:00+08:00"}),
+])
+def test_a_start_form_with_a_past_time_is_refused_beside_the_field(factory, world, user, task_type, data):
+    with pytest.raises(Refused) as refused:
+        Walker(factory, world).start(user, task_type, data)
+    assert refused.value.code == "input"
+    late = {k for k in ("starts_at", "ends_at") if k in data and data[k] < NOW.isoformat()}
+    assert set(refused.value.fields) >= late and all("已经过去" in str(refused.value.fields[k]) for k in late)
+    with factory() as s:
+        assert s.scalar(select(Demand.id)) is None  # nothing written
+
+
+def test_the_grace_forgives_a_slow_clock_and_the_engines_now_is_the_judge(factory, world):
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "env_cleanup", _activity(NOW - PAST_GRACE + timedelta(minutes=1)))
+    assert walk.state() == "draft"
+    # an import that replays last year passes the engine its `now`: the same rule, then
+    Walker(factory, world).start("cadm_a", "env_cleanup", _activity(NOW - timedelta(days=365)),
+                                 now=NOW - timedelta(days=366))
+
+
+def test_a_reschedule_to_the_past_is_refused(factory, world):
+    walk = Walker(factory, world).recruiting_activity("清雪", 5, START)
+    with factory() as s, pytest.raises(Refused) as refused:
+        reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": "2019-12-05T09:00:00+08:00"}, now=NOW)
+    assert refused.value.code == "input" and "starts_at" in refused.value.fields
+    with factory() as s:
+        assert s.get_one(Demand, walk.demand_id).starts_at == START
+        moved = reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": (START + timedelta(days=1)).isoformat()},
+                           now=NOW)
+    assert moved.step == "reschedule"
+
+
+# ---- work that is over is not joined -----------------------------------------------------
+
+def test_signing_up_for_an_activity_that_is_over_is_refused_and_not_offered(factory, world):
+    walk = Walker(factory, world).recruiting_activity("清雪", 5, START)
+    over = START + timedelta(hours=2, minutes=1)
+    with factory() as s:
+        resident = load_actor(s, world["res_a"])
+        demand = s.get_one(Demand, walk.demand_id)
+        assert "volunteer" in [n for n, _ in visibility.available_steps(s, resident, demand, now=START)]
+        assert "volunteer" not in [n for n, _ in visibility.available_steps(s, resident, demand, now=over)]
+    with pytest.raises(Refused) as refused:
+        walk.act("res_a", "volunteer", now=over)
+    assert refused.value.code == "ended"
+    assert walk.act("res_a", "volunteer", now=START).step == "volunteer"  # until its end, it may
+
+
+def test_a_grab_of_an_open_activity_that_is_over_is_refused(factory, world):
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "env_cleanup", _activity(START))
+    walk.act("cadm_a", "publish")
+    with pytest.raises(Refused) as refused:
+        walk.act("orgadm1", "grab", now=START + timedelta(days=3))
+    assert refused.value.code == "ended"
+
+
+def test_the_hall_does_not_list_what_is_over(factory, world, monkeypatch):
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "env_cleanup", _activity(START))
+    walk.act("cadm_a", "publish")
+    with factory() as s:
+        resident = load_actor(s, world["res_a"])
+        for parts in (hall_reads._PARTS_MAX, 0):  # the ranges, and the one sorted query
+            monkeypatch.setattr(hall_reads, "_PARTS_MAX", parts)
+            assert walk.demand_id in [r.demand.id for r in hall_reads.hall(s, resident, now=START)]
+            assert walk.demand_id not in [r.demand.id for r in hall_reads.hall(s, resident, now=START + timedelta(
+                hours=3))]
+
+
+# ---- an admin vouching after the fact ----------------------------------------------------
+
+@pytest.fixture
+def running(factory, world):
+    walk = Walker(factory, world).recruiting_activity("清雪", 5, START)  # two hours from START
+    walk.act("mem2", "sign_up")
+    walk.act("cadm_a", "begin", now=START - timedelta(hours=2))
+    return walk
+
+
+def _record(factory, demand_id, user_id) -> ServiceRecord:
+    with factory() as s:
+        return s.scalars(select(ServiceRecord).where(ServiceRecord.demand_id == demand_id,
+                                                     ServiceRecord.user_id == user_id)).one()
+
+
+def test_vouched_after_the_end_records_the_scheduled_times(factory, world, running):
+    later = START + timedelta(days=3)
+    for step in ("sign_in", "sign_out"):
+        with factory() as s:
+            engine.act(s, world["cadm_a"], running.demand_id, step, {}, now=later, on_behalf_of=world["mem2"])
+    record = _record(factory, running.demand_id, world["mem2"])
+    assert (record.signed_in_at, record.signed_out_at) == (START, START + timedelta(hours=2))
+    assert float(record.hours) == 2
+
+
+def test_vouched_sign_out_after_the_end_keeps_the_members_own_sign_in(factory, world, running):
+    running.act("mem2", "sign_in", now=START + timedelta(minutes=30))
+    with factory() as s:
+        engine.act(s, world["cadm_a"], running.demand_id, "sign_out", {}, now=START + timedelta(days=1),
+                   on_behalf_of=world["mem2"])
+    assert float(_record(factory, running.demand_id, world["mem2"]).hours) == 1.5
+
+
+def test_vouched_during_the_activity_records_now(factory, world, running):
+    during = START + timedelta(minutes=20)
+    with factory() as s:
+        engine.act(s, world["cadm_a"], running.demand_id, "sign_in", {}, now=during, on_behalf_of=world["mem2"])
+    assert _record(factory, running.demand_id, world["mem2"]).signed_in_at == during
+
+
+# ---- the guard `after_start` -------------------------------------------------------------
+
+def test_a_time_guard_on_a_workflow_without_a_time_is_refused_when_compiled():
+    source = """
+id: w
+title: 测试
+category: activity
+states:
+  open: {title: 开放}
+  done: {title: 完成, terminal: true}
+steps:
+  create: {kind: start, title: 创建, by: community_admin, to: open}
+  finish: {title: 完成, by: community_admin, from: open, to: done, guards: [after_start]}
+"""
+    with pytest.raises(Exception) as invalid:
+        compile_source(source)
+    assert "after_start" in str(invalid.value)
+    timed = source.replace("to: open}", "to: open, form: {starts_at: {type: datetime, title: 开始时间}}}")
+    assert compile_source(timed).spec.steps["finish"].guards == ["after_start"]
