@@ -44,7 +44,7 @@ def _member_org() -> MemberOrg:
     member = db().get(Member, caller().user_id)
     if member is None:
         raise ApiProblem(404, "api.not_found")  # not a member: as the web's page, not there
-    return MemberOrg(org_id=member.org_id, choices=[Choice(id=i, name=n) for i, n in orgs.choices(db(), caller())])
+    return MemberOrg(org_id=member.org_id, choices=[Choice(id=i, name=n) for i, n in orgs.choices(db())])
 
 
 @bp.get("/me/org")

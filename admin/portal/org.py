@@ -89,7 +89,7 @@ def member_org():
         else:
             flash(_("已保存"), "success")
             return redirect(url_for("portal.me"))
-    return render_template("member_org.html", choices=orgs.choices(db(), me), current=member.org_id, error=error), (
+    return render_template("member_org.html", choices=orgs.choices(db()), current=member.org_id, error=error), (
         400 if error else 200)
 
 

@@ -85,8 +85,6 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
     org = session.get(Organisation, org_id) if as_member and org_id else None
     if as_member and org_id and org is None:
         errors["org_id"] = N_("请选择党组织")
-    elif org is not None and community is not None and district_id(community.path) != org.district_id:
-        errors["org_id"] = N_("只能选择您所在区的党组织")
     if errors:
         raise Refused("input", fields=errors)
     # Hashed before the name is checked, so a taken name answers as slowly as a free one.

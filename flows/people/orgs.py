@@ -11,7 +11,6 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
-from flows.people import regions
 from flows.people.actors import ActorContext
 from schemas.tables import Account, Claim, Demand, Entry, Member, Organisation, Posting, ServiceRecord, User
 
@@ -37,15 +36,10 @@ def back_office(session: Session, org_id: int) -> list[dict[str, Any]]:
     return result
 
 
-def choices(session: Session, actor: ActorContext | None = None) -> list[tuple[int, str]]:
-    """Organisations a member may say they belong to, by name: those of the member's own
-    districts (where they live or reported in). Naming an organisation opens its grabbed
-    activities to the member, so one in another district is no one's to claim; with no actor
-    (the sign-up page, before any district is known) every one, checked on submit."""
-    query = select(Organisation.id, Organisation.name).order_by(Organisation.name)
-    if actor is not None:
-        query = query.where(Organisation.district_id.in_(regions.districts_of(session, actor)))
-    return [(org_id, name) for org_id, name in session.execute(query)]
+def choices(session: Session) -> list[tuple[int, str]]:
+    """Organisations a member may say they belong to, by name."""
+    return [(org_id, name) for org_id, name in session.execute(
+        select(Organisation.id, Organisation.name).order_by(Organisation.name))]
 
 
 def member_count(session: Session, org_id: int) -> int:
@@ -62,8 +56,6 @@ def set_member_org(session: Session, actor: ActorContext, org_id: int | None) ->
     if org_id is not None and session.get(Organisation, org_id) is None:
         raise Refused("input", fields={"org_id": N_("请选择党组织")})
     before = member.org_id
-    if org_id is not None and org_id != before and org_id not in dict(choices(session, actor)):
-        raise Refused("input", fields={"org_id": N_("只能选择您所在区的党组织")})
 
     def work() -> Member:
         member.org_id = org_id
