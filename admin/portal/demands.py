@@ -62,12 +62,14 @@ def demand(demand_id: int):
     community = d.community  # loaded with the demand by visible_demand
     is_admin = actor().in_scope("community_admin", community.path)
     sheet = bool(attendance.attendance_steps(workflow, d.state)) and is_admin
-    people = [d.requester_id] + [c.user_id for c in active_claims(db(), d.id)]
+    claims = active_claims(db(), d.id)
+    people = [d.requester_id] + [c.user_id for c in claims]
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
                            timeline=history.timeline(db(), d.id), community=community,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet,
                            reveal=privacy.sees_personal_data(actor(), community.path, people), new_key=new_request_key,
-                           next_line=elder.what_next(workflow, d.state),
+                           next_line=elder.what_next(workflow, d.state,
+                                                     claimed=any(c.user_id == actor().user_id for c in claims)),
                            qr_step=records.step_recording(workflow, "sign_in") if is_admin else None,
                            confirming=reminders.awaiting(db(), actor(), d, workflow),
                            movable=is_admin and schedule.timed(workflow) and not workflow.is_terminal(d.state),

@@ -57,13 +57,16 @@ def community_call() -> tuple[str, str] | None:
     return g.community_call
 
 
-def what_next(workflow: CompiledWorkflow, state: str) -> str | None:
+def what_next(workflow: CompiledWorkflow, state: str, *, claimed: bool = False) -> str | None:
     """"Next: 审核发布, usually within 2 days", read from the workflow: the step the demand waits
-    for and its SLA; None in a final state."""
+    for and its SLA; None in a final state, and for one who already claimed it when it still
+    waits for more claims (a volunteer item with places left told them "next: 认领事项")."""
     waiting = workflow.waiting_step(state)
     if waiting is None:
         return None
     _name, step = waiting
+    if claimed and step.claim is not None:
+        return None
     if step.sla is None:
         return _("接下来：%(step)s。", step=step.title)
     return _("接下来：%(step)s，一般在 %(within)s内。", step=step.title, within=_duration(step.sla.within))

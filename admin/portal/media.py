@@ -2,7 +2,7 @@
 names the key, so a proof photo's key (kept private) is never served here."""
 from __future__ import annotations
 
-from flask import abort, send_file
+from flask import abort, redirect, send_file, url_for
 from sqlalchemy import select
 
 from admin.database import db
@@ -26,4 +26,10 @@ def media(key: str):
     return response
 
 
-__all__ = ["media"]
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every site whatever the page links: the same mark as the pages' icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+__all__ = ["favicon", "media"]

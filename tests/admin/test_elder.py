@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from admin import dates, phones
 from schemas.tables import Event, Region, User
+from tests.flows.walker import Walker
 
 ELDER_BODY = '<body class="elder">'
 
@@ -129,3 +130,15 @@ def test_community_admin_keeps_the_phone_residents_call(login, factory, world):
     with factory() as s:
         assert s.get(Region, world["ca"]).phone == "0458-3601234"
         assert s.get(Region, world["cb"]).phone is None  # another district's community: refused
+
+
+def test_who_joined_is_not_told_to_join_next(login, factory, world):
+    """A volunteer item with places left still waits for 认领事项; who already joined is not told
+    that is next (a tester was), anyone else is."""
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "volunteer", {"title": "旭日探访", "description": "d", "capacity": 3})
+    walk.act("mem1", "join")
+    joined = login("mem1").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    other = login("mem2").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    title = "接下来：认领事项"  # the join step's title in workflows/volunteer_item.yaml
+    assert title not in joined and title in other

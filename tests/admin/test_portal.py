@@ -290,3 +290,13 @@ def test_authorisation_matrix(login, objects, factory, user, method, url):
     assert 'name="assignee"' not in body  # no member list leaks on a refused form
     after = _snapshot(factory)
     assert after == before, "a refused request changed something"
+
+
+def test_the_site_has_an_icon(app):
+    """Browsers ask for /favicon.ico on every page: no 404 in every log line."""
+    client = app.test_client()
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer.headers["Location"].endswith("/static/favicon.svg")
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.data.startswith(b"<svg")
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
