@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from admin.auth import actor
@@ -49,6 +50,9 @@ def behalf_pick(task_type_id: int):
         except Refused as exc:
             errors = field_errors(exc) or {"display_name": refusal_text(exc)}
         else:
+            # the account's name, which the resident (or the counter, to set a password) needs later
+            flash(_("已登记居民 %(name)s，登录用户名 %(username)s（设置密码后本人可以登录）", name=user.display_name,
+                    username=user.username), "success")
             target: dict[str, Any] = {"code": entry.code, "for": user.id}  # `for` is a keyword
             return redirect(url_for("portal.start", **target))
     q = (request.args.get("q") or "").strip()[:32]

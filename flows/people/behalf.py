@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from flows.core import journal
 from flows.core.db import in_transaction
-from flows.core.i18n import N_
+from flows.core.i18n import N_, Message
 from flows.core.refusals import Refused
 from flows.people import passwords
 from flows.people.actors import ActorContext
@@ -107,6 +107,11 @@ def register_resident(session: Session, admin: ActorContext, community_id: int, 
     existing = session.scalar(select(User).where(User.username == username))
     if existing is not None:
         return existing
+    if phone is not None:  # the same person registered twice (by another admin, another day)
+        same = session.scalar(select(User.display_name).join(RoleGrant, RoleGrant.user_id == User.id).where(
+            User.phone == phone, RoleGrant.role == Role.RESIDENT, RoleGrant.region_id == community.id).limit(1))
+        if same is not None:
+            raise Refused("input", fields={"phone": Message("behalf.phone_taken", {"name": same})})
 
     def work() -> User:
         # No password given: a random one nobody knows, so the account cannot log in yet.

@@ -253,6 +253,9 @@ def test_admin_posts_a_wish_for_a_resident_without_a_phone_who_then_rates_it(bro
     admin.shot("register")
     admin.tap("登记并代为发布")
     assert admin.shows("代 张大爷 发布")
+    with factory() as s:  # the account's name is told, for the resident's own log-in later
+        username = s.scalar(select(User.username).where(User.display_name == "张大爷"))
+    assert f"登录用户名 {username}" in admin.flash()
     admin.page.fill("#f-title", "帮忙取降压药")
     admin.tap("发布心愿")
     assert "发布心愿成功" in admin.flash()

@@ -155,6 +155,9 @@ def test_register_resident_once_per_form(factory, world):
         again = behalf.register_resident(s, admin, world["ca"], "张大爷", request_key="k1")
         other = behalf.register_resident(s, admin, world["ca"], "张大爷", phone="0458-1234567", request_key="k2")
     assert first.id == again.id != other.id
+    with factory() as s, pytest.raises(Refused) as twice:  # another form, the same phone: one person twice
+        behalf.register_resident(s, admin, world["ca"], "张大爷", phone="0458-1234567", request_key="k3")
+    assert "张大爷" in twice.value.fields_in("zh")["phone"]
     with factory() as s:
         assert s.scalar(select(RoleGrant.region_id).where(RoleGrant.user_id == first.id,
                                                           RoleGrant.role == Role.RESIDENT)) == world["ca"]
