@@ -186,7 +186,7 @@ def _decide(session: Session, actor: ActorContext, model: type[Registration], re
     row = session.get(model, registration_id)
     community = session.get(Region, row.community_id) if row is not None else None
     if row is None or community is None or not actor.in_scope(Role.COMMUNITY_ADMIN, community.path):
-        raise Refused("not_found")
+        raise Refused("registration.not_found")
     status = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
 
     def work() -> None:
