@@ -57,9 +57,32 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only for a signed-in admin of some region (a community's, a district's, the city's):
+    everyone else is told `403 api.staff_only` (docs/api.md), before their body is validated
+    and whatever they asked for, so a member never learns a staff tool's rules or data."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if "actor" not in g:
+            authenticate()
+        _check_staff()
+        return view(*args, **kwargs)
+
+    wrapped.needs_bearer = wrapped.needs_staff = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _check_staff() -> None:
+    if not caller().admin_paths():
+        raise ApiProblem(403, "api.staff_only")
+
+
 def authenticate_first() -> None:
     """Before any validation: the caller of a `signed_in` view (the mark survives spectree's
-    `functools.wraps`, which copies the view's attributes)."""
+    `functools.wraps`, which copies the view's attributes), and their role for a `staff_only` one."""
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "needs_bearer", False):
         authenticate()
+    if getattr(view, "needs_staff", False):
+        _check_staff()

@@ -9,6 +9,17 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class Body(BaseModel):
+    """A JSON request body: strict, so `true` or `"10"` is not read as a number, nor `1` as
+    `true` (pydantic's lax mode would coerce them, and an adjustment of `true` points was posted
+    as +1). JSON has the types; a client sending the wrong one has a bug to be told about (422).
+    Times, dates and enums arrive as JSON strings: their fields say `Strict(False)`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """A query string: every value arrives as text, so numbers and booleans are read from it."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -93,7 +104,7 @@ class HallPage(Page):
     items: list[HallItem]
 
 
-class HallQuery(Body):
+class HallQuery(Query):
     community_id: int | None = Field(None, ge=1, le=2**31 - 1)
     task_type_id: int | None = Field(None, ge=1, le=2**31 - 1)
     skill: str | None = Field(None, max_length=32)
@@ -193,7 +204,7 @@ class Points(Page):
     items: list[PointsEntry]
 
 
-class CursorQuery(Body):
+class CursorQuery(Query):
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=100)
 
@@ -335,7 +346,7 @@ class DirectoryItem(BaseModel):
     services: list[str]
 
 
-class DirectoryQuery(Body):
+class DirectoryQuery(Query):
     q: str | None = Field(None, max_length=30)
 
 

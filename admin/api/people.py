@@ -6,7 +6,7 @@ from spectree import Response
 from sqlalchemy import select
 
 from admin.api import ID, bp, spec
-from admin.api.bearer import caller, signed_in
+from admin.api.bearer import caller, signed_in, staff_only
 from admin.api.demands import outcome_response
 from admin.api.models import (
     BookRequest,
@@ -43,6 +43,7 @@ from schemas.tables import (
 )
 
 TAG = "registration and services"
+STAFF_TAG = "staff tools"  # the report-ins waiting for an admin: admin/api/staff.py's tag
 BEARER: dict[str, list[str]] = {"bearer": []}
 
 
@@ -73,8 +74,9 @@ def report_in(json: ReportIn):
 
 
 @bp.get("/approvals")
-@spec.validate(resp=Response(HTTP_200=PendingList, HTTP_304=None, HTTP_401=Problem), tags=[TAG], security=BEARER)
-@signed_in
+@spec.validate(resp=Response(HTTP_200=PendingList, HTTP_304=None, HTTP_401=Problem, HTTP_403=Problem),
+               tags=[STAFF_TAG], security=BEARER)
+@staff_only
 def approvals():
     """Report-ins waiting for me (a community admin), in my communities."""
     return json_response(PendingList(items=[
@@ -83,9 +85,9 @@ def approvals():
 
 
 @bp.post(f"/approvals/<any(member, org):kind>/<{ID}:registration_id>")
-@spec.validate(json=Decision, resp=Response(HTTP_204=None, HTTP_401=Problem, HTTP_404=Problem, HTTP_409=Problem,
-                                            HTTP_422=Problem), tags=[TAG], security=BEARER)
-@signed_in
+@spec.validate(json=Decision, resp=Response(HTTP_204=None, HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem,
+                                            HTTP_409=Problem, HTTP_422=Problem), tags=[STAFF_TAG], security=BEARER)
+@staff_only
 @idempotent
 def decide(kind: str, registration_id: int, json: Decision):
     """Approve or reject a report-in of my community (once: a second decision is a 409)."""

@@ -89,7 +89,14 @@ _API_STATUS = {"api.token_invalid": 401, "api.token_reused": 401, "api.wechat_co
                "notice.verify_failed": 503}
 
 
+# A domain's refusal that is, over the API, a mistake the API already names: a key the ledger
+# knows with another amount (after the kept answer expired) is a reused key, as before it did.
+_AS_API = {"ledger.key_conflict": (422, "api.key_reused")}
+
+
 def from_refusal(exc: Refused) -> Response:
+    if exc.code in _AS_API:
+        return from_problem(ApiProblem(*_AS_API[exc.code]))
     lang = locale()
     return respond(refusal_status(exc), exc.code, exc.message(lang), exc.fields_in(lang) or None)
 

@@ -83,7 +83,7 @@ class NewsPostIn(Body):
     body: str = Field(min_length=1, max_length=20000)
     cover: str | None = Field(None, max_length=64, description="a key from `POST /uploads`")
     published_at: Annotated[AwareDatetime, BeforeValidator(_local)] | None = Field(
-        None, description="null: a draft; a later time: published then (without an offset: Beijing time)")
+        None, strict=False, description="null: a draft; a later time: published then (without an offset: Beijing time)")
 
 
 class NewsPostOut(BaseModel):

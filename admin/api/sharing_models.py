@@ -4,9 +4,9 @@ why, a resource with what is needed to choose a time, its request, and 我的资
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, Strict
 
-from admin.api.models import Body
+from admin.api.models import Body, Query
 from schemas.clock import LOCAL_TZ
 from schemas.tables import ResourceKind
 
@@ -24,12 +24,14 @@ def _beijing(value: datetime) -> datetime:
     return at
 
 
-When = Annotated[datetime, AfterValidator(_beijing)]
+# A JSON string read as a time (Strict(False): bodies are strict, admin/api/models.Body).
+When = Annotated[datetime, Strict(False), AfterValidator(_beijing)]
+Kind = Annotated[ResourceKind, Strict(False)]
 
 
 # ---- finding a resource ---------------------------------------------------------------------
 
-class ResourceQuery(Body):
+class ResourceQuery(Query):
     kind: ResourceKind | None = None
     q: str | None = Field(None, max_length=30, description="words in the name, description or equipment")
     starts_at: When | None = Field(None, description="with `ends_at`: whether it is open and free then")
@@ -37,7 +39,7 @@ class ResourceQuery(Body):
     capacity: int | None = Field(None, ge=1, le=10000, description="at least this many people")
 
 
-class SuggestionQuery(Body):
+class SuggestionQuery(Query):
     starts_at: When
     ends_at: When
     community_id: int | None = Field(None, ge=1, le=MAX_ID, description="the activity's community: near it, in its "
@@ -73,7 +75,7 @@ class ResourceList(BaseModel):
 
 # ---- one resource ---------------------------------------------------------------------------
 
-class DetailQuery(Body):
+class DetailQuery(Query):
     days: int = Field(14, ge=1, le=60, description="how many days ahead `busy` and `closed_days` cover")
 
 
@@ -165,7 +167,7 @@ class MyResources(BaseModel):
 
 class NewResource(Body):
     name: str = Field(min_length=1, max_length=64)
-    kind: ResourceKind = ResourceKind.ROOM
+    kind: Kind = ResourceKind.ROOM
     community_id: int = Field(ge=1, le=MAX_ID)
     org_id: int | None = Field(None, ge=1, le=MAX_ID, description="my organisation's; omit for the community's own")
 
@@ -174,7 +176,7 @@ class ResourceEdit(Body):
     """All of what the resource says (as the web's form: an omitted field is cleared)."""
 
     name: str = Field(min_length=1, max_length=64)
-    kind: ResourceKind
+    kind: Kind
     description: str | None = Field(None, max_length=2000)
     location: str | None = Field(None, max_length=255)
     capacity: int | None = Field(None, ge=1, le=10000)
@@ -188,7 +190,7 @@ class ResourceEdit(Body):
 
 
 class ClosedDayIn(Body):
-    day: date
+    day: Annotated[date, Strict(False)]
     note: str | None = Field(None, max_length=128)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from spectree import Response
 
 from admin.api import ID, bp, spec
-from admin.api.bearer import caller, signed_in
+from admin.api.bearer import caller, staff_only
 from admin.api.demands import outcome_response, schema_name, started
 from admin.api.models import CursorQuery, OutcomeOut
 from admin.api.paging import decode, decode_id, json_response, page_of
@@ -87,7 +87,7 @@ def _queue_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 @spec.validate(query=QueueQuery, resp=Response(HTTP_200=QueuePage, HTTP_304=None, HTTP_400=Problem, HTTP_401=Problem,
                                                HTTP_403=Problem, HTTP_404=Problem, HTTP_422=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 def queue(query: QueueQuery):
     """Demands waiting on me (an admin) across the communities I govern, or one of them
     (`community_id`; another's is a 404), oldest first, each with the steps I may take and
@@ -117,7 +117,7 @@ def _counter_order(order: Order, item: str, buyer: str) -> CounterOrder:
 @spec.validate(query=CursorQuery, resp=Response(HTTP_200=CounterOrders, HTTP_304=None, HTTP_400=Problem,
                                                 HTTP_401=Problem, HTTP_403=Problem, HTTP_422=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 def reserved(query: CursorQuery):
     """Orders waiting to be handed out at my communities' counters, oldest first, with how
     many in all; paged by cursor."""
@@ -131,7 +131,7 @@ def reserved(query: CursorQuery):
 @spec.validate(query=CursorQuery, resp=Response(HTTP_200=CounterOrders, HTTP_304=None, HTTP_400=Problem,
                                                 HTTP_401=Problem, HTTP_403=Problem, HTTP_422=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 def community_orders(query: CursorQuery):
     """Every order of my communities' supermarkets, newest first; paged by cursor."""
     ids = [c.id for c in _governed()]
@@ -144,7 +144,7 @@ def community_orders(query: CursorQuery):
 @spec.validate(json=PickupRequest, resp=Response(HTTP_200=CounterOrder, HTTP_400=Problem, HTTP_401=Problem,
                                                  HTTP_403=Problem, HTTP_409=Problem, HTTP_422=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 @idempotent
 def pickup(json: PickupRequest):
     """Hand over the goods against the buyer's pickup code: the order becomes picked up. A code
@@ -157,29 +157,33 @@ def pickup(json: PickupRequest):
 
 
 @bp.post("/counter/adjustments")
-@spec.validate(json=AdjustRequest, resp=Response(HTTP_201=AdjustmentOut, HTTP_202=AdjustmentOut, HTTP_400=Problem,
+@spec.validate(json=AdjustRequest, resp=Response(HTTP_200=AdjustmentOut, HTTP_201=AdjustmentOut, HTTP_202=AdjustmentOut,
+                                                 HTTP_400=Problem,
                                                  HTTP_401=Problem, HTTP_403=Problem, HTTP_409=Problem,
                                                  HTTP_422=Problem), tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 @idempotent
 def adjust(json: AdjustRequest):
     """Credit (or debit, negative) a resident's or member's points with a reason, audited. Up
     to the city's approval line it is posted at once (201); above it, it is only submitted
     and waits for a second admin's approval (202). Not my own account, and only a person of
-    my communities (403). The Idempotency-Key is the adjustment's key: never posted twice."""
+    my communities (403); a debit larger than the balance is refused at once (409). The
+    Idempotency-Key is the adjustment's key: never posted twice. A retry after the kept answer
+    expired is answered by the shop, `200` with `replayed: true` and what was done the first
+    time, as the engine and the shop answer theirs (docs/api.md)."""
     done = shop.adjust(db(), caller(), json.user_id, json.amount, json.reason,
                        request_key=key() or uuid.uuid4().hex)
     posted = done.posting is not None
     return json_response(AdjustmentOut(status="posted" if posted else "pending_approval", user_id=json.user_id,
                                        amount=json.amount, posting_id=done.posting.id if done.posting else None,
                                        request_id=done.request.id if done.request else None, replayed=done.replay),
-                         201 if posted else 202)
+                         200 if done.replay else 201 if posted else 202)
 
 
 @bp.get("/counter/communities")
 @spec.validate(resp=Response(HTTP_200=CounterCommunities, HTTP_304=None, HTTP_401=Problem, HTTP_403=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 def counter_communities():
     """The communities I administer, with the phone number residents call."""
     return json_response(CounterCommunities(items=[CounterCommunity(id=c.id, name=c.name, phone=c.phone)
@@ -187,9 +191,9 @@ def counter_communities():
 
 
 @bp.put(f"/counter/communities/<{ID}:community_id>/phone")
-@spec.validate(json=PhoneRequest, resp=Response(HTTP_200=CounterCommunity, HTTP_400=Problem, HTTP_401=Problem,
+@spec.validate(json=PhoneRequest, resp=Response(HTTP_200=CounterCommunity, HTTP_400=Problem, HTTP_401=Problem, HTTP_403=Problem,
                                                 HTTP_404=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 @idempotent
 def community_phone(community_id: int, json: PhoneRequest):
     """Set the number residents of my community call (an empty one removes the call button).
@@ -214,12 +218,12 @@ def _person(person: behalf.Person) -> BehalfPerson:
 
 
 @bp.get("/behalf")
-@spec.validate(resp=Response(HTTP_200=BehalfStartables, HTTP_304=None, HTTP_401=Problem), tags=[TAG],
+@spec.validate(resp=Response(HTTP_200=BehalfStartables, HTTP_304=None, HTTP_401=Problem, HTTP_403=Problem), tags=[TAG],
                security=BEARER)
-@signed_in
+@staff_only
 def behalf_startables():
     """What I (an admin) may start for a resident who has no phone (代办), where, and the input
-    schema of its start step. Empty for everyone else."""
+    schema of its start step (403 api.staff_only for everyone but admins)."""
     items = []
     for e in menu.startable(db(), caller()):
         if not e.on_behalf:
@@ -234,9 +238,9 @@ def behalf_startables():
 
 @bp.get(f"/behalf/<{ID}:task_type_id>/people")
 @spec.validate(query=PeopleQuery, resp=Response(HTTP_200=BehalfPeople, HTTP_304=None, HTTP_400=Problem,
-                                                HTTP_401=Problem, HTTP_404=Problem, HTTP_422=Problem),
+                                                HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem, HTTP_422=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 def behalf_people(task_type_id: int, query: PeopleQuery):
     """The people of my communities I may start this for, by name (`q` finds part of it)."""
     entry = _behalf_entry(task_type_id)
@@ -246,9 +250,9 @@ def behalf_people(task_type_id: int, query: PeopleQuery):
 
 
 @bp.post(f"/behalf/<{ID}:task_type_id>/people")
-@spec.validate(json=RegisterResident, resp=Response(HTTP_201=BehalfPerson, HTTP_400=Problem, HTTP_401=Problem,
+@spec.validate(json=RegisterResident, resp=Response(HTTP_201=BehalfPerson, HTTP_400=Problem, HTTP_401=Problem, HTTP_403=Problem,
                                                     HTTP_404=Problem, HTTP_422=Problem), tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 @idempotent
 def behalf_register(task_type_id: int, json: RegisterResident):
     """Register a resident of my community who has no phone (no password: they cannot log in
@@ -269,9 +273,9 @@ def behalf_register(task_type_id: int, json: RegisterResident):
 
 @bp.post(f"/behalf/<{ID}:task_type_id>/people/<{ID}:user_id>/start")
 @spec.validate(json=BehalfStart, resp=Response(HTTP_201=OutcomeOut, HTTP_400=Problem,
-                                               HTTP_401=Problem, HTTP_404=Problem, HTTP_422=Problem),
+                                               HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem, HTTP_422=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 @idempotent
 def behalf_start(task_type_id: int, user_id: int, json: BehalfStart):
     """Start the demand for the person (代办), in their community: they are its requester, I
@@ -290,7 +294,7 @@ def behalf_start(task_type_id: int, user_id: int, json: BehalfStart):
 @spec.validate(query=AttendanceQuery, resp=Response(HTTP_200=AttendanceDemands, HTTP_304=None, HTTP_401=Problem,
                                                     HTTP_403=Problem, HTTP_404=Problem, HTTP_422=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 def attendance_demands(query: AttendanceQuery):
     """Activities under way in my communities (or one of them) whose participants' attendance I
     may confirm now, oldest first (the first 50, and how many in all)."""
@@ -311,9 +315,9 @@ def _sheet(demand_id: int) -> attendance.Sheet:
 
 
 @bp.get(f"/demands/<{ID}:demand_id>/attendance")
-@spec.validate(resp=Response(HTTP_200=AttendanceSheet, HTTP_304=None, HTTP_401=Problem, HTTP_404=Problem),
+@spec.validate(resp=Response(HTTP_200=AttendanceSheet, HTTP_304=None, HTTP_401=Problem, HTTP_403=Problem, HTTP_404=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 def attendance_sheet(demand_id: int):
     """The sign-in sheet of a demand of my community: who signed up, whether they signed in and
     out, and which attendance steps its state allows now. Not my community's: 404."""
@@ -330,10 +334,10 @@ def attendance_sheet(demand_id: int):
 
 
 @bp.post(f"/demands/<{ID}:demand_id>/attendance")
-@spec.validate(json=AttendanceConfirm, resp=Response(HTTP_200=OutcomeOut, HTTP_400=Problem, HTTP_401=Problem,
+@spec.validate(json=AttendanceConfirm, resp=Response(HTTP_200=OutcomeOut, HTTP_400=Problem, HTTP_401=Problem, HTTP_403=Problem,
                                                      HTTP_404=Problem, HTTP_409=Problem, HTTP_422=Problem),
                tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 @idempotent
 def attendance_confirm(demand_id: int, json: AttendanceConfirm):
     """Confirm a participant's sign-in or sign-out for them (the paper sheet), through the
@@ -349,7 +353,7 @@ def attendance_confirm(demand_id: int, json: AttendanceConfirm):
 @spec.validate(json=RescheduleRequest, resp=Response(HTTP_200=OutcomeOut, HTTP_400=Problem, HTTP_401=Problem,
                                                      HTTP_403=Problem, HTTP_404=Problem, HTTP_409=Problem,
                                                      HTTP_422=Problem), tags=[TAG], security=BEARER)
-@signed_in
+@staff_only
 @idempotent
 def reschedule(demand_id: int, json: RescheduleRequest):
     """改期: move an activity's time (its community's admins only: 403 for others who see it).

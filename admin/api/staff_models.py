@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from admin.api.models import Body, OrderOut, Page
+from admin.api.models import Body, OrderOut, Page, Query
 
 # ---- the work queue (待办) ------------------------------------------------------------------
 
 
-class QueueQuery(Body):
+class QueueQuery(Query):
     community_id: int | None = Field(None, ge=1, le=2**31 - 1, description="one of the communities I govern")
     overdue: bool | None = Field(None, description="true: only those past a step's deadline (超时未办); "
                                                    "false: only those not")
@@ -109,7 +109,7 @@ class BehalfStartables(BaseModel):
     items: list[BehalfStartable]
 
 
-class PeopleQuery(Body):
+class PeopleQuery(Query):
     q: str | None = Field(None, max_length=32, description="part of the name")
 
 
@@ -138,7 +138,7 @@ class BehalfStart(Body):
 # ---- attendance sheets ----------------------------------------------------------------------
 
 
-class AttendanceQuery(Body):
+class AttendanceQuery(Query):
     community_id: int | None = Field(None, ge=1, le=2**31 - 1, description="one of the communities I govern")
 
 
@@ -190,8 +190,8 @@ class AttendanceConfirm(Body):
 
 
 class RescheduleRequest(Body):
-    starts_at: datetime = Field(description="the new start (without an offset: Beijing time)")
-    ends_at: datetime | None = Field(None, description="omitted: the same length as before")
+    starts_at: datetime = Field(strict=False, description="the new start (without an offset: Beijing time)")
+    ends_at: datetime | None = Field(None, strict=False, description="omitted: the same length as before")
 
 
 # ---- a member's organisation, skills and service record; an organisation's back office ---------

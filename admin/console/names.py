@@ -30,7 +30,18 @@ def _named(model: type, label: Callable[[Any], str]) -> Formatter:
 
 
 region = _named(Region, lambda r: r.name)
-user = _named(User, lambda u: f"{u.display_name}（{u.username}）")
+# A person as lists show them: 姓名（用户名）. An export below the district masks only the name
+# part (`mask_user`): the user name is what the admin types to find the account, not who they are.
+USER_LABEL = "{name}（{username}）"
+user = _named(User, lambda u: USER_LABEL.format(name=u.display_name, username=u.username))
+
+
+def mask_user(label: str, mask: Callable[[str], str]) -> str:
+    """`label` with only the name masked: 史小明（m0054） → 史**（m0054）; any other text whole-masked."""
+    name, bracket, rest = label.partition("（")
+    if bracket and rest.endswith("）"):
+        return USER_LABEL.format(name=mask(name), username=rest[:-1])
+    return mask(label)
 organisation = _named(Organisation, lambda o: o.name)
 task_type = _named(TaskType, lambda t: t.name)
 item = _named(ShopItem, lambda i: i.name)

@@ -106,7 +106,7 @@ class ParticipantView(_StepActions):
     def run_step(self, ids, step):
         def confirm(claim: Claim) -> None:
             if claim.user_id is None:  # an organisation's grab: nobody to sign in
-                raise Refused("not_found")
+                raise Refused("attendance.no_person")
             engine.act(db(), actor(), claim.demand_id, step, {}, on_behalf_of=claim.user_id)
 
         self.for_each_row(ids, confirm, _l("已确认 %(n)s 人"), _l("；未确认：%(list)s"))

@@ -432,9 +432,10 @@ def _translate_flashes() -> None:
         flask_session["_flashes"] = [(c, str(_ADMIN_FLASHES.get(m, m))) for c, m in flashes]
 
 
-# Export columns that carry a person's name or number (by column name, across the views).
-PERSONAL_NAMES = frozenset({"user.display_name", "display_name", "contact_name", "user_id", "member_id", "requester_id",
-                            "requested_by", "decided_by", "actor_id"})
+# Export columns that carry a person's name or number (by column name, across the views): the
+# plain names, and every id column the console shows as 姓名（用户名） (admin/console/names.py).
+PEOPLE_IDS = frozenset(column for column, formatter in names.BY_COLUMN.items() if formatter is names.user)
+PERSONAL_NAMES = frozenset({"user.display_name", "display_name", "contact_name"}) | PEOPLE_IDS
 PERSONAL_PHONES = frozenset({"phone", "contact_phone", "user.phone"})
 
 
@@ -443,6 +444,8 @@ def export_cell(column: str, value: Any, masked: bool) -> Any:
     district (flows/people/privacy.py)."""
     if not masked or not isinstance(value, str):
         return value
+    if column in PEOPLE_IDS:
+        return names.mask_user(value, mask_name)
     if column in PERSONAL_NAMES:
         return mask_name(value)
     if column in PERSONAL_PHONES:

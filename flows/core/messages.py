@@ -191,7 +191,8 @@ DRYRUN: dict[str, str] = {
 
 LEDGER: dict[str, str] = {
     'ledger.insufficient': N_('积分不足'),
-    'ledger.key_conflict': N_('同一个幂等键“{key}”的金额不同'),
+    # Never the key itself: it is the server's (adjust:<admin>:<client key>), not the client's.
+    'ledger.key_conflict': N_('这个幂等键已用于另一笔不同的积分变动'),
     'ledger.unbalanced': N_('借贷不平衡'),
     'ledger.reason_required': N_('调整积分必须填写原因'),
     'ledger.own_account': N_('不能调整自己的积分，请由另一位管理员办理'),
@@ -217,6 +218,7 @@ SHOP: dict[str, str] = {
 
 PEOPLE: dict[str, str] = {
     'registration.decided': N_('这条报到申请已经处理过了'),
+    'registration.not_found': N_('找不到这条报到申请，或不在您管辖的社区'),
     'registration.duplicate': N_('已经向这个社区报到过了'),
 }
 
@@ -237,6 +239,9 @@ REFUSAL: dict[str, str] = {
 
 ACCOUNTS: dict[str, str] = {
     'account.not_found': N_('找不到这个用户，或不在您管辖的社区'),
+    'region.not_found': N_('找不到这个社区，或不在您管辖的范围'),
+    'attendance.not_found': N_('这个人不是这项活动的参与者'),
+    'attendance.no_person': N_('这是组织的认领，没有可签到的个人'),
     'account.not_resettable': N_('只能为本社区的居民和党员重置密码'),
 }
 

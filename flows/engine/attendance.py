@@ -96,7 +96,7 @@ def confirm(session: Session, actor: ActorContext, found: Sheet, step: str, user
     from flows import engine
 
     if all(p.user_id != user_id for p in found.people):
-        raise Refused("not_found")  # not a participant of this demand
+        raise Refused("attendance.not_found")  # not a participant of this demand
     if step not in found.steps:
         spec = found.workflow.step(step)
         raise Refused("state", {"state": found.workflow.state_title(found.demand.state),

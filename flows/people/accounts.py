@@ -17,7 +17,7 @@ from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.notices import outbox
-from flows.people import passwords
+from flows.people import passwords, usernames
 from flows.people.actors import ActorContext
 from flows.people.regions import district_id
 from schemas.clock import utcnow
@@ -50,8 +50,8 @@ def valid_display_name(name: str | None) -> bool:
     return bool((name or "").strip()) and len(name or "") <= 64
 # Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-# Names that would let a newcomer pass for the programme's staff.
-RESERVED = frozenset({"admin", "root", "administrator", "system", "yijia", "support", "staff"})
+# The one refusal for a name that is taken, reserved or a look-alike (any case) of a taken one.
+NAME_UNAVAILABLE = N_("这个用户名不可用，请换一个")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -62,7 +62,9 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     repeated failures is the web layer's (admin/security/throttle.py), per client, so that an
     attacker cannot lock anyone else out of their account.
     """
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    # Names are unique ignoring case (flows/people/usernames.py), so log-in ignores case too:
+    # M0054 logs in as m0054, as the throttle (which lower-cases) already counts them as one.
+    user = usernames.find(session, username)
     right = check_password_hash(user.password_hash if user is not None else _DUMMY_HASH, password)
     return user if user is not None and right and user.is_active else None
 
@@ -89,8 +91,8 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         raise Refused("input", fields=errors)
     # Hashed before the name is checked, so a taken name answers as slowly as a free one.
     password_hash = generate_password_hash(password)
-    if username.lower() in RESERVED:
-        raise Refused("input", fields={"username": N_("这个用户名不可用，请换一个")})
+    if usernames.reserved(username) or usernames.taken(session, username):
+        raise Refused("input", fields={"username": NAME_UNAVAILABLE})
 
     def work() -> User:
         user = User(username=username, password_hash=password_hash, display_name=display_name.strip())
@@ -101,7 +103,7 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         except IntegrityError:  # the name was taken meanwhile: in_transaction undoes this attempt
             # The same sentence as for a reserved name; the web layer throttles sign-ups per client,
             # so names cannot be enumerated at speed (docs/security.md).
-            raise Refused("input", fields={"username": N_("这个用户名不可用，请换一个")}) from None
+            raise Refused("input", fields={"username": NAME_UNAVAILABLE}) from None
         if as_member:
             session.add(Member(user_id=user.id, org_id=org.id if org else None,
                                work_unit=(work_unit or "").strip()[:128] or (org.work_unit if org else None)))
@@ -184,7 +186,7 @@ def _decide(session: Session, actor: ActorContext, model: type[Registration], re
     row = session.get(model, registration_id)
     community = session.get(Region, row.community_id) if row is not None else None
     if row is None or community is None or not actor.in_scope(Role.COMMUNITY_ADMIN, community.path):
-        raise Refused("not_found")
+        raise Refused("registration.not_found")
     status = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
 
     def work() -> None:

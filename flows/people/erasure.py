@@ -24,6 +24,7 @@ from werkzeug.security import generate_password_hash
 from flows.core.db import in_transaction
 from flows.core.refusals import Refused
 from flows.core.storage import Storage, StorageRefused
+from flows.people import usernames
 from schemas.clock import utcnow
 from schemas.tables import (
     ApiReplay,
@@ -58,7 +59,7 @@ def _plain(value: Any) -> Any:
 
 
 def _user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    user = usernames.find(session, username)  # in any case, as at log-in
     if user is None:
         raise Refused("account.not_found")
     return user

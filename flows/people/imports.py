@@ -28,6 +28,7 @@ from werkzeug.security import generate_password_hash
 from flows.core import audit
 from flows.core.db import in_transaction
 from flows.core.i18n import N_, Message, translate
+from flows.people import usernames
 from flows.people.accounts import NAME_RULE, USERNAME_RULE, valid_username
 from schemas.tables import (
     Member,
@@ -207,10 +208,7 @@ class MemberLookups:
 
 
 def member_lookups(session: Session, scope_paths: list[str], rows: list[tuple[int, dict[str, str]]]) -> MemberLookups:
-    names = [c[USERNAME] for _, c in rows]
-    taken: set[str] = set()
-    for start in range(0, len(names), 500):
-        taken |= set(session.scalars(select(User.username).where(User.username.in_(names[start:start + 500]))))
+    taken = usernames.taken_among(session, (c[USERNAME] for _, c in rows))
     return MemberLookups(communities=_communities(session, scope_paths), orgs=_organisations(session, scope_paths),
                          skills={s.name: s for s in session.scalars(select(Skill))}, taken=taken)
 
@@ -220,7 +218,7 @@ def check_member(number: int, c: dict[str, str], known: MemberLookups) -> list[R
     errors: list[RowError] = []
     if not valid_username(c[USERNAME]):
         errors.append(_error(number, USERNAME, USERNAME_RULE))
-    elif c[USERNAME] in known.taken:
+    elif usernames.key(c[USERNAME]) in known.taken:  # in any case: Li.Lei is li.lei's look-alike
         errors.append(_error(number, USERNAME, "import.username_taken", name=c[USERNAME]))
     if not c[NAME] or len(c[NAME]) > 64:
         errors.append(_error(number, NAME, NAME_RULE))
@@ -262,7 +260,7 @@ def import_members(session: Session, data: bytes, actor_id: int, scope_paths: li
     errors: list[RowError] = []
     for done, (number, c) in enumerate(rows, start=1):
         errors += check_member(number, c, known)
-        known.taken.add(c[USERNAME])  # a name twice in the file: the second is taken
+        known.taken.add(usernames.key(c[USERNAME]))  # a name twice in the file (any case): the second is taken
         if done % 200 == 0:
             progress("check", done, len(rows))
     if errors:

@@ -14,7 +14,7 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
-from flows.people import sessions
+from flows.people import sessions, usernames
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
 from schemas.tables import MemberRegistration, Region, Role, RoleGrant, User
@@ -71,7 +71,7 @@ def change_password(session: Session, user_id: int, current: str, new: str, keep
 
 def manageable_user(session: Session, actor: ActorContext, username: str) -> User:
     """A resident or member of a community this admin governs, found by user name."""
-    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    user = usernames.find(session, username)  # as typed, in any case (names are unique ignoring it)
     if user is None or not actor.admin_paths():
         raise Refused("account.not_found")
     grants = session.execute(select(RoleGrant.role, Region.path).outerjoin(Region, Region.id == RoleGrant.region_id)

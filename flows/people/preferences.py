@@ -59,7 +59,7 @@ def set_community_phone(session: Session, actor: ActorContext, community_id: int
     """A community's admin keeps the number residents call (empty removes the button)."""
     region = session.get(Region, community_id)
     if region is None or not actor.in_scope(Role.COMMUNITY_ADMIN, region.path):
-        raise Refused("account.not_found")
+        raise Refused("region.not_found")
     number = " ".join(phone.split())
     if number and not PHONE.fullmatch(number):
         raise Refused("input", fields={"phone": N_("请填写电话号码，如 0458-3601234")})

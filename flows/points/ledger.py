@@ -132,7 +132,7 @@ def post_once(session: Session, key: str, kind: PostingKind, memo: str | Message
         existing = find(session, key)  # a concurrent request made it first: this is a replay
         assert existing is not None
     if existing.fingerprint != fingerprint:
-        raise LedgerError("ledger.key_conflict", key=key)
+        raise LedgerError("ledger.key_conflict")  # no key in the message: it is internal
     return existing, False
 
 

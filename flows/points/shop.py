@@ -256,9 +256,13 @@ def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: in
     reason = (reason or "").strip()[:255]
     if not reason:
         raise Refused("ledger.reason_required", fields={"reason": N_("必须填写原因")})
-    if amount == 0 or abs(amount) > 100_000:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0 or abs(amount) > 100_000:
         raise Refused("input", fields={"amount": N_("调整数额应为 -100000 到 100000 之间的非零整数")})
     key = f"adjust:{actor.user_id}:{request_key}"[:160]
+    # A debit the balance cannot cover is refused now, not queued for a second admin whose
+    # approval the ledger would refuse anyway (a replay of one already made is not a new debit).
+    if amount < 0 and -amount > ledger.balance(session, user_id) and not _adjusted_before(session, key):
+        raise Refused("ledger.insufficient")
     if abs(amount) > rules.policy(session).adjust_threshold:
         return in_transaction(session, lambda: _request(session, actor, user_id, amount, reason, key, now))
 
@@ -278,6 +282,12 @@ def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: in
         return Adjustment(posting=posting, replay=not made)
 
     return in_transaction(session, work)
+
+
+def _adjusted_before(session: Session, key: str) -> bool:
+    """Whether this adjustment's key was already posted or filed (a retry, not a new one)."""
+    return (ledger.find(session, key) is not None or session.scalar(
+        select(PointAdjustment.id).where(PointAdjustment.request_key == key)) is not None)
 
 
 def _adjusting_admin(session: Session, actor: ActorContext | int | None, user_id: int) -> ActorContext:
@@ -300,6 +310,8 @@ def _request(session: Session, actor: ActorContext, user_id: int, amount: int, r
         status=AdjustmentStatus.PENDING, created_at=now)
     made = request_id is not None
     request = session.scalars(select(PointAdjustment).where(PointAdjustment.request_key == key)).one()
+    if (request.user_id, request.amount) != (user_id, amount):  # the key of another adjustment
+        raise Refused("ledger.key_conflict")
     if made:
         session.add(AuditLog(actor_id=actor.user_id, action="adjust_requested", table_name="point_adjustments",
                              row_id=str(request.id), after={"user_id": user_id, "amount": amount},

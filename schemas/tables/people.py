@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schemas.tables.base import Base, created_at, str_enum
@@ -60,6 +60,10 @@ class User(Base):
 
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user")
     member: Mapped[Member | None] = relationship(back_populates="user", uselist=False)
+
+    # One person per name whatever its case (M0054 would pass for m0054): the doors check first
+    # (flows/people/usernames.py) and this index stops the request that races past the check.
+    __table_args__ = (Index("uq_users_username_lower", func.lower(username), unique=True),)
 
 
 class LoginSession(Base):

@@ -79,6 +79,21 @@ def test_signup_resident_and_member(app, world, factory):
         assert reg.status is RegistrationStatus.PENDING
 
 
+@pytest.mark.parametrize("name", ["MEM1", "Cadm_A", "admin_city2"])
+def test_signup_refuses_look_alikes_of_taken_names_and_staff_names(app, world, factory, name):
+    """MEM1 would pass for mem1 (and admin… for the staff): the one refusal, and no account."""
+    form = {"username": name, "password": "long-enough-pass", "display_name": "李红", "community_id": world["ca"]}
+    response = app.test_client().post("/signup", data=form)
+    assert response.status_code == 400 and "这个用户名不可用" in response.get_data(as_text=True)
+    with factory() as s:
+        assert s.scalar(select(User.id).where(User.username == name)) is None
+
+
+def test_log_in_takes_the_name_in_any_case(app, world):
+    response = app.test_client().post("/login", data={"username": "MEM1", "password": PASSWORD})
+    assert response.status_code == 302
+
+
 def test_report_in_and_approval(login, world, factory):
     login("mem3").post("/checkin", data={"community_id": world["ca"]})
     assert "mem3" in login("cadm_a").get("/approvals").get_data(as_text=True) or True

@@ -7,7 +7,9 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import MetaData, select
+import pytest
+from sqlalchemy import MetaData, select, text
+from sqlalchemy.exc import IntegrityError
 
 from flows.core import migrate
 from flows.core.db import make_engine
@@ -104,3 +106,30 @@ def test_tallies_backfill_counts_what_was_there(scratch_url):
         (3, date(2026, 11, 25), "issued"): 10,
         (3, date(2026, 11, 26), "redeemed"): 20,
     }
+
+
+def _users(conn, *names: str) -> None:
+    meta = MetaData()
+    meta.reflect(conn, only=["users"])
+    conn.execute(meta.tables["users"].insert(), [
+        {"id": i, "username": name, "password_hash": "!", "display_name": name, "locale": "zh", "is_active": True,
+         "must_change_password": False, "elder_mode": False, "created_at": _at(1, 0)}
+        for i, name in enumerate(names, 1)])
+
+
+def test_username_index_refuses_names_that_differ_only_in_case(scratch_url):
+    """0020 stops, naming the look-alikes, rather than pick which account keeps its name."""
+    migrate.upgrade(scratch_url, "0019_hall_undated")
+    engine = make_engine(scratch_url)
+    with engine.begin() as conn:
+        _users(conn, "m0054", "M0054", "other")
+    with pytest.raises(RuntimeError, match=r"m0054 \(id 1\), M0054 \(id 2\)"):
+        migrate.upgrade(scratch_url, "0020_username_nocase")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET username = 'm0054-2' WHERE id = 2"))
+    migrate.upgrade(scratch_url, "0020_username_nocase")
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (id, username, password_hash, display_name, locale, is_active, "
+                          "must_change_password, elder_mode, created_at) "
+                          "VALUES (9, 'OTHER', '!', 'x', 'zh', true, false, false, CURRENT_TIMESTAMP)"))
+    engine.dispose()

@@ -30,6 +30,47 @@ def test_a_taken_username_is_refused_and_nothing_is_half_written(factory):
             User, User.id == MemberRegistration.member_id).where(User.username == "new_user")) == 1
 
 
+@pytest.mark.parametrize("look_alike", ["NEW_USER", "New_User", " new_user"])
+def test_a_name_that_differs_only_in_case_is_taken(factory, look_alike):
+    """M0054 beside m0054 would pass for them: the same refusal as for the name itself."""
+    world = build_world(factory)
+    with factory() as s:
+        _sign_up(s, world)
+    with factory() as s, pytest.raises(Refused) as refused:
+        _sign_up(s, world, username=look_alike.strip())
+    assert refused.value.fields_in("zh") == {"username": "这个用户名不可用，请换一个"}
+
+
+def test_the_database_refuses_a_look_alike_that_races_past_the_check(factory):
+    """The unique index on lower(username) (migration 0020) is the last word."""
+    from sqlalchemy.exc import IntegrityError
+
+    world = build_world(factory)
+    with factory() as s:
+        _sign_up(s, world)
+    with factory() as s, pytest.raises(IntegrityError):
+        s.add(User(username="NEW_user", display_name="x", password_hash="!"))
+        s.flush()
+
+
+@pytest.mark.parametrize("name", ["admin", "Admin_city", "ADMINISTRATOR", "admin2", "root"])
+def test_staff_like_names_are_reserved_at_sign_up(factory, name):
+    world = build_world(factory)
+    with factory() as s, pytest.raises(Refused) as refused:
+        _sign_up(s, world, username=name)
+    assert set(refused.value.field_messages) == {"username"}
+
+
+def test_log_in_ignores_the_case_of_the_name(factory):
+    world = build_world(factory)
+    with factory() as s:
+        made = _sign_up(s, world).id
+    with factory() as s:
+        assert accounts.authenticate(s, "NEW_USER", "a-long-password").id == made
+        assert accounts.authenticate(s, " New_User ", "a-long-password").id == made
+        assert accounts.authenticate(s, "NEW_USER", "wrong-password") is None
+
+
 def test_bad_input_leaves_the_callers_work_alone(factory):
     world = build_world(factory)
     with factory() as s:

@@ -91,6 +91,19 @@ def test_one_bad_row_imports_nothing_and_a_name_twice_in_the_file_is_caught(fact
         assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "import")) == 1
 
 
+def test_a_name_in_another_case_is_taken_in_the_database_and_in_the_file(factory):
+    """Look-alikes of an account (MEM1 for mem1) and of an earlier row (Wang5 after wang5)."""
+    world = build_world(factory)
+    rows = [["MEM1", "王五", "", "", "", "旭日社区", ""], ["wang5", "王五", "", "", "", "旭日社区", ""],
+            ["Wang5", "王五", "", "", "", "旭日社区", ""]]
+    with factory() as s:
+        paths = [s.get(Region, world["d1"]).path]
+        with pytest.raises(imports.ImportRefused) as refused:
+            imports.import_members(s, _xlsx(MEMBER_COLUMNS, rows), world["dadm1"], paths)
+    assert [(e.row, e.message.code) for e in refused.value.errors] == [(2, "import.username_taken"),
+                                                                        (4, "import.username_taken")]
+
+
 def test_the_file_itself_is_refused_in_plain_words(factory):
     with factory() as s, pytest.raises(imports.ImportRefused) as refused:
         imports.import_organisations(s, b"not a workbook", 1, ["/1/"])

@@ -265,6 +265,30 @@ def test_large_adjustment_waits_for_a_second_admin(factory, world):
             "adjust_requested", "adjust_approved"]
 
 
+def test_a_debit_the_balance_cannot_cover_is_refused_before_it_is_queued(factory, world):
+    """Every door (web, API) reaches shop.adjust: a large debit used to wait for a second admin
+    whose approval the ledger then refused. A retry of one already made is not a new debit."""
+    from schemas.tables import PointAdjustment
+
+    with factory() as s:
+        shop.adjust(s, world["cadm_a"], world["mem1"], 90, "补记", request_key="credit")
+        for amount, key in ((-91, "small"), (-100_000, "large")):
+            with pytest.raises(Refused) as exc:
+                shop.adjust(s, world["cadm_a"], world["mem1"], amount, "扣回", request_key=key)
+            assert exc.value.code == "ledger.insufficient"
+        assert s.scalar(select(func.count()).select_from(PointAdjustment)) == 0
+        shop.adjust(s, world["cadm_a"], world["mem1"], -90, "扣回", request_key="all")
+        assert shop.adjust(s, world["cadm_a"], world["mem1"], -90, "扣回", request_key="all").replay
+    assert _balance(factory, world["mem1"]) == 0
+
+
+@pytest.mark.parametrize("amount", [True, 10.0, "10"])
+def test_an_adjustment_is_a_whole_number_not_a_yes_or_a_text(factory, world, amount):
+    with factory() as s, pytest.raises(Refused) as exc:
+        shop.adjust(s, world["cadm_a"], world["mem1"], amount, "补记", request_key="loose")
+    assert set(exc.value.field_messages) == {"amount"}
+
+
 def test_ten_parallel_posts_of_one_adjustment_are_one(factory, world, shoppers):
     """The same form sent ten times at once: one posting, one audit row, no error."""
     _, wide = shoppers
