@@ -27,7 +27,7 @@ def upsert(session: Session, table: type[DeclarativeBase] | FromClause, values: 
     target = table if isinstance(table, FromClause) else table.__table__
     unknown = values.keys() - _columns(target)
     if unknown:
-        raise ValueError(f"{target.name} has no column {', '.join(sorted(unknown))}")
+        raise ValueError(f"{target.description} has no column {', '.join(sorted(unknown))}")
     session.execute(_upsert(session.get_bind().dialect.name, target, tuple(on) if on is not None else None,
                             tuple(add)), dict(values))
 
