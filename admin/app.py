@@ -12,7 +12,7 @@ from flask_wtf import CSRFProtect
 
 from admin import database, dates, phones
 from admin.params import BadParam, IdConverter, refuse_nul_bytes
-from admin.security import failures, headers, keys, throttle
+from admin.security import expired, failures, headers, json_input, keys, throttle
 from flows.core.i18n import DIRECTORY as TRANSLATIONS
 from flows.people import privacy
 from schemas.clock import LOCAL_TZ
@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app: member portal, and (later) the Flask-Admin console."""
     settings = get_settings()
     app = Flask(__name__, instance_relative_config=False)
+    app.json = json_input.BoundedJSONProvider(app)  # a body of nested brackets is a 400, not a RecursionError
     app.config.update(
         SECRET_KEY=settings.secret_key,
         DATABASE_URL=settings.database_url,
@@ -94,6 +95,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(BadParam, lambda e: (render_template("400.html", message=e.description), 400))
     app.register_error_handler(throttle.Throttled, _too_many)
     failures.init_app(app)
+    expired.init_app(app)
     app.before_request(refuse_nul_bytes)
     app.before_request(_password_change_first)
     from admin import api

@@ -3,8 +3,6 @@ also carries a session token that must name a live row of `login_sessions` on ev
 (flows/people/sessions.py), so log-out and a password change end every copy of the cookie."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from admin.database import db
 from admin.i18n import field_errors
 from admin.params import form_int, to_id
+from admin.security import redirects
 from admin.security.throttle import client_address, throttle
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
@@ -100,13 +99,8 @@ def actor() -> Person:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never `//evil.example` or `https://…`."""
-    if not target:
-        return url_for("portal.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("portal.index")
-    return target
+    """Only a path on this site (admin/security/redirects.py decides), else the home page."""
+    return redirects.local_or(target, url_for("portal.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -4,18 +4,19 @@ Spectree reads a body with `get_json(silent=True) or {}` and skips a form-encode
 that is not JSON (a typo, a mini-program sending `application/x-www-form-urlencoded`) would
 reach the view as no body at all, so a step was taken with empty values, or the view failed
 with a 500. And a NUL character, which the web refuses in every form (admin/params.py), would
-be stored cut short by SQLite and be a 500 on PostgreSQL. So: 415 for a body that is not
-JSON, 400 for JSON that does not parse or holds a NUL. Uploads are multipart, checked by
-their own view."""
+be stored cut short by SQLite and be a 500 on PostgreSQL; and brackets nested a thousand deep
+would be a RecursionError, a 500 too. So: 415 for a body that is not JSON, 400 for JSON that
+does not parse, nests too deep (admin/security/json_input.py) or holds a NUL. Uploads are
+multipart, checked by their own view."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import request
 
 from admin.api import bp
 from admin.api.problems import ApiProblem
+from admin.security import json_input
 
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 _NOT_CHECKED = frozenset({"api.upload"})
@@ -32,7 +33,7 @@ def check() -> None:
     if not request.is_json:
         raise ApiProblem(415, "api.media_type")
     try:
-        value = json.loads(body)
+        value = json_input.loads(body)  # nested too deep is bad JSON too, never a RecursionError
     except ValueError as exc:
         raise ApiProblem(400, "api.bad_json") from exc
     if _has_nul(value):

@@ -16,6 +16,7 @@ from flask import Response, current_app, request
 from pydantic import BaseModel
 
 from admin.api.problems import ApiProblem
+from admin.security import json_input
 
 T = TypeVar("T")
 
@@ -29,7 +30,7 @@ def decode(cursor: str | None) -> Any:
     if not cursor:
         return None
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return json_input.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiProblem(400, "api.cursor") from exc
 

@@ -11,7 +11,7 @@ from admin.console import catalogue, notices, operations, people, services, shar
 from admin.console.dashboard import DashboardView
 from admin.console.imports import ImportView
 from admin.console.workflows import WorkflowEditorView
-from admin.security import headers
+from admin.security import headers, redirects
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
@@ -72,6 +72,9 @@ def init_app(app: Flask) -> None:
         admin.add_view(view)
     from admin.app import csrf
     from admin.console.secure import SecuredModelView
+
+    # Flask-Admin honours `url=` on every view; one guard for all of them (and any added later).
+    redirects.guard_console(app, {view.blueprint.name for view in admin._views})
 
     for view in admin._views:
         if isinstance(view, SecuredModelView):

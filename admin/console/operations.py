@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, request
 from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
-from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -16,6 +15,7 @@ from admin.console import labels
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter
 from admin.console.secure import SecuredModelView, audit_value, highest_role
 from admin.database import db
+from admin.security import redirects
 from flows import engine
 from flows.core.refusals import Refused
 from flows.engine import bulk
@@ -47,7 +47,7 @@ class _StepActions(SecuredModelView):
             flash(admin_gettext("Failed to perform action. %(error)s", error=_("表单已过期，请刷新后重试")), "error")
         else:
             self.run_step(request.form.getlist("rowid"), step)
-        return redirect(get_redirect_target() or self.get_url(".index_view"))
+        return redirect(redirects.local_or(request.values.get("url"), self.get_url(".index_view")))
 
     def run_step(self, ids: list[str], step: str) -> None:
         raise NotImplementedError

@@ -19,6 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect, literal, or_, select
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from wtforms.validators import ValidationError
@@ -100,6 +101,17 @@ class SecuredModelView(SecuredMixin, ModelView):
         self.column_formatters_export = self.column_formatters
         self.column_formatters_detail = self.column_formatters
         super().__init__(model, session, **kwargs)
+
+    def _handle_view(self, name, **kwargs):
+        """Before any view: log-in and role, then a posted form's token. A missing or stale one is
+        the app's "page expired" page (admin/security/expired.py) for every form of every model
+        view, not Flask-Admin's half-English flash after the view has started."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None and request.method == "POST":
+            token = SecureForm(request.form)
+            if not token.validate():
+                raise CSRFError(token.errors.get("csrf_token", [""])[0])
+        return refused
 
     def render(self, template, **kwargs):
         kwargs.setdefault("csrf_token", None)
