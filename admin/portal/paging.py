@@ -1,0 +1,45 @@
+"""Paging for the portal's lists: each list on a page has its own page parameter, so paging
+one list never shows another list's first page again as if it were new, and every list shows
+its true total (not the length of the page it shows)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+
+from admin.params import arg_int
+
+
+@dataclass(frozen=True)
+class Paged:
+    """One list's page: which page (`param` in the query string), its size and the total."""
+    param: str
+    number: int
+    per_page: int
+    total: int = 0
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.per_page
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def of(self, total: int) -> Paged:
+        """The same page, now knowing the total."""
+        return Paged(self.param, self.number, self.per_page, total)
+
+
+def requested(param: str, per_page: int) -> Paged:
+    """The page of a list that the query string asks for (1 when absent)."""
+    return Paged(param, arg_int(param, high=100_000) or 1, per_page)
+
+
+def page_url(param: str, number: int, anchor: str | None = None) -> str:
+    """This page's URL with one list's page changed and every other filter and page kept."""
+    args = {k: v for k, v in request.args.items() if k != param}
+    if number > 1:
+        args[param] = str(number)
+    assert request.endpoint is not None
+    return url_for(request.endpoint, **(request.view_args or {}), **args, _anchor=anchor)
