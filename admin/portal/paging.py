@@ -17,6 +17,7 @@ class Paged:
     number: int
     per_page: int
     total: int = 0
+    open_ended: bool = False  # the total is not counted, only whether a next page exists
 
     @property
     def offset(self) -> int:
@@ -29,6 +30,19 @@ class Paged:
     def of(self, total: int) -> Paged:
         """The same page, now knowing the total."""
         return Paged(self.param, self.number, self.per_page, total)
+
+    def window(self, rows: list) -> tuple[list, Paged]:
+        """This page of `rows` (read up to one past it, `self.offset + self.per_page + 1`), and
+        the page knowing only whether another follows: for lists read as a merge of ordered
+        ranges, where a count would read everything the page avoids."""
+        more = len(rows) > self.offset + self.per_page
+        return (rows[self.offset:self.offset + self.per_page],
+                Paged(self.param, self.number, self.per_page, self.offset + self.per_page + (1 if more else 0), True))
+
+    @property
+    def wanted(self) -> int:
+        """How many rows `window` needs read."""
+        return self.offset + self.per_page + 1
 
 
 def requested(param: str, per_page: int) -> Paged:
