@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flows.points import ledger, shop
-from schemas.tables import Demand, MemberRegistration, Order, RegistrationStatus, ShopItem, TaskCategory, TaskType, User
+from schemas.tables import Demand, DirectoryEntry, DirectoryKind, DirectoryService, MemberRegistration, Order, RegistrationStatus, ShopItem, TaskCategory, TaskType, User
 from tests.admin.conftest import PASSWORD
 from tests.flows.walker import Walker
 from tests.world import NOW
@@ -323,3 +323,20 @@ def test_authorisation_matrix(login, objects, factory, user, method, url):
     assert 'name="assignee"' not in body  # no member list leaks on a refused form
     after = _snapshot(factory)
     assert after == before, "a refused request changed something"
+
+
+def test_directory_pages_through_every_match(login, world, factory):
+    with factory() as s:
+        for n in range(49):  # the same place for all: ties in distance to break
+            entry = DirectoryEntry(community_id=world["ca"], kind=DirectoryKind.MERCHANT, name=f"店{n:02d}",
+                                   address="一号路", lat=46.0, lng=128.0)
+            s.add(entry)
+            s.flush()
+            s.add(DirectoryService(entry_id=entry.id, name="理发"))
+        s.add(DirectoryEntry(community_id=world["ca"], kind=DirectoryKind.MERCHANT, name="超市", address="二号路"))
+        s.commit()
+    member = login("mem1")
+    pages = [member.get(f"/directory?q=理发&page={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    names = [re.findall(r"<strong>(店\d\d)</strong>", p) for p in pages]
+    assert [len(n) for n in names] == [20, 20, 9] and len(set(sum(names, []))) == 49
+    assert "找到 49 家" in pages[0] and "1 / 3" in pages[0] and "page=2" in pages[0] and "q=" in pages[0]
