@@ -24,11 +24,12 @@ STORED = Path(__file__).parent / "stored"
 # deliberately) may move these. #17 moved joint_activity and micro_wish: they now notify;
 # then joint_activity again: it reminds claimants and asks them to confirm their places.
 # #19 added resource_request, then moved it: the holder (its organisation, or its community when
-# the community shares the resource itself) answers requests.
+# the community shares the resource itself) answers requests. fix4 moved micro_wish: a
+# rejection tells the resident, with the reason.
 PINNED = {
     "appointment": "9a4d21f30ad52bf96046b199070debf320e7155a741e73bd306fa99167c71856",
     "joint_activity": "dd5f43d213445deadfd5c607a823b050d7f45ae54f0fcf2483e8b0e1d9fa4002",
-    "micro_wish": "42fbe0c9d4ba93d574393041052a87aa35996a5d510ba07ae6b47f9a5c5b2bba",
+    "micro_wish": "d5f4d009a747d10abfeeb4208d9fecaa399d682ca0fe3b8d70f4127458eaeb57",
     "resource_request": "c8460512d109ed0400ac32ea7f3062b00599764d889d8bd9105d41394d50a697",
     "volunteer_item": "8ed1ff4d18493b75ccea5eacd71d25873ffe24c0f3a7ba43cd6eadfd06230d44",
 }
