@@ -4,6 +4,7 @@ its true total (not the length of the page it shows)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import request, url_for
 
@@ -52,8 +53,9 @@ def requested(param: str, per_page: int) -> Paged:
 
 def page_url(param: str, number: int, anchor: str | None = None) -> str:
     """This page's URL with one list's page changed and every other filter and page kept."""
-    args = {k: v for k, v in request.args.items() if k != param}
+    values: dict[str, Any] = {**(request.view_args or {}),
+                              **{k: v for k, v in request.args.items() if k != param}}
     if number > 1:
-        args[param] = str(number)
+        values[param] = str(number)
     assert request.endpoint is not None
-    return url_for(request.endpoint, **(request.view_args or {}), **args, _anchor=anchor)
+    return url_for(request.endpoint, _anchor=anchor, **values)

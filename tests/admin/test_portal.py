@@ -10,7 +10,19 @@ import pytest
 from sqlalchemy import func, select
 
 from flows.points import ledger, shop
-from schemas.tables import Demand, DirectoryEntry, DirectoryKind, DirectoryService, MemberRegistration, Order, RegistrationStatus, ShopItem, TaskCategory, TaskType, User
+from schemas.tables import (
+    Demand,
+    DirectoryEntry,
+    DirectoryKind,
+    DirectoryService,
+    MemberRegistration,
+    Order,
+    RegistrationStatus,
+    ShopItem,
+    TaskCategory,
+    TaskType,
+    User,
+)
 from tests.admin.conftest import PASSWORD
 from tests.flows.walker import Walker
 from tests.world import NOW
