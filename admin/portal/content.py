@@ -10,6 +10,7 @@ from admin.database import db
 from admin.i18n import flash_refusal
 from admin.portal import bp
 from admin.portal.common import flash_outcome, new_request_key, posted_request_key
+from admin.portal.paging import requested
 from flows import engine
 from flows.catalogue import directory as directory_reads
 from flows.catalogue import news as news_reads
@@ -18,6 +19,8 @@ from flows.core.refusals import Refused
 from flows.people import regions
 from schemas.clock import utcnow
 from schemas.tables import AppointmentService, AppointmentSlot, NewsPost, Region
+
+DIRECTORY_PAGE = 20
 
 
 @bp.get("/news")
@@ -42,7 +45,10 @@ def directory():
         home = db().scalar(select(Region).where(Region.id.in_(ids)).limit(1)) if ids else None
         near = (home.lat, home.lng) if home is not None and home.lat is not None and home.lng is not None else None
     q = (request.args.get("q") or "").strip()[:30]
-    return render_template("directory.html", rows=directory_reads.directory(db(), near, q or None), q=q)
+    page = requested("page", DIRECTORY_PAGE)
+    rows = directory_reads.directory(db(), near, q or None, limit=DIRECTORY_PAGE, offset=page.offset)
+    total = directory_reads.count(db(), q or None)
+    return render_template("directory.html", rows=rows, q=q, page=page.of(total), total=total)
 
 
 @bp.get("/book")

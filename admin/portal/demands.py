@@ -34,7 +34,7 @@ from flows.catalogue import task_types
 from flows.core.i18n import render
 from flows.core.refusals import Refused
 from flows.core.storage import TYPES, is_storage_key
-from flows.engine import attendance, history, records, reminders, schedule, visibility
+from flows.engine import attendance, history, notes, records, reminders, schedule, visibility
 from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
 from flows.people import privacy, regions
@@ -65,7 +65,7 @@ def demand(demand_id: int):
     claims = active_claims(db(), d.id)
     people = [d.requester_id] + [c.user_id for c in claims]
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
-                           timeline=history.timeline(db(), d.id), community=community,
+                           timeline=history.timeline(db(), d.id), community=community, step_notes=notes.step_notes,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet,
                            reveal=privacy.sees_personal_data(actor(), community.path, people), new_key=new_request_key,
                            next_line=elder.what_next(workflow, d.state,

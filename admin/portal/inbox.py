@@ -10,19 +10,40 @@ from flask_login import login_required
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import field_errors, flash_refusal
+from admin.params import arg_int, form_int
 from admin.portal import bp
+from admin.portal.common import new_request_key, posted_request_key
 from flows.core.refusals import Refused
 from flows.notices import categories, choices, quiet, verification
 from flows.notices import inbox as notices
 from flows.people.privacy import mask_phone
 from schemas.tables import User
 
+PER_PAGE = 30
+
 
 @bp.get("/me/messages")
 @login_required
 def messages():
-    """My messages, newest first, the unread ones marked."""
-    return render_template("messages.html", messages=notices.inbox(db(), actor().user_id))
+    """My messages, newest first, the unread ones marked; older ones a page at a time.
+
+    Showing the list marks nothing read: the badge counts the messages not yet opened (or
+    cleared with 全部已读), so a glance at the list does not lose the ones not looked at."""
+    before = arg_int("before", required=False)
+    rows = notices.inbox(db(), actor().user_id, limit=PER_PAGE + 1, before=before)
+    return render_template("messages.html", messages=rows[:PER_PAGE], before=before,
+                           older=rows[PER_PAGE - 1].id if len(rows) > PER_PAGE else None,
+                           unread=notices.unread_count(db(), actor().user_id), request_key=new_request_key())
+
+
+@bp.post("/me/messages/read")
+@login_required
+def read_all():
+    """全部已读: the messages up to the newest the page showed; sent twice, it marks nothing more."""
+    posted_request_key()  # the form's one-time key; `up_to` is what makes a repeat harmless
+    marked = notices.read_all(db(), actor().user_id, form_int("up_to"))
+    flash(_("已全部标为已读") if marked else _("没有未读消息"), "success" if marked else "info")
+    return redirect(url_for("portal.messages"))
 
 
 @bp.post("/me/messages/<id:notice_id>")

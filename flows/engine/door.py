@@ -173,7 +173,7 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
         event_id = record_event(session, demand, workflow, name, None, spec.to, admin.user_id,
                                 {**values, **facts}, now, request_key=key)
         if spec.notify:
-            effects.notify(session, demand, spec.notify, name, workflow, event_id)
+            effects.notify(session, demand, spec.notify, name, workflow, event_id, values)
         if _inline(auto):
             run_due(session, demand, workflow, now)
         return outcome(demand, workflow, name, None, event_id)
@@ -345,7 +345,7 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
         event_id = record_event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
                                 {**values, **facts}, now, request_key=key)
         if spec.notify:
-            effects.notify(session, demand, spec.notify, step, workflow, event_id)
+            effects.notify(session, demand, spec.notify, step, workflow, event_id, form)
         if workflow.is_terminal(demand.state):
             close_claims(session, demand)
         elif _inline(auto):

@@ -131,12 +131,12 @@ def notify_users(session: Session, demand: Demand, to: str) -> list[int]:
 
 
 def notify(session: Session, demand: Demand, spec: NotifySpec, step: str, workflow: CompiledWorkflow,
-           event_id: int | None = None) -> None:
+           event_id: int | None = None, form: dict[str, Any] | None = None) -> None:
     """Put the message in each recipient's inbox, in the step's transaction. A human step's
     message belongs to the step's own event (`event_id`); an automated step's notify effect
     logs an event of its own, which the outbox carries to whoever delivers it further."""
     users = notify_users(session, demand, spec.to)
-    composed = notices.compose(session, demand, workflow, spec)
+    composed = notices.compose(session, demand, workflow, spec, form)
     if event_id is None:
         event_id = journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id,
                                   step=f"{step}:notify", from_state=demand.state, to_state=demand.state,

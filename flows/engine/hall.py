@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from flows.core.geo import km, nearness
 from flows.people.actors import ActorContext
-from flows.people.regions import region_ids_of
+from flows.people.regions import district_id, region_ids_of
 from flows.workflow import registry
 from schemas.clock import utcnow
 from schemas.tables import Demand, Region, TaskType, WorkflowVersion
@@ -30,7 +30,8 @@ def hall(session: Session, actor: ActorContext, *, community_id: int | None = No
          limit: int = 50, now: datetime | None = None) -> list[HallRow]:
     """Demands open to the actor: in a state where someone of their role may claim them, in
     their communities — or, for a member, grabbed by their own organisation anywhere; not one
-    whose time is over (the engine refuses to claim it, flows.engine.times)."""
+    whose time is over (the engine refuses to claim it, flows.engine.times). A type filter keeps
+    the types of that name (see `same_types`)."""
     not_over = _not_over(now or utcnow())
     communities = region_ids_of(session, actor)
     if community_id is not None:
@@ -42,12 +43,13 @@ def hall(session: Session, actor: ActorContext, *, community_id: int | None = No
     scopes: list[ColumnElement[bool]] = [Demand.community_id == c for c in sorted(communities)]
     if grabbed_by_mine:
         scopes.append(Demand.org_id == actor.member_org_id)
+    task_types = same_types(session, actor, task_type_id) if task_type_id else None
     wanted = limit * 3 if skill else limit
     query = (select(Demand, TaskType.name, Region.name).join(TaskType, TaskType.id == Demand.task_type_id)
              .join(Region, Region.id == Demand.community_id))
     by_time = sort != "distance" or near is None
     if by_time and len(scopes) * len({s for states in open_states.values() for s in states}) <= _PARTS_MAX:
-        page = _first_by_time(scopes, open_states, task_type_id, wanted, not_over)
+        page = _first_by_time(scopes, open_states, task_types, wanted, not_over)
         query = query.join(page, page.c.id == Demand.id)
     else:
         query = query.where(or_(*scopes),
@@ -55,8 +57,8 @@ def hall(session: Session, actor: ActorContext, *, community_id: int | None = No
                             Demand.state.in_(sorted({s for states in open_states.values() for s in states})),
                             or_(*[and_(Demand.workflow_id == w, Demand.state.in_(states))
                                   for w, states in open_states.items()]), not_over)
-        if task_type_id:
-            query = query.where(Demand.task_type_id == task_type_id)
+        if task_types:
+            query = query.where(Demand.task_type_id.in_(task_types))
     if near is None or by_time:
         query = query.order_by(Demand.starts_at.is_(None), Demand.starts_at, Demand.id.desc())
     else:
@@ -79,11 +81,38 @@ def _not_over(now: datetime) -> ColumnElement[bool]:
     return or_(Demand.ends_at.is_(None), Demand.ends_at >= now)
 
 
+def hall_types(session: Session, actor: ActorContext) -> list[tuple[int, str]]:
+    """The hall's type filter: (id, name) of the active types that apply to the actor's own
+    communities — the city's and their districts' — one per name, since every district may
+    keep its own 微心愿 and a member sees one 微心愿, not one per district."""
+    types: dict[str, int] = {}
+    for type_id, name in session.execute(_applicable(session, actor).order_by(TaskType.id)):
+        types.setdefault(name, type_id)
+    return sorted(((i, n) for n, i in types.items()), key=lambda t: t[0])
+
+
+def same_types(session: Session, actor: ActorContext, task_type_id: int) -> list[int]:
+    """The types a filter on `task_type_id` stands for: it and the applicable types of the same
+    name (the 微心愿 of each of the actor's districts); an unknown id filters to nothing."""
+    name = session.scalar(select(TaskType.name).where(TaskType.id == task_type_id))
+    same = session.scalars(_applicable(session, actor).with_only_columns(TaskType.id).where(TaskType.name == name))
+    return sorted({task_type_id, *same})
+
+
+def _applicable(session: Session, actor: ActorContext):
+    """The active types of the city and of the districts of the actor's communities."""
+    ids = region_ids_of(session, actor)
+    districts = {district_id(p) for p in session.scalars(select(Region.path).where(Region.id.in_(ids)))} if ids else set()
+    return select(TaskType.id, TaskType.name).where(
+        TaskType.is_active.is_(True),
+        or_(TaskType.district_id.is_(None), TaskType.district_id.in_(sorted(d for d in districts if d is not None))))
+
+
 _PARTS_MAX = 48  # (scope, state) ranges read one by one; beyond it one sorted query is cheaper
 
 
-def _first_by_time(scopes: list[ColumnElement[bool]], open_states: dict[str, list[str]], task_type_id: int | None,
-                   limit: int, not_over: ColumnElement[bool]):
+def _first_by_time(scopes: list[ColumnElement[bool]], open_states: dict[str, list[str]],
+                   task_types: list[int] | None, limit: int, not_over: ColumnElement[bool]):
     """The ids of the first `limit` demands by time, read as ordered ranges of the
     (community or organisation, state, starts_at, id) indexes — per scope and open state, the
     timed ones by start then the untimed ones newest first, each stopping at `limit` — and
@@ -96,8 +125,8 @@ def _first_by_time(scopes: list[ColumnElement[bool]], open_states: dict[str, lis
     for scope in scopes:
         for state, workflows in sorted(workflows_in.items()):
             where_ = [scope, Demand.state == state, Demand.workflow_id.in_(sorted(workflows)), not_over]
-            if task_type_id:
-                where_.append(Demand.task_type_id == task_type_id)
+            if task_types:
+                where_.append(Demand.task_type_id.in_(task_types))
             timed = (select(Demand.id).where(*where_, Demand.starts_at.is_not(None))
                      .order_by(Demand.starts_at, Demand.id.desc()).limit(limit))
             untimed = select(Demand.id).where(*where_, Demand.starts_at.is_(None)).order_by(Demand.id.desc()).limit(limit)

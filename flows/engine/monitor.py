@@ -49,8 +49,11 @@ def overdue(session: Session, now: datetime | None = None, community_paths: list
         return []
     rows: list[tuple[Demand, str, str, CompiledWorkflow]] = []
     for workflow, query in _ranges(session, now, community_paths):
-        # each an ordered range of the (workflow, state, state_since) index, stopping at the page
-        for demand, community, path in session.execute(query.order_by(Demand.state_since).limit(offset + limit)):
+        # each an ordered range of the (workflow, state, state_since) index, stopping at the page;
+        # the id breaks ties, or demands entering a state at the same moment would straddle the
+        # cut in any order and a page could repeat one and skip another
+        for demand, community, path in session.execute(query.order_by(Demand.state_since, Demand.id)
+                                                       .limit(offset + limit)):
             rows.append((demand, community, path, workflow))
     rows.sort(key=lambda r: (r[0].state_since, r[0].id))
     page = rows[offset:offset + limit]

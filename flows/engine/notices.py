@@ -71,9 +71,11 @@ class Message:
     short: Short | None = None
 
 
-def compose(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: NotifySpec) -> Message:
+def compose(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: NotifySpec,
+            form: dict[str, Any] | None = None) -> Message:
     """The message of a notify: its template as the demand's district words it, filled with
-    the demand's fields; or its plain sentence with the demand's title as the text."""
+    the demand's fields and the `step_fields` it names from the step's `form` (what was typed);
+    or its plain sentence with the demand's title as the text."""
     if spec.template is None:
         title = (spec.message or "")[:200]
         return Message(title, demand.title, lambda _lang: (title, demand.title), "service")
@@ -83,7 +85,8 @@ def compose(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: 
         return Message(spec.template, demand.title, lambda _lang: (spec.template or "", demand.title), "service")
     values = {"id": demand.id, "title": demand.title, "description": demand.description, "place": demand.place,
               "starts_at": local(demand.starts_at), "ends_at": local(demand.ends_at), "capacity": demand.capacity,
-              "community": community.name if community else "", "state": workflow.state_title(demand.state)}
+              "community": community.name if community else "", "state": workflow.state_title(demand.state),
+              **{name: (form or {}).get(name) for name in template.step_fields}}
     filled = notice_templates.Filled(template, values)
     title, body = filled.render(SOURCE)
     return Message(title, body, filled.render, template.category, filled.short)

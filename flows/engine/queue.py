@@ -154,8 +154,9 @@ def _waiting(actor: ActorContext, demand: Demand, communities: dict[int, Region]
 
 
 def attendance(session: Session, actor: ActorContext, *, community_id: int | None = None,
-               limit: int = 50) -> tuple[list[Attendance], int]:
-    """Demands whose participants' attendance the admin may confirm now, oldest first."""
+               limit: int = 50, offset: int = 0) -> tuple[list[Attendance], int]:
+    """Demands whose participants' attendance the admin may confirm now, oldest first (one
+    page), and how many in all."""
     communities = scope(session, actor, community_id)
     plans = _plans(session, attendance_states, actor=None)
     if not communities or not plans:
@@ -163,7 +164,7 @@ def attendance(session: Session, actor: ActorContext, *, community_id: int | Non
     where = _where(communities, plans)
     total = session.scalar(select(func.count()).select_from(Demand).where(*where)) or 0
     demands = session.execute(select(Demand).where(*where).order_by(Demand.state_since, Demand.id)
-                              .limit(limit)).scalars().all()
+                              .limit(limit).offset(offset)).scalars().all()
     counts = _attendance_counts(session, [d.id for d in demands])
     result = []
     for demand in demands:

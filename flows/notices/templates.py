@@ -45,10 +45,13 @@ class Template(BaseModel):
     category: Literal["service", "reminder", "escalation", "account", "order", "points"] = "service"
     # SMS and WeChat: one short sentence instead of title and text (default: the title)
     sms: Text | None = None
+    # fields of the notifying step's form it names (a rejection's `reason`): what the person
+    # typed reaches whom the step tells; the compiler refuses it on a step without such a field
+    step_fields: tuple[str, ...] = ()
 
     def allowed(self) -> frozenset[str]:
         """The fields a template of this category may use."""
-        return OTHER_FIELDS.get(self.category, FIELDS)
+        return OTHER_FIELDS.get(self.category, FIELDS) | frozenset(self.step_fields)
 
     def fields(self) -> set[str]:
         """Every field the template names, in either language and either part."""

@@ -169,7 +169,8 @@ def pending(session: Session, actor: ActorContext) -> list[tuple[str, MemberRegi
                                      .where(OrgRegistration.status == RegistrationStatus.PENDING,
                                             OrgRegistration.community_id.in_(communities))):
         rows.append(("org", org_reg, name, communities[org_reg.community_id]))
-    return rows
+    # oldest first, the kind and id breaking ties, so the pages of this list never overlap
+    return sorted(rows, key=lambda r: (r[1].created_at, r[0], r[1].id))
 
 
 def decide(session: Session, actor: ActorContext, kind: str, registration_id: int, approve: bool,

@@ -65,13 +65,13 @@ def org_history(session: Session, org_id: int, limit: int = 20) -> list[dict[str
 
 
 def reserved_orders(session: Session, community_ids: list[int], limit: int = 50,
-                    after: int | None = None) -> tuple[list[tuple[Order, str, str]], int]:
+                    after: int | None = None, offset: int = 0) -> tuple[list[tuple[Order, str, str]], int]:
     """Orders waiting to be handed out at these communities' counters, oldest first (those after
-    the order `after`, a cursor), and how many in all."""
+    the order `after`, a cursor, or past the first `offset`), and how many in all."""
     where = (Order.community_id.in_(community_ids), Order.status == OrderStatus.RESERVED)
     total = session.scalar(select(func.count()).select_from(Order).where(*where)) or 0
     rows = session.execute(select(Order, ShopItem.name, User.display_name)
                            .join(ShopItem, ShopItem.id == Order.item_id).join(User, User.id == Order.user_id)
                            .where(*where, *([Order.id > after] if after is not None else []))
-                           .order_by(Order.id).limit(limit)).all()
+                           .order_by(Order.id).limit(limit).offset(offset)).all()
     return [(order, item, who) for order, item, who in rows], total

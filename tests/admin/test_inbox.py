@@ -31,3 +31,48 @@ def test_only_the_recipient_opens_a_message(app, world, factory, login):
     assert answer.status_code == 302 and answer.location.endswith(f"/d/{walk.demand_id}")
     assert _message(factory, walk.demand_id).read_at is not None
     assert owner.post("/me/messages/99999").status_code == 404
+
+
+def _unread(factory, username_id):
+    with factory() as s:
+        return [n.id for n in s.scalars(select(Notification).where(
+            Notification.user_id == username_id, Notification.channel == "inbox", Notification.read_at.is_(None)))]
+
+
+def test_read_all_marks_what_was_shown_once_and_showing_marks_nothing(world, factory, login):
+    for title in ("修纱窗", "修水管", "修灯"):
+        walk = Walker(factory, world)
+        walk.start("res_a", "micro_wish", {"title": title})
+        walk.act("cadm_a", "publish")
+    owner = login("res_a")
+    page = owner.get("/me/messages").get_data(as_text=True)
+    assert len(_unread(factory, world["res_a"])) == 3  # looking at the list opens nothing
+    shown = _unread(factory, world["res_a"])
+    assert 'id="read-all"' in page and 'name="request_key"' in page and f'name="up_to" value="{max(shown)}"' in page
+    late = Walker(factory, world)  # arrives after the page was drawn
+    late.start("res_a", "micro_wish", {"title": "后来的"})
+    late.act("cadm_a", "publish")
+    others = _unread(factory, world["mem1"])
+    done = owner.post("/me/messages/read", data={"up_to": max(shown), "request_key": "k1"}, follow_redirects=True)
+    assert "已全部标为已读" in done.get_data(as_text=True)
+    assert len(_unread(factory, world["res_a"])) == 1 and _unread(factory, world["mem1"]) == others
+    again = owner.post("/me/messages/read", data={"up_to": max(shown), "request_key": "k1"}, follow_redirects=True)
+    assert "没有未读消息" in again.get_data(as_text=True) and len(_unread(factory, world["res_a"])) == 1
+    assert owner.get("/me/messages/read").status_code == 405
+    assert owner.post("/me/messages/read", data={"up_to": "x"}).status_code == 400
+
+
+def test_each_message_is_one_tappable_row_and_the_inbox_pages(world, factory, login):
+    for n in range(32):
+        walk = Walker(factory, world)
+        walk.start("res_a", "micro_wish", {"title": f"心愿{n:02d}"})
+        walk.act("cadm_a", "publish")
+    owner = login("res_a")
+    first = owner.get("/me/messages").get_data(as_text=True)
+    card = first[first.index('<form class="card message unread"'):first.index("</form>", first.index('<form class="card message'))]
+    assert '<button class="message-open">' in card and "message-title" in card and "message-time" in card
+    assert "message-body" in card and "chevron" in card  # title, text, time and the affordance all in the one button
+    older = first[first.index('rel="next"') - 60:first.index('rel="next"')]
+    assert first.count('class="card message') == 30 and "心愿31" in first and "心愿01" not in first and "before=" in older
+    second = owner.get("/me/messages?" + older.split("?")[1].split('"')[0]).get_data(as_text=True)
+    assert second.count('class="card message') == 2 and "心愿00" in second and "心愿31" not in second

@@ -10,7 +10,19 @@ import pytest
 from sqlalchemy import func, select
 
 from flows.points import ledger, shop
-from schemas.tables import Demand, MemberRegistration, Order, RegistrationStatus, ShopItem, User
+from schemas.tables import (
+    Demand,
+    DirectoryEntry,
+    DirectoryKind,
+    DirectoryService,
+    MemberRegistration,
+    Order,
+    RegistrationStatus,
+    ShopItem,
+    TaskCategory,
+    TaskType,
+    User,
+)
 from tests.admin.conftest import PASSWORD
 from tests.flows.walker import Walker
 from tests.world import NOW
@@ -158,6 +170,39 @@ def test_hall_filters_and_skill_match(login, world, factory):
     assert "修水管" in page and "匹配你的技能" in page
     assert "修水管" not in login("mem3").get("/hall").get_data(as_text=True)  # another community
     assert "修水管" not in login("mem1").get(f"/hall?type={world['tt_volunteer']}").get_data(as_text=True)
+
+
+def test_hall_offers_each_type_of_my_communities_once(login, world, factory):
+    with factory() as s:  # every district keeps its own 微心愿; 铁力市 has a type of its own
+        own = {d: TaskType(code="micro_wish", name="micro_wish", category=TaskCategory.MICRO_WISH,
+                           workflow_id="micro_wish", district_id=world[d]) for d in ("d1", "d2")}
+        theirs = TaskType(code="tieli", name="铁力特色", category=TaskCategory.MICRO_WISH, workflow_id="micro_wish",
+                          district_id=world["d2"])
+        s.add_all([*own.values(), theirs])
+        s.commit()
+        ids = {d: t.id for d, t in own.items()} | {"tieli": theirs.id}
+    _wish(login, world, factory)
+    member = login("mem1")
+    page = member.get("/hall").get_data(as_text=True)
+    select_ = page[page.index('name="type"'):page.index("</select>", page.index('name="type"'))]
+    assert select_.count(">micro_wish<") == 1 and "铁力特色" not in select_
+    for type_id in (world["tt_micro_wish"], ids["d1"]):  # either 微心愿 of mine finds the wish
+        assert "修水管" in member.get(f"/hall?type={type_id}").get_data(as_text=True)
+    empty = member.get(f"/hall?type={world['tt_volunteer']}").get_data(as_text=True)
+    assert "没有符合筛选条件的任务" in empty and "先到社区报到" not in empty
+    assert "铁力特色" not in page and ids["tieli"]  # the other district's own type is not mine to filter by
+
+
+def test_hall_pages_past_its_first_twenty(login, world, factory):
+    for n in range(23):
+        walk = Walker(factory, world)
+        walk.start("res_a", "micro_wish", {"title": f"心愿{n:02d}"})
+        walk.act("cadm_a", "publish")
+    member = login("mem1")
+    first, second = (member.get(f"/hall?page={n}").get_data(as_text=True) for n in (1, 2))
+    titles = [re.findall(r"心愿\d\d", p) for p in (first, second)]
+    assert len(titles[0]) == 20 and len(titles[1]) == 3 and not set(titles[0]) & set(titles[1])
+    assert 'href="/hall?page=2"' in first and 'href="/hall"' in second
 
 
 def test_shop_pages_and_pickup(login, world, factory):
@@ -315,3 +360,20 @@ def test_the_site_has_an_icon(app):
     icon = client.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.data.startswith(b"<svg")
     assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
+
+
+def test_directory_pages_through_every_match(login, world, factory):
+    with factory() as s:
+        for n in range(49):  # the same place for all: ties in distance to break
+            entry = DirectoryEntry(community_id=world["ca"], kind=DirectoryKind.MERCHANT, name=f"店{n:02d}",
+                                   address="一号路", lat=46.0, lng=128.0)
+            s.add(entry)
+            s.flush()
+            s.add(DirectoryService(entry_id=entry.id, name="理发"))
+        s.add(DirectoryEntry(community_id=world["ca"], kind=DirectoryKind.MERCHANT, name="超市", address="二号路"))
+        s.commit()
+    member = login("mem1")
+    pages = [member.get(f"/directory?q=理发&page={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    names = [re.findall(r"<strong>(店\d\d)</strong>", p) for p in pages]
+    assert [len(n) for n in names] == [20, 20, 9] and len(set(sum(names, []))) == 49
+    assert "找到 49 家" in pages[0] and "1 / 3" in pages[0] and "page=2" in pages[0] and "q=" in pages[0]

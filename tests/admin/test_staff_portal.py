@@ -175,3 +175,26 @@ def test_queue_marks_what_is_overdue(login, world, factory):
     late = page[page.index('id="overdue"'):]
     assert demands.index("三天前的心愿") < demands.index("今天的心愿")  # oldest first
     assert demands.count("已超时") == 1 and "三天前的心愿" in late and "今天的心愿" not in late
+
+
+def _cards(page: str, section: str) -> list[str]:
+    """The demand ids of one section's cards on the 待办 page."""
+    start = page.index(f'<section id="{section}">')
+    return re.findall(r'data-demand="(\d+)"', page[start:page.index("</section>", start)])
+
+
+def test_queue_overdue_list_pages_and_counts_like_the_console(login, world, factory):
+    at = utcnow() - timedelta(days=20)  # every one entered its state at the same moment: ties to break
+    ids = {str(Walker(factory, world).start("res_a", "micro_wish", {"title": f"超时{n}"}, now=at).demand_id)
+           for n in range(45)}
+    admin = login("dadm1")
+    pages = [admin.get(f"/queue?overdue_page={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    assert all("超时未办 <b>45</b>" in p and "超时未办 <small>45</small>" in p for p in pages)
+    seen = [_cards(p, "overdue") for p in pages]
+    assert [len(s) for s in seen] == [20, 20, 5] and set(sum(seen, [])) == ids and len(sum(seen, [])) == 45
+    assert "1 / 3" in pages[0] and 'href="/queue?overdue_page=2#overdue"' in pages[0]
+    assert "超时未处理（45）" in admin.get("/admin/").get_data(as_text=True)  # the console's figure
+    # paging the demands leaves the overdue list on its own page, and keeps the other's
+    assert _cards(admin.get("/queue?page=2").get_data(as_text=True), "overdue") == seen[0]
+    both = admin.get("/queue?page=2&overdue_page=2").get_data(as_text=True)
+    assert _cards(both, "overdue") == seen[1] and "overdue_page=2" in both.split('data-pager="page"')[1]

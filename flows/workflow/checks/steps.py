@@ -99,6 +99,10 @@ def notify_templates_known(c: Checker) -> None:
             continue
         for field in sorted(template.fields() - template.allowed()):
             c.add(path, "wf.notify_unknown_field", step=name, template=template_name, field=field)
+        form = getattr(c.spec.steps.get(name), "form", None) or {}
+        typed = path[2] == "notify" and not any(isinstance(p, int) for p in path)  # a step's own notify
+        for field in [f for f in template.step_fields if not typed or f not in form]:
+            c.add(path, "wf.notify_unknown_field", step=name, template=template_name, field=field)
 
 
 def reminders_have_a_time(c: Checker) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from admin.api.client import ApiError
 from flows.points import ledger, shop
-from schemas.tables import Account, Member, Order, OrderStatus, ShopItem
+from schemas.tables import Account, Member, Order, OrderStatus, ShopItem, TaskCategory, TaskType
 from tests.flows.walker import Walker
 from tests.world import NOW
 
@@ -143,3 +143,18 @@ def test_cancel_an_order_gives_the_points_back(api, world, factory):
     with pytest.raises(ApiError) as anonymous:
         api().cancel_order(other.id)
     assert anonymous.value.status == 401
+
+
+def test_hall_type_filter_keeps_the_same_named_type_of_my_district(api, world, factory):
+    with factory() as s:  # the district's own 微心愿, by the name of the city's one the wish was started as
+        own = TaskType(code="micro_wish", name="micro_wish", category=TaskCategory.MICRO_WISH,
+                       workflow_id="micro_wish", district_id=world["d1"])
+        s.add(own)
+        s.commit()
+        own_id = own.id
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "修水管"})
+    walk.act("cadm_a", "publish")
+    member = api("mem1")
+    assert [i["title"] for i in member.hall(task_type_id=own_id)] == ["修水管"]
+    assert member.hall(task_type_id=world["tt_volunteer"]) == []

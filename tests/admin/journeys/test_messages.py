@@ -99,3 +99,35 @@ def test_resident_chooses_e_mail_for_her_wishes_and_the_next_one_arrives_by_mail
     courier.deliver_due(factory)
     assert "您的心愿已发布：帮忙换个灯泡" in [m["Subject"] for m in smtp.messages]
     assert all(m["To"] == "wang@example.com" for m in smtp.messages) and len(smtp.messages) == 5  # with the check
+
+
+def test_resident_reads_why_her_wish_was_refused_and_clears_her_messages(browser, server, world, factory):
+    refused = Walker(factory, world)
+    refused.start("res_a", "micro_wish", {"title": "帮我买菜"})
+    refused.act("cadm_a", "reject", {"reason": "请使用社区助餐服务"})
+    published = Walker(factory, world)
+    published.start("res_a", "micro_wish", {"title": "帮忙修一下家里的热水器和厨房的水龙头"})
+    published.act("cadm_a", "publish")
+    resident = Person(browser, server, "res_a", ARTIFACTS / "messages")
+    assert resident.page.viewport_size == {"width": 390, "height": 844}
+    resident.tab("我的")
+    resident.follow("消息")
+    assert resident.page.inner_text("#unread-badge") == "2"  # the inbox shown: nothing opened yet
+    resident.shot("refusal-inbox")
+    for card in resident.page.locator(".message.unread").all():  # the dot beside the title, the time on one line
+        dot, title, time = (card.locator(s).bounding_box() for s in (".dot", ".message-title", ".message-time"))
+        assert dot["x"] + dot["width"] <= title["x"] and time["height"] < 1.6 * 16
+        assert card.locator(".chevron").is_visible()
+    resident.tap("您的心愿未通过审核：帮我买菜")  # the whole row opens it
+    assert resident.page.url.endswith(f"/d/{refused.demand_id}")
+    assert resident.says("原因") and resident.says("请使用社区助餐服务") and resident.says("未通过")
+    assert resident.page.inner_text("#unread-badge") == "1"
+    resident.shot("refusal-reason")
+    resident.tab("我的")
+    resident.follow("消息")
+    resident.tap("全部已读", exact=True)
+    assert "已全部标为已读" in resident.flash() and resident.page.locator("#unread-badge").count() == 0
+    assert resident.page.locator(".message.unread").count() == 0
+    resident.shot("all-read")
+    resident.close()
+    assert not resident.failures

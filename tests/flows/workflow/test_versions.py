@@ -26,11 +26,12 @@ STORED = Path(__file__).parent / "stored"
 # #19 added resource_request, then moved it: the holder (its organisation, or its community when
 # the community shares the resource itself) answers requests; then again: its use is confirmed
 # only once the booked time has started (`guards: [after_start]`).
-# Then joint_activity: signing in and out asks for the code of the QR code at the door (guard on_site).
+# Then joint_activity: signing in and out asks for the code of the QR code at the door (guard on_site),
+# and micro_wish: a rejection tells the resident, with the reason.
 PINNED = {
     "appointment": "9a4d21f30ad52bf96046b199070debf320e7155a741e73bd306fa99167c71856",
     "joint_activity": "e3ec4854e1fecb8b04eb019e1677e1d8be249877a607548e42a3b2539a4b14b6",
-    "micro_wish": "42fbe0c9d4ba93d574393041052a87aa35996a5d510ba07ae6b47f9a5c5b2bba",
+    "micro_wish": "d5f4d009a747d10abfeeb4208d9fecaa399d682ca0fe3b8d70f4127458eaeb57",
     "resource_request": "8f84226a7deee2ea08df5f5783dd7c9e1772dfe7b4d57b9af5b5fcf4ffd673ed",
     "volunteer_item": "8ed1ff4d18493b75ccea5eacd71d25873ffe24c0f3a7ba43cd6eadfd06230d44",
 }
