@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from admin.api import problems
 from admin.params import MAX_ID
+from admin.security import http_pages
 from flows.core.refusals import Refused
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -135,5 +136,5 @@ def init_app(app: Flask) -> None:
     for handlers in app.error_handler_spec[None].values():
         for kind, handler in list(handlers.items()):
             handlers[kind] = _api_aware(handler)
-    # the rest (a 405, a 413…) had no handler: Werkzeug's own page elsewhere, a problem here
-    app.register_error_handler(HTTPException, lambda exc: _answer(exc) if is_api() else exc)
+    # the rest (a 405, a 413…): a problem here, the app's own page elsewhere (admin/security/http_pages.py)
+    app.register_error_handler(HTTPException, lambda exc: _answer(exc) if is_api() else http_pages.page(exc))

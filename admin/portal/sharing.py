@@ -169,7 +169,7 @@ def my_resource(resource_id: int):
             return redirect(url_for("portal.my_resource", resource_id=shared.id))
         return redirect(url_for("portal.my_resource", resource_id=shared.id))
     hours = "\n".join(calendar.hours_lines(calendar.weekly_hours(db(), shared.id), lang()))
-    return render_template("my_resource.html", r=shared, kinds=KINDS, hours=hours,
+    return render_template("my_resource.html", r=shared, kinds=KINDS, hours=hours, max_photo=MAX_PHOTO,
                            closed=calendar.closures(db(), shared.id, utcnow().astimezone(LOCAL_TZ).date(),
                                                     utcnow().astimezone(LOCAL_TZ).date().replace(year=9999)))
 

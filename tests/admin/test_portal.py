@@ -377,3 +377,19 @@ def test_directory_pages_through_every_match(login, world, factory):
     names = [re.findall(r"<strong>(店\d\d)</strong>", p) for p in pages]
     assert [len(n) for n in names] == [20, 20, 9] and len(set(sum(names, []))) == 49
     assert "找到 49 家" in pages[0] and "1 / 3" in pages[0] and "page=2" in pages[0] and "q=" in pages[0]
+
+
+def test_other_http_errors_answer_the_apps_own_page(login, world):
+    """A body over the app's limit, a form sent to a page that only shows: the app's page in
+    Chinese (Werkzeug's English "413 Request Entity Too Large" reached a member), the API's
+    answers stay problems."""
+    member = login("mem1")
+    big = member.post("/d/1/step/serve", data={"photo": (io.BytesIO(b"0" * (9 * 1024 * 1024)), "p.jpg")},
+                      content_type="multipart/form-data")
+    assert big.status_code == 413
+    page = big.get_data(as_text=True)
+    assert "上传的内容太大（最多 8 MB）" in page and "Request Entity Too Large" not in page and "回首页" in page
+    wrong = member.post("/news")
+    assert wrong.status_code == 405 and "这个页面不能这样使用" in wrong.get_data(as_text=True)
+    api = member.post("/api/v1/auth/token", data=b"0" * (9 * 1024 * 1024), content_type="application/json")
+    assert api.status_code == 413 and api.headers["Content-Type"].startswith("application/problem+json")

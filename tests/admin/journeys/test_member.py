@@ -142,7 +142,15 @@ def test_member_serves_with_hours_and_a_photo(browser, server, world, factory):
     member.follow("完成服务")
     member.page.fill("#f-hours", "2")
     member.page.fill("#f-note", "换了灯泡和开关")
+    # a phone photo over the field's 5 MB: refused on the phone, nothing typed is lost (it was a 413 page)
+    member.page.set_input_files("#f-photo", files=[{"name": "big.jpg", "mimeType": "image/jpeg",
+                                                    "buffer": b"\xff\xd8" + b"0" * (6 * 1024 * 1024)}])
+    assert "照片太大（最多 5 MB）" in member.page.inner_text(".upload-too-big")
+    assert member.page.eval_on_selector("#f-photo", "e => e.files.length") == 0
+    assert member.page.input_value("#f-hours") == "2" and member.page.input_value("#f-note") == "换了灯泡和开关"
+    member.shot("photo-too-big")
     member.page.set_input_files("#f-photo", files=[{"name": "proof.png", "mimeType": "image/png", "buffer": PNG}])
+    assert not member.page.locator(".upload-too-big").count()
     member.shot("form")
     member.tap("完成服务")
     assert "完成服务成功" in member.flash() and member.says("待评价") and member.says("现场照片")
