@@ -14,11 +14,12 @@ _KEEP = 8  # the most recent scans kept (a person is at one place at a time)
 
 
 def code_for(demand_id: int) -> str:
-    return presence.code(current_app.config["SECRET_KEY"], demand_id)
+    """The code of this ten minutes (the QR page refreshes itself to show the next)."""
+    return presence.code(current_app.config["SECRET_KEY"], demand_id, time.time())
 
 
 def valid(demand_id: int, given: str | None) -> bool:
-    return presence.verify(current_app.config["SECRET_KEY"], demand_id, given)
+    return presence.verify(current_app.config["SECRET_KEY"], demand_id, given, time.time())
 
 
 def remember_scan(demand_id: int) -> None:

@@ -140,14 +140,14 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
     values = _validate(workflow, name, data).model_dump(mode="json")
     span = resource_bookings.check_range(_when(values.get("starts_at")), _when(values.get("ends_at")),
                                          now) if shared is not None else None  # its own words for a past range
-    # the demand's own time, as the form set it (a booking's comes from its slot, later)
-    times.refuse_past({k: _when(values.get(k)) for k, kind in DEMAND_FIELDS.items() if kind == "datetime"}, now)
     facts = {"on_behalf_of": actor.user_id} if on_behalf_of is not None else {}
     if key is not None and slot_service is None:  # a booking is answered by the slot it holds
         again = replays.same_form(session, actor_id=admin.user_id, step=name, values=values, now=now,
                                   task_type_id=task_type.id, requester_id=actor.user_id, ignore=_images(spec.form))
         if again is not None:
-            return again
+            return again  # sent again after its time passed: answered as the first time, not refused
+    # the demand's own time, as the form set it (a booking's comes from its slot, later)
+    times.refuse_past({k: _when(values.get(k)) for k, kind in DEMAND_FIELDS.items() if kind == "datetime"}, now)
 
     def work() -> Outcome:
         # the resource row is locked as the transaction's first write (flows.sharing.bookings)
@@ -303,6 +303,8 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
          now: datetime, auto: bool | None, on_behalf_of: int | None, key: str | None,
          present: bool = False) -> Outcome:
     admin = actor
+    if on_behalf_of is not None and on_behalf_of == admin.user_id:
+        raise Refused("role")  # nobody vouches for their own attendance
     if on_behalf_of is not None:
         demand_row = session.get(Demand, demand_id)
         community = session.get(Region, demand_row.community_id) if demand_row else None

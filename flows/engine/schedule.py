@@ -87,7 +87,9 @@ def _reschedule(session: Session, actor: ActorContext, demand_id: int, data: Map
         ends_at = starts_at + (demand.ends_at - demand.starts_at)
     if ends_at is not None and ends_at < starts_at:
         raise Refused("input", fields={"ends_at": N_("结束时间不能早于开始时间")})
-    times.refuse_past({"starts_at": starts_at, "ends_at": ends_at}, now)
+    # only a time that changes must not be past: a running activity may still be extended
+    times.refuse_past({k: v for k, v in {"starts_at": starts_at, "ends_at": ends_at}.items()
+                       if v != getattr(demand, k)}, now)
     observed = demand.state
     was = {"starts_at": _iso(demand.starts_at), "ends_at": _iso(demand.ends_at)}
 

@@ -145,11 +145,12 @@ def publish(session: Session, source: str, file: str = "<editor>", *, district_i
     Raises `WorkflowInvalid` (nothing written) when the text does not compile or says more
     points than the city's bounds allow (`city_bounds`). The caller commits.
     """
-    workflow = compile_source(source, file, bounds=city_bounds(session))
+    workflow = compile_source(source, file)
     latest = own_latest(session, workflow.id, district_id)
     if latest is not None and load(session, latest.workflow_id, latest.version,
                                    latest.content_hash).content_hash == workflow.content_hash:
-        return latest
+        return latest  # nothing new (a deploy's sync of unchanged files, whatever the bounds are now)
+    compile_source(source, file, bounds=city_bounds(session))  # a new version keeps today's bounds
     newest = session.scalar(select(func.max(WorkflowVersion.version)).where(WorkflowVersion.workflow_id == workflow.id))
     row = WorkflowVersion(
         workflow_id=workflow.id, version=(newest or 0) + 1, content_hash=workflow.content_hash,

@@ -76,3 +76,5 @@ def test_each_message_is_one_tappable_row_and_the_inbox_pages(world, factory, lo
     assert first.count('class="card message') == 30 and "心愿31" in first and "心愿01" not in first and "before=" in older
     second = owner.get("/me/messages?" + older.split("?")[1].split('"')[0]).get_data(as_text=True)
     assert second.count('class="card message') == 2 and "心愿00" in second and "心愿31" not in second
+    # 全部已读 on the newest page only: from an older one it would leave the newer unread
+    assert 'id="read-all"' in first and 'id="read-all"' not in second

@@ -13,7 +13,7 @@ from flows.workflow.checks.base import Checker
 from flows.workflow.checks.forms import FORMS, bounds_in_order
 from flows.workflow.checks.liveness import FINAL, LIVENESS
 from flows.workflow.checks.points import POINTS
-from flows.workflow.checks.steps import STEPS
+from flows.workflow.checks.steps import PUBLISHING, STEPS
 from flows.workflow.checks.structure import GRAPH, STRUCTURE
 from schemas.workflow import PointBounds, WorkflowSpec
 
@@ -37,7 +37,7 @@ def check(spec: WorkflowSpec, loaded: Loaded | None = None, *, strict: bool = Tr
     (at publication; flows/workflow/checks/points.py)."""
     c = Checker(spec, loaded)
     structural = _run(c, STRUCTURE)
-    _run(c, STEPS + (FORMS if strict else (bounds_in_order,)))  # confined to one step or field
+    _run(c, STEPS + (FORMS + PUBLISHING if strict else (bounds_in_order,)))  # confined to one step or field
     if bounds is not None:
         _run(c, [partial(rule, bounds=bounds) for rule in POINTS])
     if not structural:

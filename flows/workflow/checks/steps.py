@@ -78,9 +78,8 @@ def points_have_recipients(c: Checker) -> None:
                 c.add(("steps", name, "effects", i), "wf.needs_claim_step", step=name, what="org")
 
 
-def notify_templates_known(c: Checker) -> None:
-    """A `notify:` names a shipped template, and the template names only the demand's fields."""
-    known = notice_templates.shipped()
+def _named_templates(c: Checker) -> list[tuple[tuple[Any, ...], str, str]]:
+    """(where, step, template name) of every template the workflow names."""
     found: list[tuple[tuple[Any, ...], str, NotifySpec]] = [
         (("steps", name, "notify"), name, step.notify) for name, step in c.humans().items() if step.notify]
     found += [(("steps", name, "notify"), name, step.notify) for name, step in c.starts().items() if step.notify]
@@ -92,13 +91,29 @@ def notify_templates_known(c: Checker) -> None:
         if step.confirm:
             named += [(("steps", name, "confirm", key), name, getattr(step.confirm, key))
                       for key in ("template", "release_template")]
-    for path, name, template_name in named:
+    return named
+
+
+def notify_templates_known(c: Checker) -> None:
+    """A `notify:` names a shipped template, and the template names only the demand's fields."""
+    known = notice_templates.shipped()
+    for path, name, template_name in _named_templates(c):
         template = known.get(template_name)
         if template is None or template.category in notice_templates.OTHER_FIELDS:  # not about a demand
             c.add(path, "wf.notify_unknown_template", step=name, template=template_name)
             continue
         for field in sorted(template.fields() - template.allowed()):
             c.add(path, "wf.notify_unknown_field", step=name, template=template_name, field=field)
+
+
+def notify_step_fields_known(c: Checker) -> None:
+    """A template that names its step's form fields (`step_fields`) is used by a step's own
+    `notify:` whose form has them (at run time a missing one would read as empty)."""
+    known = notice_templates.shipped()
+    for path, name, template_name in _named_templates(c):
+        template = known.get(template_name)
+        if template is None or template.category in notice_templates.OTHER_FIELDS:
+            continue
         form = getattr(c.spec.steps.get(name), "form", None) or {}
         typed = path[2] == "notify" and not any(isinstance(p, int) for p in path)  # a step's own notify
         for field in [f for f in template.step_fields if not typed or f not in form]:
@@ -139,4 +154,7 @@ def confirm_on_member_claim(c: Checker) -> None:
 
 STEPS = (one_winner_moves, evaluation_has_rating, assign_has_member, booking_only_on_start, resource_booking_has_times,
          sla_cancel_has_state, complete_with_fields_known, points_have_recipients, notify_templates_known,
-         reminders_have_a_time, time_guards_have_a_time, confirm_on_member_claim)
+         reminders_have_a_time, confirm_on_member_claim)
+# Rules added after versions were published with them: for publishing only (a stored version
+# that breaks one still runs; `registry.check_stored` lists it).
+PUBLISHING = (time_guards_have_a_time, notify_step_fields_known)

@@ -54,11 +54,16 @@ def test_an_admin_vouches_for_who_cannot_scan(factory, running):
     assert _record(factory, running, "mem2").signed_in_at is not None
 
 
-def test_the_code_is_the_demands_own_under_the_key():
-    code = presence.code("k" * 40, 41)
+def test_the_code_is_the_demands_own_under_the_key_for_twenty_minutes():
+    key, at = "k" * 40, 1_800_000_000.0  # the start of a ten-minute window
+    code = presence.code(key, 41, at)
     assert len(code) == presence.LENGTH and code.isalnum() and code.isupper()
-    assert presence.verify("k" * 40, 41, code) and presence.verify("k" * 40, 41, f" {code.lower()[:6]} {code[6:]} ")
-    assert not presence.verify("k" * 40, 42, code)  # another activity's
-    assert not presence.verify("j" * 40, 41, code)  # another deployment's (or an old key's)
-    assert not presence.verify("k" * 40, 41, None) and not presence.verify("", 41, code)
-    assert not presence.verify("k" * 40, 41, "码" * 12)
+    assert presence.verify(key, 41, code, at) and presence.verify(key, 41, f" {code.lower()[:6]} {code[6:]} ", at)
+    assert presence.verify(key, 41, code, at + 1199)  # its ten minutes and the next
+    assert not presence.verify(key, 41, code, at + 1200)  # kept in a history, an hour later: no
+    assert not presence.verify(key, 41, code, at - 1)  # nor before its time
+    assert presence.code(key, 41, at + 600) != code
+    assert not presence.verify(key, 42, code, at)  # another activity's
+    assert not presence.verify("j" * 40, 41, code, at)  # another deployment's (or an old key's)
+    assert not presence.verify(key, 41, None, at) and not presence.verify("", 41, code, at)
+    assert not presence.verify(key, 41, "码" * 12, at)

@@ -169,3 +169,34 @@ steps:
     assert "after_start" in str(invalid.value)
     timed = source.replace("to: open}", "to: open, form: {starts_at: {type: datetime, title: 开始时间}}}")
     assert compile_source(timed).spec.steps["finish"].guards == ["after_start"]
+
+
+def test_a_running_activity_may_still_be_extended(factory, world, running):
+    """Only a time that changes must not be past: the start that has come stays, the end moves."""
+    with factory() as s:
+        moved = reschedule(s, world["cadm_a"], running.demand_id, {
+            "starts_at": START.isoformat(), "ends_at": (START + timedelta(hours=3)).isoformat()},
+            now=START + timedelta(hours=1))
+    assert moved.step == "reschedule"
+    with factory() as s:
+        assert s.get_one(Demand, running.demand_id).ends_at == START + timedelta(hours=3)
+
+
+def test_nobody_vouches_for_their_own_attendance(factory, world, running):
+    with factory() as s, pytest.raises(Refused) as refused:
+        engine.act(s, world["cadm_a"], running.demand_id, "sign_in", {}, now=START + timedelta(days=3),
+                   on_behalf_of=world["cadm_a"])
+    assert refused.value.code == "role"
+
+
+def test_a_start_form_sent_again_after_its_time_is_answered_not_refused(factory, world):
+    """The back button and 发布 again, minutes later, when the time set has just passed: the
+    first answer ("已提交过"), not "this time is over"."""
+    data = _activity(NOW - timedelta(minutes=5))  # within the grace when first sent
+    with factory() as s:
+        first = engine.start(s, world["cadm_a"], world["tt_env_cleanup"], data, community_id=world["ca"], now=NOW,
+                             request_key="k-late")
+    with factory() as s:
+        again = engine.start(s, world["cadm_a"], world["tt_env_cleanup"], data, community_id=world["ca"],
+                             now=NOW + timedelta(minutes=8), request_key="k-late-2")  # 13 minutes past by then
+    assert again.demand_id == first.demand_id

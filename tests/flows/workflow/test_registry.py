@@ -97,3 +97,34 @@ def test_districts_own_their_lines(factory, world):
     assert _version_of_new_demand(factory, world, "cb", "铁力市采用的模板") == 4
     with factory() as s:  # the same meaning again in the same line is not a new version
         assert registry.publish(s, city, "again.yaml", district_id=world["d2"]).version == 4
+
+
+def test_rules_added_for_publishing_do_not_stop_a_stored_version(factory):
+    """A version published before a rule existed still loads to run its demands (its reject
+    step's message names a form field the step does not have: read as empty at run time)."""
+    from flows.workflow.compiler import compile_source
+
+    source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8").replace(
+        "      reason: {type: text, title: 原因, max_length: 200}\n", "      why: {type: text, title: 原因, max_length: 200}\n")
+    assert "why:" in source
+    with pytest.raises(WorkflowInvalid):
+        compile_source(source, "new.yaml")
+    assert compile_source(source, "stored.yaml", stored=True).id == "micro_wish"
+
+
+def test_a_deploy_syncs_unchanged_files_whatever_the_bounds_are_now(factory):
+    """The city tightens its bounds below what a shipped file says: the unchanged files still
+    sync (nothing new is published); a changed one would be checked against them."""
+    from sqlalchemy import update
+
+    from schemas.tables import PointPolicy
+
+    build_world(factory)
+    with factory() as s, s.begin():
+        s.execute(update(PointPolicy).values(max_rating_factor=1.0))
+    with factory() as s:
+        assert registry.sync_directory(s, ROOT / "workflows")  # joint_activity says 5: 1.2
+        s.commit()
+        changed = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8").replace("sla: {within: 2d", "sla: {within: 1d")
+        with pytest.raises(WorkflowInvalid):
+            registry.publish(s, changed, "micro_wish.yaml")
