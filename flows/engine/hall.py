@@ -92,10 +92,12 @@ def hall_types(session: Session, actor: ActorContext) -> list[tuple[int, str]]:
 
 
 def same_types(session: Session, actor: ActorContext, task_type_id: int) -> list[int]:
-    """The types a filter on `task_type_id` stands for: it and the applicable types of the same
-    name (the 微心愿 of each of the actor's districts); an unknown id filters to nothing."""
+    """The types a filter on `task_type_id` stands for: it and every type of the same name (the
+    微心愿 of each district: what the member sees is already bounded by the hall's scopes, and an
+    activity their organisation grabbed in another district is of that district's type); an
+    unknown id filters to nothing."""
     name = session.scalar(select(TaskType.name).where(TaskType.id == task_type_id))
-    same = session.scalars(_applicable(session, actor).with_only_columns(TaskType.id).where(TaskType.name == name))
+    same: list[int] = list(session.scalars(select(TaskType.id).where(TaskType.name == name))) if name else []
     return sorted({task_type_id, *same})
 
 

@@ -158,3 +158,19 @@ def test_hall_type_filter_keeps_the_same_named_type_of_my_district(api, world, f
     member = api("mem1")
     assert [i["title"] for i in member.hall(task_type_id=own_id)] == ["修水管"]
     assert member.hall(task_type_id=world["tt_volunteer"]) == []
+
+
+def test_a_type_filter_also_finds_what_my_organisation_grabbed_in_another_district(factory, world):
+    """The filter is by name: 铁力's 微心愿 is the same kind of work as 伊美区's, and an activity
+    the member's organisation grabbed there is of 铁力's type."""
+    from flows.engine import hall as hall_reads
+    from flows.people.actors import load_actor
+
+    with factory() as s:
+        mine = TaskType(code="micro_wish", name="邻里互助", category=TaskCategory.MICRO_WISH, workflow_id="micro_wish",
+                        district_id=world["d1"])
+        theirs = TaskType(code="micro_wish", name="邻里互助", category=TaskCategory.MICRO_WISH,
+                          workflow_id="micro_wish", district_id=world["d2"])
+        s.add_all([mine, theirs])
+        s.commit()
+        assert set(hall_reads.same_types(s, load_actor(s, world["mem1"]), mine.id)) == {mine.id, theirs.id}
