@@ -18,6 +18,7 @@ from admin.api.models import (
     HallItem,
     HallPage,
     HallQuery,
+    Note,
     OutcomeOut,
     Startable,
     Startables,
@@ -35,7 +36,7 @@ from admin.portal.common import storage
 from flows import engine
 from flows.core.i18n import render
 from flows.core.storage import StorageRefused, is_storage_key
-from flows.engine import history, menu, visibility
+from flows.engine import history, menu, notes, visibility
 from flows.engine.hall import hall as hall_rows
 from flows.engine.outcomes import Outcome
 from flows.people import privacy, regions
@@ -95,7 +96,10 @@ def _demand(d: Demand, workflow: CompiledWorkflow) -> DemandOut:
              for name, step in visibility.available_steps(db(), me, d)]
     timeline = [TimelineEntry(step=e["step"], title=_step_title(workflow, e["step"]), to_state=e["to"], at=e["at"],
                               who=e["who"] if reveal or e["actor_id"] in (None, me.user_id)
-                              else privacy.mask_name(e["who"])) for e in history.timeline(db(), d.id)]
+                              else privacy.mask_name(e["who"]),
+                              notes=[Note(title=t, value=v) for t, v in notes.step_notes(workflow, e["step"], e["data"],
+                                                                                         reveal)])
+                for e in history.timeline(db(), d.id)]
     task_type = db().get_one(TaskType, d.task_type_id)
 
     def text(value: str | None) -> str | None:

@@ -120,12 +120,20 @@ class StepRef(BaseModel):
     input_schema: str = Field(description="the `components.schemas` name of this step's input")
 
 
+class Note(BaseModel):
+    title: str = Field(description="the form field's title, as the workflow names it")
+    value: str
+
+
 class TimelineEntry(BaseModel):
     step: str
     title: str
     to_state: str
     at: AwareDatetime
     who: str | None
+    notes: list[Note] = Field(default_factory=list, description=(
+        "what was typed in the step (a rejection's reason, a service's note and hours); free text only "
+        "to those who may see the demand's personal data"))
 
 
 class DemandOut(BaseModel):

@@ -174,3 +174,12 @@ def test_a_type_filter_also_finds_what_my_organisation_grabbed_in_another_distri
         s.add_all([mine, theirs])
         s.commit()
         assert set(hall_reads.same_types(s, load_actor(s, world["mem1"]), mine.id)) == {mine.id, theirs.id}
+
+
+def test_the_apis_timeline_carries_what_was_typed(api, world, factory):
+    """A rejection's reason reaches the mini-program's timeline too (free text to the people of it)."""
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "修水管"})
+    walk.act("cadm_a", "reject", {"reason": "请联系物业报修"})
+    entry = next(e for e in api("res_a").demand(walk.demand_id)["timeline"] if e["step"] == "reject")
+    assert entry["notes"] == [{"title": "原因", "value": "请联系物业报修"}]
