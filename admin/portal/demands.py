@@ -43,7 +43,7 @@ from flows.sharing import reads as sharing_reads
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.clock import as_local
-from schemas.tables import Demand, Region, TaskType
+from schemas.tables import Demand, Region, TaskType, User
 from schemas.workflow import HumanStep
 
 
@@ -64,10 +64,14 @@ def demand(demand_id: int):
     sheet = bool(attendance.attendance_steps(workflow, d.state)) and is_admin
     claims = active_claims(db(), d.id)
     people = [d.requester_id] + [c.user_id for c in claims]
+    reveal = privacy.sees_personal_data(actor(), community.path, people)
+    # who asked, and how to reach them, for the people of the demand (a claimant was told "they
+    # will contact you" and had only a name): never to anyone else
+    requester = db().get(User, d.requester_id) if reveal and d.requester_id not in (None, actor().user_id) else None
     return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
                            timeline=history.timeline(db(), d.id), community=community, step_notes=notes.step_notes,
-                           task_type=db().get(TaskType, d.task_type_id), sheet=sheet,
-                           reveal=privacy.sees_personal_data(actor(), community.path, people), new_key=new_request_key,
+                           task_type=db().get(TaskType, d.task_type_id), sheet=sheet, requester=requester,
+                           reveal=reveal, new_key=new_request_key,
                            next_line=elder.what_next(workflow, d.state,
                                                      claimed=any(c.user_id == actor().user_id for c in claims)),
                            qr_step=records.step_recording(workflow, "sign_in") if is_admin else None,

@@ -26,3 +26,23 @@ def test_service_note_and_hours_on_the_timeline_private_text_to_the_people_of_it
     for who in ("res_a", "mem1", "cadm_a"):
         page = login(who).get(f"/d/{walk.demand_id}").get_data(as_text=True)
         assert "<dt>服务时长(小时)</dt><dd>1.5</dd>" in page and "<dd>换了灯泡，张阿姨在家</dd>" in page
+
+
+def test_the_claimant_sees_who_asked_and_how_to_reach_them(login, world, factory):
+    """The resident was told the member would contact them; the member had only a name. The
+    requester's phone is shown to the people of the demand, never to anyone else."""
+    from sqlalchemy import update
+
+    from schemas.tables import User
+
+    with factory() as s, s.begin():
+        s.execute(update(User).where(User.id == world["res_a"]).values(phone="13800001111"))
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "修灯"})
+    walk.act("cadm_a", "publish")
+    before = login("mem2").get(f"/d/{walk.demand_id}").get_data(as_text=True)  # may claim, has not
+    walk.act("mem1", "claim")
+    page = login("mem1").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert 'id="requester"' in page and 'href="tel:13800001111"' in page
+    assert "13800001111" not in before and 'id="requester"' not in before
+    assert 'id="requester"' not in login("res_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)  # herself
