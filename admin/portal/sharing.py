@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from admin.auth import actor
 from admin.database import db
-from admin.i18n import flash_refusal
+from admin.i18n import field_errors, flash_refusal
 from admin.params import arg_int, form_int, to_id
 from admin.portal import bp
 from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key, storage
@@ -80,10 +80,14 @@ def resource(resource_id: int):
     shared = db().get(Resource, resource_id)
     if shared is None or not shared.is_active:
         abort(404)
+    return _resource_page(shared, request.args, {})
+
+
+def _resource_page(shared: Resource, form, errors: dict[str, str]) -> str:
     return render_template("resource.html", r=shared, community=reads.community_of(db(), shared),
                            hours=calendar.hours_text(calendar.weekly_hours(db(), shared.id), lang()),
                            booked=reads.upcoming(db(), shared.id, utcnow()), kind=matching.KIND_TITLES[shared.kind],
-                           request_key=new_request_key(), form=request.args,
+                           request_key=new_request_key(), form=form, errors=errors,
                            may_manage=resources.may_manage(db(), actor(), shared))
 
 
@@ -99,8 +103,15 @@ def resource_request(resource_id: int):
     try:
         outcome = requests.request(db(), actor(), resource_id, request.form, request_key=posted_request_key())
     except Refused as exc:
-        flash_refusal(exc)
-        return redirect(url_for("portal.resource", resource_id=resource_id))
+        # the form again with what was typed, each field's problem beside it (a refusal used to
+        # send the person back to an empty form with "缺少必填项；缺少必填项；缺少必填项")
+        shared = db().get(Resource, resource_id)
+        if shared is None or not shared.is_active:
+            abort(404)
+        errors = field_errors(exc)
+        if not errors:
+            flash_refusal(exc)
+        return _resource_page(shared, request.form, errors), 400 if errors else 409
     flash_outcome(outcome)
     return redirect(url_for("portal.demand", demand_id=outcome.demand_id))
 

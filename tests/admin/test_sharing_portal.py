@@ -26,7 +26,13 @@ def test_request_and_answer(login, factory, shared):
     assert sent.status_code == 302 and "/d/" in sent.headers["Location"]
     again = admin.post(f"/resources/{shared['room']}/request", data={
         "title": "党课2", "starts_at": "2030-12-02T10:30", "ends_at": "2030-12-02T11:30", "request_key": "k2"})
-    assert again.headers["Location"].endswith(f"/resources/{shared['room']}")
+    page = again.get_data(as_text=True)  # refused (the time is taken): the form again, as it was typed
+    assert again.status_code == 409 and "这个时间段已被预约" in page and 'value="党课2"' in page
+    assert 'value="2030-12-02T10:30"' in page
+    empty = admin.post(f"/resources/{shared['room']}/request", data={"note": "带投影", "request_key": "k3"})
+    page = empty.get_data(as_text=True)  # each missing field said beside it, the note kept
+    assert empty.status_code == 400 and 'id="q-title-error"' in page and 'id="q-starts_at-error"' in page
+    assert 'value="带投影"' in page
     with factory() as s:
         demand = s.scalar(select(Demand))
         assert (demand.title, demand.org_id) == ("党课", shared["org1"])
