@@ -159,7 +159,8 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
         if slot_service is not None:
             booked = records.book_slot(session, slot.id)
             demand.starts_at, demand.ends_at = booked.starts_at, booked.ends_at
-            demand.place = demand.place or slot_service.name
+            # served where the service is given, its community (the service's name is the title's)
+            demand.place = demand.place or session.get_one(Region, slot_service.community_id).name
         if resource is not None:  # the owner holds the request, as a claiming organisation would
             demand.org_id = resource.org_id
             demand.place = demand.place or resource.name

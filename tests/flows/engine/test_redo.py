@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from flows import engine
 from flows.core.db import make_engine, make_sessionmaker
 from flows.core.refusals import Refused
-from schemas.tables import AppointmentSlot, Booking, BookingStatus, Claim, ClaimStatus
+from schemas.tables import AppointmentSlot, Booking, BookingStatus, Claim, ClaimStatus, Demand, Region
 from tests.flows.walker import Walker
 from tests.world import NOW, build_world
 
@@ -50,6 +50,8 @@ def test_a_cancelled_slot_is_booked_again_and_a_held_one_is_refused_plainly(fact
         assert s.get(AppointmentSlot, world["slot"]).booked == 1
         assert s.scalars(select(Booking.status).order_by(Booking.id)).all() == [BookingStatus.CANCELLED,
                                                                                   BookingStatus.BOOKED]
+        # where: the service's community (it said 地点：义务理发, the service's name)
+        assert s.get_one(Demand, again.demand_id).place == s.get_one(Region, world["ca"]).name
 
 
 def test_the_database_keeps_one_live_row(factory, world):
