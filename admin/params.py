@@ -13,6 +13,7 @@ from typing import Literal, overload
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -24,6 +25,23 @@ MAX_ID = 2**31 - 1
 
 class BadParam(BadRequest):
     """A request value that is not what the form asked for; the 400 page shows `description`."""
+
+
+# What a person calls each value these functions read: a sentence names the field as the form
+# does ("“积分”应为整数"), never by its parameter ("“amount”应为整数", "缺少必填项：user_id").
+_LABELS = {
+    "community_id": _l("社区"), "community": _l("社区"), "org_id": _l("党组织"), "capacity": _l("名额"),
+    "user_id": _l("人员"), "type": _l("类型"), "for": _l("代办的居民"), "quantity": _l("数量"), "id": _l("编号"),
+    "district": _l("区县"), "amount": _l("积分"), "up_to": _l("消息"), "before": _l("页码"),
+}
+
+
+def _label(name: str) -> str:
+    """The field's name as the form shows it; a page number (`page`, `stuck_page`) or anything
+    else, a plain word."""
+    if name in _LABELS:
+        return str(_LABELS[name])
+    return _("页码") if name == "page" or name.endswith("_page") else _("这一项")
 
 
 @overload
@@ -38,14 +56,14 @@ def parse_int(raw: str | None, name: str, *, required: bool = True, low: int | N
     text = (raw or "").strip()
     if not text:
         if required:
-            raise BadParam(_("缺少必填项：%(name)s", name=name))
+            raise BadParam(_("缺少必填项：%(name)s", name=_label(name)))
         return None
     # ASCII digits only: int() would also take "1_000", "١٢" and fullwidth digits.
     if not _WHOLE.fullmatch(text):
-        raise BadParam(_("“%(name)s”应为整数", name=name))
+        raise BadParam(_("“%(name)s”应为整数", name=_label(name)))
     value = int(text)
     if (low is not None and value < low) or (high is not None and value > high):
-        raise BadParam(_("“%(name)s”超出范围", name=name))
+        raise BadParam(_("“%(name)s”超出范围", name=_label(name)))
     return value
 
 

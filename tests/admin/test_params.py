@@ -12,9 +12,21 @@ def test_a_word_where_a_number_belongs_is_a_clear_400(app, login):
     client = app.test_client()
     answer = client.post("/signup", data={"username": "newbie", "password": "pw-123456", "display_name": "新人",
                                           "community_id": "abc", "role": "resident"})
-    assert answer.status_code == 400 and "应为整数" in answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "“社区”应为整数" in answer.get_data(as_text=True)  # as the form names it
     hall = login("mem1").get("/hall?type=abc&lang=en")
     assert hall.status_code == 400 and "whole number" in hall.get_data(as_text=True)
+    assert "type" not in hall.get_data(as_text=True).split("whole number")[0][-40:]
+
+
+def test_a_sentence_never_names_a_parameter(login):
+    """"“amount”应为整数" and "缺少必填项：user_id" reached a community admin: the field's own word."""
+    admin = login("cadm_a")
+    page = admin.post("/manage", data={"action": "adjust", "user_id": "", "amount": "5", "reason": "x"}).get_data(
+        as_text=True)
+    assert "user_id" not in page
+    page = admin.post("/manage", data={"action": "adjust", "user_id": "1", "amount": "abc", "reason": "x"}).get_data(
+        as_text=True)
+    assert "amount" not in page
 
 
 def test_a_missing_id_is_a_clear_400(login):
