@@ -12,13 +12,13 @@ from sqlalchemy import select
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import flash_refusal, refusal_text
-from admin.params import form_int
+from admin.params import arg_int, form_int
 from admin.portal import bp
 from flows.core.refusals import Refused
-from flows.people import accounts, orgs, preferences, regions
+from flows.people import accounts, behalf, orgs, preferences, regions
 from flows.points import reads as points_reads
 from flows.points import shop
-from schemas.tables import Member, Organisation, Region, RegionLevel
+from schemas.tables import Member, Organisation, Region, RegionLevel, Role
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
@@ -120,6 +120,15 @@ def manage():
         return redirect(url_for("portal.manage"))
     ids = [c.id for c in communities]
     reserved, reserved_total = points_reads.reserved_orders(db(), ids)
+    # whose points: found by name among the members and residents of these communities (the
+    # form asked for a user id, which nobody at a counter knows)
+    who = (request.args.get("who") or "").strip()[:32]
+    found = [p for role in (Role.MEMBER.value, Role.RESIDENT.value)
+             for p in behalf.people(db(), me, role, ids, q=who, limit=20)] if who else []
+    chosen_id = arg_int("user_id")
+    chosen = next((p for role in (Role.MEMBER.value, Role.RESIDENT.value)
+                   if (p := behalf.person(db(), me, chosen_id, role)) is not None), None) if chosen_id else None
     return render_template("manage.html", orders=points_reads.community_orders(db(), ids), reserved=reserved,
                            phones=communities if len(communities) <= 3 else [],  # a community's own admin
-                           reserved_total=reserved_total, request_key=uuid.uuid4().hex)
+                           reserved_total=reserved_total, request_key=uuid.uuid4().hex, who=who, found=found,
+                           chosen=chosen)

@@ -198,3 +198,20 @@ def test_queue_overdue_list_pages_and_counts_like_the_console(login, world, fact
     assert _cards(admin.get("/queue?page=2").get_data(as_text=True), "overdue") == seen[0]
     both = admin.get("/queue?page=2&overdue_page=2").get_data(as_text=True)
     assert _cards(both, "overdue") == seen[1] and "overdue_page=2" in both.split('data-pager="page"')[1]
+
+
+def test_the_counter_finds_whose_points_by_name(login, world, factory):
+    """调整积分 asked for a user id nobody at a counter knows: found by name among the
+    community's members and residents, chosen with a tap; another community's people are not."""
+    admin = login("cadm_a")
+    with factory() as s:
+        name = s.get(User, world["mem1"]).display_name
+        elsewhere = s.get(User, world["mem3"]).display_name  # 铁力's member
+    page = admin.get("/manage", query_string={"who": name}).get_data(as_text=True)
+    assert f'data-user="{world["mem1"]}"' in page
+    assert f'data-user="{world["mem3"]}"' not in admin.get("/manage", query_string={"who": elsewhere}).get_data(
+        as_text=True)
+    chosen = admin.get("/manage", query_string={"user_id": world["mem1"], "who": name}).get_data(as_text=True)
+    assert 'id="chosen"' in chosen and f'name="user_id" value="{world["mem1"]}"' in chosen
+    foreign = admin.get("/manage", query_string={"user_id": world["mem3"]}).get_data(as_text=True)
+    assert 'id="chosen"' not in foreign and elsewhere not in foreign
