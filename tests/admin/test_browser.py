@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from schemas.clock import LOCAL_TZ
-from tests.admin.journeys.people import ARTIFACTS, PNG, launch, needs_browser, serve
+from tests.admin.journeys.people import ARTIFACTS, PNG, door_link, launch, needs_browser, serve
 from tests.admin.journeys.people import Person as Phone
 
 pytestmark = needs_browser
@@ -84,7 +84,7 @@ def test_micro_wish_loop(browser, server, world):
     member.shot("points")
 
 
-def test_joint_activity_loop(browser, server, world):
+def test_joint_activity_loop(app, browser, server, world):
     shots = ARTIFACTS / "joint_activity"
     admin = Person(browser, server, "cadm_a", shots)
     admin.go("/new/env_cleanup")
@@ -121,7 +121,7 @@ def test_joint_activity_loop(browser, server, world):
     admin.go(demand_url)
     admin.tap("开始活动")
     for person in members[:2]:
-        person.go(demand_url)
+        person.page.goto(door_link(app, server, int(demand_url.rsplit("/", 1)[1])))  # the QR code at the door
         person.tap("签到")
         assert person.says("签到成功")
         person.tap("签退")

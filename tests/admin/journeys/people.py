@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,14 @@ def serve(app) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
+
+
+def door_link(app, base: str, demand_id: int) -> str:
+    """What the activity's sign-in QR code at the door opens now (flows/engine/presence.py):
+    for a walk about something else than the QR page, which scans it without printing it."""
+    from flows.engine import presence
+
+    return f"{base}/d/{demand_id}/here?code={presence.code(app.config['SECRET_KEY'], demand_id, time.time())}"
 
 
 def launch() -> Iterator[Any]:

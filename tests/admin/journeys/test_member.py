@@ -34,14 +34,15 @@ def _now() -> datetime:
 
 
 def _activity(factory, world, title: str, start: datetime, *, begun: bool = True) -> Walker:
-    """An activity of 旭日社区 grabbed by org1, mem1 signed up; begun by the community."""
-    walk = Walker(factory, world)
+    """An activity of 旭日社区 grabbed by org1, mem1 signed up; begun by the community. Set up
+    a day before its start (one in the past is set up back then, as an import passes its time)."""
+    walk, then = Walker(factory, world), min(_now(), start - timedelta(days=1))
     walk.start("cadm_a", "env_cleanup", {"title": title, "description": "清理楼道杂物", "place": "旭日社区广场",
                                          "capacity": 5, "starts_at": start.isoformat(),
-                                         "ends_at": (start + timedelta(hours=2)).isoformat()})
-    walk.act("cadm_a", "publish")
-    walk.act("orgadm1", "grab")
-    walk.act("mem1", "sign_up")
+                                         "ends_at": (start + timedelta(hours=2)).isoformat()}, now=then)
+    walk.act("cadm_a", "publish", now=then)
+    walk.act("orgadm1", "grab", now=then)
+    walk.act("mem1", "sign_up", now=then)
     if begun:
         walk.act("cadm_a", "begin", now=_now())
     return walk

@@ -20,7 +20,7 @@ from schemas.tables import (
     ServiceRecord,
     ShopItem,
 )
-from tests.admin.journeys.people import ARTIFACTS, Person, needs_browser, qr_rows
+from tests.admin.journeys.people import ARTIFACTS, Person, door_link, needs_browser, qr_rows
 from tests.flows.walker import Walker
 
 pytestmark = needs_browser
@@ -114,7 +114,7 @@ def test_resident_books_cancels_and_rebooks_a_slot(browser, server, world, facto
                          ).all() == [BookingStatus.CANCELLED, BookingStatus.BOOKED]
 
 
-def test_resident_volunteers_at_a_community_activity_and_earns_points(browser, server, world, factory):
+def test_resident_volunteers_at_a_community_activity_and_earns_points(app, browser, server, world, factory):
     start = _now() + timedelta(minutes=30)
     walk = Walker(factory, world)
     walk.start("cadm_a", "env_cleanup", {"title": "小区垃圾分类宣传", "description": "入户宣传", "place": "旭日社区",
@@ -133,6 +133,7 @@ def test_resident_volunteers_at_a_community_activity_and_earns_points(browser, s
     resident.home()
     resident.tab("我的")
     resident.follow("小区垃圾分类宣传")
+    resident.scan(door_link(app, server, walk.demand_id))  # at the door: the QR code opens 签到
     resident.tap("签到")
     assert "签到成功" in resident.flash()
     resident.tap("签退")
