@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import httpx
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import (
     FlowRunFilter,
@@ -29,6 +30,7 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import SetStateStatus
+from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled, Completed, Paused, Scheduled, State
 from sqlalchemy import Row, func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,6 +51,12 @@ def worker_id() -> str:
     """This process as a lease holder (per process id: a forked child is another holder)."""
     pid = os.getpid()
     return _HOLDERS.setdefault(pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}")
+
+# (API URL, deployment name) -> id. A workflow version's deployment is made once and keeps its
+# id when a worker serves it again (Prefect upserts by name), so a run's creation need not look
+# it up each time: one call to the server instead of two. A deployment that has gone is looked
+# up again (`_create`).
+_DEPLOYMENTS: dict[tuple[str, str], UUID] = {}
 
 FINAL = [StateType.COMPLETED, StateType.CANCELLED, StateType.FAILED, StateType.CRASHED]
 
@@ -112,10 +120,9 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, sch
                     run.state.timestamp)
     run_id: UUID | None = None
     if decision.create:
-        deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{deployment_name(workflow.id, demand.workflow_version)}")
-        run_id = client.create_flow_run_from_deployment(
-            deployment.id, parameters={"demand_id": demand.id}, name=facts.name, tags=facts.tags,
-            state=_state(decision), idempotency_key=f"{instance_tag()}:demand:{demand.id}:rev:{facts.rev}").id
+        run_id = _create(client, f"{FLOW_NAME}/{deployment_name(workflow.id, demand.workflow_version)}",
+                         parameters={"demand_id": demand.id}, name=facts.name, tags=facts.tags,
+                         state=_state(decision), idempotency_key=f"{instance_tag()}:demand:{demand.id}:rev:{facts.rev}")
     elif run is not None:
         run_id = run.id
         if decision.retag:
@@ -125,6 +132,23 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, sch
     if decision.executes and run_id is not None and scheduled is not None:
         scheduled.append(run_id)
     return decision.outcome
+
+
+def _create(client: SyncPrefectClient, deployment: str, **run: Any) -> UUID:
+    """A run of the named deployment, its id looked up once per process (`_DEPLOYMENTS`)."""
+    key = (str(client.api_url), deployment)
+    for attempt in (1, 2):
+        if key not in _DEPLOYMENTS:
+            _DEPLOYMENTS[key] = client.read_deployment_by_name(deployment).id
+        try:
+            return client.create_flow_run_from_deployment(_DEPLOYMENTS[key], **run).id
+        except (ObjectNotFound, httpx.HTTPStatusError) as exc:
+            if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code != 404:
+                raise
+            _DEPLOYMENTS.pop(key, None)  # deleted (and perhaps made again under a new id)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def take(factory: sessionmaker[Session], holder: str, batch: int, now: datetime,

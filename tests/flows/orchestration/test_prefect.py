@@ -105,6 +105,25 @@ def test_each_step_shows_on_the_run(wired, factory):
     assert _run(client, walk.demand_id) is None  # finished demands have no live run
 
 
+def test_a_remembered_deployment_that_has_gone_is_looked_up_again(wired, factory, monkeypatch):
+    """The relay keeps each version's deployment id (one call a run instead of two); an id the
+    server no longer knows (deleted, made again) costs one lookup, not a lost change."""
+    import uuid
+
+    world, client = wired
+    monkeypatch.setattr(relay, "_DEPLOYMENTS", {})
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "记住的部署"})
+    assert relay.deliver(factory, client) == {"delivered": 1, "failed": 0}
+    (key, real), = relay._DEPLOYMENTS.items()
+    relay._DEPLOYMENTS[key] = uuid.uuid4()  # as if the deployment had been deleted and made again
+    other = Walker(factory, world)
+    other.start("res_a", "micro_wish", {"title": "部署换了编号"})
+    assert relay.deliver(factory, client) == {"delivered": 1, "failed": 0}
+    assert relay._DEPLOYMENTS[key] == real
+    assert (_run(client, other.demand_id).state.name, _run(client, walk.demand_id).state.name) == ("待审核", "待审核")
+
+
 WALKS = {
     "micro_wish": [("res_a", "start", {"title": "给独居老人修灯"}), ("cadm_a", "publish", {}), ("mem1", "claim", {}),
                    ("mem1", "serve", {"hours": 2, "note": "换灯泡"}), ("res_a", "evaluate", {"rating": 5})],
