@@ -55,6 +55,13 @@ class CompiledWorkflow:
             return None
         return spec.outcome or "done"
 
+    def ends_unserved(self, step: str) -> bool:
+        """Whether taking `step` ends the demand without its service (cancelled, rejected): it
+        cannot be undone, so the portal asks before a tap sends it."""
+        spec = self.spec.steps.get(step)
+        target = spec.to if isinstance(spec, HumanStep) else None
+        return target is not None and self.is_terminal(target) and not self.is_done(target)
+
     def is_done(self, state: str) -> bool:
         """Whether `state` is a successful ending (counted as done by the figures)."""
         return self.outcome(state) == "done"

@@ -68,7 +68,15 @@ def test_booking_held_slot_rebooking_and_the_plain_refusal(login, world, factory
     assert twice.status_code == 200 and "您已预约了这个时段，不用再约" in twice.get_data(as_text=True)
     with factory() as s:
         demand_id = s.scalar(select(Demand.id).where(Demand.requester_id == world["res_a"]))
+    shown = resident.get(f"/d/{demand_id}").get_data(as_text=True)
+    assert f'action="/d/{demand_id}/step/cancel"' in shown and 'method="get"' in shown  # a tap asks first
+    asked = resident.get(f"/d/{demand_id}/step/cancel").get_data(as_text=True)
+    assert "取消预约后，这件事就结束了，不能恢复。确定吗？" in asked and "确定取消预约" in asked
+    with factory() as s:
+        assert s.get(Demand, demand_id).state != "cancelled"  # asking changed nothing
     resident.post(f"/d/{demand_id}/step/cancel", data={"request_key": "k-3"})
+    with factory() as s:
+        assert s.get(Demand, demand_id).state == "cancelled"
     again = resident.post(f"/book/{world['slot']}", data={"request_key": "k-4"}, follow_redirects=True)
     assert "预约成功" in again.get_data(as_text=True)
     with factory() as s:

@@ -100,7 +100,12 @@ def test_resident_books_cancels_and_rebooks_a_slot(browser, server, world, facto
     assert resident.says("已预约") and resident.says("查看我的预约")
     resident.shot("held")
     resident.follow("查看我的预约")
+    resident.tap("取消预约")  # it cannot be undone: the page asks first, and 不了，返回 leaves it booked
+    assert resident.says("取消预约后，这件事就结束了，不能恢复。确定吗？")
+    resident.follow("不了，返回")
+    assert resident.page.get_by_role("button", name="取消预约").count() == 1 and not resident.flash()
     resident.tap("取消预约")
+    resident.tap("确定取消预约")
     assert "取消预约成功" in resident.flash() and resident.says("已取消")
     resident.home()
     resident.follow("预约服务")
