@@ -43,9 +43,15 @@ def test_two_workers_deliver_every_row_once(live, factory):
             failed |= {int(d) for d in listed.split(",") if d.strip()}
         assert retried <= failed, (retried, failed, logs[-3000:])
         wanted = {w.name for w in automations.all_watches(s)}
-    with client() as c:
-        mine = [a.name for a in c.read_automations() if a.name.startswith(automations.prefix())]
-    assert sorted(mine) == sorted(wanted)  # synced once: none doubled, none missing
+
+    def mine() -> list[str]:
+        with client() as c:
+            return [a.name for a in c.read_automations() if a.name.startswith(automations.prefix())]
+
+    # The leader syncs them while the other worker may already be relaying: wait for the set,
+    # then it must be exactly the set (a second syncer would have doubled some).
+    wait(lambda: len(mine()) >= len(wanted), timeout=120)
+    assert sorted(mine()) == sorted(wanted)  # synced once: none doubled, none missing
 
 
 def test_a_killed_workers_rows_are_taken_over_by_the_other(live, factory):
