@@ -47,6 +47,9 @@ class SlaWatch:
         return f"{prefix()}{self.workflow_id}-v{self.version}:{self.step}"
 
 
+PAGE = 200  # automations a read asks for
+
+
 def prefix() -> str:
     """Automations of this Yijia database: others on the same server are left alone."""
     return f"yijia:{instance_tag().split(':', 1)[1]}:sla:"
@@ -125,9 +128,7 @@ def sync(session: Session, client, deployment_id: uuid.UUID, within: timedelta |
         wanted[spec.name] = spec
     kept: set[str] = set()
     deleted = 0
-    for existing in client.read_automations():
-        if not existing.name.startswith(prefix()):
-            continue
+    for existing in ours(client):
         spec = wanted.get(existing.name)
         if spec is not None and existing.name not in kept and existing.description == spec.description:
             kept.add(existing.name)
@@ -138,6 +139,19 @@ def sync(session: Session, client, deployment_id: uuid.UUID, within: timedelta |
         if name not in kept:
             client.create_automation(spec)
     return {"created": len(wanted) - len(kept), "deleted": deleted, "kept": len(kept)}
+
+
+def ours(client) -> list[Any]:
+    """This database's automations on the server, every page of them: the server answers 200
+    at a time, and a server shared by several databases, or a city with many districts'
+    versions, holds more (a sync that saw only the first page would make the rest again)."""
+    found, offset = [], 0
+    while True:
+        page = client.read_automations(limit=PAGE, offset=offset)
+        found += [a for a in page if a.name.startswith(prefix())]
+        if len(page) < PAGE:
+            return found
+        offset += PAGE
 
 
 def _fingerprint(spec: Any) -> str:

@@ -45,6 +45,8 @@ class RunFacts:
     state_type: str | None  # Prefect's StateType value ("PAUSED", "RUNNING", …), None before any state
     state_name: str | None
     stale: bool  # running or pending for longer than any automated step takes: its worker died
+    name: str | None = None  # the run's name and tags (None: not known, so given again)
+    tags: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Decision:
 
     outcome: Literal["nothing", "created", "running", "rescheduled", "finished", "scheduled", "waiting"]
     create: bool = False  # create the run, in `state`
-    retag: bool = False  # give the live run the demand's name and tags
+    retag: bool = False  # give the live run the demand's name and tags (they differ)
     state: Target | None = None  # the state to set (or to create the run in)
     state_name: str | None = None  # the state's name (the demand's state title), when it has one
     executes: bool = False  # the run is now scheduled for automated work: the executor may run it
@@ -80,19 +82,22 @@ def decide(facts: DemandFacts, run: RunFacts | None) -> Decision:
             return Decision("created", create=True, state="scheduled", executes=True)
         return Decision("created", create=True, state="paused", state_name=facts.state_title)
     stale = False
+    # A change that moves the demand changes its run's labels (the step waited for); one that
+    # does not (a message, a repeated delivery) leaves them, and costs the server no call.
+    retag = run.name != facts.name or run.tags != frozenset(facts.tags)
     if run.state_type in BUSY:
         if not run.stale:
-            return Decision("running", retag=True)  # the worker is on it; it reads the database when it runs
+            return Decision("running", retag=retag)  # the worker is on it; it reads the database when it runs
         # Its worker died mid-run (killed, machine lost): nothing will finish it. Whatever it
         # had done is either committed or rolled back; run it again from the database.
         stale = True
         if not facts.terminal and facts.auto_due:
-            return Decision("rescheduled", retag=True, state="scheduled", executes=True, stale=True)
+            return Decision("rescheduled", retag=retag, state="scheduled", executes=True, stale=True)
     if facts.terminal:
-        return Decision("finished", retag=True, state="completed" if facts.done else "cancelled",
+        return Decision("finished", retag=retag, state="completed" if facts.done else "cancelled",
                         state_name=facts.state_title, stale=stale)
     if facts.auto_due:
-        return Decision("scheduled", retag=True, state="scheduled", executes=True, stale=stale)
+        return Decision("scheduled", retag=retag, state="scheduled", executes=True, stale=stale)
     if run.state_type == PAUSED and run.state_name == facts.state_title:
-        return Decision("waiting", retag=True, stale=stale)  # already waiting under the right name
-    return Decision("waiting", retag=True, state="paused", state_name=facts.state_title, stale=stale)
+        return Decision("waiting", retag=retag, stale=stale)  # already waiting under the right name
+    return Decision("waiting", retag=retag, state="paused", state_name=facts.state_title, stale=stale)

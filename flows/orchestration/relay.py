@@ -15,6 +15,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,6 +59,11 @@ def worker_id() -> str:
 # up again (`_create`).
 _DEPLOYMENTS: dict[tuple[str, str], UUID] = {}
 
+PAGE = 200  # runs a read asks for (the server's default ceiling)
+# Demands whose live runs one read fetches: the run read is at most this many syncs old when
+# it is acted on (a few round trips), while the reads cost the server an eighth of what they did.
+RUNS_PER_READ = 8
+
 FINAL = [StateType.COMPLETED, StateType.CANCELLED, StateType.FAILED, StateType.CRASHED]
 
 
@@ -67,11 +73,31 @@ class NotAccepted(RuntimeError):
 
 def live_run(client: SyncPrefectClient, demand_id: int) -> FlowRun | None:
     """The demand's run that has not finished, if any (newest first)."""
-    runs = client.read_flow_runs(
-        flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"demand:{demand_id}", instance_tag()]),
-                                      state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=FINAL))),
-        limit=5)
-    return max(runs, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC)) if runs else None
+    return live_runs(client, [demand_id]).get(demand_id)
+
+
+def live_runs(client: SyncPrefectClient, demand_ids: list[int]) -> dict[int, FlowRun]:
+    """Each demand's newest run that has not finished, in one call to the server per 200 runs.
+
+    The relay reads a few demands' runs together (`RUNS_PER_READ`): a change then costs the
+    server the calls that change the run and a share of one read, not a read of its own."""
+    if not demand_ids:
+        return {}
+    found: dict[int, FlowRun] = {}
+    wanted = {f"demand:{i}": i for i in demand_ids}
+    runs_filter = FlowRunFilter(tags=FlowRunFilterTags(all_=[instance_tag()], any_=list(wanted)),
+                                state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=FINAL)))
+    oldest = datetime.min.replace(tzinfo=UTC)
+    offset = 0
+    while True:
+        page = client.read_flow_runs(flow_run_filter=runs_filter, limit=PAGE, offset=offset)
+        for run in page:
+            for demand_id in {wanted[t] for t in run.tags if t in wanted}:
+                if demand_id not in found or (run.created or oldest) > (found[demand_id].created or oldest):
+                    found[demand_id] = run
+        if len(page) < PAGE:
+            return found
+        offset += PAGE
 
 
 def _stale(run: FlowRun) -> bool:
@@ -82,9 +108,10 @@ def _stale(run: FlowRun) -> bool:
 
 
 def run_facts(run: FlowRun) -> RunFacts:
-    """The run's current state, as `desired.decide` reads it."""
+    """The run's current state and labels, as `desired.decide` reads them."""
     return RunFacts(state_type=run.state.type.value if run.state else None,
-                    state_name=run.state.name if run.state else None, stale=_stale(run))
+                    state_name=run.state.name if run.state else None, stale=_stale(run),
+                    name=run.name, tags=frozenset(run.tags))
 
 
 def _state(decision: Decision) -> State:
@@ -104,16 +131,18 @@ def _set(client: SyncPrefectClient, run_id: UUID, state: State) -> None:
         raise NotAccepted(f"{state.type.value} refused for run {run_id}: {result.status.value}")
 
 
-def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, scheduled: list[UUID] | None = None) -> str:
+def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, scheduled: list[UUID] | None = None,
+                runs: Mapping[int, FlowRun] | None = None) -> str:
     """Make the demand's run match the database (`desired.decide` says how); returns what was
     done (for logs and tests). The ids of runs it schedules are appended to `scheduled` (for the
-    in-process executor)."""
+    in-process executor). `runs`: the live runs of a few demands, this one among them, just read
+    (`live_runs`); without it the demand's run is read here."""
     demand = session.get(Demand, demand_id)
     if demand is None:
         return "gone"
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
     facts = demand_facts(session, workflow, demand)
-    run = live_run(client, demand.id)
+    run = runs.get(demand.id) if runs is not None else live_run(client, demand.id)
     decision = decide(facts, run_facts(run) if run is not None else None)
     if decision.stale and run is not None and run.state is not None:
         log.warning("run %s of demand %s stuck in %s since %s", run.id, demand.id, run.state.type.value,
@@ -125,7 +154,7 @@ def sync_demand(session: Session, client: SyncPrefectClient, demand_id: int, sch
                          state=_state(decision), idempotency_key=f"{instance_tag()}:demand:{demand.id}:rev:{facts.rev}")
     elif run is not None:
         run_id = run.id
-        if decision.retag:
+        if decision.retag:  # its name or tags differ from the demand's
             client.update_flow_run(run.id, name=facts.name, tags=facts.tags)
         if decision.state is not None:
             _set(client, run.id, _state(decision))
@@ -211,24 +240,40 @@ def deliver(factory: sessionmaker[Session], client: SyncPrefectClient, batch: in
     scheduled: list[UUID] = []
     released: list[int] = []
 
-    def one(demand_id: int | None, group: list) -> None:
-        """Sync one demand (a thread of the pool: the calls to Prefect wait on the network)."""
+    def one(demand_id: int | None, group: list, runs: Mapping[int, FlowRun] | None) -> None:
+        """Sync one demand (its run among `runs`, just read)."""
         if time.monotonic() - started > lease.total_seconds() / 2:
             released.extend(row.id for row in group)  # let another worker have them before the lease runs out
             return
         with factory() as session:
             try:
                 if demand_id is not None:
-                    sync_demand(session, client, demand_id, scheduled)
+                    sync_demand(session, client, demand_id, scheduled, runs)
                 synced.extend(group)
             except Exception as exc:
                 errors.update({row.id: exc for row in group})
                 log.warning("outbox delivery for demand %s failed: %s: %s", demand_id, type(exc).__name__, exc)
 
+    def few(demand_ids: list[int | None]) -> None:
+        """Read a few demands' runs in one call, then sync each (a thread of the pool: the calls
+        to Prefect wait on the network). A failed read leaves each sync to read its own run."""
+        runs: Mapping[int, FlowRun] | None = None
+        try:
+            runs = live_runs(client, [d for d in demand_ids if d is not None])
+        except Exception as exc:
+            log.warning("reading the runs of demands %s failed: %s: %s", demand_ids, type(exc).__name__, exc)
+        for demand_id in demand_ids:
+            one(demand_id, by_demand[demand_id], runs)
+
     # Demands are independent (each is this worker's alone, by its lease): their syncs run side
     # by side, so a pass waits for Prefect's answers once per `relay_sync_threads` demands, not per demand.
-    with ThreadPoolExecutor(max_workers=get_settings().relay_sync_threads, thread_name_prefix="relay") as pool:
-        for future in [pool.submit(contextvars.copy_context().run, one, d, g) for d, g in by_demand.items()]:
+    # A read covers several demands only when there are more demands than threads.
+    threads = get_settings().relay_sync_threads
+    demand_ids = list(by_demand)
+    per_read = max(1, min(RUNS_PER_READ, -(-len(demand_ids) // threads)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="relay") as pool:
+        for future in [pool.submit(contextvars.copy_context().run, few, demand_ids[i:i + per_read])
+                       for i in range(0, len(demand_ids), per_read)]:
             future.result()
     if synced:
         try:

@@ -21,6 +21,7 @@ def _facts(*, terminal=False, done=False, auto_due=False, title="待认领") -> 
 
 
 PAUSED_HERE = RunFacts("PAUSED", "待认领", stale=False)
+LABELLED = RunFacts("PAUSED", "待认领", stale=False, name="微心愿 #7 修灯", tags=frozenset({"demand:7"}))
 RUNNING, STUCK = RunFacts("RUNNING", "Running", stale=False), RunFacts("PENDING", "Pending", stale=True)
 
 
@@ -46,6 +47,12 @@ RUNNING, STUCK = RunFacts("RUNNING", "Running", stale=False), RunFacts("PENDING"
     (_facts(auto_due=True), PAUSED_HERE, Decision("scheduled", retag=True, state="scheduled", executes=True)),
     # waiting for a person: paused under the state's title, once
     (_facts(), PAUSED_HERE, Decision("waiting", retag=True)),
+    # its name and tags already the demand's: no call renames it
+    (_facts(), LABELLED, Decision("waiting")),
+    (_facts(title="服务中"), LABELLED, Decision("waiting", state="paused", state_name="服务中")),
+    (_facts(auto_due=True), LABELLED, Decision("scheduled", state="scheduled", executes=True)),
+    (_facts(), RunFacts("PAUSED", "待认领", stale=False, name="微心愿 #7 修灯", tags=frozenset({"demand:7", "overdue"})),
+     Decision("waiting", retag=True)),
     (_facts(title="服务中"), PAUSED_HERE, Decision("waiting", retag=True, state="paused", state_name="服务中")),
     (_facts(), RunFacts("SCHEDULED", "Scheduled", stale=False),
      Decision("waiting", retag=True, state="paused", state_name="待认领")),

@@ -46,7 +46,7 @@ def test_two_workers_deliver_every_row_once(live, factory):
 
     def mine() -> list[str]:
         with client() as c:
-            return [a.name for a in c.read_automations() if a.name.startswith(automations.prefix())]
+            return [a.name for a in automations.ours(c)]
 
     # The leader syncs them while the other worker may already be relaying: wait for the set,
     # then it must be exactly the set (a second syncer would have doubled some).

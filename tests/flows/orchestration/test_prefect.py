@@ -124,6 +124,60 @@ def test_a_remembered_deployment_that_has_gone_is_looked_up_again(wired, factory
     assert (_run(client, other.demand_id).state.name, _run(client, walk.demand_id).state.name) == ("待审核", "待审核")
 
 
+def test_a_pass_reads_several_demands_runs_at_once_and_each_run_gets_its_own(wired, factory, monkeypatch):
+    """With more demands than threads, one read fetches a few demands' runs: each run is still
+    made to match its own demand. A delivery that changes nothing (the same row again) leaves
+    the run as it was: no call that renames, retags or re-pauses it."""
+    world, client = wired
+    monkeypatch.setenv("YIJIA_RELAY_SYNC_THREADS", "1")  # 11 demands: reads of 8 and 3
+    get_settings.cache_clear()
+    walks = [Walker(factory, world) for _ in range(11)]
+    for i, walk in enumerate(walks):
+        walk.start("res_a", "micro_wish", {"title": f"一起读 {i}"})
+    assert relay.deliver(factory, client) == {"delivered": 11, "failed": 0}
+    for walk in walks[::2]:
+        walk.act("cadm_a", "publish")
+    assert relay.deliver(factory, client) == {"delivered": 6, "failed": 0}
+    runs = relay.live_runs(client, [w.demand_id for w in walks])
+    assert set(runs) == {w.demand_id for w in walks}
+    for i, walk in enumerate(walks):
+        run = runs[walk.demand_id]
+        assert run.name == f"微心愿 #{walk.demand_id} · 旭日社区"
+        assert run.state.name == ("待认领" if i % 2 == 0 else "待审核")
+        assert ("step:claim" if i % 2 == 0 else "step:publish") in run.tags
+    with factory() as s:  # every row of the first demand delivered again
+        s.execute(update(Outbox).where(Outbox.demand_id == walks[0].demand_id).values(delivered_at=None))
+        s.commit()
+    assert relay.deliver(factory, client) == {"delivered": 2, "failed": 0}
+    again = relay.live_run(client, walks[0].demand_id)
+    assert (again.id, again.updated, again.state.id) == (runs[walks[0].demand_id].id, runs[walks[0].demand_id].updated,
+                                                         runs[walks[0].demand_id].state.id)
+
+
+def test_the_automation_sync_sees_every_page_of_a_crowded_server(wired, factory):
+    """The server answers 200 automations a read; with more before ours (other databases on a
+    shared server, sorted by name), a sync that saw one page would make ours again each time."""
+    from prefect.events.schemas.automations import AutomationCore
+
+    from flows.orchestration import automations
+
+    world, client = wired
+    mine = sorted(a.name for a in automations.ours(client))
+    assert mine
+    model = automations.ours(client)[0]
+    for i in range(automations.PAGE + 1):  # named to sort before ours ("yijia:0…" < "yijia:test-…")
+        client.create_automation(AutomationCore(**{**model.model_dump(include=set(AutomationCore.model_fields)),
+                                                   "name": f"yijia:0-other-{os.getpid()}:{i:03d}", "enabled": False}))
+    with factory() as s:
+        assert worker.sync_automations(s) == {"created": 0, "deleted": 0, "kept": len(mine)}
+    assert sorted(a.name for a in automations.ours(client)) == mine
+    others = [a for offset in (0, automations.PAGE) for a in client.read_automations(limit=automations.PAGE, offset=offset)
+              if a.name.startswith(f"yijia:0-other-{os.getpid()}:")]
+    assert len(others) == automations.PAGE + 1
+    for a in others:
+        client.delete_automation(a.id)
+
+
 WALKS = {
     "micro_wish": [("res_a", "start", {"title": "给独居老人修灯"}), ("cadm_a", "publish", {}), ("mem1", "claim", {}),
                    ("mem1", "serve", {"hours": 2, "note": "换灯泡"}), ("res_a", "evaluate", {"rating": 5})],
@@ -402,5 +456,5 @@ def test_a_version_published_while_the_worker_runs_is_served_without_a_restart(w
     assert relay.deliver(factory, client)["failed"] == 0
     run = _run(client, walk.demand_id)
     assert client.read_deployment(run.deployment_id).name == deployment_name(*new)
-    names = {a.name for a in client.read_automations() if a.name.startswith(automations.prefix())}
+    names = {a.name for a in automations.ours(client)}
     assert f"{automations.prefix()}{new[0]}-v{new[1]}:publish" in names

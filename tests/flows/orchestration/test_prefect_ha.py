@@ -69,4 +69,4 @@ def test_an_api_server_killed_while_actions_arrive_loses_nothing(ha, factory):
     with factory() as s:
         wanted = {w.name for w in automations.all_watches(s)}
     with client() as c:
-        assert sorted(a.name for a in c.read_automations() if a.name.startswith(automations.prefix())) == sorted(wanted)
+        assert sorted(a.name for a in automations.ours(c)) == sorted(wanted)
