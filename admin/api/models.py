@@ -323,6 +323,7 @@ class PendingList(BaseModel):
 
 class Decision(Body):
     approve: bool
+    reason: str | None = Field(None, max_length=200, description="why it is rejected: required to reject")
 
 
 class Slot(BaseModel):

@@ -90,8 +90,9 @@ def approvals():
 @staff_only
 @idempotent
 def decide(kind: str, registration_id: int, json: Decision):
-    """Approve or reject a report-in of my community (once: a second decision is a 409)."""
-    accounts.decide(db(), caller(), kind, registration_id, json.approve)
+    """Approve or reject a report-in of my community (once: a second decision is a 409). A
+    rejection says why (`reason`, which the applicant reads)."""
+    accounts.decide(db(), caller(), kind, registration_id, json.approve, reason=json.reason)
     return "", 204
 
 

@@ -74,7 +74,7 @@ def demand(demand_id: int):
                            reveal=reveal, new_key=new_request_key,
                            next_line=elder.what_next(workflow, d.state,
                                                      claimed=any(c.user_id == actor().user_id for c in claims)),
-                           qr_step=records.step_recording(workflow, "sign_in") if is_admin else None,
+                           qr_step=records.door_code_step(workflow, d.state) if is_admin else None,
                            confirming=reminders.awaiting(db(), actor(), d, workflow),
                            movable=is_admin and schedule.timed(workflow) and not workflow.is_terminal(d.state),
                            **_sharing(d, workflow, community, is_admin))
@@ -233,10 +233,11 @@ def _task_type(code: str) -> TaskType | None:
 
 def _sign_in_target(demand_id: int) -> tuple[Demand, CompiledWorkflow, str, str]:
     """The demand, its workflow, the step that records a sign-in (read from the workflow) and
-    the link its QR code opens; only the admins of its community print it."""
+    the link its QR code opens; only the admins of its community print it, and only while a
+    sign-in or sign-out can still come."""
     d, workflow = _visible(demand_id)
     community = db().get(Region, d.community_id)
-    name = records.step_recording(workflow, "sign_in")
+    name = records.door_code_step(workflow, d.state)
     if name is None or community is None or not actor().in_scope("community_admin", community.path):
         abort(404)
     return d, workflow, name, url_for("portal.here", demand_id=d.id, code=presence.code_for(d.id), _external=True)

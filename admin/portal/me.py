@@ -21,7 +21,7 @@ from flows.points import ledger, shop
 from flows.points import reads as points_reads
 from flows.workflow import registry
 from schemas.clock import utcnow
-from schemas.tables import Order
+from schemas.tables import Order, OrderStatus, ShopItem
 
 
 @bp.get("/me")
@@ -103,9 +103,18 @@ def orders():
                            now=utcnow())
 
 
-@bp.post("/orders/<id:order_id>/cancel")
+@bp.route("/orders/<id:order_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_order(order_id: int):
+    """取消订单 asks first (GET), then cancels (POST): the points come back, the goods go back
+    on the shelf, and the pickup code is void."""
+    if request.method == "GET":
+        order = db().get(Order, order_id)
+        if order is None or order.user_id != actor().user_id:
+            abort(404)
+        if order.status is not OrderStatus.RESERVED:  # cancelled or picked up meanwhile (or by the Back button)
+            return redirect(url_for("portal.orders"))
+        return render_template("cancel_order.html", order=order, name=db().get(ShopItem, order.item_id).name)
     try:
         shop.cancel(db(), actor(), order_id)
         flash(_("订单已取消，积分已退回"), "success")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
-from admin.i18n import flash_refusal, refusal_text
+from admin.i18n import flash_refusal, lang, refusal_text
 from admin.params import arg_int, form_int
 from admin.portal import bp
 from flows.core.refusals import Refused
@@ -47,14 +47,44 @@ def approvals():
     """The community admin approves or rejects report-ins of their own communities."""
     me = actor()
     if request.method == "POST":
+        kind = request.form.get("kind", "")
+        if request.form.get("decision") != "approve" and kind in ("member", "org"):  # 退回 asks first, for a reason
+            return redirect(url_for("portal.reject_registration", kind=kind, registration_id=form_int("id")))
         try:
-            accounts.decide(db(), me, request.form.get("kind", ""), form_int("id"),
-                            request.form.get("decision") == "approve")
-            flash(_("已处理"), "success")
+            accounts.decide(db(), me, kind, form_int("id"), True)
+            flash(_("已通过"), "success")
         except Refused as exc:
             flash_refusal(exc)
         return redirect(url_for("portal.approvals"))
     return render_template("approvals.html", rows=accounts.pending(db(), me))
+
+
+@bp.route("/approvals/<any(member, org):kind>/<id:registration_id>/reject", methods=["GET", "POST"])
+@login_required
+def reject_registration(kind: str, registration_id: int):
+    """退回 cannot be undone (the applicant must report in again): this page asks first, and for
+    the reason the applicant will read."""
+    me = actor()
+    row = next((r for r in accounts.pending(db(), me) if r[0] == kind and r[1].id == registration_id), None)
+    if row is None:
+        if not accounts.is_mine_to_decide(db(), me, kind, registration_id):
+            abort(404)
+        flash_refusal(Refused("registration.decided"))  # decided meanwhile, or reached by the Back button
+        return redirect(url_for("portal.approvals"))
+    reason, error = "", None
+    if request.method == "POST":
+        reason = request.form.get("reason", "")
+        try:
+            accounts.decide(db(), me, kind, registration_id, False, reason=reason)
+            flash(_("已退回，申请人会收到通知"), "success")
+            return redirect(url_for("portal.approvals"))
+        except Refused as exc:
+            if "reason" not in exc.field_messages:
+                flash_refusal(exc)
+                return redirect(url_for("portal.approvals"))
+            error = exc.fields_in(lang())["reason"]
+    return render_template("reject.html", kind=kind, reg=row[1], who=row[2], community=row[3], reason=reason,
+                           error=error, max_length=accounts.REASON_MAX), 422 if error else 200
 
 
 @bp.get("/org")

@@ -218,6 +218,8 @@ SHOP: dict[str, str] = {
 
 PEOPLE: dict[str, str] = {
     'registration.decided': N_('这条报到申请已经处理过了'),
+    'registration.reason': N_('请写明退回的原因，申请人会看到它'),
+    'registration.reason_long': N_('原因不能超过 {max_length} 个字'),
     'registration.not_found': N_('找不到这条报到申请，或不在您管辖的社区'),
     'registration.duplicate': N_('已经向这个社区报到过了'),
 }

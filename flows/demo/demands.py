@@ -89,7 +89,7 @@ def load_demands(factory: sessionmaker[Session], progress: Callable[[str, int], 
         for n in range(2):
             stage = ACTIVITY_PLAN[(i + n) % len(ACTIVITY_PLAN)]
             added += _activity(factory, cast, community, names.ACTIVITIES[(i * 2 + n) % len(names.ACTIVITIES)],
-                               stage, now - timedelta(days=12 - i % 10), n)
+                               stage, now - timedelta(days=12 - i % 10), n, now)
         added += _volunteer(factory, cast, community, now)
     progress("demands", added)
     added += _appointments(factory, cast, now)
@@ -140,12 +140,16 @@ def _wish(factory, cast, rng, community, title, stage, now) -> int:
     return 1
 
 
-def _activity(factory, cast, community, title, stage, when, n) -> int:
+def _activity(factory, cast, community, title, stage, when, n, now) -> int:
+    """An activity posted at `when`, taken to `stage`. One still to come (a draft, one waiting to
+    be grabbed or recruiting) starts days after the demo is loaded, so that the journeys the
+    README names (一键抢单, 报名) can be walked; the others happened around `when`."""
     orgs = cast.orgs.get(community.id)
     if not orgs:
         return 0
     admin, org = cast.admin[community.id], orgs[n % len(orgs)]
-    starts = when + timedelta(days=7 if stage in ("open", "recruiting") else 0, hours=1 + 3 * n)
+    to_come = stage in ("open", "recruiting", "draft")
+    starts = (now + timedelta(days=3 + n) if to_come else when) + timedelta(hours=1 + 3 * n)
     demand = _start(factory, cast, admin, ["env_cleanup", "elderly_care", "civic_promo"][n % 3], community,
                     {"title": f"{title}（{community.name}）", "description": f"{community.name}{title}，欢迎报名参加。",
                      "place": community.address or community.name, "starts_at": starts.isoformat(),

@@ -236,6 +236,17 @@ def step_recording(workflow: CompiledWorkflow, kind: str) -> str | None:
                  if isinstance(step, HumanStep) and step.record == kind), None)
 
 
+def door_code_step(workflow: CompiledWorkflow, state: str) -> str | None:
+    """The step the door's QR code opens (the one recording `sign_in`), while a sign-in or a
+    sign-out can still come for a demand in `state`; None once the demand is past them
+    (finished, cancelled): a code shown then would lead nobody anywhere."""
+    name = step_recording(workflow, "sign_in")
+    out = step_recording(workflow, "sign_out")
+    if name is None or not any(workflow.may_come(step, state) for step in (name, out) if step is not None):
+        return None
+    return name
+
+
 def scan_step(session: Session, workflow: CompiledWorkflow, demand: Demand, actor: ActorContext) -> str | None:
     """The step a scan of the sign-in QR code is for, for this person now: the step recording
     `sign_in` until they signed in, then the one recording `sign_out` (read from the workflow)."""

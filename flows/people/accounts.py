@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from flows.core import journal
 from flows.core.db import in_transaction
-from flows.core.i18n import N_
+from flows.core.i18n import N_, Message
 from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.notices import outbox
@@ -173,17 +173,35 @@ def pending(session: Session, actor: ActorContext) -> list[tuple[str, MemberRegi
     return sorted(rows, key=lambda r: (r[1].created_at, r[0], r[1].id))
 
 
+REASON_MAX = 200
+
+
+def is_mine_to_decide(session: Session, actor: ActorContext, kind: str, registration_id: int) -> bool:
+    """Whether the registration is of a community this admin runs (decided or not)."""
+    model: type[Registration] = MemberRegistration if kind == "member" else OrgRegistration
+    row = session.get(model, registration_id)
+    community = session.get(Region, row.community_id) if row is not None else None
+    return community is not None and actor.in_scope(Role.COMMUNITY_ADMIN, community.path)
+
+
 def decide(session: Session, actor: ActorContext, kind: str, registration_id: int, approve: bool,
-           now: datetime | None = None) -> None:
-    """Approve or reject a pending registration (`kind` member or org) of the admin's own community."""
+           now: datetime | None = None, reason: str | None = None) -> None:
+    """Approve or reject a pending registration (`kind` member or org) of the admin's own
+    community. A rejection says why (`reason`): the applicant reads it in the message, and it
+    stays in the event log."""
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise Refused("input", fields={"reason": Message("registration.reason")})
+    if len(reason) > REASON_MAX:
+        raise Refused("input", fields={"reason": Message("registration.reason_long", {"max_length": REASON_MAX})})
     if kind == "member":
-        _decide(session, actor, MemberRegistration, registration_id, approve, now)
+        _decide(session, actor, MemberRegistration, registration_id, approve, now, reason)
     else:
-        _decide(session, actor, OrgRegistration, registration_id, approve, now)
+        _decide(session, actor, OrgRegistration, registration_id, approve, now, reason)
 
 
 def _decide(session: Session, actor: ActorContext, model: type[Registration], registration_id: int, approve: bool,
-            now: datetime | None) -> None:
+            now: datetime | None, reason: str) -> None:
     row = session.get(model, registration_id)
     community = session.get(Region, row.community_id) if row is not None else None
     if row is None or community is None or not actor.in_scope(Role.COMMUNITY_ADMIN, community.path):
@@ -199,7 +217,8 @@ def _decide(session: Session, actor: ActorContext, model: type[Registration], re
             raise Refused("registration.decided")
         event_id = journal.record(session, subject=model.__tablename__, subject_id=row.id,
                                   step="approve" if approve else "reject", from_state=RegistrationStatus.PENDING.value,
-                                  to_state=status.value, actor_id=actor.user_id)
+                                  to_state=status.value, actor_id=actor.user_id,
+                                  data={"reason": reason} if not approve else None)
         # the applicant hears the answer (an organisation's admins for an organisation)
         if isinstance(row, MemberRegistration):
             told, org_name = [row.member_id], ""
@@ -210,7 +229,7 @@ def _decide(session: Session, actor: ActorContext, model: type[Registration], re
             org_name = org.name if org else ""
         outbox.tell(session, event_id=event_id, users=told,
                     template="registration_approved" if approve else "registration_rejected",
-                    values={"community": community.name, "org": org_name}, district_id=district_id(community.path),
+                    values={"community": community.name, "org": org_name, "reason": reason}, district_id=district_id(community.path),
                     now=now, community_id=community.id)
 
     in_transaction(session, work)

@@ -55,9 +55,47 @@ class CompiledWorkflow:
             return None
         return spec.outcome or "done"
 
+    def may_come(self, step: str, state: str) -> bool:
+        """Whether `step` can still be taken by a demand now in `state` (now or after other
+        steps): a cancelled activity's sign-in QR code is no use to anyone."""
+        spec = self.spec.steps.get(step)
+        if not isinstance(spec, HumanStep | AutoStep):
+            return False
+        seen, todo = set(), [state]
+        while todo:
+            here = todo.pop()
+            if here in seen:
+                continue
+            seen.add(here)
+            todo += [s.to for s in self.spec.steps.values()
+                     if isinstance(s, HumanStep | AutoStep) and here in s.sources and s.to is not None]
+        return any(source in seen for source in spec.sources)
+
+    def ends(self, step: str) -> bool:
+        """Whether taking `step` leaves a person nothing more to do: the demand ends, at once or
+        through automated steps only (结算积分 → 结算中 → 已结束). It cannot be undone, so the
+        portal asks before a tap sends it."""
+        spec = self.spec.steps.get(step)
+        if not isinstance(spec, HumanStep) or spec.to is None:
+            return False  # a step that leaves the demand where it is ends nothing
+        seen: set[str] = set()
+        todo = [spec.to]
+        while todo:
+            state = todo.pop()
+            if state in seen or self.is_terminal(state):
+                seen.add(state)
+                continue
+            seen.add(state)
+            if self.human_steps_from(state):
+                return False
+            auto = self.auto_step_from(state)
+            if auto is not None:
+                todo.append(auto[1].to)
+        return any(self.is_terminal(state) for state in seen)
+
     def ends_unserved(self, step: str) -> bool:
-        """Whether taking `step` ends the demand without its service (cancelled, rejected): it
-        cannot be undone, so the portal asks before a tap sends it."""
+        """Whether taking `step` ends the demand at once without its service (cancelled,
+        rejected): the portal shows it as the lesser choice."""
         spec = self.spec.steps.get(step)
         target = spec.to if isinstance(spec, HumanStep) else None
         return target is not None and self.is_terminal(target) and not self.is_done(target)

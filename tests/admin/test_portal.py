@@ -17,6 +17,7 @@ from schemas.tables import (
     DirectoryService,
     MemberRegistration,
     Order,
+    OrderStatus,
     RegistrationStatus,
     ShopItem,
     TaskCategory,
@@ -117,6 +118,50 @@ def test_report_in_and_approval(login, world, factory):
     login("cadm_a").post("/approvals", data={"kind": "member", "id": reg.id, "decision": "approve"})
     with factory() as s:
         assert s.get(MemberRegistration, reg.id).status is RegistrationStatus.APPROVED
+
+
+def test_sending_a_report_in_back_asks_first_and_wants_a_reason(login, world, factory):
+    with factory() as s:
+        reg = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem_pending"]))
+    admin = login("cadm_a")
+    listed = admin.get("/approvals").get_data(as_text=True)
+    assert f"/approvals/member/{reg.id}/reject" in listed
+    asked = admin.get(f"/approvals/member/{reg.id}/reject").get_data(as_text=True)
+    assert "退回后，申请人会收到通知和原因，需要重新报到。确定吗？" in asked and "不了，返回" in asked
+    old_form = admin.post("/approvals", data={"kind": "member", "id": reg.id, "decision": "reject"})
+    assert old_form.status_code == 302 and old_form.headers["Location"].endswith(f"/approvals/member/{reg.id}/reject")
+    for reason, says in (("  ", "请写明退回的原因"), ("长" * 201, "原因不能超过 200 个字")):
+        refused = admin.post(f"/approvals/member/{reg.id}/reject", data={"reason": reason})
+        assert refused.status_code == 422 and says in refused.get_data(as_text=True)
+    with factory() as s:
+        assert s.get(MemberRegistration, reg.id).status is RegistrationStatus.PENDING  # asking changed nothing
+    admin.post(f"/approvals/member/{reg.id}/reject", data={"reason": "请到居住地社区报到"})
+    with factory() as s:
+        assert s.get(MemberRegistration, reg.id).status is RegistrationStatus.REJECTED
+    again = admin.get(f"/approvals/member/{reg.id}/reject", follow_redirects=True).get_data(as_text=True)
+    assert "这条报到申请已经处理过了" in again  # the Back button: said plainly, nothing done
+
+
+def test_cancelling_an_order_asks_first(login, world, factory):
+    with factory() as s:
+        item = ShopItem(community_id=world["ca"], name="香皂", price=2, stock=5)
+        s.add(item)
+        s.commit()
+        ledger.post(s, "g-order", ledger.PostingKind.AWARD, "奖励", [
+            ledger.Move(ledger.issuance_account(s), -5), ledger.Move(ledger.user_account(s, world["mem1"]), 5)])
+        s.commit()
+        order_id = shop.redeem(s, world["mem1"], item.id, now=NOW).id
+    member = login("mem1")
+    assert f'href="/orders/{order_id}/cancel"' in member.get("/orders").get_data(as_text=True)
+    asked = member.get(f"/orders/{order_id}/cancel").get_data(as_text=True)
+    assert "取消后，2 积分退回您的账户，取货码作废。确定吗？" in asked and "确定取消订单" in asked
+    with factory() as s:
+        assert s.get(Order, order_id).status is OrderStatus.RESERVED
+    member.post(f"/orders/{order_id}/cancel")
+    with factory() as s:
+        assert s.get(Order, order_id).status is OrderStatus.CANCELLED
+    back = member.get(f"/orders/{order_id}/cancel")
+    assert back.status_code == 302 and back.headers["Location"].endswith("/orders")
 
 
 def test_form_is_generated_from_yaml_and_errors_sit_by_fields(login, world, factory):
@@ -256,6 +301,10 @@ MATRIX = [
     ("mem2", "post", "/d/{claimed}/step/serve"),      # someone else's claim
     ("cadm_b", "post", "/d/{private}/step/publish"),
     ("mem2", "post", "/orders/{order}/cancel"),
+    ("mem2", "get", "/orders/{order}/cancel"),
+    ("cadm_b", "get", "/approvals/member/{registration}/reject"),  # another community's report-in
+    ("cadm_b", "post", "/approvals/member/{registration}/reject"),
+    ("mem1", "get", "/approvals/member/{registration}/reject"),
     ("mem2", "get", "/orders/{order}/qr.svg"),
     ("mem3", "post", "/shop/{item}/redeem"),           # another community's shop
     ("res_b", "post", "/book/{slot}"),
@@ -323,6 +372,9 @@ def objects(login, world, factory):
     ids["running"] = Walker(factory, world).recruiting_activity("助老", 3, NOW + timedelta(hours=1)).act(
         "cadm_a", "begin").demand_id
     ids["tt_micro_wish"], ids["res_a"], ids["ca"] = world["tt_micro_wish"], world["res_a"], world["ca"]
+    with factory() as s:
+        ids["registration"] = s.scalar(select(MemberRegistration.id).where(
+            MemberRegistration.member_id == world["mem_pending"]))
     return ids
 
 

@@ -43,6 +43,29 @@ def test_service_hours_sent_twice_are_counted_once(login, world, factory):
     assert _key(member.get(f"/d/{walk.demand_id}/step/report").get_data(as_text=True)) != form["request_key"]
 
 
+def test_every_step_that_ends_a_demand_asks_first(login, world, factory):
+    """Ending a demand cannot be undone, whether at once (撤回心愿) or through automated steps
+    only (结算积分 → 结算中 → 已结束) or by a form (不予发布): the step's page says so and
+    offers the way back; only its POST does it."""
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "volunteer", {"title": "全年探访", "description": "d", "capacity": 2})
+    admin = login("cadm_a")
+    shown = admin.get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert f'action="/d/{walk.demand_id}/step/settle"' in shown and 'method="get"' in shown
+    asked = admin.get(f"/d/{walk.demand_id}/step/settle").get_data(as_text=True)
+    assert "结算积分后，这件事就结束了，不能恢复。确定吗？" in asked and "确定结算积分" in asked and "不了，返回" in asked
+    assert walk.state() == "open"  # asking changed nothing
+    admin.post(f"/d/{walk.demand_id}/step/settle", data={"request_key": _key(asked)})
+    assert walk.state() != "open"
+    wish = Walker(factory, world)
+    wish.start("res_a", "micro_wish", {"title": "修门"})
+    form = admin.get(f"/d/{wish.demand_id}/step/reject").get_data(as_text=True)
+    assert "不予发布后，这件事就结束了，不能恢复。" in form and "不了，返回" in form and 'name="reason"' in form
+    publish = admin.get(f"/d/{wish.demand_id}").get_data(as_text=True)  # 审核发布 goes on: one tap, as before
+    assert f'action="/d/{wish.demand_id}/step/publish"' in publish
+    assert f'method="post" action="/d/{wish.demand_id}/step/publish"' in publish
+
+
 def test_step_form_only_for_who_may_send_it(login, world, factory):
     walk = Walker(factory, world)
     walk.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
@@ -95,6 +118,10 @@ def test_qr_codes_are_images_a_camera_reads(login, world, factory):
     assert svg.headers["Content-Type"].startswith("image/svg+xml")
     assert b'xmlns="http://www.w3.org/2000/svg"' in svg.data
     assert f"/d/{walk.demand_id}/qr" not in login("mem1").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    walk.act("cadm_a", "cancel")  # a cancelled activity: nobody will sign in, so no code to show
+    assert "签到二维码" not in admin.get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert admin.get(f"/d/{walk.demand_id}/qr").status_code == 404
+    assert admin.get(f"/d/{walk.demand_id}/qr.svg").status_code == 404
     with factory() as s:
         s.add(ShopItem(community_id=world["ca"], name="毛巾", price=1, stock=5))
         ledger.post(s, "gift", ledger.PostingKind.AWARD, "奖励", [

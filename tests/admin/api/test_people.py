@@ -39,8 +39,15 @@ def test_the_pending_member_is_approved_by_their_admin(api, world, factory):
     first = waiting[0]
     admin.post(f"/approvals/{first['kind']}/{first['id']}", {"approve": True})
     with pytest.raises(ApiError) as again:
-        admin.post(f"/approvals/{first['kind']}/{first['id']}", {"approve": False})
+        admin.post(f"/approvals/{first['kind']}/{first['id']}", {"approve": False, "reason": "重复报到"})
     assert again.value.status == 409 and again.value.code == "registration.decided"
+    second = api("mem3").post("/me/registrations", {"community_id": world["ca"]})
+    with pytest.raises(ApiError) as bare:  # a rejection says why
+        admin.post(f"/approvals/member/{second['id']}", {"approve": False})
+    assert bare.value.status == 422
+    admin.post(f"/approvals/member/{second['id']}", {"approve": False, "reason": "不在本社区居住"})
+    with factory() as s:
+        assert s.get(MemberRegistration, second["id"]).status == RegistrationStatus.REJECTED
 
 
 def test_book_a_slot_once(api, world, factory):

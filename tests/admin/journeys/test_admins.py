@@ -16,6 +16,7 @@ from schemas.tables import (
     Event,
     MemberRegistration,
     NoticeTemplateOverride,
+    Notification,
     Order,
     OrderStatus,
     Region,
@@ -67,11 +68,43 @@ def test_community_admin_approves_a_registration_from_the_queue(browser, server,
     admin.shot("approvals")
     admin.page.locator("form.card", has_text="mem_pending").get_by_role("button", name="通过").click()
     admin.page.wait_for_load_state()
-    assert "已处理" in admin.flash() and not admin.shows("mem_pending")
+    assert "已通过" in admin.flash() and not admin.shows("mem_pending")
     admin.shot("approved")
     with factory() as s:
         reg = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem_pending"]))
         assert reg.status is RegistrationStatus.APPROVED and reg.decided_by == world["cadm_a"]
+
+
+def test_community_admin_sends_a_registration_back_with_a_reason(browser, server, world, factory):
+    """退回 cannot be undone: it asks first, wants the reason, and the applicant reads it."""
+    admin = Staff(browser, server, "cadm_a", "queue_reject")
+    admin.tap_link("待办事项")
+    admin.tap_card("mem_pending", within="#registrations")
+    admin.page.locator("form.card", has_text="mem_pending").get_by_role("link", name="退回").click()
+    admin.page.wait_for_load_state()
+    assert admin.shows("退回后，申请人会收到通知和原因，需要重新报到。确定吗？")
+    admin.shot("reject-ask")
+    admin.tap_link("不了，返回")
+    assert admin.shows("mem_pending")
+    admin.page.locator("form.card", has_text="mem_pending").get_by_role("link", name="退回").click()
+    admin.page.wait_for_load_state()
+    admin.tap("确定退回")  # no reason yet
+    assert admin.shows("请写明退回的原因，申请人会看到它")
+    with factory() as s:
+        reg = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem_pending"]))
+        assert reg.status is RegistrationStatus.PENDING
+    admin.page.get_by_label("退回原因").fill("住址不在本社区，请到居住地社区报到")
+    admin.tap("确定退回")
+    assert "已退回，申请人会收到通知" in admin.flash() and not admin.shows("mem_pending")
+    admin.shot("rejected")
+    with factory() as s:
+        reg = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem_pending"]))
+        assert reg.status is RegistrationStatus.REJECTED and reg.decided_by == world["cadm_a"]
+        event = s.scalar(select(Event).where(Event.subject == "member_registrations", Event.subject_id == reg.id))
+        assert event.data == {"reason": "住址不在本社区，请到居住地社区报到"}
+        told = s.scalar(select(Notification).where(Notification.user_id == world["mem_pending"],
+                                                   Notification.channel == "inbox"))
+        assert "住址不在本社区" in told.body and "报到未通过" in told.title
 
 
 def test_community_admin_confirms_attendance_from_the_queue(browser, server, world, factory):

@@ -188,7 +188,7 @@ def test_org_admin_reports_the_organisation_in_to_a_community_which_approves_it(
     admin.tap_card("财政局党支部", within="#registrations")
     admin.page.locator("form.card", has_text="财政局党支部").get_by_role("button", name="通过").click()
     admin.page.wait_for_load_state()
-    assert "已处理" in admin.flash() and not admin.shows("财政局党支部")
+    assert "已通过" in admin.flash() and not admin.shows("财政局党支部")
     with factory() as s:
         reg = s.scalar(select(OrgRegistration).where(OrgRegistration.org_id == world["org1"],
                                                      OrgRegistration.community_id == world["cb"]))

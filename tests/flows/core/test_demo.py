@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from flows.demo import load_demo
 from flows.engine import figures
 from flows.points import ledger
+from schemas.clock import utcnow
 from schemas.tables import (
     Demand,
     DirectoryService,
@@ -68,6 +69,10 @@ def test_demo_scale_and_idempotence(factory):
         ("resource_request", "declined"), ("resource_request", "cancelled"),
     ]:
         assert (workflow, state) in states
+    with factory() as session:  # what the README's journeys grab and join is still to come
+        to_come = session.execute(select(Demand.state, Demand.starts_at).where(
+            Demand.workflow_id == "joint_activity", Demand.state.in_(["draft", "open", "recruiting"]))).all()
+    assert to_come and all(starts > utcnow() for _, starts in to_come)
     load_demo(factory)
     with factory() as session:
         assert _counts(session) == first

@@ -36,9 +36,9 @@ def test_a_refused_organisation_registration_tells_its_admins(factory, world):
                   .values(status="pending"))
         s.commit()
         registration_id = s.scalar(select(OrgRegistration.id).where(OrgRegistration.org_id == world["org1"]))
-        accounts.decide(s, load_actor(s, world["cadm_a"]), "org", registration_id, approve=False)
+        accounts.decide(s, load_actor(s, world["cadm_a"]), "org", registration_id, approve=False, reason="组织名称有误")
     (told,) = _told(factory, world["orgadm1"], "registration_rejected")
-    assert told.title == "报到未通过：旭日社区"
+    assert told.title == "报到未通过：旭日社区" and "组织名称有误" in told.body
     assert _told(factory, world["orgadm2"], "registration_rejected") == []
 
 

@@ -92,7 +92,7 @@ def test_a_registration_is_decided_once(factory):
         admin_a, admin_d = load_actor(first, world["cadm_a"]), load_actor(second, world["dadm1"])
         accounts.decide(first, admin_a, "member", registration_id, approve=True)
         with pytest.raises(Refused) as refused:
-            accounts.decide(second, admin_d, "member", registration_id, approve=False)
+            accounts.decide(second, admin_d, "member", registration_id, approve=False, reason="重复")
         assert refused.value.code == "registration.decided"
         assert "already been decided" in refused.value.message("en")
     with factory() as s:

@@ -289,3 +289,15 @@ def test_the_largest_workflow_allowed_is_checked():
     lines += [f"  note{i}: {{title: 记录{i}, by: claimant, from: s{i + 10}, record: service}}" for i in range(7)]
     workflow = compile_source("\n".join(lines), "big.yaml")
     assert len(workflow.spec.states) == 50 and len(workflow.spec.steps) == 60
+
+
+def test_which_steps_end_a_demand_is_read_from_the_workflow():
+    """A step ends a demand when nothing is left for a person after it: its target is terminal,
+    or leads there through automated steps only (the portal asks before such a tap)."""
+    ends = {}
+    for path in sorted((ROOT / "workflows").glob("*.yaml")):
+        workflow = compile_source(path.read_text("utf-8"), path.name)
+        ends[workflow.id] = {name for name in workflow.spec.steps if workflow.ends(name)}
+    assert ends["volunteer_item"] == {"settle", "cancel"}  # 结算积分 → 结算中 → (award) → 已结束
+    assert ends["micro_wish"] == {"reject", "cancel", "evaluate"}  # claim, serve, publish go on
+    assert ends["joint_activity"] == {"cancel", "evaluate"}
