@@ -146,3 +146,21 @@ def add_members(factory, world: World, prefix: str, count: int) -> list[int]:
         s.execute(insert(MemberRegistration), [{"member_id": u, "community_id": world["ca"], "created_at": NOW,
                                                 "status": RegistrationStatus.APPROVED} for u in ids])
     return ids
+
+
+def an_order(factory, world: World, user: str, item: str, price: int, *, points: int | None = None,
+             stock: int = 5) -> int:
+    """A shop item in 旭日社区, `points` (the price by default) awarded to `user`, and their order
+    of one: what the counter's, the cancel's and the QR code's tests start from."""
+    from flows.points import ledger, shop
+    from schemas.tables import ShopItem
+
+    with factory() as s:
+        shelf = ShopItem(community_id=world["ca"], name=item, price=price, stock=stock)
+        s.add(shelf)
+        s.commit()
+        ledger.post(s, f"gift:{user}:{item}", ledger.PostingKind.AWARD, "奖励", [
+            ledger.Move(ledger.issuance_account(s), -(points or price)),
+            ledger.Move(ledger.user_account(s, world[user]), points or price)])
+        s.commit()
+        return shop.redeem(s, world[user], shelf.id, now=NOW).id

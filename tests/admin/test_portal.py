@@ -26,7 +26,7 @@ from schemas.tables import (
 )
 from tests.admin.conftest import PASSWORD
 from tests.flows.walker import Walker
-from tests.world import NOW
+from tests.world import NOW, an_order
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -143,14 +143,7 @@ def test_sending_a_report_in_back_asks_first_and_wants_a_reason(login, world, fa
 
 
 def test_cancelling_an_order_asks_first(login, world, factory):
-    with factory() as s:
-        item = ShopItem(community_id=world["ca"], name="香皂", price=2, stock=5)
-        s.add(item)
-        s.commit()
-        ledger.post(s, "g-order", ledger.PostingKind.AWARD, "奖励", [
-            ledger.Move(ledger.issuance_account(s), -5), ledger.Move(ledger.user_account(s, world["mem1"]), 5)])
-        s.commit()
-        order_id = shop.redeem(s, world["mem1"], item.id, now=NOW).id
+    order_id = an_order(factory, world, "mem1", "香皂", 2)
     member = login("mem1")
     assert f'href="/orders/{order_id}/cancel"' in member.get("/orders").get_data(as_text=True)
     asked = member.get(f"/orders/{order_id}/cancel").get_data(as_text=True)
