@@ -147,3 +147,26 @@ def test_a_wording_saved_by_another_process_is_read_again_within_seconds(factory
         overrides.save(s, district_id=world["d2"], name="order_ready", title_zh="{item} 到了", text_zh="x",
                        title_en=None, text_en=None, actor_id=None)
         assert overrides.effective(s, world["d2"], "order_ready").title.zh == "{item} 到了"  # the saver, at once
+
+
+def test_a_cancel_tells_the_people_it_leaves_waiting(factory, world):
+    """Who signed up, joined or was sent hears that it is off (the workflow's `notify` on its
+    cancel step), in the cancel's own transaction."""
+    from tests.flows.walker import Walker
+
+    activity = Walker(factory, world).recruiting_activity("清雪", 3, NOW + timedelta(days=2))
+    activity.act("cadm_a", "cancel")
+    (told,) = _told(factory, world["mem1"], "cancel:notify")
+    assert told.title == "活动已取消：清雪" and "您不用前往了" in told.body and told.demand_id == activity.demand_id
+    item = Walker(factory, world)
+    item.start("cadm_a", "volunteer", {"title": "探访", "description": "d", "capacity": 2})
+    item.act("mem2", "join")
+    item.act("cadm_a", "cancel")
+    assert [n.title for n in _told(factory, world["mem2"], "cancel:notify")] == ["志愿事项已取消：探访"]
+    booking = Walker(factory, world)
+    booking.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    booking.act("cadm_a", "assign", {"assignee": world["mem2"]})
+    booking.act("res_a", "cancel")
+    assert [n.title for n in _told(factory, world["mem2"], "cancel:notify") if n.demand_id == booking.demand_id] == [
+        "预约已取消：理发"]
+    assert _told(factory, world["res_a"], "cancel:notify") == []  # who cancelled knows

@@ -27,13 +27,14 @@ STORED = Path(__file__).parent / "stored"
 # the community shares the resource itself) answers requests; then again: its use is confirmed
 # only once the booked time has started (`guards: [after_start]`).
 # Then joint_activity: signing in and out asks for the code of the QR code at the door (guard on_site),
-# and micro_wish: a rejection tells the resident, with the reason.
+# and micro_wish: a rejection tells the resident, with the reason. Then the cancels of an activity, a
+# volunteer item, a booking and a resource request: each tells the people it leaves waiting.
 PINNED = {
-    "appointment": "9a4d21f30ad52bf96046b199070debf320e7155a741e73bd306fa99167c71856",
-    "joint_activity": "e3ec4854e1fecb8b04eb019e1677e1d8be249877a607548e42a3b2539a4b14b6",
+    "appointment": "78576c086f90c2a4726bbcd5b405b4eefa0dfebedb97e534412cdc35198dd626",
+    "joint_activity": "d842a97486f3bbcb1ecf1ce8d11eb9dbdf3fb0c341d1038bcf0e95844d60d699",
     "micro_wish": "d5f4d009a747d10abfeeb4208d9fecaa399d682ca0fe3b8d70f4127458eaeb57",
-    "resource_request": "8f84226a7deee2ea08df5f5783dd7c9e1772dfe7b4d57b9af5b5fcf4ffd673ed",
-    "volunteer_item": "8ed1ff4d18493b75ccea5eacd71d25873ffe24c0f3a7ba43cd6eadfd06230d44",
+    "resource_request": "52bc383482134564106cc63ac1fa57708b70b8525d5b99cd89868958cbcfb03d",
+    "volunteer_item": "a1d8408ec62177e2c5f724dfd726c578ba15f292bae8c0e5382d99c215cdd178",
 }
 
 
