@@ -134,7 +134,12 @@ def step(demand_id: int, step: str):
         try:  # the same authorisation as the POST: no form (and no member list) for who may not send it
             engine.check(db(), actor(), d.id, step, present=presence.scanned(d.id))
         except Refused as exc:
-            flash_refusal(exc)
+            if exc.code == "state" and history.took_step(db(), d.id, step, actor().user_id):
+                # the Back button after the step was done: it was done, nothing went wrong
+                flash(gettext("您已经%(step)s了，现在是“%(state)s”", step=spec.title,
+                              state=workflow.state_title(d.state)), "info")
+            else:
+                flash_refusal(exc)
             return redirect(url_for("portal.demand", demand_id=d.id))
     else:
         values, errors = read_step_form(spec.form)

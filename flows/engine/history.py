@@ -17,6 +17,15 @@ def timeline(session: Session, demand_id: int) -> list[dict[str, Any]]:
              "actor_id": e.actor_id, "data": e.data} for e, name in rows]
 
 
+def took_step(session: Session, demand_id: int, step: str, actor_id: int) -> bool:
+    """Whether the last thing a person did on the demand was `actor_id` taking `step`: their step
+    page reached again (the Back button after 撤回心愿) is answered as done, not as refused.
+    (What the system did after it, an award say, does not count; what another person did does.)"""
+    last = session.execute(select(Event.step, Event.actor_id).where(
+        Event.demand_id == demand_id, Event.actor_id.is_not(None)).order_by(Event.id.desc()).limit(1)).first()
+    return last is not None and tuple(last) == (step, actor_id)
+
+
 def my_demands(session: Session, user_id: int) -> list[Demand]:
     """What the user asked for or took part in, newest first."""
     claimed = select(Claim.demand_id).where(Claim.user_id == user_id, Claim.status != ClaimStatus.WITHDRAWN)

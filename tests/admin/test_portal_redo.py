@@ -57,6 +57,8 @@ def test_every_step_that_ends_a_demand_asks_first(login, world, factory):
     assert walk.state() == "open"  # asking changed nothing
     admin.post(f"/d/{walk.demand_id}/step/settle", data={"request_key": _key(asked)})
     assert walk.state() != "open"
+    back = admin.get(f"/d/{walk.demand_id}/step/settle", follow_redirects=True).get_data(as_text=True)
+    assert "您已经结算积分了" in back and "不能结算积分" not in back  # the Back button: done, not an error
     wish = Walker(factory, world)
     wish.start("res_a", "micro_wish", {"title": "修门"})
     form = admin.get(f"/d/{wish.demand_id}/step/reject").get_data(as_text=True)
