@@ -178,8 +178,8 @@ REASON_MAX = 200
 
 def is_mine_to_decide(session: Session, actor: ActorContext, kind: str, registration_id: int) -> bool:
     """Whether the registration is of a community this admin runs (decided or not)."""
-    model: type[Registration] = MemberRegistration if kind == "member" else OrgRegistration
-    row = session.get(model, registration_id)
+    row: MemberRegistration | OrgRegistration | None = (
+        session.get(MemberRegistration, registration_id) if kind == "member" else session.get(OrgRegistration, registration_id))
     community = session.get(Region, row.community_id) if row is not None else None
     return community is not None and actor.in_scope(Role.COMMUNITY_ADMIN, community.path)
 
