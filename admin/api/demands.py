@@ -95,7 +95,7 @@ def _demand(d: Demand, workflow: CompiledWorkflow) -> DemandOut:
     steps = [StepRef(step=name, title=step.title, input_schema=schema_name(workflow.id, name))
              for name, step in visibility.available_steps(db(), me, d)]
     timeline = [TimelineEntry(step=e["step"], title=_step_title(workflow, e["step"]), to_state=e["to"], at=e["at"],
-                              who=e["who"] if reveal or e["actor_id"] in (None, me.user_id)
+                              who=e["who"] if reveal or e["official"] or e["actor_id"] in (None, me.user_id)
                               else privacy.mask_name(e["who"]),
                               notes=[Note(title=t, value=v) for t, v in notes.step_notes(workflow, e["step"], e["data"],
                                                                                          reveal)])

@@ -327,6 +327,7 @@ def test_masking_helpers():
 def test_names_and_phones_masked_by_role(app, world, login, factory):
     with factory() as s, s.begin():
         s.execute(update(User).where(User.username == "res_a").values(display_name="王秀英"))
+        s.execute(update(User).where(User.username == "cadm_a").values(display_name="旭日社区书记"))
     walk = Walker(factory, world)
     # a number anywhere the resident can type: the title (also the page's <title>), the place, the text
     walk.start("res_a", "micro_wish", {"title": "修水管 13812341234", "place": "3号楼 13812341234",
@@ -336,6 +337,7 @@ def test_names_and_phones_masked_by_role(app, world, login, factory):
     passer_by = login("mem2").get(url).get_data(as_text=True)  # a member browsing the hall
     assert "王**" in passer_by and "王秀英" not in passer_by
     assert passer_by.count("138****1234") == 4 and "13812341234" not in passer_by
+    assert "旭日社区书记" in passer_by  # who published it is an office, not a private person
     for who in ("res_a", "cadm_a", "cityadm"):  # the resident herself and the admins of her community
         page = login(who).get(url).get_data(as_text=True)
         assert "王秀英" in page and "13812341234" in page, who
