@@ -54,8 +54,12 @@ def recipients(session: Session, demand: Demand, to: str) -> list[tuple[str, int
     served = _member_claims(session, demand)
     if to == "claimant":
         return [("user", member, _hours(s)) for member, s in served[:1]]
-    if to == "participants":
-        return [("user", member, _hours(s)) for member, s in served if _served(s)]
+    if to == "participants":  # one credit per person: who left a volunteer item and came back sums both stints
+        hours: dict[int, float] = {}
+        for member, s in served:
+            if _served(s):
+                hours[member] = hours.get(member, 0.0) + _hours(s)
+        return [("user", member, total) for member, total in hours.items()]
     if to == "org":
         if demand.org_id is None:
             return []

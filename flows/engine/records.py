@@ -132,13 +132,18 @@ def _write_evaluation(session: Session, demand: Demand, actor: ActorContext, val
 
 def _write_withdraw(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
                  now: datetime, step: str) -> dict[str, Any]:
-    """The claimant withdraws: their place is free again."""
+    """The claimant withdraws: their place is free again. Service they already recorded (a
+    volunteer item's hours) is not thrown away: the claim ends as done, and counts at the
+    settlement like anyone's; with nothing recorded it is withdrawn (they may come back)."""
     claim = own_claim(session, demand, actor)
-    claim.status = ClaimStatus.WITHDRAWN
+    served = session.scalar(select(ServiceRecord.hours).where(ServiceRecord.claim_id == claim.id))
+    claim.status = ClaimStatus.DONE if served else ClaimStatus.WITHDRAWN
     if claim.user_id is not None:
         session.execute(update(Demand).where(Demand.id == demand.id, Demand.taken > 0)
                         .values(taken=Demand.taken - 1).execution_options(synchronize_session=False))
     session.flush()
+    if served:
+        return {"claim_id": claim.id, "kept_hours": served}
     return {"claim_id": claim.id, "withdrawn": [claim.id]}
 
 

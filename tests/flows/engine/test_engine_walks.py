@@ -85,6 +85,31 @@ def test_volunteer_item(walk, world):
     assert walk.ledger_ok() == []
 
 
+def test_leaving_a_volunteer_item_keeps_the_hours_served(walk, factory, world):
+    """退出事项 frees the place; hours already recorded still count at the settlement, and who
+    comes back has both stints credited once. Who leaves with nothing recorded is withdrawn."""
+    from flows.engine import figures
+
+    walk.start("cadm_a", "volunteer", {"title": "社区图书角值守", "description": "周末值守", "capacity": 2})
+    walk.act("mem1", "join")
+    walk.act("mem1", "report", {"hours": 2, "note": "值守"})
+    walk.act("mem1", "withdraw")
+    walk.act("mem2", "join")
+    walk.act("mem2", "withdraw")
+    with factory() as s:
+        demand = s.get(Demand, walk.demand_id)
+        statuses = {c.user_id: c.status for c in s.scalars(select(Claim).where(Claim.demand_id == demand.id))}
+        assert demand.taken == 0 and statuses == {world["mem1"]: ClaimStatus.DONE, world["mem2"]: ClaimStatus.WITHDRAWN}
+    walk.act("mem1", "join")  # back again: a new place, a new stint
+    walk.act("mem1", "report", {"hours": 1, "note": "再值守"})
+    walk.act("cadm_a", "settle")
+    assert walk.state() == "done"
+    assert walk.balance("mem1") == 15 and walk.balance("mem2") == 0  # 5 points per hour × (2 + 1) h, credited once
+    assert walk.ledger_ok() == []
+    with factory() as s:
+        assert figures.check(s) == []  # the dashboard's standing claims equal a recount
+
+
 def test_appointment(walk, factory, world):
     walk.start("res_a", "appointment", {"title": "老人理发"}, slot=world["slot"])
     with factory() as s:
