@@ -92,7 +92,7 @@ def _demand(d: Demand, workflow: CompiledWorkflow) -> DemandOut:
 
     people = [d.requester_id] + [c.user_id for c in active_claims(db(), d.id)]
     reveal = privacy.sees_personal_data(me, community.path, people)
-    steps = [StepRef(step=name, title=step.title, input_schema=schema_name(workflow.id, name))
+    steps = [StepRef(step=name, title=step.title, input_schema=schema_name(workflow.id, name), ends=workflow.ends(name))
              for name, step in visibility.available_steps(db(), me, d)]
     timeline = [TimelineEntry(step=e["step"], title=_step_title(workflow, e["step"]), to_state=e["to"], at=e["at"],
                               who=e["who"] if reveal or e["official"] or e["actor_id"] in (None, me.user_id)

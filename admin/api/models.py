@@ -118,6 +118,8 @@ class StepRef(BaseModel):
     step: str
     title: str
     input_schema: str = Field(description="the `components.schemas` name of this step's input")
+    ends: bool = Field(False, description="taking it ends the demand for good (read from the workflow): "
+                                          "ask the person to confirm before sending it")
 
 
 class Note(BaseModel):

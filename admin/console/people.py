@@ -2,7 +2,9 @@
 report-ins (报到) a community approves."""
 from __future__ import annotations
 
+from flask import flash, redirect, url_for
 from flask_admin.actions import action
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -79,17 +81,19 @@ class _RegistrationView(SecuredModelView):
     column_default_sort = ("id", True)
     kind = "member"
 
-    def _decide(self, ids, approve: bool):
-        self.for_each_row(ids, lambda row: accounts.decide(db(), actor(), self.kind, row.id, approve),
-                          _l("已处理 %(n)s 条"), _l("；未处理：%(list)s"))
-
     @action("approve", _l("通过报到"), _l("确认通过所选报到？"))
     def action_approve(self, ids):
-        self._decide(ids, True)
+        self.for_each_row(ids, lambda row: accounts.decide(db(), actor(), self.kind, row.id, True),
+                          _l("已处理 %(n)s 条"), _l("；未处理：%(list)s"))
 
-    @action("reject", _l("退回报到"), _l("确认退回所选报到？"))
+    @action("reject", _l("退回报到"))
     def action_reject(self, ids):
-        self._decide(ids, False)
+        """A rejection says why, to its applicant: one at a time, on the page that asks for the
+        reason (the same page as the portal's 报到审核, with the same checks)."""
+        if len(ids) != 1:
+            flash(gettext("退回需要写明原因：请一次选一条"), "error")
+            return None
+        return redirect(url_for("portal.reject_registration", kind=self.kind, registration_id=int(ids[0])))
 
 
 class MemberRegistrationView(_RegistrationView):

@@ -48,7 +48,9 @@ def approvals():
     me = actor()
     if request.method == "POST":
         kind = request.form.get("kind", "")
-        if request.form.get("decision") != "approve" and kind in ("member", "org"):  # 退回 asks first, for a reason
+        if kind not in ("member", "org"):
+            abort(400)
+        if request.form.get("decision") != "approve":  # 退回 asks first, for a reason
             return redirect(url_for("portal.reject_registration", kind=kind, registration_id=form_int("id")))
         try:
             accounts.decide(db(), me, kind, form_int("id"), True)

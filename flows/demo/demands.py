@@ -89,7 +89,7 @@ def load_demands(factory: sessionmaker[Session], progress: Callable[[str, int], 
         for n in range(2):
             stage = ACTIVITY_PLAN[(i + n) % len(ACTIVITY_PLAN)]
             added += _activity(factory, cast, community, names.ACTIVITIES[(i * 2 + n) % len(names.ACTIVITIES)],
-                               stage, now - timedelta(days=12 - i % 10), n, now)
+                               stage, now - timedelta(days=12 - i % 10), n, now + timedelta(hours=i % 8))
         added += _volunteer(factory, cast, community, now)
     progress("demands", added)
     added += _appointments(factory, cast, now)
@@ -142,8 +142,10 @@ def _wish(factory, cast, rng, community, title, stage, now) -> int:
 
 def _activity(factory, cast, community, title, stage, when, n, now) -> int:
     """An activity posted at `when`, taken to `stage`. One still to come (a draft, one waiting to
-    be grabbed or recruiting) starts days after the demo is loaded, so that the journeys the
-    README names (一键抢单, 报名) can be walked; the others happened around `when`."""
+    be grabbed or recruiting) starts days after `now` (the load's time, a few hours apart from
+    one community to the next, so that an organisation's members in several communities have no
+    clash), so that the journeys the README names (一键抢单, 报名) can be walked; the others
+    happened around `when`."""
     orgs = cast.orgs.get(community.id)
     if not orgs:
         return 0

@@ -6,20 +6,26 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from schemas.tables import Claim, ClaimStatus, Demand, Event, Role, RoleGrant, User
+from schemas.tables import Claim, ClaimStatus, Demand, Event, Region, Role, RoleGrant, User
 
 STAFF = (Role.COMMUNITY_ADMIN, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
 
 
 def timeline(session: Session, demand_id: int) -> list[dict[str, Any]]:
     """The demand's events with who did them, oldest first (`who` None: the system).
-    `official`: the actor serves as a community, district or city admin, whose name (旭日社区书记)
-    is the office's, shown to everyone, where a resident's or member's is masked for strangers."""
+    `official`: the actor governs this demand's community (its community, district or city
+    admin): their name (旭日社区书记) is the office's, shown to everyone, where a resident's or a
+    member's is masked for strangers. An admin elsewhere acting here as a resident is not one."""
     rows = session.execute(select(Event, User.display_name).outerjoin(User, User.id == Event.actor_id)
                            .where(Event.demand_id == demand_id).order_by(Event.id)).all()
     actors = {e.actor_id for e, _ in rows if e.actor_id is not None}
-    officials = set(session.scalars(select(RoleGrant.user_id).where(
-        RoleGrant.user_id.in_(actors), RoleGrant.role.in_(STAFF)))) if actors else set()
+    officials: set[int] = set()
+    if actors:
+        community_path = session.scalar(select(Region.path).join(Demand, Demand.community_id == Region.id)
+                                        .where(Demand.id == demand_id)) or ""
+        grants = session.execute(select(RoleGrant.user_id, Region.path).join(Region, Region.id == RoleGrant.region_id)
+                                 .where(RoleGrant.user_id.in_(actors), RoleGrant.role.in_(STAFF)))
+        officials = {user_id for user_id, path in grants if path and community_path.startswith(path)}
     return [{"step": e.step, "from": e.from_state, "to": e.to_state, "at": e.at, "who": name,
              "actor_id": e.actor_id, "data": e.data, "official": e.actor_id in officials} for e, name in rows]
 

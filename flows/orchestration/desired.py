@@ -20,6 +20,7 @@ from schemas.tables import Demand, Region
 # A run in one of these states is being worked on by a worker (Prefect's StateType values).
 BUSY = ("RUNNING", "PENDING")
 PAUSED = "PAUSED"
+SCHEDULED = "SCHEDULED"
 
 Target = Literal["scheduled", "paused", "completed", "cancelled"]
 
@@ -96,6 +97,10 @@ def decide(facts: DemandFacts, run: RunFacts | None) -> Decision:
     if facts.terminal:
         return Decision("finished", retag=retag, state="completed" if facts.done else "cancelled",
                         state_name=facts.state_title, stale=stale)
+    if facts.auto_due and run.state_type == SCHEDULED:
+        # already scheduled: set nothing (a worker may be taking it to Pending this moment, and a
+        # forced Scheduled would pull it back); the executor is handed it, Prefect lets one run it
+        return Decision("scheduled", retag=retag, executes=True, stale=stale)
     if facts.auto_due:
         return Decision("scheduled", retag=retag, state="scheduled", executes=True, stale=stale)
     if run.state_type == PAUSED and run.state_name == facts.state_title:

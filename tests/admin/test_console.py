@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from flows.people import imports
 from schemas.settings import ROOT
-from schemas.tables import AuditLog, Member, Organisation, ShopItem, TaskType, WorkflowVersion
+from schemas.tables import AuditLog, Member, MemberRegistration, Organisation, ShopItem, TaskType, WorkflowVersion
 from tests.flows.walker import Walker
 
 
@@ -274,3 +274,21 @@ def test_reopen_releases_the_claim_for_someone_else(login, world, factory):
                                                        "rowid": [walk.demand_id]}, follow_redirects=True)
     assert "已完成 1 条" in page.get_data(as_text=True) and walk.state() == "open"
     assert walk.act("mem2", "claim").to_state == "claimed"
+
+
+def test_the_consoles_reject_asks_for_the_reason_one_registration_at_a_time(login, world, factory):
+    """退回 says why, to its applicant: the console hands one row to the page that asks for the
+    reason (nothing is rejected without one), and refuses several at once."""
+    with factory() as s:
+        reg = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem_pending"]))
+    client = login("cadm_a")
+    csrf = tokens(client, "/admin/memberregistration/")
+    one = client.post("/admin/memberregistration/action/", data={**csrf, "action": "reject", "rowid": [reg.id]})
+    assert one.status_code == 302 and one.headers["Location"].endswith(f"/approvals/member/{reg.id}/reject")
+    several = client.post("/admin/memberregistration/action/", data={**csrf, "action": "reject",
+                                                                      "rowid": [reg.id, reg.id + 1000]},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "退回需要写明原因：请一次选一条" in several
+    client.post(f"/approvals/member/{reg.id}/reject", data={"reason": "请到居住地社区报到"})
+    with factory() as s:
+        assert s.get(MemberRegistration, reg.id).status.value == "rejected"

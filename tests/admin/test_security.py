@@ -22,7 +22,7 @@ from flows.people import accounts
 from flows.people.privacy import mask_name, mask_phone, mask_phones_in
 from schemas.clock import utcnow
 from schemas.settings import get_settings
-from schemas.tables import LoginSession, User
+from schemas.tables import LoginSession, Role, RoleGrant, User
 from tests.admin.conftest import PASSWORD
 from tests.flows.walker import Walker
 
@@ -338,6 +338,14 @@ def test_names_and_phones_masked_by_role(app, world, login, factory):
     assert "王**" in passer_by and "王秀英" not in passer_by
     assert passer_by.count("138****1234") == 4 and "13812341234" not in passer_by
     assert "旭日社区书记" in passer_by  # who published it is an office, not a private person
+    with factory() as s, s.begin():  # another community's admin, living here, is a private person here
+        s.execute(update(User).where(User.username == "cadm_b").values(display_name="李建国"))
+        s.add(RoleGrant(user_id=world["cadm_b"], role=Role.RESIDENT, region_id=world["ca"]))
+    elsewhere = Walker(factory, world)
+    elsewhere.start("cadm_b", "micro_wish", {"title": "换锁"})
+    elsewhere.act("cadm_a", "publish")
+    seen = login("mem2").get(f"/d/{elsewhere.demand_id}").get_data(as_text=True)
+    assert "李**" in seen and "李建国" not in seen
     for who in ("res_a", "cadm_a", "cityadm"):  # the resident herself and the admins of her community
         page = login(who).get(url).get_data(as_text=True)
         assert "王秀英" in page and "13812341234" in page, who

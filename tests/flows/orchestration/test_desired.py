@@ -47,6 +47,9 @@ RUNNING, STUCK = RunFacts("RUNNING", "Running", stale=False), RunFacts("PENDING"
     (_facts(auto_due=True), PAUSED_HERE, Decision("scheduled", retag=True, state="scheduled", executes=True)),
     # waiting for a person: paused under the state's title, once
     (_facts(), PAUSED_HERE, Decision("waiting", retag=True)),
+    # already scheduled: nothing set (a worker may be starting it), handed to the executor again
+    (_facts(auto_due=True), RunFacts("SCHEDULED", "Scheduled", stale=False),
+     Decision("scheduled", retag=True, executes=True)),
     # its name and tags already the demand's: no call renames it
     (_facts(), LABELLED, Decision("waiting")),
     (_facts(title="服务中"), LABELLED, Decision("waiting", state="paused", state_name="服务中")),
