@@ -137,10 +137,30 @@ def _register(session: Session, row: Registration, actor: ActorContext) -> Regis
         raise Refused("community")
 
     def work() -> Registration:
+        model = type(row)
+        same = (MemberRegistration.member_id == row.member_id if isinstance(row, MemberRegistration)
+                else OrgRegistration.org_id == row.org_id)
+        earlier = session.scalar(select(model).where(same, model.community_id == row.community_id))
+        if earlier is not None and earlier.status is RegistrationStatus.REJECTED:
+            # sent back with a reason ("…需要重新报到"): reporting in again reopens it, the
+            # earlier decision kept in the event log; the conditional UPDATE makes two taps one
+            reopened = changed(session, update(model).where(model.id == earlier.id,
+                                                            model.status == RegistrationStatus.REJECTED)
+                               .values(status=RegistrationStatus.PENDING, decided_by=None, decided_at=None,
+                                       created_at=utcnow()).execution_options(synchronize_session=False))
+            if reopened != 1:
+                raise Refused("registration.duplicate")
+            session.refresh(earlier)
+            journal.record(session, subject=model.__tablename__, subject_id=earlier.id, step="report_in",
+                           from_state=RegistrationStatus.REJECTED.value, to_state=RegistrationStatus.PENDING.value,
+                           actor_id=actor.user_id, data={"community_id": row.community_id})
+            return earlier
+        if earlier is not None:
+            raise Refused("registration.duplicate")
         session.add(row)
         try:
             session.flush()
-        except IntegrityError:  # already reported in there: in_transaction undoes this attempt
+        except IntegrityError:  # reported in there meanwhile: in_transaction undoes this attempt
             raise Refused("registration.duplicate") from None
         journal.record(session, subject=row.__tablename__, subject_id=row.id, step="report_in", from_state=None,
                        to_state=RegistrationStatus.PENDING.value, actor_id=actor.user_id,

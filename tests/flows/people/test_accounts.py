@@ -99,3 +99,33 @@ def test_a_registration_is_decided_once(factory):
         assert s.get(MemberRegistration, registration_id).status is RegistrationStatus.APPROVED
         assert s.scalar(select(func.count()).select_from(Event).where(
             Event.subject == "member_registrations", Event.subject_id == registration_id)) == 1
+
+
+def test_a_member_sent_back_reports_in_again_and_the_admin_decides_anew(factory):
+    """退回 says “…需要重新报到”: reporting in again reopens the registration (once, however often
+    tapped); one still pending or approved stays a duplicate."""
+    world = build_world(factory)
+    with factory() as s:
+        registration_id = s.scalar(select(MemberRegistration.id).where(
+            MemberRegistration.member_id == world["mem_pending"]))
+        community_id = s.get(MemberRegistration, registration_id).community_id
+        with pytest.raises(Refused) as pending:
+            accounts.report_in(s, load_actor(s, world["mem_pending"]), community_id)
+        assert pending.value.code == "registration.duplicate"
+        accounts.decide(s, load_actor(s, world["cadm_a"]), "member", registration_id, approve=False,
+                        reason="请补充单位证明")
+    with factory() as s:
+        again = accounts.report_in(s, load_actor(s, world["mem_pending"]), community_id)
+        assert again.id == registration_id
+        with pytest.raises(Refused) as twice:
+            accounts.report_in(s, load_actor(s, world["mem_pending"]), community_id)
+        assert twice.value.code == "registration.duplicate"
+    with factory() as s:
+        row = s.get(MemberRegistration, registration_id)
+        assert row.status is RegistrationStatus.PENDING and row.decided_by is None
+        steps = [(e.step, e.from_state, e.to_state) for e in s.scalars(select(Event).where(
+            Event.subject == "member_registrations", Event.subject_id == registration_id).order_by(Event.id))]
+        assert steps[-2:] == [("reject", "pending", "rejected"), ("report_in", "rejected", "pending")]
+        accounts.decide(s, load_actor(s, world["cadm_a"]), "member", registration_id, approve=True)
+    with factory() as s:
+        assert s.get(MemberRegistration, registration_id).status is RegistrationStatus.APPROVED
