@@ -55,6 +55,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The cookie is sent only when a request changed the session. With Flask's default every
+        # request of a permanent session re-sent it, a stylesheet's or icon's too, with what it
+        # read before: a page's asset answered after a change (the sign-in QR code's scan)
+        # put the older session back in the browser and the change was lost. The cookie's
+        # expiry is the absolute timeout from login (auth.start_session); the idle timeout is
+        # kept on the server (flows/people/sessions.py), so nothing needs the refresh.
+        SESSION_REFRESH_EACH_REQUEST=False,
         STORAGE_DIR=None,  # uploads where the settings say (flows/core/storage.py); a test names its own
         WTF_CSRF_TIME_LIMIT=None,  # a form left open on a phone over lunch still submits
     )

@@ -182,6 +182,19 @@ def test_cookie_flags(db_url, world, monkeypatch):
     assert "max-age=31536000" in answer.headers["Strict-Transport-Security"]
 
 
+def test_a_request_that_changes_nothing_sends_no_cookie(app, world):
+    """A page's stylesheet or icon answered after the page's own change (a QR code's scan, a
+    language) must not put the session it read before back in the browser: only a request that
+    changed the session sends the cookie."""
+    client = _client(app, OWNER)
+    assert "Set-Cookie" in _log_in(client, "res_a").headers
+    client.get("/orders")  # the first page may keep its form token in the session
+    for path in ("/static/yijia.css", "/static/favicon.svg", "/orders", "/"):
+        answer = client.get(path)
+        assert answer.status_code in (200, 304) and "Set-Cookie" not in answer.headers, path
+    assert client.get("/orders").status_code == 200  # still logged in without a refreshed cookie
+
+
 def app_with(db_url, monkeypatch, **env):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
