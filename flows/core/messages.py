@@ -213,6 +213,7 @@ SHOP: dict[str, str] = {
     'shop.memo.redeem': N_('兑换 {item} ×{quantity}'),
     'shop.memo.refund': N_('退还积分（订单 {order}）'),
     'shop.expired': N_('逾期未领取'),
+    'shop.cancelled_by_community': N_('社区取消了这笔兑换'),
     'shop.stock_negative': N_('库存不能减到 0 以下'),
 }
 

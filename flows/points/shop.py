@@ -141,9 +141,13 @@ def _release(session: Session, order: Order, to: OrderStatus, actor_id: int | No
         .values(qty=PurchaseCounter.qty - order.quantity).execution_options(synchronize_session=False))
     posting = session.scalars(select(Posting).where(Posting.key == f"redeem:order:{order.id}")).one()
     ledger.reverse(session, posting, f"refund:order:{order.id}", Message("shop.memo.refund", {"order": order.id}), actor_id)
-    journal.record(session, subject="order", subject_id=order.id, step=to.value, from_state="reserved",
-                   to_state=to.value, actor_id=actor_id, at=now, data={"reason": reason} if reason else {})
+    event_id = journal.record(session, subject="order", subject_id=order.id, step=to.value, from_state="reserved",
+                              to_state=to.value, actor_id=actor_id, at=now, data={"reason": reason} if reason else {})
     session.refresh(order)
+    item = session.get(ShopItem, order.item_id)
+    if actor_id != order.user_id and item is not None:  # who cancelled their own order knows; anyone else's is told
+        _tell(session, "order_cancelled", order, item, event_id, now,
+              reason=reason or render("shop.cancelled_by_community"))
     return order
 
 
@@ -176,11 +180,14 @@ def expire_due(session: Session, *, now: datetime | None = None) -> int:
     return done
 
 
-def _tell(session: Session, template: str, order: Order, item: ShopItem, event_id: int, now: datetime) -> None:
-    """Tell the person who redeemed: ready for pickup (with the code), or about to expire."""
+def _tell(session: Session, template: str, order: Order, item: ShopItem, event_id: int, now: datetime, *,
+          reason: str = "") -> None:
+    """Tell the person who redeemed: ready for pickup (with the code), about to expire, or
+    cancelled by the community or the clock (the points back)."""
     community = session.get(Region, item.community_id)
     outbox.tell(session, event_id=event_id, users=[order.user_id], template=template, now=now,
                 values={"item": item.name, "quantity": order.quantity, "code": order.pickup_code,
+                        "points": order.points, "reason": reason,
                         "expires_at": as_local(order.expires_at).strftime("%m-%d %H:%M"),
                         "community": community.name if community else ""},
                 district_id=district_id(community.path) if community else None, community_id=item.community_id)

@@ -42,11 +42,11 @@ def test_a_refused_organisation_registration_tells_its_admins(factory, world):
     assert _told(factory, world["orgadm2"], "registration_rejected") == []
 
 
-def _order(factory, world):
+def _order(factory, world, name="大米5kg"):
     with factory() as s:
         ledger.post(s, "gift", PostingKind.AWARD, "奖励", [ledger.Move(ledger.issuance_account(s), -100),
                                                          ledger.Move(ledger.user_account(s, world["mem1"]), 100)])
-        item = ShopItem(community_id=world["ca"], name="大米5kg", price=30, stock=5)
+        item = ShopItem(community_id=world["ca"], name=name, price=30, stock=5)
         s.add(item)
         s.commit()
         return shop.redeem(s, world["mem1"], item.id, 1, now=NOW)
@@ -63,6 +63,23 @@ def test_an_order_tells_its_pickup_code_and_reminds_once_before_it_expires(facto
         assert shop.remind_expiring(s, now=late + timedelta(hours=1)) == 0  # once
     (expiring,) = _told(factory, world["mem1"], "order_expiring")
     assert order.pickup_code in expiring.body
+
+
+def test_an_order_expired_or_cancelled_by_the_community_tells_its_buyer_but_not_one_they_cancelled(factory, world):
+    expired = _order(factory, world)
+    with factory() as s:
+        assert shop.expire_due(s, now=expired.expires_at + timedelta(minutes=1)) == 1
+    (told,) = _told(factory, world["mem1"], "order_cancelled")
+    assert told.title == "兑换已取消，积分已退回：大米5kg" and "逾期未领取" in told.body and "30 积分已退回" in told.body
+    by_community = _order(factory, world, "食用油")
+    with factory() as s:
+        shop.cancel(s, world["cadm_a"], by_community.id, now=NOW)
+    assert len(_told(factory, world["mem1"], "order_cancelled")) == 2
+    assert "社区取消了这笔兑换" in _told(factory, world["mem1"], "order_cancelled")[-1].body
+    own = _order(factory, world, "洗衣液")
+    with factory() as s:
+        shop.cancel(s, world["mem1"], own.id, now=NOW)
+    assert len(_told(factory, world["mem1"], "order_cancelled")) == 2  # they did it themselves: no message
 
 
 def test_a_district_rewords_a_template_for_its_own_people_only(factory, world):
