@@ -62,11 +62,16 @@ def end_app(device_id: int):
     return redirect(url_for("portal.password") + "#apps")
 
 
-@bp.post("/account/wechat/unbind")
+@bp.route("/account/wechat/unbind", methods=["GET", "POST"])
 @login_required
 def unbind_wechat():
     """Unbind my WeChat (someone else's phone, a WeChat I no longer use): WeChat logs in to my
-    account no more, and the mini-program's log-ins by WeChat end."""
+    account no more, and the mini-program's log-ins by WeChat end. Asks first (GET): binding
+    again needs the password typed in the mini-program."""
+    if request.method == "GET":
+        if db().get_one(User, _me()).wechat_openid is None:
+            return redirect(url_for("portal.password") + "#wechat")
+        return render_template("unbind_wechat.html")
     if wechat_login.unbind(db(), _me(), _me(), utcnow()):
         flash(_("已解除微信绑定"), "success")
     return redirect(url_for("portal.password") + "#wechat")

@@ -18,7 +18,7 @@ from flows.core.refusals import Refused
 from flows.people import accounts, behalf, orgs, preferences, regions
 from flows.points import reads as points_reads
 from flows.points import shop
-from schemas.tables import Member, Organisation, Region, RegionLevel, Role
+from schemas.tables import Member, Order, OrderStatus, Organisation, Region, RegionLevel, Role, ShopItem, User
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
@@ -123,6 +123,24 @@ def member_org():
             return redirect(url_for("portal.me"))
     return render_template("member_org.html", choices=orgs.choices(db()), current=member.org_id, error=error), (
         400 if error else 200)
+
+
+@bp.get("/manage/pickup/<id:order_id>")
+@login_required
+def confirm_pickup(order_id: int):
+    """发放 asks first: the goods leave the counter for good, so the admin checks the code the
+    resident shows against the order before the one tap that hands them over (POST /manage)."""
+    ids = [c.id for c in regions.admin_communities(db(), actor())]
+    order = db().get(Order, order_id)
+    if order is None or order.community_id not in ids:
+        abort(404)
+    if order.status is not OrderStatus.RESERVED:  # handed out, cancelled or expired meanwhile
+        flash_refusal(Refused("shop.not_reserved"))
+        return redirect(url_for("portal.manage"))
+    item = db().get(ShopItem, order.item_id)
+    who = db().get(User, order.user_id)
+    return render_template("confirm_pickup.html", order=order, item=item.name if item else "",
+                           who=who.display_name if who else "")
 
 
 @bp.route("/manage", methods=["GET", "POST"])

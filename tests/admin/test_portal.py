@@ -438,3 +438,22 @@ def test_other_http_errors_answer_the_apps_own_page(login, world):
     assert wrong.status_code == 405 and "这个页面不能这样使用" in wrong.get_data(as_text=True)
     api = member.post("/api/v1/auth/token", data=b"0" * (9 * 1024 * 1024), content_type="application/json")
     assert api.status_code == 413 and api.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_unbinding_wechat_asks_first_and_only_the_post_unbinds(login, world, factory):
+    from sqlalchemy import update
+
+    member = login("mem1")
+    assert member.get("/account/wechat/unbind").status_code == 302  # nothing bound: nothing to ask
+    with factory() as s:
+        s.execute(update(User).where(User.id == world["mem1"]).values(wechat_openid="o-test-openid"))
+        s.commit()
+    assert "/account/wechat/unbind" in member.get("/account").get_data(as_text=True)
+    asks = member.get("/account/wechat/unbind")
+    assert asks.status_code == 200 and "确定解除" in asks.get_data(as_text=True)
+    with factory() as s:
+        assert s.get(User, world["mem1"]).wechat_openid == "o-test-openid"  # asking changed nothing
+    done = member.post("/account/wechat/unbind", follow_redirects=True)
+    assert "已解除微信绑定" in done.get_data(as_text=True)
+    with factory() as s:
+        assert s.get(User, world["mem1"]).wechat_openid is None

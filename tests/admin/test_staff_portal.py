@@ -130,11 +130,19 @@ def test_hand_out_an_order_from_the_counter(login, world, factory):
     queue = admin.get("/queue").get_data(as_text=True)
     assert "挂面" in queue and "待领取订单 <b>1</b>" in queue
     page = admin.get("/manage").get_data(as_text=True)
-    assert f'data-order="{order.id}"' in page
+    assert f'data-order="{order.id}"' in page and f"/manage/pickup/{order.id}" in page
+    asks = admin.get(f"/manage/pickup/{order.id}").get_data(as_text=True)  # the code to check, then one tap
+    assert order.pickup_code in asks and "确认发放" in asks and 'value="pickup"' in asks
+    assert login("cadm_b").get(f"/manage/pickup/{order.id}").status_code == 404  # another community's counter
+    assert login("res_a").get(f"/manage/pickup/{order.id}").status_code == 404
+    with factory() as s:
+        assert s.get(Order, order.id).status is OrderStatus.RESERVED  # asking changed nothing
     done = admin.post("/manage", data={"action": "pickup", "code": order.pickup_code}, follow_redirects=True)
     assert "已确认领取" in done.get_data(as_text=True)
     again = admin.post("/manage", data={"action": "pickup", "code": order.pickup_code}, follow_redirects=True)
     assert "订单已领取、取消或过期" in again.get_data(as_text=True)
+    late = admin.get(f"/manage/pickup/{order.id}", follow_redirects=True)  # the Back button to the question
+    assert "订单已领取、取消或过期" in late.get_data(as_text=True)
     with factory() as s:
         assert s.get(Order, order.id).status is OrderStatus.PICKED_UP
     assert "挂面" not in admin.get("/queue").get_data(as_text=True)

@@ -150,7 +150,13 @@ def test_community_admin_hands_out_an_order_from_the_queue(browser, server, worl
     assert admin.shows("挂面2kg", within="#orders")
     admin.tap_card("挂面2kg", within="#orders")
     admin.shot("counter")
-    admin.page.locator(f"tr[data-order='{order.id}']").get_by_role("button", name="发放").click()
+    admin.page.locator(f"tr[data-order='{order.id}']").get_by_role("link", name="发放").click()
+    admin.page.wait_for_load_state()
+    assert admin.shows(order.pickup_code) and admin.shows("发放后不能撤回")  # asks first, the code to check
+    with factory() as s:
+        assert s.get(Order, order.id).status is OrderStatus.RESERVED
+    admin.shot("check-the-code")
+    admin.page.get_by_role("button", name="确认发放").click()
     admin.page.wait_for_load_state()
     assert "已确认领取" in admin.flash()
     admin.shot("handed-out")
