@@ -274,13 +274,18 @@ class PointsEffect(Spec):
     points: PointsRule
 
 
+Recipients = Literal["requester", "claimant", "claimants", "participants", "org_members", "org_admins",
+                     "holder_admins", "community_admins", "district_admins"]
+
+
 class NotifySpec(Spec):
     """Who is told, and what: a message template (workflows/notices/templates.yaml, title and
     text with the demand's fields, in Chinese and English) or, as before templates, a plain
     sentence. Absent keys stay out of the canonical dump, so published hashes do not move."""
 
-    to: Literal["requester", "claimant", "claimants", "participants", "org_members", "org_admins",
-                "holder_admins", "community_admins", "district_admins"]
+    # one set of people, or several (a cancelled activity tells who signed up and the
+    # organisation that grabbed it); each person is told once
+    to: Recipients | Annotated[tuple[Recipients, ...], Field(min_length=1, max_length=5)]
     template: Identifier | None = Field(None, exclude_if=lambda value: value is None)
     message: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         None, exclude_if=lambda value: value is None)
@@ -290,10 +295,6 @@ class NotifySpec(Spec):
         if (self.template is None) == (self.message is None):
             raise PydanticCustomError("yijia_notify_text", "notify needs either template: or message:, not both", {})
         return self
-
-
-Recipients = Literal["requester", "claimant", "claimants", "participants", "org_members", "org_admins",
-                     "holder_admins", "community_admins", "district_admins"]
 
 
 def _before(value: timedelta) -> timedelta:

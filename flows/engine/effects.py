@@ -113,8 +113,10 @@ def tell_credited(session: Session, demand: Demand, event_id: int, credited: lis
                             "reason": demand.title}, district_id=district)
 
 
-def notify_users(session: Session, demand: Demand, to: str) -> list[int]:
-    """The people a `notify: {to: ...}` names on this demand, each once."""
+def notify_users(session: Session, demand: Demand, to: str | tuple[str, ...]) -> list[int]:
+    """The people a `notify: {to: ...}` names on this demand (one set or several), each once."""
+    if isinstance(to, tuple):
+        return list(dict.fromkeys(user for one in to for user in notify_users(session, demand, one)))
     if to == "requester":
         return [demand.requester_id] if demand.requester_id else []
     if to in ("claimant", "claimants", "participants"):

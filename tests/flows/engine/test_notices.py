@@ -63,6 +63,15 @@ def test_an_activity_grabbed_tells_the_organisations_members(factory, world):
     assert all(n.title == "本组织抢到了活动：清扫楼道" and "旭日社区" in n.body for n in told)
 
 
+def test_a_cancelled_activity_tells_who_signed_up_and_the_organisation_that_grabbed_it_once_each(factory, world):
+    walk = Walker(factory, world).recruiting_activity("义诊", 5, NOW + timedelta(days=2))  # mem1 signed up
+    walk.act("cadm_a", "cancel")
+    told = _rows(factory, demand_id=walk.demand_id, kind="cancel:notify")
+    assert sorted(n.user_id for n in told) == sorted([world["mem1"], world["orgadm1"]])  # `to: [participants, org_admins]`
+    assert all(n.title == "活动已取消：义诊" for n in told)
+    assert world["orgadm2"] not in {n.user_id for n in told}  # another organisation's admin
+
+
 def test_a_second_row_for_the_same_event_recipient_and_channel_is_refused_by_the_database(factory, world):
     walk = Walker(factory, world).rated_wish("擦窗户", 4)
     award = _rows(factory, demand_id=walk.demand_id, user_id=world["res_a"])[-1]
