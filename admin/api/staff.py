@@ -100,7 +100,7 @@ def queue(query: QueueQuery):
     shown, after = page_of(rows, query.limit, lambda w: [w.demand.state_since.isoformat(), w.demand.id])
     return json_response(QueuePage(items=[QueueItem(
         demand_id=w.demand.id, title=w.demand.title, community_id=w.demand.community_id, community=w.community,
-        workflow_title=w.workflow_title, state=w.demand.state, state_title=w.state_title, since=w.demand.state_since,
+        workflow_title=w.workflow_title, task_type=w.kind, state=w.demand.state, state_title=w.state_title, since=w.demand.state_since,
         due=w.due, overdue=w.overdue, steps=[QueueStep(step=name, title=title) for name, title in w.steps])
         for w in shown], next_cursor=after))
 

@@ -30,6 +30,7 @@ class QueueItem(BaseModel):
     community_id: int
     community: str
     workflow_title: str
+    task_type: str = Field(description="the task type's name (环境整治), as the community calls the demand")
     state: str
     state_title: str
     since: AwareDatetime = Field(description="when the demand entered this state")

@@ -9,6 +9,7 @@ tomorrow fills the queue the same way.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,7 @@ from flows.people.regions import admin_communities
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.clock import utcnow
-from schemas.tables import Claim, ClaimStatus, Demand, Region, ServiceRecord, WorkflowVersion
+from schemas.tables import Claim, ClaimStatus, Demand, Region, ServiceRecord, TaskType, WorkflowVersion
 from schemas.workflow import AutoStep, HumanStep
 
 ADMIN_ROLE_NAMES = frozenset(r.value for r in ADMIN_ROLES)
@@ -39,6 +40,7 @@ class Waiting:
     steps: tuple[tuple[str, str], ...]  # (step, title)
     due: datetime | None
     overdue: bool
+    kind: str = ""  # the task type's name (环境整治): what the community calls it, not the workflow (联建活动)
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def waiting(session: Session, actor: ActorContext, *, community_id: int | None =
     total = session.scalar(select(func.count()).select_from(Demand).where(*where)) or 0
     rows = session.execute(select(Demand).where(*where).order_by(Demand.state_since, Demand.id)
                            .limit(per_page).offset((max(page, 1) - 1) * per_page)).scalars().all()
-    return [_waiting(actor, demand, communities, plans, now) for demand in rows], total
+    kinds = _kinds(session, rows)
+    return [_waiting(actor, demand, communities, plans, now, kinds) for demand in rows], total
 
 
 def waiting_after(session: Session, actor: ActorContext, *, community_id: int | None = None,
@@ -130,8 +133,9 @@ def waiting_after(session: Session, actor: ActorContext, *, community_id: int | 
             query = query.where(or_(Demand.state_since > after[0],
                                     and_(Demand.state_since == after[0], Demand.id > after[1])))
         rows = session.execute(query.order_by(Demand.state_since, Demand.id).limit(chunk)).scalars().all()
+        kinds = _kinds(session, rows)
         for demand in rows:
-            item = _waiting(actor, demand, communities, plans, now)
+            item = _waiting(actor, demand, communities, plans, now, kinds)
             if overdue is None or item.overdue == overdue:
                 result.append(item)
         if len(rows) < chunk:
@@ -140,8 +144,15 @@ def waiting_after(session: Session, actor: ActorContext, *, community_id: int | 
     return result[:limit]
 
 
+def _kinds(session: Session, demands: Sequence[Demand]) -> dict[int, str]:
+    """The names of these demands' task types, in one read."""
+    ids = {d.task_type_id for d in demands}
+    rows = session.execute(select(TaskType.id, TaskType.name).where(TaskType.id.in_(ids))).all() if ids else []
+    return {row.id: row.name for row in rows}
+
+
 def _waiting(actor: ActorContext, demand: Demand, communities: dict[int, Region], plans: dict[tuple[str, int], Plan],
-             now: datetime) -> Waiting:
+             now: datetime, kinds: dict[int, str]) -> Waiting:
     workflow, steps = plans[(demand.workflow_id, demand.workflow_version)]
     community = communities[demand.community_id]
     mine = [(name, step) for name, step in steps[demand.state].items()
@@ -150,7 +161,8 @@ def _waiting(actor: ActorContext, demand: Demand, communities: dict[int, Region]
     dues = [demand.state_since + step.sla.within for _, step in mine if step.sla]
     due = min(dues) if dues else None
     return Waiting(demand, community.name, workflow.spec.title, workflow.state_title(demand.state),
-                   tuple((name, step.title) for name, step in mine), due, due is not None and due <= now)
+                   tuple((name, step.title) for name, step in mine), due, due is not None and due <= now,
+                   kinds.get(demand.task_type_id) or workflow.spec.title)
 
 
 def attendance(session: Session, actor: ActorContext, *, community_id: int | None = None,

@@ -6,11 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from flows.points import ledger, shop
 from schemas.clock import utcnow
-from schemas.tables import Account, Demand, Event, Member, Order, OrderStatus, ServiceRecord, ShopItem, User
+from schemas.tables import Account, Demand, Event, Member, Order, OrderStatus, ServiceRecord, ShopItem, TaskType, User
 from tests.flows.walker import Walker
 from tests.world import NOW
 
@@ -183,6 +183,20 @@ def test_queue_marks_what_is_overdue(login, world, factory):
     late = page[page.index('id="overdue"'):]
     assert demands.index("三天前的心愿") < demands.index("今天的心愿")  # oldest first
     assert demands.count("已超时") == 1 and "三天前的心愿" in late and "今天的心愿" not in late
+
+
+def test_queue_names_each_demand_by_its_task_type(login, world, factory):
+    """环境整治, as the community named the task type, not the workflow behind it (联建活动)."""
+    with factory() as s:
+        s.execute(update(TaskType).where(TaskType.id == world["tt_env_cleanup"]).values(name="楼道清理"))
+        s.commit()
+    start = NOW + timedelta(days=2)
+    Walker(factory, world).start("cadm_a", "env_cleanup", {
+        "title": "周末大扫除", "description": "d", "place": "p", "capacity": 3, "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat()})
+    page = login("cadm_a").get("/queue").get_data(as_text=True)
+    card = page[page.index("周末大扫除"):][:300]
+    assert '<span class="tag">楼道清理</span>' in card and "联建活动" not in card
 
 
 def _cards(page: str, section: str) -> list[str]:
