@@ -38,7 +38,7 @@ def checkin():
         return redirect(url_for("portal.checkin"))
     communities = db().scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY).order_by(Region.path)).all()
     orgs = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of))).all()
-    return render_template("checkin.html", communities=communities, orgs=orgs)
+    return render_template("checkin.html", communities=communities, orgs=orgs, mine=accounts.mine(db(), me))
 
 
 @bp.route("/approvals", methods=["GET", "POST"])

@@ -3,6 +3,7 @@ their approval by the community. Every decision is an event in the log."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from flows.people.actors import ActorContext
 from flows.people.regions import district_id
 from schemas.clock import utcnow
 from schemas.tables import (
+    Event,
     Member,
     MemberRegistration,
     Organisation,
@@ -194,6 +196,42 @@ def pending(session: Session, actor: ActorContext) -> list[tuple[str, MemberRegi
 
 
 REASON_MAX = 200
+
+
+@dataclass(frozen=True)
+class Mine:
+    """One of my report-ins (or my organisation's), as 报到 shows it: where, with whom, how it
+    stands, and why it was sent back (the reason the admin typed)."""
+
+    community: str
+    who: str  # the organisation's name; "" for my own
+    status: RegistrationStatus
+    at: datetime  # when it was decided, or reported
+    reason: str
+
+
+def mine(session: Session, actor: ActorContext) -> list[Mine]:
+    """My own report-ins and those of the organisations I run, newest first: a member who was
+    sent back sees why before reporting in again (the message may be long gone)."""
+    found: list[tuple[MemberRegistration | OrgRegistration, str]] = [
+        (row, "") for row in session.scalars(select(MemberRegistration).where(MemberRegistration.member_id == actor.user_id))]
+    if actor.org_admin_of:
+        found += [(row, name) for row, name in session.execute(
+            select(OrgRegistration, Organisation.name).join(Organisation, Organisation.id == OrgRegistration.org_id)
+            .where(OrgRegistration.org_id.in_(actor.org_admin_of)))]
+    if not found:
+        return []
+    names = {region.id: region.name for region in session.execute(select(Region.id, Region.name).where(
+        Region.id.in_({row.community_id for row, _ in found})))}
+    result = []
+    for row, who in found:
+        reason = ""
+        if row.status is RegistrationStatus.REJECTED:
+            data = session.scalar(select(Event.data).where(Event.subject == row.__tablename__, Event.subject_id == row.id,
+                                                           Event.step == "reject").order_by(Event.id.desc()).limit(1))
+            reason = str((data or {}).get("reason") or "")
+        result.append(Mine(names.get(row.community_id, ""), who, row.status, row.decided_at or row.created_at, reason))
+    return sorted(result, key=lambda m: m.at, reverse=True)
 
 
 def is_mine_to_decide(session: Session, actor: ActorContext, kind: str, registration_id: int) -> bool:

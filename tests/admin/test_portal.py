@@ -457,3 +457,17 @@ def test_unbinding_wechat_asks_first_and_only_the_post_unbinds(login, world, fac
     assert "已解除微信绑定" in done.get_data(as_text=True)
     with factory() as s:
         assert s.get(User, world["mem1"]).wechat_openid is None
+
+
+def test_report_in_shows_my_own_and_my_organisations_registrations_only(login, world, factory):
+    from schemas.tables import Organisation, OrgRegistration
+
+    with factory() as s:
+        org = s.get(Organisation, world["org1"]).name
+        assert s.scalar(select(func.count()).select_from(OrgRegistration).where(OrgRegistration.org_id == world["org1"]))
+    page = login("orgadm1").get("/checkin").get_data(as_text=True)
+    assert 'id="mine"' in page and org in page
+    other = login("orgadm2").get("/checkin").get_data(as_text=True)
+    assert org not in other.split('id="mine"')[-1].split("</section>")[0]  # not another organisation's
+    pending = login("mem_pending").get("/checkin").get_data(as_text=True)
+    assert "待社区审核" in pending

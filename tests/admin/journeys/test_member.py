@@ -19,6 +19,7 @@ from schemas.tables import (
     Member,
     MemberRegistration,
     Order,
+    OrderStatus,
     RegistrationStatus,
     ServiceRecord,
     ShopItem,
@@ -84,6 +85,33 @@ def test_member_reports_in_to_a_community(browser, server, world, factory):
     with factory() as s:
         assert s.get(MemberRegistration, registration.id).status is RegistrationStatus.APPROVED
     assert item.state() == "open"
+
+
+def test_member_sent_back_reads_why_and_reports_in_again(browser, server, world, factory):
+    member = Person(browser, server, "mem3", ARTIFACTS / "member_report_in_again")
+    member.follow("报到")
+    member.page.select_option("select[name=community_id]", label="旭日社区")
+    member.tap("提交报到")
+    assert member.says("我的报到") and member.says("待社区审核")
+    with factory() as s:
+        registration = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem3"],
+                                                                 MemberRegistration.community_id == world["ca"]))
+        accounts.decide(s, load_actor(s, world["cadm_a"]), "member", registration.id, False,
+                        reason="请先到站前社区办理转出")
+    member.home()
+    member.follow("报到")  # why, where the member reports in again (the message may be long read)
+    assert member.says("未通过") and member.says("原因：请先到站前社区办理转出")
+    member.shot("sent-back")
+    member.page.select_option("select[name=community_id]", label="旭日社区")
+    member.tap("提交报到")
+    assert "报到申请已提交，等待社区审核" in member.flash() and member.says("待社区审核")
+    assert not member.says("原因：请先到站前社区办理转出")
+    member.close()
+    with factory() as s:
+        again = s.get(MemberRegistration, registration.id)  # the same row, reopened; the decision stays in the log
+        assert again.status is RegistrationStatus.PENDING
+        assert s.scalar(select(func.count()).select_from(Event).where(
+            Event.subject == "member_registrations", Event.subject_id == registration.id, Event.step == "reject")) == 1
 
 
 def test_member_finds_and_claims_a_volunteer_item(browser, server, world, factory):
@@ -270,6 +298,21 @@ def test_member_sees_the_service_record_and_spends_points(browser, server, world
         order = s.scalar(select(Order).where(Order.user_id == world["mem1"]))
     assert member.image_drawn(f"img[src$='/orders/{order.id}/qr.svg']")
     member.shot("order")
-    member.close()
     with factory() as s:
         assert ledger.balance(s, world["mem1"]) == 2
+    member.follow("取消订单")  # asks first, and the way back changes nothing
+    assert member.says("确定吗")
+    member.follow("不了，返回")
+    with factory() as s:
+        assert s.get(Order, order.id).status is OrderStatus.RESERVED
+    member.follow("取消订单")
+    member.shot("cancel-asks")
+    member.tap("确定取消订单")
+    assert "订单已取消，积分已退回" in member.flash() and member.says("已取消")
+    member.back()  # the question again after it was answered: back to the orders, nothing twice
+    member.page.reload()
+    member.close()
+    with factory() as s:
+        assert s.get(Order, order.id).status is OrderStatus.CANCELLED
+        assert ledger.balance(s, world["mem1"]) == 10
+        assert s.scalar(select(ShopItem.stock).where(ShopItem.name == "洗衣粉")) == 3
