@@ -221,6 +221,13 @@ def test_member_signs_out(browser, server, world, factory):
     member.close()
     record = _record(factory, walk.demand_id, world["mem1"])
     assert record.signed_out_at is not None and record.hours is not None
+    walk.act("cadm_a", "finish")  # nobody signs in or out any more: the door's code is gone
+    admin = Person(browser, server, "cadm_a", ARTIFACTS / "member_sign_out")
+    admin.tab("我的")
+    admin.follow("助老义剪")
+    assert admin.says("待评价") and not admin.says("签到二维码")
+    admin.close()
+    assert not admin.failures
 
 
 def test_member_withdraws_and_signs_up_again(browser, server, world, factory):
