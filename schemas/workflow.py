@@ -278,17 +278,36 @@ Recipients = Literal["requester", "claimant", "claimants", "participants", "org_
                      "holder_admins", "community_admins", "district_admins"]
 
 
+def _recipients_form(value: Any) -> str:
+    return "many" if isinstance(value, (list, tuple)) else "one"
+
+
+# Who a `notify:` tells: one set of people, or several (a cancelled activity tells who signed
+# up and the organisation that grabbed it); each person is told once. Only the form written
+# is checked, so a misspelt name is one error, not one per form.
+NotifyRecipients = Annotated[
+    Annotated[Recipients, Tag("one")] | Annotated[tuple[Recipients, ...], Field(min_length=1, max_length=5), Tag("many")],
+    Discriminator(_recipients_form)]
+
+
 class NotifySpec(Spec):
     """Who is told, and what: a message template (workflows/notices/templates.yaml, title and
     text with the demand's fields, in Chinese and English) or, as before templates, a plain
     sentence. Absent keys stay out of the canonical dump, so published hashes do not move."""
 
-    # one set of people, or several (a cancelled activity tells who signed up and the
-    # organisation that grabbed it); each person is told once
-    to: Recipients | Annotated[tuple[Recipients, ...], Field(min_length=1, max_length=5)]
+    to: NotifyRecipients
     template: Identifier | None = Field(None, exclude_if=lambda value: value is None)
     message: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         None, exclude_if=lambda value: value is None)
+
+    @field_validator("to", mode="after")
+    @classmethod
+    def _canonical(cls, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        """Written in any order, once or twice, as a list of one: the same meaning, the same hash."""
+        if isinstance(value, str):
+            return value
+        names = tuple(sorted(set(value)))
+        return names[0] if len(names) == 1 else names
 
     @model_validator(mode="after")
     def _one_text(self) -> NotifySpec:

@@ -74,6 +74,8 @@ def unbind_wechat():
         return render_template("unbind_wechat.html")
     if wechat_login.unbind(db(), _me(), _me(), utcnow()):
         flash(_("已解除微信绑定"), "success")
+    else:  # unbound meanwhile (another tab, the mini-program): say so rather than nothing
+        flash(_("没有绑定微信，无需解除"), "info")
     return redirect(url_for("portal.password") + "#wechat")
 
 

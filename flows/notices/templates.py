@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.core import safe_yaml
+from flows.core.i18n import Message
 from schemas.settings import get_settings
 
 # What a template may say about a demand (flows.engine.notices fills them)
@@ -87,15 +88,22 @@ def shipped() -> dict[str, Template]:
     return _load(file, file.stat().st_mtime_ns) if file.exists() else {}
 
 
+def _filled(template: Template, values: dict[str, Any], locale: str | None) -> dict[str, Any]:
+    """Each field the template may use: its value, a sentence of ours (`Message`) in the
+    reader's language, an absent one blank."""
+    return {name: "" if (value := values.get(name)) is None else value.render(locale) if isinstance(value, Message)
+            else value for name in template.allowed()}
+
+
 def render(template: Template, values: dict[str, Any], locale: str | None = None) -> tuple[str, str]:
     """(title, text) in the locale, each field filled from `values` (an absent one left blank)."""
-    filled = {name: "" if values.get(name) is None else values[name] for name in template.allowed()}
+    filled = _filled(template, values, locale)
     return (template.title.get(locale).format(**filled)[:200], template.text.get(locale).format(**filled))
 
 
 def render_short(template: Template, values: dict[str, Any], locale: str | None = None) -> str:
     """The one sentence SMS and WeChat carry: the template's `sms`, else its title, filled in."""
-    filled = {name: "" if values.get(name) is None else values[name] for name in template.allowed()}
+    filled = _filled(template, values, locale)
     return (template.sms or template.title).get(locale).format(**filled)[:200]
 
 

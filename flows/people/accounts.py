@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -223,14 +223,17 @@ def mine(session: Session, actor: ActorContext) -> list[Mine]:
         return []
     names = {region.id: region.name for region in session.execute(select(Region.id, Region.name).where(
         Region.id.in_({row.community_id for row, _ in found})))}
-    result = []
-    for row, who in found:
-        reason = ""
-        if row.status is RegistrationStatus.REJECTED:
-            data = session.scalar(select(Event.data).where(Event.subject == row.__tablename__, Event.subject_id == row.id,
-                                                           Event.step == "reject").order_by(Event.id.desc()).limit(1))
-            reason = str((data or {}).get("reason") or "")
-        result.append(Mine(names.get(row.community_id, ""), who, row.status, row.decided_at or row.created_at, reason))
+    sent_back = [row for row, _ in found if row.status is RegistrationStatus.REJECTED]
+    reasons: dict[tuple[str, int], str] = {}
+    if sent_back:  # the newest decision of each, in one read (a row sent back twice says the last why)
+        for subject, subject_id, data in session.execute(
+                select(Event.subject, Event.subject_id, Event.data).where(
+                    Event.step == "reject", or_(*[and_(Event.subject == row.__tablename__, Event.subject_id == row.id)
+                                                  for row in sent_back])).order_by(Event.id)):
+            reasons[(subject, subject_id)] = str((data or {}).get("reason") or "")
+    result = [Mine(names.get(row.community_id, ""), who, row.status, row.decided_at or row.created_at,
+                   reasons.get((row.__tablename__, row.id), "") if row.status is RegistrationStatus.REJECTED else "")
+              for row, who in found]
     return sorted(result, key=lambda m: m.at, reverse=True)
 
 

@@ -146,8 +146,8 @@ def _release(session: Session, order: Order, to: OrderStatus, actor_id: int | No
     session.refresh(order)
     item = session.get(ShopItem, order.item_id)
     if actor_id != order.user_id and item is not None:  # who cancelled their own order knows; anyone else's is told
-        _tell(session, "order_cancelled", order, item, event_id, now,
-              reason=reason or render("shop.cancelled_by_community"))
+        said = Message("shop.expired") if to is OrderStatus.EXPIRED else reason or Message("shop.cancelled_by_community")
+        _tell(session, "order_cancelled", order, item, event_id, now, reason=said)
     return order
 
 
@@ -181,7 +181,7 @@ def expire_due(session: Session, *, now: datetime | None = None) -> int:
 
 
 def _tell(session: Session, template: str, order: Order, item: ShopItem, event_id: int, now: datetime, *,
-          reason: str = "") -> None:
+          reason: str | Message = "") -> None:
     """Tell the person who redeemed: ready for pickup (with the code), about to expire, or
     cancelled by the community or the clock (the points back)."""
     community = session.get(Region, item.community_id)

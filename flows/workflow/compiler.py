@@ -97,8 +97,11 @@ def _schema_problems(exc: ValidationError, loaded: Loaded) -> list[Problem]:
         loc = tuple(error["loc"])
         line, column = loaded.locate(loc)
         params = error_params(error)
+        where = loaded.path_of(loc)
+        if error["type"] != "missing" and where and loc[-1] != where[-1]:
+            params["field"] = where[-1]  # the key as written (`to`), never a union's tag (`one`, `many`)
         code = error["type"]
-        typed = loaded.bool_texts.get(loaded.path_of(loc))
+        typed = loaded.bool_texts.get(where)
         if code == "missing":
             code = "missing_key"  # in a file, say which key; a form shows it beside the field
         elif isinstance(error.get("input"), bool) and typed is not None:

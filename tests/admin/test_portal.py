@@ -457,6 +457,8 @@ def test_unbinding_wechat_asks_first_and_only_the_post_unbinds(login, world, fac
     assert "已解除微信绑定" in done.get_data(as_text=True)
     with factory() as s:
         assert s.get(User, world["mem1"]).wechat_openid is None
+    stale = member.post("/account/wechat/unbind", follow_redirects=True)  # a second tab's question, answered late
+    assert "没有绑定微信，无需解除" in stale.get_data(as_text=True)
 
 
 def test_report_in_shows_my_own_and_my_organisations_registrations_only(login, world, factory):

@@ -82,6 +82,16 @@ def test_an_order_expired_or_cancelled_by_the_community_tells_its_buyer_but_not_
     assert len(_told(factory, world["mem1"], "order_cancelled")) == 2  # they did it themselves: no message
 
 
+def test_a_reason_of_ours_is_read_in_the_readers_language():
+    from flows.core.i18n import Message
+    from flows.notices import templates
+
+    cancelled = templates.shipped()["order_cancelled"]
+    values = {"item": "大米5kg", "quantity": 1, "points": 30, "reason": Message("shop.expired")}
+    assert "（逾期未领取）" in templates.render(cancelled, values, "zh")[1]
+    assert "(not picked up in time)" in templates.render(cancelled, values, "en")[1]
+
+
 def test_a_district_rewords_a_template_for_its_own_people_only(factory, world):
     with factory() as s:
         overrides.save(s, district_id=world["d1"], name="order_ready", title_zh="伊美区积分超市：{item} 已备好",
