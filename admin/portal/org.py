@@ -134,9 +134,12 @@ def confirm_pickup(order_id: int):
     order = db().get(Order, order_id)
     if order is None or order.community_id not in ids:
         abort(404)
-    if order.status is not OrderStatus.RESERVED:  # handed out, cancelled or expired meanwhile
+    if order.status is OrderStatus.PICKED_UP:  # the Back button after 确认发放, or a colleague was quicker
+        flash(_("这笔兑换已经发放了"), "info")
+        return redirect(url_for("portal.manage") + "#reserved")
+    if order.status is not OrderStatus.RESERVED:  # cancelled or expired meanwhile
         flash_refusal(Refused("shop.not_reserved"))
-        return redirect(url_for("portal.manage"))
+        return redirect(url_for("portal.manage") + "#reserved")
     item = db().get(ShopItem, order.item_id)
     who = db().get(User, order.user_id)
     return render_template("confirm_pickup.html", order=order, item=item.name if item else "",

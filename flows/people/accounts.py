@@ -290,7 +290,9 @@ def _decide(session: Session, actor: ActorContext, model: type[Registration], re
             org_name = org.name if org else ""
         outbox.tell(session, event_id=event_id, users=told,
                     template="registration_approved" if approve else "registration_rejected",
-                    values={"community": community.name, "org": org_name, "reason": reason}, district_id=district_id(community.path),
+                    # the template ends the reason's sentence itself (原因：{reason}。): not twice
+                    values={"community": community.name, "org": org_name, "reason": reason.rstrip("。.！!；;，, ")},
+                    district_id=district_id(community.path),
                     now=now, community_id=community.id)
 
     in_transaction(session, work)

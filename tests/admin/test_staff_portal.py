@@ -142,7 +142,7 @@ def test_hand_out_an_order_from_the_counter(login, world, factory):
     again = admin.post("/manage", data={"action": "pickup", "code": order.pickup_code}, follow_redirects=True)
     assert "订单已领取、取消或过期" in again.get_data(as_text=True)
     late = admin.get(f"/manage/pickup/{order.id}", follow_redirects=True)  # the Back button to the question
-    assert "订单已领取、取消或过期" in late.get_data(as_text=True)
+    assert "这笔兑换已经发放了" in late.get_data(as_text=True)
     with factory() as s:
         assert s.get(Order, order.id).status is OrderStatus.PICKED_UP
     assert "挂面" not in admin.get("/queue").get_data(as_text=True)

@@ -67,7 +67,8 @@ def test_a_cancelled_activity_tells_who_signed_up_and_the_organisation_that_grab
     walk = Walker(factory, world).recruiting_activity("义诊", 5, NOW + timedelta(days=2))  # mem1 signed up
     walk.act("cadm_a", "cancel")
     told = _rows(factory, demand_id=walk.demand_id, kind="cancel:notify")
-    assert sorted(n.user_id for n in told) == sorted([world["mem1"], world["orgadm1"]])  # `to: [participants, org_admins]`
+    invited = {n.user_id for n in _rows(factory, demand_id=walk.demand_id, kind="grab:notify")}  # 欢迎报名参加
+    assert sorted(n.user_id for n in told) == sorted(invited | {world["mem1"], world["orgadm1"]})  # once each
     assert all(n.title == "活动已取消：义诊" for n in told)
     assert world["orgadm2"] not in {n.user_id for n in told}  # another organisation's admin
 

@@ -73,10 +73,10 @@ def test_a_template_with_an_unknown_field_is_refused_where_the_workflow_names_it
 ])
 def test_a_notify_naming_people_wrongly_is_one_problem_where_it_is_written(to, column, code, field):
     source = (ROOT / "workflows" / "joint_activity.yaml").read_text("utf-8")
-    written = "notify: {to: [participants, org_admins], template: activity_cancelled}"
+    written = "notify: {to: [participants, org_members, org_admins], template: activity_cancelled}"
     assert written in source
     with pytest.raises(WorkflowInvalid) as exc:
-        compile_source(source.replace(written, written.replace("[participants, org_admins]", to)), "joint_activity.yaml")
+        compile_source(source.replace(written, written.replace("[participants, org_members, org_admins]", to)), "joint_activity.yaml")
     (problem,) = exc.value.problems
     assert (problem.line, problem.column, problem.code, problem.params["field"]) == (131, column, code, field)
     assert "YAML" not in format_problem(problem, "zh")
@@ -84,7 +84,7 @@ def test_a_notify_naming_people_wrongly_is_one_problem_where_it_is_written(to, c
 
 def test_several_sets_of_people_in_any_order_mean_one_thing_and_hash_alike():
     source = (ROOT / "workflows" / "joint_activity.yaml").read_text("utf-8")
-    written = "to: [participants, org_admins]"
+    written = "to: [participants, org_members, org_admins]"
     hashes = {compile_source(source.replace(written, f"to: {other}")).content_hash
               for other in ("[participants, org_admins]", "[org_admins, participants, org_admins]")}
     assert len(hashes) == 1

@@ -31,7 +31,7 @@ STORED = Path(__file__).parent / "stored"
 # volunteer item, a booking and a resource request: each tells the people it leaves waiting.
 PINNED = {
     "appointment": "78576c086f90c2a4726bbcd5b405b4eefa0dfebedb97e534412cdc35198dd626",
-    "joint_activity": "037e4b244f4d93d0774e38c4bf2a463a251b2f2af4e6eb3b999984111eaf6d72",
+    "joint_activity": "5087889c9774c988b841baad4d2ca494806028b0c79faf15bc1b9e669615be05",
     "micro_wish": "d5f4d009a747d10abfeeb4208d9fecaa399d682ca0fe3b8d70f4127458eaeb57",
     "resource_request": "52bc383482134564106cc63ac1fa57708b70b8525d5b99cd89868958cbcfb03d",
     "volunteer_item": "a1d8408ec62177e2c5f724dfd726c578ba15f292bae8c0e5382d99c215cdd178",
