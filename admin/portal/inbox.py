@@ -16,8 +16,13 @@ from admin.portal.common import new_request_key, posted_request_key
 from flows.core.refusals import Refused
 from flows.notices import categories, choices, quiet, verification
 from flows.notices import inbox as notices
+from flows.notices import templates as notice_templates
 from flows.people.privacy import mask_phone
 from schemas.tables import User
+
+# Where a message about something other than a demand opens, by its template's category: a
+# report-in decided → 报到 (the reason, and reporting in again); an order → 我的订单.
+_PLACES = {"account": "portal.checkin", "order": "portal.orders"}
 
 PER_PAGE = 30
 
@@ -58,7 +63,8 @@ def open_message(notice_id: int):
         abort(404)
     if notice.demand_id is not None:
         return redirect(url_for("portal.demand", demand_id=notice.demand_id))
-    return redirect(url_for("portal.messages"))
+    template = notice_templates.shipped().get(notice.kind)
+    return redirect(url_for(_PLACES.get(template.category if template else "", "portal.messages")))
 
 
 @bp.route("/me/messages/settings", methods=["GET", "POST"])

@@ -78,3 +78,19 @@ def test_each_message_is_one_tappable_row_and_the_inbox_pages(world, factory, lo
     assert second.count('class="card message') == 2 and "心愿00" in second and "心愿31" not in second
     # 全部已读 on the newest page only: from an older one it would leave the newer unread
     assert 'id="read-all"' in first and 'id="read-all"' not in second
+
+
+def test_a_message_about_a_report_in_or_an_order_opens_where_it_is_dealt_with(world, factory, login):
+    from flows.people import accounts
+    from flows.people.actors import load_actor
+    from schemas.tables import MemberRegistration
+
+    with factory() as s:
+        registration = s.scalar(select(MemberRegistration.id).where(MemberRegistration.member_id == world["mem_pending"]))
+        accounts.decide(s, load_actor(s, world["cadm_a"]), "member", registration, False, reason="请写全姓名")
+        told = s.scalars(select(Notification).where(Notification.user_id == world["mem_pending"],
+                                                   Notification.kind == "registration_rejected")).one()
+    member = login("mem_pending")
+    answer = member.post(f"/me/messages/{told.id}")
+    assert answer.status_code == 302 and answer.location.endswith("/checkin")  # the reason, and reporting in again
+    assert "原因：请写全姓名" in member.get("/checkin").get_data(as_text=True)
