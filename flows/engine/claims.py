@@ -40,6 +40,14 @@ def held_by(actor: ActorContext, claims: Iterable[Claim]) -> list[Claim]:
     return own or [c for c in claims if c.org_id is not None and c.org_id in actor.org_admin_of]
 
 
+def withdrawable(record: str | None, actor: ActorContext, claims: Iterable[Claim]) -> bool:
+    """Whether a step recording `record` may be taken for the claims held: 取消报名 (`withdraw`)
+    gives back one's own place, so it needs one; an organisation's grab is not a place (an
+    admin withdrawing it left the activity recruiting for an organisation that no longer held
+    it). Any other step: yes."""
+    return record != "withdraw" or any(c.user_id is not None and c.user_id == actor.user_id for c in claims)
+
+
 def is_claimant(actor: ActorContext, claims: Iterable[Claim]) -> bool:
     """Whether the actor holds one of the claims (a member's own, or their organisation's)."""
     return bool(held_by(actor, claims))

@@ -23,7 +23,7 @@ from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.engine import effects, records, replays, times
 from flows.engine.automated import run_due
-from flows.engine.claims import active_claims
+from flows.engine.claims import active_claims, withdrawable
 from flows.engine.outcomes import Outcome
 from flows.engine.permissions import check_actor, check_guards, check_held_guards, hold_actor, needs_actor_held
 from flows.engine.writes import close_claims, lost_code, move, outcome, record_event
@@ -384,6 +384,8 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
                           demand=demand, claims=claims)
     if refusal:
         raise Refused(refusal.code, refusal.params)
+    if not withdrawable(spec.record, actor, claims):
+        raise Refused("no_claim")
     if demand.state not in spec.sources:
         if lost_code(spec, demand) == "taken" and not workflow.is_terminal(demand.state):
             raise Refused("taken")

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, contains_eager
 
 from flows.engine import times
-from flows.engine.claims import active_claims, is_claimant
+from flows.engine.claims import active_claims, is_claimant, withdrawable
 from flows.engine.permissions import check_actor, check_guards
 from flows.people.actors import ADMIN_ROLES, ActorContext
 from flows.people.regions import region_ids_of
@@ -156,6 +156,8 @@ def available_steps(session: Session, actor: ActorContext, demand: Demand,
                        demand=demand, claims=claims) is None:
             if step.claim and step.claim.holder == "member" and any(c.user_id == actor.user_id for c in claims):
                 continue
+            if not withdrawable(step.record, actor, claims):
+                continue  # 取消报名 for an organisation's admin who holds no place of their own
             if times.closed_to_claims(step, demand, now):
                 continue  # over: nobody joins it any more
             timing = [g for g in step.guards if g in TIME_GUARDS]

@@ -138,3 +138,29 @@ def test_full_slot_refused(walk, factory, world):
     assert refused.value.code == "slot"
     with factory() as s:
         assert s.get(AppointmentSlot, world["slot"]).booked == 2
+
+
+def test_an_organisation_that_grabbed_an_activity_has_no_place_to_withdraw(walk, factory, world):
+    """取消报名 gives back one's own place; the organisation's grab is not one (withdrawing it left
+    the activity recruiting for an organisation that no longer held it)."""
+    start = NOW + timedelta(days=2)
+    walk.start("cadm_a", "env_cleanup", {"title": "义务植树", "description": "d", "place": "p", "capacity": 3,
+                                         "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()})
+    walk.act("cadm_a", "publish")
+    walk.act("orgadm1", "grab")
+    with pytest.raises(Exception) as refused:
+        walk.act("orgadm1", "withdraw")
+    assert refused.value.code == "no_claim"
+    with factory() as s:  # and it is not offered
+        from flows.engine.visibility import available_steps
+        from flows.people.actors import load_actor
+
+        offered = [name for name, _ in available_steps(s, load_actor(s, world["orgadm1"]), s.get(Demand, walk.demand_id))]
+        assert "withdraw" not in offered
+    walk.act("mem1", "sign_up")
+    walk.act("mem1", "withdraw")  # a member's own place, as before
+    with factory() as s:
+        claims = s.execute(select(Claim.org_id, Claim.user_id, Claim.status).where(Claim.demand_id == walk.demand_id)
+                           .order_by(Claim.id)).all()
+    assert claims == [(world["org1"], None, ClaimStatus.ACTIVE), (None, world["mem1"], ClaimStatus.WITHDRAWN)]
+    assert walk.state() == "recruiting"
