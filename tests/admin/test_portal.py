@@ -263,6 +263,7 @@ def test_shop_pages_and_pickup(login, world, factory):
         assert s.scalar(select(func.count()).select_from(Order)) == 1  # the double tap bought once
     poor = member.post(f"/shop/{item_id}/redeem", data={"request_key": "t2", "quantity": "1"}, follow_redirects=True)
     assert "积分不足" in poor.get_data(as_text=True)
+    assert "<button type=\"submit\" disabled>积分不足，还差 10</button>" in member.get("/shop").get_data(as_text=True)  # said before the tap
     assert member.get(f"/orders/{order.id}/qr.svg").status_code == 200
     assert "+50" in member.get("/points").get_data(as_text=True) and "-30" in member.get("/points").get_data(as_text=True)
     admin = login("cadm_a")
@@ -473,3 +474,13 @@ def test_report_in_shows_my_own_and_my_organisations_registrations_only(login, w
     assert org not in other.split('id="mine"')[-1].split("</section>")[0]  # not another organisation's
     pending = login("mem_pending").get("/checkin").get_data(as_text=True)
     assert "待社区审核" in pending
+
+
+def test_english_pages_use_english_punctuation_between_a_label_and_its_value(login, world, factory):
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "修门锁", "place": "3号楼"})
+    client = login("res_a")
+    chinese = client.get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert "地点：3号楼" in chinese
+    english = client.get(f"/d/{walk.demand_id}?lang=en").get_data(as_text=True)
+    assert "Place: 3号楼" in english and "Place：" not in english
