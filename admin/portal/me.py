@@ -7,6 +7,7 @@ import uuid
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
@@ -21,7 +22,7 @@ from flows.points import ledger, shop
 from flows.points import reads as points_reads
 from flows.workflow import registry
 from schemas.clock import utcnow
-from schemas.tables import Order, OrderStatus, ShopItem
+from schemas.tables import Order, OrderStatus, Region, ShopItem
 
 
 @bp.get("/me")
@@ -99,8 +100,10 @@ def redeem(item_id: int):
 @bp.get("/orders")
 @login_required
 def orders():
-    return render_template("orders.html", orders=points_reads.my_orders(db(), actor().user_id),
-                           now=utcnow())
+    mine = points_reads.my_orders(db(), actor().user_id)
+    ids = {order.community_id for order, _name in mine}  # where each is collected: its community's shop
+    places = {r.id: r.name for r in db().execute(select(Region.id, Region.name).where(Region.id.in_(ids)))} if ids else {}
+    return render_template("orders.html", orders=mine, places=places, now=utcnow())
 
 
 @bp.route("/orders/<id:order_id>/cancel", methods=["GET", "POST"])

@@ -266,6 +266,7 @@ def test_shop_pages_and_pickup(login, world, factory):
     shelf = member.get("/shop").get_data(as_text=True)  # what stops it is said before the tap
     assert "<button type=\"submit\" disabled>积分不足，还差 10</button>" in shelf
     assert member.get(f"/orders/{order.id}/qr.svg").status_code == 200
+    assert "领取地点：旭日社区积分超市" in member.get("/orders").get_data(as_text=True)  # where to go with the code
     assert "+50" in member.get("/points").get_data(as_text=True) and "-30" in member.get("/points").get_data(as_text=True)
     admin = login("cadm_a")
     assert admin.post("/manage", data={"action": "pickup", "code": order.pickup_code}, follow_redirects=True
