@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.orchestration import paging
 from flows.orchestration.naming import instance_tag
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
@@ -47,7 +48,6 @@ class SlaWatch:
         return f"{prefix()}{self.workflow_id}-v{self.version}:{self.step}"
 
 
-PAGE = 200  # automations a read asks for
 
 
 def prefix() -> str:
@@ -145,13 +145,8 @@ def ours(client) -> list[Any]:
     """This database's automations on the server, every page of them: the server answers 200
     at a time, and a server shared by several databases, or a city with many districts'
     versions, holds more (a sync that saw only the first page would make the rest again)."""
-    found, offset = [], 0
-    while True:
-        page = client.read_automations(limit=PAGE, offset=offset)
-        found += [a for a in page if a.name.startswith(prefix())]
-        if len(page) < PAGE:
-            return found
-        offset += PAGE
+    reads = paging.every(lambda limit, offset: client.read_automations(limit=limit, offset=offset))
+    return [a for a in reads if a.name.startswith(prefix())]
 
 
 def _fingerprint(spec: Any) -> str:

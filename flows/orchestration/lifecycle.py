@@ -27,7 +27,7 @@ from prefect.states import Cancelled, Completed
 from flows import engine
 from flows.core.db import make_engine, make_sessionmaker
 from flows.engine import monitor
-from flows.orchestration import fleet, reconcile, relay
+from flows.orchestration import fleet, paging, reconcile, relay
 from flows.orchestration import stuck as stuck_lists
 from flows.orchestration.naming import instance_tag, run_name
 from flows.people import regions
@@ -204,12 +204,7 @@ def _reconcile() -> dict[str, int]:
 
 
 def _live_demands(client, flow_run_filter: FlowRunFilter) -> set[int]:
-    """The demands of the runs the filter finds, 200 runs a page."""
-    live: set[int] = set()
-    offset = 0
-    while True:
-        runs = client.read_flow_runs(flow_run_filter=flow_run_filter, limit=200, offset=offset)
-        live |= {int(t.split(":", 1)[1]) for r in runs for t in r.tags if t.startswith("demand:")}
-        if len(runs) < 200:
-            return live
-        offset += 200
+    """The demands of the runs the filter finds."""
+    runs = paging.every(lambda limit, offset: client.read_flow_runs(
+        flow_run_filter=flow_run_filter, limit=limit, offset=offset))
+    return {int(t.split(":", 1)[1]) for r in runs for t in r.tags if t.startswith("demand:")}

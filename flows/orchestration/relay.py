@@ -36,6 +36,7 @@ from prefect.states import Cancelled, Completed, Paused, Scheduled, State
 from sqlalchemy import Row, func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from flows.orchestration import paging
 from flows.orchestration.desired import Decision, RunFacts, decide, demand_facts
 from flows.orchestration.naming import FLOW_NAME, deployment_name, instance_tag
 from flows.workflow import registry
@@ -59,7 +60,6 @@ def worker_id() -> str:
 # up again (`_create`).
 _DEPLOYMENTS: dict[tuple[str, str], UUID] = {}
 
-PAGE = 200  # runs a read asks for (the server's default ceiling)
 # Demands whose live runs one read fetches: the run read is at most this many syncs old when
 # it is acted on (a few round trips), while the reads cost the server an eighth of what they did.
 RUNS_PER_READ = 8
@@ -88,16 +88,12 @@ def live_runs(client: SyncPrefectClient, demand_ids: list[int]) -> dict[int, Flo
     runs_filter = FlowRunFilter(tags=FlowRunFilterTags(all_=[instance_tag()], any_=list(wanted)),
                                 state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=FINAL)))
     oldest = datetime.min.replace(tzinfo=UTC)
-    offset = 0
-    while True:
-        page = client.read_flow_runs(flow_run_filter=runs_filter, limit=PAGE, offset=offset)
-        for run in page:
-            for demand_id in {wanted[t] for t in run.tags if t in wanted}:
-                if demand_id not in found or (run.created or oldest) > (found[demand_id].created or oldest):
-                    found[demand_id] = run
-        if len(page) < PAGE:
-            return found
-        offset += PAGE
+    for run in paging.every(lambda limit, offset: client.read_flow_runs(
+            flow_run_filter=runs_filter, limit=limit, offset=offset)):
+        for demand_id in {wanted[t] for t in run.tags if t in wanted}:
+            if demand_id not in found or (run.created or oldest) > (found[demand_id].created or oldest):
+                found[demand_id] = run
+    return found
 
 
 def _stale(run: FlowRun) -> bool:

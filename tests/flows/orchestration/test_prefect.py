@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from flows.engine import effects
-from flows.orchestration import lifecycle, relay, worker
+from flows.orchestration import lifecycle, paging, relay, worker
 from flows.points import ledger
 from schemas.settings import get_settings
 from schemas.tables import Demand, Outbox, Posting
@@ -165,15 +165,15 @@ def test_the_automation_sync_sees_every_page_of_a_crowded_server(wired, factory)
     mine = sorted(a.name for a in automations.ours(client))
     assert mine
     model = automations.ours(client)[0]
-    for i in range(automations.PAGE + 1):  # named to sort before ours ("yijia:0…" < "yijia:test-…")
+    for i in range(paging.PAGE + 1):  # named to sort before ours ("yijia:0…" < "yijia:test-…")
         client.create_automation(AutomationCore(**{**model.model_dump(include=set(AutomationCore.model_fields)),
                                                    "name": f"yijia:0-other-{os.getpid()}:{i:03d}", "enabled": False}))
     with factory() as s:
         assert worker.sync_automations(s) == {"created": 0, "deleted": 0, "kept": len(mine)}
     assert sorted(a.name for a in automations.ours(client)) == mine
-    others = [a for offset in (0, automations.PAGE) for a in client.read_automations(limit=automations.PAGE, offset=offset)
+    others = [a for offset in (0, paging.PAGE) for a in client.read_automations(limit=paging.PAGE, offset=offset)
               if a.name.startswith(f"yijia:0-other-{os.getpid()}:")]
-    assert len(others) == automations.PAGE + 1
+    assert len(others) == paging.PAGE + 1
     for a in others:
         client.delete_automation(a.id)
 
