@@ -19,6 +19,7 @@ from admin.database import db
 from admin.i18n import field_errors, flash_refusal, refusal_text
 from admin.params import form_int
 from admin.portal import bp, elder, publish
+from admin.portal.back import back_to
 from admin.portal.common import (
     flash_outcome,
     lang,
@@ -29,6 +30,7 @@ from admin.portal.common import (
     read_step_form,
     storage,
 )
+from admin.portal.nav import nav
 from flows import engine
 from flows.catalogue import task_types
 from flows.core.i18n import render
@@ -68,7 +70,8 @@ def demand(demand_id: int):
     # who asked, and how to reach them, for the people of the demand (a claimant was told "they
     # will contact you" and had only a name): never to anyone else
     requester = db().get(User, d.requester_id) if reveal and d.requester_id not in (None, actor().user_id) else None
-    return render_template("demand.html", d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
+    back = back_to(request.args.get("from"), nav(), involved=actor().user_id in people, governs=is_admin)
+    return render_template("demand.html", back=back, d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
                            timeline=history.timeline(db(), d.id), community=community, step_notes=notes.step_notes,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet, requester=requester,
                            reveal=reveal, new_key=new_request_key,

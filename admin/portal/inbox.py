@@ -62,7 +62,7 @@ def open_message(notice_id: int):
     except Refused:
         abort(404)
     if notice.demand_id is not None:
-        return redirect(url_for("portal.demand", demand_id=notice.demand_id))
+        return redirect(url_for("portal.demand", demand_id=notice.demand_id) + "?from=messages")
     template = notice_templates.shipped().get(notice.kind)
     return redirect(url_for(_PLACES.get(template.category if template else "", "portal.messages")))
 

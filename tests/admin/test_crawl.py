@@ -261,6 +261,18 @@ def test_console_pages_are_translated(demo_app, demo):
 def test_every_page_a_role_reaches_answers_in_chinese(demo_app, username):
     pages = crawl(_login(demo_app, username), "zh")
     assert not {url: status for url, (status, _) in pages.items() if status >= 400}
+    # and names itself in its <title> (a tab, the history, a screen reader), the brand after it:
+    # a page whose title is the brand alone is one of many alike
+    unnamed = {url for url, (_, html) in pages.items()
+               if html and not url.startswith("/admin") and urlsplit(url).path != "/"
+               and _title(html) == "党群伊家"}
+    assert not unnamed, sorted(unnamed)
+
+
+def _title(html: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert found, "a page without <title>"
+    return " ".join(found.group(1).split())
 
 
 def test_the_rule_catches_untranslated_text(demo):

@@ -28,7 +28,7 @@ def test_only_the_recipient_opens_a_message(app, world, factory, login):
     page = owner.get("/me/messages").get_data(as_text=True)
     assert "修理纱窗" in page and 'id="unread-badge"' in page
     answer = owner.post(f"/me/messages/{message.id}")
-    assert answer.status_code == 302 and answer.location.endswith(f"/d/{walk.demand_id}")
+    assert answer.status_code == 302 and answer.location.endswith(f"/d/{walk.demand_id}?from=messages")
     assert _message(factory, walk.demand_id).read_at is not None
     assert owner.post("/me/messages/99999").status_code == 404
 

@@ -486,3 +486,28 @@ def test_english_pages_use_english_punctuation_between_a_label_and_its_value(log
     assert "地点：3号楼" in chinese
     english = client.get(f"/d/{walk.demand_id}?lang=en").get_data(as_text=True)
     assert "Place: 3号楼" in english and "Place：" not in english
+
+
+def _back_link(page: str) -> tuple[str, str]:
+    found = re.search(r'<a href="([^"]*)" class="back">([^<]*)</a>', page)
+    assert found, "the demand page has no back link"
+    return found.group(1), found.group(2)
+
+
+def test_a_demand_page_leads_back_where_it_was_opened_from(login, world, factory):
+    """The hall's, 待办's and a message's links name their list; without one (or with a name
+    not ours) the link leads where the demand lives for the reader."""
+    demand = _wish(login, world, factory)
+    hall = login("mem1").get("/hall").get_data(as_text=True)
+    assert f"/d/{demand}?from=hall" in hall
+    assert _back_link(login("mem1").get(f"/d/{demand}?from=hall").get_data(as_text=True)) == ("/hall", "‹ 返回任务大厅")
+    # a name of no list of ours, or a URL, is not followed: the reader's own place instead
+    for came_from in ("https://evil.example/", "//evil.example", "hall%0d"):
+        assert _back_link(login("mem1").get(f"/d/{demand}?from={came_from}").get_data(as_text=True)) == (
+            "/hall", "‹ 返回任务大厅")
+    assert _back_link(login("res_a").get(f"/d/{demand}").get_data(as_text=True)) == ("/me", "‹ 返回我的")
+    assert _back_link(login("cadm_a").get(f"/d/{demand}").get_data(as_text=True)) == ("/queue", "‹ 返回待办")
+    # a list this reader cannot open is not offered: a member has no 待办
+    assert _back_link(login("mem1").get(f"/d/{demand}?from=queue").get_data(as_text=True))[0] == "/hall"
+    english = login("cadm_a").get(f"/d/{demand}?from=messages&lang=en").get_data(as_text=True)
+    assert _back_link(english) == ("/me/messages", "‹ Back to messages")

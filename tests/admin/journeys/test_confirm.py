@@ -35,7 +35,7 @@ def test_member_confirms_his_place_from_the_request_in_his_messages(browser, ser
     assert member.says("请确认参加：周末清扫楼道")
     member.shot("inbox")
     member.tap("请确认参加：周末清扫楼道")
-    assert member.page.url.endswith(f"/d/{walk.demand_id}") and member.says("请确认您会参加")
+    assert member.page.url.endswith(f"/d/{walk.demand_id}?from=messages") and member.says("请确认您会参加")
     member.shot("asked")
     # the request and its button keep the size rules, in both layouts (the sweep's crawl never
     # catches a demand inside its confirmation window)

@@ -28,11 +28,11 @@ def test_resident_reads_the_message_that_her_wish_is_done(browser, server, world
     assert resident.page.locator(".message.unread").count() == 4
     resident.shot("inbox")
     resident.tap("您的心愿已完成：帮忙换个灯泡")
-    assert resident.page.url.endswith(f"/d/{walk.demand_id}") and resident.says("帮忙换个灯泡")
+    assert resident.page.url.endswith(f"/d/{walk.demand_id}?from=messages") and resident.says("帮忙换个灯泡")
     assert resident.page.inner_text("#unread-badge") == "3"  # that one is read
     resident.shot("opened")
-    resident.tab("我的")
-    resident.follow("消息")
+    resident.follow("‹ 返回消息")  # back where the message was opened, not to 我的
+    assert resident.page.url.endswith("/me/messages")
     assert resident.page.locator(".message.unread").count() == 3
     assert resident.page.locator(".message:not(.unread)").inner_text().startswith("您的心愿已完成：")
     resident.close()
@@ -119,7 +119,7 @@ def test_resident_reads_why_her_wish_was_refused_and_clears_her_messages(browser
         assert dot["x"] + dot["width"] <= title["x"] and time["height"] < 1.6 * 16
         assert card.locator(".chevron").is_visible()
     resident.tap("您的心愿未通过审核：帮我买菜")  # the whole row opens it
-    assert resident.page.url.endswith(f"/d/{refused.demand_id}")
+    assert resident.page.url.endswith(f"/d/{refused.demand_id}?from=messages")
     assert resident.says("原因") and resident.says("请使用社区助餐服务") and resident.says("未通过")
     assert resident.page.inner_text("#unread-badge") == "1"
     resident.shot("refusal-reason")
