@@ -91,6 +91,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from admin import auth
     from admin.portal import bp as portal_bp
+    from admin.portal.back import referrer_path
 
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
@@ -99,7 +100,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     console.init_app(app)
     app.register_error_handler(404, lambda _e: (render_template("404.html"), 404))
-    app.register_error_handler(BadParam, lambda e: (render_template("400.html", message=e.description), 400))
+    app.register_error_handler(BadParam, lambda e: (render_template("400.html", message=e.description,
+                                                                    back=referrer_path()), 400))
     app.register_error_handler(throttle.Throttled, _too_many)
     failures.init_app(app)
     expired.init_app(app)

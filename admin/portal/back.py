@@ -12,8 +12,9 @@ admins, otherwise the hall.
 from __future__ import annotations
 
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 
 from admin.portal.nav import Nav
@@ -49,3 +50,13 @@ def back_to(came_from: str | None, nav: Nav, *, involved: bool, governs: bool) -
         "me" if involved else "queue" if governs else "hall" if opens("hall") else "me")
     endpoint, label = PLACES[name]
     return Back(url_for(endpoint), _(label))
+
+
+def referrer_path() -> str | None:
+    """The page of ours that sent this request (its path and query), for a "back" on an error
+    page: a form sent with a bad value returns the person to the form, not to the home page.
+    Another site's page, or none, is None (Referrer-Policy: same-origin sends it only from ours)."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")

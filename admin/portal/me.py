@@ -11,14 +11,15 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
+from admin.dates import when
 from admin.i18n import flash_refusal, lang
 from admin.params import form_int
 from admin.portal import bp
-from admin.portal.common import qr_svg
+from admin.portal.common import posted_request_key, qr_svg
 from flows.core.refusals import Refused
 from flows.engine import history, service_record
 from flows.people import regions, talent
-from flows.points import ledger, shop
+from flows.points import ledger, repeats, shop
 from flows.points import reads as points_reads
 from flows.workflow import registry
 from schemas.clock import utcnow
@@ -87,9 +88,18 @@ def shop_page():
 def redeem(item_id: int):
     if item_id not in {i.id for i, _ in points_reads.shop_items(db(), regions.region_ids_of(db(), actor()))}:
         abort(404)
+    key = posted_request_key()
+    quantity = form_int("quantity", required=False, low=1, high=999) or 1
+    earlier = None if request.form.get("again") else repeats.recent_order(db(), actor().user_id, item_id, key)
+    if earlier is not None:  # the back button and a second tap, most often: ask first
+        item = db().get(ShopItem, item_id)
+        return render_template(
+            "repeat.html", back=url_for("portal.orders"), back_label=_("‹ 返回我的订单"),
+            fields=[("request_key", key or ""), ("quantity", quantity)], yes=_("再兑换一份"),
+            said=_("您在 %(when)s 刚兑换过%(item)s（取货码 %(code)s）。还要再兑换一份吗？",
+                   when=when(earlier.at), item=item.name if item else "", code=earlier.pickup_code))
     try:
-        order = shop.redeem(db(), actor().user_id, item_id, form_int("quantity", required=False, low=1, high=999) or 1,
-                            request_key=(request.form.get("request_key") or "")[:64] or None)
+        order = shop.redeem(db(), actor().user_id, item_id, quantity, request_key=key)
     except Refused as exc:
         flash_refusal(exc)
         return redirect(url_for("portal.shop_page"))

@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from admin.auth import actor
 from admin.database import db
+from admin.dates import when
 from admin.i18n import flash_refusal, lang, refusal_text
 from admin.params import arg_int, form_int
 from admin.portal import bp
 from flows.core.refusals import Refused
 from flows.people import accounts, behalf, orgs, preferences, regions
 from flows.points import reads as points_reads
-from flows.points import shop
+from flows.points import repeats, shop
 from schemas.tables import Member, Order, OrderStatus, Organisation, Region, RegionLevel, Role, ShopItem, User
 
 
@@ -161,12 +162,28 @@ def manage():
                 flash(_("%(community)s的电话已保存", community=region.name), "success")
             elif request.form.get("action") == "pickup":
                 order = shop.confirm_pickup(db(), me, request.form.get("code", ""))
-                flash(_("已确认领取：订单 %(id)s", id=order.id), "success")
+                item, buyer = db().get(ShopItem, order.item_id), db().get(User, order.user_id)
+                flash(_("已确认领取：%(item)s ×%(quantity)s（%(name)s）", item=item.name if item else "",
+                        quantity=order.quantity, name=buyer.display_name if buyer else ""), "success")
             else:
-                done = shop.adjust(db(), me, form_int("user_id"),
-                                   form_int("amount", low=-1_000_000, high=1_000_000), request.form.get("reason", ""),
-                                   request_key=request.form.get("request_key") or uuid.uuid4().hex)
-                flash(_("积分已调整") if done.posting is not None
+                user_id, amount = form_int("user_id"), form_int("amount", low=-1_000_000, high=1_000_000)
+                reason, key = request.form.get("reason", ""), request.form.get("request_key") or uuid.uuid4().hex
+                person = db().get(User, user_id)
+                earlier = None if request.form.get("again") else repeats.recent_adjustment(
+                    db(), me.user_id, user_id, reason, key)
+                if earlier is not None:  # the back button and a second tap, most often: ask first
+                    return render_template(
+                        "repeat.html", back=url_for("portal.manage"), back_label=_("‹ 返回社区管理"),
+                        fields=[("action", "adjust"), ("user_id", user_id), ("amount", amount), ("reason", reason),
+                                ("request_key", key)],
+                        yes=_("再调整一次"),
+                        said=_("您在 %(when)s 刚为%(name)s调整过积分（%(amount)s，原因：%(reason)s）。"
+                               "还要再调整一次 %(again)s 吗？", when=when(earlier.at),
+                               name=person.display_name if person else "", amount=f"{earlier.amount:+d}",
+                               reason=reason.strip(), again=f"{amount:+d}"))
+                done = shop.adjust(db(), me, user_id, amount, reason, request_key=key)
+                name = person.display_name if person else ""
+                flash(_("已为%(name)s调整积分 %(amount)s", name=name, amount=f"{amount:+d}") if done.posting is not None
                       else _("数额超过市里设定的审批线，已提交，等待另一位管理员在后台审批"), "success")
         except Refused as exc:
             flash_refusal(exc)

@@ -30,6 +30,29 @@
     });
   }
 
+  // 下一步 stops on a screen whose required field is empty, says so by the field and puts the
+  // cursor there: before, the wizard went on and the server sent the person back from the last
+  // screen to the first. (Required fields carry aria-required, as _fields.html writes them.)
+  function filled(screen) {
+    var form = screen.closest('form');
+    var empty = Array.prototype.slice.call(screen.querySelectorAll('[aria-required="true"]')).filter(function (el) {
+      return (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') && el.type !== 'file' &&
+        el.type !== 'radio' && el.type !== 'checkbox' && !String(el.value || '').trim();
+    });
+    screen.querySelectorAll('.error.missing').forEach(function (note) { note.remove(); });
+    empty.forEach(function (el) {
+      var note = document.createElement('p');
+      note.className = 'error missing';
+      note.id = 'missing-' + el.id;
+      note.setAttribute('role', 'alert');
+      note.textContent = form.getAttribute('data-missing') || '';
+      el.setAttribute('aria-invalid', 'true');
+      el.insertAdjacentElement('afterend', note);
+    });
+    if (empty.length) { empty[0].focus(); }
+    return !empty.length;
+  }
+
   function screens(form) {
     var all = Array.prototype.slice.call(form.querySelectorAll('fieldset.screen'));
     if (all.length < 2) {
@@ -46,7 +69,7 @@
       screen.querySelectorAll('.screen-nav').forEach(function (nav) { nav.hidden = false; });
       var next = screen.querySelector('.next-screen');
       var prev = screen.querySelector('.prev-screen');
-      if (next) { next.addEventListener('click', function () { show(i + 1); }); }
+      if (next) { next.addEventListener('click', function () { if (filled(screen)) { show(i + 1); } }); }
       if (prev) { prev.addEventListener('click', function () { show(i - 1); }); }
     });
     var failed = all.findIndex(function (screen) { return screen.querySelector('.has-error'); });

@@ -211,7 +211,8 @@ SHOP: dict[str, str] = {
     'shop.bad_code': N_('取货码无效'),
     'shop.retry': N_('系统繁忙，请再试一次'),
     'shop.memo.redeem': N_('兑换 {item} ×{quantity}'),
-    'shop.memo.refund': N_('退还积分（订单 {order}）'),
+    'shop.memo.refund': N_('退还积分（订单 {order}）'),  # refunds before the item was named
+    'shop.memo.refund_item': N_('退还积分：{item} ×{quantity}'),
     'shop.expired': N_('逾期未领取'),
     'shop.cancelled_by_community': N_('社区取消了这笔兑换'),
     'shop.stock_negative': N_('库存不能减到 0 以下'),

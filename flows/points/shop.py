@@ -66,6 +66,11 @@ def _pickup_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
+def order_key(user_id: int, request_key: str) -> str:
+    """An order's key: the buyer's own form key (two people's keys never meet)."""
+    return f"{user_id}:{request_key}"
+
+
 def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, request_key: str | None = None,
            now: datetime | None = None) -> Order:
     """Buy `quantity` of an item with points; returns the reserved order with its pickup code."""
@@ -73,7 +78,7 @@ def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, r
     if not 1 <= quantity <= 99:
         raise Refused("input", fields={"quantity": N_("数量应为 1 到 99")})
     if request_key:
-        existing = session.scalar(select(Order).where(Order.request_key == f"{user_id}:{request_key}"))
+        existing = session.scalar(select(Order).where(Order.request_key == order_key(user_id, request_key)))
         if existing is not None:
             return existing
     item = session.get(ShopItem, item_id)
@@ -100,7 +105,7 @@ def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, r
         points = item.price * quantity
         order = Order(item_id=item_id, user_id=user_id, community_id=item.community_id, quantity=quantity,
                       points=points, period=period, pickup_code=_pickup_code(), expires_at=now + timedelta(days=PICKUP_DAYS),
-                      request_key=f"{user_id}:{request_key}" if request_key else None)
+                      request_key=order_key(user_id, request_key) if request_key else None)
         order.created_at = now
         session.add(order)
         try:
@@ -140,7 +145,9 @@ def _release(session: Session, order: Order, to: OrderStatus, actor_id: int | No
         PurchaseCounter.period == order.period, PurchaseCounter.qty >= order.quantity)
         .values(qty=PurchaseCounter.qty - order.quantity).execution_options(synchronize_session=False))
     posting = session.scalars(select(Posting).where(Posting.key == f"redeem:order:{order.id}")).one()
-    ledger.reverse(session, posting, f"refund:order:{order.id}", Message("shop.memo.refund", {"order": order.id}), actor_id)
+    item = session.get(ShopItem, order.item_id)
+    memo = Message("shop.memo.refund_item", {"item": item.name if item else "", "quantity": order.quantity})
+    ledger.reverse(session, posting, f"refund:order:{order.id}", memo, actor_id)
     event_id = journal.record(session, subject="order", subject_id=order.id, step=to.value, from_state="reserved",
                               to_state=to.value, actor_id=actor_id, at=now, data={"reason": reason} if reason else {})
     session.refresh(order)
@@ -265,10 +272,10 @@ def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: in
         raise Refused("ledger.reason_required", fields={"reason": N_("必须填写原因")})
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0 or abs(amount) > 100_000:
         raise Refused("input", fields={"amount": N_("调整数额应为 -100000 到 100000 之间的非零整数")})
-    key = f"adjust:{actor.user_id}:{request_key}"[:160]
+    key = adjust_key(actor.user_id, request_key)
     # A debit the balance cannot cover is refused now, not queued for a second admin whose
     # approval the ledger would refuse anyway (a replay of one already made is not a new debit).
-    if amount < 0 and -amount > ledger.balance(session, user_id) and not _adjusted_before(session, key):
+    if amount < 0 and -amount > ledger.balance(session, user_id) and not adjusted_before(session, key):
         raise Refused("ledger.insufficient")
     if abs(amount) > rules.policy(session).adjust_threshold:
         return in_transaction(session, lambda: _request(session, actor, user_id, amount, reason, key, now))
@@ -291,7 +298,12 @@ def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: in
     return in_transaction(session, work)
 
 
-def _adjusted_before(session: Session, key: str) -> bool:
+def adjust_key(actor_id: int | None, request_key: str) -> str:
+    """The ledger key of an admin's adjustment sent with this form key."""
+    return f"adjust:{actor_id}:{request_key}"[:160]
+
+
+def adjusted_before(session: Session, key: str) -> bool:
     """Whether this adjustment's key was already posted or filed (a retry, not a new one)."""
     return (ledger.find(session, key) is not None or session.scalar(
         select(PointAdjustment.id).where(PointAdjustment.request_key == key)) is not None)

@@ -33,3 +33,14 @@ def test_a_missing_id_is_a_clear_400(login):
     admin = login("cadm_a")
     answer = admin.post("/approvals", data={"kind": "member", "decision": "approve"})
     assert answer.status_code == 400 and "缺少必填项" in answer.get_data(as_text=True)
+
+
+def test_a_bad_value_leads_back_to_its_form_not_home(login):
+    """“积分”应为整数 with 回首页 as the only way on lost the counter: back goes to the form's page,
+    and only a page of ours (a forged Referer is not followed)."""
+    admin = login("cadm_a")
+    form = {"action": "adjust", "user_id": "1", "amount": "abc", "reason": "x"}
+    page = admin.post("/manage", data=form, headers={"Referer": "http://yijia.test/manage?who=%E6%96%B9"})
+    assert page.status_code == 400 and 'href="/manage?who=%E6%96%B9" class="button">‹ 返回上一页' in page.get_data(as_text=True)
+    elsewhere = admin.post("/manage", data=form, headers={"Referer": "https://evil.example/manage"}).get_data(as_text=True)
+    assert "evil.example" not in elsewhere and "回首页" in elsewhere

@@ -243,15 +243,20 @@ def test_hall_pages_past_its_first_twenty(login, world, factory):
     assert 'href="/hall?page=2"' in first and 'href="/hall"' in second
 
 
-def test_shop_pages_and_pickup(login, world, factory):
+def _shelf_and_50_points(factory, world, name: str, price: int, stock: int) -> int:
+    """An item on 旭日社区's shelf and 50 points for mem1 to spend on it; the item's id."""
     with factory() as s:
-        item = ShopItem(community_id=world["ca"], name="挂面2kg", price=30, stock=3)
+        item = ShopItem(community_id=world["ca"], name=name, price=price, stock=stock)
         s.add(item)
         s.commit()
         ledger.post(s, "gift", ledger.PostingKind.AWARD, "奖励", [
             ledger.Move(ledger.issuance_account(s), -50), ledger.Move(ledger.user_account(s, world["mem1"]), 50)])
         s.commit()
-        item_id = item.id
+        return item.id
+
+
+def test_shop_pages_and_pickup(login, world, factory):
+    item_id = _shelf_and_50_points(factory, world, "挂面2kg", 30, 3)
     member = login("mem1")
     assert "挂面2kg" in member.get("/shop").get_data(as_text=True)
     done = member.post(f"/shop/{item_id}/redeem", data={"request_key": "t1", "quantity": "1"}, follow_redirects=True)
@@ -261,7 +266,8 @@ def test_shop_pages_and_pickup(login, world, factory):
     with factory() as s:
         order = s.scalar(select(Order))
         assert s.scalar(select(func.count()).select_from(Order)) == 1  # the double tap bought once
-    poor = member.post(f"/shop/{item_id}/redeem", data={"request_key": "t2", "quantity": "1"}, follow_redirects=True)
+    poor = member.post(f"/shop/{item_id}/redeem", data={"request_key": "t2", "quantity": "1", "again": "1"},
+                       follow_redirects=True)
     assert "积分不足" in poor.get_data(as_text=True)
     shelf = member.get("/shop").get_data(as_text=True)  # what stops it is said before the tap
     assert "<button type=\"submit\" disabled>积分不足，还差 10</button>" in shelf
@@ -511,3 +517,40 @@ def test_a_demand_page_leads_back_where_it_was_opened_from(login, world, factory
     assert _back_link(login("mem1").get(f"/d/{demand}?from=queue").get_data(as_text=True))[0] == "/hall"
     english = login("cadm_a").get(f"/d/{demand}?from=messages&lang=en").get_data(as_text=True)
     assert _back_link(english) == ("/me/messages", "‹ Back to messages")
+
+
+def test_the_same_redemption_or_adjustment_again_asks_first(login, world, factory):
+    """The back button fetches the form again with a fresh key and the browser fills it in: a
+    second tap is a new request. Within minutes, the same redemption or adjustment asks first;
+    yes does it, no leaves things as they were."""
+    item_id = _shelf_and_50_points(factory, world, "笔记本", 10, 5)
+    member = login("mem1")
+    assert "兑换成功" in member.post(f"/shop/{item_id}/redeem", data={"request_key": "k1"},
+                                     follow_redirects=True).get_data(as_text=True)
+    asked = member.post(f"/shop/{item_id}/redeem", data={"request_key": "k2"})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "刚兑换过笔记本" in page and "再兑换一份" in page
+    assert 'name="request_key" value="k2"' in page and 'name="again" value="1"' in page
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Order)) == 1 and ledger.balance(s, world["mem1"]) == 40
+    # the same form key again is a replay, not a repeat: answered with the first order, not asked
+    assert "兑换成功" in member.post(f"/shop/{item_id}/redeem", data={"request_key": "k1"},
+                                     follow_redirects=True).get_data(as_text=True)
+    member.post(f"/shop/{item_id}/redeem", data={"request_key": "k2", "again": "1"})  # 再兑换一份
+    member.post(f"/shop/{item_id}/redeem", data={"request_key": "k2", "again": "1"})  # ...sent twice: once
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Order)) == 2 and ledger.balance(s, world["mem1"]) == 30
+
+    admin = login("cadm_a")
+    form = {"action": "adjust", "user_id": world["mem2"], "amount": "5", "reason": "冬季清雪额外奖励"}
+    done = admin.post("/manage", data={**form, "request_key": "a1"}, follow_redirects=True).get_data(as_text=True)
+    assert "调整积分 +5" in done
+    asked = admin.post("/manage", data={**form, "request_key": "a2"}).get_data(as_text=True)
+    assert "刚为" in asked and "+5" in asked and "再调整一次" in asked
+    other = admin.post("/manage", data={**form, "reason": "另一件事", "request_key": "a3"}, follow_redirects=True)
+    assert "调整积分 +5" in other.get_data(as_text=True)  # another reason: not a repeat
+    with factory() as s:
+        assert ledger.balance(s, world["mem2"]) == 10
+    admin.post("/manage", data={**form, "request_key": "a2", "again": "1"})
+    with factory() as s:
+        assert ledger.balance(s, world["mem2"]) == 15

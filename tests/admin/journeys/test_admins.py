@@ -165,6 +165,45 @@ def test_community_admin_hands_out_an_order_from_the_queue(browser, server, worl
         assert picked.status is OrderStatus.PICKED_UP and picked.decided_by == world["cadm_a"]
 
 
+def test_community_admin_adjusts_points_and_a_second_tap_after_back_asks_first(browser, server, world, factory):
+    """The back button fetches the counter again (pages are not cached) and the browser fills in
+    what was typed: a second 调整 is a new request, and asks before crediting again."""
+    admin = Staff(browser, server, "cadm_a", "adjust_points")
+
+    def fill_and_tap() -> None:
+        admin.page.get_by_label("数额（可为负）").fill("5")
+        admin.page.get_by_label("原因（必填）").fill("冬季清雪额外奖励")
+        admin.page.locator("#adjust").get_by_role("button", name="调整").click()
+        admin.page.wait_for_load_state()
+
+    def adjust() -> None:
+        admin.page.fill("#find-person input[name=who]", "mem2")
+        admin.page.locator("#find-person").get_by_role("button", name="查找").click()
+        admin.page.wait_for_load_state()
+        admin.page.locator(f"a[data-user='{world['mem2']}']").click()
+        admin.page.wait_for_load_state()
+        fill_and_tap()
+
+    admin.tap_link("社区管理")
+    adjust()
+    assert "调整积分 +5" in admin.flash()
+    admin.page.go_back()
+    admin.page.wait_for_load_state()
+    fill_and_tap()  # as the browser restores it, or typed again
+    assert admin.shows("刚为") and admin.shows("再调整一次")
+    admin.shot("asked")
+    admin.page.get_by_role("link", name="不了，返回").click()
+    admin.page.wait_for_load_state()
+    with factory() as s:
+        assert ledger.balance(s, world["mem2"]) == 5  # once
+    adjust()
+    admin.page.get_by_role("button", name="再调整一次").click()  # meant: a second reward
+    admin.page.wait_for_load_state()
+    assert "调整积分 +5" in admin.flash()
+    with factory() as s:
+        assert ledger.balance(s, world["mem2"]) == 10
+
+
 # ---- the 发布 menu ---------------------------------------------------------------------------
 
 def _fill_activity(person: Staff, title: str, capacity: int) -> None:

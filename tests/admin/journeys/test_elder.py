@@ -39,6 +39,10 @@ def test_elder_resident_posts_a_wish_in_three_screens_and_rates_it(browser, serv
 
     grandma.follow("发布心愿")
     assert _visible_screens(grandma) == 1 and grandma.says("第 1 步（共 3 步）")
+    grandma.tap("下一步")  # nothing typed yet: she stays here, told by the field, the cursor in it
+    assert grandma.says("第 1 步（共 3 步）") and grandma.says("这一项必须填写")
+    assert grandma.page.evaluate("document.activeElement.id") == "f-title"
+    grandma.shot("what-missing")
     grandma.page.fill("#f-title", "帮我去药店买降压药")
     grandma.shot("what")
     grandma.tap("下一步")

@@ -187,6 +187,26 @@ def test_resident_spends_points_in_the_supermarket(browser, server, world, facto
         assert ledger.balance(s, world["res_a"]) == 20
 
 
+def test_a_second_redemption_after_the_back_button_asks_first(browser, server, world, factory):
+    _gift(factory, world["res_a"], 50, "gift:res_a:twice")
+    with factory() as s, s.begin():
+        s.add(ShopItem(community_id=world["ca"], name="笔记本", price=10, stock=5))
+    resident = Person(browser, server, "res_a", ARTIFACTS / "resident_shop_twice")
+    resident.tab("积分超市")
+    resident.tap("兑换")
+    assert "兑换成功" in resident.flash()
+    resident.back()  # the shop again, fetched anew: its 兑换 is a new request
+    resident.tap("兑换")
+    assert resident.says("刚兑换过笔记本") and resident.says("还要再兑换一份吗")
+    resident.shot("asked")
+    resident.follow("不了，返回")
+    assert resident.page.url.endswith("/orders")
+    with factory() as s:
+        assert len(s.scalars(select(Order).where(Order.user_id == world["res_a"])).all()) == 1
+        assert ledger.balance(s, world["res_a"]) == 40
+    resident.close()
+
+
 def test_resident_sees_own_history_in_chinese_and_english(browser, server, world, factory):
     walk = Walker(factory, world).rated_wish("给老人买菜", 5)
     _gift(factory, world["res_a"], 12, "gift:history")
