@@ -6,7 +6,7 @@ from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
 from admin.api.models import CursorQuery, MessageOut, Messages, News, NewsItem
 from admin.api.paging import decode_id, json_response, page_of
-from admin.api.problems import Problem
+from admin.api.problems import Problem, locale
 from admin.database import db
 from flows.catalogue import news as news_reads
 from flows.notices import inbox
@@ -17,7 +17,8 @@ BEARER: dict[str, list[str]] = {"bearer": []}
 
 
 def _message(n: Notification) -> MessageOut:
-    return MessageOut(id=n.id, title=n.title, body=n.body or None, demand_id=n.demand_id, read=n.read_at is not None,
+    title, body = inbox.words(n, locale())
+    return MessageOut(id=n.id, title=title, body=body or None, demand_id=n.demand_id, read=n.read_at is not None,
                       created_at=n.created_at)
 
 

@@ -14,6 +14,7 @@ from admin import presence
 from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
 from admin.api.models import (
+    ClosedStep,
     DemandOut,
     HallItem,
     HallPage,
@@ -36,7 +37,7 @@ from admin.portal.common import storage
 from flows import engine
 from flows.core.i18n import render
 from flows.core.storage import StorageRefused, is_storage_key
-from flows.engine import history, menu, notes, visibility
+from flows.engine import closed, history, menu, notes, visibility
 from flows.engine.hall import hall as hall_rows
 from flows.engine.outcomes import Outcome
 from flows.people import privacy, regions
@@ -92,14 +93,15 @@ def _demand(d: Demand, workflow: CompiledWorkflow) -> DemandOut:
 
     people = [d.requester_id] + [c.user_id for c in active_claims(db(), d.id)]
     reveal = privacy.sees_personal_data(me, community.path, people)
+    shut = closed.closed_claims(db(), me, d)
     steps = [StepRef(step=name, title=step.title, input_schema=schema_name(workflow.id, name), ends=workflow.ends(name))
-             for name, step in visibility.available_steps(db(), me, d)]
+             for name, step in visibility.available_steps(db(), me, d) if name not in {c.step for c in shut}]
     timeline = [TimelineEntry(step=e["step"], title=_step_title(workflow, e["step"]), to_state=e["to"], at=e["at"],
                               who=e["who"] if reveal or e["official"] or e["actor_id"] in (None, me.user_id)
                               else privacy.mask_name(e["who"]),
                               notes=[Note(title=t, value=v) for t, v in notes.step_notes(workflow, e["step"], e["data"],
                                                                                          reveal)])
-                for e in history.timeline(db(), d.id)]
+                for e in history.timeline(db(), d.id, workflow)]
     task_type = db().get_one(TaskType, d.task_type_id)
 
     def text(value: str | None) -> str | None:
@@ -110,7 +112,9 @@ def _demand(d: Demand, workflow: CompiledWorkflow) -> DemandOut:
                      state_title=workflow.state_title(d.state), starts_at=d.starts_at, ends_at=d.ends_at,
                      place=text(d.place), created_at=d.created_at,
                      data={"description": text(d.description), "capacity": d.capacity, "taken": d.taken},
-                     steps=steps, timeline=timeline)
+                     steps=steps, timeline=timeline,
+                     closed=[ClosedStep(step=c.step, title=c.title, code=c.refusal.code,
+                                        detail=render(c.refusal.code, c.refusal.params, locale())) for c in shut])
 
 
 def _step_title(workflow: CompiledWorkflow, name: str) -> str:

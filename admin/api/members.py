@@ -16,6 +16,9 @@ from admin.api.replays import idempotent
 from admin.api.staff_models import (
     CancelRequest,
     Choice,
+    JoinDecision,
+    JoinRequest,
+    JoinRequests,
     MemberOrg,
     MemberOrgRequest,
     MySkills,
@@ -31,7 +34,7 @@ from admin.api.staff_models import (
 )
 from admin.database import db
 from flows.engine import service_record
-from flows.people import orgs, talent
+from flows.people import joining, orgs, talent
 from flows.points import reads as points_reads
 from flows.points import shop
 from schemas.tables import Member, Organisation, ShopItem
@@ -44,7 +47,8 @@ def _member_org() -> MemberOrg:
     member = db().get(Member, caller().user_id)
     if member is None:
         raise ApiProblem(404, "api.not_found")  # not a member: as the web's page, not there
-    return MemberOrg(org_id=member.org_id, choices=[Choice(id=i, name=n) for i, n in orgs.choices(db())])
+    return MemberOrg(org_id=member.org_id, requested_org_id=member.org_requested_id,
+                     choices=[Choice(id=i, name=n) for i, n in orgs.choices(db())])
 
 
 @bp.get("/me/org")
@@ -62,10 +66,37 @@ def member_org():
 @signed_in
 @idempotent
 def set_member_org(json: MemberOrgRequest):
-    """Say which organisation I belong to (`null`: none): the activities it grabs reach my
-    hall. Not a member: 403; an unknown organisation: 422."""
-    orgs.set_member_org(db(), caller(), json.org_id)
+    """Ask to join an organisation (`requested_org_id` until its admins decide; then `org_id`, and
+    the activities it grabs reach my hall), or with `null` leave mine at once. Not a member:
+    403; an unknown organisation: 422."""
+    joining.ask(db(), caller(), json.org_id)
     return json_response(_member_org())
+
+
+@bp.get("/org/join-requests")
+@spec.validate(resp=Response(HTTP_200=JoinRequests, HTTP_304=None, HTTP_401=Problem, HTTP_404=Problem), tags=[TAG],
+               security=BEARER)
+@signed_in
+def join_requests():
+    """Members asking to join my organisations (an organisation admin's), oldest first."""
+    me = caller()
+    if not me.org_admin_of:
+        raise ApiProblem(404, "api.not_found")
+    return json_response(JoinRequests(items=[
+        JoinRequest(member_id=r.member_id, name=r.name, work_unit=r.work_unit, org_id=r.org_id, org=r.org,
+                    asked_at=r.asked_at) for r in joining.pending(db(), me)]))
+
+
+@bp.post(f"/org/join-requests/<{ID}:member_id>")
+@spec.validate(json=JoinDecision, resp=Response(HTTP_204=None, HTTP_401=Problem, HTTP_404=Problem, HTTP_409=Problem,
+                                                HTTP_422=Problem), tags=[TAG], security=BEARER)
+@signed_in
+@idempotent
+def decide_join(member_id: int, json: JoinDecision):
+    """Approve (the member becomes one of the organisation's) or decline a request to join one
+    of my organisations; decided once (a second decision is a 409)."""
+    joining.decide(db(), caller(), member_id, json.org_id, json.approve)
+    return "", 204
 
 
 def _skills() -> MySkills:

@@ -122,6 +122,14 @@ class StepRef(BaseModel):
                                           "ask the person to confirm before sending it")
 
 
+class ClosedStep(BaseModel):
+    step: str
+    title: str
+    code: str = Field(description="why it is closed, the same code the step would be refused with "
+                                  "(`full`, `ended`, `guard.skills`, `closed.claiming_org` …)")
+    detail: str = Field(description="the reason in the reader's language, to show instead of the step's button")
+
+
 class Note(BaseModel):
     title: str = Field(description="the form field's title, as the workflow names it")
     value: str
@@ -153,6 +161,9 @@ class DemandOut(BaseModel):
     created_at: AwareDatetime
     data: dict[str, Any]
     steps: list[StepRef]
+    closed: list[ClosedStep] = Field(default_factory=list,
+                                     description="claim steps meant for the reader's role that they cannot take now, "
+                                                 "each with why (not listed in `steps`)")
     timeline: list[TimelineEntry]
 
 

@@ -205,11 +205,31 @@ class Choice(BaseModel):
 
 class MemberOrg(BaseModel):
     org_id: int | None = Field(description="the organisation I belong to, or null")
+    requested_org_id: int | None = Field(None, description="the organisation I asked to join, waiting for its admins")
     choices: list[Choice]
 
 
 class MemberOrgRequest(Body):
-    org_id: int | None = Field(..., ge=1, le=2**31 - 1, description="null: none")
+    org_id: int | None = Field(..., ge=1, le=2**31 - 1,
+                               description="the organisation to ask to join (its admins decide); null: leave mine")
+
+
+class JoinRequest(BaseModel):
+    member_id: int
+    name: str
+    work_unit: str | None
+    org_id: int
+    org: str
+    asked_at: AwareDatetime | None
+
+
+class JoinRequests(BaseModel):
+    items: list[JoinRequest]
+
+
+class JoinDecision(Body):
+    org_id: int = Field(..., ge=1, le=2**31 - 1, description="the organisation asked to be joined")
+    approve: bool
 
 
 class SkillChoice(BaseModel):

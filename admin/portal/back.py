@@ -52,6 +52,19 @@ def back_to(came_from: str | None, nav: Nav, *, involved: bool, governs: bool) -
     return Back(url_for(endpoint), _(label))
 
 
+def came_from() -> str | None:
+    """The request's `from` when it names one of our lists, to carry through a step's form and
+    back to the demand (None otherwise, which url_for leaves out)."""
+    name = request.args.get("from")
+    return name if name in PLACES else None
+
+
+def demand_url(demand_id: int) -> str:
+    """The demand's page, keeping the way in this request came with."""
+    name = came_from()
+    return url_for("portal.demand", demand_id=demand_id) + (f"?from={name}" if name else "")
+
+
 def referrer_path() -> str | None:
     """The page of ours that sent this request (its path and query), for a "back" on an error
     page: a form sent with a bad value returns the person to the form, not to the home page.

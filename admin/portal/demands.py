@@ -19,7 +19,7 @@ from admin.database import db
 from admin.i18n import field_errors, flash_refusal, refusal_text
 from admin.params import form_int
 from admin.portal import bp, elder, publish
-from admin.portal.back import back_to
+from admin.portal.back import back_to, came_from, demand_url
 from admin.portal.common import (
     flash_outcome,
     lang,
@@ -36,7 +36,7 @@ from flows.catalogue import task_types
 from flows.core.i18n import render
 from flows.core.refusals import Refused
 from flows.core.storage import TYPES, is_storage_key
-from flows.engine import attendance, history, notes, records, reminders, schedule, visibility
+from flows.engine import attendance, closed, history, notes, records, reminders, schedule, visibility
 from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
 from flows.people import privacy, regions
@@ -71,8 +71,11 @@ def demand(demand_id: int):
     # will contact you" and had only a name): never to anyone else
     requester = db().get(User, d.requester_id) if reveal and d.requester_id not in (None, actor().user_id) else None
     back = back_to(request.args.get("from"), nav(), involved=actor().user_id in people, governs=is_admin)
-    return render_template("demand.html", back=back, d=d, wf=workflow, steps=visibility.available_steps(db(), actor(), d),
-                           timeline=history.timeline(db(), d.id), community=community, step_notes=notes.step_notes,
+    shut = closed.closed_claims(db(), actor(), d)  # a claim that would be refused: the reason, no button
+    steps = [(name, s) for name, s in visibility.available_steps(db(), actor(), d) if name not in {c.step for c in shut}]
+    why_not = [(c.title, c.refusal.code, render(c.refusal.code, c.refusal.params, lang())) for c in shut]
+    return render_template("demand.html", back=back, came=came_from(), d=d, wf=workflow, steps=steps, why_not=why_not,
+                           timeline=history.timeline(db(), d.id, workflow), community=community, step_notes=notes.step_notes,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet, requester=requester,
                            reveal=reveal, new_key=new_request_key,
                            next_line=elder.what_next(workflow, d.state,
@@ -121,7 +124,7 @@ def _send(demand_id: int, act: Callable[[], Outcome]) -> tuple[Response | None, 
         flash_refusal(exc)
     else:
         flash_outcome(outcome)
-    return redirect(url_for("portal.demand", demand_id=demand_id)), {}
+    return redirect(demand_url(demand_id)), {}
 
 
 @bp.route("/d/<id:demand_id>/step/<step>", methods=["GET", "POST"])
@@ -143,7 +146,7 @@ def step(demand_id: int, step: str):
                               state=workflow.state_title(d.state)), "info")
             else:
                 flash_refusal(exc)
-            return redirect(url_for("portal.demand", demand_id=d.id))
+            return redirect(demand_url(d.id))
     else:
         values, errors = read_step_form(spec.form)
         if not errors:
@@ -154,6 +157,7 @@ def step(demand_id: int, step: str):
                 return done
     members = member_choices(d.community_id) if any(f.type == "member" for f in spec.form.values()) else []
     return render_template("step.html", d=d, wf=workflow, name=step, spec=spec, errors=errors, form=request.form,
+                           came=came_from(),
                            members=members, request_key=posted_request_key() or new_request_key()), (
         400 if errors else 200)
 
@@ -229,8 +233,19 @@ def start(code: str):
     # an activity's time (both ends) can be matched to shared resources while the form is filled
     suggest = {"starts_at", "ends_at"} <= set(spec.form) and spec.record not in ("booking", "resource_booking")
     return render_template("start.html", task_type=task_type, spec=spec, name=name, errors=errors, suggest=suggest,
+                           back=_start_back(task_type, person is not None),
                            form=request.form, communities=communities, person=person,
                            request_key=posted_request_key() or new_request_key()), (400 if errors else 200)
+
+
+def _start_back(task_type: TaskType, for_someone: bool) -> tuple[str, str]:
+    """A new demand's form leads back where it was opened: 代办's list of residents, 发布's
+    menu (`?from=publish`), otherwise the home page's shortcuts."""
+    if for_someone:
+        return url_for("portal.behalf_pick", task_type_id=task_type.id), gettext("‹ 返回代办")
+    if request.args.get("from") == "publish" and nav().publish:
+        return url_for("portal.publish"), gettext("‹ 返回发布")
+    return url_for("portal.index"), gettext("‹ 返回首页")
 
 
 def _task_type(code: str) -> TaskType | None:

@@ -12,7 +12,7 @@ from admin.database import db
 from admin.i18n import field_errors, flash_refusal
 from admin.params import arg_int, form_int
 from admin.portal import bp
-from admin.portal.common import new_request_key, posted_request_key
+from admin.portal.common import lang, new_request_key, posted_request_key
 from flows.core.refusals import Refused
 from flows.notices import categories, choices, quiet, verification
 from flows.notices import inbox as notices
@@ -23,6 +23,9 @@ from schemas.tables import User
 # Where a message about something other than a demand opens, by its template's category: a
 # report-in decided → 报到 (the reason, and reporting in again); an order → 我的订单.
 _PLACES = {"account": "portal.checkin", "order": "portal.orders"}
+# …except joining an organisation: its admins decide on 组织档案, the member reads the answer on 所属党组织.
+_KINDS = {"org_join_requested": "portal.org", "org_join_approved": "portal.member_org",
+          "org_join_rejected": "portal.member_org"}
 
 PER_PAGE = 30
 
@@ -36,7 +39,8 @@ def messages():
     cleared with 全部已读), so a glance at the list does not lose the ones not looked at."""
     before = arg_int("before", required=False)
     rows = notices.inbox(db(), actor().user_id, limit=PER_PAGE + 1, before=before)
-    return render_template("messages.html", messages=rows[:PER_PAGE], before=before,
+    shown = [(m, *notices.words(m, lang())) for m in rows[:PER_PAGE]]
+    return render_template("messages.html", messages=shown, before=before,
                            older=rows[PER_PAGE - 1].id if len(rows) > PER_PAGE else None,
                            unread=notices.unread_count(db(), actor().user_id), request_key=new_request_key())
 
@@ -63,6 +67,8 @@ def open_message(notice_id: int):
         abort(404)
     if notice.demand_id is not None:
         return redirect(url_for("portal.demand", demand_id=notice.demand_id) + "?from=messages")
+    if notice.kind in _KINDS:
+        return redirect(url_for(_KINDS[notice.kind]))
     template = notice_templates.shipped().get(notice.kind)
     return redirect(url_for(_PLACES.get(template.category if template else "", "portal.messages")))
 

@@ -15,7 +15,7 @@ from admin.auth import actor
 from admin.database import db
 from flows.engine import menu
 from flows.notices import inbox as notices
-from flows.people import regions
+from flows.people import joining, regions
 from schemas.tables import Role
 
 
@@ -52,6 +52,11 @@ class Nav:
     @cached_property
     def org(self) -> bool:
         return self.logged_in and bool(actor().org_admin_of)
+
+    @cached_property
+    def join_requests(self) -> int:
+        """Members waiting for an answer from the organisations I administer."""
+        return joining.count(db(), actor()) if self.org else 0
 
     @cached_property
     def unread(self) -> int:

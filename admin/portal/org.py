@@ -1,5 +1,6 @@
-"""Reporting in (报到) and its approval, the organisation's back office (后台档案), and the
-community counter: confirm a pickup, adjust points with a reason, see orders."""
+"""Reporting in (报到) and its approval, the organisation's back office (后台档案) and the
+members asking to join it, a member's own organisation, and the community counter: confirm a
+pickup, adjust points with a reason, see orders."""
 from __future__ import annotations
 
 import uuid
@@ -16,7 +17,7 @@ from admin.i18n import flash_refusal, lang, refusal_text
 from admin.params import arg_int, form_int
 from admin.portal import bp
 from flows.core.refusals import Refused
-from flows.people import accounts, behalf, orgs, preferences, regions
+from flows.people import accounts, behalf, joining, orgs, preferences, regions
 from flows.points import reads as points_reads
 from flows.points import repeats, shop
 from schemas.tables import Member, Order, OrderStatus, Organisation, Region, RegionLevel, Role, ShopItem, User
@@ -99,16 +100,36 @@ def org():
     if not me.org_admin_of:
         abort(404)
     mine = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of)).order_by(Organisation.id))
-    return render_template("org.html", orgs=[
+    return render_template("org.html", requests=joining.pending(db(), me), orgs=[
         {"org": o, "records": orgs.back_office(db(), o.id), "balance": points_reads.org_balance(db(), o.id),
          "history": points_reads.org_history(db(), o.id, limit=10), "members": orgs.member_count(db(), o.id)}
         for o in mine])
 
 
+@bp.post("/org/requests/<id:member_id>")
+@login_required
+def decide_join(member_id: int):
+    """通过 or 不通过 a member's request to join one of my organisations. No one-time key: the
+    request is decided once, and a second tap (two admins, the Back button) is told so."""
+    me = actor()
+    if not me.org_admin_of:
+        abort(404)
+    approve = request.form.get("decision") == "approve"
+    try:
+        name = joining.decide(db(), me, member_id, form_int("org_id"), approve)
+    except Refused as exc:
+        flash_refusal(exc)
+    else:
+        flash(_("已通过：%(name)s 加入了组织", name=name) if approve else _("已不通过：%(name)s 会收到通知", name=name),
+              "success")
+    return redirect(url_for("portal.org"))
+
+
 @bp.route("/me/org", methods=["GET", "POST"])
 @login_required
 def member_org():
-    """A member says which organisation they belong to: its grabbed activities reach their hall."""
+    """A member asks to join their organisation (its admins decide; then its grabbed activities
+    reach their hall), or leaves it."""
     me = actor()
     member = db().get(Member, me.user_id)
     if member is None:
@@ -116,14 +137,18 @@ def member_org():
     error = None
     if request.method == "POST":
         try:
-            orgs.set_member_org(db(), me, form_int("org_id", required=False))
+            member = joining.ask(db(), me, form_int("org_id", required=False))
         except Refused as exc:
             error = refusal_text(exc)
         else:
-            flash(_("已保存"), "success")
-            return redirect(url_for("portal.me"))
-    return render_template("member_org.html", choices=orgs.choices(db()), current=member.org_id, error=error), (
-        400 if error else 200)
+            if member.org_requested_id is not None:
+                flash(_("已提交入组申请，等该组织的管理员通过后生效"), "success")
+            else:
+                flash(_("已保存"), "success")
+            return redirect(url_for("portal.member_org"))
+    names = dict(orgs.choices(db()))
+    return render_template("member_org.html", choices=list(names.items()), current=member.org_id,
+                           requested=member.org_requested_id, names=names, error=error), (400 if error else 200)
 
 
 @bp.get("/manage/pickup/<id:order_id>")

@@ -16,6 +16,8 @@ from babel.support import NullTranslations, Translations
 
 DIRECTORY = Path(__file__).resolve().parent / "translations"
 SOURCE = "zh"
+# The languages besides the source that the catalogue translates into.
+TRANSLATED = ("en",)
 
 
 def N_(text: str) -> str:

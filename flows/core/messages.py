@@ -153,6 +153,8 @@ ENGINE: dict[str, str] = {
     'scope': N_('这不是您所在社区的需求'),
     'state': N_('当前状态是“{state}”，不能{step}'),
     'taken': N_('已被认领'),
+    'taken.by_you': N_('您已经认领了，不用再点'),
+    'taken.by_your_org': N_('您的组织已经抢到了，不用再抢'),
     'full': N_('名额已满'),
     'duplicate': N_('您已经认领或报名过了'),
     'confirm.none': N_('没有需要您确认的名额（可能已确认、已释放或活动已开始）'),
@@ -167,6 +169,8 @@ ENGINE: dict[str, str] = {
     'guard.after_start': N_('还没到时间：{start} 开始后才能办理'),
     'ended': N_('已于 {end} 结束，不能再报名或认领'),
     'no_claim': N_('您还没有认领或报名'),
+    'closed.claiming_org': N_('仅限承接这项活动的“{org}”的党员报名'),
+    'closed.registered_org': N_('仅限到本社区报到的党组织'),
     'not_signed_in': N_('请先签到'),
     'already_signed_in': N_('已经签到过了'),
     'already_signed_out': N_('已经签退过了'),
@@ -220,6 +224,8 @@ SHOP: dict[str, str] = {
 
 PEOPLE: dict[str, str] = {
     'registration.decided': N_('这条报到申请已经处理过了'),
+    'join.decided': N_('这条入组申请已经处理过了'),
+    'join.not_found': N_('找不到这条入组申请，或不是您管理的组织'),
     'registration.reason': N_('请写明退回的原因，申请人会看到它'),
     'registration.reason_long': N_('原因不能超过 {max_length} 个字'),
     'registration.not_found': N_('找不到这条报到申请，或不在您管辖的社区'),

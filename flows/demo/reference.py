@@ -186,8 +186,11 @@ def _members(session, rng, password, communities, orgs, skills, admins, now) -> 
         community = communities[rng.randrange(len(communities))]
         org = orgs[rng.randrange(len(orgs))]
         grants.append({"user_id": user_id, "role": Role.MEMBER, "region_id": community.id, "org_id": None})
+        # a few ask to join 市财政局党支部 (org01's), for its admin to decide on 组织档案
+        asks = orgs[0].id if n % 97 == 5 and org.id != orgs[0].id else None
         members.append({"user_id": user_id, "org_id": org.id, "work_unit": org.work_unit,
-                        "availability": rng.choice(["周末", "工作日晚上", "随时", "节假日"])})
+                        "availability": rng.choice(["周末", "工作日晚上", "随时", "节假日"]),
+                        "org_requested_id": asks, "org_requested_at": now if asks else None})
         approved = n % 40 != 0
         regs.append({"member_id": user_id, "community_id": community.id,
                      "status": RegistrationStatus.APPROVED if approved else RegistrationStatus.PENDING,

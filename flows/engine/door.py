@@ -26,7 +26,7 @@ from flows.engine.automated import run_due
 from flows.engine.claims import active_claims, withdrawable
 from flows.engine.outcomes import Outcome
 from flows.engine.permissions import check_actor, check_guards, check_held_guards, hold_actor, needs_actor_held
-from flows.engine.writes import close_claims, lost_code, move, outcome, record_event
+from flows.engine.writes import close_claims, lost, lost_code, move, outcome, record_event
 from flows.people.actors import ActorContext, load_actor
 from flows.people.regions import district_id
 from flows.reporting import tallies
@@ -388,7 +388,7 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
         raise Refused("no_claim")
     if demand.state not in spec.sources:
         if lost_code(spec, demand) == "taken" and not workflow.is_terminal(demand.state):
-            raise Refused("taken")
+            raise lost(session, actor, spec, demand)
         raise Refused("state", {"state": workflow.state_title(demand.state), "step": spec.title})
     refusal = times.closed_to_claims(spec, demand, now)  # over: the plainest answer, before 'full'
     if refusal:

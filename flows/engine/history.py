@@ -6,18 +6,27 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from schemas.tables import Claim, ClaimStatus, Demand, Event, Region, Role, RoleGrant, User
+from flows.workflow.compiled import CompiledWorkflow
+from schemas.tables import Claim, ClaimStatus, Demand, Event, Organisation, Region, Role, RoleGrant, User
+from schemas.workflow import HumanStep
 
 STAFF = (Role.COMMUNITY_ADMIN, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
 
 
-def timeline(session: Session, demand_id: int) -> list[dict[str, Any]]:
+def timeline(session: Session, demand_id: int, workflow: CompiledWorkflow | None = None) -> list[dict[str, Any]]:
     """The demand's events with who did them, oldest first (`who` None: the system).
     `official`: the actor governs this demand's community (its community, district or city
     admin): their name (旭日社区书记) is the office's, shown to everyone, where a resident's or a
-    member's is masked for strangers. An admin elsewhere acting here as a resident is not one."""
-    rows = session.execute(select(Event, User.display_name).outerjoin(User, User.id == Event.actor_id)
-                           .where(Event.demand_id == demand_id).order_by(Event.id)).all()
+    member's is masked for strangers. An admin elsewhere acting here as a resident is not one.
+    Given the `workflow`, a step an organisation claims with (一键抢单) names the organisation
+    that holds the demand, for everyone: it acted, not the person who tapped for it."""
+    rows: list[tuple[Event, str | None]] = [(event, name) for event, name in session.execute(
+        select(Event, User.display_name).outerjoin(User, User.id == Event.actor_id)
+        .where(Event.demand_id == demand_id).order_by(Event.id))]
+    by_org = _org_claims(session, demand_id, workflow, {e.step for e, _ in rows})
+    if by_org is not None:
+        steps, org_name = by_org
+        rows = [(e, org_name if e.step in steps else name) for e, name in rows]
     actors = {e.actor_id for e, _ in rows if e.actor_id is not None}
     officials: set[int] = set()
     if actors:
@@ -26,8 +35,25 @@ def timeline(session: Session, demand_id: int) -> list[dict[str, Any]]:
         grants = session.execute(select(RoleGrant.user_id, Region.path).join(Region, Region.id == RoleGrant.region_id)
                                  .where(RoleGrant.user_id.in_(actors), RoleGrant.role.in_(STAFF)))
         officials = {user_id for user_id, path in grants if path and community_path.startswith(path)}
+    org_steps = by_org[0] if by_org is not None else set()
     return [{"step": e.step, "from": e.from_state, "to": e.to_state, "at": e.at, "who": name,
-             "actor_id": e.actor_id, "data": e.data, "official": e.actor_id in officials} for e, name in rows]
+             "actor_id": e.actor_id, "data": e.data, "official": e.actor_id in officials or e.step in org_steps}
+            for e, name in rows]
+
+
+def _org_claims(session: Session, demand_id: int, workflow: CompiledWorkflow | None,
+                taken: set[str]) -> tuple[set[str], str] | None:
+    """The workflow's organisation claim steps among those taken, and the holding organisation's
+    name; None when there are none (or the demand holds no organisation)."""
+    if workflow is None:
+        return None
+    steps = {name for name, spec in workflow.spec.steps.items() if name in taken and isinstance(spec, HumanStep)
+             and spec.claim is not None and spec.claim.holder == "org"}
+    if not steps:
+        return None
+    name = session.scalar(select(Organisation.name).join(Demand, Demand.org_id == Organisation.id)
+                          .where(Demand.id == demand_id))
+    return (steps, name) if name else None
 
 
 def took_step(session: Session, demand_id: int, step: str, actor_id: int) -> bool:

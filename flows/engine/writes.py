@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from flows.core import journal
 from flows.core.refusals import Refused
+from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
 from flows.people.actors import ActorContext
 from flows.reporting import tallies
@@ -49,10 +50,23 @@ def move(session: Session, demand: Demand, spec: HumanStep, actor: ActorContext,
             return observed
         session.refresh(demand)
         if demand.state not in spec.sources:
-            raise Refused(lost_code(spec, demand), {"state": demand.state, "step": spec.title})
+            raise lost(session, actor, spec, demand)
         if spec.claim and spec.claim.capacity == "demand" and demand.taken >= demand.capacity:
             raise Refused("full")
     raise Refused("state", {"state": demand.state, "step": spec.title})
+
+
+def lost(session: Session, actor: ActorContext, spec: HumanStep, demand: Demand) -> Refused:
+    """The refusal for a step whose state has gone. When the one-winner claim is the actor's own
+    (a second tab's 一键抢单 after the first won, another admin of the same organisation), say
+    so: "已被认领" read as losing to someone else."""
+    code = lost_code(spec, demand)
+    if code == "taken" and spec.claim is not None:
+        if spec.claim.holder == "org" and demand.org_id is not None and demand.org_id in actor.org_admin_of:
+            return Refused("taken.by_your_org", {"step": spec.title})
+        if spec.claim.holder == "member" and any(c.user_id == actor.user_id for c in active_claims(session, demand.id)):
+            return Refused("taken.by_you", {"step": spec.title})
+    return Refused(code, {"state": demand.state, "step": spec.title})
 
 
 def lost_code(spec: HumanStep, demand: Demand) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
+from flows.core.i18n import SOURCE, language
 from flows.core.refusals import Refused
 from flows.notices.categories import INBOX
 from schemas.clock import utcnow
@@ -19,6 +20,16 @@ def inbox(session: Session, user_id: int, *, limit: int = 100, before: int | Non
     if before is not None:
         query = query.where(Notification.id < before)
     return list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+def words(notice: Notification, locale: str | None) -> tuple[str, str]:
+    """A message's title and text in the reader's language now: its translation when it was
+    written with one, else as written."""
+    lang = language(locale)
+    found = (notice.texts or {}).get(lang) if lang != SOURCE else None
+    if isinstance(found, list) and len(found) == 2 and all(isinstance(t, str) for t in found):
+        return found[0], found[1]
+    return notice.title, notice.body or ""
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from flows.core.i18n import SOURCE
+from flows.core.i18n import SOURCE, TRANSLATED
 from flows.core.sql import upsert
 from flows.notices import choices, overrides, quiet, templates
 from flows.notices.categories import INBOX
@@ -28,7 +28,8 @@ SHORT_CHANNELS = frozenset({"sms", "wechat"})
 def post(session: Session, *, event_id: int, demand: Demand | None, users: Iterable[int], kind: str, title: str,
          body: str = "", now: datetime | None = None, category: str = "service", render: Render | None = None,
          short: Short | None = None, community_id: int | None = None) -> None:
-    """Write the message for each recipient: in the inbox (in Chinese, as written), and on each
+    """Write the message for each recipient: in the inbox (in Chinese, as written, with its
+    words in the other languages for a reader who reads one of them), and on each
     channel they chose for `category` (in their own language when `render` is given; SMS and
     WeChat carry `short`'s one sentence when given). The message is about the demand's
     community, else `community_id`: its admins see the deliveries."""
@@ -36,11 +37,12 @@ def post(session: Session, *, event_id: int, demand: Demand | None, users: Itera
     people = list(dict.fromkeys(users))
     demand_id = demand.id if demand else None
     community_id = demand.community_id if demand else community_id
+    texts = _texts(render) if people else None
     for user_id in people:
         upsert(session, Notification, {
             "event_id": event_id, "user_id": user_id, "channel": INBOX, "demand_id": demand_id, "community_id": community_id,
-            "kind": kind, "title": title[:200], "body": body, "status": NoticeStatus.SENT.value, "attempts": 0,
-            "created_at": now, "sent_at": now}, on=("event_id", "user_id", "channel"))
+            "kind": kind, "title": title[:200], "body": body, "texts": texts, "status": NoticeStatus.SENT.value,
+            "attempts": 0, "created_at": now, "sent_at": now}, on=("event_id", "user_id", "channel"))
     for user, channels in choices.recipients(session, people, category):
         full = render(user.locale) if render else (title, body)
         for channel in channels:
@@ -51,6 +53,17 @@ def post(session: Session, *, event_id: int, demand: Demand | None, users: Itera
                 "kind": kind, "title": own_title[:200], "body": own_body, "status": NoticeStatus.QUEUED.value,
                 "attempts": 0, "created_at": now, "due_at": quiet.not_before(channel, now)},
                 on=("event_id", "user_id", "channel"))
+
+
+def _texts(render: Render | None) -> dict[str, list[str]] | None:
+    """The inbox row's words in each translated language, rendered once for all its readers."""
+    if render is None:
+        return None
+    texts = {}
+    for lang in TRANSLATED:
+        title, body = render(lang)
+        texts[lang] = [title[:200], body]
+    return texts
 
 
 def tell(session: Session, *, event_id: int, users: Iterable[int], template: str, values: dict[str, Any],

@@ -20,7 +20,7 @@ FIELDS = frozenset({"id", "title", "description", "place", "starts_at", "ends_at
 # The programme's own messages are about something else than a demand; each category names
 # the fields its writer fills (flows.people.orgs, flows.points.shop, flows.points.ledger).
 OTHER_FIELDS = {
-    "account": frozenset({"community", "org", "decision", "reason"}),
+    "account": frozenset({"community", "org", "decision", "reason", "member"}),
     "order": frozenset({"item", "quantity", "code", "expires_at", "community", "points", "reason"}),
     "points": frozenset({"points", "balance", "reason"}),
 }

@@ -18,7 +18,7 @@ from flows.core.i18n import N_, Message
 from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.notices import outbox
-from flows.people import passwords, usernames
+from flows.people import joining, passwords, usernames
 from flows.people.actors import ActorContext
 from flows.people.regions import district_id
 from schemas.clock import utcnow
@@ -107,9 +107,11 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
             # so names cannot be enumerated at speed (docs/security.md).
             raise Refused("input", fields={"username": NAME_UNAVAILABLE}) from None
         if as_member:
-            session.add(Member(user_id=user.id, org_id=org.id if org else None,
-                               work_unit=(work_unit or "").strip()[:128] or (org.work_unit if org else None)))
+            member = Member(user_id=user.id, work_unit=(work_unit or "").strip()[:128] or (org.work_unit if org else None))
+            session.add(member)
             session.flush()
+            if org is not None:  # belonging is the organisation's to confirm, as for anyone asking later
+                joining.asked_at_sign_up(session, member, user.display_name, org, utcnow())
             session.add(MemberRegistration(member_id=user.id, community_id=community_id))
         return user
 

@@ -1,5 +1,6 @@
 """Organisations: the back office (后台档案) of what one grabbed and who signed up and served,
-and which organisation a member belongs to."""
+the organisations to choose from, and how many members one has (joining one:
+flows/people/joining.py)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,11 +8,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from flows.core import journal
-from flows.core.db import in_transaction
-from flows.core.i18n import N_
-from flows.core.refusals import Refused
-from flows.people.actors import ActorContext
 from schemas.tables import Account, Claim, Demand, Entry, Member, Organisation, Posting, ServiceRecord, User
 
 
@@ -45,23 +41,3 @@ def choices(session: Session) -> list[tuple[int, str]]:
 def member_count(session: Session, org_id: int) -> int:
     """How many members say they belong to the organisation."""
     return int(session.scalar(select(func.count()).select_from(Member).where(Member.org_id == org_id)) or 0)
-
-
-def set_member_org(session: Session, actor: ActorContext, org_id: int | None) -> Member:
-    """A member says which organisation they belong to (or none): they then see and may join
-    the activities it grabs. Logged as an event, like every change of who belongs where."""
-    member = session.get(Member, actor.user_id) if actor.user_id is not None else None
-    if member is None:
-        raise Refused("role")
-    if org_id is not None and session.get(Organisation, org_id) is None:
-        raise Refused("input", fields={"org_id": N_("请选择党组织")})
-    before = member.org_id
-
-    def work() -> Member:
-        member.org_id = org_id
-        session.flush()
-        journal.record(session, subject="members", subject_id=member.user_id, step="set_org", from_state=None,
-                       to_state=None, actor_id=actor.user_id, data={"from": before, "to": org_id})
-        return member
-
-    return in_transaction(session, work)

@@ -45,6 +45,10 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(48))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    # An inbox row's words in the other languages, written with it ({"en": [title, body]}): the
+    # inbox shows each message in the language its reader reads now, not the one of the moment
+    # it was sent. None: a row from before, or a message with no translation (the Chinese shown).
+    texts: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     status: Mapped[NoticeStatus] = mapped_column(str_enum(NoticeStatus, 16), default=NoticeStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -217,6 +217,9 @@ class Member(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # The organisation the member asked to join, waiting for its admins (flows/people/joining.py).
+    org_requested_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    org_requested_at: Mapped[datetime | None]
     work_unit: Mapped[str | None] = mapped_column(String(128))
     availability: Mapped[str | None] = mapped_column(String(128))
     bio: Mapped[str | None] = mapped_column(Text)

@@ -2,7 +2,9 @@
 a message that does not exist), opening needs a POST, and the list is the person's own."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import select, update
 
 from schemas.tables import Notification
 from tests.flows.walker import Walker
@@ -72,6 +74,8 @@ def test_each_message_is_one_tappable_row_and_the_inbox_pages(world, factory, lo
     card = first[first.index('<form class="card message unread"'):first.index("</form>", first.index('<form class="card message'))]
     assert '<button class="message-open">' in card and "message-title" in card and "message-time" in card
     assert "message-body" in card and "chevron" in card  # title, text, time and the affordance all in the one button
+    # a time as every other page says it (今天 10:44), not 11-28 10:44
+    assert re.search(r'class="message-time"[^>]*>(今天|昨天) \d\d:\d\d</time>', card), card
     older = first[first.index('rel="next"') - 60:first.index('rel="next"')]
     assert first.count('class="card message') == 30 and "心愿31" in first and "心愿01" not in first and "before=" in older
     second = owner.get("/me/messages?" + older.split("?")[1].split('"')[0]).get_data(as_text=True)
@@ -94,3 +98,21 @@ def test_a_message_about_a_report_in_or_an_order_opens_where_it_is_dealt_with(wo
     answer = member.post(f"/me/messages/{told.id}")
     assert answer.status_code == 302 and answer.location.endswith("/checkin")  # the reason, and reporting in again
     assert "原因：请写全姓名" in member.get("/checkin").get_data(as_text=True)
+
+
+def test_a_message_reads_in_the_language_its_reader_reads_now(world, factory, login):
+    """Written while its reader read Chinese, read later in English: the English words, in the
+    inbox (the API: tests/admin/api/test_answers.py); a row written before messages kept their translations reads as
+    written."""
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "换灯泡"})
+    walk.act("cadm_a", "publish")
+    owner = login("res_a")
+    assert "您的心愿已发布：换灯泡" in owner.get("/me/messages").get_data(as_text=True)
+    english = owner.get("/me/messages?lang=en").get_data(as_text=True)
+    assert "您的心愿已发布" not in english and "换灯泡" in english
+    title = re.search(r'class="message-title">([^<]*)<', english).group(1)
+    assert title.isascii() is False and title.replace("换灯泡", "").isascii()  # English around the wish's own words
+    with factory() as s, s.begin():
+        s.execute(update(Notification).values(texts=None))
+    assert "您的心愿已发布：换灯泡" in owner.get("/me/messages?lang=en").get_data(as_text=True)

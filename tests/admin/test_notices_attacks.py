@@ -193,6 +193,12 @@ def test_settings_page_states_the_configured_quiet_hours(world, login, monkeypat
     assert "22:00" not in page
 
 
+def test_settings_page_without_any_channel_says_so_and_offers_nothing_to_save(world, login):
+    page = login("res_a").get("/me/messages/settings").get_data(as_text=True)
+    assert "本平台暂未开通短信、邮件或微信通知" in page
+    assert "短信发到" not in page and "保存通知设置" not in page and 'name="email"' not in page
+
+
 # 7 ---------------------------------------------------------------------------------------------
 def _csrf(client, url) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)

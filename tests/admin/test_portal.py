@@ -200,6 +200,9 @@ def test_one_tap_claim_answers_at_once(login, world, factory):
     second = login("mem2").post(f"/d/{demand}/step/claim", follow_redirects=True)
     assert "认领成功" in first
     assert second.status_code == 200 and "已被认领" in second.get_data(as_text=True)
+    # the winner's own second tab: it is theirs, not lost
+    again = login("mem1").post(f"/d/{demand}/step/claim", follow_redirects=True).get_data(as_text=True)
+    assert "您已经认领了，不用再点" in again and "已被认领" not in again
 
 
 def test_hall_filters_and_skill_match(login, world, factory):
@@ -517,6 +520,28 @@ def test_a_demand_page_leads_back_where_it_was_opened_from(login, world, factory
     assert _back_link(login("mem1").get(f"/d/{demand}?from=queue").get_data(as_text=True))[0] == "/hall"
     english = login("cadm_a").get(f"/d/{demand}?from=messages&lang=en").get_data(as_text=True)
     assert _back_link(english) == ("/me/messages", "‹ Back to messages")
+    # a step taken from there returns there: the way in is carried through the step
+    page = login("mem1").get(f"/d/{demand}?from=hall").get_data(as_text=True)
+    assert f'action="/d/{demand}/step/claim?from=hall"' in page
+    done = login("mem1").post(f"/d/{demand}/step/claim?from=hall")
+    assert done.headers["Location"].endswith(f"/d/{demand}?from=hall")
+    late = login("res_a").get(f"/d/{demand}/step/cancel?from=me")  # claimed: too late to withdraw it
+    assert late.status_code == 302 and late.headers["Location"].endswith(f"/d/{demand}?from=me")
+    forged = login("mem1").post(f"/d/{demand}/step/claim?from=https://evil.example/")
+    assert "evil" not in forged.headers["Location"]
+
+
+def test_a_new_demand_form_leads_back_where_it_was_opened_from(login, world):
+    admin = login("cadm_a")
+    menu = admin.get("/publish").get_data(as_text=True)
+    assert "/new/env_cleanup?from=publish" in menu
+    assert _back_link(admin.get("/new/env_cleanup?from=publish").get_data(as_text=True)) == ("/publish", "‹ 返回发布")
+    assert _back_link(admin.get("/new/env_cleanup").get_data(as_text=True)) == ("/", "‹ 返回首页")
+    behalf = admin.get(f"/new/micro_wish?for={world['res_a']}").get_data(as_text=True)
+    assert _back_link(behalf)[1] == "‹ 返回代办" and "/for" in _back_link(behalf)[0]
+    # a bad value keeps the way back it came with
+    bad = admin.post("/new/env_cleanup?from=publish", data={"title": ""}).get_data(as_text=True)
+    assert _back_link(bad) == ("/publish", "‹ 返回发布")
 
 
 def test_the_same_redemption_or_adjustment_again_asks_first(login, world, factory):
@@ -554,3 +579,44 @@ def test_the_same_redemption_or_adjustment_again_asks_first(login, world, factor
     admin.post("/manage", data={**form, "request_key": "a2", "again": "1"})
     with factory() as s:
         assert ledger.balance(s, world["mem2"]) == 15
+
+
+def test_a_claim_the_hall_lists_but_the_reader_cannot_take_says_why(login, world, factory):
+    """The hall lists what a member could join; when the step is closed to this one, the page
+    says why in the step's own terms instead of showing no button and no reason."""
+    from schemas.tables import Member, Role, RoleGrant
+
+    with factory() as s, s.begin():  # a member of 税务局党支部 living in 旭日社区
+        u = User(username="mem_tax", display_name="mem_tax", password_hash=s.get(User, world["mem1"]).password_hash)
+        u.grants = [RoleGrant(role=Role.MEMBER, region_id=world["ca"])]
+        s.add(u)
+        s.flush()
+        s.add(Member(user_id=u.id, org_id=world["org2"], work_unit="税务局"))
+        s.flush()
+        s.add(MemberRegistration(member_id=u.id, community_id=world["ca"], status=RegistrationStatus.APPROVED))
+    walk = Walker(factory, world).published_activity("清理楼道", 1, NOW + timedelta(days=3))
+    walk.act("orgadm1", "grab")
+    outsider = login("mem_tax")
+    assert f"/d/{walk.demand_id}?from=hall" in outsider.get("/hall").get_data(as_text=True)
+    page = outsider.get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert 'id="why-not"' in page and "仅限承接这项活动的“财政局党支部”的党员报名" in page
+    assert 'data-step="sign_up"' not in page
+    english = outsider.get(f"/d/{walk.demand_id}?lang=en").get_data(as_text=True)
+    assert "财政局党支部" in english and "仅限" not in english
+    # the grab was the organisation's: its name, not the admin who tapped (masked for a stranger)
+    stranger = login("res_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert "<small>财政局党支部 · " in stranger and "orgadm1" not in stranger and "o******" not in stranger
+    # mem1 of 财政局党支部 may: no reason, the button; once the one place is his, mem2 reads 名额已满
+    own = login("mem1").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert 'id="why-not"' not in own and 'data-step="sign_up"' in own
+    walk.act("mem1", "sign_up")
+    assert 'id="why-not"' not in login("mem1").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    full = login("mem2").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert "名额已满" in full and 'data-step="sign_up"' not in full
+    # a guard decided on submit is said beforehand, with the way to settle it
+    item = Walker(factory, world)
+    item.start("cadm_a", "volunteer", {"title": "楼道灯维修", "description": "每周", "capacity": 5,
+                                       "required_skills": ["repair"]})
+    lacking = login("mem2").get(f"/d/{item.demand_id}").get_data(as_text=True)
+    assert "需要技能：水电维修" in lacking and 'href="/me/skills"' in lacking
+    assert 'id="why-not"' not in login("mem1").get(f"/d/{item.demand_id}").get_data(as_text=True)

@@ -148,20 +148,43 @@ def test_hand_out_an_order_from_the_counter(login, world, factory):
     assert "挂面" not in admin.get("/queue").get_data(as_text=True)
 
 
-def test_member_sets_organisation_and_signup_names_one(app, login, world, factory):
+def test_member_asks_to_join_an_organisation_and_its_admin_decides(app, login, world, factory):
+    """所属党组织 asks; 组织档案 shows the request to that organisation's admins only, with
+    通过 / 不通过; the member's page says where things stand; naming one at sign-up asks too."""
     member = login("mem2")
     page = member.get("/me/org").get_data(as_text=True)
     assert "税务局党支部" in page and "财政局党支部" in page
-    assert member.post("/me/org", data={"org_id": world["org2"]}).status_code == 302
+    asked = member.post("/me/org", data={"org_id": world["org2"]}, follow_redirects=True).get_data(as_text=True)
+    assert "已提交入组申请" in asked and "已申请加入 税务局党支部" in asked
     assert member.post("/me/org", data={"org_id": "999999"}).status_code == 400
     with factory() as s:
+        assert s.get(Member, world["mem2"]).org_id == world["org1"]  # not before its admins say so
+    assert 'id="join-requests"' not in login("orgadm1").get("/org").get_data(as_text=True)
+    admin = login("orgadm2")
+    assert '<span class="badge"' in admin.get("/").get_data(as_text=True)  # 组织档案 counts it
+    office = admin.get("/org").get_data(as_text=True)
+    assert 'id="join-requests"' in office and f'data-member="{world["mem2"]}"' in office
+    # another organisation's admin cannot decide it by posting the form
+    forged = login("orgadm1").post(f"/org/requests/{world['mem2']}", data={"org_id": world["org2"],
+                                                                         "decision": "approve"},
+                                   follow_redirects=True).get_data(as_text=True)
+    assert "找不到这条入组申请" in forged
+    done = admin.post(f"/org/requests/{world['mem2']}", data={"org_id": world["org2"], "decision": "approve"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "已通过：mem2 加入了组织" in done and 'id="join-requests"' not in done
+    again = admin.post(f"/org/requests/{world['mem2']}", data={"org_id": world["org2"], "decision": "decline"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "这条入组申请已经处理过了" in again
+    with factory() as s:
         assert s.get(Member, world["mem2"]).org_id == world["org2"]
+    assert login("res_a").post(f"/org/requests/{world['mem2']}", data={"org_id": world["org2"]}).status_code == 404
     client = app.test_client()
     client.post("/signup", data={"username": "newmem", "password": "green-hill-2026", "display_name": "新党员",
                                  "community_id": world["cb"], "role": "member", "org_id": world["org1"]})
     with factory() as s:
         user_id = s.scalar(select(User.id).where(User.username == "newmem"))
-        assert s.get(Member, user_id).org_id == world["org1"] and s.get(Member, user_id).work_unit == "财政局"
+        new = s.get(Member, user_id)
+        assert (new.org_id, new.org_requested_id, new.work_unit) == (None, world["org1"], "财政局")
 
 
 def test_org_page_shows_the_organisations_points(login, world, factory):

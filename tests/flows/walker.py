@@ -48,13 +48,18 @@ class Walker:
             self.act(user, step, data)
         return self
 
-    def recruiting_activity(self, title: str, capacity: int, starts_at: datetime) -> Walker:
-        """A two-hour joint activity created and published by cadm_a, grabbed by org1 and
-        joined by mem1: recruiting, with places left."""
+    def published_activity(self, title: str, capacity: int, starts_at: datetime) -> Walker:
+        """A two-hour joint activity created and published by cadm_a, open to grab."""
         self.start("cadm_a", "env_cleanup", {"title": title, "description": "d", "place": "p", "capacity": capacity,
                                              "starts_at": starts_at.isoformat(),
                                              "ends_at": (starts_at + timedelta(hours=2)).isoformat()})
-        for user, step in [("cadm_a", "publish"), ("orgadm1", "grab"), ("mem1", "sign_up")]:
+        self.act("cadm_a", "publish")
+        return self
+
+    def recruiting_activity(self, title: str, capacity: int, starts_at: datetime) -> Walker:
+        """A published activity grabbed by org1 and joined by mem1: recruiting, with places left."""
+        self.published_activity(title, capacity, starts_at)
+        for user, step in [("orgadm1", "grab"), ("mem1", "sign_up")]:
             self.act(user, step)
         return self
 

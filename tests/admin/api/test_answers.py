@@ -80,3 +80,7 @@ def test_marking_a_message_read(api, world, factory):
     read = resident.post(f"/me/messages/{unread[0]['id']}/read")
     assert read["id"] == unread[0]["id"] and read["read"] is True
     assert _refused(api("res_b").post, f"/me/messages/{unread[0]['id']}/read").status == 404
+    # the same message in the language the app asks for now
+    assert unread[0]["title"] == "您的心愿已发布：修窗"
+    english = api("res_a", language="en").messages()["items"][0]["title"]
+    assert "修窗" in english and english.replace("修窗", "").isascii()

@@ -36,10 +36,36 @@ def test_member_says_which_organisation(api, world, factory):
     member = api("mem2")
     mine = member.member_org()
     assert mine["org_id"] == world["org1"] and {c["id"] for c in mine["choices"]} >= {world["org1"], world["org2"]}
-    assert member.set_member_org(world["org2"], key="org-1")["org_id"] == world["org2"]
-    assert member.set_member_org(world["org2"], key="org-1")["org_id"] == world["org2"]  # replayed
+    asked = member.set_member_org(world["org2"], key="org-1")
+    assert (asked["org_id"], asked["requested_org_id"]) == (world["org1"], world["org2"])  # its admins decide
+    assert member.set_member_org(world["org2"], key="org-1") == asked  # replayed
+    admin = api("orgadm2")
+    waiting = admin.get("/org/join-requests")["items"]
+    assert [(r["member_id"], r["org_id"]) for r in waiting] == [(world["mem2"], world["org2"])]
+    assert api("orgadm1").get("/org/join-requests")["items"] == []
+    with pytest.raises(ApiError) as not_theirs:
+        api("orgadm1").post(f"/org/join-requests/{world['mem2']}", {"org_id": world["org2"], "approve": True})
+    assert not_theirs.value.status == 404
+    with pytest.raises(ApiError) as not_admin:
+        api("mem1").get("/org/join-requests")
+    assert not_admin.value.status == 404
+    assert _not_modified(admin, "/org/join-requests")
+    for anonymous_call in (lambda: api().get("/org/join-requests"),
+                           lambda: api().post(f"/org/join-requests/{world['mem2']}", {"org_id": world["org2"],
+                                                                                       "approve": True})):
+        with pytest.raises(ApiError) as nobody:
+            anonymous_call()
+        assert nobody.value.status == 401
+    with pytest.raises(ApiError) as no_answer:
+        admin.post(f"/org/join-requests/{world['mem2']}", {"org_id": world["org2"]})
+    assert no_answer.value.status == 422
+    admin.post(f"/org/join-requests/{world['mem2']}", {"org_id": world["org2"], "approve": True})
+    with pytest.raises(ApiError) as twice:
+        admin.post(f"/org/join-requests/{world['mem2']}", {"org_id": world["org2"], "approve": False})
+    assert twice.value.status == 409 and twice.value.code == "join.decided"
     with factory() as s:
         assert s.get(Member, world["mem2"]).org_id == world["org2"]
+    assert member.member_org()["org_id"] == world["org2"]
     assert member.set_member_org(None)["org_id"] is None
     with factory() as s:
         assert s.get(Member, world["mem2"]).org_id is None

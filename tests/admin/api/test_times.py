@@ -43,7 +43,11 @@ def test_a_reschedule_to_the_past_is_refused_beside_the_field(api, world, factor
 def test_an_activity_that_is_over_is_not_offered_listed_or_joined(api, world, factory):
     walk = _ended_activity(factory, world)
     resident = api("res_a")
-    assert resident.demand(walk.demand_id)["steps"] == []
+    page = resident.demand(walk.demand_id)
+    assert page["steps"] == [] and [(c["step"], c["code"]) for c in page["closed"]] == [("volunteer", "ended")]
+    assert page["closed"][0]["detail"].startswith("已于 ")  # why, to show in the button's place
+    english = api("res_a", language="en").demand(walk.demand_id)["closed"][0]["detail"]
+    assert english.isascii() and english
     assert walk.demand_id not in [d["id"] for d in resident.hall()]
     with pytest.raises(ApiError) as refused:
         resident.step(walk.demand_id, "volunteer")

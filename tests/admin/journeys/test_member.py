@@ -255,7 +255,9 @@ def test_member_edits_skills(browser, server, world, factory):
     member = Person(browser, server, "mem2", ARTIFACTS / "member_skills")
     member.follow("任务大厅")
     assert member.says("楼道灯维修") and not member.says("匹配你的技能")
-    member.tab("我的")
+    member.follow("楼道灯维修")  # the page says what is missing, and leads to it
+    assert member.says("需要技能：水电维修") and not member.page.get_by_role("button", name="认领事项").count()
+    member.shot("skill-missing")
     member.follow("我的技能")
     member.page.get_by_label("水电维修").check()
     member.shot("skills")

@@ -1,7 +1,8 @@
 """Organisations' journeys: the organisation admin grabs an activity and follows who of the
 organisation signed up and served, and the organisation's points (后台档案); members reach the
-activities their organisation grabbed, and say which organisation they belong to (at sign-up,
-in 我的, or an admin in the console). Each tapped from the home page on a phone."""
+activities their organisation grabbed, and ask to join one (at sign-up, or in 我的; its admin
+lets them in on 组织档案), or an admin links them in the console. Each tapped from the home page
+on a phone."""
 # ruff: noqa: F811  (the browser and server fixtures are imported, then named as arguments)
 from __future__ import annotations
 
@@ -69,6 +70,21 @@ def test_new_member_names_the_organisation_at_sign_up_and_joins_what_it_grabbed(
     page.screenshot(path=str(shots_dir("org_member_signup") / "01-signup.png"), full_page=True)
     page.get_by_role("button", name="注册").click()
     page.wait_for_url(server + "/")
+    with factory() as s:  # named, not yet one of its own: the organisation decides
+        user = s.scalar(select(User).where(User.username == "wangfang"))
+        assert (s.get(Member, user.id).org_id, s.get(Member, user.id).org_requested_id) == (None, world["org1"])
+    org = Staff(browser, server, "orgadm1", "org_member_signup")
+    org.tap_tab("我的")
+    org.follow("消息")
+    org.page.get_by_role("button", name="入组申请：王芳").click()  # the message leads to 组织档案
+    org.page.wait_for_load_state()
+    assert org.path == "/org" and org.shows("王芳", within="#join-requests")
+    org.shot("03-request")
+    org.page.locator(".join-request", has_text="王芳").get_by_role("button", name="通过", exact=True).click()
+    org.page.wait_for_load_state()
+    assert "已通过：王芳 加入了组织" in org.flash()
+    org.close()
+    page.reload()
     page.get_by_role("link", name="任务大厅", exact=True).click()
     page.wait_for_load_state()
     assert "联建植树" in page.locator("main").inner_text()
@@ -76,7 +92,7 @@ def test_new_member_names_the_organisation_at_sign_up_and_joins_what_it_grabbed(
     page.get_by_role("button", name="报名").click()
     page.wait_for_load_state()
     assert "报名成功" in page.locator(".flash").inner_text()
-    page.screenshot(path=str(shots_dir("org_member_signup") / "02-signed-up.png"), full_page=True)
+    page.screenshot(path=str(shots_dir("org_member_signup") / "04-signed-up.png"), full_page=True)
     with factory() as s:
         user = s.scalar(select(User).where(User.username == "wangfang"))
         assert s.get(Member, user.id).org_id == world["org1"]
@@ -84,7 +100,7 @@ def test_new_member_names_the_organisation_at_sign_up_and_joins_what_it_grabbed(
         assert claim is not None and claim.status is ClaimStatus.ACTIVE
 
 
-def test_member_links_to_an_organisation_from_me_and_sees_its_activity(browser, server, world, factory):
+def test_member_asks_to_join_an_organisation_from_me_and_its_admin_lets_them_in(browser, server, world, factory):
     walk = _open_activity(factory, world, "文明劝导")
     walk.act("orgadm1", "grab")
     member = Staff(browser, server, "mem3", "org_member_link")  # of 税务局, living in 站前社区
@@ -94,16 +110,26 @@ def test_member_links_to_an_organisation_from_me_and_sees_its_activity(browser, 
     member.tap_link("所属党组织")
     member.page.select_option("#org_id", label="财政局党支部")
     member.shot("choose")
-    member.tap("保存")
-    assert "已保存" in member.flash()
+    member.tap("提交")
+    assert "已提交入组申请" in member.flash() and member.shows("已申请加入 财政局党支部")
     member.tap_tab("大厅")
+    assert not member.shows("文明劝导")  # not before the organisation says so
+    org = Staff(browser, server, "orgadm1", "org_member_link")
+    org.tap_link("组织档案")  # from the home page, its badge counting the request
+    org.shot("requests")
+    org.page.locator(".join-request", has_text="mem3").get_by_role("button", name="通过", exact=True).click()
+    org.page.wait_for_load_state()
+    assert "已通过：mem3 加入了组织" in org.flash() and not org.shows("入组申请")
+    org.close()
+    member.page.reload()
     assert member.shows("文明劝导")
     member.shot("hall")
     with factory() as s:
-        assert s.get(Member, world["mem3"]).org_id == world["org1"]
-        event = s.scalar(select(Event).where(Event.subject == "members", Event.subject_id == world["mem3"]))
-        assert (event.step, event.actor_id, event.data) == ("set_org", world["mem3"],
-                                                            {"from": world["org2"], "to": world["org1"]})
+        assert (s.get(Member, world["mem3"]).org_id, s.get(Member, world["mem3"]).org_requested_id) == (
+            world["org1"], None)
+        steps = s.execute(select(Event.step, Event.actor_id).where(
+            Event.subject == "members", Event.subject_id == world["mem3"]).order_by(Event.id)).all()
+        assert [tuple(e) for e in steps] == [("ask_org", world["mem3"]), ("join_org", world["orgadm1"])]
 
 
 def test_org_admin_sees_who_signed_up_and_served_and_the_organisations_points(browser, server, world, factory):
@@ -186,7 +212,7 @@ def test_org_admin_reports_the_organisation_in_to_a_community_which_approves_it(
     admin.tap_link("待办事项")
     assert admin.shows("财政局党支部", within="#registrations")
     admin.tap_card("财政局党支部", within="#registrations")
-    admin.page.locator("form.card", has_text="财政局党支部").get_by_role("button", name="通过").click()
+    admin.page.locator("form.card", has_text="财政局党支部").get_by_role("button", name="通过", exact=True).click()
     admin.page.wait_for_load_state()
     assert "已通过" in admin.flash() and not admin.shows("财政局党支部")
     with factory() as s:

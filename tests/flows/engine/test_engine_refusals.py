@@ -50,6 +50,7 @@ def _refused(factory, world, walk, user, step, data=None):
     ("mem1", "serve", "open", "no_claim"),                 # serve before claiming
     ("mem2", "serve", "claimed", "no_claim"),              # someone else's claim
     ("mem2", "claim", "claimed", "taken"),                 # one winner
+    ("mem1", "claim", "claimed", "taken.by_you"),          # the winner's stale second tab: not "taken"
     ("mem1", "claim", "review", "state"),                  # not published yet: not "already claimed"
     ("res_a2", "evaluate", "claimed", "role"),             # not the requester
     ("res_a", "evaluate", "claimed", "state"),             # too early
@@ -63,6 +64,12 @@ def test_refusals(factory, world, user, step, stage, code):
     refusal = _refused(factory, world, walk, user, step)
     assert refusal.code == code
     assert refusal.message("zh") and refusal.message("en")
+
+
+def test_a_second_grab_by_the_winning_organisation_says_it_is_already_theirs(factory, world):
+    walk = Walker(factory, world).recruiting_activity("义诊", 5, NOW + timedelta(days=3))
+    refusal = _refused(factory, world, walk, "orgadm1", "grab")
+    assert refusal.code == "taken.by_your_org" and refusal.message("zh") == "您的组织已经抢到了，不用再抢"
 
 
 def test_not_requester_guard(factory, world):

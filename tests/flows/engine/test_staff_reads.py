@@ -11,7 +11,7 @@ from flows import engine
 from flows.core.refusals import Refused
 from flows.engine import attendance, menu, queue
 from flows.engine import hall as hall_reads
-from flows.people import behalf, orgs
+from flows.people import behalf, joining, orgs
 from flows.people.actors import load_actor
 from flows.workflow.compiler import compile_source
 from schemas.settings import ROOT
@@ -237,7 +237,10 @@ def test_member_of_an_organisation_sees_what_it_grabbed_elsewhere(factory, world
         far = user.id
     with factory() as s:
         assert "联建植树" not in [r.demand.title for r in hall_reads.hall(s, load_actor(s, far))]
-        orgs.set_member_org(s, load_actor(s, far), world["org1"])
+        joining.ask(s, load_actor(s, far), world["org1"])
+    with factory() as s:  # asked: not yet one of its own
+        assert "联建植树" not in [r.demand.title for r in hall_reads.hall(s, load_actor(s, far))]
+        joining.decide(s, load_actor(s, world["orgadm1"]), far, world["org1"], True)
     with factory() as s:
         assert "联建植树" in [r.demand.title for r in hall_reads.hall(s, load_actor(s, far))]
         assert s.get(Member, far).org_id == world["org1"]
@@ -247,7 +250,7 @@ def test_member_of_an_organisation_sees_what_it_grabbed_elsewhere(factory, world
     with factory() as s:
         assert s.get(Demand, walk.demand_id).taken == 2
         with pytest.raises(Refused):
-            orgs.set_member_org(s, load_actor(s, far), 10**9)
+            joining.ask(s, load_actor(s, far), 10**9)
         assert orgs.member_count(s, world["org1"]) == 5  # mem1, mem2, mem_pending, resmem and now mem_far
 
 
@@ -259,7 +262,9 @@ def test_hall_merges_the_organisations_demands_in_order_once(factory, world):
                    community="cb")
         walk.act("cadm_b", "publish")
     with factory() as s:
-        orgs.set_member_org(s, load_actor(s, world["mem3"]), world["org1"])  # lives in 站前社区
+        joining.ask(s, load_actor(s, world["mem3"]), world["org1"])  # lives in 站前社区
+    with factory() as s:
+        joining.decide(s, load_actor(s, world["orgadm1"]), world["mem3"], world["org1"], True)
     with factory() as s:
         assert [r.demand.title for r in hall_reads.hall(s, load_actor(s, world["mem3"]))] == [
             "联建植树", "站前修灯", "站前送药"]

@@ -1,0 +1,94 @@
+"""Joining an organisation: the member asks, the organisation's admins decide; each side is
+told, every change is an event, and a decision counts once."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from flows.core.refusals import Refused
+from flows.people import accounts, joining
+from flows.people.actors import load_actor
+from schemas.tables import Event, Member, Notification
+from tests.world import build_world
+
+
+@pytest.fixture
+def world(factory):
+    return build_world(factory)
+
+
+def _member(factory, user_id) -> Member:
+    with factory() as s:
+        return s.get_one(Member, user_id)
+
+
+def _told(factory, user_id, kind) -> list[str]:
+    with factory() as s:
+        return list(s.scalars(select(Notification.title).where(Notification.user_id == user_id,
+                                                                 Notification.kind == kind)))
+
+
+def test_a_member_asks_and_belongs_only_once_the_organisation_approves(factory, world):
+    with factory() as s:
+        joining.ask(s, load_actor(s, world["mem1"]), world["org2"])
+    asked = _member(factory, world["mem1"])
+    assert (asked.org_id, asked.org_requested_id) == (world["org1"], world["org2"])  # still org1's until then
+    assert _told(factory, world["orgadm2"], "org_join_requested") == ["入组申请：mem1"]
+    assert _told(factory, world["orgadm1"], "org_join_requested") == []
+    with factory() as s:
+        assert [r.member_id for r in joining.pending(s, load_actor(s, world["orgadm2"]))] == [world["mem1"]]
+        assert joining.pending(s, load_actor(s, world["orgadm1"])) == []
+        # another organisation's admin may not decide it; nor may the member
+        for who in ("orgadm1", "mem1"):
+            with pytest.raises(Refused) as refused:
+                joining.decide(s, load_actor(s, world[who]), world["mem1"], world["org2"], True)
+            assert refused.value.code == "join.not_found"
+        joining.decide(s, load_actor(s, world["orgadm2"]), world["mem1"], world["org2"], True)
+    joined = _member(factory, world["mem1"])
+    assert (joined.org_id, joined.org_requested_id, joined.org_requested_at) == (world["org2"], None, None)
+    assert _told(factory, world["mem1"], "org_join_approved") == ["已加入税务局党支部"]
+    with factory() as s, pytest.raises(Refused) as again:  # the second tap, or a second admin
+        joining.decide(s, load_actor(s, world["orgadm2"]), world["mem1"], world["org2"], False)
+    assert again.value.code == "join.decided"
+    with factory() as s:
+        steps = list(s.scalars(select(Event.step).where(Event.subject == "members",
+                                                        Event.subject_id == world["mem1"]).order_by(Event.id)))
+    assert steps == ["ask_org", "join_org"]
+
+
+def test_declined_leaving_and_asking_again(factory, world):
+    with factory() as s:
+        joining.ask(s, load_actor(s, world["mem2"]), world["org2"])
+    with factory() as s:
+        joining.ask(s, load_actor(s, world["mem2"]), world["org2"])  # the same request: nothing new
+    assert len(_told(factory, world["orgadm2"], "org_join_requested")) == 1
+    with factory() as s:
+        joining.decide(s, load_actor(s, world["orgadm2"]), world["mem2"], world["org2"], False)
+    declined = _member(factory, world["mem2"])
+    assert (declined.org_id, declined.org_requested_id) == (world["org1"], None)
+    assert _told(factory, world["mem2"], "org_join_rejected") == ["入组申请未通过：税务局党支部"]
+    with factory() as s:  # leaving needs nobody's leave, and withdraws a waiting request
+        joining.ask(s, load_actor(s, world["mem2"]), world["org2"])
+    with factory() as s:
+        joining.ask(s, load_actor(s, world["mem2"]), None)
+    left = _member(factory, world["mem2"])
+    assert (left.org_id, left.org_requested_id) == (None, None)
+    with factory() as s:
+        assert joining.pending(s, load_actor(s, world["orgadm2"])) == []
+        with pytest.raises(Refused) as unknown:
+            joining.ask(s, load_actor(s, world["mem2"]), 10**9)
+        assert unknown.value.code == "input"
+        with pytest.raises(Refused) as resident:
+            joining.ask(s, load_actor(s, world["res_a"]), world["org1"])
+        assert resident.value.code == "role"
+
+
+def test_naming_an_organisation_at_sign_up_asks_it(factory, world):
+    with factory() as s:
+        user = accounts.sign_up(s, username="newmem", password="green-hill-2026", display_name="新党员",
+                                community_id=world["ca"], as_member=True, org_id=world["org1"])
+        new_id = user.id
+    member = _member(factory, new_id)
+    assert (member.org_id, member.org_requested_id) == (None, world["org1"])
+    assert member.work_unit == "财政局"
+    assert _told(factory, world["orgadm1"], "org_join_requested") == ["入组申请：新党员"]
