@@ -114,7 +114,10 @@ def decide_join(member_id: int):
     me = actor()
     if not me.org_admin_of:
         abort(404)
-    approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision")
+    if decision not in ("approve", "decline"):
+        abort(400)
+    approve = decision == "approve"
     try:
         name = joining.decide(db(), me, member_id, form_int("org_id"), approve)
     except Refused as exc:

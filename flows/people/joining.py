@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from flows.core import journal
@@ -23,7 +23,7 @@ from flows.core.sql import changed
 from flows.notices import outbox
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
-from schemas.tables import Member, Organisation, Role, RoleGrant, User
+from schemas.tables import Event, Member, Organisation, Role, RoleGrant, User
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,16 @@ def _record(session: Session, member: Member, actor: ActorContext, step: str, *,
     before = {"org": member.org_id, "requested": member.org_requested_id}
 
     def work() -> Member:
-        member.org_id = org_id
-        member.org_requested_id = requested.id if requested else None
-        member.org_requested_at = when if requested else None
-        session.flush()
+        # Conditional on what was read: an admin's 通过 landing meanwhile is not overwritten (a
+        # member leaving would otherwise keep the organisation they just left), it is refused.
+        moved = changed(session, update(Member).where(
+            Member.user_id == member.user_id, _is(Member.org_id, before["org"]),
+            _is(Member.org_requested_id, before["requested"]))
+            .values(org_id=org_id, org_requested_id=requested.id if requested else None,
+                    org_requested_at=when if requested else None).execution_options(synchronize_session=False))
+        if moved != 1:
+            raise Refused("conflict")
+        session.refresh(member)
         event_id = journal.record(session, subject="members", subject_id=member.user_id, step=step, from_state=None,
                                   to_state=None, actor_id=actor.user_id,
                                   data={"from": before, "org": org_id, "requested": member.org_requested_id})
@@ -99,6 +105,10 @@ def tell_admins(session: Session, event_id: int, org: Organisation, name: str, w
                 values={"org": org.name, "member": name}, district_id=org.district_id, now=when)
 
 
+def _is(column, value: int | None):
+    return column.is_(None) if value is None else column == value
+
+
 def admins_of(session: Session, org_id: int) -> list[int]:
     return list(session.scalars(select(RoleGrant.user_id).where(RoleGrant.role == Role.ORG_ADMIN,
                                                                 RoleGrant.org_id == org_id)))
@@ -119,7 +129,10 @@ def pending(session: Session, actor: ActorContext) -> list[Request]:
 
 def count(session: Session, actor: ActorContext) -> int:
     """How many wait for the actor's organisations (the badge on 组织档案)."""
-    return len(pending(session, actor)) if actor.org_admin_of else 0
+    if not actor.org_admin_of:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(Member).where(
+        Member.org_requested_id.in_(sorted(actor.org_admin_of)))) or 0)
 
 
 def decide(session: Session, actor: ActorContext, member_id: int, org_id: int, approve: bool, *,
@@ -143,8 +156,11 @@ def decide(session: Session, actor: ActorContext, member_id: int, org_id: int, a
             values["org_id"] = org_id
         moved = changed(session, update(Member).where(Member.user_id == member_id, Member.org_requested_id == org_id)
                         .values(**values).execution_options(synchronize_session=False))
-        if moved != 1:
-            raise Refused("join.decided")
+        if moved != 1:  # decided meanwhile (a second admin, the Back button), or never asked
+            asked_before = session.scalar(select(Event.id).where(
+                Event.subject == "members", Event.subject_id == member_id, Event.step == "ask_org",
+                Event.data["requested"].as_integer() == org_id).limit(1))
+            raise Refused("join.decided" if asked_before is not None else "join.not_found")
         event_id = journal.record(session, subject="members", subject_id=member_id,
                                   step="join_org" if approve else "refuse_org", from_state=None, to_state=None,
                                   actor_id=actor.user_id, data={"org": org_id})

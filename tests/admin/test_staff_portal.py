@@ -169,6 +169,7 @@ def test_member_asks_to_join_an_organisation_and_its_admin_decides(app, login, w
                                                                          "decision": "approve"},
                                    follow_redirects=True).get_data(as_text=True)
     assert "找不到这条入组申请" in forged
+    assert admin.post(f"/org/requests/{world['mem2']}", data={"org_id": world["org2"]}).status_code == 400  # no answer
     done = admin.post(f"/org/requests/{world['mem2']}", data={"org_id": world["org2"], "decision": "approve"},
                       follow_redirects=True).get_data(as_text=True)
     assert "已通过：mem2 加入了组织" in done and 'id="join-requests"' not in done

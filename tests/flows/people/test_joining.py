@@ -92,3 +92,28 @@ def test_naming_an_organisation_at_sign_up_asks_it(factory, world):
     assert (member.org_id, member.org_requested_id) == (None, world["org1"])
     assert member.work_unit == "财政局"
     assert _told(factory, world["orgadm1"], "org_join_requested") == ["入组申请：新党员"]
+
+
+def test_a_change_read_before_an_approval_landed_is_refused_not_written_over_it(factory, world):
+    with factory() as s:
+        joining.ask(s, load_actor(s, world["mem2"]), world["org2"])
+    with factory() as member_side, factory() as admin_side:
+        stale = load_actor(member_side, world["mem2"])
+        read = member_side.get_one(Member, world["mem2"])  # the member's request read the row: asking, in org1
+        assert (read.org_id, read.org_requested_id) == (world["org1"], world["org2"])
+        joining.decide(admin_side, load_actor(admin_side, world["orgadm2"]), world["mem2"], world["org2"], True)
+        with pytest.raises(Refused) as refused:
+            joining.ask(member_side, stale, None)  # "leave" meant org1, which they no longer are in
+        assert refused.value.code == "conflict"
+    assert _member(factory, world["mem2"]).org_id == world["org2"]
+
+
+def test_deciding_for_someone_who_never_asked_is_not_found(factory, world):
+    with factory() as s, pytest.raises(Refused) as refused:
+        joining.decide(s, load_actor(s, world["orgadm2"]), world["mem1"], world["org2"], True)
+    assert refused.value.code == "join.not_found"
+    with factory() as s:
+        assert joining.count(s, load_actor(s, world["orgadm2"])) == 0
+        joining.ask(s, load_actor(s, world["mem1"]), world["org2"])
+    with factory() as s:
+        assert joining.count(s, load_actor(s, world["orgadm2"])) == 1
