@@ -149,8 +149,12 @@ def signup():
             errors = field_errors(exc)
         else:
             start_session(user)
-            flash(_("注册成功") + ("，" + _("报到申请已提交，等待社区审核") if form.get("role") == "member" else ""),
-                  "success")
+            said = [_("注册成功")]
+            if form.get("role") == "member":
+                said.append(_("报到申请已提交，等待社区审核"))
+                if user.member is not None and user.member.org_requested_id is not None:
+                    said.append(_("入组申请已发给该组织的管理员"))
+            flash("，".join(str(s) for s in said), "success")
             return redirect(url_for("portal.index"))
     return render_template("signup.html", communities=communities, orgs=orgs.choices(db()), errors=errors,
                            form=request.form), (

@@ -247,11 +247,23 @@ class Client:
         return self.post(f"/demands/{demand_id}/reschedule", body, key=key)
 
     def member_org(self) -> dict[str, Any]:
-        """The organisation I (a member) belong to, and the choices."""
+        """The organisation I (a member) belong to, the one I asked to join (`requested_org_id`),
+        and the choices."""
         return self.get("/me/org")
 
-    def set_member_org(self, org_id: int | None, *, key: str | None = None) -> dict[str, Any]:
+    def ask_org(self, org_id: int | None, *, key: str | None = None) -> dict[str, Any]:
+        """Ask to join `org_id` (I belong once its admins approve), or with None leave my
+        organisation and withdraw a waiting request."""
         return self.put("/me/org", {"org_id": org_id}, key=key)
+
+    def join_requests(self) -> list[dict[str, Any]]:
+        """Members waiting to join the organisations I administer, oldest first."""
+        return self.get("/org/join-requests")["items"]
+
+    def decide_join_request(self, member_id: int, org_id: int, approve: bool, *,
+                            key: str | None = None) -> dict[str, Any]:
+        """通过 (approve) or 不通过 a member's request to join `org_id`; once only (409 join.decided)."""
+        return self.post(f"/org/join-requests/{member_id}", {"org_id": org_id, "approve": approve}, key=key)
 
     def my_skills(self) -> dict[str, Any]:
         return self.get("/me/skills")

@@ -6,7 +6,7 @@ from flask import flash, redirect, url_for
 from flask_admin.actions import action
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from admin.auth import actor
 from admin.console import choices
@@ -14,7 +14,8 @@ from admin.console.fields import ChoiceIdField, TextAreaField
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter, ReportedInFilter, SkillFilter
 from admin.console.secure import SecuredModelView
 from admin.database import db
-from flows.people import accounts
+from flows.people import accounts, joining
+from schemas.clock import utcnow
 from schemas.tables import (
     Member,
     MemberRegistration,
@@ -72,6 +73,13 @@ class MemberView(SecuredModelView):
 
     def _check_region(self, model):
         pass  # rows are reached only through the scoped query; no region of their own to move
+
+    def check(self, model, created: bool) -> None:
+        """Setting the organisation here is a placement: an event, the member told, and a
+        request they had waiting for that organisation settled (joining.placed)."""
+        old = inspect(model).attrs.org_id.history.deleted
+        if old or inspect(model).attrs.org_id.history.added:
+            joining.placed(self.session, model, old[0] if old else None, actor().user_id, utcnow())
 
 
 class _RegistrationView(SecuredModelView):

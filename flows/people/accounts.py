@@ -107,7 +107,9 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
             # so names cannot be enumerated at speed (docs/security.md).
             raise Refused("input", fields={"username": NAME_UNAVAILABLE}) from None
         if as_member:
-            member = Member(user_id=user.id, work_unit=(work_unit or "").strip()[:128] or (org.work_unit if org else None))
+            # The work unit is what they type: not the named organisation's, which is not theirs
+            # until its admins approve.
+            member = Member(user_id=user.id, work_unit=(work_unit or "").strip()[:128] or None)
             session.add(member)
             session.flush()
             if org is not None:  # belonging is the organisation's to confirm, as for anyone asking later

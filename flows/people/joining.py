@@ -99,6 +99,28 @@ def asked_at_sign_up(session: Session, member: Member, name: str, org: Organisat
     tell_admins(session, event_id, org, name, when)
 
 
+def placed(session: Session, member: Member, before: int | None, actor_id: int, when: datetime) -> None:
+    """A district admin set the member's organisation on the console (人才资源库), in the console's
+    transaction: the one place where an organisation is chosen for a member rather than by
+    their admins. It is an event like any other; a waiting request for that same organisation is
+    settled by it (it would otherwise wait for a decision already made), one for another stays;
+    the member is told where they now belong."""
+    if member.org_id == before:
+        return
+    if member.org_requested_id is not None and member.org_requested_id == member.org_id:
+        member.org_requested_id = member.org_requested_at = None
+    session.flush()
+    event_id = journal.record(session, subject="members", subject_id=member.user_id,
+                              step="place_org" if member.org_id is not None else "leave_org",
+                              from_state=None, to_state=None, actor_id=actor_id,
+                              data={"from": {"org": before}, "org": member.org_id, "requested": member.org_requested_id})
+    org = session.get(Organisation, member.org_id) if member.org_id is not None else None
+    if org is not None:
+        name = session.scalar(select(User.display_name).where(User.id == member.user_id)) or ""
+        outbox.tell(session, event_id=event_id, users=[member.user_id], template="org_join_approved",
+                    values={"org": org.name, "member": name}, district_id=org.district_id, now=when)
+
+
 def tell_admins(session: Session, event_id: int, org: Organisation, name: str, when: datetime) -> None:
     """The organisation's admins hear of a request, and find it on 组织档案."""
     outbox.tell(session, event_id=event_id, users=admins_of(session, org.id), template="org_join_requested",
@@ -122,7 +144,7 @@ def pending(session: Session, actor: ActorContext) -> list[Request]:
         select(Member.user_id, User.display_name, Member.work_unit, Organisation.id, Organisation.name,
                Member.org_requested_at)
         .join(User, User.id == Member.user_id).join(Organisation, Organisation.id == Member.org_requested_id)
-        .where(Member.org_requested_id.in_(sorted(actor.org_admin_of)))
+        .where(Member.org_requested_id.in_(sorted(actor.org_admin_of)), User.is_active.is_(True))
         .order_by(Member.org_requested_at, Member.user_id).limit(200))
     return [Request(*row) for row in rows]
 
@@ -131,8 +153,8 @@ def count(session: Session, actor: ActorContext) -> int:
     """How many wait for the actor's organisations (the badge on 组织档案)."""
     if not actor.org_admin_of:
         return 0
-    return int(session.scalar(select(func.count()).select_from(Member).where(
-        Member.org_requested_id.in_(sorted(actor.org_admin_of)))) or 0)
+    return int(session.scalar(select(func.count()).select_from(Member).join(User, User.id == Member.user_id).where(
+        Member.org_requested_id.in_(sorted(actor.org_admin_of)), User.is_active.is_(True))) or 0)
 
 
 def decide(session: Session, actor: ActorContext, member_id: int, org_id: int, approve: bool, *,
@@ -145,7 +167,7 @@ def decide(session: Session, actor: ActorContext, member_id: int, org_id: int, a
         raise Refused("join.not_found")
     org = session.get(Organisation, org_id)
     name = session.scalar(select(User.display_name).join(Member, Member.user_id == User.id)
-                          .where(Member.user_id == member_id))
+                          .where(Member.user_id == member_id, User.is_active.is_(True)))
     if org is None or name is None:
         raise Refused("join.not_found")
     when = now or utcnow()

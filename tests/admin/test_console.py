@@ -292,3 +292,38 @@ def test_the_consoles_reject_asks_for_the_reason_one_registration_at_a_time(logi
     client.post(f"/approvals/member/{reg.id}/reject", data={"reason": "请到居住地社区报到"})
     with factory() as s:
         assert s.get(MemberRegistration, reg.id).status.value == "rejected"
+
+
+def test_placing_a_member_in_an_organisation_on_the_console_settles_their_request(login, world, factory):
+    """人才资源库 sets a member's organisation directly: an event, the member told, and a request
+    waiting for that organisation settled (it no longer waits for a decision made); a request
+    for another organisation stays."""
+    from flows.people import joining
+    from flows.people.actors import load_actor
+    from schemas.tables import Event, Notification
+
+    with factory() as s:
+        joining.ask(s, load_actor(s, world["mem2"]), world["org2"])
+        joining.ask(s, load_actor(s, world["mem1"]), world["org2"])
+    client = login("cityadm")
+
+    def place(member: str, org: int | None) -> None:
+        url = f"/admin/member/edit/?id={world[member]}"
+        client.post(url, data={**tokens(client, url), "work_unit": "财政局", "org_id": str(org or ""),
+                               "availability": "", "skills": [], "bio": ""})
+
+    place("mem2", world["org2"])  # what mem2 asked for
+    place("mem1", None)  # mem1 leaves org1 on the console; their request for org2 still waits
+    with factory() as s:
+        mem2, mem1 = s.get_one(Member, world["mem2"]), s.get_one(Member, world["mem1"])
+        assert (mem2.org_id, mem2.org_requested_id, mem2.org_requested_at) == (world["org2"], None, None)
+        assert (mem1.org_id, mem1.org_requested_id) == (None, world["org2"])
+        assert [r.member_id for r in joining.pending(s, load_actor(s, world["orgadm2"]))] == [world["mem1"]]
+        placed = s.scalar(select(Event).where(Event.subject == "members", Event.subject_id == world["mem2"],
+                                              Event.step == "place_org"))
+        assert placed is not None and placed.actor_id == world["cityadm"]
+        assert s.scalar(select(Event.step).where(Event.subject == "members", Event.subject_id == world["mem1"])
+                        .order_by(Event.id.desc()).limit(1)) == "leave_org"
+        assert list(s.scalars(select(Notification.title).where(Notification.user_id == world["mem2"],
+                                                               Notification.kind == "org_join_approved"))) \
+            == ["已加入税务局党支部"]

@@ -180,12 +180,15 @@ def test_member_asks_to_join_an_organisation_and_its_admin_decides(app, login, w
         assert s.get(Member, world["mem2"]).org_id == world["org2"]
     assert login("res_a").post(f"/org/requests/{world['mem2']}", data={"org_id": world["org2"]}).status_code == 404
     client = app.test_client()
-    client.post("/signup", data={"username": "newmem", "password": "green-hill-2026", "display_name": "新党员",
-                                 "community_id": world["cb"], "role": "member", "org_id": world["org1"]})
+    signed = client.post("/signup", data={"username": "newmem", "password": "green-hill-2026", "display_name": "新党员",
+                                          "community_id": world["cb"], "role": "member", "org_id": world["org1"]},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "报到申请已提交，等待社区审核，入组申请已发给该组织的管理员" in signed
     with factory() as s:
         user_id = s.scalar(select(User.id).where(User.username == "newmem"))
         new = s.get(Member, user_id)
-        assert (new.org_id, new.org_requested_id, new.work_unit) == (None, world["org1"], "财政局")
+        # the work unit is not taken from an organisation that has not said yes
+        assert (new.org_id, new.org_requested_id, new.work_unit) == (None, world["org1"], None)
 
 
 def test_org_page_shows_the_organisations_points(login, world, factory):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from flows.notices import courier
@@ -19,6 +20,8 @@ def test_resident_reads_the_message_that_her_wish_is_done(browser, server, world
     walk = Walker(factory, world).rated_wish("帮忙换个灯泡", 5)  # the award tells the requester
     resident = Person(browser, server, "res_a", ARTIFACTS / "messages")
     assert resident.page.inner_text("#unread-badge") == "4"  # published, claimed, served, done: on the home page...
+    # a screen reader hears the sentence, not a bare figure, and the tab keeps its name
+    expect(resident.page.get_by_role("link", name="我的", exact=True)).to_have_accessible_description("4 条未读消息")
     resident.tab("资讯")
     assert resident.page.inner_text("#unread-badge") == "4"  # ...and on every other
     resident.tab("我的")

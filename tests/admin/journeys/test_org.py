@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from schemas.tables import Account, AuditLog, Claim, ClaimStatus, Demand, Event, Member, User
@@ -115,6 +116,7 @@ def test_member_asks_to_join_an_organisation_from_me_and_its_admin_lets_them_in(
     member.tap_tab("大厅")
     assert not member.shows("文明劝导")  # not before the organisation says so
     org = Staff(browser, server, "orgadm1", "org_member_link")
+    expect(org.page.locator("#org-link")).to_have_accessible_description("1 个入组申请")
     org.tap_link("组织档案")  # from the home page, its badge counting the request
     org.shot("requests")
     org.page.locator(".join-request", has_text="mem3").get_by_role("button", name="通过", exact=True).click()

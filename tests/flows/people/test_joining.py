@@ -90,7 +90,7 @@ def test_naming_an_organisation_at_sign_up_asks_it(factory, world):
         new_id = user.id
     member = _member(factory, new_id)
     assert (member.org_id, member.org_requested_id) == (None, world["org1"])
-    assert member.work_unit == "财政局"
+    assert member.work_unit is None  # what they typed: the organisation is not theirs until it approves
     assert _told(factory, world["orgadm1"], "org_join_requested") == ["入组申请：新党员"]
 
 
@@ -117,3 +117,21 @@ def test_deciding_for_someone_who_never_asked_is_not_found(factory, world):
         joining.ask(s, load_actor(s, world["mem1"]), world["org2"])
     with factory() as s:
         assert joining.count(s, load_actor(s, world["orgadm2"])) == 1
+
+
+def test_a_deactivated_account_waits_for_no_one(factory, world):
+    """An account switched off after asking is neither listed, nor counted, nor decided."""
+    from schemas.tables import User
+
+    with factory() as s:
+        joining.ask(s, load_actor(s, world["mem1"]), world["org2"])
+    with factory() as s:
+        assert joining.count(s, load_actor(s, world["orgadm2"])) == 1
+        s.get_one(User, world["mem1"]).is_active = False
+        s.commit()
+    with factory() as s:
+        admin = load_actor(s, world["orgadm2"])
+        assert joining.pending(s, admin) == [] and joining.count(s, admin) == 0
+        with pytest.raises(Refused) as refused:
+            joining.decide(s, admin, world["mem1"], world["org2"], True)
+        assert refused.value.code == "join.not_found"
