@@ -199,7 +199,7 @@ Guard = Literal["registered_in_community", "not_requester", "skills", "no_time_c
 # The guards that read the demand's time against the clock: a step failing one is not offered.
 TIME_GUARDS = ("in_time_window", "after_start")
 Record = Literal["service", "sign_in", "sign_out", "evaluation", "withdraw", "assign", "booking", "release_booking",
-                 "release", "release_resource"]
+                 "release", "release_resource", "give_up"]
 
 
 class ClaimSpec(Spec):
@@ -274,8 +274,10 @@ class PointsEffect(Spec):
     points: PointsRule
 
 
+# `released`: the people whose places the step itself gave back (an organisation giving up the
+# activity it grabbed releases its members' places).
 Recipients = Literal["requester", "claimant", "claimants", "participants", "org_members", "org_admins",
-                     "holder_admins", "community_admins", "district_admins"]
+                     "holder_admins", "community_admins", "district_admins", "released"]
 
 
 def _recipients_form(value: Any) -> str:

@@ -260,8 +260,9 @@ class Client:
         """Members waiting to join the organisations I administer, oldest first."""
         return self.get("/org/join-requests")["items"]
 
-    def decide_join_request(self, member_id: int, org_id: int, approve: bool, *,
-                            key: str | None = None) -> dict[str, Any]:
+    set_member_org = ask_org  # the name before joining needed the organisation's approval
+
+    def decide_join_request(self, member_id: int, org_id: int, approve: bool, *, key: str | None = None) -> Any:
         """通过 (approve) or 不通过 a member's request to join `org_id`; once only (409 join.decided)."""
         return self.post(f"/org/join-requests/{member_id}", {"org_id": org_id, "approve": approve}, key=key)
 

@@ -94,7 +94,8 @@ def _demand(d: Demand, workflow: CompiledWorkflow) -> DemandOut:
     people = [d.requester_id] + [c.user_id for c in active_claims(db(), d.id)]
     reveal = privacy.sees_personal_data(me, community.path, people)
     shut = closed.closed_claims(db(), me, d)
-    steps = [StepRef(step=name, title=step.title, input_schema=schema_name(workflow.id, name), ends=workflow.ends(name))
+    steps = [StepRef(step=name, title=step.title, input_schema=schema_name(workflow.id, name), ends=workflow.ends(name),
+                     asks_first=workflow.asks_first(name), help=step.help)
              for name, step in visibility.available_steps(db(), me, d) if name not in {c.step for c in shut}]
     timeline = [TimelineEntry(step=e["step"], title=_step_title(workflow, e["step"]), to_state=e["to"], at=e["at"],
                               who=e["who"] if reveal or e["official"] or e["actor_id"] in (None, me.user_id)

@@ -120,6 +120,9 @@ class StepRef(BaseModel):
     input_schema: str = Field(description="the `components.schemas` name of this step's input")
     ends: bool = Field(False, description="taking it ends the demand for good (read from the workflow): "
                                           "ask the person to confirm before sending it")
+    asks_first: bool = Field(False, description="ask the person to confirm before sending it: it ends the demand, "
+                                                "or gives back places others hold (放弃抢单); `help` says what it does")
+    help: str | None = Field(None, description="the step's own explanation, from the workflow")
 
 
 class ClosedStep(BaseModel):

@@ -7,12 +7,13 @@ from flask_admin.actions import action
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
+from wtforms.validators import ValidationError
 
 from admin.auth import actor
 from admin.console import choices
 from admin.console.fields import ChoiceIdField, TextAreaField
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter, ReportedInFilter, SkillFilter
-from admin.console.secure import SecuredModelView
+from admin.console.secure import SecuredModelView, highest_role
 from admin.database import db
 from flows.people import accounts, joining
 from schemas.clock import utcnow
@@ -79,6 +80,8 @@ class MemberView(SecuredModelView):
         request they had waiting for that organisation settled (joining.placed)."""
         old = inspect(model).attrs.org_id.history.deleted
         if old or inspect(model).attrs.org_id.history.added:
+            if highest_role() not in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN):  # a community's admin keeps skills only
+                raise ValidationError(gettext("只有区县或市级管理员可以改党员所属的党组织"))
             joining.placed(self.session, model, old[0] if old else None, actor().user_id, utcnow())
 
 

@@ -330,6 +330,10 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
     values = _validate(workflow, step, data or {}).model_dump(mode="json")
     if on_behalf_of is not None:
         values["on_behalf_of"] = on_behalf_of
+    # Who may act for the holding organisation was checked against the organisation read then;
+    # one that gave the demand up and another that grabbed it meanwhile leave the state as it
+    # was, so the guarded UPDATE alone would let the first one's people act on the second's.
+    held_by_org = demand.org_id if spec.by.relation in ("claiming_org", "holder") else None
 
     def work() -> Outcome:
         if needs_actor_held(actor, spec.guards, demand):
@@ -338,6 +342,8 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
             if refusal:
                 raise Refused(refusal.code, refusal.params)
         from_state = move(session, demand, spec, actor, now)
+        if held_by_org is not None and demand.org_id != held_by_org:
+            raise Refused("state", {"state": workflow.state_title(demand.state), "step": spec.title})
         form = {k: v for k, v in values.items() if k != "on_behalf_of"}
         facts = records.write(session, spec.record, demand, actor, form, now, step,
                               vouched=on_behalf_of is not None) if spec.record else {}
@@ -348,7 +354,8 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
         event_id = record_event(session, demand, workflow, step, from_state, demand.state, admin.user_id,
                                 {**values, **facts}, now, request_key=key)
         if spec.notify:
-            effects.notify(session, demand, spec.notify, step, workflow, event_id, form)
+            effects.notify(session, demand, spec.notify, step, workflow, event_id, form,
+                           released=facts.get("released_users", ()))
         if workflow.is_terminal(demand.state):
             close_claims(session, demand)
         elif _inline(auto):

@@ -5,6 +5,7 @@ an award twice (a retried Prefect task, a replayed outbox row) credits once.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -113,10 +114,14 @@ def tell_credited(session: Session, demand: Demand, event_id: int, credited: lis
                             "reason": demand.title}, district_id=district)
 
 
-def notify_users(session: Session, demand: Demand, to: str | tuple[str, ...]) -> list[int]:
-    """The people a `notify: {to: ...}` names on this demand (one set or several), each once."""
+def notify_users(session: Session, demand: Demand, to: str | tuple[str, ...],
+                 released: Iterable[int] = ()) -> list[int]:
+    """The people a `notify: {to: ...}` names on this demand (one set or several), each once;
+    `released`: those whose places the step gave back."""
     if isinstance(to, tuple):
-        return list(dict.fromkeys(user for one in to for user in notify_users(session, demand, one)))
+        return list(dict.fromkeys(user for one in to for user in notify_users(session, demand, one, released)))
+    if to == "released":
+        return list(dict.fromkeys(released))
     if to == "requester":
         return [demand.requester_id] if demand.requester_id else []
     if to in ("claimant", "claimants", "participants"):
@@ -137,11 +142,11 @@ def notify_users(session: Session, demand: Demand, to: str | tuple[str, ...]) ->
 
 
 def notify(session: Session, demand: Demand, spec: NotifySpec, step: str, workflow: CompiledWorkflow,
-           event_id: int | None = None, form: dict[str, Any] | None = None) -> None:
+           event_id: int | None = None, form: dict[str, Any] | None = None, released: Iterable[int] = ()) -> None:
     """Put the message in each recipient's inbox, in the step's transaction. A human step's
     message belongs to the step's own event (`event_id`); an automated step's notify effect
     logs an event of its own, which the outbox carries to whoever delivers it further."""
-    users = notify_users(session, demand, spec.to)
+    users = notify_users(session, demand, spec.to, released)
     composed = notices.compose(session, demand, workflow, spec, form)
     if event_id is None:
         event_id = journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id,

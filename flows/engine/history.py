@@ -18,15 +18,15 @@ def timeline(session: Session, demand_id: int, workflow: CompiledWorkflow | None
     `official`: the actor governs this demand's community (its community, district or city
     admin): their name (旭日社区书记) is the office's, shown to everyone, where a resident's or a
     member's is masked for strangers. An admin elsewhere acting here as a resident is not one.
-    Given the `workflow`, a step an organisation claims with (一键抢单) names the organisation
-    that holds the demand, for everyone: it acted, not the person who tapped for it."""
+    Given the `workflow`, a step an organisation takes as itself (一键抢单, 放弃抢单) names that
+    organisation, for everyone: it acted, not the person who tapped for it. Each event names
+    the organisation of its own claim: one that gave up and the one that grabbed after it are
+    told apart."""
     rows: list[tuple[Event, str | None]] = [(event, name) for event, name in session.execute(
         select(Event, User.display_name).outerjoin(User, User.id == Event.actor_id)
         .where(Event.demand_id == demand_id).order_by(Event.id))]
-    by_org = _org_claims(session, demand_id, workflow, {e.step for e, _ in rows})
-    if by_org is not None:
-        steps, org_name = by_org
-        rows = [(e, org_name if e.step in steps else name) for e, name in rows]
+    by_org = _org_events(session, workflow, [e for e, _ in rows])
+    rows = [(e, by_org.get(e.id, name)) for e, name in rows]
     actors = {e.actor_id for e, _ in rows if e.actor_id is not None}
     officials: set[int] = set()
     if actors:
@@ -35,25 +35,36 @@ def timeline(session: Session, demand_id: int, workflow: CompiledWorkflow | None
         grants = session.execute(select(RoleGrant.user_id, Region.path).join(Region, Region.id == RoleGrant.region_id)
                                  .where(RoleGrant.user_id.in_(actors), RoleGrant.role.in_(STAFF)))
         officials = {user_id for user_id, path in grants if path and community_path.startswith(path)}
-    org_steps = by_org[0] if by_org is not None else set()
     return [{"step": e.step, "from": e.from_state, "to": e.to_state, "at": e.at, "who": name,
-             "actor_id": e.actor_id, "data": e.data, "official": e.actor_id in officials or e.step in org_steps}
+             "actor_id": e.actor_id, "data": e.data, "official": e.actor_id in officials or e.id in by_org}
             for e, name in rows]
 
 
-def _org_claims(session: Session, demand_id: int, workflow: CompiledWorkflow | None,
-                taken: set[str]) -> tuple[set[str], str] | None:
-    """The workflow's organisation claim steps among those taken, and the holding organisation's
-    name; None when there are none (or the demand holds no organisation)."""
+def _org_events(session: Session, workflow: CompiledWorkflow | None, events: list[Event]) -> dict[int, str]:
+    """The organisation's name for each event an organisation took as itself: a claim by an
+    organisation (its claim names it) and a giving up (its event does)."""
     if workflow is None:
-        return None
-    steps = {name for name, spec in workflow.spec.steps.items() if name in taken and isinstance(spec, HumanStep)
-             and spec.claim is not None and spec.claim.holder == "org"}
-    if not steps:
-        return None
-    name = session.scalar(select(Organisation.name).join(Demand, Demand.org_id == Organisation.id)
-                          .where(Demand.id == demand_id))
-    return (steps, name) if name else None
+        return {}
+    steps = workflow.spec.steps
+    claims: dict[int, int] = {}
+    orgs: dict[int, int] = {}
+    for e in events:
+        spec = steps.get(e.step)
+        if not isinstance(spec, HumanStep) or not isinstance(e.data, dict):
+            continue
+        if spec.claim is not None and spec.claim.holder == "org" and isinstance(e.data.get("claim_id"), int):
+            claims[e.id] = e.data["claim_id"]
+        elif spec.record == "give_up" and isinstance(e.data.get("org_id"), int):
+            orgs[e.id] = e.data["org_id"]
+    if claims:
+        held = {claim: org for claim, org in session.execute(
+            select(Claim.id, Claim.org_id).where(Claim.id.in_(set(claims.values())))) if org is not None}
+        orgs.update({event: held[claim] for event, claim in claims.items() if claim in held})
+    if not orgs:
+        return {}
+    names = dict(session.execute(select(Organisation.id, Organisation.name)
+                                 .where(Organisation.id.in_(set(orgs.values())))).all())
+    return {event: names[org] for event, org in orgs.items() if org in names}
 
 
 def took_step(session: Session, demand_id: int, step: str, actor_id: int) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
@@ -21,6 +22,7 @@ from flows.core.sql import changed
 from flows.engine.claims import active_claims, held_by
 from flows.people.actors import ActorContext
 from flows.sharing import bookings as resource_bookings
+from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.tables import (
     AppointmentSlot,
@@ -160,6 +162,34 @@ def _write_release(session: Session, demand: Demand, actor: ActorContext, values
     return {"released": len(ids), "withdrawn": ids}
 
 
+def _write_give_up(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
+                   now: datetime, step: str) -> dict[str, Any]:
+    """The claiming organisation gives the demand up (放弃抢单): its claim is withdrawn, and so
+    are the places its members took through it (the workflow's claim steps open only to the
+    claiming organisation's members); others' places (residents who volunteered) stay. The
+    demand no longer names an organisation, so another may grab it."""
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    through_org = [name for name, spec in workflow.spec.steps.items()
+                   if isinstance(spec, HumanStep) and spec.claim is not None and spec.claim.holder == "member"
+                   and spec.by.relation == "claiming_org"]
+    claims = active_claims(session, demand.id)
+    org_claims = [c for c in claims if c.org_id is not None and c.org_id == demand.org_id]
+    if not org_claims:
+        raise Refused("no_claim")
+    members = [c for c in claims if c.user_id is not None and c.step in through_org]
+    ids = [c.id for c in org_claims + members]
+    session.execute(update(Claim).where(Claim.id.in_(ids)).values(status=ClaimStatus.WITHDRAWN)
+                    .execution_options(synchronize_session=False))
+    org_id = demand.org_id
+    # the row is locked by the step's guarded UPDATE: its count is the one to lower
+    taken = max(demand.taken - len(members), 0)
+    session.execute(update(Demand).where(Demand.id == demand.id).values(org_id=None, taken=taken)
+                    .execution_options(synchronize_session=False))
+    set_committed_value(demand, "org_id", None)
+    set_committed_value(demand, "taken", taken)
+    return {"org_id": org_id, "withdrawn": ids, "released_users": [c.user_id for c in members]}
+
+
 def _write_assign(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
                  now: datetime, step: str) -> dict[str, Any]:
     """An admin assigns the work to a member registered with the demand's community."""
@@ -212,6 +242,7 @@ WRITERS: dict[str, Writer] = {
     "assign": _write_assign,
     "release_booking": _write_release_booking,
     "release_resource": _write_release_resource,
+    "give_up": _write_give_up,
 }
 
 

@@ -117,7 +117,7 @@ def placed(session: Session, member: Member, before: int | None, actor_id: int, 
     org = session.get(Organisation, member.org_id) if member.org_id is not None else None
     if org is not None:
         name = session.scalar(select(User.display_name).where(User.id == member.user_id)) or ""
-        outbox.tell(session, event_id=event_id, users=[member.user_id], template="org_join_approved",
+        outbox.tell(session, event_id=event_id, users=[member.user_id], template="org_placed",
                     values={"org": org.name, "member": name}, district_id=org.district_id, now=when)
 
 

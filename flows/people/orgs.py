@@ -8,7 +8,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from schemas.tables import Account, Claim, Demand, Entry, Member, Organisation, Posting, ServiceRecord, User
+from schemas.tables import (
+    Account,
+    Claim,
+    ClaimStatus,
+    Demand,
+    Entry,
+    Member,
+    Organisation,
+    Posting,
+    ServiceRecord,
+    User,
+)
 
 
 def back_office(session: Session, org_id: int) -> list[dict[str, Any]]:
@@ -21,7 +32,8 @@ def back_office(session: Session, org_id: int) -> list[dict[str, Any]]:
                    Claim.user_id)
             .join(Claim, Claim.user_id == User.id)
             .outerjoin(ServiceRecord, ServiceRecord.claim_id == Claim.id)
-            .where(Claim.demand_id == demand.id, Claim.user_id.is_not(None))).all()
+            .where(Claim.demand_id == demand.id, Claim.user_id.is_not(None),
+                   Claim.status != ClaimStatus.WITHDRAWN)).all()  # not those who left, or whom an organisation that gave it up took along
         points = dict(session.execute(
             select(Account.user_id, func.sum(Entry.amount)).join(Entry, Entry.account_id == Account.id)
             .join(Posting, Posting.id == Entry.posting_id)

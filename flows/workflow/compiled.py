@@ -93,6 +93,12 @@ class CompiledWorkflow:
                 todo.append(auto[1].to)
         return any(self.is_terminal(state) for state in seen)
 
+    def asks_first(self, step: str) -> bool:
+        """Whether the portal asks before a tap sends `step`: it ends the demand, or it gives
+        back places others hold (放弃抢单 takes the organisation's members' places with it)."""
+        spec = self.spec.steps.get(step)
+        return self.ends(step) or (isinstance(spec, HumanStep) and spec.record == "give_up")
+
     def ends_unserved(self, step: str) -> bool:
         """Whether taking `step` ends the demand at once without its service (cancelled,
         rejected): the portal shows it as the lesser choice."""

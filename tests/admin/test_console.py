@@ -312,6 +312,13 @@ def test_placing_a_member_in_an_organisation_on_the_console_settles_their_reques
         client.post(url, data={**tokens(client, url), "work_unit": "财政局", "org_id": str(org or ""),
                                "availability": "", "skills": [], "bio": ""})
 
+    community = login("cadm_a")  # a community's admin keeps skills and availability, not who belongs where
+    url = f"/admin/member/edit/?id={world['mem2']}"
+    refused = community.post(url, data={**tokens(community, url), "work_unit": "财政局", "org_id": "",
+                                        "availability": "", "skills": [], "bio": ""}).get_data(as_text=True)
+    assert "只有区县或市级管理员可以改党员所属的党组织" in refused
+    with factory() as s:
+        assert s.get_one(Member, world["mem2"]).org_id == world["org1"]
     place("mem2", world["org2"])  # what mem2 asked for
     place("mem1", None)  # mem1 leaves org1 on the console; their request for org2 still waits
     with factory() as s:
@@ -325,5 +332,5 @@ def test_placing_a_member_in_an_organisation_on_the_console_settles_their_reques
         assert s.scalar(select(Event.step).where(Event.subject == "members", Event.subject_id == world["mem1"])
                         .order_by(Event.id.desc()).limit(1)) == "leave_org"
         assert list(s.scalars(select(Notification.title).where(Notification.user_id == world["mem2"],
-                                                               Notification.kind == "org_join_approved"))) \
+                                                               Notification.kind == "org_placed"))) \
             == ["已加入税务局党支部"]

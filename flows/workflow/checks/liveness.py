@@ -41,6 +41,16 @@ def produced(step: Step) -> frozenset[str]:
     return frozenset(facts)
 
 
+def after(step: Step, situation: Situation) -> list[Situation]:
+    """The situations taking the step can leave. Giving up (`record: give_up`) takes the
+    organisation's claim away, and its members' places with it: what is left may still hold
+    others' claims (residents who volunteered), or none."""
+    added = situation | produced(step)
+    if isinstance(step, HumanStep) and step.record == "give_up":
+        return [added - {ORG_CLAIM}, added - {ORG_CLAIM, CLAIM, SIGNED_IN}]
+    return [added]
+
+
 def needed(step: Step) -> list[tuple[str, str]]:
     """(fact, why) the step needs before anyone can take it, most basic first."""
     if isinstance(step, AutoStep):
@@ -94,7 +104,8 @@ class Walk:
                 continue
             for _, step in self.moves(state):
                 if self.takeable(step, situation):
-                    arrive(step.to or state, situation | produced(step))
+                    for left in after(step, situation):
+                        arrive(step.to or state, left)
         return result
 
     def unfinishable(self) -> dict[str, list[Situation]]:
@@ -108,8 +119,8 @@ class Walk:
                     if (state, situation) in finish or self.c.is_terminal(state):
                         continue
                     for _, step in self.moves(state):
-                        after = (step.to or state, situation | produced(step))
-                        if self.takeable(step, situation) and after in finish:
+                        if self.takeable(step, situation) and any(
+                                (step.to or state, left) in finish for left in after(step, situation)):
                             finish.add((state, situation))
                             changed = True
                             break

@@ -152,9 +152,45 @@ def confirm_on_member_claim(c: Checker) -> None:
             c.add(("steps", name, "confirm", "release_if_unconfirmed"), "wf.confirm_release_late", step=name)
 
 
+def give_up_by_the_claiming_org(c: Checker) -> None:
+    """`record: give_up` withdraws the claiming organisation's own claim: only its admins
+    (`claiming_org_admin`) hold one to give up."""
+    grabs = [s for s in c.humans().values() if s.claim is not None and s.claim.holder == "org"]
+    for name, step in c.humans().items():
+        if step.record != "give_up":
+            continue
+        if step.by.relation != "claiming_org" or step.by.role != "org_admin":
+            c.add(("steps", name, "by"), "wf.give_up_by", step=name)
+        # given up, the demand goes back where an organisation may grab it again
+        if step.to is None or not any(step.to in grab.sources for grab in grabs):
+            c.add(("steps", name, "to" if step.to is not None else "record"), "wf.give_up_reopens", step=name)
+
+
+def released_told_by_a_release(c: Checker) -> None:
+    """`released` names the people whose places the step itself gave back: only a step that
+    gives places back (`record: give_up`) has any; anywhere else it would tell nobody."""
+    for name, step in c.humans().items():
+        told = step.notify.to if step.notify else ()
+        if "released" in (told if isinstance(told, tuple) else (told,)) and step.record != "give_up":
+            c.add(("steps", name, "notify", "to"), "wf.released_without_release", step=name)
+        for i, reminder in enumerate(step.remind or ()):
+            if reminder.to == "released":
+                c.add(("steps", name, "remind", i, "to"), "wf.released_without_release", step=name)
+    for name, start in c.starts().items():
+        told = start.notify.to if start.notify else ()
+        if "released" in (told if isinstance(told, tuple) else (told,)):
+            c.add(("steps", name, "notify", "to"), "wf.released_without_release", step=name)
+    for name, auto in c.autos().items():
+        for i, effect in enumerate(auto.effects):
+            if isinstance(effect, NotifyEffect):
+                told = effect.notify.to
+                if "released" in (told if isinstance(told, tuple) else (told,)):
+                    c.add(("steps", name, "effects", i, "notify", "to"), "wf.released_without_release", step=name)
+
+
 STEPS = (one_winner_moves, evaluation_has_rating, assign_has_member, booking_only_on_start, resource_booking_has_times,
          sla_cancel_has_state, complete_with_fields_known, points_have_recipients, notify_templates_known,
-         reminders_have_a_time, confirm_on_member_claim)
+         reminders_have_a_time, confirm_on_member_claim, give_up_by_the_claiming_org, released_told_by_a_release)
 # Rules added after versions were published with them: for publishing only (a stored version
 # that breaks one still runs; `registry.check_stored` lists it).
 PUBLISHING = (time_guards_have_a_time, notify_step_fields_known)

@@ -184,6 +184,35 @@ def test_district_admin_links_a_member_to_an_organisation_in_the_console(browser
     district.page.wait_for_load_state()
     with factory() as s:
         assert s.get(Member, world["mem_pending"]).org_id == world["org1"]
+        steps = list(s.scalars(select(Event.step).where(Event.subject == "members",
+                                                        Event.subject_id == world["mem_pending"]).order_by(Event.id)))
+    assert steps == ["leave_org", "place_org"]  # each an event of its own, the member told of the second
+
+
+def test_org_admin_gives_up_an_activity_it_cannot_staff(browser, server, world, factory):
+    """放弃抢单 from 组织档案: the page says what it does (in the workflow's words) and asks
+    first; afterwards the activity is open to grab again and the members who had signed up
+    are told their places went."""
+    name_task_types(factory, world)
+    walk = _open_activity(factory, world, "敬老院慰问")
+    walk.act("orgadm1", "grab")
+    walk.act("mem1", "sign_up")
+    org = Staff(browser, server, "orgadm1", "org_give_up")
+    org.tap_link("组织档案")
+    org.tap_link("敬老院慰问")
+    org.tap("放弃抢单")
+    assert org.shows("本组织党员的报名一并取消") and org.shows("不了，返回")
+    org.shot("asks-first")
+    org.tap("确定放弃抢单")
+    assert "放弃抢单" in org.flash() and org.shows("待抢单") and org.shows("一键抢单")  # open to grab again
+    org.shot("given-up")
+    with factory() as s:
+        demand = s.get(Demand, walk.demand_id)
+        claims = {(c.org_id, c.user_id): c.status for c in s.scalars(select(Claim).where(Claim.demand_id == demand.id))}
+        told = s.scalars(select(Event.data).where(Event.demand_id == demand.id, Event.step == "give_up")).one()
+    assert (demand.state, demand.org_id, demand.taken) == ("open", None, 0)
+    assert claims == {(world["org1"], None): ClaimStatus.WITHDRAWN, (None, world["mem1"]): ClaimStatus.WITHDRAWN}
+    assert told["released_users"] == [world["mem1"]]
 
 
 def test_org_admin_reports_the_organisation_in_to_a_community_which_approves_it(browser, server, world, factory):

@@ -28,10 +28,11 @@ STORED = Path(__file__).parent / "stored"
 # only once the booked time has started (`guards: [after_start]`).
 # Then joint_activity: signing in and out asks for the code of the QR code at the door (guard on_site),
 # and micro_wish: a rejection tells the resident, with the reason. Then the cancels of an activity, a
-# volunteer item, a booking and a resource request: each tells the people it leaves waiting.
+# volunteer item, a booking and a resource request: each tells the people it leaves waiting. Then
+# joint_activity: the grabbing organisation may give the activity up (放弃抢单, record: give_up).
 PINNED = {
     "appointment": "78576c086f90c2a4726bbcd5b405b4eefa0dfebedb97e534412cdc35198dd626",
-    "joint_activity": "5087889c9774c988b841baad4d2ca494806028b0c79faf15bc1b9e669615be05",
+    "joint_activity": "3fad295aee39816a94203377176dbbe1af316ce192bfdd7a8f2a2e223c2780de",
     "micro_wish": "d5f4d009a747d10abfeeb4208d9fecaa399d682ca0fe3b8d70f4127458eaeb57",
     "resource_request": "52bc383482134564106cc63ac1fa57708b70b8525d5b99cd89868958cbcfb03d",
     "volunteer_item": "a1d8408ec62177e2c5f724dfd726c578ba15f292bae8c0e5382d99c215cdd178",
