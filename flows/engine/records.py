@@ -177,9 +177,16 @@ def _write_give_up(session: Session, demand: Demand, actor: ActorContext, values
     if not org_claims:
         raise Refused("no_claim")
     members = [c for c in claims if c.user_id is not None and c.step in through_org]
-    ids = [c.id for c in org_claims + members]
+    # Service already recorded is not thrown away (as when one withdraws): that claim ends as
+    # done and counts at the settlement; the others are withdrawn.
+    served = set(session.scalars(select(ServiceRecord.claim_id).where(
+        ServiceRecord.claim_id.in_([c.id for c in members]), ServiceRecord.hours > 0))) if members else set()
+    ids = [c.id for c in org_claims + members if c.id not in served]
     session.execute(update(Claim).where(Claim.id.in_(ids)).values(status=ClaimStatus.WITHDRAWN)
                     .execution_options(synchronize_session=False))
+    if served:
+        session.execute(update(Claim).where(Claim.id.in_(served)).values(status=ClaimStatus.DONE)
+                        .execution_options(synchronize_session=False))
     org_id = demand.org_id
     # the row is locked by the step's guarded UPDATE: its count is the one to lower
     taken = max(demand.taken - len(members), 0)

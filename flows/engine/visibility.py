@@ -121,7 +121,14 @@ def can_see(session: Session, actor: ActorContext, demand: Demand) -> bool:
         return True
     if private:
         return False
-    return demand.community_id in region_ids_of(session, actor)
+    return demand.community_id in region_ids_of(session, actor) or held_a_place(session, actor, demand)
+
+
+def held_a_place(session: Session, actor: ActorContext, demand: Demand) -> bool:
+    """The actor once held a place on the (public) demand, withdrawn since: one whose place went
+    when their organisation gave the activity up is told so, and the message's link must open."""
+    return actor.user_id is not None and bool(session.scalar(select(exists().where(
+        Claim.demand_id == demand.id, Claim.user_id == actor.user_id))))
 
 
 def took_part(session: Session, actor: ActorContext, demand: Demand) -> bool:

@@ -107,13 +107,15 @@ def placed(session: Session, member: Member, before: int | None, actor_id: int, 
     the member is told where they now belong."""
     if member.org_id == before:
         return
-    if member.org_requested_id is not None and member.org_requested_id == member.org_id:
+    asked = member.org_requested_id
+    if asked is not None and asked == member.org_id:
         member.org_requested_id = member.org_requested_at = None
     session.flush()
     event_id = journal.record(session, subject="members", subject_id=member.user_id,
                               step="place_org" if member.org_id is not None else "leave_org",
                               from_state=None, to_state=None, actor_id=actor_id,
-                              data={"from": {"org": before}, "org": member.org_id, "requested": member.org_requested_id})
+                              data={"from": {"org": before, "requested": asked}, "org": member.org_id,
+                                    "requested": member.org_requested_id})
     org = session.get(Organisation, member.org_id) if member.org_id is not None else None
     if org is not None:
         name = session.scalar(select(User.display_name).where(User.id == member.user_id)) or ""

@@ -105,3 +105,41 @@ def test_who_acts_for_the_organisation_is_checked_against_the_one_holding_it_whe
     with factory() as s:
         demand = s.get_one(Demand, walk.demand_id)
         assert (demand.state, demand.org_id, demand.taken) == ("recruiting", world["org2"], 0)
+
+
+def test_a_member_from_elsewhere_still_opens_the_activity_their_place_went_from(factory, world):
+    """The message says the place was released; its link opens the activity for a member of the
+    organisation who lives in another community (the hall offered it through the organisation)."""
+    from flows.engine import visibility
+    from flows.people.actors import load_actor
+    from schemas.tables import Member
+
+    with factory() as s:
+        s.get_one(Member, world["mem3"]).org_id = world["org1"]  # lives in community B
+        s.commit()
+    walk = Walker(factory, world).published_activity("义诊", 5, NOW + timedelta(days=3))
+    walk.act("orgadm1", "grab")
+    walk.act("mem3", "sign_up")
+    walk.act("orgadm1", "give_up")
+    with factory() as s:
+        demand = s.get_one(Demand, walk.demand_id)
+        assert visibility.can_see(s, load_actor(s, world["mem3"]), demand)
+        assert not visibility.can_see(s, load_actor(s, world["res_b"]), demand)  # community B's resident: no
+
+
+def test_service_already_recorded_is_kept_when_the_organisation_gives_up(factory, world):
+    """A workflow may let an organisation give up after some service was recorded: that place
+    ends as done (it counts at the settlement), as when a member withdraws."""
+    from schemas.tables import ServiceRecord
+
+    walk = Walker(factory, world).recruiting_activity("护河巡查", 5, NOW + timedelta(days=3))  # mem1 signed up
+    walk.act("mem2", "sign_up")
+    with factory() as s:
+        claim = s.scalars(select(Claim).where(Claim.demand_id == walk.demand_id, Claim.user_id == world["mem1"])).one()
+        s.add(ServiceRecord(claim_id=claim.id, demand_id=walk.demand_id, user_id=world["mem1"], hours=1.5, data={}))
+        s.commit()
+    walk.act("orgadm1", "give_up")
+    with factory() as s:
+        status = dict(s.execute(select(Claim.user_id, Claim.status).where(Claim.demand_id == walk.demand_id,
+                                                                          Claim.user_id.is_not(None))).all())
+    assert status == {world["mem1"]: ClaimStatus.DONE, world["mem2"]: ClaimStatus.WITHDRAWN}
