@@ -14,6 +14,7 @@ from admin import database, dates, phones
 from admin.params import BadParam, IdConverter, refuse_nul_bytes
 from admin.security import expired, failures, headers, json_input, keys, throttle
 from flows.core.i18n import DIRECTORY as TRANSLATIONS
+from flows.core.i18n import READING
 from flows.people import privacy
 from schemas.clock import LOCAL_TZ
 from schemas.settings import get_settings
@@ -28,6 +29,21 @@ def select_locale() -> str:
     if lang in ("zh", "en"):
         session["lang"] = lang
     return "en" if session.get("lang") == "en" else "zh_Hans_CN"
+
+
+def _reading() -> None:
+    """The workflows' own words follow the reader's language for this request (the domain reads
+    it from flows.core.i18n.READING): the page's or, on the API, Accept-Language."""
+    from admin.api.problems import locale as api_locale
+    from admin.i18n import lang
+
+    g.reading = READING.set(api_locale() if request.path.startswith("/api/") else lang())
+
+
+def _read(_exc: BaseException | None = None) -> None:
+    token = g.pop("reading", None)
+    if token is not None:
+        READING.reset(token)
 
 
 def local_time(value, fmt: str = "%m-%d %H:%M") -> str:
@@ -105,6 +121,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(throttle.Throttled, _too_many)
     failures.init_app(app)
     expired.init_app(app)
+    app.before_request(_reading)
+    app.teardown_request(_read)
     app.before_request(refuse_nul_bytes)
     app.before_request(_password_change_first)
     from admin import api

@@ -476,6 +476,31 @@ class StateSpec(Spec):
     help: Help | None = None
 
 
+class Words(Spec):
+    """A state's, a field's or a choice's words in another language."""
+
+    title: Title | None = None
+    help: Help | None = None
+
+
+class StepWords(Words):
+    """A step's words in another language, with its form's fields (and their choices)."""
+
+    fields: dict[Identifier, Words] = Field(default_factory=dict, max_length=50)
+    choices: dict[Identifier, dict[Identifier, Title]] = Field(default_factory=dict, max_length=50)
+
+
+class Translation(Spec):
+    """The workflow's own words in another language (`en:`): what a reader who chose that
+    language sees for its title, states, steps and fields. Only words: every name must be the
+    workflow's own, and what is left out reads in Chinese."""
+
+    title: Title | None = None
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    states: dict[Identifier, Words] = Field(default_factory=dict, max_length=50)
+    steps: dict[Identifier, StepWords] = Field(default_factory=dict, max_length=60)
+
+
 class WorkflowSpec(Spec):
     """A whole workflow file. `id` is stable across versions; versions are assigned on publish."""
 
@@ -487,3 +512,5 @@ class WorkflowSpec(Spec):
     category: Literal["micro_wish", "activity", "volunteer", "appointment", "urgent"]
     states: dict[Identifier, StateSpec] = Field(min_length=2, max_length=50)
     steps: dict[Identifier, Step] = Field(min_length=1, max_length=60)
+    # The same words in English, for readers who chose it (absent: everything reads in Chinese).
+    en: Translation | None = None

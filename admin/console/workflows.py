@@ -97,7 +97,8 @@ class WorkflowEditorView(SecuredPage):
     @expose("/")
     def index(self):
         workflows = [(wid, _lines(wid)) for wid in registry.workflow_ids(db())]
-        return self.render("console/workflows.html", workflows=workflows, in_use=registry.versions_in_use(db()))
+        return self.render("console/workflows.html", workflows=workflows, in_use=registry.versions_in_use(db()),
+                           title=lambda row: registry.load(db(), row.workflow_id, row.version, row.content_hash).spec.title)
 
     @expose("/edit/<workflow_id>", methods=["GET", "POST"])
     def edit(self, workflow_id: str):

@@ -7,6 +7,7 @@ goes through Babel's own `Translations` here.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,11 @@ DIRECTORY = Path(__file__).resolve().parent / "translations"
 SOURCE = "zh"
 # The languages besides the source that the catalogue translates into.
 TRANSLATED = ("en",)
+
+
+# The language the reader of this request chose (set by the web layer for each request; the
+# worker reads in the source language): what the workflows' own words are shown in.
+READING: ContextVar[str] = ContextVar("yijia_reading", default=SOURCE)
 
 
 def N_(text: str) -> str:

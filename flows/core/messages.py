@@ -81,6 +81,7 @@ VALIDATION: dict[str, str] = {
 
 
 COMPILER: dict[str, str] = {
+    'wf.translation_unknown': N_('en 里的 {what}.{name} 在流程里不存在：只能翻译流程自己的状态、步骤、字段和选项'),
     'wf.unknown_state': N_('步骤“{step}”引用了不存在的状态“{state}”'),
     'wf.no_start': N_('至少需要一个 kind: start 的步骤来创建需求'),
     'wf.no_terminal': N_('至少需要一个终止状态（terminal: true）'),

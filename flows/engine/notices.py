@@ -85,7 +85,8 @@ def compose(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: 
         return Message(spec.template, demand.title, lambda _lang: (spec.template or "", demand.title), "service")
     values = {"id": demand.id, "title": demand.title, "description": demand.description, "place": demand.place,
               "starts_at": local(demand.starts_at), "ends_at": local(demand.ends_at), "capacity": demand.capacity,
-              "community": community.name if community else "", "state": workflow.state_title(demand.state),
+              "community": community.name if community else "",
+              "state": workflow.source.state_title(demand.state),  # written once, for every reader
               **{name: (form or {}).get(name) for name in template.step_fields}}
     filled = notice_templates.Filled(template, values)
     title, body = filled.render(SOURCE)

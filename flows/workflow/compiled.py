@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -24,10 +25,33 @@ class CompiledWorkflow:
     inputs: Mapping[str, type[BaseModel]]
     mermaid: str
     _auto: Mapping[str, tuple[str, AutoStep]] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    # this workflow in other languages, made once each (in_language); not part of the value
+    _languages: dict[str, CompiledWorkflow] = field(default_factory=dict, repr=False, compare=False)
+    _source: CompiledWorkflow | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
         return self.spec.id
+
+    def in_language(self, language: str) -> CompiledWorkflow:
+        """The same workflow with its words in `language` where its `en:` gives them (the rest
+        reads in Chinese): another immutable value, the same version and hash, for a reader
+        who chose that language. Only words change, never what the workflow does."""
+        if language != "en" or self.spec.en is None:
+            return self
+        found = self._languages.get(language)
+        if found is None:
+            spec = _translated(self.spec)
+            auto = MappingProxyType({state: (name, step) for state, (name, _) in self._auto.items()
+                                     if isinstance(step := spec.steps[name], AutoStep)})
+            found = self._languages[language] = replace(self, spec=spec, _auto=auto, _languages={}, _source=self)
+        return found
+
+    @property
+    def source(self) -> CompiledWorkflow:
+        """This workflow in its own words (Chinese), whatever language it was read in: for what
+        is written down for everyone (a message's text)."""
+        return self._source or self
 
     def step(self, name: str) -> StartStep | HumanStep | AutoStep | None:
         """The step called `name`, or None."""
@@ -132,3 +156,38 @@ def build(spec: WorkflowSpec, file: str, content_hash: str, inputs: dict[str, ty
     auto = {s.from_: (n, s) for n, s in spec.steps.items() if isinstance(s, AutoStep)}
     return CompiledWorkflow(spec=spec, file=file, content_hash=content_hash, inputs=MappingProxyType(dict(inputs)),
                             mermaid=mermaid, _auto=MappingProxyType(auto))
+
+
+def _words(spec: Any, words: Any) -> dict[str, Any]:
+    """The title and help `words` gives, as an update of `spec`."""
+    return {key: getattr(words, key) for key in ("title", "help") if getattr(words, key, None) is not None
+            and hasattr(spec, key)}
+
+
+def _translated(spec: WorkflowSpec) -> WorkflowSpec:
+    """`spec` with the words of its `en:` in place (model_copy: the compiled spec is not
+    validated again, and nothing but words is touched)."""
+    en = spec.en
+    assert en is not None
+    states = {name: state.model_copy(update=_words(state, en.states[name])) if name in en.states else state
+              for name, state in spec.states.items()}
+    steps: dict[str, Any] = {}
+    for name, step in spec.steps.items():
+        words = en.steps.get(name)
+        if words is None:
+            steps[name] = step
+            continue
+        update = _words(step, words)
+        form = getattr(step, "form", None)
+        if form:
+            fields = {}
+            for field_name, f in form.items():
+                changed = _words(f, words.fields[field_name]) if field_name in words.fields else {}
+                if field_name in words.choices and getattr(f, "choices", None):
+                    changed["choices"] = {key: words.choices[field_name].get(key, label)
+                                          for key, label in f.choices.items()}
+                fields[field_name] = f.model_copy(update=changed) if changed else f
+            update["form"] = fields
+        steps[name] = step.model_copy(update=update)
+    top = {key: getattr(en, key) for key in ("title", "description") if getattr(en, key) is not None}
+    return spec.model_copy(update={**top, "states": states, "steps": steps})

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flows.core.i18n import READING
 from flows.core.safe_yaml import Problem
 from flows.workflow.compiled import CompiledWorkflow
 from flows.workflow.compiler import WorkflowInvalid, compile_source
@@ -176,13 +177,15 @@ def load(session: Session, workflow_id: str, version: int, content_hash: str | N
     if content_hash is not None:
         found = cache().get((workflow_id, version, content_hash))
         if found is not None:
-            return found
+            return found.in_language(READING.get())
     row = session.scalar(select(WorkflowVersion).where(
         WorkflowVersion.workflow_id == workflow_id, WorkflowVersion.version == version))
     if row is None:
         raise UnknownWorkflow(f"{workflow_id} v{version}")
     key = (workflow_id, version, row.content_hash)
-    return cache().get(key) or cache().put(key, compile_source(row.source, f"{workflow_id}@v{version}", stored=True))
+    compiled = cache().get(key) or cache().put(key, compile_source(row.source, f"{workflow_id}@v{version}", stored=True))
+    # in the words of the reader of this request (flows.core.i18n.READING)
+    return compiled.in_language(READING.get())
 
 
 def load_latest(session: Session, workflow_id: str, district_id: int | None = None

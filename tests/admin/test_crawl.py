@@ -6,8 +6,8 @@ The rule for "untranslated", in English mode (`?lang=en`):
 - Every visible text and every placeholder, aria-label, title and alt is checked, except in an
   element marked `lang="zh…"` (deliberate Chinese, such as the 中文 language switch).
 - Chinese there is allowed only where it is data: the database's own words (names, titles,
-  places, notes…), and what the published workflows say (titles, help, choices, messages),
-  which districts write in Chinese and the portal shows as written.
+  places, notes…), and what the published workflows say that their `en:` leaves in Chinese
+  (a district's own workflow words; the shipped workflows give all theirs in English).
 - A text passes when each of its Chinese characters lies inside an occurrence of such a data
   string: any short one (2–64 characters, e.g. a name inside "Place: 3号楼"), or a long one (a
   description, a news body) only as the whole text. So "取货码" written in a template without
@@ -96,7 +96,10 @@ def _data_strings(session) -> tuple[set[str], set[str]]:
                     values.update(_strings(value))
     for row in session.execute(select(WorkflowVersion.workflow_id, WorkflowVersion.version,
                                       WorkflowVersion.content_hash)):
-        values.update(_strings(registry.load(session, *row).spec.model_dump(mode="json")))
+        # as an English reader gets it: a word the workflow gives in English (`en:`) is no data
+        # in Chinese any more; one it leaves out still is
+        values.update(_strings(registry.load(session, *row).in_language("en").spec.model_dump(mode="json",
+                                                                                         exclude={"en"})))
     values = {" ".join(v.split()) for v in values if CJK.search(v)}
     # A name shown to someone who may not see it in full is masked (张** — flows/people/privacy):
     # still the data's own characters.

@@ -54,8 +54,35 @@ def demand_fields_typed(c: Checker) -> None:
                       expected=expected)
 
 
+def translated_names_known(c: Checker) -> None:
+    """`en:` gives words only to what the workflow has: a state, a step, a step's field or one
+    of a choice field's choices named there must exist (a misspelt name would read in Chinese
+    without a word said)."""
+    if c.spec.en is None:
+        return
+    for name in c.spec.en.states:
+        if name not in c.spec.states:
+            c.add(("en", "states", name), "wf.translation_unknown", what="states", name=name)
+    for name, words in c.spec.en.steps.items():
+        step = c.spec.steps.get(name)
+        if step is None:
+            c.add(("en", "steps", name), "wf.translation_unknown", what="steps", name=name)
+            continue
+        form = getattr(step, "form", {}) or {}
+        for field in words.fields:
+            if field not in form:
+                c.add(("en", "steps", name, "fields", field), "wf.translation_unknown", what=f"steps.{name}.fields",
+                      name=field)
+        for field, choices in words.choices.items():
+            known = getattr(form.get(field), "choices", None) or {}
+            for choice in choices:
+                if choice not in known:
+                    c.add(("en", "steps", name, "choices", field, choice), "wf.translation_unknown",
+                          what=f"steps.{name}.choices.{field}", name=choice)
+
+
 STRUCTURE = (unknown_states, outcome_on_terminal_only, start_and_terminal_exist, start_not_into_terminal,
-             never_leaves_terminal, demand_fields_typed)
+             never_leaves_terminal, demand_fields_typed, translated_names_known)
 
 
 def edges(c: Checker) -> dict[str, set[str]]:

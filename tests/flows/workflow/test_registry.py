@@ -105,7 +105,8 @@ def test_rules_added_for_publishing_do_not_stop_a_stored_version(factory):
     from flows.workflow.compiler import compile_source
 
     source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8").replace(
-        "      reason: {type: text, title: 原因, max_length: 200}\n", "      why: {type: text, title: 原因, max_length: 200}\n")
+        "      reason: {type: text, title: 原因, max_length: 200}\n", "      why: {type: text, title: 原因, max_length: 200}\n",
+    ).replace("      fields: {reason: {title: Reason}}\n", "      fields: {why: {title: Reason}}\n")  # its English too
     assert "why:" in source
     with pytest.raises(WorkflowInvalid):
         compile_source(source, "new.yaml")

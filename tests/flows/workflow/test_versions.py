@@ -30,12 +30,13 @@ STORED = Path(__file__).parent / "stored"
 # and micro_wish: a rejection tells the resident, with the reason. Then the cancels of an activity, a
 # volunteer item, a booking and a resource request: each tells the people it leaves waiting. Then
 # joint_activity: the grabbing organisation may give the activity up (放弃抢单, record: give_up).
+# Then every shipped workflow: its words in English (`en:`), for readers who chose English.
 PINNED = {
-    "appointment": "78576c086f90c2a4726bbcd5b405b4eefa0dfebedb97e534412cdc35198dd626",
-    "joint_activity": "3fad295aee39816a94203377176dbbe1af316ce192bfdd7a8f2a2e223c2780de",
-    "micro_wish": "d5f4d009a747d10abfeeb4208d9fecaa399d682ca0fe3b8d70f4127458eaeb57",
-    "resource_request": "52bc383482134564106cc63ac1fa57708b70b8525d5b99cd89868958cbcfb03d",
-    "volunteer_item": "a1d8408ec62177e2c5f724dfd726c578ba15f292bae8c0e5382d99c215cdd178",
+    "appointment": "470b44a030b985920ef725cbb2199e76c664efe612c8a8f613ab9335fb7f7f59",
+    "joint_activity": "459c3469f8fbf991c8e7b8a8ff1f930c234a99ca710db9361a3be61803504acb",
+    "micro_wish": "7f7ef4182ef9edd9474424752450e1fe685cf3e8dda1f43696be052a80988f24",
+    "resource_request": "3cf2ab2aba8d8aa6b32c0e939924e9edbee412c683f341fc255dac43188ad39c",
+    "volunteer_item": "dc756c3ba9ed75ef00fb693e180c550768013022933dad69331ffb93f440a2bb",
 }
 
 
