@@ -56,7 +56,7 @@ class MemberView(SecuredModelView):
     column_list = ["user.display_name", "work_unit", "org_id", "availability", "skills"]
     column_export_list = ["user.display_name", "user.username", "work_unit", "org_id", "availability", "skills"]
     column_labels = {**SecuredModelView.column_labels, "user.username": _l("用户名")}
-    column_searchable_list = ["work_unit", "availability"]
+    column_searchable_list = ["user.display_name", "work_unit", "availability"]  # found by name first
     column_filters = [SkillFilter(Member.user_id, _l("技能")), "availability",
                       ReportedInFilter(Member.user_id, _l("报到社区"))]
     column_formatters = {"skills": _skills}

@@ -113,15 +113,19 @@ def _sharing(d, workflow, community, is_admin: bool) -> dict:
             "resource_suggestions": suggestions}
 
 
-def _send(demand_id: int, act: Callable[[], Outcome]) -> tuple[Response | None, dict[str, str]]:
+def _send(demand_id: int, act: Callable[[], Outcome], done_before: Callable[[Refused], bool] | None = None,
+          ) -> tuple[Response | None, dict[str, str]]:
     """Send a form's action to the engine: done or refused outright, back to the demand with the
-    answer; refused about some fields, no page yet but the sentences to show beside them."""
+    answer; refused about some fields, no page yet but the sentences to show beside them.
+    `done_before`: says so (and answers True) when the refusal is of a step the person just did
+    (a second tab, the Back button)."""
     try:
         outcome = act()
     except Refused as exc:
         if exc.field_messages:
             return None, field_errors(exc)
-        flash_refusal(exc)
+        if done_before is None or not done_before(exc):
+            flash_refusal(exc)
     else:
         flash_outcome(outcome)
     return redirect(demand_url(demand_id)), {}
@@ -136,15 +140,23 @@ def step(demand_id: int, step: str):
     if not isinstance(spec, HumanStep):
         abort(404)
     errors: dict[str, str] = {}
+
+    def done_before(exc: Refused) -> bool:
+        """The Back button or a second tab after the step was done: refused only because it was
+        done (the state moved on; after 放弃抢单 the organisation no longer holds it, so it is not
+        theirs to take), nothing went wrong: say so. A refusal with its own words stays."""
+        if exc.code not in ("state", "role") or not history.took_step(db(), d.id, step, actor().user_id):
+            return False
+        db().refresh(d)
+        flash(gettext("您已经%(step)s了，现在是“%(state)s”", step=spec.title, state=workflow.state_title(d.state)),
+              "info")
+        return True
+
     if request.method == "GET":
         try:  # the same authorisation as the POST: no form (and no member list) for who may not send it
             engine.check(db(), actor(), d.id, step, present=presence.scanned(d.id))
         except Refused as exc:
-            if exc.code == "state" and history.took_step(db(), d.id, step, actor().user_id):
-                # the Back button after the step was done: it was done, nothing went wrong
-                flash(gettext("您已经%(step)s了，现在是“%(state)s”", step=spec.title,
-                              state=workflow.state_title(d.state)), "info")
-            else:
+            if not done_before(exc):
                 flash_refusal(exc)
             return redirect(demand_url(d.id))
     else:
@@ -152,12 +164,14 @@ def step(demand_id: int, step: str):
         if not errors:
             done, errors = _send(d.id, lambda: engine.act(db(), actor(), d.id, step, values,
                                                         request_key=posted_request_key(),
-                                                        present=presence.scanned(d.id)))
+                                                        present=presence.scanned(d.id)), done_before)
             if done is not None:
                 return done
     members = member_choices(d.community_id) if any(f.type == "member" for f in spec.form.values()) else []
+    # giving up takes the organisation's members' places with it: say how many, before the tap
+    released = len(records.places_through_org(db(), d)) if spec.record == "give_up" else 0
     return render_template("step.html", d=d, wf=workflow, name=step, spec=spec, errors=errors, form=request.form,
-                           came=came_from(),
+                           came=came_from(), released=released,
                            members=members, request_key=posted_request_key() or new_request_key()), (
         400 if errors else 200)
 

@@ -128,6 +128,18 @@ def decide_join(member_id: int):
     return redirect(url_for("portal.org"))
 
 
+def _said(before: tuple[int | None, int | None], after: tuple[int | None, int | None], names: dict[int, str]) -> str:
+    """What the member's 提交 did, in words: asked, withdrew, left, or nothing."""
+    (org_before, asked_before), (org_after, asked_after) = before, after
+    if asked_after is not None and asked_after != asked_before:
+        return _("已提交入组申请，等该组织的管理员通过后生效")
+    if org_before is not None and org_after is None:
+        return _("已退出%(org)s", org=names.get(org_before, ""))
+    if asked_before is not None and asked_after is None:
+        return _("已撤回加入%(org)s的申请", org=names.get(asked_before, ""))
+    return _("没有变化")
+
+
 @bp.route("/me/org", methods=["GET", "POST"])
 @login_required
 def member_org():
@@ -138,18 +150,16 @@ def member_org():
     if member is None:
         abort(404)
     error = None
+    names = dict(orgs.choices(db()))
     if request.method == "POST":
+        before = (member.org_id, member.org_requested_id)
         try:
             member = joining.ask(db(), me, form_int("org_id", required=False))
         except Refused as exc:
             error = refusal_text(exc)
         else:
-            if member.org_requested_id is not None:
-                flash(_("已提交入组申请，等该组织的管理员通过后生效"), "success")
-            else:
-                flash(_("已保存"), "success")
+            flash(_said(before, (member.org_id, member.org_requested_id), names), "success")
             return redirect(url_for("portal.member_org"))
-    names = dict(orgs.choices(db()))
     return render_template("member_org.html", choices=list(names.items()), current=member.org_id,
                            requested=member.org_requested_id, names=names, error=error), (400 if error else 200)
 

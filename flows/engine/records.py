@@ -162,21 +162,28 @@ def _write_release(session: Session, demand: Demand, actor: ActorContext, values
     return {"released": len(ids), "withdrawn": ids}
 
 
+def places_through_org(session: Session, demand: Demand, claims: list[Claim] | None = None) -> list[Claim]:
+    """The members' places taken through the claiming organisation (its workflow's claim steps
+    open only to that organisation's members): what giving the demand up takes with it."""
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    through_org = {name for name, spec in workflow.spec.steps.items()
+                   if isinstance(spec, HumanStep) and spec.claim is not None and spec.claim.holder == "member"
+                   and spec.by.relation == "claiming_org"}
+    held = claims if claims is not None else active_claims(session, demand.id)
+    return [c for c in held if c.user_id is not None and c.step in through_org]
+
+
 def _write_give_up(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
                    now: datetime, step: str) -> dict[str, Any]:
     """The claiming organisation gives the demand up (放弃抢单): its claim is withdrawn, and so
     are the places its members took through it (the workflow's claim steps open only to the
     claiming organisation's members); others' places (residents who volunteered) stay. The
     demand no longer names an organisation, so another may grab it."""
-    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-    through_org = [name for name, spec in workflow.spec.steps.items()
-                   if isinstance(spec, HumanStep) and spec.claim is not None and spec.claim.holder == "member"
-                   and spec.by.relation == "claiming_org"]
     claims = active_claims(session, demand.id)
     org_claims = [c for c in claims if c.org_id is not None and c.org_id == demand.org_id]
     if not org_claims:
         raise Refused("no_claim")
-    members = [c for c in claims if c.user_id is not None and c.step in through_org]
+    members = places_through_org(session, demand, claims)
     # Service already recorded is not thrown away (as when one withdraws): that claim ends as
     # done and counts at the settlement; the others are withdrawn.
     served = set(session.scalars(select(ServiceRecord.claim_id).where(

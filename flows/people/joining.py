@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from flows.core import journal
@@ -181,9 +181,12 @@ def decide(session: Session, actor: ActorContext, member_id: int, org_id: int, a
         moved = changed(session, update(Member).where(Member.user_id == member_id, Member.org_requested_id == org_id)
                         .values(**values).execution_options(synchronize_session=False))
         if moved != 1:  # decided meanwhile (a second admin, the Back button), or never asked
+            # a request on record, or a decision on one (a request seeded without its event, too)
             asked_before = session.scalar(select(Event.id).where(
-                Event.subject == "members", Event.subject_id == member_id, Event.step == "ask_org",
-                Event.data["requested"].as_integer() == org_id).limit(1))
+                Event.subject == "members", Event.subject_id == member_id, or_(
+                    and_(Event.step == "ask_org", Event.data["requested"].as_integer() == org_id),
+                    and_(Event.step.in_(("join_org", "refuse_org")), Event.data["org"].as_integer() == org_id)))
+                .limit(1))
             raise Refused("join.decided" if asked_before is not None else "join.not_found")
         event_id = journal.record(session, subject="members", subject_id=member_id,
                                   step="join_org" if approve else "refuse_org", from_state=None, to_state=None,

@@ -334,3 +334,11 @@ def test_placing_a_member_in_an_organisation_on_the_console_settles_their_reques
         assert list(s.scalars(select(Notification.title).where(Notification.user_id == world["mem2"],
                                                                Notification.kind == "org_placed"))) \
             == ["已加入税务局党支部"]
+
+
+def test_the_talent_pool_finds_a_member_by_name(login, world):
+    client = login("cityadm")
+    found = client.get("/admin/member/?search=mem3").get_data(as_text=True)
+    assert "mem3" in found and "mem_pending" not in found
+    scoped = login("cadm_a").get("/admin/member/?search=mem3").get_data(as_text=True)  # community B's: not theirs
+    assert ">mem3<" not in scoped

@@ -154,6 +154,8 @@ def test_member_edits_skills_and_sees_the_service_record(login, world, factory):
     walk.act("cadm_a", "settle")
     me = member.get("/me").get_data(as_text=True)
     assert "3.0 小时" in me and "服务 1 次" in me and "获得 15 积分" in me
+    assert "served 1 time ·" in member.get("/me?lang=en").get_data(as_text=True)  # not "1 times"
+    member.get("/me?lang=zh")
     record = member.get("/me/service").get_data(as_text=True)
     assert "图书角" in record and "+15" in record
     assert "我的技能" not in login("res_a").get("/me").get_data(as_text=True)

@@ -264,3 +264,37 @@ def test_the_counter_finds_whose_points_by_name(login, world, factory):
     assert 'id="chosen"' in chosen and f'name="user_id" value="{world["mem1"]}"' in chosen
     foreign = admin.get("/manage", query_string={"user_id": world["mem3"]}).get_data(as_text=True)
     assert 'id="chosen"' not in foreign and elsewhere not in foreign
+
+
+def test_giving_up_again_from_a_second_tab_says_it_was_done(login, world, factory):
+    """After 放弃抢单 the organisation no longer holds the activity: its Back button or second tab
+    is told it was given up, not that it has no right to do it."""
+    walk = Walker(factory, world).recruiting_activity("护绿", 3, NOW + timedelta(days=2))
+    admin = login("orgadm1")
+    done = admin.post(f"/d/{walk.demand_id}/step/give_up", follow_redirects=True).get_data(as_text=True)
+    assert "放弃抢单成功" in done
+    for again in (admin.get(f"/d/{walk.demand_id}/step/give_up", follow_redirects=True),
+                  admin.post(f"/d/{walk.demand_id}/step/give_up", follow_redirects=True)):
+        page = again.get_data(as_text=True)
+        assert "您已经放弃抢单了，现在是“待抢单”" in page and "您没有权限" not in page
+    other = login("orgadm2").post(f"/d/{walk.demand_id}/step/give_up", follow_redirects=True)
+    assert other.status_code == 404 or "您已经放弃抢单" not in other.get_data(as_text=True)
+    with factory() as s:
+        assert s.get_one(Demand, walk.demand_id).state == "open"
+
+
+def test_the_member_org_page_says_what_each_submit_did(login, world, factory):
+    """撤回申请 is a button of its own; each 提交 says what it did (asked, withdrew, left, nothing),
+    and the list starts on the organisation the member is in, not the one they asked for."""
+    member = login("mem2")
+    asked = member.post("/me/org", data={"org_id": world["org2"]}, follow_redirects=True).get_data(as_text=True)
+    assert 'id="withdraw-request"' in asked and "撤回申请" in asked
+    assert re.search(rf'<option value="{world["org1"]}" selected>', asked)  # where they are now
+    withdrawn = member.post("/me/org", data={"org_id": world["org1"]}, follow_redirects=True).get_data(as_text=True)
+    assert "已撤回加入税务局党支部的申请" in withdrawn and 'id="withdraw-request"' not in withdrawn
+    same = member.post("/me/org", data={"org_id": world["org1"]}, follow_redirects=True).get_data(as_text=True)
+    assert "没有变化" in same
+    left = member.post("/me/org", data={"org_id": ""}, follow_redirects=True).get_data(as_text=True)
+    assert "已退出财政局党支部" in left
+    with factory() as s:
+        assert (s.get(Member, world["mem2"]).org_id, s.get(Member, world["mem2"]).org_requested_id) == (None, None)

@@ -135,3 +135,18 @@ def test_a_deactivated_account_waits_for_no_one(factory, world):
         with pytest.raises(Refused) as refused:
             joining.decide(s, admin, world["mem1"], world["org2"], True)
         assert refused.value.code == "join.not_found"
+
+
+def test_a_request_decided_twice_is_told_decided_even_without_its_asking_on_record(factory, world):
+    """A request written without its `ask_org` event (the demo's, an import's): the second
+    decision reads the first one's event, and says decided, not 'not found'."""
+    from sqlalchemy import update
+
+    with factory() as s:
+        s.execute(update(Member).where(Member.user_id == world["mem2"]).values(org_requested_id=world["org2"]))
+        s.commit()
+    with factory() as s:
+        joining.decide(s, load_actor(s, world["orgadm2"]), world["mem2"], world["org2"], False)
+    with factory() as s, pytest.raises(Refused) as again:
+        joining.decide(s, load_actor(s, world["orgadm2"]), world["mem2"], world["org2"], True)
+    assert again.value.code == "join.decided"
