@@ -32,7 +32,7 @@ def me():
     """Everything that is mine, grouped by where it stands."""
     me_ = actor()
     groups: dict[str, list] = {}
-    for d in history.my_demands(db(), me_.user_id):
+    for d in history.my_demands(db(), me_.user_id, me_.org_admin_of):
         wf = registry.load(db(), d.workflow_id, d.workflow_version, d.workflow_hash)
         groups.setdefault(wf.state_title(d.state), []).append(d)
     return render_template("me.html", groups=groups, balance=ledger.balance(db(), me_.user_id),

@@ -76,8 +76,11 @@ def took_step(session: Session, demand_id: int, step: str, actor_id: int) -> boo
     return last is not None and tuple(last) == (step, actor_id)
 
 
-def my_demands(session: Session, user_id: int) -> list[Demand]:
-    """What the user asked for or took part in, newest first."""
+def my_demands(session: Session, user_id: int, orgs: frozenset[int] | set[int] = frozenset()) -> list[Demand]:
+    """What the user asked for or took part in, and what the organisations they administer
+    (`orgs`) hold (an activity their organisation grabbed is theirs to run), newest first."""
     claimed = select(Claim.demand_id).where(Claim.user_id == user_id, Claim.status != ClaimStatus.WITHDRAWN)
-    return list(session.scalars(select(Demand).where(or_(Demand.requester_id == user_id, Demand.id.in_(claimed)))
-                                .order_by(Demand.id.desc()).limit(200)))
+    mine = [Demand.requester_id == user_id, Demand.id.in_(claimed)]
+    if orgs:
+        mine.append(Demand.org_id.in_(sorted(orgs)))
+    return list(session.scalars(select(Demand).where(or_(*mine)).order_by(Demand.id.desc()).limit(200)))

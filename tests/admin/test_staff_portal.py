@@ -298,3 +298,13 @@ def test_the_member_org_page_says_what_each_submit_did(login, world, factory):
     assert "已退出财政局党支部" in left
     with factory() as s:
         assert (s.get(Member, world["mem2"]).org_id, s.get(Member, world["mem2"]).org_requested_id) == (None, None)
+
+
+def test_an_organisation_admin_finds_what_it_grabbed_on_me(login, world, factory):
+    walk = Walker(factory, world).published_activity("文明劝导", 5, NOW + timedelta(days=2))
+    assert "文明劝导" not in login("orgadm1").get("/me").get_data(as_text=True)
+    walk.act("orgadm1", "grab")
+    assert "文明劝导" in login("orgadm1").get("/me").get_data(as_text=True)  # under 报名中
+    assert "文明劝导" not in login("orgadm2").get("/me").get_data(as_text=True)
+    walk.act("orgadm1", "give_up")
+    assert "文明劝导" not in login("orgadm1").get("/me").get_data(as_text=True)  # no longer theirs
