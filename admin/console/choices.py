@@ -6,7 +6,7 @@ from sqlalchemy import literal, or_, select
 
 from admin.auth import actor
 from admin.database import db
-from flows.catalogue import task_types
+from flows.workflow import registry
 from schemas.tables import AppointmentService, DirectoryEntry, Organisation, Region, RegionLevel, Resource, TaskType
 
 
@@ -26,7 +26,7 @@ def regions(level: RegionLevel):
 
 def workflows() -> list[tuple[str, str]]:
     """Published workflows, by title."""
-    return [(workflow_id, f"{title}（{workflow_id}）") for workflow_id, title in task_types.workflow_choices(db())]
+    return [(workflow_id, f"{title}（{workflow_id}）") for workflow_id, title in registry.titles(db())]
 
 
 def districts():

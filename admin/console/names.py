@@ -59,9 +59,9 @@ def demand(view, context, row, name: str) -> str:
 
 def workflow(view, context, row, name: str) -> str:
     """A workflow id as its title (the newest published version's)."""
-    from flows.catalogue import task_types
+    from flows.workflow import registry
 
-    titles = view.cached("workflow_titles", lambda: dict(task_types.workflow_choices(view.session)))
+    titles = view.cached("workflow_titles", lambda: dict(registry.titles(view.session)))
     value = getattr(row, name, None)
     return titles.get(value, value or "")
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from flows.workflow import registry
 from schemas.tables import TaskType, WorkflowVersion
 
 
@@ -28,10 +27,8 @@ def workflow_choices(session: Session) -> list[tuple[str, str]]:
     """(id, title) of every published workflow, the title of its newest version: what a task
     type may run on (a free-text id could name nothing and break `/new/<code>`)."""
     latest: dict[str, tuple[int, str]] = {}
-    for workflow_id, version, content_hash in session.execute(
-            select(WorkflowVersion.workflow_id, WorkflowVersion.version, WorkflowVersion.content_hash)):
+    for workflow_id, version, title in session.execute(
+            select(WorkflowVersion.workflow_id, WorkflowVersion.version, WorkflowVersion.title)):
         if workflow_id not in latest or version > latest[workflow_id][0]:
-            latest[workflow_id] = (version, content_hash)
-    # the title as the reader reads it (the compiled workflow in their language), not the row's copy
-    return sorted((workflow_id, registry.load(session, workflow_id, version, content_hash).spec.title)
-                  for workflow_id, (version, content_hash) in latest.items())
+            latest[workflow_id] = (version, title)
+    return sorted((workflow_id, title) for workflow_id, (_, title) in latest.items())

@@ -188,6 +188,18 @@ def load(session: Session, workflow_id: str, version: int, content_hash: str | N
     return compiled.in_language(READING.get())
 
 
+def titles(session: Session) -> list[tuple[str, str]]:
+    """(id, title) of every published workflow by its newest version, as this request's reader
+    reads it (the compiled workflow in their language, not the row's Chinese copy)."""
+    latest: dict[str, tuple[int, str]] = {}
+    for workflow_id, version, content_hash in session.execute(
+            select(WorkflowVersion.workflow_id, WorkflowVersion.version, WorkflowVersion.content_hash)):
+        if workflow_id not in latest or version > latest[workflow_id][0]:
+            latest[workflow_id] = (version, content_hash)
+    return sorted((workflow_id, load(session, workflow_id, version, content_hash).spec.title)
+                  for workflow_id, (version, content_hash) in latest.items())
+
+
 def load_latest(session: Session, workflow_id: str, district_id: int | None = None
                 ) -> tuple[WorkflowVersion, CompiledWorkflow]:
     """The version a new demand of the district starts on, and its compiled workflow."""

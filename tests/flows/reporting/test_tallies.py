@@ -113,7 +113,7 @@ def test_a_district_workflow_of_a_known_category_is_counted(factory):
     world = build_world(factory)
     source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8").replace("id: micro_wish", "id: wish_yimei")
     source = source.replace("  done:      {title: 已完成", "  fulfilled: {title: 已完成").replace(
-        "to: done", "to: fulfilled")
+        "to: done", "to: fulfilled").replace("    done: {title: Done}", "    fulfilled: {title: Done}")
     with factory() as s:
         from flows.workflow import registry
 
