@@ -169,23 +169,20 @@ def give_up_by_the_claiming_org(c: Checker) -> None:
 def released_told_by_a_release(c: Checker) -> None:
     """`released` names the people whose places the step itself gave back: only a step that
     gives places back (`record: give_up`) has any; anywhere else it would tell nobody."""
+    def names(told: Any) -> tuple[str, ...]:
+        return told if isinstance(told, tuple) else (told,)
+
+    told: list[tuple[tuple[Any, ...], str, Any]] = []
     for name, step in c.humans().items():
-        told = step.notify.to if step.notify else ()
-        if "released" in (told if isinstance(told, tuple) else (told,)) and step.record != "give_up":
-            c.add(("steps", name, "notify", "to"), "wf.released_without_release", step=name)
-        for i, reminder in enumerate(step.remind or ()):
-            if reminder.to == "released":
-                c.add(("steps", name, "remind", i, "to"), "wf.released_without_release", step=name)
-    for name, start in c.starts().items():
-        told = start.notify.to if start.notify else ()
-        if "released" in (told if isinstance(told, tuple) else (told,)):
-            c.add(("steps", name, "notify", "to"), "wf.released_without_release", step=name)
-    for name, auto in c.autos().items():
-        for i, effect in enumerate(auto.effects):
-            if isinstance(effect, NotifyEffect):
-                told = effect.notify.to
-                if "released" in (told if isinstance(told, tuple) else (told,)):
-                    c.add(("steps", name, "effects", i, "notify", "to"), "wf.released_without_release", step=name)
+        if step.notify and step.record != "give_up":
+            told.append((("steps", name, "notify", "to"), name, step.notify.to))
+        told += [(("steps", name, "remind", i, "to"), name, r.to) for i, r in enumerate(step.remind or ())]
+    told += [(("steps", name, "notify", "to"), name, s.notify.to) for name, s in c.starts().items() if s.notify]
+    told += [(("steps", name, "effects", i, "notify", "to"), name, effect.notify.to) for name, auto in c.autos().items()
+             for i, effect in enumerate(auto.effects) if isinstance(effect, NotifyEffect)]
+    for path, name, to in told:
+        if "released" in names(to):
+            c.add(path, "wf.released_without_release", step=name)
 
 
 STEPS = (one_winner_moves, evaluation_has_rating, assign_has_member, booking_only_on_start, resource_booking_has_times,
