@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from flows.core import audit
 from flows.core.db import in_transaction
 from flows.core.i18n import Message
+from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.people.actors import ActorContext
 from schemas.clock import LOCAL_TZ, utcnow
@@ -132,5 +133,5 @@ def create_slots(session: Session, actor: ActorContext, service_id: int, times: 
     return in_transaction(session, work)
 
 
-def _local(at: datetime) -> str:
-    return at.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
+def _local(at: datetime) -> Moment:
+    return Moment(at)

@@ -54,8 +54,10 @@ def render(code: str, params: dict[str, Any] | None = None, locale: str | None =
     from flows.core.messages import MESSAGES
 
     template = translate(MESSAGES.get(code, code), locale)
+    # a parameter that is itself a sentence or a time (flows.core.moments) is written in the same language
+    filled = {key: value.render(locale) if hasattr(value, "render") else value for key, value in (params or {}).items()}
     try:
-        return template.format(**(params or {}))
+        return template.format(**filled)
     except (KeyError, IndexError, ValueError):
         return template
 

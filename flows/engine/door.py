@@ -355,7 +355,8 @@ def _act(session: Session, actor: ActorContext, demand_id: int, step: str, data:
                                 {**values, **facts}, now, request_key=key)
         if spec.notify:
             effects.notify(session, demand, spec.notify, step, workflow, event_id, form,
-                           released=facts.get("released_users", ()))
+                           released=facts.get("released_users", ()),
+                           released_org=facts.get("org_id") if spec.record == "give_up" else None)
         if workflow.is_terminal(demand.state):
             close_claims(session, demand)
         elif _inline(auto):

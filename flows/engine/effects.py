@@ -142,12 +142,15 @@ def notify_users(session: Session, demand: Demand, to: str | tuple[str, ...],
 
 
 def notify(session: Session, demand: Demand, spec: NotifySpec, step: str, workflow: CompiledWorkflow,
-           event_id: int | None = None, form: dict[str, Any] | None = None, released: Iterable[int] = ()) -> None:
+           event_id: int | None = None, form: dict[str, Any] | None = None, released: Iterable[int] = (),
+           released_org: int | None = None) -> None:
     """Put the message in each recipient's inbox, in the step's transaction. A human step's
     message belongs to the step's own event (`event_id`); an automated step's notify effect
-    logs an event of its own, which the outbox carries to whoever delivers it further."""
+    logs an event of its own, which the outbox carries to whoever delivers it further.
+    `released`, `released_org`: the people whose places the step gave back, and the
+    organisation it let go of (a give-up)."""
     users = notify_users(session, demand, spec.to, released)
-    composed = notices.compose(session, demand, workflow, spec, form)
+    composed = notices.compose(session, demand, workflow, spec, form, org_id=released_org)
     if event_id is None:
         event_id = journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id,
                                   step=f"{step}:notify", from_state=demand.state, to_state=demand.state,

@@ -16,21 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.core.i18n import SOURCE
+from flows.core.moments import Moment, moment
 from flows.notices import overrides
 from flows.notices import templates as notice_templates
 from flows.notices.outbox import Render, Short, post
 from flows.people.regions import district_id
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.clock import as_local
-from schemas.tables import Demand, Member, Region, Role, RoleGrant
+from schemas.tables import Demand, Member, Organisation, Region, Role, RoleGrant
 from schemas.workflow import NotifySpec
 
 __all__ = ["Message", "compose", "local", "message", "post", "users_of"]
 
 
-def local(when: datetime | None) -> str:
-    """A time as people read it (Beijing), for a message's text."""
-    return as_local(when).strftime("%m-%d %H:%M") if when else ""
+def local(when: datetime | None) -> Moment | None:
+    """A time as people read it (Beijing, 12月1日 19:48), for a message's text in its reader's language."""
+    return moment(when)
 
 _ADMIN_ROLES = {"community_admin": Role.COMMUNITY_ADMIN, "district_admin": Role.DISTRICT_ADMIN,
                 "city_admin": Role.CITY_ADMIN}
@@ -72,10 +72,11 @@ class Message:
 
 
 def compose(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: NotifySpec,
-            form: dict[str, Any] | None = None) -> Message:
+            form: dict[str, Any] | None = None, org_id: int | None = None) -> Message:
     """The message of a notify: its template as the demand's district words it, filled with
     the demand's fields and the `step_fields` it names from the step's `form` (what was typed);
-    or its plain sentence with the demand's title as the text."""
+    or its plain sentence with the demand's title as the text. `org_id`: the organisation the
+    step let go of (a give-up), named as `{org}` although the demand no longer names it."""
     if spec.template is None:
         title = (spec.message or "")[:200]
         return Message(title, demand.title, lambda _lang: (title, demand.title), "service")
@@ -86,11 +87,17 @@ def compose(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: 
     values = {"id": demand.id, "title": demand.title, "description": demand.description, "place": demand.place,
               "starts_at": local(demand.starts_at), "ends_at": local(demand.ends_at), "capacity": demand.capacity,
               "community": community.name if community else "",
+              "org": _org_name(session, org_id or demand.org_id),
               "state": workflow.source.state_title(demand.state),  # written once, for every reader
               **{name: (form or {}).get(name) for name in template.step_fields}}
     filled = notice_templates.Filled(template, values)
     title, body = filled.render(SOURCE)
     return Message(title, body, filled.render, template.category, filled.short)
+
+
+def _org_name(session: Session, org_id: int | None) -> str:
+    org = session.get(Organisation, org_id) if org_id is not None else None
+    return org.name if org is not None else ""
 
 
 def message(session: Session, demand: Demand, workflow: CompiledWorkflow, spec: NotifySpec) -> tuple[str, str]:

@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from flows.core.moments import Moment
 from flows.engine.claims import is_claimant
 from flows.people.actors import ActorContext
-from schemas.clock import LOCAL_TZ, utcnow
+from schemas.clock import utcnow
 from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill, User
 from schemas.workflow import Actor, TimeWindow
 
@@ -118,9 +119,9 @@ def _outside_window(demand: Demand, now: datetime, window: TimeWindow) -> Refusa
     return Refusal("guard.in_time_window", {"opens": local_text(opens), "closes": local_text(closes)})
 
 
-def local_text(moment: datetime) -> str:
-    """A time as people in Yichun read it (Beijing time), for a refusal's sentence."""
-    return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
+def local_text(at: datetime) -> Moment:
+    """A time as people in Yichun read it (Beijing time, 12月1日 19:48), for a refusal's sentence."""
+    return Moment(at)
 # Guards whose answer depends on the actor's other rows (claims on other demands).
 SERIALISED_GUARDS = ("no_time_clash",)
 

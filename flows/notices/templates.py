@@ -13,10 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flows.core import safe_yaml
 from flows.core.i18n import Message
+from flows.core.moments import Moment
 from schemas.settings import get_settings
 
-# What a template may say about a demand (flows.engine.notices fills them)
-FIELDS = frozenset({"id", "title", "description", "place", "starts_at", "ends_at", "capacity", "community", "state"})
+# What a template may say about a demand (flows.engine.notices fills them). `org`: the party
+# organisation holding it, or, for the step that let go of it (放弃抢单), the one that did.
+FIELDS = frozenset({"id", "title", "description", "place", "starts_at", "ends_at", "capacity", "community", "state",
+                    "org"})
 # The programme's own messages are about something else than a demand; each category names
 # the fields its writer fills (flows.people.orgs, flows.points.shop, flows.points.ledger).
 OTHER_FIELDS = {
@@ -89,10 +92,10 @@ def shipped() -> dict[str, Template]:
 
 
 def _filled(template: Template, values: dict[str, Any], locale: str | None) -> dict[str, Any]:
-    """Each field the template may use: its value, a sentence of ours (`Message`) in the
-    reader's language, an absent one blank."""
-    return {name: "" if (value := values.get(name)) is None else value.render(locale) if isinstance(value, Message)
-            else value for name in template.allowed()}
+    """Each field the template may use: its value, a sentence of ours (`Message`) or a time
+    (`flows.core.moments.Moment`) in the reader's language, an absent one blank."""
+    return {name: "" if (value := values.get(name)) is None else value.render(locale)
+            if isinstance(value, Message | Moment) else value for name in template.allowed()}
 
 
 def render(template: Template, values: dict[str, Any], locale: str | None = None) -> tuple[str, str]:

@@ -23,7 +23,16 @@ from flows.core.sql import changed
 from flows.notices import outbox
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
-from schemas.tables import Event, Member, Organisation, Role, RoleGrant, User
+from schemas.tables import (
+    Event,
+    Member,
+    MemberRegistration,
+    Organisation,
+    RegistrationStatus,
+    Role,
+    RoleGrant,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,9 @@ class Request:
     org_id: int
     org: str
     asked_at: datetime | None
+    # their report-in (报到) with a community is approved: an organisation deciding before the
+    # community has is told so, since the member cannot yet take part where they live
+    reported_in: bool = True
 
 
 def ask(session: Session, actor: ActorContext, org_id: int | None, *, now: datetime | None = None) -> Member:
@@ -142,9 +154,12 @@ def pending(session: Session, actor: ActorContext) -> list[Request]:
     """The requests waiting for the organisations the actor administers, oldest first."""
     if not actor.org_admin_of:
         return []
+    approved = (select(MemberRegistration.id).where(MemberRegistration.member_id == Member.user_id,
+                                                    MemberRegistration.status == RegistrationStatus.APPROVED)
+                .exists().correlate(Member))
     rows = session.execute(
         select(Member.user_id, User.display_name, Member.work_unit, Organisation.id, Organisation.name,
-               Member.org_requested_at)
+               Member.org_requested_at, approved)
         .join(User, User.id == Member.user_id).join(Organisation, Organisation.id == Member.org_requested_id)
         .where(Member.org_requested_id.in_(sorted(actor.org_admin_of)), User.is_active.is_(True))
         .order_by(Member.org_requested_at, Member.user_id).limit(200))

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_, Message, render
+from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.core.sql import changed, insert_once, upsert
 from flows.notices import outbox
 from flows.people.actors import ActorContext, load_actor
 from flows.people.regions import district_id
 from flows.points import ledger, rules
-from schemas.clock import LOCAL_TZ, as_local, utcnow
+from schemas.clock import LOCAL_TZ, utcnow
 from schemas.tables import (
     AdjustmentStatus,
     AuditLog,
@@ -195,7 +196,7 @@ def _tell(session: Session, template: str, order: Order, item: ShopItem, event_i
     outbox.tell(session, event_id=event_id, users=[order.user_id], template=template, now=now,
                 values={"item": item.name, "quantity": order.quantity, "code": order.pickup_code,
                         "points": order.points, "reason": reason,
-                        "expires_at": as_local(order.expires_at).strftime("%m-%d %H:%M"),
+                        "expires_at": Moment(order.expires_at),
                         "community": community.name if community else ""},
                 district_id=district_id(community.path) if community else None, community_id=item.community_id)
 

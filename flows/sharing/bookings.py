@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.sharing.calendar import check_open
-from schemas.clock import LOCAL_TZ, is_past
+from schemas.clock import is_past
 from schemas.tables import Demand, Resource, ResourceBooking, ResourceBookingStatus
 
 MAX_HOURS = 72  # one request: a weekend event at most, not a season
@@ -94,5 +95,5 @@ def booked_ranges(session: Session, resource_id: int, first: datetime, last: dat
         ResourceBooking.starts_at < last, ResourceBooking.ends_at > first).order_by(ResourceBooking.starts_at)))
 
 
-def _local(at: datetime) -> str:
-    return at.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
+def _local(at: datetime) -> Moment:
+    return Moment(at)

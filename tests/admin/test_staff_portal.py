@@ -164,6 +164,7 @@ def test_member_asks_to_join_an_organisation_and_its_admin_decides(app, login, w
     assert '<span class="badge"' in admin.get("/").get_data(as_text=True)  # 组织档案 counts it
     office = admin.get("/org").get_data(as_text=True)
     assert 'id="join-requests"' in office and f'data-member="{world["mem2"]}"' in office
+    assert "社区报到待审核" not in office  # mem2's 报到 is approved (an unapproved one is marked: test_joining)
     # another organisation's admin cannot decide it by posting the form
     forged = login("orgadm1").post(f"/org/requests/{world['mem2']}", data={"org_id": world["org2"],
                                                                          "decision": "approve"},

@@ -42,6 +42,10 @@ def test_an_organisation_gives_up_what_it_grabbed(factory, world):
         told = {user for (user,) in s.execute(select(Notification.user_id).where(
             Notification.demand_id == walk.demand_id, Notification.kind == "give_up:notify"))}
         assert told == {world["mem1"], world["mem2"], world["cadm_a"]}  # not res_a, who still comes
+        # the message names the organisation that gave up, although the demand no longer does
+        titles = set(s.scalars(select(Notification.title).where(
+            Notification.demand_id == walk.demand_id, Notification.kind == "give_up:notify")))
+        assert titles == {"财政局党支部已放弃活动：清扫楼道"}
         event = s.scalar(select(Event).where(Event.demand_id == walk.demand_id, Event.step == "give_up"))
         assert event.actor_id == world["orgadm1"] and event.data["org_id"] == world["org1"]
         assert sorted(event.data["released_users"]) == sorted([world["mem1"], world["mem2"]])

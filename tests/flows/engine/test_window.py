@@ -8,6 +8,7 @@ import pytest
 
 from flows.core.refusals import Refused
 from flows.workflow.compiler import compile_source
+from schemas.clock import utcnow
 from tests.flows.walker import Walker
 from tests.world import NOW, build_world
 
@@ -42,7 +43,8 @@ def test_sign_in_window(running, offset, allowed):
         running.act("mem1", "sign_in", now=START + offset)
     assert refused.value.code == "guard.in_time_window"
     # the sentence names the window in Beijing time: the 02:00 UTC start is 10:00 there
-    day = (START + timedelta(hours=8)).strftime("%m-%d")
+    here = START + timedelta(hours=8)
+    day = f"{here.month}月{here.day}日" if here.year == utcnow().year else f"{here.year}年{here.month}月{here.day}日"
     assert refused.value.message() == f"不在办理时间内：{day} 09:00 至 {day} 12:00 可以办理"
 
 

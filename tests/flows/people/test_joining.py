@@ -8,7 +8,7 @@ from sqlalchemy import select
 from flows.core.refusals import Refused
 from flows.people import accounts, joining
 from flows.people.actors import load_actor
-from schemas.tables import Event, Member, Notification
+from schemas.tables import Event, Member, MemberRegistration, Notification, RegistrationStatus
 from tests.world import build_world
 
 
@@ -92,6 +92,14 @@ def test_naming_an_organisation_at_sign_up_asks_it(factory, world):
     assert (member.org_id, member.org_requested_id) == (None, world["org1"])
     assert member.work_unit is None  # what they typed: the organisation is not theirs until it approves
     assert _told(factory, world["orgadm1"], "org_join_requested") == ["入组申请：新党员"]
+    with factory() as s:  # their 报到 waits for the community: the organisation sees that beside the request
+        (asking,) = [r for r in joining.pending(s, load_actor(s, world["orgadm1"])) if r.member_id == new_id]
+        assert asking.reported_in is False
+        registration = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == new_id))
+        registration.status = RegistrationStatus.APPROVED
+        s.commit()
+        (asking,) = [r for r in joining.pending(s, load_actor(s, world["orgadm1"])) if r.member_id == new_id]
+        assert asking.reported_in is True
 
 
 def test_a_change_read_before_an_approval_landed_is_refused_not_written_over_it(factory, world):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from flows import engine
 from flows.core.refusals import Refused
 from flows.points import ledger
+from schemas.clock import utcnow
 from schemas.tables import Demand, Notification, ResourceBooking, ResourceBookingStatus
 from tests.flows.sharing.shared import add_community_room, add_sharing, local, request
 from tests.world import build_world
@@ -171,6 +172,8 @@ def test_use_is_confirmed_only_once_the_booked_time_has_started(factory, world):
     with factory() as s, pytest.raises(Refused) as refused:
         engine.act(s, world["orgadm1"], done.demand_id, "confirm_use", {}, now=local(3, 13, 59))
     assert refused.value.code == "guard.after_start"
-    assert refused.value.message() == "还没到时间：12-03 14:00 开始后才能办理"
+    # the time as pages write it, in Beijing time (the year only when it is not this year's)
+    day = "12月3日" if utcnow().year == 2026 else "2026年12月3日"
+    assert refused.value.message() == f"还没到时间：{day} 14:00 开始后才能办理"
     with factory() as s:
         assert engine.act(s, world["orgadm1"], done.demand_id, "confirm_use", {}, now=local(3, 14)).to_state == "used"

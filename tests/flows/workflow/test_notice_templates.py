@@ -45,8 +45,8 @@ def test_the_shipped_templates_name_only_the_demands_fields_in_both_languages():
         assert template.fields() <= template.allowed(), name
         assert template.title.en and template.text.en, f"{name} has no English"
     title, text = notice_templates.render(shipped["activity_grabbed"], {"title": "清扫楼道", "community": "旭日社区",
-                                                                        "place": "3号楼", "starts_at": "12-01 09:00"})
-    assert (title, text) == ("本组织抢到了活动：清扫楼道", "旭日社区 · 3号楼，12-01 09:00 开始，欢迎报名参加。")
+                                                                        "place": "3号楼", "starts_at": "12月1日 09:00"})
+    assert (title, text) == ("本组织抢到了活动：清扫楼道", "旭日社区 · 3号楼，12月1日 09:00 开始，欢迎报名参加。")
     assert notice_templates.render(shipped["wish_claimed"], {"title": "修灯"}, "en")[0] == \
         "Your wish has been taken up: 修灯"
 
