@@ -247,3 +247,21 @@ def test_the_history_page_shows_before_and_after_for_each_role(browser, server, 
         rows = s.scalars(select(AuditLog).where(AuditLog.table_name == "shop_items")).all()
         assert [(r.action, r.actor_id, r.before, r.after) for r in rows] == [
             ("update", world[user], {"price": 12}, {"price": 15})]
+
+
+@pytest.mark.parametrize("path", ["/admin/tasktype/", "/admin/workflows/"])
+def test_the_console_reads_at_phone_width(browser, server, world, path):
+    """At 390 px a table scrolls sideways inside its own box; its cells keep a readable width
+    (Chinese was squeezed to one character a line) and the page itself does not scroll sideways."""
+    admin = Person(browser, server, "dadm1", SHOTS)  # 390×844, as every journey
+    admin.go(path)
+    assert admin.page.evaluate("document.documentElement.scrollWidth") <= 390
+    table = admin.page.locator("#console-main table.table").first
+    assert table.evaluate("t => getComputedStyle(t).overflowX") == "auto"
+    header = table.locator("th").filter(has_text="名称" if "tasktype" in path else "版本线").first
+    box = header.bounding_box()
+    assert box is not None and box["width"] >= 3 * 14  # at least three characters side by side
+    narrowest = min(cell.bounding_box()["width"] for cell in table.locator("tbody td").all()[:12]
+                    if cell.evaluate("c => !c.matches('.list-checkbox-column, .list-buttons-column')"))
+    assert narrowest >= 4 * 14, narrowest
+    admin.shot(f"phone-{path.strip('/').replace('/', '-')}")
