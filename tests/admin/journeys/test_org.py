@@ -206,6 +206,7 @@ def test_org_admin_gives_up_an_activity_it_cannot_staff(browser, server, world, 
     org.shot("asks-first")
     org.tap("确定放弃抢单")
     assert "放弃抢单" in org.flash() and org.shows("待抢单") and org.shows("一键抢单")  # open to grab again
+    assert org.shows("释放了 1 个通过该组织报名的名额")  # the timeline says what went with it
     org.shot("given-up")
     with factory() as s:
         demand = s.get(Demand, walk.demand_id)
