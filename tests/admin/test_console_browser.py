@@ -93,6 +93,8 @@ def test_saving_every_edit_form_unchanged_changes_nothing(browser, server, facto
         before = _state(factory, model, row_id)
         city.go(f"/admin/{endpoint}/edit/?id={row_id}")
         assert city.page.locator("form.admin-form").count() == 1, endpoint
+        # every edit form carries what it showed (a save after someone else's is refused: test_console)
+        assert city.page.locator("form.admin-form input[name=yijia_read_as]").count() == 1, endpoint
         city.page.locator("form.admin-form input[type=submit]").first.click()
         city.page.wait_for_load_state()
         assert "/edit/" not in city.page.url, f"{endpoint}: the form was refused: {city.page.inner_text('body')[:300]}"
