@@ -36,7 +36,7 @@ from flows.catalogue import task_types
 from flows.core.i18n import render
 from flows.core.refusals import Refused
 from flows.core.storage import TYPES, is_storage_key
-from flows.engine import attendance, closed, history, notes, records, reminders, schedule, visibility
+from flows.engine import attendance, closed, effects, history, notes, records, reminders, schedule, visibility
 from flows.engine.claims import active_claims
 from flows.engine.outcomes import Outcome
 from flows.people import privacy, regions
@@ -170,8 +170,11 @@ def step(demand_id: int, step: str):
     members = member_choices(d.community_id) if any(f.type == "member" for f in spec.form.values()) else []
     # giving up takes the organisation's members' places with it: say how many, before the tap
     released = len(records.places_through_org(db(), d)) if spec.record == "give_up" else 0
+    # settling points: each person's hours and points, before the tap (a step with a form, a
+    # rating say, would change the figures it shows: none is shown there)
+    credits = effects.settlement(db(), d, workflow, step) if workflow.ends(step) and not spec.form else []
     return render_template("step.html", d=d, wf=workflow, name=step, spec=spec, errors=errors, form=request.form,
-                           came=came_from(), released=released,
+                           came=came_from(), released=released, credits=credits,
                            members=members, request_key=posted_request_key() or new_request_key()), (
         400 if errors else 200)
 

@@ -177,6 +177,7 @@ ENGINE: dict[str, str] = {
     'closed.registered_org': N_('仅限到本社区报到的党组织'),
     'not_signed_in': N_('请先签到'),
     'already_signed_in': N_('已经签到过了'),
+    'service.day_limit': N_('每天最多记录 {limit} 小时：今天已记录 {today} 小时，还可以记录 {left} 小时'),
     'already_signed_out': N_('已经签退过了'),
     'already_evaluated': N_('已经评价过了'),
     'input': N_('请检查填写的内容'),

@@ -6,6 +6,7 @@ an award twice (a retried Prefect task, a replayed outbox row) credits once.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -19,8 +20,8 @@ from flows.notices import outbox
 from flows.people.regions import district_id
 from flows.points import ledger, rules
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.tables import Demand, Evaluation, PostingKind, Region, ServiceRecord, TaskType
-from schemas.workflow import NotifySpec, PointsRule
+from schemas.tables import Demand, Evaluation, Organisation, PostingKind, Region, ServiceRecord, TaskType, User
+from schemas.workflow import AutoStep, NotifySpec, PointsEffect, PointsRule
 
 
 def points_amount(rule: PointsRule, base_points: int, hours: float, rating: int | None) -> int:
@@ -97,6 +98,48 @@ def award(session: Session, demand: Demand, workflow: CompiledWorkflow, step: st
                           "base": base_points})
         credited.append({"to": f"{kind}:{owner}", "points": amount})
     return credited
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One line of what a settlement would credit: who, their hours, the points."""
+
+    name: str
+    hours: float
+    points: int
+
+
+def settlement(session: Session, demand: Demand, workflow: CompiledWorkflow, step: str) -> list[Credit]:
+    """What the automated steps right after `step` would credit, person by person, were it taken
+    now: the admin who taps 结算积分 sees each person's hours and points first (a tester's four
+    twelve-hour entries in one minute went through a confirm page that showed no figure). Read
+    from the workflow (the points effects of the auto steps that follow the step's state) and the
+    district's tuning, as `award` computes them; nothing is written."""
+    spec = workflow.spec.steps.get(step)
+    state, seen, points = getattr(spec, "to", None), set(), []
+    while state is not None and state not in seen:
+        seen.add(state)
+        auto = next((s for s in workflow.spec.steps.values() if isinstance(s, AutoStep) and s.from_ == state), None)
+        if auto is None:
+            break
+        points += [effect.points for effect in auto.effects if isinstance(effect, PointsEffect)]
+        state = auto.to
+    if not points:
+        return []
+    task_type = session.get(TaskType, demand.task_type_id)
+    rating = session.scalar(select(Evaluation.rating).where(Evaluation.demand_id == demand.id)
+                            .order_by(Evaluation.id.desc()).limit(1))
+    lines: list[tuple[str, int, float, int]] = []
+    for rule in points:
+        rule, base_points = rules.effective(session, rule, task_type)
+        lines += [(kind, owner, hours, points_amount(rule, base_points, hours, rating))
+                  for kind, owner, hours in recipients(session, demand, rule.to)]
+    users = dict(session.execute(select(User.id, User.display_name).where(
+        User.id.in_({owner for kind, owner, _, _ in lines if kind == "user"}))).all())
+    orgs = dict(session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_({owner for kind, owner, _, _ in lines if kind == "org"}))).all())
+    return [Credit((users if kind == "user" else orgs).get(owner, ""), hours, amount)
+            for kind, owner, hours, amount in lines]
 
 
 def tell_credited(session: Session, demand: Demand, event_id: int, credited: list[dict[str, Any]],

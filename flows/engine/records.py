@@ -8,7 +8,7 @@ Each writer runs inside the engine's write transaction, after the demand row was
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from flows.core.i18n import N_
+from flows.core.i18n import N_, Message
 from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.engine.claims import active_claims, held_by
@@ -24,6 +24,7 @@ from flows.people.actors import ActorContext
 from flows.sharing import bookings as resource_bookings
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
+from schemas.clock import LOCAL_TZ, local_day
 from schemas.tables import (
     AppointmentSlot,
     Booking,
@@ -32,6 +33,7 @@ from schemas.tables import (
     ClaimStatus,
     Demand,
     Evaluation,
+    Event,
     MemberRegistration,
     RegistrationStatus,
     ServiceRecord,
@@ -80,16 +82,45 @@ Writer = Callable[[Session, Demand, ActorContext, dict[str, Any], datetime, str]
 
 def _write_service(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],
                  now: datetime, step: str) -> dict[str, Any]:
-    """Service done by the claimant: hours add up, notes and the latest proof photo are kept."""
+    """Service done by the claimant: hours add up, notes and the latest proof photo are kept.
+
+    The step's `hours` maximum bounds a day, not only one entry: a volunteer item's 记录服务 can
+    be repeated, and four entries of twelve hours in one minute are not service (they became
+    points at the settlement). The steps on a demand run one at a time (its row is locked by the
+    step's UPDATE), so the day's sum read here is the one the entry lands on."""
     claim = own_claim(session, demand, actor)
     record = _service_record(session, claim)
     hours = float(values.get("hours") or 0)
+    limit = _hours_limit(session, demand, step)
+    if limit is not None and hours > 0:
+        today = _hours_on(session, demand, step, claim.id, local_day(now))
+        if today + hours > limit + 1e-9:
+            raise Refused("input", fields={"hours": Message("service.day_limit", {
+                "limit": f"{limit:g}", "today": f"{today:g}", "left": f"{max(limit - today, 0):g}"})})
     record.hours = round(float(record.hours or 0) + hours, 2)
     record.note = "\n".join(filter(None, [record.note, values.get("note")])) or None
     record.proof = values.get("photo") or record.proof
     record.data = {**(record.data or {}), **{k: v for k, v in values.items() if k not in ("hours", "note", "photo")}}
     session.flush()
     return {"claim_id": claim.id, "hours": hours}
+
+
+def _hours_limit(session: Session, demand: Demand, step: str) -> float | None:
+    """The step's own maximum for `hours` (its form, read from the workflow)."""
+    workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+    spec = workflow.spec.steps.get(step)
+    field = spec.form.get("hours") if isinstance(spec, HumanStep) else None
+    limit = getattr(field, "max", None)
+    return float(limit) if limit is not None else None
+
+
+def _hours_on(session: Session, demand: Demand, step: str, claim_id: int, day: date) -> float:
+    """The hours already recorded by this step for this claim on this Beijing day."""
+    midnight = datetime.combine(day, time(), tzinfo=LOCAL_TZ)
+    rows = session.scalars(select(Event.data).where(
+        Event.demand_id == demand.id, Event.step == step, Event.at >= midnight, Event.at < midnight + timedelta(days=1)))
+    return sum(float(data.get("hours") or 0) for data in rows
+               if isinstance(data, dict) and data.get("claim_id") == claim_id)
 
 
 def _write_sign_in(session: Session, demand: Demand, actor: ActorContext, values: dict[str, Any],

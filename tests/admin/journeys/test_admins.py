@@ -447,3 +447,26 @@ def test_a_district_admin_rewords_a_message_after_a_preview(browser, server, wor
     with factory() as s:
         row = s.scalar(select(NoticeTemplateOverride).where(NoticeTemplateOverride.name == "wish_claimed"))
         assert row is not None and (row.district_id, row.title_zh) == (world["d1"], "好消息：{title} 有人认领了")
+
+
+def test_community_admin_sees_each_persons_hours_and_points_before_settling(browser, server, world, factory):
+    """结算积分 from 待办事项: before the tap the page lists who served how long and the points
+    each will get (the walk found a confirm page with no figure after four twelve-hour entries);
+    after it, the balances are those figures."""
+    name_task_types(factory, world)
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "volunteer", {"title": "社区图书角值守", "description": "每周值守", "capacity": 5})
+    for who, hours in (("mem1", 2), ("mem2", 3.5)):
+        walk.act(who, "join")
+        walk.act(who, "report", {"hours": hours, "note": "值守"})
+    admin = Staff(browser, server, "cadm_a", "settle_preview")
+    admin.tap_link("待办事项")
+    admin.tap_card("社区图书角值守")
+    admin.tap("结算积分")
+    rows = admin.page.locator("#settlement tbody tr")
+    assert sorted(rows.all_inner_texts()) == sorted(["mem1\t2\t10", "mem2\t3.5\t18"])  # 5 points an hour, half up
+    admin.shot("before-settling")
+    admin.tap("确定结算积分")
+    assert "结算积分成功" in admin.flash() and admin.shows("已结束")
+    with factory() as s:
+        assert (ledger.balance(s, world["mem1"]), ledger.balance(s, world["mem2"])) == (10, 18)

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from flows.core.refusals import Refused
 from flows.points import ledger
-from schemas.tables import AppointmentSlot, Booking, BookingStatus, Claim, ClaimStatus, Demand
+from schemas.tables import AppointmentSlot, Booking, BookingStatus, Claim, ClaimStatus, Demand, ServiceRecord
 from tests.flows.walker import Walker
 from tests.world import NOW, build_world
 
@@ -83,6 +84,26 @@ def test_volunteer_item(walk, world):
     assert walk.state() == "done"
     assert walk.balance("mem1") == 30  # 5 points per hour × 6 h
     assert walk.ledger_ok() == []
+
+
+def test_a_days_service_is_bounded_by_the_steps_maximum_not_only_one_entry(walk, factory, world):
+    """记录服务 can be repeated; four entries of twelve hours in one minute became 200 points at the
+    settlement (the walk found it). The hours field's maximum (12) now bounds a Beijing day's
+    entries for one person; the next day starts afresh, and someone else's hours are their own."""
+    walk.start("cadm_a", "volunteer", {"title": "社区值守", "description": "每天值守", "capacity": 3})
+    walk.act("mem1", "join")
+    walk.act("mem2", "join")
+    walk.act("mem1", "report", {"hours": 8, "note": "上午和下午"})
+    with pytest.raises(Refused) as refused:
+        walk.act("mem1", "report", {"hours": 5, "note": "晚上"}, now=NOW + timedelta(minutes=1))
+    assert refused.value.fields_in("zh") == {"hours": "每天最多记录 12 小时：今天已记录 8 小时，还可以记录 4 小时"}
+    walk.act("mem1", "report", {"hours": 4, "note": "晚上"}, now=NOW + timedelta(minutes=2))
+    walk.act("mem2", "report", {"hours": 12, "note": "全天"}, now=NOW + timedelta(minutes=3))  # theirs apart
+    walk.act("mem1", "report", {"hours": 3, "note": "第二天"}, now=NOW + timedelta(days=1))
+    with factory() as s:
+        hours = {r.user_id: float(r.hours) for r in s.scalars(select(ServiceRecord).where(
+            ServiceRecord.demand_id == walk.demand_id))}
+    assert hours == {world["mem1"]: 15.0, world["mem2"]: 12.0}
 
 
 def test_leaving_a_volunteer_item_keeps_the_hours_served(walk, factory, world):

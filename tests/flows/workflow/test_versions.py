@@ -31,12 +31,13 @@ STORED = Path(__file__).parent / "stored"
 # volunteer item, a booking and a resource request: each tells the people it leaves waiting. Then
 # joint_activity: the grabbing organisation may give the activity up (放弃抢单, record: give_up).
 # Then every shipped workflow: its words in English (`en:`), for readers who chose English.
+# Then volunteer_item: 记录服务's hours at most 12 (its maximum now bounds a day's entries, not one).
 PINNED = {
     "appointment": "470b44a030b985920ef725cbb2199e76c664efe612c8a8f613ab9335fb7f7f59",
     "joint_activity": "459c3469f8fbf991c8e7b8a8ff1f930c234a99ca710db9361a3be61803504acb",
     "micro_wish": "7f7ef4182ef9edd9474424752450e1fe685cf3e8dda1f43696be052a80988f24",
     "resource_request": "3cf2ab2aba8d8aa6b32c0e939924e9edbee412c683f341fc255dac43188ad39c",
-    "volunteer_item": "dc756c3ba9ed75ef00fb693e180c550768013022933dad69331ffb93f440a2bb",
+    "volunteer_item": "71df49e181ce6c868ef3b57ecdf3c53140e06eed1b6fd16e2cf24107a4880990",
 }
 
 
