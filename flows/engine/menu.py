@@ -2,7 +2,9 @@
 
 A task type is on a person's menu for the communities where its workflow's start step
 accepts them (its `by:` role and relation, the same check the engine makes on submit), so a
-task type added in the console appears with no code. A community admin also gets, for the
+task type added in the console appears with no code. Each community reads the version its own
+district starts demands on (a district's renamed or re-permissioned start step shows on its
+people's home page, not the city template's). A community admin also gets, for the
 communities they govern, the start steps that name a resident or a member: those they may
 start for that person (代办), who then stays the requester.
 """
@@ -18,7 +20,7 @@ from flows.people.actors import ActorContext
 from flows.people.regions import admin_communities, district_id, region_ids_of
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.tables import Region, Role, TaskType
+from schemas.tables import Region, Role, TaskType, WorkflowVersion
 from schemas.workflow import StartStep
 
 # The roles a community admin may act for: people of a community who may lack a phone.
@@ -53,27 +55,34 @@ def startable(session: Session, actor: ActorContext) -> list[Startable]:
     candidates = sorted([*governed.values(), *attached], key=lambda r: r.path)
     if not candidates:
         return []
-    latest: dict[str, CompiledWorkflow | None] = {}
+    latest: dict[tuple[str, int | None], CompiledWorkflow | None] = {}
     entries: list[Startable] = []
     for task_type in session.scalars(select(TaskType).where(TaskType.is_active.is_(True))
                                      .order_by(TaskType.category, TaskType.id)):
-        workflow = _latest(session, latest, task_type.workflow_id)
-        if workflow is None:
-            continue  # a task type pointing at no published workflow offers nothing to start
         places = [c for c in candidates if task_type.district_id is None
                   or district_id(c.path) == task_type.district_id]
-        for name, spec in workflow.start_steps().items():
-            if spec.record == "resource_booking":
-                continue  # started from the resource's own page (资源共享), where the resource is chosen
-            direct = [c for c in places if check_actor(actor, spec.by, community_id=c.id, community_path=c.path,
-                                                        demand=None, claims=[]) is None]
-            behalf = [c for c in places if c.id in governed and c not in direct and acts_for(spec)]
-            for where, on_behalf in ((direct, False), (behalf, True)):
-                if where:
-                    entries.append(Startable(
-                        task_type.id, task_type.code, task_type.name, task_type.category.value, name, spec.title,
-                        tuple((c.id, c.name) for c in where), on_behalf, spec.by.role if on_behalf else None,
-                        spec.record == "booking"))
+        # (step, its title, on behalf, booking) → where; one entry per distinct start, in order
+        found: dict[tuple[str, str, bool, str | None, bool], list[Region]] = {}
+        for district in dict.fromkeys(district_id(c.path) for c in places):
+            workflow = _latest(session, latest, task_type.workflow_id, district)
+            if workflow is None:
+                continue  # a task type pointing at no published workflow offers nothing to start
+            here = [c for c in places if district_id(c.path) == district]
+            for name, spec in workflow.start_steps().items():
+                if spec.record == "resource_booking":
+                    continue  # started from the resource's own page (资源共享), where the resource is chosen
+                direct = [c for c in here if check_actor(actor, spec.by, community_id=c.id, community_path=c.path,
+                                                          demand=None, claims=[]) is None]
+                behalf = [c for c in here if c.id in governed and c not in direct and acts_for(spec)]
+                for where, on_behalf in ((direct, False), (behalf, True)):
+                    if where:
+                        key = (name, spec.title, on_behalf, spec.by.role if on_behalf else None,
+                               spec.record == "booking")
+                        found.setdefault(key, []).extend(where)
+        for (name, title, on_behalf, role, booking), where in found.items():
+            entries.append(Startable(task_type.id, task_type.code, task_type.name, task_type.category.value, name,
+                                     title, tuple((c.id, c.name) for c in sorted(where, key=lambda r: r.path)),
+                                     on_behalf, role, booking))
     entries.sort(key=lambda e: e.on_behalf)  # stable: the actor's own first, then 代办
     return entries
 
@@ -85,13 +94,16 @@ def acts_for(spec: StartStep) -> bool:
             and spec.record != "booking")
 
 
-def _latest(session: Session, cache: dict[str, CompiledWorkflow | None], workflow_id: str) -> CompiledWorkflow | None:
-    if workflow_id not in cache:
+def _latest(session: Session, cache: dict[tuple[str, int | None], CompiledWorkflow | None], workflow_id: str,
+            district: int | None) -> CompiledWorkflow | None:
+    """The version new demands of the district start on (its own line, else the city's)."""
+    key = (workflow_id, district)
+    if key not in cache:
         try:
-            cache[workflow_id] = registry.load_latest(session, workflow_id)[1]
+            cache[key] = registry.load_latest(session, workflow_id, district)[1]
         except registry.UnknownWorkflow:
-            cache[workflow_id] = None
-    return cache[workflow_id]
+            cache[key] = None
+    return cache[key]
 
 
 def resource_task_type(session: Session, district: int | None) -> TaskType | None:
@@ -112,13 +124,16 @@ def resource_task_type(session: Session, district: int | None) -> TaskType | Non
 
 
 def resource_states(session: Session) -> tuple[set[str], set[str]]:
-    """Across the published resource request workflows: the states a request waits in for the
-    owner's answer (where its start step leads) and the states that mean it was done."""
+    """Across the published resource request workflows, every district's own line with the
+    city's: the states a request waits in for the owner's answer (where its start step leads)
+    and the states that mean it was done."""
     waiting: set[str] = set()
     done: set[str] = set()
-    for workflow_id in set(session.scalars(select(TaskType.workflow_id))):
+    lines = session.execute(select(WorkflowVersion.workflow_id, WorkflowVersion.district_id).distinct().where(
+        WorkflowVersion.workflow_id.in_(select(TaskType.workflow_id)))).all()
+    for workflow_id, district in lines:
         try:
-            workflow = registry.load_latest(session, workflow_id)[1]
+            workflow = registry.load_latest(session, workflow_id, district)[1]
         except registry.UnknownWorkflow:
             continue
         starts = [s for s in workflow.start_steps().values() if s.record == "resource_booking"]

@@ -129,3 +129,24 @@ def test_a_deploy_syncs_unchanged_files_whatever_the_bounds_are_now(factory):
         changed = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8").replace("sla: {within: 2d", "sla: {within: 1d")
         with pytest.raises(WorkflowInvalid):
             registry.publish(s, changed, "micro_wish.yaml")
+
+
+def test_the_home_menu_reads_each_districts_own_version(factory, world):
+    """The walk found the home button still saying the city's 发布心愿 after 伊美区 renamed its
+    start step to 提交心愿 (the menu read the city template): each community's entry now comes
+    from its own district's version, and a district without one keeps the city's words."""
+    from flows.engine import menu
+    from flows.people.actors import load_actor
+
+    source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8")
+    renamed = source.replace("    title: 发布心愿\n", "    title: 提交心愿\n", 1)
+    assert renamed != source
+    with factory() as s:
+        registry.publish(s, renamed, "yimei.yaml", district_id=world["d1"])
+        s.commit()
+    with factory() as s:
+        def titles(user: str) -> set[str]:
+            return {e.step_title for e in menu.startable(s, load_actor(s, world[user])) if e.code == "micro_wish"}
+
+        assert titles("res_a") == {"提交心愿"}  # 旭日社区, in 伊美区
+        assert titles("res_b") == {"发布心愿"}  # 站前社区, in 铁力市: the city's template
