@@ -100,6 +100,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.add_template_filter(local_time, "local")
     app.add_template_filter(dates.when, "when")
     app.add_template_filter(dates.day, "day")
+    app.add_template_filter(dates.span, "span")
     app.add_template_filter(phones.tel, "tel")
     app.add_template_filter(phones.tel_in, "tel_in")
     for name in ("mask_name", "mask_phone", "mask_phones_in"):

@@ -51,6 +51,17 @@ def when(value: datetime | None, now: datetime | None = None) -> str:
     return f"{day(value, now)} {_local(value):%H:%M}"
 
 
+def span(start: datetime | None, end: datetime | None, now: datetime | None = None) -> str:
+    """A time range: 12月5日 周六 09:00 – 11:00 within one day; ending another day, the end
+    says its date too (an end a year later read as the same day's 11:00)."""
+    if start is None:
+        return ""
+    if end is None:
+        return when(start, now)
+    same_day = _local(start).date() == _local(end).date()
+    return f"{when(start, now)} – {_local(end):%H:%M}" if same_day else f"{when(start, now)} – {when(end, now)}"
+
+
 def quick_days(now: datetime | None = None) -> list[tuple[str, str, str]]:
     """The elder wish form's time buttons: (key, label, value for a datetime-local field).
 

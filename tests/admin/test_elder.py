@@ -98,6 +98,11 @@ def test_chinese_dates(app):
         assert dates.day(datetime(2026, 11, 28, 1, 0, tzinfo=UTC), now) == "11月28日 周六"
         assert dates.day(datetime(2027, 1, 4, 1, 0, tzinfo=UTC), now) == "2027年1月4日 周一"
         assert [k for k, _, _ in dates.quick_days(now)] == ["today", "tomorrow", "week"]
+        # a range within one day gives the end's time; ending another day, its date too
+        start, end = datetime(2026, 12, 5, 1, 0, tzinfo=UTC), datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+        assert dates.span(start, end, now) == "12月5日 周六 09:00 – 11:00"
+        assert dates.span(start, end.replace(year=2027), now) == "12月5日 周六 09:00 – 2027年12月5日 周日 11:00"
+        assert dates.span(start, None, now) == "12月5日 周六 09:00"
         assert {k: v for k, _, v in dates.quick_days(now)} == {
             "today": "2026-11-26T11:00", "tomorrow": "2026-11-27T09:00", "week": "2026-11-29T09:00"}
         late_saturday = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # 22:00: no 今天, and 本周 would be tomorrow
