@@ -4,6 +4,7 @@ not be delivered."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlparse
 
 from flask import request
 from flask_admin import AdminIndexView, expose
@@ -21,12 +22,25 @@ from flows.orchestration import naming
 from flows.people import regions
 from flows.reporting import stats
 from schemas.clock import utcnow
+from schemas.settings import get_settings
+from schemas.tables import Role
 
 STUCK_PAGE = 50
 # What an SLA does when it runs out (the workflow's `then:`), as the stuck list says it.
 POLICIES = {"escalate": _l("提醒负责人"), "cancel": _l("超时取消"), "complete_with": _l("按默认值自动完成")}
 PERIODS = {"month": (_l("本月"), 31), "quarter": (_l("近三个月"), 92), "year": (_l("近一年"), 366),
            "all": (_l("全部"), None)}
+
+
+def _prefect_reachable() -> bool:
+    """The Prefect UI is the operators' (city and district admins), and its links are shown only
+    where they lead somewhere: a UI at a loopback address (the default, 127.0.0.1:4200) answers
+    only a browser on the server itself, so an admin on a phone would get dead links."""
+    if not (actor().has_role(Role.CITY_ADMIN) or actor().has_role(Role.DISTRICT_ADMIN)):
+        return False
+    loopback = {"127.0.0.1", "localhost", "::1"}
+    ui_host = urlparse(get_settings().prefect_ui_url).hostname
+    return ui_host not in loopback or (urlparse(request.host_url).hostname or "") in loopback
 
 
 class DashboardView(SecuredMixin, AdminIndexView):
@@ -39,7 +53,7 @@ class DashboardView(SecuredMixin, AdminIndexView):
         paths = admin_paths()
         communities = regions.communities_under(db(), paths)
         totals = stats.figures(db(), [c.id for c in communities], since) if communities else {}
-        districts = stats.by_district(db(), communities, since)
+        districts = stats.by_area(db(), communities, paths, since)
         peak = {key: max([f[key] for _, f in districts] + [1]) for key, _ in stats.FIGURES}
         figures = [(key, translate(label, lang())) for key, label in stats.FIGURES]
         return self.render("console/dashboard.html", totals=totals, districts=districts, figures=figures,
@@ -56,6 +70,7 @@ class DashboardView(SecuredMixin, AdminIndexView):
             (d.name, naming.ui_overdue_runs_url(d.id), naming.ui_stuck_artifact_url(d.id)) for d in mine]
         views = views or [(None, naming.ui_overdue_runs_url(None), naming.ui_stuck_artifact_url(None))]
         failed_total, failed = reads.failures(db(), paths)
+        views = views if _prefect_reachable() else []
         return {"failed": failed, "failed_total": failed_total, "channels": categories.CHANNELS,
                 "stuck": stuck, "stuck_total": total, "stuck_page": page, "stuck_pages": max(1, -(-total // STUCK_PAGE)),
                 "prefect_views": views, "run_url": naming.ui_demand_runs_url, "locale": lang(), "policies": POLICIES}

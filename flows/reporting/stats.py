@@ -70,6 +70,24 @@ def figures(session: Session, communities: list[int], since: datetime | None = N
     }
 
 
+def by_area(session: Session, communities: list[Region], scope: list[str], since: datetime | None = None,
+            until: datetime | None = None) -> list[tuple[Region, dict[str, int]]]:
+    """Figures per district where the admin's `scope` (region paths) covers the whole district,
+    per community elsewhere: a community admin's row names their community, not its district
+    over their community's figures (the walk read 伊美区 55 where the district has 924)."""
+    whole = {c.id for c in communities
+             if any(p == "" or (district := _district_path(c.path)) is not None and district.startswith(p)
+                    for p in scope)}
+    rows = by_district(session, [c for c in communities if c.id in whole], since, until)
+    return rows + [(c, figures(session, [c.id], since, until)) for c in communities if c.id not in whole]
+
+
+def _district_path(path: str) -> str | None:
+    """The path of the district a region lies in ('/1/2/' of '/1/2/7/9/'), None above districts."""
+    parts = [p for p in path.split("/") if p]
+    return "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else None
+
+
 def by_district(session: Session, communities: list[Region], since: datetime | None = None,
                 until: datetime | None = None) -> list[tuple[Region, dict[str, int]]]:
     """Figures per district within the given communities."""
