@@ -25,3 +25,19 @@ document.addEventListener('DOMContentLoaded', function () {
     if (words && !(el.textContent || '').trim()) { el.setAttribute('aria-label', words); }
   });
 });
+
+// A table wider than a phone scrolls sideways in its own box (console/phone.css): one that
+// scrolls, with no link or button inside to reach it by, is made focusable, so a keyboard can
+// scroll it too (WCAG 2.1.1; axe's scrollable-region-focusable).
+function focusableWhenScrolling() {
+  document.querySelectorAll('#console-main table.table').forEach(function (table) {
+    var scrolls = table.scrollWidth > table.clientWidth + 1;
+    if (scrolls && !table.querySelector('a[href], button, input, select, textarea')) {
+      table.setAttribute('tabindex', '0');
+    } else if (table.getAttribute('tabindex') === '0') {
+      table.removeAttribute('tabindex');
+    }
+  });
+}
+document.addEventListener('DOMContentLoaded', focusableWhenScrolling);
+window.addEventListener('resize', focusableWhenScrolling);
