@@ -197,7 +197,9 @@ def notify(session: Session, demand: Demand, spec: NotifySpec, step: str, workfl
     if event_id is None:
         event_id = journal.record(session, subject="demand", subject_id=demand.id, demand_id=demand.id,
                                   step=f"{step}:notify", from_state=demand.state, to_state=demand.state,
-                                  actor_id=None, data={"to": spec.to, "users": users, "message": composed.title},
+                                  actor_id=None, data={"to": spec.to, "users": users, "message": composed.title,
+                                        # the timeline shows it to readers of either language
+                                        "message_en": composed.render("en")[0]},
                                   topic="yijia.notify", payload={"users": users, "message": composed.title})
     notices.post(session, event_id=event_id, demand=demand, users=users, kind=f"{step}:notify",
                  title=composed.title, body=composed.body, category=composed.category, render=composed.render,

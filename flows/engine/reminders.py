@@ -152,8 +152,8 @@ def _tell(session: Session, demand: Demand, workflow: CompiledWorkflow, plan: pl
           users: list[int], template: str, now: datetime, extra: dict[str, Any], topic: str) -> None:
     composed = notices.compose(session, demand, workflow, NotifySpec(to="claimants", template=template))
     event_id = _event(session, demand, workflow, f"{plan.step}:{kind}", now,
-                      {**extra, "users": users, "message": composed.title, "starts_at": demand.starts_at.isoformat()
-                       if demand.starts_at else None}, topic, key=plan.key)
+                      {**extra, "users": users, "message": composed.title, "message_en": composed.render("en")[0],
+                       "starts_at": demand.starts_at.isoformat() if demand.starts_at else None}, topic, key=plan.key)
     # the template's category (reminder: SMS is mandatory), its words in each reader's language
     notices.post(session, event_id=event_id, demand=demand, users=users, kind=f"{plan.step}:{kind}"[:48],
                  title=composed.title, body=composed.body, now=now, category=composed.category,

@@ -73,3 +73,14 @@ def _token(client, demand_id: int) -> str:
 
     page = client.get(f"/d/{demand_id}").get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_the_timeline_shows_a_systems_message_in_the_readers_language(login, world, factory):
+    """The award's notice sits on the timeline: an English reader saw it in Chinese (the walk)."""
+    walk = Walker(factory, world).rated_wish("修灯", 5)
+    assert walk.state() == "done"  # the award ran, with its notice
+    resident = login("res_a")
+    english = resident.get(f"/d/{walk.demand_id}?lang=en").get_data(as_text=True)
+    assert "Your wish is done: 修灯" in english and "您的心愿已完成" not in english
+    chinese = resident.get(f"/d/{walk.demand_id}?lang=zh").get_data(as_text=True)
+    assert "您的心愿已完成：修灯" in chinese and "Your wish is done" not in chinese
