@@ -102,7 +102,8 @@ def org():
     mine = db().scalars(select(Organisation).where(Organisation.id.in_(me.org_admin_of)).order_by(Organisation.id))
     return render_template("org.html", requests=joining.pending(db(), me), orgs=[
         {"org": o, "records": orgs.back_office(db(), o.id), "balance": points_reads.org_balance(db(), o.id),
-         "history": points_reads.org_history(db(), o.id, limit=10), "members": orgs.member_count(db(), o.id)}
+         "history": points_reads.org_history(db(), o.id, limit=10), "members": orgs.member_count(db(), o.id),
+         "people": orgs.members(db(), o.id)}
         for o in mine])
 
 

@@ -23,8 +23,14 @@ from schemas.tables import (
 
 
 def back_office(session: Session, org_id: int) -> list[dict[str, Any]]:
-    """Each grabbed activity with its people: sign-in/out, hours and the points each earned."""
-    demands = session.scalars(select(Demand).where(Demand.org_id == org_id).order_by(Demand.id.desc()).limit(100)).all()
+    """Each grabbed activity with its people: sign-in/out, hours and the points each earned.
+    Grabbed: the organisation holds it by a claim of its own. A resource request names the
+    organisation that owns the resource, and is no activity of its (the walk found a declined
+    van request listed with an empty sign-in sheet)."""
+    grabbed = select(Claim.id).where(Claim.demand_id == Demand.id, Claim.org_id == org_id, Claim.user_id.is_(None),
+                                     Claim.status != ClaimStatus.WITHDRAWN).exists()
+    demands = session.scalars(select(Demand).where(Demand.org_id == org_id, grabbed)
+                              .order_by(Demand.id.desc()).limit(100)).all()
     result = []
     for demand in demands:
         people = session.execute(
@@ -48,6 +54,13 @@ def choices(session: Session) -> list[tuple[int, str]]:
     """Organisations a member may say they belong to, by name."""
     return [(org_id, name) for org_id, name in session.execute(
         select(Organisation.id, Organisation.name).order_by(Organisation.name))]
+
+
+def members(session: Session, org_id: int, limit: int = 500) -> list[tuple[str, str | None]]:
+    """The organisation's members (name, work unit), by name: who its admin recruits from."""
+    return [(name, unit) for name, unit in session.execute(
+        select(User.display_name, Member.work_unit).join(Member, Member.user_id == User.id)
+        .where(Member.org_id == org_id, User.is_active.is_(True)).order_by(User.display_name).limit(limit))]
 
 
 def member_count(session: Session, org_id: int) -> int:

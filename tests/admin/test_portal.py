@@ -293,6 +293,28 @@ def test_org_back_office(login, world, factory):
     assert "助老" not in login("orgadm2").get("/org").get_data(as_text=True)
 
 
+def test_org_back_office_lists_what_it_grabbed_and_who_its_members_are(login, world, factory):
+    """A request for the organisation's resource names the organisation (it answers it) but is no
+    activity of its: not under 后台档案. 本组织党员 N 人 opens the list of its members."""
+    from flows import engine
+    from tests.flows.sharing.shared import add_sharing, request
+
+    add_sharing(factory, world)
+    start = NOW + timedelta(days=1)
+    Walker(factory, world).recruiting_activity("助老", 3, start)
+    with factory() as s:
+        asked = engine.start(s, world["cadm_a"], world["tt_resource"],
+                             request(start + timedelta(days=1), start + timedelta(days=1, hours=2), "借会议室开会"),
+                             resource_id=world["room"], now=NOW).demand_id
+    page = login("orgadm1").get("/org").get_data(as_text=True)
+    office = page.split("后台档案", 1)[1]
+    assert "助老" in office and "借会议室开会" not in office
+    with factory() as s:
+        assert s.get_one(Demand, asked).org_id == world["org1"]  # it does name the organisation
+    members = re.search(r'<details class="org-members">.*?</details>', page, re.S).group(0)
+    assert "本组织党员" in members and "mem1" in members and "mem3" not in members  # mem3 is another's
+
+
 # role × action × someone else's object: every cell must refuse (404 or a refusal message).
 MATRIX = [
     ("res_b", "get", "/d/{other_community}"),
