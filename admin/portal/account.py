@@ -46,10 +46,28 @@ def password():
                 flash(_("密码已修改，其他设备上的登录已全部退出"), "success")
                 return redirect(safe_next(request.args.get("next")) if request.args.get("next")
                                 else url_for("portal.me"))
+    return _page(errors, forced)
+
+
+def _page(errors: dict[str, str], forced: bool = False, phone: str | None = None):
+    me = db().get_one(User, _me())
     return render_template("account.html", errors=errors, forced=forced,
                            others=max(0, sessions.count(db(), _me()) - 1),
-                           apps=app_tokens.devices(db(), _me()),
-                           wechat=db().get_one(User, _me()).wechat_openid is not None), (400 if errors else 200)
+                           apps=app_tokens.devices(db(), _me()), wechat=me.wechat_openid is not None,
+                           phone=me.phone if phone is None else phone), (400 if errors else 200)
+
+
+@bp.post("/account/phone")
+@login_required
+def own_phone():
+    """My phone number: the member who takes up my wish, and my community's staff, call it."""
+    typed = request.form.get("phone", "")[:40]
+    try:
+        kept = preferences.set_own_phone(db(), actor(), typed)
+    except Refused as exc:
+        return _page(exc.fields_in(lang()), phone=typed)
+    flash(_("联系电话已保存") if kept else _("联系电话已删除"), "success")
+    return redirect(url_for("portal.password"))
 
 
 @bp.post("/account/apps/<id:device_id>/end")

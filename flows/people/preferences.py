@@ -70,6 +70,27 @@ def set_community_phone(session: Session, actor: ActorContext, community_id: int
     return region
 
 
+# A person's own number: a mobile (1xxxxxxxxxx) or a landline with its area code (0458-3601234).
+OWN_PHONE = re.compile(r"1\d{10}|0\d{2,3}-?\d{7,8}")
+
+
+def set_own_phone(session: Session, actor: ActorContext, phone: str, now: datetime | None = None) -> str | None:
+    """A person keeps the number the member who takes up their wish calls (and their community's
+    staff): a self-registered resident had nowhere to give one, so a claimed wish said the member
+    would call and showed no number. Empty removes it. Returns the number as kept."""
+    number = "".join(phone.split())
+    if number and not OWN_PHONE.fullmatch(number):
+        raise Refused("input", fields={"phone": N_("请填写手机号或带区号的电话，如 13904581234 或 0458-3601234")})
+    user = session.get_one(User, actor.user_id)
+    if (user.phone or None) == (number or None):
+        return user.phone
+    user.phone = number or None
+    journal.record(session, subject="users", subject_id=user.id, step="phone", from_state=None, to_state=None,
+                   actor_id=actor.user_id, data={"phone": user.phone}, at=now or utcnow())
+    session.commit()
+    return user.phone
+
+
 def _set(session: Session, user: User, on: bool, actor_id: int | None, now: datetime | None) -> None:
     if user.elder_mode == on:
         return

@@ -19,6 +19,7 @@ from schemas.tables import (
     OrderStatus,
     ServiceRecord,
     ShopItem,
+    User,
 )
 from tests.admin.journeys.people import ARTIFACTS, Person, door_link, needs_browser, qr_rows
 from tests.flows.walker import Walker
@@ -229,3 +230,33 @@ def test_resident_sees_own_history_in_chinese_and_english(browser, server, world
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Demand).where(Demand.requester_id == world["res_a"])) == 1
         assert s.get(Demand, walk.demand_id).state == "done"
+
+
+def test_resident_leaves_a_phone_number_the_member_who_claims_the_wish_can_call(browser, server, world, factory):
+    """The message says the member will get in touch; a self-registered resident had nowhere to
+    give a number. 我的 → 账号与安全 → 联系电话: a wrong number is refused in plain Chinese, a right
+    one is kept; the member who claims the wish sees it as a link to call, another member does not."""
+    resident = Person(browser, server, "res_a", ARTIFACTS / "resident_phone")
+    resident.tab("我的")
+    resident.follow("账号与安全")
+    resident.page.fill("#f-phone", "12345")
+    resident.tap("保存电话")
+    assert resident.says("请填写手机号或带区号的电话")
+    resident.page.fill("#f-phone", "139 0458 1234")
+    resident.tap("保存电话")
+    assert "联系电话已保存" in resident.flash()
+    resident.shot("phone-kept")
+    with factory() as s:
+        assert s.get_one(User, world["res_a"]).phone == "13904581234"
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "帮忙换灯泡"})
+    walk.act("cadm_a", "publish")
+    walk.act("mem1", "claim")
+    member = Person(browser, server, "mem1", ARTIFACTS / "resident_phone")
+    member.tab("我的")
+    member.follow("帮忙换灯泡")
+    assert member.page.locator("#requester a[href='tel:13904581234']").count() == 1
+    member.shot("member-sees-phone")
+    other = Person(browser, server, "mem2", ARTIFACTS / "resident_phone")
+    other.page.goto(f"{server}/d/{walk.demand_id}")  # the wish's address, typed by someone not in it
+    assert "13904581234" not in other.page.content()
