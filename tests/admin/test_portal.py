@@ -642,3 +642,14 @@ def test_a_claim_the_hall_lists_but_the_reader_cannot_take_says_why(login, world
     lacking = login("mem2").get(f"/d/{item.demand_id}").get_data(as_text=True)
     assert "需要技能：水电维修" in lacking and 'href="/me/skills"' in lacking
     assert 'id="why-not"' not in login("mem1").get(f"/d/{item.demand_id}").get_data(as_text=True)
+
+
+def test_the_home_page_folds_the_citys_communities_away_for_who_signed_in(app, login, world):
+    """A visitor sees which communities take part; a resident came for the buttons, and the
+    city's whole list of communities below them folds into one line (the walk)."""
+    visitor = app.test_client().get("/").get_data(as_text=True)
+    assert "旭日社区" in visitor and 'id="all-communities"' not in visitor
+    home = login("res_a").get("/").get_data(as_text=True)
+    folded = re.search(r'<details class="card" id="all-communities"><summary>(.*?)</summary>', home, re.S)
+    assert folded and "参与的社区" in folded.group(1)
+    assert home.index('id="all-communities"') < home.index("旭日社区")  # inside the fold
