@@ -301,3 +301,12 @@ def test_which_steps_end_a_demand_is_read_from_the_workflow():
     assert ends["volunteer_item"] == {"settle", "cancel"}  # 结算积分 → 结算中 → (award) → 已结束
     assert ends["micro_wish"] == {"reject", "cancel", "evaluate"}  # claim, serve, publish go on
     assert ends["joint_activity"] == {"cancel", "evaluate"}
+
+
+def test_a_start_into_a_missing_state_is_reported_there_not_as_no_start():
+    """The walk: a start step's `to` misspelt was reported first as 至少需要一个 kind: start 的步骤."""
+    source = (ROOT / "workflows" / "micro_wish.yaml").read_text("utf-8").replace("    to: review\n", "    to: reviewx\n", 1)
+    with pytest.raises(WorkflowInvalid) as invalid:
+        compile_source(source, "x.yaml")
+    assert [p.code for p in invalid.value.problems] == ["wf.unknown_state"]
+    assert invalid.value.problems[0].params == {"step": "post", "state": "reviewx"}
