@@ -152,6 +152,14 @@ class ShopItemView(SecuredModelView):
             flash(_("库存已调整为 %(stock)s", stock=move.stock_after), "success")
         return redirect(url_for(".details_view", id=item.id))
 
+    def get_save_return_url(self, model, is_created: bool = False) -> str:
+        """A new item has no stock (stock comes only by an audited restock): its page, where the
+        restock form is, comes next, not the list (it went on sale showing 库存 0)."""
+        if is_created and getattr(model, "id", None) is not None:
+            flash(_("商品已创建。请在下方“补货 / 出库”填写首批数量，有库存后居民才能兑换。"), "info")
+            return self.get_url(".details_view", id=model.id)
+        return super().get_save_return_url(model, is_created)
+
     def render(self, template, **kwargs):
         if template == self.details_template:
             kwargs["restock"] = RestockForm(request_key=uuid.uuid4().hex)

@@ -427,3 +427,18 @@ def test_a_change_the_form_does_not_show_does_not_refuse_the_edit(login, world, 
     admin.post(url, data={**form, "name": "本区新米"}, follow_redirects=True)
     with factory() as s:
         assert s.get_one(ShopItem, items["mine"]).name == "本区新米"
+
+
+def test_a_new_shop_item_leads_to_its_restock_form(login, world, factory):
+    """Stock comes only by an audited restock, so a new item has none: saving it opens its page
+    with the restock form and says so (it went on sale showing 库存 0, the walk)."""
+    admin = login("cadm_a")
+    created = admin.post("/admin/shopitem/new/", data={**tokens(admin, "/admin/shopitem/new/"), "name": "新毛巾",
+                                                       "community_id": str(world["ca"]), "price": "6",
+                                                       "limit_period": "month", "on_sale": "y"})
+    with factory() as s:
+        item = s.scalar(select(ShopItem).where(ShopItem.name == "新毛巾"))
+    assert item is not None and item.stock == 0
+    assert created.status_code == 302 and f"/admin/shopitem/details/?id={item.id}" in created.headers["Location"]
+    page = admin.get(created.headers["Location"]).get_data(as_text=True)
+    assert 'id="restock"' in page and "请在下方“补货 / 出库”填写首批数量" in page
