@@ -11,7 +11,7 @@ from flask_babel import Babel, get_locale
 from flask_wtf import CSRFProtect
 
 from admin import database, dates, phones
-from admin.params import BadParam, IdConverter, refuse_nul_bytes
+from admin.params import SEARCH_MAX, BadParam, IdConverter, refuse_nul_bytes
 from admin.security import expired, failures, headers, json_input, keys, throttle
 from flows.core.i18n import DIRECTORY as TRANSLATIONS
 from flows.core.i18n import READING
@@ -96,6 +96,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["search_max"] = SEARCH_MAX
     app.context_processor(lambda: {"html_lang": "en" if str(get_locale()) == "en" else "zh-CN"})
     app.add_template_filter(local_time, "local")
     app.add_template_filter(dates.when, "when")

@@ -83,7 +83,11 @@ def web(host: str, port: int, workers: int) -> None:
         sys.exit(2)
     click.echo(f"Yijia web: http://{host}:{port}/")
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{host}:{port}",
-                               "--access-logfile", "-", "admin.wsgi:app"])
+                               "--access-logfile", "-",
+                               # gunicorn's largest request line (its default 4094 bytes is ~450
+                               # Chinese characters in a query): a long pasted search reaches the
+                               # app, which cuts it, instead of gunicorn's English "URI Too Long"
+                               "--limit-request-line", "8190", "admin.wsgi:app"])
 
 
 @main.group()

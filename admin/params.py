@@ -96,6 +96,17 @@ def to_id(raw: object) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+# What a search box keeps: enough for a name, a merchant or a service. Every GET search input
+# carries it as `maxlength` (the `search_max` template global), and the server cuts a longer
+# query typed into the address bar to it, so no query ever makes a page fail.
+SEARCH_MAX = 50
+
+
+def search_arg(name: str = "q") -> str:
+    """A search box's text from the query string, trimmed and cut to SEARCH_MAX characters."""
+    return (request.args.get(name) or "").strip()[:SEARCH_MAX]
+
+
 def refuse_nul_bytes() -> None:
     """Before every request: a NUL byte in the query, the form or the path is a 400. No one
     types one, PostgreSQL text cannot hold one, and SQLite would cut the text at it."""

@@ -32,7 +32,7 @@ from admin.auth import actor
 from admin.console import labels, names
 from admin.console.fields import ConsoleConverter, type_formatters
 from admin.i18n import refusal_text
-from admin.params import BadParam, to_id
+from admin.params import SEARCH_MAX, BadParam, to_id
 from admin.security.failures import is_unavailable
 from flows.core import audit
 from flows.core.refusals import Refused
@@ -185,11 +185,15 @@ class SecuredModelView(SecuredMixin, ModelView):
     # -- input: Flask-Admin's own parsing, held to the portal's rule (400, never 500) -----------
     def _get_list_extra_args(self):
         """Filters, sort and search from the query string. Flask-Admin lets a bad enum filter
-        value escape as KeyError: any such value is a 400 with a sentence."""
+        value escape as KeyError: any such value is a 400 with a sentence. A search longer than the search box allows
+        is cut to it (as the portal's searches are)."""
         try:
-            return super()._get_list_extra_args()
+            view_args = super()._get_list_extra_args()
         except (KeyError, ValueError, TypeError, OverflowError):
             raise BadParam(_("筛选或排序条件不正确")) from None
+        if view_args.search:
+            view_args.search = view_args.search[:SEARCH_MAX]
+        return view_args
 
     def get_list(self, *args, **kwargs):
         """A filter value no column can hold (a 30-digit id) fails when the query runs: 400."""

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import flash_refusal
+from admin.params import search_arg
 from admin.portal import bp
 from admin.portal.common import flash_outcome, new_request_key, posted_request_key
 from admin.portal.paging import requested
@@ -44,7 +45,7 @@ def directory():
         ids = regions.region_ids_of(db(), actor())
         home = db().scalar(select(Region).where(Region.id.in_(ids)).limit(1)) if ids else None
         near = (home.lat, home.lng) if home is not None and home.lat is not None and home.lng is not None else None
-    q = (request.args.get("q") or "").strip()[:30]
+    q = search_arg()
     page = requested("page", DIRECTORY_PAGE)
     rows = directory_reads.directory(db(), near, q or None, limit=DIRECTORY_PAGE, offset=page.offset)
     total = directory_reads.count(db(), q or None)

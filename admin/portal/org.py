@@ -14,7 +14,7 @@ from admin.auth import actor
 from admin.database import db
 from admin.dates import when
 from admin.i18n import flash_refusal, lang, refusal_text
-from admin.params import arg_int, form_int
+from admin.params import arg_int, form_int, search_arg
 from admin.portal import bp
 from flows.core.refusals import Refused
 from flows.people import accounts, behalf, joining, orgs, preferences, regions
@@ -231,7 +231,7 @@ def manage():
     reserved, reserved_total = points_reads.reserved_orders(db(), ids)
     # whose points: found by name among the members and residents of these communities (the
     # form asked for a user id, which nobody at a counter knows)
-    who = (request.args.get("who") or "").strip()[:32]
+    who = search_arg("who")
     found = [p for role in (Role.MEMBER.value, Role.RESIDENT.value)
              for p in behalf.people(db(), me, role, ids, q=who, limit=20)] if who else []
     chosen_id = arg_int("user_id")

@@ -12,7 +12,7 @@ from flask_login import login_required
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import field_errors, refusal_text
-from admin.params import arg_int, form_int
+from admin.params import arg_int, form_int, search_arg
 from admin.portal import bp
 from admin.portal.nav import nav
 from flows.core.refusals import Refused
@@ -55,7 +55,7 @@ def behalf_pick(task_type_id: int):
                     username=user.username), "success")
             target: dict[str, Any] = {"code": entry.code, "for": user.id}  # `for` is a keyword
             return redirect(url_for("portal.start", **target))
-    q = (request.args.get("q") or "").strip()[:32]
+    q = search_arg()
     people = behalf.people(db(), actor(), entry.for_role or "", community_ids, q=q)
     return render_template("behalf.html", entry=entry, people=people, q=q, errors=errors, form=request.form,
                            request_key=uuid.uuid4().hex), (400 if errors else 200)

@@ -11,7 +11,7 @@ from flask_login import login_required
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import field_errors, flash_refusal
-from admin.params import arg_int, form_int, to_id
+from admin.params import arg_int, form_int, search_arg, to_id
 from admin.portal import bp
 from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key, storage
 from flows.core.refusals import Refused
@@ -47,7 +47,7 @@ def resources_search():
     """Resources that fit a need, best first, each saying why it matched."""
     kind = request.args.get("kind") or None
     starts, ends = _local(request.args.get("starts_at")), _local(request.args.get("ends_at"))
-    q = (request.args.get("q") or "").strip()[:30]
+    q = search_arg()
     capacity = arg_int("capacity", high=10000)
     found = matching.search(db(), actor(), kind=ResourceKind(kind) if kind in dict(KINDS) else None, q=q,
                             starts_at=starts, ends_at=ends, capacity=capacity)
