@@ -69,7 +69,9 @@ def hall(session: Session, actor: ActorContext, *, community_id: int | None = No
         needs = set(demand.required_skills or [])
         if skill and skill not in needs:
             continue
-        match = bool(needs) and needs <= actor.skills or (not needs and bool(actor.skills))
+        # "匹配你的技能" says the item asks for skills this member has; one that asks for none
+        # matches everybody, so the tag would tell the member nothing (and tagged every row)
+        match = bool(needs) and needs <= actor.skills
         rows.append(HallRow(demand, type_name, community, match, km(near, demand.lat, demand.lng)))
     return rows[:limit]
 

@@ -208,7 +208,14 @@ def test_one_tap_claim_answers_at_once(login, world, factory):
 def test_hall_filters_and_skill_match(login, world, factory):
     _wish(login, world, factory)
     page = login("mem1").get("/hall").get_data(as_text=True)
-    assert "修水管" in page and "匹配你的技能" in page
+    assert "修水管" in page and "匹配你的技能" not in page  # it asks for no skill: nothing to match
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "volunteer", {"title": "楼道灯维修", "description": "换灯泡", "capacity": 2,
+                                        "required_skills": ["repair"]})
+    tagged = login("mem1").get("/hall").get_data(as_text=True)  # mem1 has 水电维修
+    assert tagged.count("匹配你的技能") == 1 and "楼道灯维修" in tagged.split("匹配你的技能")[0][-400:]
+    untagged = login("mem2").get("/hall").get_data(as_text=True)  # mem2 has no skills
+    assert "楼道灯维修" in untagged and "匹配你的技能" not in untagged
     assert "修水管" not in login("mem3").get("/hall").get_data(as_text=True)  # another community
     assert "修水管" not in login("mem1").get(f"/hall?type={world['tt_volunteer']}").get_data(as_text=True)
 
