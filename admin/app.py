@@ -10,7 +10,7 @@ from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf import CSRFProtect
 
-from admin import database, dates, phones
+from admin import database, dates, i18n, phones
 from admin.params import SEARCH_MAX, BadParam, IdConverter, refuse_nul_bytes
 from admin.security import expired, failures, headers, json_input, keys, throttle
 from flows.core.i18n import DIRECTORY as TRANSLATIONS
@@ -104,6 +104,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.add_template_filter(dates.span, "span")
     app.add_template_filter(phones.tel, "tel")
     app.add_template_filter(phones.tel_in, "tel_in")
+    app.add_template_filter(i18n.tab_words, "tab_words")
     for name in ("mask_name", "mask_phone", "mask_phones_in"):
         app.add_template_filter(getattr(privacy, name), name)
 

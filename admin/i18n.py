@@ -6,11 +6,28 @@ console render it here, and only here, so a refusal reads the same (and in Engli
 """
 from __future__ import annotations
 
+import re
+
 from flask import flash
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from flows.core.i18n import language, render
 from flows.core.refusals import Refused
+
+# A label of Chinese characters only, of two-character words: 积分换礼, 社区新闻, 附近服务.
+_PAIRED = re.compile(r"(?:[\u4e00-\u9fff]{2}){2,}")
+
+
+def tab_words(label: str) -> Markup:
+    """A bottom-bar label that may wrap only between its words. The tabs keep Chinese whole
+    (`word-break: keep-all`), so a narrow tab broke "积分换/礼"; a four-character label is two
+    two-character words, and a `<wbr>` between them is where it may wrap. Anything else (English,
+    a three-character label) is left as it is."""
+    text = str(label)
+    if not _PAIRED.fullmatch(text):
+        return Markup(escape(text))
+    return Markup("<wbr>").join(text[i:i + 2] for i in range(0, len(text), 2))
 
 
 def lang() -> str:

@@ -81,6 +81,18 @@ def test_call_the_community_button_in_elder_mode(login, factory, world):
     for path in ("/", "/me", "/news", "/directory"):
         page = phone.get(path).get_data(as_text=True)
         assert 'href="tel:04583601234"' in page and "打电话给社区" in page, path
+        assert '<span class="number">0458-3601234</span>' in page  # kept on one line (yijia.css)
+
+
+def test_bottom_bar_labels_wrap_only_between_words(login):
+    """At 390 px 长辈版's four-character tabs take two lines: the tabs keep Chinese whole, and a
+    <wbr> between the two words is the only place to wrap (the browser journey measures it)."""
+    phone = login("resmem")
+    phone.post("/elder", data={"on": "1", "next": "/"})
+    tabs = phone.get("/").get_data(as_text=True).split('<nav class="tabs"')[1]
+    assert all(label in tabs for label in ("积分<wbr>换礼", "社区<wbr>新闻", "附近<wbr>服务", ">找活动<"))
+    english = phone.get("/?lang=en").get_data(as_text=True).split('<nav class="tabs"')[1]
+    assert "<wbr>" not in english
 
 
 def test_log_out_is_a_button_on_me_not_in_the_top_bar(login):

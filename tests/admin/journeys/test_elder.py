@@ -20,6 +20,41 @@ def _visible_screens(person: Person) -> int:
     return person.page.locator("fieldset.screen:visible").count()
 
 
+# Per tab label, every place its text goes onto a new line inside one run of text (a break at a
+# <wbr> or a space is between words; "积分换/礼" is inside one); the unread badge is not label.
+_BROKEN_WORDS = """() => [...document.querySelectorAll('nav.tabs a')].flatMap(a => {
+  const walker = document.createTreeWalker(a, NodeFilter.SHOW_TEXT,
+    {acceptNode: n => n.parentElement.closest('.badge') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  const broken = [];
+  for (let node; (node = walker.nextNode());) {
+    let top = null;
+    for (let i = 0; i < node.length; i++) {
+      const range = document.createRange(); range.setStart(node, i); range.setEnd(node, i + 1);
+      const rect = range.getBoundingClientRect();
+      if (!rect.width) continue;
+      if (top !== null && Math.abs(rect.top - top) > 2 && node.data[i - 1] !== ' ') broken.push(a.textContent.trim());
+      top = rect.top;
+    }
+  }
+  return broken;
+})"""
+# Each phone number on screen (a tel: link's text, the call button's number) is kept on one line:
+# nowrap, so a narrower box or a wider font never splits it as "0458-/3600001". Listed: any that is not.
+_SPLIT_PHONES = """() => {
+  const call = document.querySelector('a.button.call');
+  const numbers = [...document.querySelectorAll('a[href^="tel:"]:not(.button), a.button.call .number')];
+  const split = numbers.filter(el => getComputedStyle(el).whiteSpace !== 'nowrap' || el.getClientRects().length > 1)
+    .map(el => el.textContent);
+  return call && !call.querySelector('.number') ? [...split, call.textContent] : split;
+}"""
+
+
+def _laid_out_whole(person: Person) -> None:
+    """At 390 px in 长辈版: no bottom-bar label breaks inside a word, no phone number splits."""
+    assert person.page.evaluate(_BROKEN_WORDS) == []
+    assert person.page.evaluate(_SPLIT_PHONES) == []
+
+
 def test_elder_resident_posts_a_wish_in_three_screens_and_rates_it(browser, server, world, factory):
     with factory() as s, s.begin():
         s.execute(update(Region).where(Region.id == world["ca"]).values(phone="0458-3601234"))
@@ -35,6 +70,7 @@ def test_elder_resident_posts_a_wish_in_three_screens_and_rates_it(browser, serv
     assert grandma.page.locator("#read-aloud").is_visible() == speaks  # read-aloud where the browser can speak
     body = grandma.page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert body >= 18
+    _laid_out_whole(grandma)
     grandma.shot("home")
 
     grandma.follow("发布心愿")
@@ -82,5 +118,14 @@ def test_elder_resident_posts_a_wish_in_three_screens_and_rates_it(browser, serv
     assert "评价成功" in grandma.flash() and grandma.says("已完成")
     grandma.shot("done")
     grandma.close()
+
+    # a member who is also a resident has five tabs: at 390 px each four-character label takes
+    # two lines, broken between its two words ("积分/换礼", not "积分换/礼")
+    both = Person(browser, server, "resmem", ARTIFACTS / "elder_wish")
+    both.tap("长辈版")
+    assert both.page.locator("nav.tabs a").count() == 5
+    _laid_out_whole(both)
+    both.shot("member-tabs")
+    both.close()
     with factory() as s:
         assert s.scalar(select(Evaluation.rating).where(Evaluation.demand_id == wish.id)) == 5
