@@ -10,7 +10,7 @@ from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_wtf import CSRFProtect
 
-from admin import database, dates, i18n, phones
+from admin import database, dates, events, i18n, phones
 from admin.params import SEARCH_MAX, BadParam, IdConverter, refuse_nul_bytes
 from admin.security import expired, failures, headers, json_input, keys, throttle
 from flows.core.i18n import DIRECTORY as TRANSLATIONS
@@ -97,6 +97,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["search_max"] = SEARCH_MAX
+    app.jinja_env.globals.update(event_title=events.event_title, message_kind=events.message_kind)
     app.context_processor(lambda: {"html_lang": "en" if str(get_locale()) == "en" else "zh-CN"})
     app.add_template_filter(local_time, "local")
     app.add_template_filter(dates.when, "when")

@@ -48,6 +48,7 @@ COLUMNS = {
     "read_at": _l("阅读时间"),
     "equipment": _l("设备"), "rules": _l("使用规则"), "directory_entry_id": _l("企业商户"),
     "resource_id": _l("共享资源"), "photo": _l("照片"),
+    "posting": _l("积分流水号"), "delta": _l("变动数量"), "rows": _l("行数"),
 }
 
 # Every enum value a person may see in the console, in the catalogue.
@@ -80,6 +81,7 @@ ACTIONS = {
     "create": _l("新建"), "update": _l("修改"), "delete": _l("删除"), "import": _l("导入"),
     "restock": _l("补货"), "adjust_points": _l("调整积分"), "adjust_requested": _l("申请调整积分"),
     "adjust_approved": _l("批准调整积分"), "adjust_rejected": _l("驳回调整积分"),
+    "erase": _l("删除个人信息"), "erase_photos_failed": _l("照片未能删除"),
 }
 TABLES = {
     "task_types": _l("任务类型"), "shop_items": _l("积分超市商品"), "news_posts": _l("宣传资讯"),
@@ -88,6 +90,7 @@ TABLES = {
     "appointment_services": _l("预约服务"), "appointment_slots": _l("预约时段"), "accounts": _l("积分账户"),
     "point_adjustments": _l("积分调整申请"), "point_policy": _l("积分规则上限"),
     "resources": _l("共享资源"), "resource_hours": _l("开放时间"), "resource_closures": _l("不开放的日子"),
+    "users": _l("用户"),
 }
 
 

@@ -11,6 +11,7 @@ from schemas.tables import (
     DirectoryEntry,
     Organisation,
     Region,
+    Resource,
     ShopItem,
     TaskType,
     User,
@@ -47,6 +48,7 @@ task_type = _named(TaskType, lambda t: t.name)
 item = _named(ShopItem, lambda i: i.name)
 service = _named(AppointmentService, lambda s: s.name)
 entry = _named(DirectoryEntry, lambda e: e.name)
+resource = _named(Resource, lambda r: r.name)
 
 
 def demand(view, context, row, name: str) -> str:
@@ -72,8 +74,24 @@ BY_COLUMN: dict[str, Formatter] = {
     "actor_id": user, "requester_id": user, "decided_by": user, "requested_by": user, "created_by": user,
     "updated_by": user, "author_id": user, "org_id": organisation, "provider_org_id": organisation,
     "task_type_id": task_type, "item_id": item, "service_id": service, "entry_id": entry, "demand_id": demand,
-    "workflow_id": workflow,
+    "workflow_id": workflow, "resource_id": resource,
 }
+
+
+def of(view, column: str, value: Any) -> str | None:
+    """`value` of `column` named as the lists name it (an id in an audit row's before and
+    after); None when the column holds no id of a row with a name."""
+    formatter = BY_COLUMN.get(column)
+    if formatter is None or not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return formatter(view, None, _Row({column: value}), column)
+
+
+class _Row(dict):
+    """One value as a formatter reads it (`getattr(row, column)`)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self.get(name)
 
 
 def formatters_for(columns: list[str]) -> dict[str, Formatter]:

@@ -8,6 +8,7 @@ from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from admin import events
 from admin.auth import actor
 from admin.console.secure import SecuredModelView, SecuredPage, admin_paths
 from admin.database import db
@@ -37,6 +38,7 @@ class DeliveryView(SecuredModelView):
     column_formatters = {
         "status": lambda v, c, m, n: str(STATUS.get(m.status.value, m.status.value)),
         "channel": lambda v, c, m, n: translate(categories.CHANNELS.get(m.channel, m.channel), lang()),
+        "kind": lambda v, c, m, n: events.message_kind(m.kind, m.demand_id),
     }
 
     def _scope(self, query):

@@ -11,10 +11,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from admin.auth import actor
-from admin.console import labels
+from admin.console import labels, names
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter
 from admin.console.secure import SecuredModelView, audit_value, highest_role
 from admin.database import db
+from admin.params import to_id
 from admin.security import redirects
 from flows import engine
 from flows.core.refusals import Refused
@@ -163,11 +164,28 @@ class AdjustmentView(SecuredModelView):
 
 
 def _changes(view, context, model, name) -> Markup:
+    """Each changed field by its label, an id by the name of what it names (人员：史小明（m0054））."""
     value = getattr(model, name) or {}
     if not isinstance(value, dict):
         return Markup(escape(str(value)))
-    return Markup("<br>".join(f"{escape(str(labels.COLUMNS.get(k, k)))}：{escape(audit_value(v))}"
+    return Markup("<br>".join(f"{escape(str(labels.COLUMNS.get(k, k)))}：{escape(names.of(view, k, v) or audit_value(v))}"
                               for k, v in value.items()))
+
+
+# The audit trail's rows by what lists call them: a person's points account (`user:138`) and a
+# user by the person's name, a row of these tables by its name; any other by its number.
+_ROW_NAMES = {"users": "user_id", "shop_items": "item_id", "task_types": "task_type_id", "organisations": "org_id",
+              "appointment_services": "service_id", "directory_entries": "entry_id", "members": "member_id",
+              "resources": "resource_id", "resource_hours": "resource_id", "resource_closures": "resource_id"}
+
+
+def _row(view, context, model, name) -> str:
+    row = model.row_id or ""
+    column = _ROW_NAMES.get(model.table_name)
+    if model.table_name == "accounts" and row.startswith("user:"):
+        column, row = "user_id", row.removeprefix("user:")
+    named = names.of(view, column, to_id(row)) if column else None
+    return named or (f"#{row}" if row else "")
 
 
 class AuditLogView(SecuredModelView):
@@ -182,9 +200,13 @@ class AuditLogView(SecuredModelView):
         "before": _changes, "after": _changes,
         "action": lambda v, c, m, n: str(labels.ACTIONS.get(m.action, m.action)),
         "table_name": lambda v, c, m, n: str(labels.TABLES.get(m.table_name, m.table_name)),
+        "row_id": _row,
     }
+    # an export keeps the stored values (a name below the district is masked by column, and
+    # these columns are not read as names)
     column_formatters_export_extra = {"before": lambda v, c, m, n: str(m.before or ""),
-                                      "after": lambda v, c, m, n: str(m.after or "")}
+                                      "after": lambda v, c, m, n: str(m.after or ""),
+                                      "row_id": lambda v, c, m, n: m.row_id or ""}
 
     def __init__(self, model, session, **kwargs):
         super().__init__(model, session, **kwargs)

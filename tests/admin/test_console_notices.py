@@ -87,3 +87,27 @@ def _csrf(client) -> str:
 
     page = client.get("/admin/notice_templates/wish_claimed").get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_deliveries_and_the_audit_trail_read_in_peoples_words(world, factory, login):
+    """消息投递 showed `publish:notify` and 操作记录 `user:138`, `posting：218`: the step's title
+    from the demand's workflow with 通知, a template by its title, a person by name."""
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "修水管"})
+    walk.act("cadm_a", "publish")  # tells res_a: a `publish:notify` message
+    ordered = _failed_sms(factory, world["res_a"], "order_ready", world["ca"])
+    admin = login("cadm_a")
+    page = admin.get("/admin/deliveries/").get_data(as_text=True)
+    assert "审核发布 · 通知" in page and "publish:notify" not in page
+    assert "兑换成功，可以领取：…" in page and "order_ready" not in page
+    assert "order_ready" not in admin.get(f"/admin/deliveries/details/?id={ordered}").get_data(as_text=True)
+    assert "兑换成功，可以领取：…" in admin.get("/admin/").get_data(as_text=True)  # the dashboard's failures
+
+    adjusted = admin.post("/manage", data={"action": "adjust", "user_id": str(world["mem1"]), "amount": "5",
+                                           "reason": "补录服务"})
+    assert adjusted.status_code == 302
+    trail = admin.get("/admin/auditlog/").get_data(as_text=True)
+    assert "调整积分" in trail and "mem1（mem1）" in trail and "积分流水号" in trail
+    assert f"user:{world['mem1']}" not in trail and "posting" not in trail
+    english = admin.get("/admin/deliveries/?lang=en").get_data(as_text=True)
+    assert "Review and publish · " in english and "publish:notify" not in english
