@@ -5,12 +5,13 @@ inside one of them, on a day that is not closed. A booked range must fit in one 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flows.core.i18n import Message
+from flows.core.i18n import N_, Message, language
 from flows.core.refusals import Refused
 from schemas.clock import LOCAL_TZ
 from schemas.tables import ResourceClosure, ResourceHours
@@ -30,6 +31,21 @@ def hours_lines(rows: list[ResourceHours], lang: str = "zh") -> list[str]:
     names = DAY_NAMES.get(lang, DAY_NAMES["zh"])
     return [f"{names[r.weekday]} {clock(r.opens)}-{clock(r.closes)}"
             for r in sorted(rows, key=lambda r: (r.weekday, r.opens))]
+
+
+@dataclass(frozen=True)
+class Weekday:
+    """A weekday in a sentence, written in the reader's language when the sentence is rendered."""
+
+    weekday: int
+
+    def render(self, locale: str | None = None) -> str:
+        return DAY_NAMES[language(locale)][self.weekday]
+
+
+def day_hours(rows: list[ResourceHours]) -> str:
+    """One day's openings without the day's name (the sentence names it once): '08:00-12:00、14:00-20:00'."""
+    return "、".join(f"{clock(r.opens)}-{clock(r.closes)}" for r in sorted(rows, key=lambda r: r.opens))
 
 
 def hours_text(rows: list[ResourceHours], lang: str = "zh") -> str:
@@ -64,8 +80,9 @@ def check_open(session: Session, resource_id: int, starts_at: datetime, ends_at:
     if end.date() != start.date():  # only up to midnight: an opening never spans two days
         last = 1440 if end.date() == start.date() + timedelta(days=1) and last == 0 else 1441
     if not any(r.opens <= first and last <= r.closes for r in day):
-        raise Refused("resource.outside_hours", {"day": f"周{WEEKDAYS[start.weekday()]}",
-                                                 "hours": hours_text(day) or "不开放"})
+        # the day once: 周一：08:00-20:00 (the day's lines each began with it: 周一：周一 08:00-20:00)
+        raise Refused("resource.outside_hours", {"day": Weekday(start.weekday()),
+                                                 "hours": day_hours(day) or Message(N_("不开放"))})
 
 
 def is_open(session: Session, resource_id: int, starts_at: datetime, ends_at: datetime) -> bool:

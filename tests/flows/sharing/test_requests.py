@@ -2,6 +2,8 @@
 and the owner's organisation credited; declined and cancelled requests free their time."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -177,3 +179,18 @@ def test_use_is_confirmed_only_once_the_booked_time_has_started(factory, world):
     assert refused.value.message() == f"还没到时间：{day} 14:00 开始后才能办理"
     with factory() as s:
         assert engine.act(s, world["orgadm1"], done.demand_id, "confirm_use", {}, now=local(3, 14)).to_state == "used"
+
+
+def test_outside_hours_names_the_day_once(factory, world):
+    """It read 所选时间不在开放时间内（周一：周一 08:00-20:00）: the day once, its hours after it, in
+    the reader's language."""
+    with pytest.raises(Refused) as before_opening:
+        _start(factory, world, "res_a", local(3, 8), local(3, 10))
+    said = before_opening.value.message("zh")
+    assert said.count("周") == 1 and "开放时间内（周" in said and re.search(r"：\d\d:\d\d-\d\d:\d\d）$", said), said
+    english = before_opening.value.message("en")
+    assert "周" not in english and re.search(r"\((Mon|Tue|Wed|Thu|Fri|Sat|Sun): \d\d:\d\d-\d\d:\d\d\)$", english)
+    with pytest.raises(Refused) as saturday:
+        _start(factory, world, "res_a", local(5, 10), local(5, 11))
+    assert saturday.value.message("zh") == "所选时间不在开放时间内（周六：不开放）"
+    assert saturday.value.message("en").endswith("(Sat: closed)")
