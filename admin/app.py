@@ -138,7 +138,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _too_many(exc: throttle.Throttled):
     """429 with the wait in words and in `Retry-After`."""
     minutes = max(1, (exc.retry_after + 59) // 60)
-    return render_template("429.html", minutes=minutes), 429, {"Retry-After": str(exc.retry_after)}
+    return render_template("429.html", minutes=minutes, what=exc.what), 429, {"Retry-After": str(exc.retry_after)}
 
 
 # Pages a user with a temporary password may still open.

@@ -34,11 +34,19 @@ ACCOUNT_CHANGES = "5/minute;20/hour"
 
 
 class Throttled(Exception):
-    """Too many attempts: wait `retry_after` seconds (the 429 page says so)."""
+    """Too many attempts: wait `retry_after` seconds (the 429 page says so). `what` was
+    throttled ("login", "signup", "account" or "other"), so the page's advice fits it: a
+    forgotten password is a log-in's trouble, not a sign-up's."""
 
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, what: str = "other"):
         super().__init__(retry_after)
         self.retry_after = max(1, retry_after)
+        self.what = what
+
+
+# What each counter's namespace counts, as the 429 page tells it.
+_WHAT = {"login-client": "login", "login-account": "login", "wechat-client": "login", "signup": "signup",
+         "account": "account"}
 
 
 @dataclass
@@ -87,7 +95,7 @@ class Throttle:
     def _check(self, items: list[RateLimitItem], *keys: str) -> None:
         waits = [self._wait(item, *keys) for item in items if not self.limiter.test(item, *keys)]
         if waits:
-            raise Throttled(max(waits))
+            raise Throttled(max(waits), _WHAT.get(keys[0], "other"))
 
     def _wait(self, item: RateLimitItem, *keys: str) -> int:
         reset, _ = self.limiter.get_window_stats(item, *keys)

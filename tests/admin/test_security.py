@@ -287,6 +287,22 @@ def test_no_enumeration_through_log_in_or_sign_up(app, world, monkeypatch):
     assert client.post("/signup", data={**base, "username": "probe9"}).status_code == 429
 
 
+def test_the_wait_page_advice_fits_what_was_throttled(app, world, login):
+    """Signing up too often was told 如果忘记了密码，请联系社区管理员重置: the advice is a sign-up's."""
+    base = {"password": "a-long-enough-password", "display_name": "新人", "community_id": world["ca"]}
+    signing_up = _client(app, ATTACKER)
+    answers = [signing_up.post("/signup", data={**base, "username": f"probe{n}"}) for n in range(6)]
+    page = answers[-1].get_data(as_text=True)
+    assert answers[-1].status_code == 429 and "直接登录" in page and "忘记了密码" not in page
+    logging_in = _client(app, OWNER)
+    answers = [_log_in(logging_in, "mem1", f"guess-{n}") for n in range(7)]
+    assert answers[-1].status_code == 429 and "忘记了密码" in answers[-1].get_data(as_text=True)
+    member = login("mem2")
+    changes = [member.post("/account", data={"old": "x", "new": "y", "confirm": "z"}) for _ in range(30)]
+    throttled = next(a for a in changes if a.status_code == 429).get_data(as_text=True)
+    assert "账号设置" in throttled and "忘记了密码" not in throttled and "注册" not in throttled
+
+
 # -- headers ----------------------------------------------------------------------------------
 def test_headers_on_every_kind_of_response(app, world, login, factory):
     admin = login("cityadm")
