@@ -69,7 +69,7 @@ def test_demand_page_says_what_happens_next(login, factory, world):
                                                  "request_key": "elder-next-1"})
     assert posted.status_code == 302
     page = phone.get(posted.headers["Location"]).get_data(as_text=True)
-    assert "接下来：审核发布，一般在 2 天内。" in page and "进度会显示在「我的」里。" in page
+    assert "接下来由社区工作人员审核发布，一般在 2 天内。" in page and "进度会显示在「我的」里。" in page
 
 
 def test_call_the_community_button_in_elder_mode(login, factory, world):
@@ -157,5 +157,20 @@ def test_who_joined_is_not_told_to_join_next(login, factory, world):
     walk.act("mem1", "join")
     joined = login("mem1").get(f"/d/{walk.demand_id}").get_data(as_text=True)
     other = login("mem2").get(f"/d/{walk.demand_id}").get_data(as_text=True)
-    title = "接下来：认领事项"  # the join step's title in workflows/volunteer_item.yaml
+    title = "接下来由服务党员认领事项"  # the join step's title in workflows/volunteer_item.yaml
     assert title not in joined and title in other
+
+
+def test_what_comes_next_says_who_does_it_in_plain_words(login, factory, world):
+    """A resident's booking said "接下来：派单" (staff jargon, no one doing it): the line says who
+    takes the next step, read from its `by:` in the workflow; the requester's own step is 您."""
+    walk = Walker(factory, world)
+    walk.start("res_a", "appointment", {"title": "老人理发"}, slot=world["slot"])
+    page = login("res_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert "接下来由社区工作人员派单" in page and "接下来：派单" not in page
+    wish = Walker(factory, world)
+    wish.start("res_a", "micro_wish", {"title": "修水管"})
+    for user, step, data in [("cadm_a", "publish", {}), ("mem1", "claim", {}), ("mem1", "serve", {"hours": 1, "note": "好"})]:
+        wish.act(user, step, data)
+    assert "接下来由您评价" in login("res_a").get(f"/d/{wish.demand_id}").get_data(as_text=True)
+    assert "接下来由发布人评价" in login("cadm_a").get(f"/d/{wish.demand_id}").get_data(as_text=True)

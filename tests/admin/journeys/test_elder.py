@@ -93,7 +93,7 @@ def test_elder_resident_posts_a_wish_in_three_screens_and_rates_it(browser, serv
     grandma.page.get_by_text("明天", exact=True).click()
     grandma.shot("when")
     grandma.tap("发布心愿")
-    assert "发布心愿成功" in grandma.flash() and grandma.says("接下来：审核发布，一般在 2 天内。")
+    assert "发布心愿成功" in grandma.flash() and grandma.says("接下来由社区工作人员审核发布，一般在 2 天内。")
     grandma.shot("posted")
     with factory() as s:
         wish = s.scalars(select(Demand).where(Demand.title == "帮我去药店买降压药")).one()

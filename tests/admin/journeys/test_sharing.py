@@ -59,7 +59,9 @@ def test_admin_books_a_units_room_for_an_activity(browser, server, world, factor
     admin.shot("suggested")
     admin.page.locator("#resource-suggestions a", has_text="财政局三楼会议室").click()
     admin.page.wait_for_load_state()
-    assert admin.page.input_value("#q-for") == str(activity)  # the form knows what it is for
+    # the form knows what it is for, and says it by the activity's title (no number box to fill)
+    assert admin.page.locator("#q-for").inner_text() == "用于活动：垃圾分类宣讲"
+    assert admin.page.locator("input[name=for_demand]").input_value() == str(activity)
     admin.shot("resource")
     admin.tap("提交申请")
     assert admin.shows("待审批") and admin.shows("财政局三楼会议室")
