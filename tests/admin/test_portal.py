@@ -660,3 +660,12 @@ def test_the_home_page_folds_the_citys_communities_away_for_who_signed_in(app, l
     folded = re.search(r'<details class="card" id="all-communities"><summary>(.*?)</summary>', home, re.S)
     assert folded and "参与的社区" in folded.group(1)
     assert home.index('id="all-communities"') < home.index("旭日社区")  # inside the fold
+
+
+def test_the_booking_page_says_who_it_is_for_before_any_form(login, world):
+    """Booking is a resident's (the appointment workflow's `by: resident`): a member opening
+    预约服务 by its address was shown forms the engine then refused (the walk)."""
+    member = login("mem1").get("/book").get_data(as_text=True)
+    assert 'id="not-for-you"' in member and "/book/" not in member  # no form to send
+    resident = login("res_a").get("/book").get_data(as_text=True)
+    assert 'id="not-for-you"' not in resident and f'/book/{world["slot"]}' in resident
