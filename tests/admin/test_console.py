@@ -3,9 +3,7 @@ compiler, Excel import all-or-nothing, bulk steps through the engine, audit."""
 from __future__ import annotations
 
 import io
-import os
 import re
-from contextlib import contextmanager
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -14,6 +12,7 @@ from sqlalchemy import func, select
 from flows.people import imports
 from schemas.settings import ROOT
 from schemas.tables import AuditLog, Member, MemberRegistration, Organisation, ShopItem, TaskType, WorkflowVersion
+from tests.admin.prefect_ui import prefect_ui
 from tests.flows.walker import Walker
 
 
@@ -212,7 +211,7 @@ def test_dashboard_figures_and_stuck_list(login, world, factory):
 
     walk = Walker(factory, world)
     walk.start("res_a", "micro_wish", {"title": "很久没人理的心愿"}, now=NOW - timedelta(days=30))
-    with _prefect_ui("https://prefect.yijia.example.org"):  # a UI the admin's browser reaches
+    with prefect_ui():  # a UI the admin's browser reaches
         page = login("dadm1").get("/admin/").get_data(as_text=True)
     assert "报到党员" in page and "很久没人理的心愿" in page and "demand:" in page
     assert "很久没人理的心愿" not in login("cadm_b").get("/admin/").get_data(as_text=True)
@@ -233,24 +232,10 @@ def test_the_dashboard_names_what_its_figures_cover_and_links_to_prefect_only_wh
     assert "各区县" in page and "伊美区" in re.search(r'<table[^>]*id="areas".*?</table>', page, re.S).group(0)
     # the default UI (127.0.0.1:4200) answers only a browser on the server; this one is not
     assert 'class="prefect-runs"' not in page and 'class="prefect-run"' not in page
-    with _prefect_ui("https://prefect.yijia.example.org"):
+    with prefect_ui():
         assert 'class="prefect-runs"' in district.get("/admin/").get_data(as_text=True)
         assert 'class="prefect-run' not in login("cadm_a").get("/admin/").get_data(as_text=True)  # not an operator
 
-
-@contextmanager
-def _prefect_ui(url: str):
-    """The Prefect UI's address as an operator configures it (YIJIA_PREFECT_UI_URL)."""
-    from schemas.settings import get_settings
-
-    before = os.environ.get("YIJIA_PREFECT_UI_URL")
-    os.environ["YIJIA_PREFECT_UI_URL"] = url
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        os.environ.pop("YIJIA_PREFECT_UI_URL") if before is None else os.environ.update(YIJIA_PREFECT_UI_URL=before)
-        get_settings.cache_clear()
 
 
 def test_production_csrf_guards_both_kinds_of_admin_form(db_url, world, factory, tmp_path):
