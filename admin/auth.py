@@ -144,7 +144,7 @@ def signup():
                                     display_name=form.get("display_name", ""),
                                     community_id=form_int("community_id", required=False) or 0,
                                     as_member=form.get("role") == "member", work_unit=form.get("work_unit"),
-                                    org_id=form_int("org_id", required=False))
+                                    org_id=form_int("org_id", required=False), phone=form.get("phone"))
         except Refused as exc:
             errors = field_errors(exc)
         else:

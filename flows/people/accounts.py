@@ -18,7 +18,7 @@ from flows.core.i18n import N_, Message
 from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.notices import outbox
-from flows.people import joining, passwords, usernames
+from flows.people import joining, passwords, phones, usernames
 from flows.people.actors import ActorContext
 from flows.people.regions import district_id
 from schemas.clock import utcnow
@@ -72,10 +72,15 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def sign_up(session: Session, *, username: str, password: str, display_name: str, community_id: int,
-            as_member: bool, work_unit: str | None = None, org_id: int | None = None) -> User:
+            as_member: bool, work_unit: str | None = None, org_id: int | None = None,
+            phone: str | None = None) -> User:
     """A resident of a community, or a member whose report-in waits for the community's approval
-    (a member may name the organisation they belong to)."""
+    (a member may name the organisation they belong to). The phone is optional: a resident gives
+    it so the member who takes up their first wish can call (it can be set later on 账号与安全)."""
     errors = {}
+    number = phones.kept(phone)
+    if not phones.reachable(number):
+        errors["phone"] = phones.RULE
     if not valid_username(username):
         errors["username"] = USERNAME_RULE
     problem = passwords.password_problem(password or "", username or "")
@@ -97,7 +102,7 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         raise Refused("input", fields={"username": NAME_UNAVAILABLE})
 
     def work() -> User:
-        user = User(username=username, password_hash=password_hash, display_name=display_name.strip())
+        user = User(username=username, password_hash=password_hash, display_name=display_name.strip(), phone=number)
         user.grants = [RoleGrant(role=Role.MEMBER if as_member else Role.RESIDENT, region_id=community_id)]
         session.add(user)
         try:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from flows.core import journal
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.people import phones
 from flows.people.actors import ActorContext
 from flows.people.passwords import manageable_user
 from schemas.clock import utcnow
@@ -70,21 +71,15 @@ def set_community_phone(session: Session, actor: ActorContext, community_id: int
     return region
 
 
-# A person's own number: a mobile (1xxxxxxxxxx) or a landline with its area code (0458-3601234).
-OWN_PHONE = re.compile(r"1\d{10}|0\d{2,3}-?\d{7,8}")
-
-
 def set_own_phone(session: Session, actor: ActorContext, phone: str, now: datetime | None = None) -> str | None:
     """A person keeps the number the member who takes up their wish calls (and their community's
     staff): a self-registered resident had nowhere to give one, so a claimed wish said the member
     would call and showed no number. Empty removes it. Returns the number as kept."""
-    number = "".join(phone.split())
-    if number and not OWN_PHONE.fullmatch(number):
-        raise Refused("input", fields={"phone": N_("请填写手机号或带区号的电话，如 13904581234 或 0458-3601234")})
+    number = phones.own_phone(phone)
     user = session.get_one(User, actor.user_id)
-    if (user.phone or None) == (number or None):
+    if (user.phone or None) == number:
         return user.phone
-    user.phone = number or None
+    user.phone = number
     journal.record(session, subject="users", subject_id=user.id, step="phone", from_state=None, to_state=None,
                    actor_id=actor.user_id, data={"phone": user.phone}, at=now or utcnow())
     session.commit()

@@ -92,6 +92,22 @@ def test_signup_resident_and_member(app, world, factory):
         assert reg.status is RegistrationStatus.PENDING
 
 
+def test_signup_refuses_a_phone_it_could_not_call_and_keeps_what_was_typed(app, world, factory):
+    client = app.test_client()
+    form = {"username": "newbie", "password": "long-enough-pass", "display_name": "李红",
+            "community_id": world["ca"], "role": "member", "work_unit": "市财政局", "phone": "139-0458"}
+    bad = client.post("/signup", data=form)
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "请填写手机号或带区号的电话" in page
+    assert f'value="{world["ca"]}" selected' in page and 'value="member" checked' in page and "市财政局" in page
+    assert "long-enough-pass" not in page and "密码没有保留" in page
+    with factory() as s:
+        assert s.scalar(select(User.id).where(User.username == "newbie")) is None
+    assert client.post("/signup", data={**form, "phone": " 139 0458 1234 "}).status_code == 302
+    with factory() as s:
+        assert s.scalar(select(User.phone).where(User.username == "newbie")) == "13904581234"
+
+
 @pytest.mark.parametrize("name", ["MEM1", "Cadm_A", "admin_city2"])
 def test_signup_refuses_look_alikes_of_taken_names_and_staff_names(app, world, factory, name):
     """MEM1 would pass for mem1 (and admin… for the staff): the one refusal, and no account."""

@@ -260,3 +260,39 @@ def test_resident_leaves_a_phone_number_the_member_who_claims_the_wish_can_call(
     other = Person(browser, server, "mem2", ARTIFACTS / "resident_phone")
     other.page.goto(f"{server}/d/{walk.demand_id}")  # the wish's address, typed by someone not in it
     assert "13904581234" not in other.page.content()
+
+
+def test_new_resident_gives_a_phone_number_at_sign_up(browser, server, world, factory):
+    """Sign-up asks (optionally) for the number the member who takes up a first wish calls: a wrong
+    one is refused beside its field with everything else typed kept (the community chosen too), a
+    right one is kept and shows on 账号与安全."""
+    visitor = Person(browser, server, "zhaoli", ARTIFACTS / "resident_signup_phone", log_in=False,
+                     password="quiet-river-2026")
+    visitor.page.goto(server + "/")
+    visitor.follow("注册")
+    visitor.page.fill("#username", "zhaoli")
+    visitor.page.fill("#display_name", "赵丽")
+    visitor.page.fill("#password", visitor.password)
+    visitor.page.select_option("#community_id", label="旭日社区")
+    visitor.page.fill("#phone", "12345")
+    visitor.tap("注册")
+    assert visitor.says("请填写手机号或带区号的电话")
+    assert visitor.page.input_value("#display_name") == "赵丽"
+    assert visitor.page.locator("#community_id option:checked").inner_text() == "旭日社区"
+    assert visitor.page.locator("input[name=role][value=resident]").is_checked()
+    visitor.shot("phone-refused")
+    with factory() as s:
+        assert s.scalar(select(User.id).where(User.username == "zhaoli")) is None
+    visitor.page.fill("#password", visitor.password)  # a refused form never sends a password back
+    visitor.page.fill("#phone", "0458-360 1234")
+    visitor.tap("注册")
+    visitor.page.wait_for_url(server + "/")
+    assert "注册成功" in visitor.flash()
+    with factory() as s:
+        user = s.scalar(select(User).where(User.username == "zhaoli"))
+        assert user is not None and user.phone == "0458-3601234"
+    visitor.tab("我的")
+    visitor.follow("账号与安全")
+    assert visitor.page.input_value("#f-phone") == "0458-3601234"
+    visitor.shot("phone-on-account")
+    visitor.close()
