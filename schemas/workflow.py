@@ -113,7 +113,20 @@ class ChoiceField(FieldBase):
 
 
 class DateTimeField(FieldBase):
+    """A moment. `after` names another datetime field of the same form this one must come after
+    (an activity's end after its start); `within` bounds how long after it (the activity's
+    longest length), so an end typed a year late by mistake is refused at the form, in words."""
+
     type: Literal["datetime"]
+    after: Identifier | None = None
+    within: Duration | None = None
+
+    @field_validator("within")
+    @classmethod
+    def _bounded(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and not timedelta(minutes=1) <= value <= timedelta(days=366):
+            raise PydanticCustomError("yijia_sla_range", "an SLA must be between 1 minute and 366 days", {})
+        return value
 
 
 class DateField(FieldBase):

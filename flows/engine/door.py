@@ -33,7 +33,7 @@ from flows.reporting import tallies
 from flows.sharing import bookings as resource_bookings
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
-from flows.workflow.inputs import field_messages
+from flows.workflow.inputs import field_messages, span_messages
 from schemas.clock import utcnow
 from schemas.settings import get_settings
 from schemas.tables import AppointmentService, AppointmentSlot, Demand, Region, RegionLevel, Resource, TaskType
@@ -51,9 +51,15 @@ def _actor(session: Session, actor: ActorContext | int) -> ActorContext:
 
 def _validate(workflow: CompiledWorkflow, step: str, data: Mapping[str, Any]) -> BaseModel:
     try:
-        return workflow.inputs[step].model_validate(dict(data))
+        values = workflow.inputs[step].model_validate(dict(data))
     except ValidationError as exc:
         raise Refused("input", fields=field_messages(exc)) from None
+    spec, spec_en = workflow.source.step(step), workflow.source.in_language("en").step(step)
+    form = getattr(spec, "form", None) or {}
+    spans = span_messages(form, getattr(spec_en, "form", None) or form, values)
+    if spans:
+        raise Refused("input", fields=spans)
+    return values
 
 
 def _inline(auto: bool | None) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,7 +27,7 @@ from flows.engine.writes import record_event
 from flows.people.actors import ActorContext, load_actor
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
-from flows.workflow.inputs import field_messages, input_model
+from flows.workflow.inputs import field_messages, input_model, span_messages
 from schemas.clock import utcnow
 from schemas.tables import Demand
 from schemas.workflow import DateTimeField
@@ -87,6 +88,9 @@ def _reschedule(session: Session, actor: ActorContext, demand_id: int, data: Map
         ends_at = starts_at + (demand.ends_at - demand.starts_at)
     if ends_at is not None and ends_at < starts_at:
         raise Refused("input", fields={"ends_at": N_("结束时间不能早于开始时间")})
+    spans = span_messages(*_start_forms(workflow), SimpleNamespace(starts_at=starts_at, ends_at=ends_at))
+    if spans:  # the start form's bounds (an activity's longest length) hold for a moved time too
+        raise Refused("input", fields=spans)
     # only a time that changes must not be past: a running activity may still be extended
     times.refuse_past({k: v for k, v in {"starts_at": starts_at, "ends_at": ends_at}.items()
                        if v != getattr(demand, k)}, now)
@@ -106,6 +110,16 @@ def _reschedule(session: Session, actor: ActorContext, demand_id: int, data: Map
                        state_title=workflow.state_title(observed), event_id=event_id)
 
     return in_transaction(session, work)
+
+
+def _start_forms(workflow: CompiledWorkflow) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form (in Chinese, and in English) of the start step that set the time."""
+    source = workflow.source
+    for name, step in source.start_steps().items():
+        if "starts_at" in step.form:
+            english = source.in_language("en").step(name)
+            return dict(step.form), dict(getattr(english, "form", None) or step.form)
+    return {}, {}
 
 
 def _iso(when: datetime | None) -> str | None:

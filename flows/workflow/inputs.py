@@ -5,6 +5,8 @@ so the web form and the engine both pick it up with no code change.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import GenericAlias
 from typing import Annotated, Any, Literal
@@ -98,6 +100,40 @@ def input_model(name: str, form: dict[str, Any]) -> type[BaseModel]:
                            Field(default, title=spec.title, **constraints))
     config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
     return create_model(name, __config__=config, **fields)
+
+
+@dataclass(frozen=True)
+class Words:
+    """A workflow's own word (a field's title) in its two languages, written in the reader's
+    when a message is rendered (flows.core.i18n.render)."""
+
+    zh: str
+    en: str
+
+    def render(self, locale: str | None = None) -> str:
+        return self.en if (locale or "").startswith("en") else self.zh
+
+
+def span_messages(form: Mapping[str, Any], form_en: Mapping[str, Any], values: object) -> dict[str, Message]:
+    """{field: message} for moments out of the order the form asks (`after`, `within`), beside
+    the later field. Runs on values the input model already accepted (or on a demand's times
+    moved by 改期, measured against its start form)."""
+    result: dict[str, Message] = {}
+    for key, spec in form.items():
+        if not isinstance(spec, dsl.DateTimeField) or spec.after is None:
+            continue
+        end, start = getattr(values, key, None), getattr(values, spec.after, None)
+        if not isinstance(end, datetime) or not isinstance(start, datetime):
+            continue  # an optional field left blank: nothing to order
+        other = form_en.get(spec.after)
+        after = Words(form[spec.after].title, other.title if other is not None else form[spec.after].title)
+        if end <= start:
+            result[key] = Message("form.after", {"after": after})
+        elif spec.within is not None and end - start > spec.within:
+            hours = int(spec.within.total_seconds() // 3600)
+            result[key] = (Message("form.within_days", {"after": after, "days": hours // 24}) if hours and hours % 24 == 0
+                           else Message("form.within_hours", {"after": after, "hours": max(hours, 1)}))
+    return result
 
 
 def error_params(error: ErrorDetails | dict[str, Any]) -> dict[str, Any]:

@@ -60,4 +60,19 @@ def column_lengths(c: Checker) -> None:
             c.add(("steps", name, "form", field, "max_length"), "wf.column_length", field=field, limit=limit)
 
 
-FORMS = (bounds_in_order, lengths_in_order, defaults_in_range, capacity_at_least_one, column_lengths)
+def spans_name_a_moment(c: Checker) -> None:
+    """`after` names another datetime field of the same form; `within` bounds a span, so it
+    needs the `after` it is measured from."""
+    for name, step, field, spec in _fields(c):
+        if spec.type != "datetime":
+            continue
+        if spec.after is not None:
+            other = step.form.get(spec.after)
+            if spec.after == field or other is None or other.type != "datetime":
+                c.add(("steps", name, "form", field, "after"), "wf.after_field", field=field, after=spec.after)
+        elif spec.within is not None:
+            c.add(("steps", name, "form", field, "within"), "wf.within_needs_after", field=field)
+
+
+FORMS = (bounds_in_order, lengths_in_order, defaults_in_range, capacity_at_least_one, column_lengths,
+         spans_name_a_moment)

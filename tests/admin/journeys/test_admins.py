@@ -224,6 +224,15 @@ def test_community_admin_publishes_an_activity_from_the_menu(browser, server, wo
     admin.shot("menu")
     admin.tap_card("环境整治")
     _fill_activity(admin, "楼道清理大扫除", 10)
+    starts = datetime.strptime(admin.page.input_value("#f-starts_at"), "%Y-%m-%dT%H:%M")
+    admin.page.fill("#f-ends_at", starts.replace(year=starts.year + 1).strftime("%Y-%m-%dT%H:%M"))  # a slip of the year
+    admin.tap("创建活动")
+    assert admin.page.locator("#e-ends_at").inner_text() == "最多比“开始时间”晚 3 天，请检查日期"
+    assert admin.page.input_value("#f-title") == "楼道清理大扫除"  # nothing typed is lost
+    admin.shot("end-refused")
+    with factory() as s:
+        assert s.scalar(select(Demand).where(Demand.title == "楼道清理大扫除")) is None
+    admin.page.fill("#f-ends_at", (starts + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
     admin.tap("创建活动")
     assert "创建活动成功" in admin.flash()
     admin.tap("发布")

@@ -45,7 +45,9 @@ def test_a_start_form_with_a_past_time_is_refused_beside_the_field(factory, worl
         Walker(factory, world).start(user, task_type, data)
     assert refused.value.code == "input"
     late = {k for k in ("starts_at", "ends_at") if k in data and data[k] < NOW.isoformat()}
-    assert set(refused.value.fields) >= late and all("已经过去" in str(refused.value.fields[k]) for k in late)
+    # an end before the start is first of all that: said so, naming the start (the order check)
+    assert set(refused.value.fields) >= late and all(
+        "已经过去" in str(refused.value.fields[k]) or "应晚于“开始时间”" in str(refused.value.fields[k]) for k in late)
     with factory() as s:
         assert s.scalar(select(Demand.id)) is None  # nothing written
 
@@ -69,6 +71,36 @@ def test_a_reschedule_to_the_past_is_refused(factory, world):
         moved = reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": (START + timedelta(days=1)).isoformat()},
                            now=NOW)
     assert moved.step == "reschedule"
+
+
+# ---- an activity's end comes after its start, within the workflow's bound ---------------------
+
+@pytest.mark.parametrize("length, zh, en", [
+    (timedelta(0), "应晚于“开始时间”", "must be later than “Starts”"),
+    (timedelta(days=365), "最多比“开始时间”晚 3 天", "at most 3 days after “Starts”"),
+])
+def test_an_end_at_the_start_or_past_the_workflows_bound_is_refused_beside_it(factory, world, length, zh, en):
+    """joint_activity says `ends_at: {after: starts_at, within: 3d}`: an end typed a year late by
+    mistake is refused in words naming the start field, in the reader's language."""
+    with pytest.raises(Refused) as refused:
+        Walker(factory, world).start("cadm_a", "env_cleanup", {**_activity(START), "ends_at": (START + length).isoformat()})
+    assert refused.value.code == "input" and set(refused.value.field_messages) == {"ends_at"}
+    assert zh in refused.value.fields["ends_at"] and en in refused.value.fields_in("en")["ends_at"]
+    with factory() as s:
+        assert s.scalar(select(Demand.id)) is None
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "env_cleanup", {**_activity(START), "ends_at": (START + timedelta(days=3)).isoformat()})
+    assert walk.state() == "draft"  # three days is the bound, not past it
+
+
+def test_a_reschedule_keeps_the_start_forms_bound(factory, world):
+    walk = Walker(factory, world).recruiting_activity("清雪", 5, START)
+    with factory() as s, pytest.raises(Refused) as refused:
+        reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": START.isoformat(),
+                                                        "ends_at": (START + timedelta(days=4)).isoformat()}, now=NOW)
+    assert "最多比“开始时间”晚 3 天" in refused.value.fields["ends_at"]
+    with factory() as s:
+        assert s.get_one(Demand, walk.demand_id).ends_at == START + timedelta(hours=2)
 
 
 # ---- work that is over is not joined -----------------------------------------------------

@@ -99,6 +99,8 @@ LIVENESS = {
     "min_length_above_max.yaml": (14, None, "最短长度 80 大于最长长度 60"),
     "default_out_of_range.yaml": (15, None, "默认值 0 不在 1 到 10 之间"),
     "title_too_long_for_column.yaml": (14, None, "最长 128 个字"),
+    "end_after_unknown.yaml": (15, None, "“start_at”不是"),
+    "within_without_after.yaml": (15, None, "也要用 after 写明从哪个时间算起"),
 }
 EXPECTED.update(LIVENESS)
 
