@@ -87,10 +87,12 @@ def resource(resource_id: int):
 def _resource_page(shared: Resource, form, errors: dict[str, str]) -> str:
     # the activity a request is for, named by its title: reached from that activity's page (its
     # suggestions pass its id); no box asking a person for an internal number
+    # or chosen from the activities the person organises in the resource's community
     for_id = to_id(form.get("for_demand"))
     for_activity = visibility.visible_demand(db(), actor(), for_id) if for_id is not None else None
     return render_template("resource.html", r=shared, community=reads.community_of(db(), shared),
-                           for_activity=for_activity,
+                           for_activity=for_activity, for_id=for_id,
+                           activities=requests.activities_for(db(), actor(), shared, utcnow()),
                            hours=calendar.hours_text(calendar.weekly_hours(db(), shared.id), lang()),
                            booked=reads.upcoming(db(), shared.id, utcnow()), kind=matching.KIND_TITLES[shared.kind],
                            request_key=new_request_key(), form=form, errors=errors,

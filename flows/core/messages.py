@@ -317,7 +317,7 @@ SHARING: dict[str, str] = {
     'resource.closed_day': N_('{day} 不开放：{note}'),
     'resource.outside_hours': N_('所选时间不在开放时间内（{day}：{hours}）'),
     'resource.taken': N_('这个时间段已被预约（{start}–{end}），请换一个时间'),
-    'resource.for_demand': N_('要关联的活动不存在，或不在这项资源的社区'),
+    'resource.for_demand': N_('要关联的活动不存在、不在这项资源的社区，或不是您组织的活动'),
     'resource.hours_format': N_('开放时间格式应为“周一至周五 09:00-17:00”，每行一条（“{part}”不对）'),
     'resource.name': N_('请填写名称（最多 64 字）'),
     'resource.capacity': N_('容纳人数应为 1 到 10000'),

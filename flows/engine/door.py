@@ -176,7 +176,7 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
             records.add_booking(session, slot.id, actor.user_id, demand.id)
         if resource is not None and span is not None:
             for_demand = values.get("for_demand")
-            resource_bookings.add(session, resource, demand, *span, int(for_demand) if for_demand else None)
+            resource_bookings.add(session, admin, resource, demand, *span, int(for_demand) if for_demand else None)
         event_id = record_event(session, demand, workflow, name, None, spec.to, admin.user_id,
                                 {**values, **facts}, now, request_key=key)
         if spec.notify:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from flows import engine
@@ -16,9 +17,12 @@ from flows.engine.menu import resource_task_type
 from flows.engine.outcomes import Outcome
 from flows.people.actors import ActorContext
 from flows.people.regions import district_id
-from schemas.tables import Region, Resource, TaskType
+from flows.sharing.bookings import organises
+from flows.workflow import registry
+from schemas.tables import Demand, Region, Resource, TaskCategory, TaskType
 
 FIELDS = ("title", "starts_at", "ends_at", "capacity", "for_demand", "note")  # what a request form sends
+PICK_AT_MOST = 20  # activities offered to a request form, the soonest first
 
 
 def request_type(session: Session, resource_id: int) -> tuple[Resource, TaskType]:
@@ -39,3 +43,24 @@ def request(session: Session, actor: ActorContext, resource_id: int, values: Map
     shared, task_type = request_type(session, resource_id)
     data = {k: values[k] for k in FIELDS if values.get(k) not in (None, "")}
     return engine.start(session, actor, task_type.id, data, resource_id=shared.id, request_key=request_key, now=now)
+
+
+def activities_for(session: Session, actor: ActorContext, resource: Resource, now: datetime) -> list[Demand]:
+    """The activities a request for `resource` may be for, as a choice on its form: of the
+    resource's community, not over and not closed, that `actor` organises
+    (`flows.sharing.bookings.organises`, the rule the engine applies when the request is made)."""
+    community = session.get(Region, resource.community_id)
+    if community is None:
+        return []
+    mine = [Demand.requester_id == actor.user_id]
+    if actor.org_admin_of:
+        mine.append(Demand.org_id.in_(sorted(actor.org_admin_of)))
+    rows = session.scalars(
+        select(Demand).join(TaskType, TaskType.id == Demand.task_type_id)
+        .where(Demand.community_id == community.id, Demand.starts_at.is_not(None), Demand.ends_at > now,
+               TaskType.category.in_([TaskCategory.ACTIVITY, TaskCategory.VOLUNTEER]),
+               true() if actor.in_scope("community_admin", community.path) else or_(*mine))
+        .order_by(Demand.starts_at, Demand.id).limit(PICK_AT_MOST * 2)).all()
+    open_ = [d for d in rows if not registry.load(session, d.workflow_id, d.workflow_version, d.workflow_hash)
+             .is_terminal(d.state) and organises(actor, d, community.path)]
+    return open_[:PICK_AT_MOST]

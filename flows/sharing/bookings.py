@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.core.sql import changed
+from flows.people.actors import ActorContext
 from flows.sharing.calendar import check_open
 from schemas.clock import is_past
 from schemas.tables import Demand, Resource, ResourceBooking, ResourceBookingStatus
@@ -64,12 +65,21 @@ def hold(session: Session, resource_id: int, starts_at: datetime, ends_at: datet
     return resource
 
 
-def add(session: Session, resource: Resource, demand: Demand, starts_at: datetime, ends_at: datetime,
-        for_demand_id: int | None) -> ResourceBooking:
+def organises(actor: ActorContext, activity: Demand, community_path: str) -> bool:
+    """Whether `actor` may say a request is for `activity`: who published it, an admin of the
+    organisation that took it on, or an admin of its community. A request names only an activity
+    its requester organises (the activity's page then lists the booking)."""
+    return (activity.requester_id == actor.user_id or (activity.org_id is not None and activity.org_id in actor.org_admin_of)
+            or actor.in_scope("community_admin", community_path))
+
+
+def add(session: Session, actor: ActorContext, resource: Resource, demand: Demand, starts_at: datetime,
+        ends_at: datetime, for_demand_id: int | None) -> ResourceBooking:
     """The booking row of a request, after `hold` in the same transaction."""
     if for_demand_id is not None:
         other = session.get(Demand, for_demand_id) if 0 < for_demand_id < 2**31 else None
-        if other is None or other.community_id != resource.community_id or other.id == demand.id:
+        if other is None or other.community_id != resource.community_id or other.id == demand.id \
+                or not organises(actor, other, other.community.path):
             raise Refused("resource.for_demand")
     booking = ResourceBooking(resource_id=resource.id, demand_id=demand.id, for_demand_id=for_demand_id,
                               starts_at=starts_at, ends_at=ends_at)

@@ -60,8 +60,8 @@ def test_admin_books_a_units_room_for_an_activity(browser, server, world, factor
     admin.page.locator("#resource-suggestions a", has_text="财政局三楼会议室").click()
     admin.page.wait_for_load_state()
     # the form knows what it is for, and says it by the activity's title (no number box to fill)
-    assert admin.page.locator("#q-for").inner_text() == "用于活动：垃圾分类宣讲"
-    assert admin.page.locator("input[name=for_demand]").input_value() == str(activity)
+    assert admin.page.locator("#q-for-demand option:checked").inner_text().startswith("垃圾分类宣讲 · ")
+    assert admin.page.locator("[name=for_demand]").input_value() == str(activity)
     admin.shot("resource")
     admin.tap("提交申请")
     assert admin.shows("待审批") and admin.shows("财政局三楼会议室")
@@ -201,3 +201,38 @@ def test_the_publish_form_suggests_free_resources_for_the_time_chosen(browser, s
     admin.close()
     with factory() as s:  # only looked: nothing was booked or published
         assert s.scalar(select(ResourceBooking)) is None
+
+
+def test_an_organisation_books_a_room_for_the_activity_it_took_on_from_the_room_itself(browser, server, world, factory):
+    """Not only from the activity's suggestions: on a resource's own page, the request form
+    offers the activities the person organises in its community (here the one the organisation
+    grabbed), by title and time; nobody else's, and nothing to type as a number."""
+    name_task_types(factory, world)
+    add_sharing(factory, world)
+    starts = _next_monday_10()
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "env_cleanup", {"title": "秋季义诊", "description": "d", "place": "待定", "capacity": 10,
+                                         "starts_at": starts.isoformat(),
+                                         "ends_at": (starts + timedelta(hours=2)).isoformat()}, now=utcnow())
+    walk.act("cadm_a", "publish", now=utcnow())
+    walk.act("orgadm1", "grab", now=utcnow())
+    Walker(factory, world).start("cadm_a", "env_cleanup", {
+        "title": "别人的活动", "description": "d", "place": "p", "capacity": 5, "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=1)).isoformat()}, now=utcnow())  # not the organisation's
+    org = Staff(browser, server, "orgadm1", "resource_for_activity")
+    org.tap_link("资源共享")
+    org.page.locator("main a", has_text="财政局三楼会议室").first.click()
+    org.page.wait_for_load_state()
+    offered = org.page.locator("#q-for-demand option").all_inner_texts()
+    assert offered[0] == "—" and len(offered) == 2 and offered[1].startswith("秋季义诊 · ")
+    org.page.select_option("#q-for-demand", index=1)
+    org.page.fill("#q-title", "义诊场地")
+    org.page.fill("#q-start", starts.strftime("%Y-%m-%dT%H:%M"))
+    org.page.fill("#q-end", (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    org.shot("form")
+    org.tap("提交申请")
+    assert org.shows("待审批")
+    org.shot("requested")
+    with factory() as s:
+        booking = s.scalar(select(ResourceBooking))
+        assert booking is not None and booking.for_demand_id == walk.demand_id

@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from flows import engine
 from flows.core.refusals import Refused
+from flows.engine.resource_requests import activities_for
+from flows.people.actors import load_actor
 from flows.points import ledger
 from schemas.clock import utcnow
-from schemas.tables import Demand, Notification, ResourceBooking, ResourceBookingStatus
+from schemas.tables import Demand, Notification, Resource, ResourceBooking, ResourceBookingStatus
 from tests.flows.sharing.shared import add_community_room, add_sharing, local, request
 from tests.world import build_world
 
@@ -138,6 +140,21 @@ def test_for_an_activity_of_the_community(factory, world):
     with pytest.raises(Refused) as exc:
         _start(factory, world, "cadm_b", local(3, 13), local(3, 14), for_demand=activity, resource="projector")
     assert exc.value.code == "resource.for_demand"
+    with pytest.raises(Refused) as exc:  # a resident cannot tie a request to an activity they do not organise
+        _start(factory, world, "res_a", local(3, 13), local(3, 14), for_demand=activity)
+    assert exc.value.code == "resource.for_demand"
+
+
+def test_the_request_form_offers_only_the_activities_the_person_organises(factory, world):
+    with factory() as s:
+        form = {"title": "读书会", "description": "d", "place": "p", "capacity": 20,
+                "starts_at": local(3, 10).isoformat(), "ends_at": local(3, 12).isoformat()}
+        activity = engine.start(s, world["cadm_a"], world["tt_env_cleanup"], form, community_id=world["ca"],
+                                now=local(1, 9)).demand_id
+        room = s.scalar(select(Resource).where(Resource.community_id == world["ca"]).order_by(Resource.id))
+        assert [d.id for d in activities_for(s, load_actor(s, world["cadm_a"]), room, local(1, 9))] == [activity]
+        assert activities_for(s, load_actor(s, world["res_a"]), room, local(1, 9)) == []
+        assert activities_for(s, load_actor(s, world["cadm_a"]), room, local(3, 13)) == []  # over
 
 
 def test_no_resource_no_request(factory, world):
