@@ -124,8 +124,8 @@ class ResourceRequest(Body):
     starts_at: When
     ends_at: When
     capacity: int | None = Field(None, ge=1, le=10000)
-    for_demand: int | None = Field(None, ge=1, le=MAX_ID, description="the activity (a demand of the same community) "
-                                                                  "this is for")
+    for_demand: int | None = Field(None, ge=1, le=MAX_ID, description="the activity this is for: one of the same community that the "
+                                                                  "caller published, took on for their organisation or governs")
     note: str | None = Field(None, max_length=1000)
 
 
