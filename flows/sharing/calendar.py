@@ -49,8 +49,27 @@ def day_hours(rows: list[ResourceHours]) -> str:
 
 
 def hours_text(rows: list[ResourceHours], lang: str = "zh") -> str:
-    """Weekly hours on one line: '周一 09:00-17:00；周三 …'."""
-    return ("；" if lang == "zh" else "; ").join(hours_lines(rows, lang))
+    """Weekly hours on one line, days in a row with the same hours said once: '周一至周五
+    09:00-17:00；周六 09:00-12:00' (five identical days read as one fact, not five)."""
+    names = DAY_NAMES.get(lang, DAY_NAMES["zh"])
+    by_day: dict[int, list[str]] = {}
+    for r in sorted(rows, key=lambda r: (r.weekday, r.opens)):
+        by_day.setdefault(r.weekday, []).append(f"{clock(r.opens)}-{clock(r.closes)}")
+    runs: list[tuple[int, int, list[str]]] = []
+    for day, spans in sorted(by_day.items()):
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == spans:
+            runs[-1] = (runs[-1][0], day, spans)
+        else:
+            runs.append((day, day, spans))
+    zh = lang == "zh"
+
+    def days(first: int, last: int) -> str:
+        if first == last:
+            return names[first]
+        return names[first] + (("、" if zh else ", ") if last == first + 1 else ("至" if zh else "–")) + names[last]
+
+    return ("；" if zh else "; ").join(f"{days(first, last)} {('、' if zh else ', ').join(spans)}"
+                                      for first, last, spans in runs)
 
 
 def weekly_hours(session: Session, resource_id: int) -> list[ResourceHours]:

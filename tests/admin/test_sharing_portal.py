@@ -20,7 +20,7 @@ def test_request_and_answer(login, factory, shared):
     found = admin.get("/resources?kind=room&starts_at=2030-12-02T10:00&ends_at=2030-12-02T11:00")
     assert "财政局三楼会议室" in found.get_data(as_text=True) and "所选时间开放且空闲" in found.get_data(as_text=True)
     page = admin.get(f"/resources/{shared['room']}").get_data(as_text=True)
-    assert "周一 09:00-17:00" in page
+    assert "周一至周五 09:00-17:00" in page
     sent = admin.post(f"/resources/{shared['room']}/request", data={
         "title": "党课", "starts_at": "2030-12-02T10:00", "ends_at": "2030-12-02T11:00", "request_key": "k1"})
     assert sent.status_code == 302 and "/d/" in sent.headers["Location"]

@@ -11,8 +11,8 @@ from flows import engine
 from flows.core.refusals import Refused
 from flows.people.actors import load_actor
 from flows.sharing import matching, resources
-from flows.sharing.calendar import parse_hours
-from schemas.tables import AuditLog, Resource, ResourceKind
+from flows.sharing.calendar import hours_text, parse_hours
+from schemas.tables import AuditLog, Resource, ResourceHours, ResourceKind
 from tests.flows.sharing.shared import add_sharing, local, request
 from tests.world import build_world
 
@@ -63,6 +63,16 @@ def test_hours_text():
     for wrong in ("周一 12:00-09:00", "星期八 9:00-10:00", "周一 9点"):
         with pytest.raises(Refused):
             parse_hours(wrong)
+
+
+def test_hours_text_says_days_with_the_same_hours_once():
+    weekdays = [ResourceHours(weekday=d, opens=540, closes=1020) for d in range(5)]
+    saturday = [ResourceHours(weekday=5, opens=540, closes=720), ResourceHours(weekday=5, opens=840, closes=1020)]
+    assert hours_text(weekdays + saturday) == "周一至周五 09:00-17:00；周六 09:00-12:00、14:00-17:00"
+    assert hours_text(weekdays + saturday, "en") == "Mon–Fri 09:00-17:00; Sat 09:00-12:00, 14:00-17:00"
+    assert hours_text([weekdays[0], weekdays[1], weekdays[3]]) == "周一、周二 09:00-17:00；周四 09:00-17:00"
+    # what the page says is what an owner may type back
+    assert parse_hours(hours_text(weekdays).replace("；", "\n")) == [(d, 540, 1020) for d in range(5)]
 
 
 def test_matching_prefers_the_free_near_well_rated_room(factory, world):
