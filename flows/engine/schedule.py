@@ -18,19 +18,21 @@ from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
+from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.core.sql import changed
-from flows.engine import replays, times
+from flows.engine import effects, notices, replays, times
 from flows.engine.door import once
 from flows.engine.outcomes import Outcome
 from flows.engine.writes import record_event
+from flows.notices import outbox
 from flows.people.actors import ActorContext, load_actor
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from flows.workflow.inputs import field_messages, input_model, span_messages
 from schemas.clock import utcnow
 from schemas.tables import Demand
-from schemas.workflow import DateTimeField
+from schemas.workflow import DateTimeField, NotifySpec
 
 TITLE = N_("改期")
 STEP = "reschedule"
@@ -95,6 +97,7 @@ def _reschedule(session: Session, actor: ActorContext, demand_id: int, data: Map
     times.refuse_past({k: v for k, v in {"starts_at": starts_at, "ends_at": ends_at}.items()
                        if v != getattr(demand, k)}, now)
     observed = demand.state
+    before = demand.starts_at
     was = {"starts_at": _iso(demand.starts_at), "ends_at": _iso(demand.ends_at)}
 
     def work() -> Outcome:
@@ -106,10 +109,31 @@ def _reschedule(session: Session, actor: ActorContext, demand_id: int, data: Map
         event_id = record_event(session, demand, workflow, STEP, observed, observed, actor.user_id,
                                 {"was": was, "starts_at": _iso(starts_at), "ends_at": _iso(ends_at),
                                  "step_title": TITLE}, now, request_key=key)
+        if starts_at != before:
+            _tell(session, demand, workflow, actor, before, event_id)
         return Outcome(demand_id=demand.id, step=STEP, step_title=TITLE, from_state=observed, to_state=observed,
                        state_title=workflow.state_title(observed), event_id=event_id)
 
     return in_transaction(session, work)
+
+
+# Who a moved time concerns: whoever posted it, the people signed up or serving, the
+# organisation that took it on (the one who moved it knows already).
+TOLD = ("requester", "participants", "org_admins")
+TEMPLATE = "activity_rescheduled"
+
+
+def _tell(session: Session, demand: Demand, workflow: CompiledWorkflow, actor: ActorContext,
+          before: datetime | None, event_id: int) -> None:
+    """The people it concerns hear of the new time, in the move's transaction: without it they
+    came on the old day (their messages still said the old time)."""
+    users = [user for user in effects.notify_users(session, demand, TOLD) if user != actor.user_id]
+    if not users:
+        return
+    composed = notices.compose(session, demand, workflow, NotifySpec(to=TOLD, template=TEMPLATE),
+                               {"was": Moment(before) if before else ""})
+    outbox.post(session, event_id=event_id, demand=demand, users=users, kind=f"{STEP}:notify", title=composed.title,
+                body=composed.body, category=composed.category, render=composed.render, short=composed.short)
 
 
 def _start_forms(workflow: CompiledWorkflow) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from flows.engine import reminders
 from schemas.clock import as_local, utcnow
-from schemas.tables import Demand, Event
+from schemas.tables import Demand, Event, Notification
 from tests.admin.journeys.staff import Staff, browser, pytestmark, server  # noqa: F401
 from tests.flows.walker import Walker
 
@@ -37,6 +37,14 @@ def test_community_admin_puts_an_activity_off_by_a_day_from_the_queue(browser, s
         assert demand.starts_at == later and demand.ends_at == later + timedelta(hours=2)
         assert s.scalars(select(Event.actor_id).where(Event.demand_id == walk.demand_id,
                                                       Event.step == "reschedule")).all() == [world["cadm_a"]]
+    member = Staff(browser, server, "mem1", "reschedule")  # signed up: told of the new time
+    member.tap_tab("我的")
+    member.follow("消息")
+    assert member.shows("时间有变：社区义诊")
+    member.shot("told")
+    with factory() as s:
+        told = s.scalars(select(Notification.user_id).where(Notification.kind == "reschedule:notify")).all()
+        assert sorted(told) == sorted([world["mem1"], world["orgadm1"]])
     with factory() as s:  # the request to confirm, due two days before the old time, now comes at the new
         assert reminders.due(s, start - timedelta(hours=47)) == {}
         assert reminders.due(s, later - timedelta(hours=47)) == {"ask": 1}

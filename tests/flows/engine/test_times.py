@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flows import engine
+from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.engine import hall as hall_reads
 from flows.engine import visibility
@@ -16,7 +17,7 @@ from flows.engine.schedule import reschedule
 from flows.people.actors import load_actor
 from flows.workflow.compiler import compile_source
 from schemas.clock import PAST_GRACE
-from schemas.tables import Demand, ServiceRecord
+from schemas.tables import Demand, Notification, ServiceRecord
 from tests.flows.walker import Walker
 from tests.world import NOW, build_world
 
@@ -91,6 +92,26 @@ def test_an_end_at_the_start_or_past_the_workflows_bound_is_refused_beside_it(fa
     walk = Walker(factory, world)
     walk.start("cadm_a", "env_cleanup", {**_activity(START), "ends_at": (START + timedelta(days=3)).isoformat()})
     assert walk.state() == "draft"  # three days is the bound, not past it
+
+
+def test_a_reschedule_tells_who_signed_up_and_the_organisation_the_old_time_and_the_new(factory, world):
+    """Without it the members signed up came on the old day: their messages still said it."""
+    walk = Walker(factory, world).recruiting_activity("清雪", 5, START)
+    later = START + timedelta(days=1)
+    with factory() as s:
+        reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": later.isoformat()}, now=NOW)
+    with factory() as s:
+        told = s.scalars(select(Notification).where(Notification.demand_id == walk.demand_id,
+                                                    Notification.kind == "reschedule:notify")).all()
+        assert {n.user_id for n in told} == {world["mem1"], world["orgadm1"]}  # not the admin who moved it
+        body = told[0].body
+        assert told[0].title == "时间有变：清雪"
+        assert Moment(START).render() in body and Moment(later).render() in body
+        assert "has moved" in told[0].texts["en"][1]
+    with factory() as s:  # the same time again moves nothing and tells nobody
+        reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": later.isoformat()}, now=NOW)
+        assert s.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == "reschedule:notify")) == 2
 
 
 def test_a_reschedule_keeps_the_start_forms_bound(factory, world):
