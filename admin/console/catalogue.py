@@ -20,15 +20,27 @@ from admin.auth import actor
 from admin.console import choices
 from admin.console.fields import ChoiceIdField, FactorsField, LocalDateTimeField, PictureField, TextAreaField
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter
+from admin.console.labels import ENUMS
 from admin.console.location import check_location, preview
 from admin.console.secure import SecuredModelView, highest_role
 from admin.i18n import refusal_text
 from admin.params import to_id
-from flows.catalogue import news
+from flows.catalogue import news, task_types
+from flows.core.i18n import Message
 from flows.core.refusals import Refused
 from flows.points import rules, shop
+from flows.workflow import registry
 from schemas.clock import utcnow
-from schemas.tables import DirectoryEntry, DirectoryService, Region, RegionLevel, Role, ShopItem, TaskType
+from schemas.tables import (
+    DirectoryEntry,
+    DirectoryService,
+    Region,
+    RegionLevel,
+    Role,
+    ShopItem,
+    TaskCategory,
+    TaskType,
+)
 
 
 def _storage_save(data: bytes) -> str:
@@ -87,7 +99,30 @@ class TaskTypeView(SecuredModelView):
         return query.filter(or_(TaskType.district_id.is_(None), TaskType.district_id.in_(self._allowed_districts())))
 
     def check(self, model, created):
-        rules.check_task_type(self.session, model)
+        """The city's bounds on points, and a workflow of the type's own kind (a 急难愁盼 put on
+        the activity workflow lost its residents' button and its page, with 保存记录成功)."""
+        fields: dict[str, Message] = {}
+        try:
+            rules.check_task_type(self.session, model)
+        except Refused as exc:
+            fields.update(exc.field_messages)
+        row = registry.latest_version(self.session, model.workflow_id, model.district_id) if model.workflow_id else None
+        if row is not None and model.category is not None:
+            workflow = registry.load(self.session, row.workflow_id, row.version, row.content_hash)
+            if not task_types.fits(TaskCategory(model.category), workflow.spec.category):
+                fields["workflow_id"] = Message("task_type.workflow_kind", {
+                    "workflow": row.title, "kind": _kind(workflow.spec.category),
+                    "category": str(ENUMS[TaskCategory(model.category)])})
+        if fields:
+            raise Refused("input", fields=fields)
+
+
+def _kind(category: str) -> str:
+    """A workflow's category in the reader's words (the console's names of task categories)."""
+    try:
+        return str(ENUMS[TaskCategory(category)])
+    except (ValueError, KeyError):
+        return category
 
 
 class PointPolicyView(SecuredModelView):

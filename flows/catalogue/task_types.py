@@ -7,7 +7,24 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from schemas.tables import TaskType, WorkflowVersion
+from schemas.tables import TaskCategory, TaskType, WorkflowVersion
+
+# The kinds of task a workflow may serve, by the workflow's own `category`: a wish's workflow
+# serves wishes and urgent needs alike (both posted by residents, taken up by a member); every
+# other kind only its own. A type on a workflow of another kind loses its start button (an
+# activity's is the community's, not the resident's) and its `/new/<code>` page.
+SERVES: dict[str, frozenset[TaskCategory]] = {
+    "micro_wish": frozenset({TaskCategory.MICRO_WISH, TaskCategory.URGENT}),
+    "urgent": frozenset({TaskCategory.URGENT, TaskCategory.MICRO_WISH}),
+    "activity": frozenset({TaskCategory.ACTIVITY}),
+    "volunteer": frozenset({TaskCategory.VOLUNTEER}),
+    "appointment": frozenset({TaskCategory.APPOINTMENT}),
+}
+
+
+def fits(category: TaskCategory, workflow_category: str) -> bool:
+    """Whether a task type of `category` may run on a workflow of `workflow_category`."""
+    return category in SERVES.get(workflow_category, frozenset())
 
 
 def resolve(session: Session, code: str, districts: Sequence[int]) -> TaskType | None:

@@ -269,6 +269,7 @@ ACCOUNTS: dict[str, str] = {
 RULES: dict[str, str] = {
     'rules.factors_format': N_('评分倍数的格式应为“星级:倍数”，如 1:0, 3:0.8, 5:1.2（“{part}”不对）'),
     'behalf.phone_taken': N_('这个电话已登记为本社区居民“{name}”：请在上方按姓名查找并选择，不要重复登记'),
+    'task_type.workflow_kind': N_('“{workflow}”是{kind}的工作流，不能用于“{category}”类别：请换一个相符的工作流，或改类别'),
     'rules.base_bound': N_('基础积分不能超过市里设定的上限 {limit}'),
     'rules.per_hour_bound': N_('每小时积分应在 0 到市里设定的上限 {limit} 之间'),
     'rules.factor_bound': N_('评分倍数应在 0 到市里设定的上限 {limit} 之间'),

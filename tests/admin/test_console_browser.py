@@ -126,6 +126,15 @@ def test_a_district_admin_tunes_points_for_their_district_only(browser, server, 
     assert admin.says("每小时积分应在 0 到市里设定的上限 20 之间")  # beside the field, nothing saved
     admin.shot("points-refused")
     admin.page.fill("#per_hour", "4")
+    admin.page.select_option("#workflow_id", value="joint_activity")  # a wish type on the activity workflow
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    assert admin.says("是联建活动的工作流，不能用于“微心愿”类别")  # its residents would lose the button
+    admin.shot("workflow-refused")
+    with factory() as s:
+        assert s.get(TaskType, world["tt_yimei"]).workflow_id == "micro_wish"
+    admin.page.select_option("#workflow_id", value="micro_wish")
+    admin.page.fill("#per_hour", "4")
     admin.page.locator("form.admin-form input[type=submit]").first.click()
     admin.page.wait_for_load_state()
     admin.shot("points-saved")
