@@ -137,7 +137,12 @@ def signup():
     communities = db().scalars(select(Region).where(Region.level == RegionLevel.COMMUNITY).order_by(Region.path)).all()
     errors: dict[str, str] = {}
     if request.method == "POST":
-        throttle().hit("signup", client_address())
+        # Counted only when a sign-up made an account or asked about a name (taken or free):
+        # those are what the limit is for (many accounts, enumerating names). A form refused for
+        # a short password or a missing field costs nothing and tells nothing, so an elder
+        # correcting it five times is not locked out with everything typed lost.
+        client = client_address()
+        throttle().check("signup", client)
         form = request.form
         try:
             user = accounts.sign_up(db(), username=form.get("username", "").strip(), password=form.get("password", ""),
@@ -147,7 +152,10 @@ def signup():
                                     org_id=form_int("org_id", required=False), phone=form.get("phone"))
         except Refused as exc:
             errors = field_errors(exc)
+            if exc.fields.get("username") == accounts.NAME_UNAVAILABLE:
+                throttle().count("signup", client)
         else:
+            throttle().count("signup", client)
             start_session(user)
             said = [_("注册成功")]
             if form.get("role") == "member":

@@ -86,9 +86,16 @@ class Throttle:
     # -- other forms -------------------------------------------------------------------------
     def hit(self, kind: str, key: str) -> None:
         """Count one attempt of `kind` ("signup", "account"), raising Throttled once over."""
-        items = self.signups if kind == "signup" else self.account_changes
-        self._check(items, kind, key)
-        for item in items:
+        self.check(kind, key)
+        self.count(kind, key)
+
+    def check(self, kind: str, key: str) -> None:
+        """Raise Throttled if `key` is over the limit of `kind`, counting nothing."""
+        self._check(self.signups if kind == "signup" else self.account_changes, kind, key)
+
+    def count(self, kind: str, key: str) -> None:
+        """Count one attempt of `kind` that did something worth limiting (see `check`)."""
+        for item in self.signups if kind == "signup" else self.account_changes:
             self.limiter.hit(item, kind, key)
 
     # -- helpers -----------------------------------------------------------------------------

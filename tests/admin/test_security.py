@@ -287,6 +287,19 @@ def test_no_enumeration_through_log_in_or_sign_up(app, world, monkeypatch):
     assert client.post("/signup", data={**base, "username": "probe9"}).status_code == 429
 
 
+def test_a_sign_up_corrected_many_times_is_not_locked_out(app, world, factory):
+    """Only sign-ups that made an account or asked about a name count: an elder fixing a short
+    password and a missing name ten times is answered beside the fields each time, then signs up."""
+    client = _client(app, ATTACKER)
+    base = {"username": "zhangdama", "display_name": "张大妈", "community_id": world["ca"]}
+    for attempt in range(10):
+        answer = client.post("/signup", data={**base, "password": "short", "display_name": "" if attempt % 2 else "张大妈"})
+        assert answer.status_code == 400 and "密码至少 12 位" in answer.get_data(as_text=True)
+    assert client.post("/signup", data={**base, "password": "a-long-enough-password"}).status_code == 302
+    with factory() as s:
+        assert s.scalar(select(User.id).where(User.username == "zhangdama")) is not None
+
+
 def test_the_wait_page_advice_fits_what_was_throttled(app, world, login):
     """Signing up too often was told 如果忘记了密码，请联系社区管理员重置: the advice is a sign-up's."""
     base = {"password": "a-long-enough-password", "display_name": "新人", "community_id": world["ca"]}
