@@ -39,7 +39,8 @@ def refusal_text(exc: Refused) -> str:
     """The refusal as one sentence: its reason, then each field's problem."""
     locale = lang()
     reason = exc.message(locale)
-    fields = list(exc.fields_in(locale).values())
+    # a field's problem the reason already says is not said twice (库存不能减到 0 以下：库存不能减到 0 以下)
+    fields = [text for text in dict.fromkeys(exc.fields_in(locale).values()) if text.lower() not in reason.lower()]
     if not fields:
         return reason
     joined = render("refusal.separator", None, locale).join(fields)

@@ -191,9 +191,15 @@ class ShopItemView(SecuredModelView):
         """A new item has no stock (stock comes only by an audited restock): its page, where the
         restock form is, comes next, not the list (it went on sale showing 库存 0)."""
         if is_created and getattr(model, "id", None) is not None:
-            flash(_("商品已创建。请在下方“补货 / 出库”填写首批数量，有库存后居民才能兑换。"), "info")
             return self.get_url(".details_view", id=model.id)
         return super().get_save_return_url(model, is_created)
+
+    def after_model_change(self, form, model, is_created):
+        """Said however the new item was saved (保存并继续编辑 opens its edit form, where there is
+        no stock field): it has none until its first restock."""
+        super().after_model_change(form, model, is_created)
+        if is_created:
+            flash(_("商品已创建，库存为 0：请在它的“详情”页“补货 / 出库”填写首批数量，有库存后居民才能兑换。"), "info")
 
     def render(self, template, **kwargs):
         if template == self.details_template:

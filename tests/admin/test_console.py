@@ -426,4 +426,10 @@ def test_a_new_shop_item_leads_to_its_restock_form(login, world, factory):
     assert item is not None and item.stock == 0
     assert created.status_code == 302 and f"/admin/shopitem/details/?id={item.id}" in created.headers["Location"]
     page = admin.get(created.headers["Location"]).get_data(as_text=True)
-    assert 'id="restock"' in page and "请在下方“补货 / 出库”填写首批数量" in page
+    assert 'id="restock"' in page and "“补货 / 出库”填写首批数量" in page
+    # 保存并继续编辑 opens the edit form, which has no stock field: it is said there too
+    kept = admin.post("/admin/shopitem/new/", data={**tokens(admin, "/admin/shopitem/new/"), "name": "新肥皂",
+                                                    "community_id": str(world["ca"]), "price": "3",
+                                                    "limit_period": "month", "on_sale": "y", "_continue_editing": "1"})
+    assert "/admin/shopitem/edit/" in kept.headers["Location"]
+    assert "库存为 0" in admin.get(kept.headers["Location"]).get_data(as_text=True)

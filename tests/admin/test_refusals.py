@@ -27,6 +27,12 @@ def test_reason_and_fields_are_joined_per_language(app):
         assert get_flashed_messages() == []
 
 
+def test_a_fields_problem_the_reason_already_says_is_not_said_twice(app):
+    with app.test_request_context("/"):
+        assert refusal_text(Refused("shop.stock_negative", fields={"delta": "库存不能减到 0 以下"})) == "库存不能减到 0 以下"
+        assert refusal_text(Refused("ledger.reason_required", fields={"reason": "必须填写原因"})) == "调整积分必须填写原因"
+
+
 def test_portal_flash_in_english(login, world, factory):
     admin = login("cadm_a")
     admin.get("/?lang=en")
