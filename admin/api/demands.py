@@ -92,7 +92,7 @@ def _demand(d: Demand, workflow: CompiledWorkflow) -> DemandOut:
     from flows.engine.claims import active_claims
 
     people = [d.requester_id] + [c.user_id for c in active_claims(db(), d.id)]
-    reveal = privacy.sees_personal_data(me, community.path, people)
+    reveal = privacy.sees_personal_data(me, community.path, people, holder_org=d.org_id)
     shut = closed.closed_claims(db(), me, d)
     steps = [StepRef(step=name, title=step.title, input_schema=schema_name(workflow.id, name), ends=workflow.ends(name),
                      asks_first=workflow.asks_first(name), help=step.help)

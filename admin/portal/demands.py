@@ -66,7 +66,7 @@ def demand(demand_id: int):
     sheet = bool(attendance.attendance_steps(workflow, d.state)) and is_admin
     claims = active_claims(db(), d.id)
     people = [d.requester_id] + [c.user_id for c in claims]
-    reveal = privacy.sees_personal_data(actor(), community.path, people)
+    reveal = privacy.sees_personal_data(actor(), community.path, people, holder_org=d.org_id)
     # who asked, and how to reach them, for the people of the demand (a claimant was told "they
     # will contact you" and had only a name): never to anyone else
     requester = db().get(User, d.requester_id) if reveal and d.requester_id not in (None, actor().user_id) else None

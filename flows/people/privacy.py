@@ -45,10 +45,15 @@ def mask_phones_in(text: str | None) -> str:
     return _PHONE.sub(lambda m: mask_phone(m.group(0)), text or "")
 
 
-def sees_personal_data(actor: ActorContext, community_path: str, participants: Iterable[int | None]) -> bool:
+def sees_personal_data(actor: ActorContext, community_path: str, participants: Iterable[int | None],
+                       holder_org: int | None = None) -> bool:
     """Whether `actor` sees the real names and numbers around a demand: its requester and the
-    people who claimed it, and the admins who govern its community. Other members browsing the
-    hall, organisation admins and visitors see them masked."""
+    people who claimed it, the admins of the organisation holding it (the one that took on the
+    activity, or owns the resource asked for: they decide on the request and call the person),
+    and the admins who govern its community. Other members browsing the hall, other
+    organisations' admins and visitors see them masked."""
     if actor.user_id is not None and actor.user_id in set(participants):
+        return True
+    if holder_org is not None and holder_org in actor.org_admin_of:
         return True
     return actor.in_scope(Role.COMMUNITY_ADMIN, community_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from schemas.tables import Demand, Resource, ResourceClosure, ResourceHours
+from schemas.tables import Demand, Resource, ResourceClosure, ResourceHours, User
 from tests.flows.sharing.shared import add_sharing
 
 
@@ -40,6 +40,22 @@ def test_request_and_answer(login, factory, shared):
     mine = owner.get("/my/resources").get_data(as_text=True)
     assert "财政局三楼会议室" in mine and f"/d/{demand.id}" in mine
     assert owner.get(f"/d/{demand.id}").status_code == 200
+
+
+def test_the_owner_deciding_a_request_sees_who_asked_and_their_number(login, factory, shared, world):
+    """The owner's admin approves or declines and may need to call: masked as 史** they decided
+    blind. Another organisation's admin still sees no name or number."""
+    with factory() as s:
+        s.get_one(User, world["res_a"]).display_name, s.get_one(User, world["res_a"]).phone = "史玉兰", "13904581234"
+        s.commit()
+    resident = login("res_a")
+    sent = resident.post(f"/resources/{shared['room']}/request", data={
+        "title": "合唱排练", "starts_at": "2030-12-02T10:00", "ends_at": "2030-12-02T11:00", "request_key": "k1"})
+    demand_url = sent.headers["Location"]
+    page = login("orgadm1").get(demand_url).get_data(as_text=True)
+    assert "发布者：史玉兰" in page and 'href="tel:13904581234"' in page
+    other = login("orgadm2").get(demand_url)
+    assert "史玉兰" not in other.get_data(as_text=True) and "13904581234" not in other.get_data(as_text=True)
 
 
 def test_only_the_owner_keeps_it(login, factory, shared):
