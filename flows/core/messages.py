@@ -191,6 +191,7 @@ ENGINE: dict[str, str] = {
     'assignee': N_('被指派的人不是本社区报到的党员'),
     'slot': N_('这个时段已约满或不可预约'),
     'slot_held': N_('您已预约了这个时段，不用再约'),
+    'slot_clash': N_('您 {start} 已预约了“{service}”，和这个时段重叠：请换一个时段，或先取消那个预约'),
     'conflict': N_('与已有的记录冲突，未做任何更改，请刷新后再试'),
     'replayed': N_('已提交过，未重复处理（{step}）'),
     'ok': N_('{step}成功'),

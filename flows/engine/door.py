@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
+from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.engine import effects, records, replays, times
 from flows.engine.automated import run_due
@@ -143,6 +144,9 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
         raise Refused(refusal.code, refusal.params)
     if slot_service is not None and records.holds_slot(session, slot_id, actor.user_id):
         raise Refused("slot_held")  # the plain answer; the partial unique index decides a race
+    clash = records.clashing_booking(session, slot, actor.user_id) if slot_service is not None else None
+    if clash is not None:
+        raise Refused("slot_clash", {"service": clash[0], "start": Moment(clash[1])})
     values = _validate(workflow, name, data).model_dump(mode="json")
     span = resource_bookings.check_range(_when(values.get("starts_at")), _when(values.get("ends_at")),
                                          now) if shared is not None else None  # its own words for a past range

@@ -26,6 +26,7 @@ from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.clock import LOCAL_TZ, local_day
 from schemas.tables import (
+    AppointmentService,
     AppointmentSlot,
     Booking,
     BookingStatus,
@@ -341,6 +342,19 @@ def holds_slot(session: Session, slot_id: int | None, user_id: int | None) -> bo
     """Whether the person already holds a live booking of the slot."""
     return session.scalar(select(Booking.id).where(Booking.slot_id == slot_id, Booking.user_id == user_id,
                                                    Booking.status == BookingStatus.BOOKED).limit(1)) is not None
+
+
+def clashing_booking(session: Session, slot: AppointmentSlot, user_id: int | None) -> tuple[str, datetime] | None:
+    """(service name, start) of another live booking of the person's whose time overlaps the
+    slot's: one person cannot be at the barber's and the counsellor's at 09:00 both."""
+    row = session.execute(
+        select(AppointmentService.name, AppointmentSlot.starts_at).select_from(Booking)
+        .join(AppointmentSlot, AppointmentSlot.id == Booking.slot_id)
+        .join(AppointmentService, AppointmentService.id == AppointmentSlot.service_id)
+        .where(Booking.user_id == user_id, Booking.status == BookingStatus.BOOKED, Booking.slot_id != slot.id,
+               AppointmentSlot.starts_at < slot.ends_at, AppointmentSlot.ends_at > slot.starts_at)
+        .order_by(AppointmentSlot.starts_at).limit(1)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def add_booking(session: Session, slot_id: int | None, user_id: int | None, demand_id: int) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from flows.points import ledger
 from schemas.tables import (
+    AppointmentService,
     AppointmentSlot,
     Booking,
     BookingStatus,
@@ -113,6 +114,18 @@ def test_resident_books_cancels_and_rebooks_a_slot(browser, server, world, facto
     resident.tap("预约")
     assert "预约成功" in resident.flash()
     resident.shot("rebooked")
+    with factory() as s, s.begin():  # another service at the same hour: she cannot be at both
+        held = s.get_one(AppointmentSlot, world["slot"])
+        counsel = AppointmentService(community_id=world["ca"], task_type_id=world["tt_appointment"], name="心理咨询")
+        s.add(counsel)
+        s.flush()
+        s.add(AppointmentSlot(service_id=counsel.id, starts_at=held.starts_at, ends_at=held.ends_at, capacity=2))
+    resident.home()
+    resident.follow("预约服务")
+    resident.page.locator("form.slot", has_text="心理咨询").get_by_role("button", name="预约").first.click()
+    resident.page.wait_for_load_state()
+    assert "已预约了“义务理发”，和这个时段重叠" in resident.flash()
+    resident.shot("clash-refused")
     resident.close()
     with factory() as s:
         assert s.get(AppointmentSlot, world["slot"]).booked == 1

@@ -14,7 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from flows import engine
 from flows.core.db import make_engine, make_sessionmaker
 from flows.core.refusals import Refused
-from schemas.tables import AppointmentSlot, Booking, BookingStatus, Claim, ClaimStatus, Demand, Region
+from schemas.tables import (
+    AppointmentService,
+    AppointmentSlot,
+    Booking,
+    BookingStatus,
+    Claim,
+    ClaimStatus,
+    Demand,
+    Region,
+)
 from tests.flows.walker import Walker
 from tests.world import NOW, build_world
 
@@ -52,6 +61,30 @@ def test_a_cancelled_slot_is_booked_again_and_a_held_one_is_refused_plainly(fact
                                                                                   BookingStatus.BOOKED]
         # where: the service's community (it said 地点：义务理发, the service's name)
         assert s.get_one(Demand, again.demand_id).place == s.get_one(Region, world["ca"]).name
+
+
+def test_a_booking_at_the_same_time_as_another_service_is_refused_plainly(factory, world):
+    """One person cannot be at the barber's and the counsellor's at once: the second service's
+    overlapping slot is refused, naming the first; a slot after it is booked."""
+    with factory() as s:
+        first = s.get_one(AppointmentSlot, world["slot"])
+        counsel = AppointmentService(community_id=world["ca"], task_type_id=world["tt_appointment"], name="心理咨询")
+        s.add(counsel)
+        s.flush()
+        overlapping = AppointmentSlot(service_id=counsel.id, starts_at=first.starts_at + timedelta(minutes=30),
+                                      ends_at=first.ends_at + timedelta(minutes=30), capacity=3)
+        after = AppointmentSlot(service_id=counsel.id, starts_at=first.ends_at, ends_at=first.ends_at + timedelta(hours=1),
+                                capacity=3)
+        s.add_all([overlapping, after])
+        s.commit()
+        overlapping_id, after_id = overlapping.id, after.id
+    Walker(factory, world).start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    with pytest.raises(Refused) as clash:
+        Walker(factory, world).start("res_a", "appointment", {"title": "咨询"}, slot=overlapping_id)
+    assert clash.value.code == "slot_clash" and "已预约了“义务理发”" in clash.value.message()
+    Walker(factory, world).start("res_a", "appointment", {"title": "咨询"}, slot=after_id)  # touching is not overlapping
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Booking).where(Booking.user_id == world["res_a"])) == 2
 
 
 def test_the_database_keeps_one_live_row(factory, world):
