@@ -46,8 +46,11 @@ def checkin():
 @bp.route("/approvals", methods=["GET", "POST"])
 @login_required
 def approvals():
-    """The community admin approves or rejects report-ins of their own communities."""
+    """The community admin approves or rejects report-ins of their own communities; for anyone
+    who governs no community there is no such page (as for 待办)."""
     me = actor()
+    if not me.admin_paths():
+        abort(404)
     if request.method == "POST":
         kind = request.form.get("kind", "")
         if kind not in ("member", "org"):

@@ -123,6 +123,13 @@ def test_log_in_takes_the_name_in_any_case(app, world):
     assert response.status_code == 302
 
 
+@pytest.mark.parametrize("user", ["res_a", "mem1", "orgadm1"])
+def test_the_approvals_page_is_only_for_who_governs_a_community(login, world, user):
+    client = login(user)
+    assert client.get("/approvals").status_code == 404
+    assert client.post("/approvals", data={"kind": "member", "id": 1, "decision": "approve"}).status_code == 404
+
+
 def test_report_in_and_approval(login, world, factory):
     login("mem3").post("/checkin", data={"community_id": world["ca"]})
     assert "mem3" in login("cadm_a").get("/approvals").get_data(as_text=True) or True
