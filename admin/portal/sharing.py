@@ -2,7 +2,7 @@
 request form, and the owner's 我的资源 (keep resources, answer requests on the demand page)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -95,6 +95,9 @@ def _resource_page(shared: Resource, form, errors: dict[str, str]) -> str:
                            activities=requests.activities_for(db(), actor(), shared, utcnow()),
                            hours=calendar.hours_text(calendar.weekly_hours(db(), shared.id), lang()),
                            booked=reads.upcoming(db(), shared.id, utcnow()), kind=matching.KIND_TITLES[shared.kind],
+                           # closed days ahead, said before the form rather than as its refusal
+                           closed=calendar.closures(db(), shared.id, utcnow().astimezone(LOCAL_TZ).date(),
+                                                    utcnow().astimezone(LOCAL_TZ).date() + timedelta(days=60)),
                            request_key=new_request_key(), form=form, errors=errors,
                            may_manage=resources.may_manage(db(), actor(), shared))
 

@@ -2,9 +2,12 @@
 我的资源, and kept only by its owner (every GET and POST checks who is asking)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
+from schemas.clock import LOCAL_TZ
 from schemas.tables import Demand, Resource, ResourceClosure, ResourceHours, User
 from tests.flows.sharing.shared import add_sharing
 
@@ -75,6 +78,18 @@ def test_only_the_owner_keeps_it(login, factory, shared):
     with factory() as s:
         assert [(c.day.isoformat(), c.note) for c in s.scalars(select(ResourceClosure).order_by(ResourceClosure.id))
                 ][-1] == ("2030-01-01", "元旦")
+
+
+def test_the_resource_page_says_its_closed_days_ahead_before_the_form(login, factory, shared):
+    """A closed day was learnt only from the refusal after 提交申请."""
+    soon = (datetime.now(LOCAL_TZ) + timedelta(days=5)).date()
+    with factory() as s:
+        s.add_all([ResourceClosure(resource_id=shared["room"], day=soon, note="设备检修"),
+                   ResourceClosure(resource_id=shared["room"], day=soon + timedelta(days=200), note="很久以后")])
+        s.commit()
+    page = login("res_a").get(f"/resources/{shared['room']}").get_data(as_text=True)
+    closed = page[page.index('id="closed-days"'):]
+    assert "设备检修" in closed and f"{soon.month}月{soon.day}日" in closed and "很久以后" not in page
 
 
 def test_matrix(login, shared):
