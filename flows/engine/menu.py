@@ -10,6 +10,7 @@ start for that person (代办), who then stays the requester.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,8 +21,11 @@ from flows.people.actors import ActorContext
 from flows.people.regions import admin_communities, district_id, region_ids_of
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
+from flows.workflow.compiler import WorkflowInvalid
 from schemas.tables import Region, Role, TaskType, WorkflowVersion
 from schemas.workflow import StartStep
+
+log = logging.getLogger(__name__)
 
 # The roles a community admin may act for: people of a community who may lack a phone.
 # Relations that need a demand (requester, claimant…) cannot name a person before it exists.
@@ -102,6 +106,11 @@ def _latest(session: Session, cache: dict[tuple[str, int | None], CompiledWorkfl
         try:
             cache[key] = registry.load_latest(session, workflow_id, district)[1]
         except registry.UnknownWorkflow:
+            cache[key] = None
+        except WorkflowInvalid as exc:
+            # Stored by a newer release and read by an older one (a rollback): this workflow offers
+            # nothing to start until it is republished, instead of every home page failing with it.
+            log.error("workflow %s (district %s) does not compile here, not offered: %s", workflow_id, district, exc)
             cache[key] = None
     return cache[key]
 
