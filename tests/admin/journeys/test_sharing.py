@@ -42,14 +42,20 @@ def _the_day_comes(factory, title: str) -> None:
             booking.starts_at, booking.ends_at = began, began + length
 
 
+def _activity(factory, world, title: str, capacity: int, starts: datetime) -> Walker:
+    """A two-hour activity of 旭日社区 created by its admin (a draft), starting at `starts`."""
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "env_cleanup", {"title": title, "description": "d", "place": "待定", "capacity": capacity,
+                                         "starts_at": starts.isoformat(),
+                                         "ends_at": (starts + timedelta(hours=2)).isoformat()}, now=utcnow())
+    return walk
+
+
 def test_admin_books_a_units_room_for_an_activity(browser, server, world, factory):
     name_task_types(factory, world)
     add_sharing(factory, world)
     starts = _next_monday_10()
-    walk = Walker(factory, world)
-    walk.start("cadm_a", "env_cleanup", {"title": "垃圾分类宣讲", "description": "d", "place": "待定", "capacity": 30,
-                                         "starts_at": starts.isoformat(),
-                                         "ends_at": (starts + timedelta(hours=2)).isoformat()}, now=utcnow())
+    walk = _activity(factory, world, "垃圾分类宣讲", 30, starts)
     activity = walk.demand_id
 
     admin = Staff(browser, server, "cadm_a", "resource_booking")
@@ -210,10 +216,7 @@ def test_an_organisation_books_a_room_for_the_activity_it_took_on_from_the_room_
     name_task_types(factory, world)
     add_sharing(factory, world)
     starts = _next_monday_10()
-    walk = Walker(factory, world)
-    walk.start("cadm_a", "env_cleanup", {"title": "秋季义诊", "description": "d", "place": "待定", "capacity": 10,
-                                         "starts_at": starts.isoformat(),
-                                         "ends_at": (starts + timedelta(hours=2)).isoformat()}, now=utcnow())
+    walk = _activity(factory, world, "秋季义诊", 10, starts)
     walk.act("cadm_a", "publish", now=utcnow())
     walk.act("orgadm1", "grab", now=utcnow())
     Walker(factory, world).start("cadm_a", "env_cleanup", {

@@ -128,12 +128,17 @@ def test_availability_rules(factory, world, start, end, code):
         assert s.scalar(select(Demand.id)) is None
 
 
-def test_for_an_activity_of_the_community(factory, world):
+def _reading_club(factory, world) -> int:
+    """An activity of 旭日社区 published by its admin, day 3 10:00–12:00: what requests are for."""
     with factory() as s:
         form = {"title": "读书会", "description": "d", "place": "p", "capacity": 20,
                 "starts_at": local(3, 10).isoformat(), "ends_at": local(3, 12).isoformat()}
-        activity = engine.start(s, world["cadm_a"], world["tt_env_cleanup"], form, community_id=world["ca"],
-                                now=local(1, 9)).demand_id
+        return engine.start(s, world["cadm_a"], world["tt_env_cleanup"], form, community_id=world["ca"],
+                            now=local(1, 9)).demand_id
+
+
+def test_for_an_activity_of_the_community(factory, world):
+    activity = _reading_club(factory, world)
     _start(factory, world, "cadm_a", local(3, 10), local(3, 12), for_demand=activity)
     with factory() as s:
         assert s.scalar(select(ResourceBooking.for_demand_id)) == activity
@@ -146,11 +151,8 @@ def test_for_an_activity_of_the_community(factory, world):
 
 
 def test_the_request_form_offers_only_the_activities_the_person_organises(factory, world):
+    activity = _reading_club(factory, world)
     with factory() as s:
-        form = {"title": "读书会", "description": "d", "place": "p", "capacity": 20,
-                "starts_at": local(3, 10).isoformat(), "ends_at": local(3, 12).isoformat()}
-        activity = engine.start(s, world["cadm_a"], world["tt_env_cleanup"], form, community_id=world["ca"],
-                                now=local(1, 9)).demand_id
         room = s.scalar(select(Resource).where(Resource.community_id == world["ca"]).order_by(Resource.id))
         assert [d.id for d in activities_for(s, load_actor(s, world["cadm_a"]), room, local(1, 9))] == [activity]
         assert activities_for(s, load_actor(s, world["res_a"]), room, local(1, 9)) == []
