@@ -72,8 +72,11 @@ def demand(demand_id: int):
     requester = db().get(User, d.requester_id) if reveal and d.requester_id not in (None, actor().user_id) else None
     back = back_to(request.args.get("from"), nav(), involved=actor().user_id in people, governs=is_admin)
     shut = closed.closed_claims(db(), actor(), d)  # a claim that would be refused: the reason, no button
-    steps = [(name, s) for name, s in visibility.available_steps(db(), actor(), d) if name not in {c.step for c in shut}]
-    why_not = [(c.title, c.refusal.code, render(c.refusal.code, c.refusal.params, lang())) for c in shut]
+    now, later = visibility.steps_now_and_later(db(), actor(), d)
+    steps = [(name, s) for name, s in now if name not in {c.step for c in shut}]
+    why_not = [(c.title, c.refusal.code, render(c.refusal.code, c.refusal.params, lang())) for c in shut] + [
+        (s.title, refusal.code, render(refusal.code, refusal.params, lang()))
+        for name, s, refusal in later if name not in {c.step for c in shut}]
     return render_template("demand.html", back=back, came=came_from(), d=d, wf=workflow, steps=steps, why_not=why_not,
                            timeline=history.timeline(db(), d.id, workflow), community=community, step_notes=notes.step_notes,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet, requester=requester,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from flows.engine import times
 from flows.engine.claims import active_claims, is_claimant, withdrawable
-from flows.engine.permissions import check_actor, check_guards
+from flows.engine.permissions import Refusal, check_actor, check_guards
 from flows.people.actors import ADMIN_ROLES, ActorContext
 from flows.people.regions import region_ids_of
 from flows.workflow import registry
@@ -153,11 +153,19 @@ def available_steps(session: Session, actor: ActorContext, demand: Demand,
                     now: datetime | None = None) -> list[tuple[str, HumanStep]]:
     """Human steps the actor may start now (the other guards are checked again on submit; a
     step whose time guards fail now, or a claim on a demand that is over, is not offered)."""
+    return steps_now_and_later(session, actor, demand, now)[0]
+
+
+def steps_now_and_later(session: Session, actor: ActorContext, demand: Demand, now: datetime | None = None
+                        ) -> tuple[list[tuple[str, HumanStep]], list[tuple[str, HumanStep, Refusal]]]:
+    """The steps the actor may start now, and those that are theirs but not yet (or no longer)
+    by the clock, each with its time guard's refusal: 结束活动 before the activity has started
+    says when it can be done, instead of a page with no button and no reason."""
     workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
     community = session.get_one(Region, demand.community_id)
     claims = active_claims(session, demand.id)
     now = now or utcnow()
-    steps = []
+    steps, later = [], []
     for name, step in workflow.human_steps_from(demand.state).items():
         if check_actor(actor, step.by, community_id=demand.community_id, community_path=community.path,
                        demand=demand, claims=claims) is None:
@@ -168,7 +176,9 @@ def available_steps(session: Session, actor: ActorContext, demand: Demand,
             if times.closed_to_claims(step, demand, now):
                 continue  # over: nobody joins it any more
             timing = [g for g in step.guards if g in TIME_GUARDS]
-            if timing and check_guards(session, actor, timing, demand, now=now, window=step.time_window):
+            refusal = check_guards(session, actor, timing, demand, now=now, window=step.time_window) if timing else None
+            if refusal is not None:
+                later.append((name, step, refusal))
                 continue
             steps.append((name, step))
-    return steps
+    return steps, later

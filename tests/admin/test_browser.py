@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from schemas.clock import LOCAL_TZ
-from tests.admin.journeys.people import ARTIFACTS, PNG, door_link, launch, needs_browser, serve
+from tests.admin.journeys.people import ARTIFACTS, PNG, door_link, launch, needs_browser, serve, the_start_comes
 from tests.admin.journeys.people import Person as Phone
 
 pytestmark = needs_browser
@@ -84,7 +84,7 @@ def test_micro_wish_loop(browser, server, world):
     member.shot("points")
 
 
-def test_joint_activity_loop(app, browser, server, world):
+def test_joint_activity_loop(app, browser, server, world, factory):
     shots = ARTIFACTS / "joint_activity"
     admin = Person(browser, server, "cadm_a", shots)
     admin.go("/new/env_cleanup")
@@ -125,6 +125,11 @@ def test_joint_activity_loop(app, browser, server, world):
         assert person.says("签到成功")
         person.tap("签退")
     members[0].shot("signed-out")
+    admin.go(demand_url)  # half an hour before the start: no 结束活动 yet, and the page says when
+    assert admin.page.get_by_role("button", name="结束活动").count() == 0
+    assert admin.page.inner_text("#why-not").startswith("结束活动：还没到时间：")
+    admin.shot("not-yet")
+    the_start_comes(factory, int(demand_url.rsplit("/", 1)[1]))
     admin.go(demand_url)
     admin.tap("结束活动")
     admin.page.get_by_role("link", name="评价活动").click()

@@ -48,6 +48,12 @@ def test_joint_activity_over_the_api(app, api, world, factory):
     code = presence.code(app.config["SECRET_KEY"], demand_id, time.time())  # this ten minutes' code, on the screen
     member.step(demand_id, "sign_in", presence_code=code.lower())
     member.step(demand_id, "sign_out", presence_code=code)
+    assert "finish" not in [s["step"] for s in admin.demand(demand_id)["steps"]]  # not before it has started
+    with pytest.raises(ApiError) as early:
+        admin.step(demand_id, "finish")
+    assert early.value.status == 403 and early.value.problem["code"] == "guard.after_start"
+    with factory() as s, s.begin():  # the start passes, as a walk's clock cannot wait
+        s.get_one(Demand, demand_id).starts_at = datetime.now(UTC) - timedelta(minutes=1)
     admin.step(demand_id, "finish")
     assert admin.step(demand_id, "evaluate", {"rating": 5})["to_state"] in ("rated", "done")
     assert member.demand(demand_id)["state"] == "done"

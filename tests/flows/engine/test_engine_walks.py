@@ -60,8 +60,11 @@ def test_joint_activity(walk, factory, world):
     walk.act("cadm_a", "begin")
     walk.act("mem1", "sign_in", now=start)
     walk.act("mem1", "sign_out", now=start + timedelta(hours=2))
-    walk.act("cadm_a", "finish")
-    walk.act("cadm_a", "evaluate", {"rating": 5})
+    with pytest.raises(Refused) as early:  # 结束活动 only once it has started: no points for an activity not held
+        walk.act("cadm_a", "finish")
+    assert early.value.code == "guard.after_start"
+    walk.act("cadm_a", "finish", now=start + timedelta(hours=3))
+    walk.act("cadm_a", "evaluate", {"rating": 5}, now=start + timedelta(hours=4))
     assert walk.state() == "done"
     assert walk.balance("mem1") == 23  # round((15 + 2 × 2h) × 1.2)
     assert walk.balance("mem2") == 0   # signed up but never came: no points

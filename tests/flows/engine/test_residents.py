@@ -35,8 +35,8 @@ def test_a_resident_volunteers_at_an_activity_and_spends_the_points(factory, wor
     walk.act("cadm_a", "begin")
     walk.act("res_a", "sign_in", now=start)
     walk.act("res_a", "sign_out", now=start + timedelta(hours=2))
-    walk.act("cadm_a", "finish")
-    walk.act("cadm_a", "evaluate", {"rating": 5})
+    walk.act("cadm_a", "finish", now=start + timedelta(hours=2))
+    walk.act("cadm_a", "evaluate", {"rating": 5}, now=start + timedelta(hours=3))
     assert walk.state() == "done"
     assert walk.balance("res_a") == 23  # round((15 + 2 × 2 h) × 1.2), as a member would get
     assert walk.balance("mem1") == 0    # signed up, never came

@@ -32,9 +32,11 @@ STORED = Path(__file__).parent / "stored"
 # joint_activity: the grabbing organisation may give the activity up (放弃抢单, record: give_up).
 # Then every shipped workflow: its words in English (`en:`), for readers who chose English.
 # Then volunteer_item: 记录服务's hours at most 12 (its maximum now bounds a day's entries, not one).
+# Then joint_activity twice: its end after its start, within 3 days (after/within); then 结束活动
+# only once the activity has started (`guards: [after_start]`), so no activity is settled unheld.
 PINNED = {
     "appointment": "470b44a030b985920ef725cbb2199e76c664efe612c8a8f613ab9335fb7f7f59",
-    "joint_activity": "c36d035d4b2b36b7f1577ebe91fe76fd599a2343b56156578a59cdfcfefdfa0e",
+    "joint_activity": "e8db53f1a763446b439556b504fbcefe5d97110399ea5ff7cd6e1647cb414e93",
     "micro_wish": "7f7ef4182ef9edd9474424752450e1fe685cf3e8dda1f43696be052a80988f24",
     "resource_request": "3cf2ab2aba8d8aa6b32c0e939924e9edbee412c683f341fc255dac43188ad39c",
     "volunteer_item": "71df49e181ce6c868ef3b57ecdf3c53140e06eed1b6fd16e2cf24107a4880990",
