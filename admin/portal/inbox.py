@@ -25,7 +25,7 @@ from schemas.tables import User
 _PLACES = {"account": "portal.checkin", "order": "portal.orders"}
 # …except joining an organisation: its admins decide on 组织档案, the member reads the answer on 所属党组织.
 _KINDS = {"org_join_requested": "portal.org", "org_join_approved": "portal.member_org", "org_placed": "portal.member_org",
-          "org_join_rejected": "portal.member_org"}
+          "org_join_rejected": "portal.member_org", "org_removed": "portal.member_org"}
 
 PER_PAGE = 30
 

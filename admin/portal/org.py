@@ -132,6 +132,32 @@ def decide_join(member_id: int):
     return redirect(url_for("portal.org"))
 
 
+@bp.route("/org/<id:org_id>/members/<id:member_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_member(org_id: int, member_id: int):
+    """移出组织 asks first (the member must ask to join again), then takes the member off the
+    organisation. Only its admins reach it; a member no longer listed is told, not an error."""
+    me = actor()
+    if org_id not in me.org_admin_of:
+        abort(404)
+    if request.method == "POST":
+        try:
+            name = joining.remove(db(), me, member_id, org_id)
+        except Refused as exc:
+            flash_refusal(exc)
+        else:
+            flash(_("已将%(name)s移出本组织，对方会收到通知", name=name), "success")
+        return redirect(url_for("portal.org", list=org_id) + f"#members-{org_id}")  # the list open, as left
+    row = db().execute(select(User.display_name, Member.work_unit, Organisation.name)
+                       .join(Member, Member.user_id == User.id).join(Organisation, Organisation.id == Member.org_id)
+                       .where(Member.user_id == member_id, Member.org_id == org_id)).first()
+    if row is None:
+        flash_refusal(Refused("org.not_member"))  # left meanwhile, or reached by the Back button
+        return redirect(url_for("portal.org"))
+    return render_template("org_remove.html", org_id=org_id, member_id=member_id, name=row[0], unit=row[1],
+                           org=row[2])
+
+
 def _said(before: tuple[int | None, int | None], after: tuple[int | None, int | None], names: dict[int, str]) -> str:
     """What the member's 提交 did, in words: asked, withdrew, left, or nothing."""
     (org_before, asked_before), (org_after, asked_after) = before, after

@@ -237,6 +237,7 @@ PEOPLE: dict[str, str] = {
     'registration.decided': N_('这条报到申请已经处理过了'),
     'join.decided': N_('这条入组申请已经处理过了'),
     'join.not_found': N_('找不到这条入组申请，或不是您管理的组织'),
+    'org.not_member': N_('该党员已不在本组织，名单已更新'),
     'registration.reason': N_('请写明退回的原因，申请人会看到它'),
     'registration.reason_long': N_('原因不能超过 {max_length} 个字'),
     'registration.not_found': N_('找不到这条报到申请，或不在您管辖的社区'),

@@ -4,8 +4,10 @@ Belonging to an organisation opens its activities to a member (报名 is for the
 organisation's members) and puts their service in its records. So a member no longer joins
 one by choosing it: they ask (所属党组织 → 申请加入, or naming it at sign-up), the
 organisation's admins hear of it and decide on 组织档案, and only their 通过 makes the member
-one of its own. Leaving needs nobody's leave. One request waits at a time per member; asking
-for another organisation replaces it. Every change is an event, and each side is told.
+one of its own. Leaving needs nobody's leave, and the admins may take a member off their list
+(移出组织: one who moved away, or was let in by mistake). One request waits at a time per
+member; asking for another organisation replaces it. Every change is an event, and each side
+is told.
 """
 from __future__ import annotations
 
@@ -208,6 +210,36 @@ def decide(session: Session, actor: ActorContext, member_id: int, org_id: int, a
                                   actor_id=actor.user_id, data={"org": org_id})
         outbox.tell(session, event_id=event_id, users=[member_id],
                     template="org_join_approved" if approve else "org_join_rejected",
+                    values={"org": org.name, "member": name}, district_id=org.district_id, now=when)
+        return name
+
+    return in_transaction(session, work)
+
+
+def remove(session: Session, actor: ActorContext, member_id: int, org_id: int, *,
+           now: datetime | None = None) -> str:
+    """移出组织: an admin of the organisation takes the member off it, as the member leaving
+    would (what they signed up to stays theirs, as when they leave). Only while they still
+    belong to it: a second tap, a colleague or the member leaving first finds them gone
+    (`org.not_member`). The member is told. Returns their name, for the answer."""
+    if org_id not in actor.org_admin_of:
+        raise Refused("org.not_member")
+    org = session.get(Organisation, org_id)
+    name = session.scalar(select(User.display_name).join(Member, Member.user_id == User.id)
+                          .where(Member.user_id == member_id))
+    if org is None or name is None:
+        raise Refused("org.not_member")
+    when = now or utcnow()
+
+    def work() -> str:
+        moved = changed(session, update(Member).where(Member.user_id == member_id, Member.org_id == org_id)
+                        .values(org_id=None).execution_options(synchronize_session=False))
+        if moved != 1:
+            raise Refused("org.not_member")
+        event_id = journal.record(session, subject="members", subject_id=member_id, step="remove_org",
+                                  from_state=None, to_state=None, actor_id=actor.user_id,
+                                  data={"from": {"org": org_id}, "org": None})
+        outbox.tell(session, event_id=event_id, users=[member_id], template="org_removed",
                     values={"org": org.name, "member": name}, district_id=org.district_id, now=when)
         return name
 

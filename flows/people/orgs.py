@@ -56,10 +56,11 @@ def choices(session: Session) -> list[tuple[int, str]]:
         select(Organisation.id, Organisation.name).order_by(Organisation.name))]
 
 
-def members(session: Session, org_id: int, limit: int = 500) -> list[tuple[str, str | None]]:
-    """The organisation's members (name, work unit), by name: who its admin recruits from."""
-    return [(name, unit) for name, unit in session.execute(
-        select(User.display_name, Member.work_unit).join(Member, Member.user_id == User.id)
+def members(session: Session, org_id: int, limit: int = 500) -> list[tuple[int, str, str | None]]:
+    """The organisation's members (id, name, work unit), by name: who its admin recruits from,
+    and whom it may take off its list."""
+    return [(user_id, name, unit) for user_id, name, unit in session.execute(
+        select(User.id, User.display_name, Member.work_unit).join(Member, Member.user_id == User.id)
         .where(Member.org_id == org_id, User.is_active.is_(True)).order_by(User.display_name).limit(limit))]
 
 

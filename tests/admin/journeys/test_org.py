@@ -134,6 +134,41 @@ def test_member_asks_to_join_an_organisation_from_me_and_its_admin_lets_them_in(
         assert [tuple(e) for e in steps] == [("ask_org", world["mem3"]), ("join_org", world["orgadm1"])]
 
 
+def test_org_admin_takes_a_member_off_the_list_who_is_told(browser, server, world, factory):
+    """组织档案 → 查看名单 → 移出 asks first, then the member no longer belongs (and reads why
+    in 消息); another organisation's admin cannot reach the page, and the Back button after
+    it says the list has moved on."""
+    org = Staff(browser, server, "orgadm1", "org_remove_member")
+    org.tap_link("组织档案")
+    org.page.locator(f"#members-{world['org1']} summary").click()
+    org.page.locator(f"li[data-member='{world['mem2']}']").get_by_role("link", name="移出").click()
+    org.page.wait_for_load_state()
+    confirm = org.page.url
+    assert org.shows("不再是财政局党支部的党员")
+    org.shot("confirm")
+    org.tap("确认移出")
+    assert "已将mem2移出本组织，对方会收到通知" in org.flash()
+    assert org.page.locator(f"li[data-member='{world['mem2']}']").count() == 0
+    assert org.page.locator(f"li[data-member='{world['mem1']}']").is_visible()  # the list left open
+    org.shot("removed")
+    org.page.goto(confirm)  # the confirmation again (the Back button): told, not removed twice
+    assert "该党员已不在本组织" in org.flash()
+    org.close()
+    with factory() as s:
+        assert s.get_one(Member, world["mem2"]).org_id is None
+        assert s.scalars(select(Event.step).where(Event.subject == "members", Event.subject_id == world["mem2"])
+                         ).all() == ["remove_org"]
+    other = Staff(browser, server, "orgadm2", "org_remove_member")
+    response = other.page.goto(f"{server}/org/{world['org1']}/members/{world['mem1']}/remove")
+    assert response.status == 404
+    other.close()
+    member = Staff(browser, server, "mem2", "org_remove_member")
+    member.tap_tab("我的")
+    member.tap_link("消息")
+    assert member.shows("已移出财政局党支部")
+    member.shot("told")
+
+
 def test_org_admin_sees_who_signed_up_and_served_and_the_organisations_points(browser, server, world, factory):
     walk = _open_activity(factory, world, "助老送餐")
     start = NOW + timedelta(days=1)

@@ -158,3 +158,24 @@ def test_a_request_decided_twice_is_told_decided_even_without_its_asking_on_reco
     with factory() as s, pytest.raises(Refused) as again:
         joining.decide(s, load_actor(s, world["orgadm2"]), world["mem2"], world["org2"], True)
     assert again.value.code == "join.decided"
+
+
+def test_an_organisations_admin_takes_a_member_off_its_list_once(factory, world):
+    """移出组织: only the organisation's own admins; the member is told, it is an event, and a
+    second tap (or a colleague's) finds them gone rather than doing it twice."""
+    with factory() as s:
+        for who in ("orgadm2", "mem2"):  # another organisation's admin; a fellow member
+            with pytest.raises(Refused) as refused:
+                joining.remove(s, load_actor(s, world[who]), world["mem1"], world["org1"])
+            assert refused.value.code == "org.not_member"
+        assert joining.remove(s, load_actor(s, world["orgadm1"]), world["mem1"], world["org1"]) == "mem1"
+    assert _member(factory, world["mem1"]).org_id is None
+    assert _told(factory, world["mem1"], "org_removed") == ["已移出财政局党支部"]
+    with factory() as s, pytest.raises(Refused) as again:
+        joining.remove(s, load_actor(s, world["orgadm1"]), world["mem1"], world["org1"])
+    assert again.value.code == "org.not_member"
+    with factory() as s:
+        events = s.execute(select(Event.step, Event.actor_id).where(Event.subject == "members",
+                                                                     Event.subject_id == world["mem1"])).all()
+    assert [tuple(e) for e in events] == [("remove_org", world["orgadm1"])]
+    assert len(_told(factory, world["mem1"], "org_removed")) == 1
