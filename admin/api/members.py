@@ -24,6 +24,7 @@ from admin.api.staff_models import (
     MySkills,
     OrgActivity,
     OrgEntry,
+    OrgMember,
     OrgOffice,
     OrgOffices,
     OrgPerson,
@@ -163,8 +164,24 @@ def org_office():
         history = [OrgEntry(amount=h["amount"], at=h["created_at"], memo=h["memo"], demand_id=h["demand_id"])
                    for h in points_reads.org_history(db(), o.id, limit=10)]
         items.append(OrgOffice(id=o.id, name=o.name, balance=points_reads.org_balance(db(), o.id),
-                               members=orgs.member_count(db(), o.id), history=history, activities=activities))
+                               members=orgs.member_count(db(), o.id), history=history, activities=activities,
+                               people=[OrgMember(member_id=m, name=n, work_unit=u) for m, n, u in orgs.members(db(), o.id)]))
     return json_response(OrgOffices(items=items))
+
+
+@bp.delete(f"/org/<{ID}:org_id>/members/<{ID}:member_id>")
+@spec.validate(resp=Response(HTTP_204=None, HTTP_401=Problem, HTTP_404=Problem, HTTP_409=Problem), tags=[TAG],
+               security=BEARER)
+@signed_in
+@idempotent
+def remove_member(org_id: int, member_id: int):
+    """Take a member off one of my organisations (移出: they are told, and may ask again). Not
+    an organisation I administer: 404; no longer its member (a colleague, the member leaving
+    first, a second call with a new key): 409 `org.not_member`; the same key again: its 204."""
+    if org_id not in caller().org_admin_of:
+        raise ApiProblem(404, "api.not_found")
+    joining.remove(db(), caller(), member_id, org_id)
+    return "", 204
 
 
 @bp.post(f"/shop/orders/<{ID}:order_id>/cancel")

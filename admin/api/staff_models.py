@@ -284,11 +284,19 @@ class OrgEntry(BaseModel):
     demand_id: int | None
 
 
+class OrgMember(BaseModel):
+    member_id: int
+    name: str
+    work_unit: str | None
+
+
 class OrgOffice(BaseModel):
     id: int
     name: str
     balance: int = Field(description="the organisation's own points")
     members: int
+    people: list[OrgMember] = Field(description="its members by name (at most 500), each removable with "
+                                                "DELETE /org/{id}/members/{member_id}")
     history: list[OrgEntry] = Field(description="the latest 10 ledger entries")
     activities: list[OrgActivity] = Field(description="the latest 100 grabbed activities")
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from admin.api.client import ApiError
 from flows.points import ledger, shop
-from schemas.tables import Account, Member, Order, OrderStatus, ShopItem, TaskCategory, TaskType
+from schemas.tables import Account, Event, Member, Order, OrderStatus, ShopItem, TaskCategory, TaskType
 from tests.flows.walker import Walker
 from tests.world import NOW
 
@@ -132,6 +132,27 @@ def test_service_record_and_the_organisations_office(api, world, factory):
             call()
         assert anonymous.value.status == 401
     assert _not_modified(api("orgadm1"), "/org") and _not_modified(api("mem1"), "/me/service")
+
+
+def test_org_admin_lists_and_removes_a_member_over_the_api(api, world, factory):
+    """The office lists the organisation's members; DELETE takes one off (told, an event), once:
+    the same key again answers as before, a new one 409; not my organisation: 404."""
+    admin = api("orgadm1")
+    people = admin.org_office()[0]["people"]
+    assert {p["name"] for p in people} >= {"mem1", "mem2"}
+    with pytest.raises(ApiError) as elsewhere:
+        api("orgadm2").remove_member(world["org1"], world["mem2"])
+    assert elsewhere.value.status == 404
+    admin.delete(f"/org/{world['org1']}/members/{world['mem2']}", key="remove-mem2")
+    admin.delete(f"/org/{world['org1']}/members/{world['mem2']}", key="remove-mem2")  # a retry: its kept 204
+    with pytest.raises(ApiError) as again:
+        admin.remove_member(world["org1"], world["mem2"])
+    assert (again.value.status, again.value.code) == (409, "org.not_member")
+    assert "mem2" not in {p["name"] for p in admin.org_office()[0]["people"]}
+    with factory() as s:
+        assert s.get_one(Member, world["mem2"]).org_id is None
+        assert s.scalars(select(Event.step).where(Event.subject == "members", Event.subject_id == world["mem2"])
+                         ).all() == ["remove_org"]
 
 
 def _order(factory, world, user: str = "res_a", name: str = "挂面") -> Order:
