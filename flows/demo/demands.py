@@ -207,16 +207,18 @@ def _volunteer(factory, cast, community, now) -> int:
 
 def _appointments(factory, cast, now) -> int:
     with factory() as s:
-        slots = s.execute(select(AppointmentSlot.id, AppointmentService.community_id, AppointmentService.name)
+        slots = s.execute(select(AppointmentSlot.id, AppointmentService.community_id, AppointmentService.name,
+                                 AppointmentSlot.starts_at)
                           .join(AppointmentService, AppointmentService.id == AppointmentSlot.service_id)
                           .order_by(AppointmentSlot.id)).all()
     communities = {c.id: c for c in cast.communities}
     added = 0
-    for n, (slot_id, community_id, service) in enumerate(slots[:APPOINTMENTS]):
+    for n, (slot_id, community_id, service, starts_at) in enumerate(slots[:APPOINTMENTS]):
         community = communities[community_id]
         resident = cast.residents[community_id][n % len(cast.residents[community_id])]
         demand = _start(factory, cast, resident, "appointment", community,
-                        {"title": f"{service}预约 #{n + 1}（{community.name}）"}, now - timedelta(days=2), slot_id=slot_id)
+                        {"title": f"{service}预约（{sharing.day_and_hour(starts_at)}）"}, now - timedelta(days=2),
+                        slot_id=slot_id)
         if demand is None:
             continue
         added += 1

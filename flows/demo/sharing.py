@@ -126,7 +126,8 @@ def load_requests(session: Session, cast, now: datetime, start, act) -> int:
         begins = days[k]
         requester = cast.admin[community.id] if n % 2 == 0 else cast.residents[community.id][n % 6]
         asked = now if live else begins - timedelta(days=3)
-        data = {"title": f"{PURPOSES[n % len(PURPOSES)]}（{resource.name} #{n + 1}）", "starts_at": begins.isoformat(),
+        data = {"title": f"{PURPOSES[n % len(PURPOSES)]}（{resource.name}，{day_and_hour(begins)}）",
+                "starts_at": begins.isoformat(),
                 "ends_at": (begins + timedelta(hours=1)).isoformat()}
         demand = start(requester, community, data, asked, resource.id)
         if demand is None:
@@ -146,3 +147,10 @@ def load_requests(session: Session, cast, now: datetime, start, act) -> int:
 
 
 __all__ = ["REQUESTS", "load_requests", "load_resources"]
+
+
+def day_and_hour(at: datetime) -> str:
+    """A demo title's time, as people read it (12月3日 10:00, Beijing time): what tells two
+    requests for one room apart, instead of a number (a stored naive time is UTC)."""
+    local = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
