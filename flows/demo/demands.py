@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -206,31 +206,47 @@ def _volunteer(factory, cast, community, now) -> int:
 
 
 def _appointments(factory, cast, now) -> int:
+    """Bookings at each stage. One served (or rated) was booked on a slot that has passed, and
+    each step came at its time around that slot: 完成服务 is refused before the booked time. One
+    still waiting (booked, assigned) holds a slot to come."""
     with factory() as s:
         slots = s.execute(select(AppointmentSlot.id, AppointmentService.community_id, AppointmentService.name,
                                  AppointmentSlot.starts_at)
                           .join(AppointmentService, AppointmentService.id == AppointmentSlot.service_id)
                           .order_by(AppointmentSlot.id)).all()
+    passed = iter([slot for slot in slots if _aware(slot.starts_at) < now])
+    to_come = iter([slot for slot in slots if _aware(slot.starts_at) >= now])
     communities = {c.id: c for c in cast.communities}
     added = 0
-    for n, (slot_id, community_id, service, starts_at) in enumerate(slots[:APPOINTMENTS]):
+    for n in range(APPOINTMENTS):
+        stage = n % 4
+        slot = next(passed if stage >= 2 else to_come, None)
+        if slot is None:
+            continue
+        slot_id, community_id, service, starts_at = slot
+        at = _aware(starts_at)
         community = communities[community_id]
         resident = cast.residents[community_id][n % len(cast.residents[community_id])]
+        booked, assigned = (at - timedelta(days=2), at - timedelta(days=1)) if stage >= 2 else (
+            now - timedelta(days=2), now - timedelta(days=1))
         demand = _start(factory, cast, resident, "appointment", community,
-                        {"title": f"{service}预约（{sharing.day_and_hour(starts_at)}）"}, now - timedelta(days=2),
-                        slot_id=slot_id)
+                        {"title": f"{service}预约（{sharing.day_and_hour(starts_at)}）"}, booked, slot_id=slot_id)
         if demand is None:
             continue
         added += 1
-        stage = n % 4
         member = cast.members[community_id][n % len(cast.members[community_id])]
         if stage >= 1:
-            _act(factory, cast.admin[community_id], demand, "assign", {"assignee": member}, now=now - timedelta(days=1))
+            _act(factory, cast.admin[community_id], demand, "assign", {"assignee": member}, now=assigned)
         if stage >= 2:
-            _act(factory, member, demand, "serve", {"hours": 1}, now=now - timedelta(hours=12))
+            _act(factory, member, demand, "serve", {"hours": 1}, now=at + timedelta(hours=2))
         if stage >= 3:
-            _act(factory, resident, demand, "evaluate", {"rating": 5}, now=now - timedelta(hours=2))
+            _act(factory, resident, demand, "evaluate", {"rating": 5}, now=at + timedelta(hours=4))
     return added
+
+
+def _aware(at: datetime) -> datetime:
+    """A slot's time as stored (naive UTC on SQLite), comparable with the load's `now`."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _resource_requests(factory, cast, now) -> int:

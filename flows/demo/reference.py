@@ -261,7 +261,9 @@ def _appointments(session, rng, communities, orgs, now) -> int:
                                          description=f"{community.name}{name}，请提前预约。")
             session.add(service)
             session.flush()
-            for day in range(1, 8):
+            # two days gone (the appointments already served were booked there: 完成服务 waits
+            # for the booked time) and the coming week, to book
+            for day in [-2, -1, *range(1, 8)]:
                 start = day0 + timedelta(days=day, hours=1)  # 09:00 in Yichun (UTC+8)
                 session.add(AppointmentSlot(service_id=service.id, starts_at=start,
                                             ends_at=start + timedelta(hours=2), capacity=rng.choice([2, 3, 4])))

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from schemas.clock import LOCAL_TZ
-from tests.admin.journeys.people import ARTIFACTS, PNG, door_link, launch, needs_browser, serve, the_start_comes
+from tests.admin.journeys.people import ARTIFACTS, PNG, door_link, launch, needs_browser, serve
 from tests.admin.journeys.people import Person as Phone
+from tests.world import the_start_comes
 
 pytestmark = needs_browser
 

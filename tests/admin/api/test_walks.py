@@ -14,6 +14,7 @@ from admin.api.client import ApiError
 from flows.engine import presence
 from flows.points import ledger
 from schemas.tables import Demand
+from tests.world import the_start_comes
 
 
 def _startable(client, task_type_id: int) -> dict:
@@ -52,8 +53,7 @@ def test_joint_activity_over_the_api(app, api, world, factory):
     with pytest.raises(ApiError) as early:
         admin.step(demand_id, "finish")
     assert early.value.status == 403 and early.value.problem["code"] == "guard.after_start"
-    with factory() as s, s.begin():  # the start passes, as a walk's clock cannot wait
-        s.get_one(Demand, demand_id).starts_at = datetime.now(UTC) - timedelta(minutes=1)
+    the_start_comes(factory, demand_id)
     admin.step(demand_id, "finish")
     assert admin.step(demand_id, "evaluate", {"rating": 5})["to_state"] in ("rated", "done")
     assert member.demand(demand_id)["state"] == "done"
@@ -89,6 +89,10 @@ def test_appointment_over_the_api(api, world, factory):
     admin = api("cadm_a")
     assert "assign" in [s["step"] for s in admin.demand(demand_id)["steps"]]
     admin.step(demand_id, "assign", {"assignee": world["mem1"]})
+    with pytest.raises(ApiError) as early:  # not before the booked time
+        api("mem1").step(demand_id, "serve", {"hours": 1})
+    assert (early.value.status, early.value.problem["code"]) == (403, "guard.after_start")
+    the_start_comes(factory, demand_id)
     api("mem1").step(demand_id, "serve", {"hours": 1})
     resident.step(demand_id, "evaluate", {"rating": 4})
     with factory() as s:

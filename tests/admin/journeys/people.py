@@ -13,7 +13,6 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +49,6 @@ def door_link(app, base: str, demand_id: int) -> str:
     from flows.engine import presence
 
     return f"{base}/d/{demand_id}/here?code={presence.code(app.config['SECRET_KEY'], demand_id, time.time())}"
-
-
-def the_start_comes(factory, demand_id: int) -> None:
-    """The activity's start passes (结束活动 is offered only then: `guards: [after_start]`): its
-    start moved to a minute ago, its end kept, as the clock of a walk cannot wait."""
-    from schemas.clock import utcnow
-    from schemas.tables import Demand
-
-    with factory() as s, s.begin():
-        s.get_one(Demand, demand_id).starts_at = utcnow() - timedelta(minutes=1)
 
 
 def launch() -> Iterator[Any]:

@@ -139,8 +139,11 @@ def test_appointment(walk, factory, world):
     with factory() as s:
         assert s.get(AppointmentSlot, world["slot"]).booked == 1
     walk.act("cadm_a", "assign", {"assignee": world["mem1"]})
-    walk.act("mem1", "serve", {"hours": 1})
-    walk.act("res_a", "evaluate", {"rating": 4})
+    with pytest.raises(Refused) as early:  # 完成服务 only once the booked time has come: no points before
+        walk.act("mem1", "serve", {"hours": 1})
+    assert early.value.code == "guard.after_start"
+    walk.act("mem1", "serve", {"hours": 1}, now=NOW + timedelta(days=1, hours=1))
+    walk.act("res_a", "evaluate", {"rating": 4}, now=NOW + timedelta(days=1, hours=2))
     assert walk.state() == "done"
     assert walk.balance("mem1") == 8
     assert walk.ledger_ok() == []

@@ -88,8 +88,8 @@ def test_an_appointment_is_seen_by_its_people_only_even_when_done(factory, world
     walk = Walker(factory, world)
     walk.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
     walk.act("cadm_a", "assign", {"assignee": world["mem1"]})
-    walk.act("mem1", "serve", {"hours": 1})
-    walk.act("res_a", "evaluate", {"rating": 5})
+    walk.act("mem1", "serve", {"hours": 1}, now=NOW + timedelta(days=1, hours=1))  # in the booked time
+    walk.act("res_a", "evaluate", {"rating": 5}, now=NOW + timedelta(days=1, hours=2))
     assert walk.state() == "done"
     assert _sees(factory, "mem1", world, walk.demand_id)  # took part: the claim is done, not gone
     assert not _sees(factory, "mem2", world, walk.demand_id) and not _sees(factory, "res_a2", world, walk.demand_id)

@@ -33,9 +33,10 @@ STORED = Path(__file__).parent / "stored"
 # Then every shipped workflow: its words in English (`en:`), for readers who chose English.
 # Then volunteer_item: 记录服务's hours at most 12 (its maximum now bounds a day's entries, not one).
 # Then joint_activity twice: its end after its start, within 3 days (after/within); then 结束活动
-# only once the activity has started (`guards: [after_start]`), so no activity is settled unheld.
+# only once the activity has started (`guards: [after_start]`), so no activity is settled unheld;
+# and appointment: 完成服务 only once the booked time has come, for the same reason.
 PINNED = {
-    "appointment": "470b44a030b985920ef725cbb2199e76c664efe612c8a8f613ab9335fb7f7f59",
+    "appointment": "fc12267ef75d80bfe8625dcc2bf22673377343ab48a1d014b513121a43a519d8",
     "joint_activity": "e8db53f1a763446b439556b504fbcefe5d97110399ea5ff7cd6e1647cb414e93",
     "micro_wish": "7f7ef4182ef9edd9474424752450e1fe685cf3e8dda1f43696be052a80988f24",
     "resource_request": "3cf2ab2aba8d8aa6b32c0e939924e9edbee412c683f341fc255dac43188ad39c",
