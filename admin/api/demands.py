@@ -94,9 +94,13 @@ def _demand(d: Demand, workflow: CompiledWorkflow) -> DemandOut:
     people = [d.requester_id] + [c.user_id for c in active_claims(db(), d.id)]
     reveal = privacy.sees_personal_data(me, community.path, people, holder_org=d.org_id)
     shut = closed.closed_claims(db(), me, d)
+    now, later = visibility.steps_now_and_later(db(), me, d)
     steps = [StepRef(step=name, title=step.title, input_schema=schema_name(workflow.id, name), ends=workflow.ends(name),
                      asks_first=workflow.asks_first(name), help=step.help)
-             for name, step in visibility.available_steps(db(), me, d) if name not in {c.step for c in shut}]
+             for name, step in now if name not in {c.step for c in shut}]
+    # as the page: a claim closed to the reader, then a step of theirs whose time has not come (or has gone)
+    waits = [(c.step, c.title, c.refusal) for c in shut] + [
+        (name, step.title, refusal) for name, step, refusal in later if name not in {c.step for c in shut}]
     timeline = [TimelineEntry(step=e["step"], title=_step_title(workflow, e["step"]), to_state=e["to"], at=e["at"],
                               who=e["who"] if reveal or e["official"] or e["actor_id"] in (None, me.user_id)
                               else privacy.mask_name(e["who"]),
@@ -114,8 +118,9 @@ def _demand(d: Demand, workflow: CompiledWorkflow) -> DemandOut:
                      place=text(d.place), created_at=d.created_at,
                      data={"description": text(d.description), "capacity": d.capacity, "taken": d.taken},
                      steps=steps, timeline=timeline,
-                     closed=[ClosedStep(step=c.step, title=c.title, code=c.refusal.code,
-                                        detail=render(c.refusal.code, c.refusal.params, locale())) for c in shut])
+                     closed=[ClosedStep(step=name, title=title, code=refusal.code,
+                                        detail=render(refusal.code, refusal.params, locale()))
+                             for name, title, refusal in waits])
 
 
 def _step_title(workflow: CompiledWorkflow, name: str) -> str:

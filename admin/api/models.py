@@ -165,8 +165,9 @@ class DemandOut(BaseModel):
     data: dict[str, Any]
     steps: list[StepRef]
     closed: list[ClosedStep] = Field(default_factory=list,
-                                     description="claim steps meant for the reader's role that they cannot take now, "
-                                                 "each with why (not listed in `steps`)")
+                                     description="steps meant for the reader that they cannot take now, each with "
+                                                 "why (not listed in `steps`): a claim step closed to their role, "
+                                                 "or a step whose time has not come (guard.after_start) or has gone")
     timeline: list[TimelineEntry]
 
 

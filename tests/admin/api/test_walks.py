@@ -49,7 +49,10 @@ def test_joint_activity_over_the_api(app, api, world, factory):
     code = presence.code(app.config["SECRET_KEY"], demand_id, time.time())  # this ten minutes' code, on the screen
     member.step(demand_id, "sign_in", presence_code=code.lower())
     member.step(demand_id, "sign_out", presence_code=code)
-    assert "finish" not in [s["step"] for s in admin.demand(demand_id)["steps"]]  # not before it has started
+    before = admin.demand(demand_id)
+    assert "finish" not in [s["step"] for s in before["steps"]]  # not before it has started, and it says when
+    assert [(c["step"], c["code"]) for c in before["closed"]] == [("finish", "guard.after_start")]
+    assert before["closed"][0]["detail"].startswith("还没到时间：")
     with pytest.raises(ApiError) as early:
         admin.step(demand_id, "finish")
     assert early.value.status == 403 and early.value.problem["code"] == "guard.after_start"
