@@ -99,6 +99,12 @@ class SecuredModelView(SecuredMixin, ModelView):
     constraint_messages: dict[str, tuple[str | None, Any]] = {}
 
     def __init__(self, model, session, **kwargs):
+        if cast(Any, self).column_details_list is None and self.column_list:
+            # 详情 shows what the list shows and what the form edits, not every attribute: the
+            # default put a user's object repr and untranslated bookkeeping columns on the page
+            columns = model.__table__.columns
+            self.column_details_list = list(dict.fromkeys(
+                [*self.column_list, *(c for c in self.form_columns or [] if isinstance(c, str) and c in columns)]))
         names_for = names.formatters_for(list(self.column_list or []) + list(self.column_details_list or []))
         own: dict[str, Any] = dict(cast(Any, self).column_formatters or {})
         self.column_formatters = {**names_for, **own}

@@ -16,6 +16,7 @@ from admin.dates import when
 from admin.i18n import flash_refusal, lang, refusal_text
 from admin.params import arg_int, form_int, search_arg
 from admin.portal import bp
+from admin.portal.nav import nav
 from flows.core.refusals import Refused
 from flows.people import accounts, behalf, joining, orgs, preferences, regions
 from flows.points import reads as points_reads
@@ -26,8 +27,12 @@ from schemas.tables import Member, Order, OrderStatus, Organisation, Region, Reg
 @bp.route("/checkin", methods=["GET", "POST"])
 @login_required
 def checkin():
-    """A member reports in where they live; an org admin registers the organisation."""
+    """A member reports in where they live; an org admin registers the organisation. Nobody
+    else reports in (a resident belongs to the community they signed up in): 404, as every
+    page of a role one does not have."""
     me = actor()
+    if not nav().checkin:
+        abort(404)
     if request.method == "POST":
         try:
             if request.form.get("org_id"):

@@ -45,12 +45,13 @@ def attendance_states(workflow: CompiledWorkflow) -> dict[str, dict[str, HumanSt
 
 
 def participants(session: Session, demand_id: int) -> list[Participant]:
-    """Members with an active claim on the demand, in the order they signed up."""
+    """Members with a place on the demand (held now, or held when it ended: a finished
+    activity's sheet still shows who came), in the order they signed up."""
     rows = session.execute(
         select(Claim.user_id, User.display_name, ServiceRecord.signed_in_at, ServiceRecord.signed_out_at,
                ServiceRecord.hours)
         .join(User, User.id == Claim.user_id).outerjoin(ServiceRecord, ServiceRecord.claim_id == Claim.id)
-        .where(Claim.demand_id == demand_id, Claim.status == ClaimStatus.ACTIVE, Claim.user_id.is_not(None))
+        .where(Claim.demand_id == demand_id, Claim.status != ClaimStatus.WITHDRAWN, Claim.user_id.is_not(None))
         .order_by(Claim.id)).all()
     return [Participant(int(user_id or 0), name, signed_in, signed_out, float(hours) if hours is not None else None)
             for user_id, name, signed_in, signed_out, hours in rows]

@@ -40,12 +40,17 @@ def held_by(actor: ActorContext, claims: Iterable[Claim]) -> list[Claim]:
     return own or [c for c in claims if c.org_id is not None and c.org_id in actor.org_admin_of]
 
 
-def withdrawable(record: str | None, actor: ActorContext, claims: Iterable[Claim]) -> bool:
-    """Whether a step recording `record` may be taken for the claims held: 取消报名 (`withdraw`)
-    gives back one's own place, so it needs one; an organisation's grab is not a place (an
+# Records about one's own place: 取消报名 gives it back, 签到/签退 say one came with it.
+OWN_PLACE_RECORDS = frozenset({"withdraw", "sign_in", "sign_out"})
+
+
+def own_place_held(record: str | None, actor: ActorContext, claims: Iterable[Claim]) -> bool:
+    """Whether a step recording `record` may be taken for the claims held: 取消报名 and 签到/
+    签退 are about one's own place, so they need one; an organisation's grab is not a place (an
     admin withdrawing it left the activity recruiting for an organisation that no longer held
-    it). Any other step: yes."""
-    return record != "withdraw" or any(c.user_id is not None and c.user_id == actor.user_id for c in claims)
+    it; the walk found the organisation's admin signed in as a participant). Any other step: yes."""
+    return record not in OWN_PLACE_RECORDS or any(c.user_id is not None and c.user_id == actor.user_id
+                                                   for c in claims)
 
 
 def is_claimant(actor: ActorContext, claims: Iterable[Claim]) -> bool:

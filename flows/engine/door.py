@@ -24,9 +24,16 @@ from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.engine import effects, records, replays, times
 from flows.engine.automated import run_due
-from flows.engine.claims import active_claims, withdrawable
+from flows.engine.claims import active_claims, own_place_held
 from flows.engine.outcomes import Outcome
-from flows.engine.permissions import check_actor, check_guards, check_held_guards, hold_actor, needs_actor_held
+from flows.engine.permissions import (
+    check_actor,
+    check_guards,
+    check_held_guards,
+    hold_actor,
+    local_text,
+    needs_actor_held,
+)
 from flows.engine.writes import close_claims, lost, lost_code, move, outcome, record_event
 from flows.people.actors import ActorContext, load_actor
 from flows.people.regions import district_id
@@ -402,7 +409,7 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
                           demand=demand, claims=claims)
     if refusal:
         raise Refused(refusal.code, refusal.params)
-    if not withdrawable(spec.record, actor, claims):
+    if not own_place_held(spec.record, actor, claims):
         raise Refused("no_claim")
     if demand.state not in spec.sources:
         if lost_code(spec, demand) == "taken" and not workflow.is_terminal(demand.state):
@@ -419,4 +426,8 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
     refusal = check_guards(session, actor, guards, demand, now=now, window=spec.window, present=present)
     if refusal:
         raise Refused(refusal.code, refusal.params)
+    if vouched and "in_time_window" in spec.guards and demand.starts_at is not None \
+            and now < demand.starts_at - spec.time_window.opens:
+        # the sheet is read after the event, so its end does not bind; but nobody came before it began
+        raise Refused("guard.after_start", {"start": local_text(demand.starts_at - spec.time_window.opens)})
 

@@ -20,7 +20,7 @@ from flows.notices import outbox
 from flows.people.regions import district_id
 from flows.points import ledger, rules
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.tables import Demand, Evaluation, Organisation, PostingKind, Region, ServiceRecord, TaskType, User
+from schemas.tables import Claim, Demand, Evaluation, Organisation, PostingKind, Region, ServiceRecord, TaskType, User
 from schemas.workflow import AutoStep, NotifySpec, PointsEffect, PointsRule
 
 
@@ -51,6 +51,14 @@ def _hours(record: ServiceRecord | None) -> float:
     return float(record.hours or 0) if record is not None else 0.0
 
 
+def _took_it_on(session: Session, demand: Demand) -> bool:
+    """Whether the organisation holds the demand by a claim of its own (一键抢单), to bring people
+    to it; one that holds it as its resource's owner is paid for lending, whoever came."""
+    return session.scalar(select(Claim.id).where(Claim.demand_id == demand.id, Claim.org_id == demand.org_id,
+                                                 Claim.user_id.is_(None), Claim.status.in_(claims.SERVED))
+                          .limit(1)) is not None
+
+
 def recipients(session: Session, demand: Demand, to: str) -> list[tuple[str, int, float]]:
     """(kind, id, hours) for each recipient of a points rule."""
     served = _member_claims(session, demand)
@@ -65,7 +73,10 @@ def recipients(session: Session, demand: Demand, to: str) -> list[tuple[str, int
     if to == "org":
         if demand.org_id is None:
             return []
-        return [("org", demand.org_id, sum(_hours(s) for _, s in served if _served(s)))]
+        came = [s for _, s in served if _served(s)]
+        if not came and _took_it_on(session, demand):
+            return []  # it took the activity on and nobody came (the walk saw +20 for one nobody attended)
+        return [("org", demand.org_id, sum(_hours(s) for s in came))]
     if to == "requester" and demand.requester_id:
         return [("user", demand.requester_id, 0.0)]
     return []

@@ -17,14 +17,14 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, contains_eager
 
 from flows.engine import times
-from flows.engine.claims import active_claims, is_claimant, withdrawable
+from flows.engine.claims import active_claims, is_claimant, own_place_held
 from flows.engine.permissions import Refusal, check_actor, check_guards
 from flows.people.actors import ADMIN_ROLES, ActorContext
 from flows.people.regions import region_ids_of
 from flows.workflow import registry
 from flows.workflow.compiled import CompiledWorkflow
 from schemas.clock import utcnow
-from schemas.tables import Claim, ClaimStatus, Demand, Event, Region
+from schemas.tables import Claim, ClaimStatus, Demand, Event, Region, ServiceRecord
 from schemas.workflow import TIME_GUARDS, AutoStep, HumanStep, StartStep
 
 _ADMIN_ROLE_NAMES = frozenset(r.value for r in ADMIN_ROLES)
@@ -171,8 +171,10 @@ def steps_now_and_later(session: Session, actor: ActorContext, demand: Demand, n
                        demand=demand, claims=claims) is None:
             if step.claim and step.claim.holder == "member" and any(c.user_id == actor.user_id for c in claims):
                 continue
-            if not withdrawable(step.record, actor, claims):
-                continue  # 取消报名 for an organisation's admin who holds no place of their own
+            if not own_place_held(step.record, actor, claims):
+                continue  # 取消报名, 签到 for an organisation's admin who holds no place of their own
+            if step.record in ("sign_in", "sign_out") and not _attendance_left(session, actor, claims, step.record):
+                continue  # signed in already (or out): the page shows what is left, not a refusal to come
             if times.closed_to_claims(step, demand, now):
                 continue  # over: nobody joins it any more
             timing = [g for g in step.guards if g in TIME_GUARDS]
@@ -182,3 +184,16 @@ def steps_now_and_later(session: Session, actor: ActorContext, demand: Demand, n
                 continue
             steps.append((name, step))
     return steps, later
+
+
+def _attendance_left(session: Session, actor: ActorContext, claims, record: str) -> bool:
+    """Whether the actor's own place still waits for this attendance record: a sign-in once, a
+    sign-out once (as the record's writer accepts them; attendance.open_for for the sheet)."""
+    mine = next((c for c in claims if c.user_id is not None and c.user_id == actor.user_id), None)
+    if mine is None:
+        return True
+    signed = session.execute(select(ServiceRecord.signed_in_at, ServiceRecord.signed_out_at)
+                             .where(ServiceRecord.claim_id == mine.id)).first()
+    if record == "sign_in":
+        return signed is None or signed.signed_in_at is None
+    return signed is None or signed.signed_out_at is None

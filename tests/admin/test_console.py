@@ -261,12 +261,10 @@ def test_production_csrf_guards_both_kinds_of_admin_form(db_url, world, factory,
 
 def test_confirm_attendance_of_many(login, world, factory):
     """The community confirms sign-in and sign-out for participants, as the paper sheet did."""
-    from datetime import timedelta
-
     from schemas.tables import Claim, Event, ServiceRecord
     from tests.world import NOW
 
-    start = NOW + timedelta(days=1)
+    start = NOW  # begun and confirmed from the sheet (read after the event: not before its window opened)
     walk = Walker(factory, world).recruiting_activity("清雪", 5, start)
     walk.act("mem2", "sign_up")
     walk.act("cadm_a", "begin")
@@ -433,3 +431,27 @@ def test_a_new_shop_item_leads_to_its_restock_form(login, world, factory):
                                                     "limit_period": "month", "on_sale": "y", "_continue_editing": "1"})
     assert "/admin/shopitem/edit/" in kept.headers["Location"]
     assert "库存为 0" in admin.get(kept.headers["Location"]).get_data(as_text=True)
+
+
+def test_every_details_page_shows_readable_values_not_object_reprs(app, login, world, factory):
+    """详情 of 人才资源库 showed `<schemas.tables.people.User object at 0x…>` and untranslated
+    bookkeeping columns (the walk found it): every model view's details page, for its first row,
+    shows what its list and form show, each readable."""
+    Walker(factory, world).start("res_a", "micro_wish", {"title": "修门锁"})  # a row for the demand views
+    admin = login("cityadm")
+    seen = []
+    for view in app.extensions["admin"][0]._views:
+        if not getattr(view, "can_view_details", False) or not hasattr(view, "column_list"):
+            continue
+        listing = admin.get(view.url + "/")
+        if listing.status_code != 200:
+            continue
+        found = re.search(r'href="([^"]*/details/\?id=[^"&]+)', listing.get_data(as_text=True))
+        if found is None:
+            continue
+        page = admin.get(found.group(1).replace("&amp;", "&"))
+        assert page.status_code == 200, view.url
+        text = page.get_data(as_text=True)
+        assert " object at 0x" not in text, view.url
+        seen.append(view.endpoint)
+    assert "member" in seen and len(seen) >= 8, seen

@@ -538,6 +538,10 @@ def test_report_in_shows_my_own_and_my_organisations_registrations_only(login, w
     assert org not in other.split('id="mine"')[-1].split("</section>")[0]  # not another organisation's
     pending = login("mem_pending").get("/checkin").get_data(as_text=True)
     assert "待社区审核" in pending
+    # a resident reports in nowhere (they belong where they signed up): no form that only refuses
+    resident = login("res_a")
+    assert resident.get("/checkin").status_code == 404
+    assert resident.post("/checkin", data={"community_id": world["ca"]}).status_code == 404
 
 
 def test_english_pages_use_english_punctuation_between_a_label_and_its_value(login, world, factory):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
 
 from flows import engine
 from flows.core.i18n import Message
@@ -13,6 +15,7 @@ from flows.core.refusals import Refused
 from flows.engine.dryrun.samples import sample
 from flows.engine.dryrun.sandbox import PARTIES, Sandbox
 from flows.workflow.compiled import CompiledWorkflow
+from schemas.tables import Demand
 from schemas.workflow import HumanStep, StartStep
 
 # Steps done beside the path, in the state they start from, so that what follows has what it
@@ -122,6 +125,10 @@ class SampleDemand:
         # a sign-out two hours after the sign-in, so that hours are counted
         when = self.when + timedelta(hours=2) if spec.record == "sign_out" else self.when
         with self.box.factory() as s:
+            starts = s.scalar(select(Demand.starts_at).where(Demand.id == self.demand_id))
+            if "after_start" in spec.guards and starts is not None:
+                # the sample's clock moves on to its start (a booked slot is days away), as time would
+                when = max(when, starts if starts.tzinfo else starts.replace(tzinfo=UTC))
             try:
                 done = engine.act(s, self.box.user(party), self.demand_id, name,
                                   sample(spec.form, self.box.user("member"), self.when), now=when, auto=True,

@@ -45,7 +45,7 @@ def _activity(factory, world, title: str, start: datetime, *, begun: bool = True
     walk.act("orgadm1", "grab", now=then)
     walk.act("mem1", "sign_up", now=then)
     if begun:
-        walk.act("cadm_a", "begin", now=_now())
+        walk.act("cadm_a", "begin", now=min(_now(), start))  # 开始活动 opens a day before, closes at its end
     return walk
 
 

@@ -57,7 +57,10 @@ def test_joint_activity(walk, factory, world):
     with pytest.raises(Exception) as full:
         walk.act("mem_pending", "sign_up")
     assert full.value.code == "full"
-    walk.act("cadm_a", "begin")
+    with pytest.raises(Refused) as early:  # 开始活动 opens a day before the start, not the day it is grabbed
+        walk.act("cadm_a", "begin")
+    assert early.value.code == "guard.in_time_window"
+    walk.act("cadm_a", "begin", now=start - timedelta(hours=1))
     walk.act("mem1", "sign_in", now=start)
     walk.act("mem1", "sign_out", now=start + timedelta(hours=2))
     with pytest.raises(Refused) as early:  # 结束活动 only once it has started: no points for an activity not held
@@ -191,3 +194,20 @@ def test_an_organisation_that_grabbed_an_activity_has_no_place_to_withdraw(walk,
                            .order_by(Claim.id)).all()
     assert claims == [(world["org1"], None, ClaimStatus.ACTIVE), (None, world["mem1"], ClaimStatus.WITHDRAWN)]
     assert walk.state() == "recruiting"
+
+
+def test_an_organisation_earns_nothing_for_an_activity_nobody_came_to(walk, factory, world):
+    """Grabbed, signed up, begun, ended and rated 5 with nobody signed in: the organisation got
+    its 20 points all the same (the walk found it). Nobody came, nobody is paid."""
+    start = NOW + timedelta(hours=2)
+    walk.start("cadm_a", "env_cleanup", {"title": "无人到场", "description": "d", "place": "p", "capacity": 3,
+                                         "starts_at": start.isoformat(),
+                                         "ends_at": (start + timedelta(hours=2)).isoformat()})
+    for user, step in [("cadm_a", "publish"), ("orgadm1", "grab"), ("mem1", "sign_up"), ("cadm_a", "begin")]:
+        walk.act(user, step)
+    walk.act("cadm_a", "finish", now=start + timedelta(hours=2))
+    walk.act("cadm_a", "evaluate", {"rating": 5}, now=start + timedelta(hours=3))
+    assert walk.state() == "done"
+    with factory() as s:
+        assert ledger.org_account(s, world["org1"]).balance == 0
+    assert walk.balance("mem1") == 0 and walk.ledger_ok() == []

@@ -145,7 +145,7 @@ def test_an_unconfirmed_claim_is_released_and_the_next_member_can_claim(factory,
 
 def test_a_demand_that_has_moved_on_asks_and_releases_nobody(factory, world):
     walk = _activity(factory, world)
-    walk.act("cadm_a", "begin", now=START - timedelta(days=3))  # running: sign-ups are closed
+    walk.act("cadm_a", "begin", now=START - timedelta(days=1))  # running: sign-ups are closed
     assert _due(factory, START - timedelta(hours=47)) == {}
     assert _due(factory, START - timedelta(hours=23)) == {"remind": 1}  # the sign-in is still ahead
     with factory() as s:

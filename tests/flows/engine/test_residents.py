@@ -32,7 +32,7 @@ def test_a_resident_volunteers_at_an_activity_and_spends_the_points(factory, wor
     assert elsewhere.value.code == "scope"  # a resident of another community
     walk.act("orgadm1", "grab")
     walk.act("mem1", "sign_up")
-    walk.act("cadm_a", "begin")
+    walk.act("cadm_a", "begin", now=start - timedelta(hours=1))
     walk.act("res_a", "sign_in", now=start)
     walk.act("res_a", "sign_out", now=start + timedelta(hours=2))
     walk.act("cadm_a", "finish", now=start + timedelta(hours=2))

@@ -253,3 +253,73 @@ def test_a_start_form_sent_again_after_its_time_is_answered_not_refused(factory,
         again = engine.start(s, world["cadm_a"], world["tt_env_cleanup"], data, community_id=world["ca"],
                              now=NOW + timedelta(minutes=8), request_key="k-late-2")  # 13 minutes past by then
     assert again.demand_id == first.demand_id
+
+
+# ---- the walk's findings: who signs in, and when an activity may begin ------------------
+
+def test_begin_opens_a_day_before_the_start_and_a_begun_activity_can_still_be_cancelled(factory, world):
+    """开始活动 four days early closed sign-ups, put 结束活动's deadline before the activity and
+    left no 取消活动 (the walk found it): it now opens a day before the start, and a running
+    activity can still be cancelled."""
+    walk = Walker(factory, world).recruiting_activity("义诊", 5, START)
+    with pytest.raises(Refused) as early:
+        walk.act("cadm_a", "begin", now=START - timedelta(days=1, minutes=1))
+    assert early.value.code == "guard.in_time_window"
+    with factory() as s:
+        later = {n: r.code for n, _, r in visibility.steps_now_and_later(
+            s, load_actor(s, world["cadm_a"]), s.get_one(Demand, walk.demand_id), now=NOW)[1]}
+    assert later == {"begin": "guard.in_time_window"}  # named on the page, with when
+    walk.act("cadm_a", "begin", now=START - timedelta(days=1))
+    assert walk.act("cadm_a", "cancel", now=START - timedelta(hours=20)).to_state == "cancelled"
+
+
+def test_the_grabbing_organisations_admin_holds_no_place_to_sign_in_with(factory, world, running):
+    """The organisation's grab is not a place: its admin signing in at the door was recorded as a
+    participant. Refused, and not offered."""
+    with pytest.raises(Refused) as refused:
+        running.act("orgadm1", "sign_in", now=START)
+    assert refused.value.code == "no_claim"
+    with factory() as s:
+        offered = [n for n, _ in visibility.available_steps(s, load_actor(s, world["orgadm1"]),
+                                                            s.get_one(Demand, running.demand_id), now=START)]
+    assert "sign_in" not in offered and "sign_out" not in offered
+
+
+def test_sign_in_is_offered_until_done_then_sign_out_until_done(factory, world, running):
+    def offered(now):
+        with factory() as s:
+            return {n for n, _ in visibility.available_steps(s, load_actor(s, world["mem2"]),
+                                                             s.get_one(Demand, running.demand_id), now=now)}
+
+    assert {"sign_in", "sign_out"} <= offered(START)
+    running.act("mem2", "sign_in", now=START)
+    assert "sign_in" not in offered(START) and "sign_out" in offered(START)
+    running.act("mem2", "sign_out", now=START + timedelta(hours=1))
+    assert not {"sign_in", "sign_out"} & offered(START + timedelta(hours=1))
+
+
+def test_vouched_sign_in_before_the_window_opens_is_refused(factory, world, running):
+    """The sheet is read after the event (its end does not bind), but nobody came before the
+    sign-in window opened: the walk confirmed one at 05:45 for a 07:30 start."""
+    with factory() as s, pytest.raises(Refused) as early:
+        engine.act(s, world["cadm_a"], running.demand_id, "sign_in", {}, now=START - timedelta(hours=2),
+                   on_behalf_of=world["mem2"])
+    assert early.value.code == "guard.after_start"
+    with factory() as s:
+        engine.act(s, world["cadm_a"], running.demand_id, "sign_in", {}, now=START - timedelta(minutes=30),
+                   on_behalf_of=world["mem2"])
+    assert _record(factory, running.demand_id, world["mem2"]).signed_in_at is not None
+
+
+def test_a_finished_activitys_sheet_still_lists_who_came(factory, world, running):
+    """The walk opened a done activity's 确认出勤 and read 还没有人报名 under two who came."""
+    from flows.engine import attendance
+
+    running.act("mem2", "sign_in", now=START)
+    running.act("mem2", "sign_out", now=START + timedelta(hours=2))
+    running.act("cadm_a", "finish", now=START + timedelta(hours=2))
+    running.act("cadm_a", "evaluate", {"rating": 5}, now=START + timedelta(hours=3))
+    assert running.state() == "done"
+    with factory() as s:
+        people = {p.name: p.signed_in_at is not None for p in attendance.participants(s, running.demand_id)}
+    assert people == {"mem1": False, "mem2": True}

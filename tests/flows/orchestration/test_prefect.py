@@ -209,7 +209,7 @@ def test_every_workflow_walked_with_its_run_checked_after_each_step(wired, facto
         if step == "start":
             walk.start(user, task_type, data, slot=world["slot"] if task_type == "appointment" else None)
         else:
-            late = step in ("sign_in", "sign_out", "finish") or (task_type, step) == ("appointment", "serve")
+            late = step in ("begin", "sign_in", "sign_out", "finish") or (task_type, step) == ("appointment", "serve")
             walk.act(user, step, data, now=NOW + timedelta(days=2, hours=1) if late else NOW)
         assert relay.deliver(factory, client)["failed"] == 0
         run = _run(client, walk.demand_id)

@@ -30,7 +30,7 @@ def _everything(factory, world) -> dict[str, int]:
     activity.act("orgadm1", "grab")
     activity.act("mem1", "sign_up")
     activity.act("mem2", "sign_up")
-    activity.act("cadm_a", "begin")
+    activity.act("cadm_a", "begin", now=start - timedelta(hours=1))
     activity.act("mem1", "sign_in", now=start)
     activity.act("mem1", "sign_out", now=start + timedelta(hours=2))
     activity.act("cadm_a", "finish", now=start + timedelta(hours=3))
@@ -91,7 +91,8 @@ def test_only_new_claims_count_and_withdrawals_come_off(factory):
     activity.act("mem2", "sign_up")
     activity.act("mem2", "withdraw")
     # signing in and out happens within the activity's time (the workflow's window)
-    for user, step, when in [("cadm_a", "begin", NOW), ("mem1", "sign_in", start), ("mem1", "sign_out", start + timedelta(hours=1)),
+    for user, step, when in [("cadm_a", "begin", start - timedelta(hours=1)), ("mem1", "sign_in", start),
+                             ("mem1", "sign_out", start + timedelta(hours=1)),
                              ("cadm_a", "finish", start + timedelta(hours=2))]:
         activity.act(user, step, now=when)
     activity.act("cadm_a", "evaluate", {"rating": 4}, now=start + timedelta(hours=2))
