@@ -38,7 +38,7 @@ from flows.engine import service_record
 from flows.people import joining, orgs, talent
 from flows.points import reads as points_reads
 from flows.points import shop
-from schemas.tables import Member, Organisation, ShopItem
+from schemas.tables import Member, Organisation
 
 TAG = "members and organisations"
 BEARER: dict[str, list[str]] = {"bearer": []}
@@ -194,4 +194,4 @@ def cancel_order(order_id: int, json: CancelRequest):
     """Cancel a reserved order, its points given back: the buyer, or an admin of the shop's
     community. Someone else's order: 404; no longer reserved: 409."""
     order = shop.cancel(db(), caller(), order_id, reason=(json.reason or "").strip() or None)
-    return json_response(_order(order, db().get_one(ShopItem, order.item_id).name))
+    return json_response(_order(order, order.item_name))

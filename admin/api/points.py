@@ -87,7 +87,7 @@ def redeem(json: RedeemRequest):
     if json.item_id not in {i.id for i, _ in _shop_items()}:
         raise ApiProblem(404, "shop.not_found")
     order = shop.redeem(db(), caller().user_id, json.item_id, json.quantity, request_key=key())
-    return json_response(_order(order, db().get_one(ShopItem, order.item_id).name), 201)
+    return json_response(_order(order, order.item_name), 201)
 
 
 @bp.get("/me/orders")

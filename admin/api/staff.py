@@ -53,7 +53,7 @@ from flows.engine import queue as queue_reads
 from flows.people import behalf, preferences, regions
 from flows.points import reads as points_reads
 from flows.points import shop
-from schemas.tables import Order, Region, Role, ShopItem, TaskType, User
+from schemas.tables import Order, Region, Role, TaskType, User
 
 TAG = "staff tools"
 BEARER: dict[str, list[str]] = {"bearer": []}
@@ -152,8 +152,7 @@ def pickup(json: PickupRequest):
     cancelled or expired is `shop.not_reserved` (both 409)."""
     _governed()
     order = shop.confirm_pickup(db(), caller(), json.code)
-    item = db().get_one(ShopItem, order.item_id).name
-    return json_response(_counter_order(order, item, db().get_one(User, order.user_id).display_name))
+    return json_response(_counter_order(order, order.item_name, db().get_one(User, order.user_id).display_name))
 
 
 @bp.post("/counter/adjustments")

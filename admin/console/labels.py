@@ -37,7 +37,7 @@ COLUMNS = {
     "before": _l("修改前"), "after": _l("修改后"), "at": _l("时间"), "actor_id": _l("操作人"),
     "reason": _l("原因"), "bio": _l("简介"), "user.display_name": _l("姓名"), "user_id": _l("人员"),
     "org_id": _l("党组织"), "member_id": _l("党员"), "entry_id": _l("商户"), "service_id": _l("服务"),
-    "item_id": _l("商品"), "task_type_id": _l("任务类型"), "workflow_version": _l("版本"),
+    "item_id": _l("商品"), "item_name": _l("商品"), "task_type_id": _l("任务类型"), "workflow_version": _l("版本"),
     "requester_id": _l("发起人"), "place": _l("地点"), "demand_id": _l("需求"), "step": _l("方式"),
     "provider_org_id": _l("服务组织"), "decided_by": _l("审核人"), "decided_at": _l("审核时间"),
     "amount": _l("数额"), "requested_by": _l("申请人"), "max_base_points": _l("基础积分上限"),

@@ -128,7 +128,7 @@ class OrderView(SecuredModelView):
     region_key = "community_id"
     filter_converter = ConsoleFilterConverter()
     creatable = editable = deletable = False
-    column_list = ["id", "item_id", "user_id", "quantity", "points", "status", "pickup_code", "created_at",
+    column_list = ["id", "item_name", "user_id", "quantity", "points", "status", "pickup_code", "created_at",
                    "expires_at"]
     column_display_pk = True
     column_filters = ["status"]

@@ -127,8 +127,7 @@ def cancel_order(order_id: int):
             abort(404)
         if order.status is not OrderStatus.RESERVED:  # cancelled or picked up meanwhile (or by the Back button)
             return redirect(url_for("portal.orders"))
-        item = db().get(ShopItem, order.item_id)
-        return render_template("cancel_order.html", order=order, name=item.name if item else "")
+        return render_template("cancel_order.html", order=order, name=order.item_name)
     try:
         shop.cancel(db(), actor(), order_id)
         flash(_("订单已取消，积分已退回"), "success")

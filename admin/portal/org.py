@@ -21,7 +21,7 @@ from flows.core.refusals import Refused
 from flows.people import accounts, behalf, joining, orgs, preferences, regions
 from flows.points import reads as points_reads
 from flows.points import repeats, shop
-from schemas.tables import Member, Order, OrderStatus, Organisation, Region, RegionLevel, Role, ShopItem, User
+from schemas.tables import Member, Order, OrderStatus, Organisation, Region, RegionLevel, Role, User
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
@@ -214,9 +214,8 @@ def confirm_pickup(order_id: int):
     if order.status is not OrderStatus.RESERVED:  # cancelled or expired meanwhile
         flash_refusal(Refused("shop.not_reserved"))
         return redirect(url_for("portal.manage") + "#reserved")
-    item = db().get(ShopItem, order.item_id)
     who = db().get(User, order.user_id)
-    return render_template("confirm_pickup.html", order=order, item=item.name if item else "",
+    return render_template("confirm_pickup.html", order=order, item=order.item_name,
                            who=who.display_name if who else "")
 
 
@@ -235,8 +234,8 @@ def manage():
                 flash(_("%(community)s的电话已保存", community=region.name), "success")
             elif request.form.get("action") == "pickup":
                 order = shop.confirm_pickup(db(), me, request.form.get("code", ""))
-                item, buyer = db().get(ShopItem, order.item_id), db().get(User, order.user_id)
-                flash(_("已确认领取：%(item)s ×%(quantity)s（%(name)s）", item=item.name if item else "",
+                buyer = db().get(User, order.user_id)
+                flash(_("已确认领取：%(item)s ×%(quantity)s（%(name)s）", item=order.item_name,
                         quantity=order.quantity, name=buyer.display_name if buyer else ""), "success")
             else:
                 user_id, amount = form_int("user_id"), form_int("amount", low=-1_000_000, high=1_000_000)

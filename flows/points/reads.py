@@ -33,8 +33,8 @@ def shop_items(session: Session, community_ids: set[int]) -> list[tuple[ShopItem
 
 def my_orders(session: Session, user_id: int, limit: int = 100, before: int | None = None
               ) -> list[tuple[Order, str]]:
-    """The user's orders with the item's name, newest first (older than order `before`, for paging)."""
-    query = select(Order, ShopItem.name).join(ShopItem, ShopItem.id == Order.item_id).where(Order.user_id == user_id)
+    """The user's orders with the item's name as bought, newest first (older than order `before`, for paging)."""
+    query = select(Order, Order.item_name).where(Order.user_id == user_id)
     if before is not None:
         query = query.where(Order.id < before)
     return [(order, name) for order, name in session.execute(query.order_by(Order.id.desc()).limit(limit))]
@@ -45,8 +45,7 @@ def community_orders(session: Session, community_ids: list[int], limit: int = 20
     """Orders of these communities' shops with the item and the buyer, for the counter, newest
     first (those older than the order `before`, a cursor)."""
     where = [Order.community_id.in_(community_ids)] + ([Order.id < before] if before is not None else [])
-    return list(session.execute(select(Order, ShopItem.name, User.display_name)
-                                .join(ShopItem, ShopItem.id == Order.item_id).join(User, User.id == Order.user_id)
+    return list(session.execute(select(Order, Order.item_name, User.display_name).join(User, User.id == Order.user_id)
                                 .where(*where).order_by(Order.id.desc()).limit(limit)).all())
 
 
@@ -70,8 +69,7 @@ def reserved_orders(session: Session, community_ids: list[int], limit: int = 50,
     the order `after`, a cursor, or past the first `offset`), and how many in all."""
     where = (Order.community_id.in_(community_ids), Order.status == OrderStatus.RESERVED)
     total = session.scalar(select(func.count()).select_from(Order).where(*where)) or 0
-    rows = session.execute(select(Order, ShopItem.name, User.display_name)
-                           .join(ShopItem, ShopItem.id == Order.item_id).join(User, User.id == Order.user_id)
+    rows = session.execute(select(Order, Order.item_name, User.display_name).join(User, User.id == Order.user_id)
                            .where(*where, *([Order.id > after] if after is not None else []))
                            .order_by(Order.id).limit(limit).offset(offset)).all()
     return [(order, item, who) for order, item, who in rows], total

@@ -104,7 +104,7 @@ def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, r
             if counted != 1:
                 raise Refused("shop.limit", {"limit": item.limit_qty})
         points = item.price * quantity
-        order = Order(item_id=item_id, user_id=user_id, community_id=item.community_id, quantity=quantity,
+        order = Order(item_id=item_id, item_name=item.name, user_id=user_id, community_id=item.community_id, quantity=quantity,
                       points=points, period=period, pickup_code=_pickup_code(), expires_at=now + timedelta(days=PICKUP_DAYS),
                       request_key=order_key(user_id, request_key) if request_key else None)
         order.created_at = now
@@ -146,8 +146,7 @@ def _release(session: Session, order: Order, to: OrderStatus, actor_id: int | No
         PurchaseCounter.period == order.period, PurchaseCounter.qty >= order.quantity)
         .values(qty=PurchaseCounter.qty - order.quantity).execution_options(synchronize_session=False))
     posting = session.scalars(select(Posting).where(Posting.key == f"redeem:order:{order.id}")).one()
-    item = session.get(ShopItem, order.item_id)
-    memo = Message("shop.memo.refund_item", {"item": item.name if item else "", "quantity": order.quantity})
+    memo = Message("shop.memo.refund_item", {"item": order.item_name, "quantity": order.quantity})
     ledger.reverse(session, posting, f"refund:order:{order.id}", memo, actor_id)
     event_id = journal.record(session, subject="order", subject_id=order.id, step=to.value, from_state="reserved",
                               to_state=to.value, actor_id=actor_id, at=now, data={"reason": reason} if reason else {})
@@ -194,7 +193,7 @@ def _tell(session: Session, template: str, order: Order, item: ShopItem, event_i
     cancelled by the community or the clock (the points back)."""
     community = session.get(Region, item.community_id)
     outbox.tell(session, event_id=event_id, users=[order.user_id], template=template, now=now,
-                values={"item": item.name, "quantity": order.quantity, "code": order.pickup_code,
+                values={"item": order.item_name, "quantity": order.quantity, "code": order.pickup_code,
                         "points": order.points, "reason": reason,
                         "expires_at": Moment(order.expires_at),
                         "community": community.name if community else ""},

@@ -82,6 +82,9 @@ class Order(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("shop_items.id"), index=True)
+    # The item's name when it was bought: a later rename of the item (or a new item in its place)
+    # must not change what a past order, its receipt or the counter's list says was bought.
+    item_name: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     quantity: Mapped[int] = mapped_column(default=1)

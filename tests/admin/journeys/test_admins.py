@@ -165,6 +165,48 @@ def test_community_admin_hands_out_an_order_from_the_queue(browser, server, worl
         assert picked.status is OrderStatus.PICKED_UP and picked.decided_by == world["cadm_a"]
 
 
+def test_renaming_an_item_in_the_console_leaves_past_orders_as_bought(browser, server, world, factory):
+    """The shop's admin renames 挂面2kg to 挂面5kg (a new pack on the same shelf): the order
+    bought before still says 挂面2kg to its buyer, at the counter and in the console."""
+    with factory() as s:
+        item = ShopItem(community_id=world["ca"], name="挂面2kg", price=30, stock=3)
+        s.add(item)
+        s.commit()
+        ledger.post(s, "gift", ledger.PostingKind.AWARD, "奖励", [
+            ledger.Move(ledger.issuance_account(s), -50), ledger.Move(ledger.user_account(s, world["res_a"]), 50)])
+        s.commit()
+        order = shop.redeem(s, world["res_a"], item.id, now=NOW)
+    admin = Staff(browser, server, "cadm_a", "rename_item")
+    admin.tap_link("管理后台")
+    admin.desktop()
+    admin.page.goto(admin.page.url)
+    admin.page.get_by_role("link", name="目录").click()
+    admin.page.get_by_role("link", name="积分超市商品").click()
+    admin.page.wait_for_load_state()
+    admin.page.locator(f"a[href*='/admin/shopitem/edit/?id={item.id}']").first.click()
+    admin.page.wait_for_load_state()
+    admin.page.fill("#name", "挂面5kg")
+    admin.page.click("input[type=submit]")
+    admin.page.wait_for_load_state()
+    with factory() as s:
+        assert s.get(ShopItem, item.id).name == "挂面5kg"
+        assert s.get(Order, order.id).item_name == "挂面2kg"
+    admin.page.get_by_role("link", name="运行").click()
+    admin.page.get_by_role("link", name="兑换订单").click()
+    admin.page.wait_for_load_state()
+    assert admin.shows("挂面2kg", within="body") and not admin.shows("挂面5kg", within="body")
+    admin.shot("console-orders")
+
+    buyer = Staff(browser, server, "res_a", "rename_item")
+    buyer.tap_tab("我的")
+    buyer.tap_link("我的订单")
+    assert buyer.shows("挂面2kg") and not buyer.shows("挂面5kg")
+    buyer.shot("my-orders")
+    counter = Staff(browser, server, "cadm_a", "rename_item")
+    counter.tap_link("待办事项")
+    assert counter.shows("挂面2kg", within="#orders") and not counter.shows("挂面5kg", within="#orders")
+
+
 def test_community_admin_adjusts_points_and_a_second_tap_after_back_asks_first(browser, server, world, factory):
     """The back button fetches the counter again (pages are not cached) and the browser fills in
     what was typed: a second 调整 is a new request, and asks before crediting again."""

@@ -10,13 +10,14 @@ from sqlalchemy import func, insert, select
 
 from flows.core.db import make_engine, make_sessionmaker
 from flows.core.refusals import Refused
-from flows.points import ledger, shop
+from flows.points import ledger, reads, shop
 from schemas.tables import (
     AuditLog,
     Event,
     LimitPeriod,
     Order,
     OrderStatus,
+    Posting,
     PostingKind,
     Role,
     RoleGrant,
@@ -76,6 +77,27 @@ def test_redeem_pickup(factory, world):
     with factory() as s:
         steps = s.scalars(select(Event.step).where(Event.subject == "order").order_by(Event.id)).all()
         assert steps == ["redeem", "pickup"] and ledger.check(s) == []
+
+
+def test_an_order_keeps_the_name_it_was_bought_under(factory, world):
+    """Renaming an item (a new pack on the same shelf) must not rewrite what past orders say
+    was bought: the buyer's list, the counter's lists and the refund's memo keep the old name."""
+    _give(factory, world["mem1"], 100)
+    item = _item(factory, world)
+    with factory() as s:
+        kept = shop.redeem(s, world["mem1"], item, now=NOW)
+        cancelled = shop.redeem(s, world["mem1"], item, now=NOW)
+    with factory() as s, s.begin():
+        s.get(ShopItem, item).name = "大米10kg"
+    with factory() as s:
+        shop.cancel(s, world["mem1"], cancelled.id, now=NOW)
+    with factory() as s:
+        assert {name for _order, name in reads.my_orders(s, world["mem1"])} == {"大米5kg"}
+        assert {name for _order, name, _who in reads.community_orders(s, [world["ca"]])} == {"大米5kg"}
+        assert [name for _order, name, _who in reads.reserved_orders(s, [world["ca"]])[0]] == ["大米5kg"]
+        refund = s.scalar(select(Posting).where(Posting.key == f"refund:order:{cancelled.id}"))
+        assert "大米5kg" in refund.memo
+        assert s.get(Order, kept.id).item_name == "大米5kg"
 
 
 def test_cancel_and_expiry_give_everything_back(factory, world):
