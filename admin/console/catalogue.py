@@ -34,6 +34,7 @@ from schemas.clock import utcnow
 from schemas.tables import (
     DirectoryEntry,
     DirectoryService,
+    NewsPost,
     Region,
     RegionLevel,
     Role,
@@ -232,7 +233,6 @@ class NewsPostView(SecuredModelView):
     column_list = ["title", "region_id", "published_at", "state"]
     column_labels = {**SecuredModelView.column_labels, "state": _l("状态")}
     column_searchable_list = ["title"]
-    column_default_sort = ("id", True)
     form_columns = ["title", "region_id", "summary", "body", "cover", "published_at"]
     form_overrides = {"body": TextAreaField}
     form_extra_fields = {
@@ -241,6 +241,14 @@ class NewsPostView(SecuredModelView):
         "published_at": LocalDateTimeField(_l("发布时间"), description=_l("留空为草稿；填将来的时间则到时发布")),
     }
     column_formatters = {"state": _news_state, "cover": lambda v, c, m, n: _thumb(m.cover)}
+
+    def _get_default_order(self):
+        """Drafts first (they wait for the admin), then by publish time, newest first: the order
+        readers see, not the order posts were typed in. Spelled out so both engines agree on
+        where an empty publish time goes."""
+        yield NewsPost.published_at.is_(None).desc(), [], False
+        yield NewsPost.published_at, [], True
+        yield NewsPost.id, [], True
 
     def check(self, model, created):
         news.check_region(self.session, actor(), model.region_id)  # the API's rule too (flows.catalogue.news)

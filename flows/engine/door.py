@@ -164,7 +164,7 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
         if again is not None:
             return again  # sent again after its time passed: answered as the first time, not refused
     # the demand's own time, as the form set it (a booking's comes from its slot, later)
-    times.refuse_past({k: _when(values.get(k)) for k, kind in DEMAND_FIELDS.items() if kind == "datetime"}, now)
+    times.refuse_out_of_reach({k: _when(values.get(k)) for k, kind in DEMAND_FIELDS.items() if kind == "datetime"}, now)
 
     def work() -> Outcome:
         # the resource row is locked as the transaction's first write (flows.sharing.bookings)

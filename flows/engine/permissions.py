@@ -120,8 +120,9 @@ def _outside_window(demand: Demand, now: datetime, window: TimeWindow) -> Refusa
 
 
 def local_text(at: datetime) -> Moment:
-    """A time as people in Yichun read it (Beijing time, 12月1日 19:48), for a refusal's sentence."""
-    return Moment(at)
+    """A time as people in Yichun read it (Beijing time, 今天 19:48 or 12月1日 19:48), for a
+    refusal's sentence: read at once, beside a page that says 今天 too."""
+    return Moment(at, relative=True)
 # Guards whose answer depends on the actor's other rows (claims on other demands).
 SERIALISED_GUARDS = ("no_time_clash",)
 

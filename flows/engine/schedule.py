@@ -94,7 +94,7 @@ def _reschedule(session: Session, actor: ActorContext, demand_id: int, data: Map
     if spans:  # the start form's bounds (an activity's longest length) hold for a moved time too
         raise Refused("input", fields=spans)
     # only a time that changes must not be past: a running activity may still be extended
-    times.refuse_past({k: v for k, v in {"starts_at": starts_at, "ends_at": ends_at}.items()
+    times.refuse_out_of_reach({k: v for k, v in {"starts_at": starts_at, "ends_at": ends_at}.items()
                        if v != getattr(demand, k)}, now)
     observed = demand.state
     before = demand.starts_at

@@ -4,7 +4,8 @@ Always measured by the `now` the engine was called with, never the wall clock, s
 a test that replays the past with `now=` gets the answer that moment would have had.
 
 - A time a person sets (a start form's `starts_at`/`ends_at`, a 改期) is not in the past
-  (schemas.clock.PAST_GRACE forgives a slow phone).
+  (schemas.clock.PAST_GRACE forgives a slow phone), nor more than a year ahead (HORIZON): a
+  wish for 2099 is a slip of the year, and would sit in every list as the latest forever.
 - A timed demand whose end has passed is closed to claims: nobody signs up for, grabs or claims
   work that is over. A demand without an end (a wish's 希望时间 alone) never closes this way:
   its time is a wish, not an appointment.
@@ -12,7 +13,7 @@ a test that replays the past with `now=` gets the answer that moment would have 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
@@ -22,13 +23,17 @@ from schemas.tables import Demand
 from schemas.workflow import HumanStep
 
 PAST = N_("这个时间已经过去了，请选择现在以后的时间")
+FAR = N_("最远只能选一年以内的时间，请检查年份")
+HORIZON = timedelta(days=366)
 
 
-def refuse_past(times: Mapping[str, datetime | None], now: datetime) -> None:
-    """Refuse, with a sentence beside each field, the times set that have already passed."""
-    late = {name: PAST for name, moment in times.items() if moment is not None and is_past(moment, now)}
-    if late:
-        raise Refused("input", fields=late)
+def refuse_out_of_reach(times: Mapping[str, datetime | None], now: datetime) -> None:
+    """Refuse, with a sentence beside each field, the times set that have already passed or lie
+    more than a year ahead."""
+    wrong = {name: PAST if is_past(moment, now) else FAR for name, moment in times.items()
+             if moment is not None and (is_past(moment, now) or moment > now + HORIZON)}
+    if wrong:
+        raise Refused("input", fields=wrong)
 
 
 def ended(demand: Demand, now: datetime) -> bool:

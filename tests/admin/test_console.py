@@ -455,3 +455,18 @@ def test_every_details_page_shows_readable_values_not_object_reprs(app, login, w
         assert " object at 0x" not in text, view.url
         seen.append(view.endpoint)
     assert "member" in seen and len(seen) >= 8, seen
+
+
+def test_news_lists_drafts_then_by_publish_time(factory, login, world):
+    """The order readers see, not the order posts were typed in (ids run the other way here)."""
+    from datetime import timedelta
+
+    from schemas.tables import NewsPost
+    from tests.world import NOW
+
+    with factory() as s, s.begin():
+        for title, days in [("旧闻", -9), ("草稿", None), ("新闻", -1), ("中间", -5)]:
+            s.add(NewsPost(title=title, region_id=world["ca"], body="正文",
+                           published_at=None if days is None else NOW + timedelta(days=days)))
+    page = login("cadm_a").get("/admin/newspost/").get_data(as_text=True)
+    assert sorted(["草稿", "新闻", "中间", "旧闻"], key=page.index) == ["草稿", "新闻", "中间", "旧闻"]

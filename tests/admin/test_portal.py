@@ -686,7 +686,7 @@ def test_the_home_page_folds_the_citys_communities_away_for_who_signed_in(app, l
     assert "旭日社区" in visitor and 'id="all-communities"' not in visitor
     home = login("res_a").get("/").get_data(as_text=True)
     folded = re.search(r'<details class="card" id="all-communities"><summary>(.*?)</summary>', home, re.S)
-    assert folded and "参与的社区" in folded.group(1)
+    assert folded and "全市参与的社区" in folded.group(1)
     assert home.index('id="all-communities"') < home.index("旭日社区")  # inside the fold
 
 

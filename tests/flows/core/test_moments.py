@@ -39,3 +39,18 @@ def test_a_refusal_and_a_template_write_their_times_in_the_readers_language():
     assert f"{here.month}月{here.day}日 14:00 开始" in notice_templates.render(template, values)[1]
     assert "14:00" in notice_templates.render(template, values, "en")[1]
     assert "月" not in notice_templates.render(template, values, "en")[1]
+
+
+def test_a_refusal_says_today_as_the_page_beside_it_does():
+    """A refusal is read the moment it is said: 今天 14:00, as the page says, where a message read
+    later keeps the date (it may be read tomorrow)."""
+    from schemas.clock import as_local
+
+    local_now = as_local(utcnow())
+    for days, zh, en in [(0, "今天", "today"), (1, "明天", "tomorrow"), (-1, "昨天", "yesterday")]:
+        at = (local_now + timedelta(days=days)).replace(hour=14, minute=0, second=0, microsecond=0)
+        assert Moment(at, relative=True).render() == f"{zh} 14:00"
+        assert render("guard.after_start", {"start": Moment(at, relative=True)}, "en").endswith(f"at 14:00 {en}")
+        assert Moment(at).render() == f"{at.month}月{at.day}日 14:00"  # a message keeps the date
+    later = (local_now + timedelta(days=3)).replace(hour=9, minute=0)
+    assert Moment(later, relative=True).render() == f"{later.month}月{later.day}日 09:00"

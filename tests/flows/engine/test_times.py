@@ -53,6 +53,25 @@ def test_a_start_form_with_a_past_time_is_refused_beside_the_field(factory, worl
         assert s.scalar(select(Demand.id)) is None  # nothing written
 
 
+@pytest.mark.parametrize("user, task_type, data, field", [
+    ("res_a", "micro_wish", {"title": "修灯", "starts_at": "2099-01-01T09:00:00+08:00"}, "starts_at"),
+    ("cadm_a", "env_cleanup", _activity(NOW + timedelta(days=400)), "starts_at"),
+])
+def test_a_time_more_than_a_year_ahead_is_a_slip_of_the_year(factory, world, user, task_type, data, field):
+    with pytest.raises(Refused) as refused:
+        Walker(factory, world).start(user, task_type, data)
+    assert refused.value.code == "input" and "一年以内" in str(refused.value.fields[field])
+    with factory() as s:
+        assert s.scalar(select(Demand.id)) is None
+    Walker(factory, world).start(user, task_type, {**data, "starts_at": (NOW + timedelta(days=300)).isoformat(),
+                                                   **({"ends_at": (NOW + timedelta(days=300, hours=2)).isoformat()}
+                                                      if "ends_at" in data else {})})
+    walk = Walker(factory, world).recruiting_activity("清雪", 5, START)
+    with factory() as s, pytest.raises(Refused) as moved:
+        reschedule(s, world["cadm_a"], walk.demand_id, {"starts_at": "2099-12-05T09:00:00+08:00"}, now=NOW)
+    assert "一年以内" in str(moved.value.fields["starts_at"])
+
+
 def test_the_grace_forgives_a_slow_clock_and_the_engines_now_is_the_judge(factory, world):
     walk = Walker(factory, world)
     walk.start("cadm_a", "env_cleanup", _activity(NOW - PAST_GRACE + timedelta(minutes=1)))
