@@ -6,7 +6,6 @@ import uuid
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.form import SecureForm
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +19,7 @@ from admin.auth import actor
 from admin.console import choices
 from admin.console.fields import ChoiceIdField, FactorsField, LocalDateTimeField, PictureField, TextAreaField
 from admin.console.filters import ConsoleFilterConverter, RegionNameFilter
+from admin.console.forms import ConsoleForm
 from admin.console.labels import ENUMS
 from admin.console.location import check_location, preview
 from admin.console.secure import SecuredModelView, highest_role
@@ -208,7 +208,7 @@ class ShopItemView(SecuredModelView):
         return super().render(template, **kwargs)
 
 
-class RestockForm(SecureForm):
+class RestockForm(ConsoleForm):
     """Stock in (positive) or out (negative), with a reason; the key makes a resent form harmless."""
 
     delta = IntegerField(_l("数量（负数为出库）"), validators=[InputRequired(), NumberRange(-10_000, 10_000)])

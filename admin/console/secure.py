@@ -31,6 +31,7 @@ from wtforms.validators import ValidationError
 from admin.auth import actor
 from admin.console import labels, names
 from admin.console.fields import ConsoleConverter, type_formatters
+from admin.console.forms import ConsoleForm
 from admin.i18n import refusal_text
 from admin.params import SEARCH_MAX, BadParam, to_id
 from admin.security.failures import is_unavailable
@@ -79,7 +80,7 @@ class SecuredModelView(SecuredMixin, ModelView):
     # Model forms carry Flask-Admin's own session CSRF token (SecureForm). These views are
     # exempt from the app-wide Flask-WTF check and do not render its token: Flask-Admin's
     # templates would otherwise post two fields named csrf_token and the first would win.
-    form_base_class = SecureForm
+    form_base_class = ConsoleForm
     model_form_converter = ConsoleConverter
     list_template = "console/list.html"
     details_template = "console/details.html"

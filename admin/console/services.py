@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.form import SecureForm
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from admin.auth import actor
 from admin.console import choices
 from admin.console.fields import ChoiceIdField, TextAreaField
+from admin.console.forms import ConsoleForm
 from admin.console.secure import SecuredModelView, lang
 from flows.catalogue import services
 from flows.core.refusals import Refused
@@ -53,7 +53,7 @@ class AppointmentServiceView(SecuredModelView):
             raise Refused("input", fields={"task_type_id": _("这个任务类型属于另一个区县，不能用于这个社区")})
 
 
-class SlotPatternForm(SecureForm):
+class SlotPatternForm(ConsoleForm):
     """The weekly pattern: which service, weekdays, times, from which day, how many weeks."""
 
     service_id = ChoiceIdField(_l("服务"), choices=choices.services)

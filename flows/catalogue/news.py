@@ -17,6 +17,7 @@ from flows.core import audit
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.core.text import visible
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
 from schemas.tables import NewsPost, Region, RegionLevel
@@ -94,11 +95,11 @@ def managed_post(session: Session, actor: ActorContext, post_id: int) -> NewsPos
 
 def _checked(session: Session, actor: ActorContext, draft: Draft) -> Draft:
     check_region(session, actor, draft.region_id)
-    title, body = draft.title.strip(), draft.body.strip()
+    title, body = visible(draft.title), visible(draft.body)
     fields = {**({"title": N_("请填写标题")} if not title else {}), **({"body": N_("请填写正文")} if not body else {})}
     if fields:
         raise Refused("input", fields=fields)
-    return Draft(**{**asdict(draft), "title": title, "body": body, "summary": (draft.summary or "").strip() or None})
+    return Draft(**{**asdict(draft), "title": title, "body": body, "summary": visible(draft.summary) or None})
 
 
 def post(session: Session, actor: ActorContext, draft: Draft) -> NewsPost:

@@ -17,6 +17,7 @@ from flows.core.db import in_transaction
 from flows.core.i18n import N_, Message
 from flows.core.refusals import Refused
 from flows.core.sql import changed
+from flows.core.text import visible
 from flows.notices import outbox
 from flows.people import joining, passwords, phones, usernames
 from flows.people.actors import ActorContext
@@ -49,7 +50,7 @@ def valid_username(name: str | None) -> bool:
 
 def valid_display_name(name: str | None) -> bool:
     """A person's name as shown to others: present, at most 64 characters."""
-    return bool((name or "").strip()) and len(name or "") <= 64
+    return bool(visible(name)) and len(visible(name)) <= 64
 # Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 # The one refusal for a name that is taken, reserved or a look-alike (any case) of a taken one.
@@ -102,7 +103,7 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         raise Refused("input", fields={"username": NAME_UNAVAILABLE})
 
     def work() -> User:
-        user = User(username=username, password_hash=password_hash, display_name=display_name.strip(), phone=number)
+        user = User(username=username, password_hash=password_hash, display_name=visible(display_name), phone=number)
         user.grants = [RoleGrant(role=Role.MEMBER if as_member else Role.RESIDENT, region_id=community_id)]
         session.add(user)
         try:
@@ -114,7 +115,7 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         if as_member:
             # The work unit is what they type: not the named organisation's, which is not theirs
             # until its admins approve.
-            member = Member(user_id=user.id, work_unit=(work_unit or "").strip()[:128] or None)
+            member = Member(user_id=user.id, work_unit=visible(work_unit)[:128] or None)
             session.add(member)
             session.flush()
             if org is not None:  # belonging is the organisation's to confirm, as for anyone asking later

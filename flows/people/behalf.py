@@ -17,6 +17,7 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_, Message
 from flows.core.refusals import Refused
+from flows.core.text import visible
 from flows.people import passwords
 from flows.people.actors import ActorContext
 from flows.people.regions import admin_communities
@@ -86,7 +87,7 @@ def register_resident(session: Session, admin: ActorContext, community_id: int, 
     Without a password the account cannot log in until an admin sets one.
     """
     errors: dict[str, str] = {}
-    name = (display_name or "").strip()
+    name = visible(display_name)
     if not name or len(name) > 64:
         errors["display_name"] = N_("请填写姓名（最多 64 字）")
     phone = (phone or "").strip() or None

@@ -28,6 +28,7 @@ from werkzeug.security import generate_password_hash
 from flows.core import audit
 from flows.core.db import in_transaction
 from flows.core.i18n import N_, Message, translate
+from flows.core.text import visible
 from flows.people import usernames
 from flows.people.accounts import NAME_RULE, USERNAME_RULE, valid_username
 from schemas.tables import (
@@ -157,7 +158,7 @@ def _rows(data: bytes, columns: list[str], progress: Progress) -> list[tuple[int
         if number - 1 > MAX_ROWS:
             raise ImportRefused([_error(number, "", "import.too_many_rows", limit=MAX_ROWS)])
         # strict=False: a short row leaves its last cells blank
-        cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=False)}
+        cells = {h: ("" if v is None else visible(str(v))) for h, v in zip(header, values, strict=False)}
         if any(cells.values()):
             result.append((number, cells))
         if number % 500 == 0:

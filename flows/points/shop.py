@@ -24,6 +24,7 @@ from flows.core.i18n import N_, Message, render
 from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.core.sql import changed, insert_once, upsert
+from flows.core.text import visible
 from flows.notices import outbox
 from flows.people.actors import ActorContext, load_actor
 from flows.people.regions import district_id
@@ -267,7 +268,7 @@ def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: in
     """
     now = now or utcnow()
     actor = _adjusting_admin(session, actor, user_id)
-    reason = (reason or "").strip()[:255]
+    reason = visible(reason)[:255]
     if not reason:
         raise Refused("ledger.reason_required", fields={"reason": N_("必须填写原因")})
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0 or abs(amount) > 100_000:
@@ -392,7 +393,7 @@ def restock(session: Session, actor: ActorContext | int, item_id: int, delta: in
     item = session.get(ShopItem, item_id)
     if item is None or admin is None or not _admin_of(session, admin, item.community_id):
         raise Refused("shop.not_found")
-    reason = (reason or "").strip()[:255]
+    reason = visible(reason)[:255]
     fields = {}
     if not reason:
         fields["reason"] = N_("必须填写原因")

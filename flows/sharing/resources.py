@@ -14,6 +14,7 @@ from flows.core import audit
 from flows.core.db import in_transaction
 from flows.core.i18n import Message
 from flows.core.refusals import Refused
+from flows.core.text import visible
 from flows.people.actors import ActorContext
 from flows.people.regions import admin_communities
 from flows.sharing.calendar import parse_hours
@@ -79,9 +80,14 @@ def in_regions(session: Session, paths: list[str]):
     return query.where(Resource.community_id.in_(communities)) if communities is not None else query.where(false())
 
 
+def _typed(values: dict[str, Any]) -> dict[str, Any]:
+    """The values with each text as people will see it (flows.core.text)."""
+    return {k: visible(v) if isinstance(v, str) and k != "photo" else v for k, v in values.items()}
+
+
 def _check(session: Session, actor: ActorContext, values: dict[str, Any]) -> None:
     fields: dict[str, Message] = {}
-    name = (values.get("name") or "").strip()
+    name = visible(values.get("name"))
     if not name or len(name) > 64:
         fields["name"] = Message("resource.name")
     capacity = values.get("capacity")
@@ -98,8 +104,9 @@ def create(session: Session, actor: ActorContext, org_id: int | None, community_
            values: dict[str, Any]) -> Resource:
     """A new resource of an organisation the actor administers (or, for an admin, in their
     communities; with no organisation, the community's own)."""
+    values = _typed(values)
     resource = Resource(org_id=org_id, community_id=community_id, kind=ResourceKind(values.get("kind", "room")),
-                        name=(values.get("name") or "").strip())
+                        name=visible(values.get("name")))
     for key in EDITABLE:
         if key in values and key != "kind":
             setattr(resource, key, values[key])
@@ -119,6 +126,7 @@ def create(session: Session, actor: ActorContext, org_id: int | None, community_
 def update(session: Session, actor: ActorContext, resource_id: int, values: dict[str, Any]) -> Resource:
     """Change what a resource says; only the fields people may edit, only by who may keep it."""
     resource = managed(session, actor, resource_id)
+    values = _typed(values)
     _check(session, actor, {"name": resource.name, **values, "community_id": resource.community_id})
     before = audit.snapshot(resource)
 

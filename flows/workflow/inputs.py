@@ -16,12 +16,17 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from flows.core.i18n import Message
 from flows.core.storage import is_storage_key
+from flows.core.text import visible
 from schemas import workflow as dsl
 from schemas.clock import as_local
 
 
 def _blank_to_none(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
+    return None if isinstance(value, str) and not visible(value) else value
+
+
+def _visible(value: Any) -> Any:
+    return visible(value) if isinstance(value, str) else value
 
 
 def _local_datetime(value: Any) -> Any:
@@ -62,7 +67,8 @@ def _image_key(value: Any) -> Any:
 def _field_type(field: Any) -> tuple[Any, dict[str, Any]]:
     """The Python type and Field() constraints for one form field."""
     if isinstance(field, dsl.TextField):
-        return str, {"min_length": max(field.min_length, 1 if field.required else 0), "max_length": field.max_length}
+        bounds = {"min_length": max(field.min_length, 1 if field.required else 0), "max_length": field.max_length}
+        return Annotated[str, BeforeValidator(_visible)], bounds
     if isinstance(field, dsl.NumberField):
         return float, {"ge": field.min, "le": field.max, "allow_inf_nan": False}
     if isinstance(field, dsl.IntegerField):

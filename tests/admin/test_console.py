@@ -470,3 +470,18 @@ def test_news_lists_drafts_then_by_publish_time(factory, login, world):
                            published_at=None if days is None else NOW + timedelta(days=days)))
     page = login("cadm_a").get("/admin/newspost/").get_data(as_text=True)
     assert sorted(["草稿", "新闻", "中间", "旧闻"], key=page.index) == ["草稿", "新闻", "中间", "旧闻"]
+
+
+def test_every_console_text_field_keeps_only_what_can_be_seen(factory, login, world):
+    """A name of zero-width spaces is as empty as an empty one: refused as required, in every
+    model form (the form base, admin/console/forms.py), and stray marks around a name go."""
+    admin = login("cadm_a")
+    blank = admin.post("/admin/shopitem/new/", data={**tokens(admin, "/admin/shopitem/new/"), "name": "\u200b\u2060",
+                                                     "community_id": str(world["ca"]), "price": "6",
+                                                     "limit_period": "month", "on_sale": "y"})
+    assert blank.status_code == 200 and "必填" in blank.get_data(as_text=True)
+    admin.post("/admin/shopitem/new/", data={**tokens(admin, "/admin/shopitem/new/"), "name": "\u200b毛巾\u202e ",
+                                             "community_id": str(world["ca"]), "price": "6",
+                                             "limit_period": "month", "on_sale": "y"})
+    with factory() as s:
+        assert s.scalars(select(ShopItem.name).where(ShopItem.community_id == world["ca"])).all() == ["毛巾"]

@@ -88,6 +88,7 @@ def test_higher_admins_act_in_their_scope(factory, world):
     ({"hours": 100, "note": "x"}, "hours", "不能大于 12"),
     ({"hours": "两小时", "note": "x"}, "hours", "应为数字"),
     ({"hours": 2}, "note", "缺少必填项"),
+    ({"hours": 2, "note": "\u200b\u2060 \ufeff"}, "note", "缺少必填项"),  # invisible: as good as empty
     ({"hours": 2, "note": "x", "bonus": 99}, "bonus", "不认识的字段"),
     ({"hours": 2, "note": "x", "photo": "../../etc/passwd"}, "photo", "请上传图片"),
 ])
@@ -169,3 +170,16 @@ def test_every_record_word_has_one_writer():
     from schemas.workflow import Record
 
     assert set(WRITERS) | {"booking"} == set(get_args(Record))
+
+
+def test_a_title_keeps_only_what_can_be_seen(factory, world):
+    """A title of zero-width spaces showed as an empty card; one wrapped in them, with stray
+    marks, shows as typed."""
+    with pytest.raises(Refused) as refused:
+        Walker(factory, world).start("res_a", "micro_wish", {"title": "\u200b\u200b"})
+    assert refused.value.code == "input" and "title" in refused.value.fields
+    walk = Walker(factory, world)
+    walk.start("res_a", "micro_wish", {"title": "\u200b修\u200b灯\u202e", "description": "楼道\n三楼"})
+    with factory() as s:
+        demand = s.get_one(Demand, walk.demand_id)
+        assert (demand.title, demand.description) == ("修灯", "楼道\n三楼")

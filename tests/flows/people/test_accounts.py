@@ -12,8 +12,8 @@ from schemas.tables import Event, MemberRegistration, RegistrationStatus, Skill,
 from tests.world import build_world
 
 
-def _sign_up(s, world, username="new_user", **kw):
-    return accounts.sign_up(s, username=username, password="a-long-password", display_name="新人",
+def _sign_up(s, world, username="new_user", display_name="新人", **kw):
+    return accounts.sign_up(s, username=username, password="a-long-password", display_name=display_name,
                             community_id=world["ca"], as_member=kw.pop("as_member", True), **kw)
 
 
@@ -129,3 +129,13 @@ def test_a_member_sent_back_reports_in_again_and_the_admin_decides_anew(factory)
         accounts.decide(s, load_actor(s, world["cadm_a"]), "member", registration_id, approve=True)
     with factory() as s:
         assert s.get(MemberRegistration, registration_id).status is RegistrationStatus.APPROVED
+
+
+def test_a_name_of_invisible_characters_is_no_name(factory):
+    world = build_world(factory)
+    with factory() as s, pytest.raises(Refused) as refused:
+        _sign_up(s, world, display_name="\u200b\u200d\u2060")
+    assert "display_name" in refused.value.fields
+    with factory() as s:
+        user = _sign_up(s, world, username="zw_user", display_name="\u200b王\u200b芳\u202e")
+        assert s.get(User, user.id).display_name == "王芳"

@@ -54,6 +54,11 @@ def test_create_for_own_org_only(factory, world):
         with pytest.raises(Refused):
             resources.create(s, actor, world["org2"], world["cb"], {"name": "别人的车", "kind": "vehicle"})
         assert [r.name for r in resources.owned(s, actor)] == ["活动车", "财政局三楼会议室"]
+        with pytest.raises(Refused) as blank:
+            resources.create(s, actor, world["org1"], world["ca"], {"name": "\u200b\u200b", "kind": "room"})
+        assert "name" in blank.value.fields
+        renamed = resources.update(s, actor, made.id, {"name": "\u200b活动车２号\u200b"})
+        assert renamed.name == "活动车２号"
 
 
 def test_hours_text():
