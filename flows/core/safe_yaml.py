@@ -171,6 +171,26 @@ def _decode(raw: bytes, file: str) -> str:
         raise YamlRejected([Problem(file, line, column, "yaml.encoding", {"byte": f"0x{raw[exc.start]:02x}"})]) from None
 
 
+
+# PyYAML's problem (English, its own words) → our sentence for it; anything else stays
+# yaml.syntax with the parser's words, located by line and column all the same.
+SAID: tuple[tuple[str, str], ...] = (
+    ("mapping values are not allowed", "yaml.colon_in_value"),
+    ("could not find expected ':'", "yaml.no_colon"),
+    ("did not find expected '-' indicator", "yaml.list_indent"),
+    ("did not find expected key", "yaml.indent"),
+    ("expected <block end>", "yaml.indent"),
+    ("found unexpected end of stream", "yaml.unclosed"),
+    ("that cannot start any token", "yaml.bad_start"),
+    ("expected ',' or ']'", "yaml.flow_unclosed"),
+    ("expected ',' or '}'", "yaml.flow_unclosed"),
+    ("found unknown escape character", "yaml.escape"),
+)
+
+
+def _said(detail: str) -> str:
+    return next((code for words, code in SAID if words in detail), "yaml.syntax")
+
 def load(source: str | bytes, file: str = "<workflow>", *, max_bytes: int = 256 * 1024,
          max_depth: int = 20, max_nodes: int = 20_000) -> Loaded:
     """Parse one YAML document into plain data with positions, or raise `YamlRejected`."""
@@ -187,7 +207,7 @@ def load(source: str | bytes, file: str = "<workflow>", *, max_bytes: int = 256 
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         detail = exc.problem or exc.context or "syntax error"
-        code = "yaml.tab" if "\\t" in detail else "yaml.syntax"
+        code = "yaml.tab" if "\\t" in detail else _said(detail)
         raise YamlRejected([Problem(file, line, column, code, {"detail": detail})]) from None
     except yaml.YAMLError as exc:
         raise YamlRejected([Problem(file, 1, 1, "yaml.syntax", {"detail": str(exc).splitlines()[0]})]) from None

@@ -50,7 +50,7 @@ EXPECTED = {
     "sla_too_long.yaml": (9, None, "1 分钟到 366 天"),
     "states_as_list.yaml": (4, 1, "应为映射"),
     "string_for_bool.yaml": (6, None, "应为是或否"),
-    "syntax_unclosed.yaml": (11, 1, "YAML 语法错误"),
+    "syntax_unclosed.yaml": (11, 1, "方括号 [ ] 或花括号 { } 没有正确闭合"),
     "tab_indent.yaml": (5, 1, "Tab"),
     "title_too_long.yaml": (2, 1, "不能超过 64 个字"),
     "top_level_list.yaml": (1, 1, "最外层必须是映射"),
@@ -312,3 +312,26 @@ def test_a_start_into_a_missing_state_is_reported_there_not_as_no_start():
         compile_source(source, "x.yaml")
     assert [p.code for p in invalid.value.problems] == ["wf.unknown_state"]
     assert invalid.value.problems[0].params == {"step": "post", "state": "reviewx"}
+
+
+@pytest.mark.parametrize("source, line, code, words", [
+    ("id: x\ntitle: 微心愿: 新\n", 2, "yaml.colon_in_value", "请给值加引号"),
+    ("id: x\n title: t\n", 2, "yaml.colon_in_value", "缩进不对"),
+    ("id: x\nsteps:\n  a: 1\n b: 2\n", 4, "yaml.indent", "同一列开始"),
+    ("id: x\nlist:\n  - a\n - b\n", 4, "yaml.indent", "同一列开始"),
+    ('id: x\ntitle: "未闭合\n', 3, "yaml.unclosed", "没有闭合"),
+    ("id: x\ntitle: @home\n", 2, "yaml.bad_start", "加引号"),
+    ("id: x\nguards: [a, b\n", 3, "yaml.flow_unclosed", "没有正确闭合"),
+    ('id: x\ntitle: "a\\qb"\n', 2, "yaml.escape", "单引号"),
+])
+def test_the_parsers_common_problems_are_said_in_words_an_administrator_can_act_on(source, line, code, words):
+    """PyYAML's own English (mapping values are not allowed here) is no help to a district
+    administrator: the common problems are said in the catalogue's words, at their line, and
+    the English page reads English."""
+    with pytest.raises(WorkflowInvalid) as exc:
+        compile_source(source, "w.yaml")
+    first = exc.value.problems[0]
+    assert (first.line, first.code) == (line, code)
+    assert words in format_problem(first, "zh")
+    english = format_problem(first, "en")
+    assert english != format_problem(first, "zh") and not any("\u4e00" <= ch <= "\u9fff" for ch in english)
