@@ -39,7 +39,7 @@ from schemas.tables import (
 
 # The one username rule, for sign-up and for the Excel import alike.
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
-USERNAME_RULE = N_("用户名应为 3–32 位字母、数字、下划线、点或连字符")
+USERNAME_RULE = N_("用户名只能用 3–32 位字母或数字（也可以有 _ . -），不能有汉字或空格：可以用姓名拼音或手机号")
 NAME_RULE = N_("请填写姓名（最多 64 字）")
 
 

@@ -42,7 +42,7 @@ def test_a_good_member_row_has_no_problem():
 
 
 @pytest.mark.parametrize(("cells", "column", "code"), [
-    ({USERNAME: "li si"}, USERNAME, "用户名应为 3–32 位字母、数字、下划线、点或连字符"),
+    ({USERNAME: "li si"}, USERNAME, "用户名只能用 3–32 位字母或数字（也可以有 _ . -），不能有汉字或空格：可以用姓名拼音或手机号"),
     ({USERNAME: "zhang3"}, USERNAME, "import.username_taken"),
     ({NAME: ""}, NAME, "请填写姓名（最多 64 字）"),
     ({PHONE_NUMBER: "123"}, PHONE_NUMBER, "import.phone_format"),
@@ -60,7 +60,7 @@ def test_problems_read_in_english_column_and_sentence():
     assert error.column_in("zh") == "手机" and error.message_in("zh") == "手机号码格式不对：123"
     assert error.column_in("en") == "Mobile" and error.message_in("en") == "Not a mobile number: 123"
     [name] = check_member(3, _row(**{USERNAME: "x"}), _known())
-    assert name.message_in("en").startswith("a username has 3–32")
+    assert name.message_in("en").startswith("A user name has 3–32")
 
 
 def _xlsx(header, rows) -> bytes:
