@@ -159,7 +159,7 @@ def test_import_with_bad_rows_imports_nothing(login, world, factory):
                                                 "file": (io.BytesIO(bad), "members.xlsx")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert "没有导入任何数据" in page
-    for text in ["应为 3–32 位", "手机号码格式不对", "找不到党组织", "不是您管辖范围内的社区", "不认识的技能“飞行”",
+    for text in ["只能用 3–32 位字母或数字", "手机号码格式不对", "找不到党组织", "不是您管辖范围内的社区", "不认识的技能“飞行”",
                  "用户名 zhang3 已存在", "请填写姓名"]:
         assert text in page, text
     with factory() as s:
