@@ -328,12 +328,16 @@ def qr(demand_id: int):
 @bp.get("/files/<key>")
 @login_required
 def file(key: str):
-    """A proof photo, to those who may see its demand: shown inline as an image (its type fixed by
-    the stored name, never sniffed), or saved with `?download=1`."""
+    """A proof photo, to the people of its demand: its requester, who took it, the organisation
+    holding the demand and the community's admins (a photo of an elder's home is not for the
+    neighbours who may read the finished wish). Shown inline as an image (its type fixed by the
+    stored name, never sniffed), or saved with `?download=1`."""
     from schemas.tables import ServiceRecord
 
     record = db().scalar(select(ServiceRecord).where(ServiceRecord.proof == key)) if is_storage_key(key) else None
-    if record is None or visibility.visible_demand(db(), actor(), record.demand_id) is None:
+    d = visibility.visible_demand(db(), actor(), record.demand_id) if record is not None else None
+    if d is None or not privacy.sees_personal_data(actor(), d.community.path, [d.requester_id, record.user_id],
+                                                   holder_org=d.org_id):
         abort(404)
     found = storage().open(key)  # read only for who may see it
     if found is None:

@@ -216,6 +216,13 @@ def test_upload_checked_by_content_shown_inline_and_downloadable(login, world, f
     assert saved.status_code == 200 and "attachment" in saved.headers["Content-Disposition"]
     assert member.get("/files/..%2f..%2fetc%2fpasswd").status_code == 404
     assert login("res_b").get(f"/files/{key}").status_code == 404  # another community's resident
+    # the people of the demand see it; a neighbour who may read the wish does not (the walk)
+    assert login("res_a").get(f"/files/{key}").status_code == 200  # who asked
+    assert login("cadm_a").get(f"/files/{key}").status_code == 200
+    neighbour = login("res_a2")
+    assert neighbour.get(f"/d/{demand}").status_code == 200 and key not in neighbour.get(f"/d/{demand}").get_data(as_text=True)
+    assert neighbour.get(f"/files/{key}").status_code == 404
+    assert login("mem2").get(f"/files/{key}").status_code == 404  # another member of the community
 
 
 def test_one_tap_claim_answers_at_once(login, world, factory):
