@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from flows.core import audit
 from flows.core.db import in_transaction
 from flows.core.i18n import Message
-from flows.core.moments import Moment
+from flows.core.moments import said_now
 from flows.core.refusals import Refused
 from flows.people.actors import ActorContext
 from schemas.clock import LOCAL_TZ, utcnow
@@ -110,14 +110,14 @@ def create_slots(session: Session, actor: ActorContext, service_id: int, times: 
     ordered = sorted(times)
     for (_s1, e1), (s2, _e2) in zip(ordered, ordered[1:], strict=False):
         if s2 < e1:
-            raise Refused("input", fields={"times": Message("slots.overlap", {"at": _local(s2)})})
+            raise Refused("input", fields={"times": Message("slots.overlap", {"at": said_now(s2)})})
     existing = session.execute(select(AppointmentSlot.starts_at, AppointmentSlot.ends_at).where(
         AppointmentSlot.service_id == service_id, AppointmentSlot.ends_at > ordered[0][0],
         AppointmentSlot.starts_at < ordered[-1][1])).all()
     for start, end in ordered:
         clash = next((s for s, e in existing if s < end and start < e), None)
         if clash is not None:
-            raise Refused("input", fields={"times": Message("slots.clash", {"at": _local(clash)})})
+            raise Refused("input", fields={"times": Message("slots.clash", {"at": said_now(clash)})})
 
     def work() -> list[int]:
         rows = [AppointmentSlot(service_id=service_id, starts_at=start, ends_at=end, capacity=capacity, booked=0)
@@ -132,6 +132,3 @@ def create_slots(session: Session, actor: ActorContext, service_id: int, times: 
 
     return in_transaction(session, work)
 
-
-def _local(at: datetime) -> Moment:
-    return Moment(at)

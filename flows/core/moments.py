@@ -42,6 +42,11 @@ class Moment:
         return self.render()
 
 
+def said_now(at: datetime) -> Moment:
+    """A time in a refusal: read the moment it is said, so 今天 14:00 as the page beside it says."""
+    return Moment(at, relative=True)
+
+
 def moment(at: datetime | None) -> Moment | None:
     """`at` as a Moment, None as None (a demand without a time)."""
     return Moment(at) if at is not None else None

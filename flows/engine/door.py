@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
-from flows.core.moments import Moment
+from flows.core.moments import said_now
 from flows.core.refusals import Refused
 from flows.engine import effects, records, replays, times
 from flows.engine.automated import run_due
@@ -153,7 +153,7 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
         raise Refused("slot_held")  # the plain answer; the partial unique index decides a race
     clash = records.clashing_booking(session, slot, actor.user_id) if slot_service is not None else None
     if clash is not None:
-        raise Refused("slot_clash", {"service": clash[0], "start": Moment(clash[1])})
+        raise Refused("slot_clash", {"service": clash[0], "start": said_now(clash[1])})
     values = _validate(workflow, name, data).model_dump(mode="json")
     span = resource_bookings.check_range(_when(values.get("starts_at")), _when(values.get("ends_at")),
                                          now) if shared is not None else None  # its own words for a past range

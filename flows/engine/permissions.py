@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from flows.core.moments import Moment
+from flows.core.moments import Moment, said_now
 from flows.engine.claims import is_claimant
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
@@ -122,7 +122,7 @@ def _outside_window(demand: Demand, now: datetime, window: TimeWindow) -> Refusa
 def local_text(at: datetime) -> Moment:
     """A time as people in Yichun read it (Beijing time, 今天 19:48 or 12月1日 19:48), for a
     refusal's sentence: read at once, beside a page that says 今天 too."""
-    return Moment(at, relative=True)
+    return said_now(at)
 # Guards whose answer depends on the actor's other rows (claims on other demands).
 SERIALISED_GUARDS = ("no_time_clash",)
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from flows.core.moments import Moment
+from flows.core.moments import said_now
 from flows.core.refusals import Refused
 from flows.core.sql import changed
 from flows.people.actors import ActorContext
@@ -61,7 +61,7 @@ def hold(session: Session, resource_id: int, starts_at: datetime, ends_at: datet
     check_open(session, resource_id, starts_at, ends_at)
     clash = overlapping(session, resource_id, starts_at, ends_at)
     if clash is not None:
-        raise Refused("resource.taken", {"start": _local(clash.starts_at), "end": _local(clash.ends_at)})
+        raise Refused("resource.taken", {"start": said_now(clash.starts_at), "end": said_now(clash.ends_at)})
     return resource
 
 
@@ -104,6 +104,3 @@ def booked_ranges(session: Session, resource_id: int, first: datetime, last: dat
         ResourceBooking.resource_id == resource_id, ResourceBooking.status == ResourceBookingStatus.HELD,
         ResourceBooking.starts_at < last, ResourceBooking.ends_at > first).order_by(ResourceBooking.starts_at)))
 
-
-def _local(at: datetime) -> Moment:
-    return Moment(at)

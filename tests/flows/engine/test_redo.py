@@ -82,6 +82,8 @@ def test_a_booking_at_the_same_time_as_another_service_is_refused_plainly(factor
     with pytest.raises(Refused) as clash:
         Walker(factory, world).start("res_a", "appointment", {"title": "咨询"}, slot=overlapping_id)
     assert clash.value.code == "slot_clash" and "已预约了“义务理发”" in clash.value.message()
+    # read at once, beside a list that says 明天 09:00 (the world's slot is a day after its 10:00)
+    assert "您 今天 " in clash.value.message() or "您 明天 " in clash.value.message()
     Walker(factory, world).start("res_a", "appointment", {"title": "咨询"}, slot=after_id)  # touching is not overlapping
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Booking).where(Booking.user_id == world["res_a"])) == 2
