@@ -92,12 +92,15 @@ def redeem(item_id: int):
     quantity = form_int("quantity", required=False, low=1, high=999) or 1
     earlier = None if request.form.get("again") else repeats.recent_order(db(), actor().user_id, item_id, key)
     if earlier is not None:  # the back button and a second tap, most often: ask first
-        item = db().get(ShopItem, item_id)
+        beyond = shop.beyond_limit(db(), actor().user_id, db().get_one(ShopItem, item_id), quantity)
+        if beyond is not None:  # unless another one could only be refused: say so at once
+            flash_refusal(beyond)
+            return redirect(url_for("portal.orders"))
         return render_template(
             "repeat.html", back=url_for("portal.orders"), back_label=_("‹ 返回我的订单"),
             fields=[("request_key", key or ""), ("quantity", quantity)], yes=_("再兑换一份"),
             said=_("您在 %(when)s 刚兑换过%(item)s（取货码 %(code)s）。还要再兑换一份吗？",
-                   when=when(earlier.at), item=item.name if item else "", code=earlier.pickup_code))
+                   when=when(earlier.at), item=earlier.item_name or "", code=earlier.pickup_code))
     try:
         order = shop.redeem(db(), actor().user_id, item_id, quantity, request_key=key)
     except Refused as exc:

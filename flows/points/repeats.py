@@ -31,6 +31,7 @@ class Earlier:
     at: datetime
     amount: int
     pickup_code: str | None = None
+    item_name: str | None = None  # an order's item, as it was bought (its name may have changed since)
 
 
 def recent_order(session: Session, user_id: int, item_id: int, request_key: str | None,
@@ -43,7 +44,7 @@ def recent_order(session: Session, user_id: int, item_id: int, request_key: str 
     order = session.scalars(select(Order).where(
         Order.user_id == user_id, Order.item_id == item_id, Order.created_at >= since,
         Order.status != OrderStatus.CANCELLED).order_by(Order.id.desc()).limit(1)).first()
-    return Earlier(order.created_at, order.quantity, order.pickup_code) if order is not None else None
+    return Earlier(order.created_at, order.quantity, order.pickup_code, order.item_name) if order is not None else None
 
 
 def recent_adjustment(session: Session, actor_id: int, user_id: int, reason: str, request_key: str | None,

@@ -73,6 +73,19 @@ def order_key(user_id: int, request_key: str) -> str:
     return f"{user_id}:{request_key}"
 
 
+def beyond_limit(session: Session, user_id: int, item: ShopItem, quantity: int,
+                 now: datetime | None = None) -> Refused | None:
+    """The refusal redeeming `quantity` more would meet at the per-person limit, read before
+    asking "buy another?": a question whose yes can only be refused is not asked. (A read, not
+    the guard: `redeem`'s counter decides.)"""
+    if item.limit_qty is None:
+        return None
+    bought = session.scalar(select(PurchaseCounter.qty).where(
+        PurchaseCounter.user_id == user_id, PurchaseCounter.item_id == item.id,
+        PurchaseCounter.period == period_key(item.limit_period, now or utcnow()))) or 0
+    return Refused("shop.limit", {"limit": item.limit_qty}) if bought + quantity > item.limit_qty else None
+
+
 def redeem(session: Session, user_id: int, item_id: int, quantity: int = 1, *, request_key: str | None = None,
            now: datetime | None = None) -> Order:
     """Buy `quantity` of an item with points; returns the reserved order with its pickup code."""

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from flows.points import ledger, shop
+from schemas.clock import utcnow
 from schemas.tables import (
     Demand,
     DirectoryEntry,
@@ -18,6 +19,7 @@ from schemas.tables import (
     MemberRegistration,
     Order,
     OrderStatus,
+    PurchaseCounter,
     RegistrationStatus,
     ShopItem,
     TaskCategory,
@@ -629,6 +631,20 @@ def test_the_same_redemption_or_adjustment_again_asks_first(login, world, factor
     member.post(f"/shop/{item_id}/redeem", data={"request_key": "k2", "again": "1"})  # ...sent twice: once
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Order)) == 2 and ledger.balance(s, world["mem1"]) == 30
+
+    # renamed since: the question names what was bought; at the limit, no question whose yes
+    # could only be refused (the walk)
+    with factory() as s, s.begin():
+        item = s.get_one(ShopItem, item_id)
+        item.name, item.limit_qty = "笔记本A5", 2
+        s.add(PurchaseCounter(user_id=world["mem1"], item_id=item_id, qty=2,
+                              period=shop.period_key(item.limit_period, utcnow())))
+    at_limit = member.post(f"/shop/{item_id}/redeem", data={"request_key": "k3"}, follow_redirects=True)
+    assert "超过每人限兑数量（2 件）" in at_limit.get_data(as_text=True) and "再兑换一份" not in at_limit.get_data(as_text=True)
+    with factory() as s, s.begin():
+        s.get_one(ShopItem, item_id).limit_qty = None
+    again = member.post(f"/shop/{item_id}/redeem", data={"request_key": "k4"}).get_data(as_text=True)
+    assert "刚兑换过笔记本（" in again and "笔记本A5" not in again
 
     admin = login("cadm_a")
     form = {"action": "adjust", "user_id": world["mem2"], "amount": "5", "reason": "冬季清雪额外奖励"}
