@@ -18,6 +18,7 @@ from flows.core import journal
 from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
+from flows.core.text import visible
 from flows.notices import templates
 from schemas.clock import utcnow
 from schemas.tables import NoticeTemplateOverride
@@ -87,7 +88,7 @@ def check(name: str, title_zh: str, text_zh: str, title_en: str | None = None, t
     wrong: dict[str, str] = {}
     for field, value in parts.items():
         limit = 500 if field.startswith("text") else 200
-        if field in ("title_zh", "text_zh") and not value.strip():
+        if field in ("title_zh", "text_zh") and not visible(value):
             wrong[field] = N_("必填")
         elif field == "sms_en" and value and not parts["sms_zh"]:
             wrong[field] = N_("先写中文短信")

@@ -260,7 +260,7 @@ def decide(session: Session, actor: ActorContext, kind: str, registration_id: in
     """Approve or reject a pending registration (`kind` member or org) of the admin's own
     community. A rejection says why (`reason`): the applicant reads it in the message, and it
     stays in the event log."""
-    reason = (reason or "").strip()
+    reason = visible(reason)
     if not approve and not reason:
         raise Refused("input", fields={"reason": Message("registration.reason")})
     if len(reason) > REASON_MAX:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.core.text import visible
 from flows.points import shop
 from schemas.clock import utcnow
 from schemas.tables import Account, AdjustmentStatus, Entry, Order, OrderStatus, PointAdjustment, Posting, PostingKind
@@ -55,7 +56,7 @@ def recent_adjustment(session: Session, actor_id: int, user_id: int, reason: str
     since = (now or utcnow()) - WINDOW
     if request_key and shop.adjusted_before(session, shop.adjust_key(actor_id, request_key)):
         return None
-    reason = (reason or "").strip()[:255]
+    reason = visible(reason)[:255]
     posted = session.execute(
         select(Entry.created_at, Entry.amount).join(Posting, Posting.id == Entry.posting_id)
         .join(Account, Account.id == Entry.account_id)

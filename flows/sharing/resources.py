@@ -164,7 +164,7 @@ def set_hours(session: Session, actor: ActorContext, resource_id: int, text: str
         session.execute(delete(ResourceHours).where(ResourceHours.resource_id == resource.id))
         session.add_all([ResourceHours(resource_id=resource.id, weekday=w, opens=o, closes=c) for w, o, c in rows])
         audit.record(session, actor.user_id, "update", "resource_hours", str(resource.id), None,
-                     {"hours": (text or "").strip()[:500]})
+                     {"hours": visible(text)[:500]})
         return len(rows)
 
     return in_transaction(session, work)

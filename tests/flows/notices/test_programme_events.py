@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
+from flows.core.refusals import Refused
 from flows.notices import choices, courier, overrides
 from flows.people import accounts
 from flows.people.actors import load_actor
@@ -36,6 +38,10 @@ def test_a_refused_organisation_registration_tells_its_admins(factory, world):
                   .values(status="pending"))
         s.commit()
         registration_id = s.scalar(select(OrgRegistration.id).where(OrgRegistration.org_id == world["org1"]))
+        with pytest.raises(Refused) as blank:  # a reason of zero-width spaces says nothing (the walk)
+            accounts.decide(s, load_actor(s, world["cadm_a"]), "org", registration_id, approve=False,
+                            reason="\u200b\u200b ")
+        assert "reason" in blank.value.fields
         accounts.decide(s, load_actor(s, world["cadm_a"]), "org", registration_id, approve=False, reason="组织名称有误。")
     (told,) = _told(factory, world["orgadm1"], "registration_rejected")
     assert told.title == "报到未通过：旭日社区" and "原因：组织名称有误。如有疑问" in told.body  # one full stop, not two
