@@ -194,17 +194,19 @@ def reschedule(demand_id: int):
     except Refused as exc:
         flash_refusal(exc)
         return redirect(url_for("portal.demand", demand_id=d.id))
-    form = request.form if request.method == "POST" else {
-        name: local_input(getattr(d, name)) for name in schedule.FORM}
+    fields = schedule.fields_for(workflow, d, lang())
+    # the end starts empty: left so, it keeps the length (filled with the old end, a start moved
+    # past it was refused as "the end before the start")
+    form = request.form if request.method == "POST" else {"starts_at": local_input(d.starts_at)}
     if request.method == "POST":
-        values, _ = read_step_form(schedule.FORM)
+        values, _ = read_step_form(fields)
         done, errors = _send(d.id, lambda: schedule.reschedule(db(), actor(), d.id, values,
                                                              request_key=posted_request_key()))
         if done is not None:
             return done
     # the form's words are the platform's, not a district's workflow text: in the reader's language
     shown = {name: f.model_copy(update={"title": gettext(f.title), "help": f.help and gettext(f.help)})
-             for name, f in schedule.FORM.items()}
+             for name, f in fields.items()}
     spec = {"title": gettext("改期"), "form": shown, "help": None}
     return render_template("step.html", d=d, wf=workflow, name="reschedule", spec=spec, errors=errors, form=form,
                            members=[], request_key=posted_request_key() or new_request_key()), (

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from flows.core.db import in_transaction
-from flows.core.i18n import N_
+from flows.core.i18n import N_, language
 from flows.core.moments import Moment
 from flows.core.refusals import Refused
 from flows.core.sql import changed
@@ -93,9 +93,10 @@ def _reschedule(session: Session, actor: ActorContext, demand_id: int, data: Map
     spans = span_messages(*_start_forms(workflow), SimpleNamespace(starts_at=starts_at, ends_at=ends_at))
     if spans:  # the start form's bounds (an activity's longest length) hold for a moved time too
         raise Refused("input", fields=spans)
-    # only a time that changes must not be past: a running activity may still be extended
-    times.refuse_out_of_reach({k: v for k, v in {"starts_at": starts_at, "ends_at": ends_at}.items()
-                       if v != getattr(demand, k)}, now)
+    # only a time that changes must not be past (a running activity may still be extended), and
+    # only a time typed is answered beside its field: an end kept by the length follows the start
+    typed = {"starts_at": starts_at, "ends_at": values.ends_at}  # type: ignore[attr-defined]
+    times.refuse_out_of_reach({k: v for k, v in typed.items() if v is not None and v != getattr(demand, k)}, now)
     observed = demand.state
     before = demand.starts_at
     was = {"starts_at": _iso(demand.starts_at), "ends_at": _iso(demand.ends_at)}
@@ -134,6 +135,15 @@ def _tell(session: Session, demand: Demand, workflow: CompiledWorkflow, actor: A
                                {"was": Moment(before) if before else ""})
     outbox.post(session, event_id=event_id, demand=demand, users=users, kind=f"{STEP}:notify", title=composed.title,
                 body=composed.body, category=composed.category, render=composed.render, short=composed.short)
+
+
+def fields_for(workflow: CompiledWorkflow, demand: Demand, locale: str | None = None) -> dict[str, DateTimeField]:
+    """The 改期 form for this demand: its times named as its start form names them (a wish's
+    希望时间), and no end for a demand that has none (a wish is a moment, not a span)."""
+    zh, en = _start_forms(workflow)
+    named = en if language(locale) == "en" else zh
+    fields = {k: f for k, f in FORM.items() if k == "starts_at" or demand.ends_at is not None}
+    return {k: f.model_copy(update={"title": named[k].title}) if k in named else f for k, f in fields.items()}
 
 
 def _start_forms(workflow: CompiledWorkflow) -> tuple[dict[str, Any], dict[str, Any]]:

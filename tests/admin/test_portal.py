@@ -739,3 +739,14 @@ def test_a_stored_workflow_this_release_cannot_read_takes_down_only_its_own_star
         with factory() as s:
             s.execute(delete(WorkflowVersion).where(WorkflowVersion.version == 99))
             s.commit()
+
+
+def test_reschedule_asks_a_wish_for_its_wished_time_alone(login, world, factory):
+    """改期 of a wish said 开始时间 and offered a 结束时间 a wish never had (the walk): it names
+    the time as the wish's form does, and asks for nothing else."""
+    wish = Walker(factory, world)
+    wish.start("res_a", "micro_wish", {"title": "修灯", "starts_at": (NOW + timedelta(days=3)).isoformat()})
+    page = login("cadm_a").get(f"/d/{wish.demand_id}/reschedule").get_data(as_text=True)
+    assert "希望时间" in page and 'id="f-starts_at"' in page and 'id="f-ends_at"' not in page
+    english = login("cadm_a").get(f"/d/{wish.demand_id}/reschedule?lang=en").get_data(as_text=True)
+    assert 'id="f-ends_at"' not in english and "希望时间" not in english

@@ -25,6 +25,13 @@ def test_community_admin_puts_an_activity_off_by_a_day_from_the_queue(browser, s
     admin.page.get_by_role("link", name="改期", exact=True).click()
     admin.page.wait_for_load_state()
     assert admin.page.input_value("#f-starts_at") == as_local(start).strftime("%Y-%m-%dT%H:%M")
+    # the end starts empty and keeps the length (filled with the old end, a later start was
+    # refused as an end before the start: the walk)
+    assert admin.page.input_value("#f-ends_at") == ""
+    admin.page.fill("#f-starts_at", "2099-01-01T09:00")  # a slip of the year: said beside the start only
+    admin.tap("改期")
+    assert "一年以内" in admin.page.inner_text("#e-starts_at") and admin.page.locator("#e-ends_at").count() == 0
+    admin.shot("a-slip-of-the-year")
     later = start + timedelta(days=1)
     admin.page.fill("#f-starts_at", as_local(later).strftime("%Y-%m-%dT%H:%M"))
     admin.page.fill("#f-ends_at", "")
