@@ -34,6 +34,8 @@ def as_local(at: datetime) -> datetime:
 # a phone's clock a few minutes slow, or a form asking for "now" that took a while to fill in.
 # Ten minutes forgives both; an activity dated yesterday is still refused.
 PAST_GRACE = timedelta(minutes=10)
+# How far ahead a person may set a time: further is a slip of the year (2099 for 2026).
+HORIZON = timedelta(days=366)
 
 
 def is_past(moment: datetime, now: datetime) -> bool:

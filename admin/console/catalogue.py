@@ -251,7 +251,8 @@ class NewsPostView(SecuredModelView):
         yield NewsPost.id, [], True
 
     def check(self, model, created):
-        news.check_region(self.session, actor(), model.region_id)  # the API's rule too (flows.catalogue.news)
+        news.check_region(self.session, actor(), model.region_id)  # the API's rules too (flows.catalogue.news)
+        news.check_publish_time(model.published_at)
         if created:
             model.author_id = current_user.id
 

@@ -19,7 +19,7 @@ from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.core.text import visible
 from flows.people.actors import ActorContext
-from schemas.clock import utcnow
+from schemas.clock import HORIZON, utcnow
 from schemas.tables import NewsPost, Region, RegionLevel
 
 # The levels a post may belong to (the console offers these; a street has no readers of its own).
@@ -93,8 +93,16 @@ def managed_post(session: Session, actor: ActorContext, post_id: int) -> NewsPos
     return post
 
 
+def check_publish_time(published_at: datetime | None, now: datetime | None = None) -> None:
+    """A publish time within a year: a post set for 2099 (a slip of the year) would wait unseen
+    for good. A time passed is fine: the post is published at once."""
+    if published_at is not None and published_at > (now or utcnow()) + HORIZON:
+        raise Refused("input", fields={"published_at": N_("发布时间最远只能选一年以内，请检查年份")})
+
+
 def _checked(session: Session, actor: ActorContext, draft: Draft) -> Draft:
     check_region(session, actor, draft.region_id)
+    check_publish_time(draft.published_at)
     title, body = visible(draft.title), visible(draft.body)
     fields = {**({"title": N_("请填写标题")} if not title else {}), **({"body": N_("请填写正文")} if not body else {})}
     if fields:

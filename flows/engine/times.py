@@ -13,18 +13,17 @@ a test that replays the past with `now=` gets the answer that moment would have 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flows.core.i18n import N_
 from flows.core.refusals import Refused
 from flows.engine.permissions import Refusal, local_text
-from schemas.clock import is_past
+from schemas.clock import HORIZON, is_past
 from schemas.tables import Demand
 from schemas.workflow import HumanStep
 
 PAST = N_("这个时间已经过去了，请选择现在以后的时间")
 FAR = N_("最远只能选一年以内的时间，请检查年份")
-HORIZON = timedelta(days=366)
 
 
 def refuse_out_of_reach(times: Mapping[str, datetime | None], now: datetime) -> None:

@@ -485,3 +485,20 @@ def test_every_console_text_field_keeps_only_what_can_be_seen(factory, login, wo
                                              "limit_period": "month", "on_sale": "y"})
     with factory() as s:
         assert s.scalars(select(ShopItem.name).where(ShopItem.community_id == world["ca"])).all() == ["毛巾"]
+
+
+def test_a_news_post_set_for_2099_is_a_slip_of_the_year(factory, login, world):
+    """Scheduled for 2099 (meant: 2026), a post would wait unseen for good: refused beside the
+    field, in the console as over the API (flows.catalogue.news.check_publish_time)."""
+    from schemas.tables import NewsPost
+
+    admin = login("dadm1")
+    form = {"title": "冬季供暖通知", "region_id": str(world["d1"]), "body": "正文"}
+    far = admin.post("/admin/newspost/new/", data={**tokens(admin, "/admin/newspost/new/"), **form,
+                                                   "published_at": "2099-01-01T09:00"})
+    assert far.status_code == 200 and "一年以内" in far.get_data(as_text=True)
+    near = admin.post("/admin/newspost/new/", data={**tokens(admin, "/admin/newspost/new/"), **form,
+                                                    "published_at": "2026-12-01T09:00"})
+    assert near.status_code == 302
+    with factory() as s:
+        assert s.scalars(select(NewsPost.title)).all() == ["冬季供暖通知"]
