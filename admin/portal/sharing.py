@@ -19,6 +19,7 @@ from flows.core.storage import StorageRefused
 from flows.engine import resource_requests as requests
 from flows.engine import visibility
 from flows.sharing import calendar, matching, reads, resources
+from flows.workflow import registry
 from schemas.clock import LOCAL_TZ, utcnow
 from schemas.tables import Organisation, Region, Resource, ResourceKind
 
@@ -135,7 +136,20 @@ def my_resources():
     owned = resources.owned(db(), actor())
     places = [(p.org_id, p.community_id, p.name) for p in resources.places(db(), actor())]
     return render_template("my_resources.html", owned=owned, places=places, kinds=KINDS, orgs=org_names(),
-                           requests=reads.requests_for(db(), [r.id for r in owned]))
+                           requests=_received(reads.requests_for(db(), [r.id for r in owned])))
+
+
+def _received(rows) -> list[tuple[Any, Any, str, str, bool]]:
+    """收到的申请 with each one's state, as its workflow names it: those still going on first,
+    soonest first (one waits for an answer), then those over, latest first. A list in id order
+    without states mixed the request waiting for 同意 with the done and the declined (the walk)."""
+    out = []
+    for booking, demand, name in rows:
+        workflow = registry.load(db(), demand.workflow_id, demand.workflow_version, demand.workflow_hash)
+        out.append((booking, demand, name, workflow.state_title(demand.state), workflow.is_terminal(demand.state)))
+    going = sorted((r for r in out if not r[4]), key=lambda r: r[0].starts_at)
+    over = sorted((r for r in out if r[4]), key=lambda r: r[0].starts_at, reverse=True)
+    return going + over
 
 
 @bp.post("/my/resources/new")

@@ -11,6 +11,10 @@ from schemas.clock import LOCAL_TZ
 from schemas.tables import Demand, Resource, ResourceClosure, ResourceHours, User
 from tests.flows.sharing.shared import add_sharing
 
+# A Monday (the room opens on weekdays) some weeks ahead: within the year a time may be set in.
+_DAY = datetime.now(LOCAL_TZ).date() + timedelta(days=21)
+MONDAY = (_DAY + timedelta(days=-_DAY.weekday())).isoformat()
+
 
 @pytest.fixture
 def shared(factory, world):
@@ -20,18 +24,18 @@ def shared(factory, world):
 def test_request_and_answer(login, factory, shared):
     admin = login("cadm_a")
     assert "资源共享" in admin.get("/").get_data(as_text=True)
-    found = admin.get("/resources?kind=room&starts_at=2030-12-02T10:00&ends_at=2030-12-02T11:00")
+    found = admin.get(f"/resources?kind=room&starts_at={MONDAY}T10:00&ends_at={MONDAY}T11:00")
     assert "财政局三楼会议室" in found.get_data(as_text=True) and "所选时间开放且空闲" in found.get_data(as_text=True)
     page = admin.get(f"/resources/{shared['room']}").get_data(as_text=True)
     assert "周一至周五 09:00-17:00" in page
     sent = admin.post(f"/resources/{shared['room']}/request", data={
-        "title": "党课", "starts_at": "2030-12-02T10:00", "ends_at": "2030-12-02T11:00", "request_key": "k1"})
+        "title": "党课", "starts_at": f"{MONDAY}T10:00", "ends_at": f"{MONDAY}T11:00", "request_key": "k1"})
     assert sent.status_code == 302 and "/d/" in sent.headers["Location"]
     again = admin.post(f"/resources/{shared['room']}/request", data={
-        "title": "党课2", "starts_at": "2030-12-02T10:30", "ends_at": "2030-12-02T11:30", "request_key": "k2"})
+        "title": "党课2", "starts_at": f"{MONDAY}T10:30", "ends_at": f"{MONDAY}T11:30", "request_key": "k2"})
     page = again.get_data(as_text=True)  # refused (the time is taken): the form again, as it was typed
     assert again.status_code == 409 and "这个时间段已被预约" in page and 'value="党课2"' in page
-    assert 'value="2030-12-02T10:30"' in page
+    assert f'value="{MONDAY}T10:30"' in page
     empty = admin.post(f"/resources/{shared['room']}/request", data={"note": "带投影", "request_key": "k3"})
     page = empty.get_data(as_text=True)  # each missing field said beside it, the note kept
     assert empty.status_code == 400 and 'id="q-title-error"' in page and 'id="q-starts_at-error"' in page
@@ -42,6 +46,7 @@ def test_request_and_answer(login, factory, shared):
     owner = login("orgadm1")
     mine = owner.get("/my/resources").get_data(as_text=True)
     assert "财政局三楼会议室" in mine and f"/d/{demand.id}" in mine
+    assert "待审批" in mine  # its state, as its workflow names it
     assert owner.get(f"/d/{demand.id}").status_code == 200
 
 
@@ -53,7 +58,7 @@ def test_the_owner_deciding_a_request_sees_who_asked_and_their_number(login, fac
         s.commit()
     resident = login("res_a")
     sent = resident.post(f"/resources/{shared['room']}/request", data={
-        "title": "合唱排练", "starts_at": "2030-12-02T10:00", "ends_at": "2030-12-02T11:00", "request_key": "k1"})
+        "title": "合唱排练", "starts_at": f"{MONDAY}T10:00", "ends_at": f"{MONDAY}T11:00", "request_key": "k1"})
     demand_url = sent.headers["Location"]
     page = login("orgadm1").get(demand_url).get_data(as_text=True)
     assert "发布者：史玉兰" in page and 'href="tel:13904581234"' in page
@@ -160,3 +165,19 @@ def test_owner_lists_a_new_resource_with_a_photo(login, factory, shared):
     # not for another organisation, nor a community the organisation did not report to
     for place in (f"{shared['org2']}:{shared['cb']}", f"{shared['org1']}:{shared['cb']}", "x"):
         assert owner.post("/my/resources/new", data={"name": "x", "place": place}).status_code == 404
+
+
+def test_received_requests_say_their_state_those_going_on_first(login, factory, shared):
+    """收到的申请 mixed the request waiting for 同意 with the declined, without a state (the walk):
+    each says its state, and those still going on come first."""
+    asker = login("cadm_a")
+    for title, hour in [("早上的会", "09"), ("下午的会", "14")]:
+        asker.post(f"/resources/{shared['room']}/request", data={
+            "title": title, "starts_at": f"{MONDAY}T{hour}:00", "ends_at": f"{MONDAY}T{hour}:30", "request_key": title})
+    with factory() as s:
+        morning = s.scalar(select(Demand.id).where(Demand.title == "早上的会"))
+    owner = login("orgadm1")
+    owner.post(f"/d/{morning}/step/decline", data={"reason": "那天有会", "request_key": "d1"})
+    mine = owner.get("/my/resources").get_data(as_text=True)
+    received = mine[mine.index("收到的申请"):]
+    assert received.index("下午的会") < received.index("待审批") < received.index("早上的会") < received.index("未同意")
