@@ -34,7 +34,7 @@ PLACES: dict[str, tuple[str, str]] = {
 
 
 # The lists not everyone has: the place of the portal's nav (admin/portal/nav.py) that opens them.
-_NEEDS = {"hall": "hall", "queue": "admin", "org": "org", "book": "book"}
+_NEEDS = {"hall": "hall", "queue": "admin", "org": "org", "book": "book", "resources": "resources"}
 
 
 class Back(NamedTuple):
@@ -49,6 +49,8 @@ def back_to(came_from: str | None, nav: Nav, *, involved: bool, governs: bool) -
     name = came_from if came_from is not None and opens(came_from) else (
         "me" if involved else "queue" if governs else "hall" if opens("hall") else "me")
     endpoint, label = PLACES[name]
+    if name == "resources" and not nav.org:  # a community admin's list is the community's
+        label = N_("‹ 返回社区资源")
     return Back(url_for(endpoint), _(label))
 
 

@@ -46,6 +46,11 @@ class Nav:
         return self.logged_in and (actor().has_role(Role.MEMBER) or bool(actor().org_admin_of))
 
     @cached_property
+    def resources(self) -> bool:
+        """Keeps shared resources: an organisation's admin (我的资源) or a community's (社区资源)."""
+        return self.org or self.admin
+
+    @cached_property
     def member(self) -> bool:
         return self.logged_in and actor().has_role(Role.MEMBER)
 

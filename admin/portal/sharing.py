@@ -14,6 +14,7 @@ from admin.i18n import field_errors, flash_refusal
 from admin.params import arg_int, form_int, search_arg, to_id
 from admin.portal import bp
 from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key, storage
+from admin.portal.nav import nav
 from flows.core.refusals import Refused
 from flows.core.storage import StorageRefused
 from flows.engine import resource_requests as requests
@@ -132,7 +133,10 @@ def resource_request(resource_id: int):
 @login_required
 def my_resources():
     """我的资源: the resources of the organisations I administer and, for a community admin,
-    those the community shares itself; and their requests."""
+    those the community shares itself; and their requests. Nobody else keeps resources: 404,
+    as for every page of a role one does not have."""
+    if not nav().resources:
+        abort(404)
     owned = resources.owned(db(), actor())
     places = [(p.org_id, p.community_id, p.name) for p in resources.places(db(), actor())]
     return render_template("my_resources.html", owned=owned, places=places, kinds=KINDS, orgs=org_names(),

@@ -479,7 +479,7 @@ def test_every_console_text_field_keeps_only_what_can_be_seen(factory, login, wo
     blank = admin.post("/admin/shopitem/new/", data={**tokens(admin, "/admin/shopitem/new/"), "name": "\u200b\u2060",
                                                      "community_id": str(world["ca"]), "price": "6",
                                                      "limit_period": "month", "on_sale": "y"})
-    assert blank.status_code == 200 and "必填" in blank.get_data(as_text=True)
+    assert blank.status_code == 200 and "缺少必填项" in blank.get_data(as_text=True)
     admin.post("/admin/shopitem/new/", data={**tokens(admin, "/admin/shopitem/new/"), "name": "\u200b毛巾\u202e ",
                                              "community_id": str(world["ca"]), "price": "6",
                                              "limit_period": "month", "on_sale": "y"})

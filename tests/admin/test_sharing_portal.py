@@ -181,3 +181,17 @@ def test_received_requests_say_their_state_those_going_on_first(login, factory, 
     mine = owner.get("/my/resources").get_data(as_text=True)
     received = mine[mine.index("收到的申请"):]
     assert received.index("下午的会") < received.index("待审批") < received.index("早上的会") < received.index("未同意")
+
+
+def test_resource_pages_are_for_those_who_keep_resources(login, factory, shared):
+    """A member keeps no resources: /my/resources is 404 for them, as every page of a role one
+    does not have; a community admin reaches it as 社区资源, an organisation's admin as 我的资源."""
+    assert login("mem1").get("/my/resources").status_code == 404
+    assert "<h1>社区资源</h1>" in login("cadm_a").get("/my/resources").get_data(as_text=True)
+    assert "<h1>我的资源</h1>" in login("orgadm1").get("/my/resources").get_data(as_text=True)
+    sent = login("res_a").post(f"/resources/{shared['room']}/request", data={
+        "title": "合唱排练", "starts_at": f"{MONDAY}T10:00", "ends_at": f"{MONDAY}T11:00", "request_key": "k1"})
+    page = login("orgadm1").get(sent.headers["Location"] + "?from=resources").get_data(as_text=True)
+    assert "‹ 返回我的资源" in page
+    page = login("res_a").get(sent.headers["Location"] + "?from=resources").get_data(as_text=True)
+    assert "返回我的资源" not in page and "返回社区资源" not in page  # a list they cannot open is not offered
