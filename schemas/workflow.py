@@ -443,6 +443,14 @@ class HumanStep(StepBase):
         return self.window or TimeWindow()
 
     @property
+    def lead(self) -> timedelta | None:
+        """How long before the demand's start its time guards let the step be done (0 for
+        `after_start`); None for a step the start does not hold back."""
+        leads = ([timedelta(0)] if "after_start" in self.guards else []) + (
+            [self.time_window.opens] if "in_time_window" in self.guards else [])
+        return min(leads) if leads else None
+
+    @property
     def sources(self) -> tuple[str, ...]:
         """The states this step may start from."""
         return (self.from_,) if isinstance(self.from_, str) else tuple(self.from_)

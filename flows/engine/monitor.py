@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from flows.engine import times
 from flows.engine.escalations import Holder, describe, holders_of
 from flows.people.regions import district_id
 from flows.workflow import registry
@@ -60,14 +61,14 @@ def overdue(session: Session, now: datetime | None = None, community_paths: list
     escalated = _escalated(session, [d for d, _, _, _ in page])
     result = []
     for demand, community, path, workflow in page:
-        name, step = _waiting(workflow, demand.state, now, demand.state_since)
+        name, step = _waiting(workflow, demand, now)
         assert step.sla is not None  # _waiting picks among the steps with an SLA
         policy = step.sla.then if isinstance(step.sla.then, str) else "complete_with"
         holders, _ = holders_of(session, workflow, demand, name)
         mark = escalated.get((demand.id, name))
         result.append(Stuck(demand.id, demand.title, workflow.id, workflow.spec.title, name, step.title,
                             workflow.state_title(demand.state), demand.state_since,
-                            demand.state_since + step.sla.within, community, policy, mark is not None,
+                            times.sla_due(step, demand), community, policy, mark is not None,
                             district_id(path), holders, describe(session, mark.targets or []) if mark else [],
                             now - demand.state_since))
     return result
@@ -96,18 +97,29 @@ def _ranges(session: Session, now: datetime, community_paths: list[str] | None):
             if not steps or workflow.is_terminal(state):
                 continue
             cutoff = now - min(step.sla.within for _, step in steps if step.sla)
+            # past some step's SLA, counted from the step's opening where the start holds it back
+            late = or_(*[_late(step, now) for _, step in steps])
             yield workflow, base.where(Demand.workflow_id == workflow_id, Demand.state == state,
-                                       Demand.workflow_version == version, Demand.state_since <= cutoff)
+                                       Demand.workflow_version == version, Demand.state_since <= cutoff, late)
+
+
+def _late(step: HumanStep, now: datetime):
+    """The SQL of times.sla_due(step, demand) <= now (the range on state_since leads)."""
+    assert step.sla is not None
+    entered = Demand.state_since <= now - step.sla.within
+    if step.lead is None:
+        return entered
+    return and_(entered, or_(Demand.starts_at.is_(None), Demand.starts_at <= now - step.sla.within + step.lead))
 
 
 def _sla_steps(workflow: CompiledWorkflow, state: str) -> list[tuple[str, HumanStep]]:
     return [(n, s) for n, s in workflow.human_steps_from(state).items() if s.sla]
 
 
-def _waiting(workflow: CompiledWorkflow, state: str, now: datetime, since: datetime) -> tuple[str, HumanStep]:
+def _waiting(workflow: CompiledWorkflow, demand: Demand, now: datetime) -> tuple[str, HumanStep]:
     """The overdue step a demand waits for (the first whose SLA has passed)."""
-    steps = _sla_steps(workflow, state)
-    return next(((n, s) for n, s in steps if s.sla and since + s.sla.within <= now), steps[0])
+    steps = _sla_steps(workflow, demand.state)
+    return next(((n, s) for n, s in steps if s.sla and times.sla_due(s, demand) <= now), steps[0])
 
 
 def _escalated(session: Session, demands: list[Demand]) -> dict[tuple[int, str], Escalation]:

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from flows.engine import times
 from flows.engine.attendance import attendance_states
 from flows.engine.permissions import check_actor
 from flows.people.actors import ADMIN_ROLES, ActorContext
@@ -158,7 +159,7 @@ def _waiting(actor: ActorContext, demand: Demand, communities: dict[int, Region]
     mine = [(name, step) for name, step in steps[demand.state].items()
             if check_actor(actor, step.by, community_id=community.id, community_path=community.path,
                            demand=demand, claims=[]) is None]
-    dues = [demand.state_since + step.sla.within for _, step in mine if step.sla]
+    dues = [times.sla_due(step, demand) for _, step in mine if step.sla]
     due = min(dues) if dues else None
     return Waiting(demand, community.name, workflow.spec.title, workflow.state_title(demand.state),
                    tuple((name, step.title) for name, step in mine), due, due is not None and due <= now,

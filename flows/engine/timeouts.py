@@ -14,7 +14,7 @@ from flows.core.db import in_transaction
 from flows.core.i18n import SOURCE, render
 from flows.core.refusals import Refused
 from flows.core.sql import changed
-from flows.engine import notices
+from flows.engine import notices, times
 from flows.engine.door import act
 from flows.engine.escalations import escalation_targets
 from flows.engine.writes import close_claims, record_event
@@ -41,7 +41,7 @@ def apply_timeout(session: Session, demand_id: int, step: str, *, now: datetime 
     if not isinstance(spec, HumanStep) or spec.sla is None or demand.state not in spec.sources:
         session.rollback()
         return None
-    if demand.state_since + spec.sla.within > now:
+    if times.sla_due(spec, demand) > now:  # not due yet (a step its start holds back runs late)
         session.rollback()
         return None
     policy = spec.sla.then
@@ -62,7 +62,7 @@ def _escalate(session: Session, demand: Demand, workflow: CompiledWorkflow, step
     entered, state = demand.state_since, demand.state
     spec = workflow.step(step)
     assert isinstance(spec, HumanStep) and spec.sla is not None
-    within = spec.sla.within
+    due = times.sla_due(spec, demand)
     targets = escalation_targets(session, workflow, demand, step)
 
     def work() -> str | None:
@@ -76,7 +76,7 @@ def _escalate(session: Session, demand: Demand, workflow: CompiledWorkflow, step
         try:
             with session.begin_nested():
                 session.add(Escalation(demand_id=demand.id, step=step, state=state, entered_at=entered,
-                                       due_at=entered + within, escalated_at=now, targets=targets))
+                                       due_at=due, escalated_at=now, targets=targets))
         except IntegrityError:
             return None  # this step was escalated already in this stay: once is enough
         session.refresh(demand)

@@ -6,6 +6,9 @@ a test that replays the past with `now=` gets the answer that moment would have 
 - A time a person sets (a start form's `starts_at`/`ends_at`, a 改期) is not in the past
   (schemas.clock.PAST_GRACE forgives a slow phone), nor more than a year ahead (HORIZON): a
   wish for 2099 is a slip of the year, and would sit in every list as the latest forever.
+- A step held back by the demand's start (`after_start`, `in_time_window`) is not late before it
+  may be done: its SLA runs from the later of entering the state and the step's opening
+  (`sla_due`), so an appointment assigned six days ahead is not escalated after three.
 - A timed demand whose end has passed is closed to claims: nobody signs up for, grabs or claims
   work that is over. A demand without an end (a wish's 希望时间 alone) never closes this way:
   its time is a wish, not an appointment.
@@ -45,3 +48,13 @@ def closed_to_claims(step: HumanStep, demand: Demand, now: datetime) -> Refusal 
     if step.claim is not None and demand.ends_at is not None and ended(demand, now):
         return Refusal("ended", {"end": local_text(demand.ends_at)})
     return None
+
+
+def sla_due(step: HumanStep, demand: Demand) -> datetime:
+    """When `step`'s SLA runs out for the demand's stay in its state: `within` after it entered
+    the state or, for a step its start holds back, after the step opens, whichever is later."""
+    assert step.sla is not None
+    start = demand.state_since
+    if step.lead is not None and demand.starts_at is not None:
+        start = max(start, demand.starts_at - step.lead)
+    return start + step.sla.within

@@ -196,4 +196,5 @@ def _attendance_left(session: Session, actor: ActorContext, claims, record: str)
                              .where(ServiceRecord.claim_id == mine.id)).first()
     if record == "sign_in":
         return signed is None or signed.signed_in_at is None
-    return signed is None or signed.signed_out_at is None
+    # a sign-out after the sign-in (the writer refuses one before it: not_signed_in)
+    return signed is not None and signed.signed_in_at is not None and signed.signed_out_at is None

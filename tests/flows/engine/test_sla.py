@@ -133,3 +133,22 @@ def test_parallel_monitors_escalate_a_step_once(db_url, factory, world):
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Escalation)) == 1
         assert s.scalar(select(func.count()).select_from(Event).where(Event.step == "publish:overdue")) == 1
+
+
+def test_a_step_its_start_holds_back_is_not_late_before_it_may_be_done(factory, world):
+    """开始活动 opens a day before the start (`in_time_window`): an activity grabbed a month
+    ahead is not 14 days late two weeks later, when nobody may begin it (the review); its SLA
+    runs from the day before the start. The stuck list, the timeout and the queue agree."""
+    start = NOW + timedelta(days=30)
+    walk = Walker(factory, world).recruiting_activity("冬季清雪", 5, start)
+    with factory() as s:
+        assert walk.demand_id not in {c.demand_id for c in monitor.overdue(s, now=NOW + timedelta(days=15))}
+    assert _timeout(factory, walk, "begin", NOW + timedelta(days=15)) is None
+    due = start - timedelta(days=1) + timedelta(days=14)
+    with factory() as s:
+        assert walk.demand_id not in {c.demand_id for c in monitor.overdue(s, now=due - timedelta(minutes=1))}
+        (case,) = [c for c in monitor.overdue(s, now=due + timedelta(minutes=1)) if c.demand_id == walk.demand_id]
+        assert (case.step, case.due) == ("begin", due)
+    assert _timeout(factory, walk, "begin", due + timedelta(minutes=1)) == "escalate"
+    with factory() as s:
+        assert s.scalar(select(Escalation.due_at).where(Escalation.demand_id == walk.demand_id)) == due

@@ -43,8 +43,10 @@ def test_sign_in_window(running, offset, allowed):
         running.act("mem1", "sign_in", now=START + offset)
     assert refused.value.code == "guard.in_time_window"
     # the sentence names the window in Beijing time: the 02:00 UTC start is 10:00 there
+    # (a refusal is read at once: 今天 / 明天 for the days near today, as the page says)
     here = START + timedelta(hours=8)
-    day = f"{here.month}月{here.day}日" if here.year == utcnow().year else f"{here.year}年{here.month}月{here.day}日"
+    near = {0: "今天", 1: "明天"}.get((here.date() - (utcnow() + timedelta(hours=8)).date()).days)
+    day = near or (f"{here.month}月{here.day}日" if here.year == utcnow().year else f"{here.year}年{here.month}月{here.day}日")
     assert refused.value.message() == f"不在办理时间内：{day} 09:00 至 {day} 12:00 可以办理"
 
 

@@ -36,10 +36,11 @@ STORED = Path(__file__).parent / "stored"
 # only once the activity has started (`guards: [after_start]`), so no activity is settled unheld;
 # and appointment: 完成服务 only once the booked time has come, for the same reason.
 # Then joint_activity: 开始活动 from a day before the start (in_time_window, opens 1d), and
-# 取消活动 from running too.
+# 取消活动 from running too. Then joint_activity: a 开始活动 forgotten until after the end may still
+# be tapped within 30 days of it (window closes: 30d), or the activity could never be settled.
 PINNED = {
     "appointment": "fc12267ef75d80bfe8625dcc2bf22673377343ab48a1d014b513121a43a519d8",
-    "joint_activity": "acae8045e052c51d27c9beba897e57796b96acbe06e70b318516a172a0ba71e5",
+    "joint_activity": "8c14476d4ff1cc0559a12e52132e863322b263e1a520ee275f22fb5d3fb084fb",
     "micro_wish": "7f7ef4182ef9edd9474424752450e1fe685cf3e8dda1f43696be052a80988f24",
     "resource_request": "3cf2ab2aba8d8aa6b32c0e939924e9edbee412c683f341fc255dac43188ad39c",
     "volunteer_item": "71df49e181ce6c868ef3b57ecdf3c53140e06eed1b6fd16e2cf24107a4880990",
