@@ -23,6 +23,7 @@ from schemas.settings import get_settings
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
+    Booking,
     Demand,
     Member,
     MemberRegistration,
@@ -30,6 +31,7 @@ from schemas.tables import (
     Region,
     RegionLevel,
     RegistrationStatus,
+    ResourceBooking,
     Role,
     RoleGrant,
     TaskType,
@@ -73,14 +75,22 @@ class _Cast:
         self.existing = set(session.execute(select(Demand.community_id, Demand.title)).all())
 
 
-def load_demands(factory: sessionmaker[Session], progress: Callable[[str, int], None]) -> dict[str, int]:
-    """Publish the workflows, then make the demo demands; returns how many were added."""
+def load_demands(factory: sessionmaker[Session], progress: Callable[[str, int], None],
+                 now: datetime | None = None) -> dict[str, int]:
+    """Publish the workflows, then make the demo demands; returns how many were added.
+
+    A second run adds nothing. Wishes, activities and volunteer items are known by their titles;
+    appointments and resource requests are named by the day and hour they book, which depend on
+    the day of the load, so those two are made only when none exists yet (a run on a later day
+    picked other slots, booked them over the first run's and stopped half-way)."""
     with factory() as session:
         registry.sync_directory(session, get_settings().workflows_dir)
         session.commit()
         cast = _Cast(session)
+        booked = session.scalar(select(Booking.id).limit(1)) is not None
+        shared = session.scalar(select(ResourceBooking.id).limit(1)) is not None
     rng = random.Random(7)
-    now = utcnow().replace(microsecond=0)
+    now = (now or utcnow()).replace(microsecond=0)
     added = 0
     for i, community in enumerate(cast.communities):
         plan = WISH_PLAN + (["rejected", "cancelled"] if i % 4 == 0 else [])
@@ -92,9 +102,9 @@ def load_demands(factory: sessionmaker[Session], progress: Callable[[str, int], 
                                stage, now - timedelta(days=12 - i % 10), n, now + timedelta(hours=i % 8))
         added += _volunteer(factory, cast, community, now)
     progress("demands", added)
-    added += _appointments(factory, cast, now)
+    added += 0 if booked else _appointments(factory, cast, now)
     progress("appointments", APPOINTMENTS)
-    requests = _resource_requests(factory, cast, now)
+    requests = 0 if shared else _resource_requests(factory, cast, now)
     progress("resource requests", requests)
     added += requests
     return {"demands": added} if added else {}
@@ -245,7 +255,8 @@ def _appointments(factory, cast, now) -> int:
 
 
 def _aware(at: datetime) -> datetime:
-    """A slot's time as stored (naive UTC on SQLite), comparable with the load's `now`."""
+    """A slot's time as read (UTCDateTime gives it aware on both engines; kept for a value a
+    caller built by hand), comparable with the load's `now`."""
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 

@@ -1,6 +1,8 @@
 """The demo loads at the report's scale, and a second run adds nothing."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from flows.demo import load_demo
@@ -74,5 +76,11 @@ def test_demo_scale_and_idempotence(factory):
             Demand.workflow_id == "joint_activity", Demand.state.in_(["draft", "open", "recruiting"]))).all()
     assert to_come and all(starts > utcnow() for _, starts in to_come)
     load_demo(factory)
+    with factory() as session:
+        assert _counts(session) == first
+    # a day later too: the bookings' titles name the slots that day would pick (the review)
+    from flows.demo.demands import load_demands
+
+    assert load_demands(factory, lambda _stage, _n: None, now=utcnow() + timedelta(days=1)) == {}
     with factory() as session:
         assert _counts(session) == first
