@@ -328,7 +328,8 @@ def attendance_sheet(demand_id: int):
                for name, step in found.steps.items()],
         people=[AttendanceRow(user_id=p.user_id, name=p.name, signed_in_at=p.signed_in_at,
                               signed_out_at=p.signed_out_at, hours=p.hours,
-                              open_steps=[name for name, step in found.steps.items() if attendance.open_for(p, step)])
+                              open_steps=[name for name, step in found.steps.items()
+                                          if attendance.open_for(p, step, found.demand)])
                 for p in found.people]))
 
 

@@ -19,6 +19,7 @@ from flows.engine import monitor
 from flows.engine import queue as queue_reads
 from flows.people import accounts
 from flows.points import reads as points_reads
+from schemas.clock import utcnow
 
 PER_PAGE = 20
 
@@ -81,5 +82,8 @@ def attendance(demand_id: int):
         else:
             flash(_("%(name)s：%(message)s", name=name, message=outcome.message(lang())), "success")
         return redirect(url_for("portal.attendance", demand_id=d.id))
-    return render_template("attendance.html", d=d, wf=workflow, steps=steps, people=people,
-                           open_for=attendance_reads.open_for)
+    now = utcnow()
+    waits = {name: opens for name, step in steps.items()  # a step the sheet may not confirm yet: said when
+             if (opens := attendance_reads.vouch_opens(d, step)) is not None and now < opens}
+    return render_template("attendance.html", d=d, wf=workflow, steps=steps, people=people, waits=waits,
+                           open_for=lambda p, step: attendance_reads.open_for(p, step, d, now))

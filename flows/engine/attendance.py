@@ -16,6 +16,7 @@ from flows.core.refusals import Refused
 from flows.engine.outcomes import Outcome
 from flows.people.actors import ActorContext
 from flows.workflow.compiled import CompiledWorkflow
+from schemas.clock import utcnow
 from schemas.tables import Claim, ClaimStatus, Demand, Role, ServiceRecord, User
 from schemas.workflow import HumanStep
 
@@ -24,7 +25,8 @@ ATTENDANCE_RECORDS = ("sign_in", "sign_out")
 
 @dataclass(frozen=True)
 class Participant:
-    """A member holding an active claim, with what their service record says so far."""
+    """A member holding a claim not withdrawn (active, or done with the demand), with what their
+    service record says so far."""
 
     user_id: int
     name: str
@@ -57,9 +59,22 @@ def participants(session: Session, demand_id: int) -> list[Participant]:
             for user_id, name, signed_in, signed_out, hours in rows]
 
 
-def open_for(participant: Participant, step: HumanStep) -> bool:
-    """Whether the step can still be confirmed for the participant, as its record writer
-    would accept it (a sign-in once; a sign-out once, after the sign-in)."""
+def vouch_opens(demand: Demand, step: HumanStep) -> datetime | None:
+    """From when an admin may confirm the step for someone: the sheet is read after the event
+    (the window's end does not bind it), but nobody came before the window opened."""
+    if "in_time_window" in step.guards and demand.starts_at is not None:
+        return demand.starts_at - step.time_window.opens
+    return None
+
+
+def open_for(participant: Participant, step: HumanStep, demand: Demand | None = None,
+             now: datetime | None = None) -> bool:
+    """Whether the step can be confirmed for the participant now, as its record writer would
+    accept it (a sign-in once; a sign-out once, after the sign-in), and the door (not before
+    `vouch_opens`)."""
+    opens = vouch_opens(demand, step) if demand is not None else None
+    if opens is not None and (now or utcnow()) < opens:
+        return False
     if step.record == "sign_in":
         return participant.signed_in_at is None
     return participant.signed_in_at is not None and participant.signed_out_at is None

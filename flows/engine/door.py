@@ -22,7 +22,7 @@ from flows.core.db import in_transaction
 from flows.core.i18n import N_
 from flows.core.moments import said_now
 from flows.core.refusals import Refused
-from flows.engine import effects, records, replays, times
+from flows.engine import attendance, effects, records, replays, times
 from flows.engine.automated import run_due
 from flows.engine.claims import active_claims, own_place_held
 from flows.engine.outcomes import Outcome
@@ -426,8 +426,8 @@ def _check(session: Session, actor: ActorContext, demand: Demand, workflow: Comp
     refusal = check_guards(session, actor, guards, demand, now=now, window=spec.window, present=present)
     if refusal:
         raise Refused(refusal.code, refusal.params)
-    if vouched and "in_time_window" in spec.guards and demand.starts_at is not None \
-            and now < demand.starts_at - spec.time_window.opens:
+    opens = attendance.vouch_opens(demand, spec) if vouched else None
+    if opens is not None and now < opens:
         # the sheet is read after the event, so its end does not bind; but nobody came before it began
-        raise Refused("guard.after_start", {"start": local_text(demand.starts_at - spec.time_window.opens)})
+        raise Refused("guard.after_start", {"start": local_text(opens)})
 

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from flows.engine import attendance
+from flows.people.actors import load_actor
 from flows.points import ledger, shop
 from schemas.clock import utcnow
 from schemas.tables import Account, Demand, Event, Member, Order, OrderStatus, ServiceRecord, ShopItem, TaskType, User
@@ -115,6 +117,24 @@ def test_attendance_sheet(login, world, factory):
         events = s.scalars(select(Event).where(Event.demand_id == walk.demand_id, Event.step == "sign_in")).all()
     assert signed == [world["mem1"]]
     assert [(e.actor_id, e.data["on_behalf_of"]) for e in events] == [(world["cadm_a"], world["mem1"])]
+
+
+def test_the_sheet_says_when_confirming_opens_and_offers_no_button_before(login, world, factory):
+    """Begun the day before (开始活动 opens then), the sheet offered 确认签到, and every tap was
+    refused until an hour before the start (the review): the buttons wait, and the sheet says
+    from when; the API's open_steps agree."""
+    start = (utcnow() + timedelta(hours=20)).replace(second=0, microsecond=0)
+    walk = Walker(factory, world).recruiting_activity("助老", 3, start)
+    walk.act("cadm_a", "begin", now=utcnow())
+    url = f"/d/{walk.demand_id}/attendance"
+    sheet = login("cadm_a").get(url).get_data(as_text=True)
+    assert 'id="waits-sign_in"' in sheet and "起可以确认" in sheet
+    assert re.search(r'data-step="sign_in"\s+disabled', sheet)
+    with factory() as s:
+        found = attendance.sheet(s, load_actor(s, world["cadm_a"]), walk.demand_id)
+        (mem1,) = [p for p in found.people if p.user_id == world["mem1"]]
+        assert not attendance.open_for(mem1, found.steps["sign_in"], found.demand)
+        assert attendance.open_for(mem1, found.steps["sign_in"], found.demand, now=start - timedelta(minutes=30))
 
 
 def test_hand_out_an_order_from_the_counter(login, world, factory):
