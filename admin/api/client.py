@@ -266,9 +266,10 @@ class Client:
         """通过 (approve) or 不通过 a member's request to join `org_id`; once only (409 join.decided)."""
         return self.post(f"/org/join-requests/{member_id}", {"org_id": org_id, "approve": approve}, key=key)
 
-    def remove_member(self, org_id: int, member_id: int) -> None:
-        """移出: take a member off one of my organisations (409 org.not_member once they are gone)."""
-        self.delete(f"/org/{org_id}/members/{member_id}")
+    def remove_member(self, org_id: int, member_id: int, *, key: str | None = None) -> None:
+        """移出: take a member off one of my organisations (409 org.not_member once they are gone;
+        the same `key` again is answered as the first time)."""
+        self.delete(f"/org/{org_id}/members/{member_id}", key=key)
 
     def my_skills(self) -> dict[str, Any]:
         return self.get("/me/skills")

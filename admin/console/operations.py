@@ -62,6 +62,10 @@ class DemandView(_StepActions):
     creatable = editable = deletable = False
     column_list = ["id", "title", "task_type_id", "workflow_id", "workflow_version", "state", "community_id", "taken",
                    "capacity", "created_at"]
+    # read-only, so no form to add to the list: 详情 names what the portal's page shows
+    column_details_list = ["id", "title", "task_type_id", "workflow_id", "workflow_version", "state", "community_id",
+                           "requester_id", "org_id", "starts_at", "ends_at", "place", "description", "taken",
+                           "capacity", "created_at"]
     column_display_pk = True
     column_searchable_list = ["title"]
     column_filters = ["workflow_id", "state", RegionNameFilter(Demand.community_id, _l("社区"))]

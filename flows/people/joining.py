@@ -221,9 +221,10 @@ def remove(session: Session, actor: ActorContext, member_id: int, org_id: int, *
     """移出组织: an admin of the organisation takes the member off it, as the member leaving
     would (what they signed up to stays theirs, as when they leave). Only while they still
     belong to it: a second tap, a colleague or the member leaving first finds them gone
-    (`org.not_member`). The member is told. Returns their name, for the answer."""
+    (`org.not_member`). The member is told. Returns their name, for the answer. Another
+    organisation's list is not found for who does not administer it (`join.not_found`)."""
     if org_id not in actor.org_admin_of:
-        raise Refused("org.not_member")
+        raise Refused("join.not_found")
     org = session.get(Organisation, org_id)
     name = session.scalar(select(User.display_name).join(Member, Member.user_id == User.id)
                           .where(Member.user_id == member_id))

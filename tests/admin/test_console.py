@@ -455,6 +455,10 @@ def test_every_details_page_shows_readable_values_not_object_reprs(app, login, w
         assert " object at 0x" not in text, view.url
         seen.append(view.endpoint)
     assert "member" in seen and len(seen) >= 8, seen
+    # a read-only view has no form to add: the demand's says what the portal's page says (the review)
+    demand = admin.get(re.search(r'href="([^"]*demand/details/\?id=[^"&]+)', admin.get("/admin/demand/").get_data(
+        as_text=True)).group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "发起人" in demand and "res_a" in demand and "地点" in demand and "开始时间" in demand
 
 
 def test_news_lists_drafts_then_by_publish_time(factory, login, world):

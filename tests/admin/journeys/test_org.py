@@ -165,7 +165,7 @@ def test_org_admin_takes_a_member_off_the_list_who_is_told(browser, server, worl
     member = Staff(browser, server, "mem2", "org_remove_member")
     member.tap_tab("我的")
     member.tap_link("消息")
-    assert member.shows("已移出财政局党支部")
+    assert member.shows("您已被移出财政局党支部")
     member.shot("told")
 
 

@@ -167,10 +167,10 @@ def test_an_organisations_admin_takes_a_member_off_its_list_once(factory, world)
         for who in ("orgadm2", "mem2"):  # another organisation's admin; a fellow member
             with pytest.raises(Refused) as refused:
                 joining.remove(s, load_actor(s, world[who]), world["mem1"], world["org1"])
-            assert refused.value.code == "org.not_member"
+            assert refused.value.code == "join.not_found"
         assert joining.remove(s, load_actor(s, world["orgadm1"]), world["mem1"], world["org1"]) == "mem1"
     assert _member(factory, world["mem1"]).org_id is None
-    assert _told(factory, world["mem1"], "org_removed") == ["已移出财政局党支部"]
+    assert _told(factory, world["mem1"], "org_removed") == ["您已被移出财政局党支部"]
     with factory() as s, pytest.raises(Refused) as again:
         joining.remove(s, load_actor(s, world["orgadm1"]), world["mem1"], world["org1"])
     assert again.value.code == "org.not_member"
