@@ -154,6 +154,9 @@ def _start(session: Session, actor: ActorContext, task_type_id: int, data: Mappi
     clash = records.clashing_booking(session, slot, actor.user_id) if slot_service is not None else None
     if clash is not None:
         raise Refused("slot_clash", {"service": clash[0], "start": said_now(clash[1])})
+    joined = records.clashing_claim(session, slot, actor.user_id) if slot_service is not None else None
+    if joined is not None:
+        raise Refused("slot_clash_claim", {"title": joined[0], "start": said_now(joined[1])})
     values = _validate(workflow, name, data).model_dump(mode="json")
     span = resource_bookings.check_range(_when(values.get("starts_at")), _when(values.get("ends_at")),
                                          now) if shared is not None else None  # its own words for a past range

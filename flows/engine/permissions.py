@@ -20,7 +20,18 @@ from flows.core.moments import Moment, said_now
 from flows.engine.claims import is_claimant
 from flows.people.actors import ActorContext
 from schemas.clock import utcnow
-from schemas.tables import Claim, ClaimStatus, Demand, Role, Skill, User
+from schemas.tables import (
+    AppointmentService,
+    AppointmentSlot,
+    Booking,
+    BookingStatus,
+    Claim,
+    ClaimStatus,
+    Demand,
+    Role,
+    Skill,
+    User,
+)
 from schemas.workflow import Actor, TimeWindow
 
 
@@ -105,6 +116,15 @@ def check_guards(session: Session, actor: ActorContext, guards: Sequence[str], d
                     Demand.starts_at < demand.ends_at, Demand.ends_at > demand.starts_at).limit(1))
             if other:
                 return Refusal("guard.no_time_clash", {"other": other})
+            booked = session.execute(  # nor at the barber's booked for the same hour (the walk)
+                select(AppointmentService.name, AppointmentSlot.starts_at).select_from(Booking)
+                .join(AppointmentSlot, AppointmentSlot.id == Booking.slot_id)
+                .join(AppointmentService, AppointmentService.id == AppointmentSlot.service_id)
+                .where(Booking.user_id == actor.user_id, Booking.status == BookingStatus.BOOKED,
+                       AppointmentSlot.starts_at < demand.ends_at, AppointmentSlot.ends_at > demand.starts_at)
+                .limit(1)).first()
+            if booked:
+                return Refusal("guard.booking_clash", {"service": booked[0], "start": local_text(booked[1])})
     return None
 
 

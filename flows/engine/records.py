@@ -344,6 +344,16 @@ def holds_slot(session: Session, slot_id: int | None, user_id: int | None) -> bo
                                                    Booking.status == BookingStatus.BOOKED).limit(1)) is not None
 
 
+def clashing_claim(session: Session, slot: AppointmentSlot, user_id: int | None) -> tuple[str, datetime] | None:
+    """(title, start) of a timed demand the person holds a place on (an activity signed up to)
+    whose time overlaps the slot's: nobody is at the barber's during the activity they joined."""
+    row = session.execute(
+        select(Demand.title, Demand.starts_at).join(Claim, Claim.demand_id == Demand.id)
+        .where(Claim.user_id == user_id, Claim.status == ClaimStatus.ACTIVE, Demand.starts_at < slot.ends_at,
+               Demand.ends_at > slot.starts_at).order_by(Demand.starts_at).limit(1)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def clashing_booking(session: Session, slot: AppointmentSlot, user_id: int | None) -> tuple[str, datetime] | None:
     """(service name, start) of another live booking of the person's whose time overlaps the
     slot's: one person cannot be at the barber's and the counsellor's at 09:00 both."""

@@ -132,3 +132,21 @@ def test_the_same_slot_booked_twice_at_once_is_one_booking(factory, world, db_ur
     with factory() as s:
         assert s.get(AppointmentSlot, world["slot"]).booked == 1
         assert s.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_a_booking_and_an_activity_at_the_same_hour_refuse_each_other(factory, world):
+    """A resident signed up to an activity and booked the barber for the same hour, both
+    accepted (the walk): the second is refused either way round, naming the first."""
+    with factory() as s:
+        slot = s.get_one(AppointmentSlot, world["slot"])
+        start = slot.starts_at
+    booked = Walker(factory, world)
+    booked.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    activity = Walker(factory, world).published_activity("后天清扫", 5, start)
+    with pytest.raises(Refused) as clash:
+        activity.act("res_a", "volunteer")
+    assert clash.value.code == "guard.booking_clash" and "义务理发" in clash.value.message()
+    activity.act("res_a2", "volunteer")  # another resident, nothing booked: welcome
+    with pytest.raises(Refused) as other_way:
+        Walker(factory, world).start("res_a2", "appointment", {"title": "理发"}, slot=world["slot"])
+    assert other_way.value.code == "slot_clash_claim" and "后天清扫" in other_way.value.message()
