@@ -107,7 +107,9 @@ def _sharing(d, workflow, community, is_admin: bool) -> dict:
     activity with a time, the resources requested for it and suggestions that say why."""
     booked = sharing_reads.booking_of(db(), d.id)
     suggestions = []
-    if booked is None and is_admin and d.starts_at and d.ends_at and not workflow.is_terminal(d.state):
+    # an activity whose time its admin set (not a booking of a slot: a haircut needs no projector)
+    if booked is None and is_admin and d.starts_at and d.ends_at and schedule.timed(workflow) \
+            and not workflow.is_terminal(d.state):
         near = (community.lat, community.lng) if community.lat is not None and community.lng is not None else None
         found = matching.suggest(db(), starts_at=d.starts_at, ends_at=d.ends_at, near=near,
                                  capacity=d.capacity if d.capacity and d.capacity > 1 else None,

@@ -195,3 +195,13 @@ def test_resource_pages_are_for_those_who_keep_resources(login, factory, shared)
     assert "‹ 返回我的资源" in page
     page = login("res_a").get(sent.headers["Location"] + "?from=resources").get_data(as_text=True)
     assert "返回我的资源" not in page and "返回社区资源" not in page  # a list they cannot open is not offered
+
+
+def test_a_booking_is_not_offered_resources_an_activity_is(login, factory, shared, world):
+    """An appointment's page offered its admin a projector and a van for a haircut (the walk):
+    suggestions are for a demand whose time its admin set, not a slot's booking."""
+    from tests.flows.walker import Walker
+
+    booking = Walker(factory, world)
+    booking.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    assert 'id="resource-suggestions"' not in login("cadm_a").get(f"/d/{booking.demand_id}").get_data(as_text=True)
