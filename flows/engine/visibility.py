@@ -28,8 +28,10 @@ from schemas.tables import Claim, ClaimStatus, Demand, Event, Region, ServiceRec
 from schemas.workflow import TIME_GUARDS, AutoStep, HumanStep, StartStep
 
 _ADMIN_ROLE_NAMES = frozenset(r.value for r in ADMIN_ROLES)
-# People who are already part of the demand: acting as them does not open it to anyone new.
-_INVOLVED = frozenset({"requester", "claimant"})
+# People who are already part of the demand: acting as them does not open it to anyone new
+# (the holder: the admins of what a request asks for; a request for a room is between who asks
+# and who lends, not for the neighbours to read).
+_INVOLVED = frozenset({"requester", "claimant", "holder"})
 
 
 @dataclass(frozen=True)

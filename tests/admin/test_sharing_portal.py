@@ -205,3 +205,14 @@ def test_a_booking_is_not_offered_resources_an_activity_is(login, factory, share
     booking = Walker(factory, world)
     booking.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
     assert 'id="resource-suggestions"' not in login("cadm_a").get(f"/d/{booking.demand_id}").get_data(as_text=True)
+
+
+def test_a_request_is_between_who_asks_and_who_lends(login, factory, shared, world):
+    """Any resident of the resource's community could read someone's request (the walk, through
+    the API too): it stays with who asked, the lender's admins and the community's admins."""
+    sent = login("res_a").post(f"/resources/{shared['room']}/request", data={
+        "title": "家庭聚会", "starts_at": f"{MONDAY}T10:00", "ends_at": f"{MONDAY}T11:00", "request_key": "k1"})
+    url = sent.headers["Location"]
+    assert login("res_a").get(url).status_code == 200
+    assert login("orgadm1").get(url).status_code == 200 and login("cadm_a").get(url).status_code == 200
+    assert login("res_a2").get(url).status_code == 404 and login("mem2").get(url).status_code == 404
