@@ -253,6 +253,7 @@ PEOPLE: dict[str, str] = {
     'registration.reason_long': N_('原因不能超过 {max_length} 个字'),
     'registration.not_found': N_('找不到这条报到申请，或不在您管辖的社区'),
     'registration.duplicate': N_('已经向这个社区报到过了'),
+    'registration.pending': N_('已经向这个社区报到，正在等社区审核：通过后会通知您'),
 }
 
 

@@ -167,8 +167,9 @@ def _register(session: Session, row: Registration, actor: ActorContext) -> Regis
                            from_state=RegistrationStatus.REJECTED.value, to_state=RegistrationStatus.PENDING.value,
                            actor_id=actor.user_id, data={"community_id": row.community_id})
             return earlier
-        if earlier is not None:
-            raise Refused("registration.duplicate")
+        if earlier is not None:  # waiting for the community says so: it is not approved yet
+            raise Refused("registration.pending" if earlier.status is RegistrationStatus.PENDING
+                          else "registration.duplicate")
         session.add(row)
         try:
             session.flush()

@@ -16,7 +16,7 @@ def test_report_in_and_the_admin_approves_once(api, world, factory):
     assert made["status"] == "pending" and made["kind"] == "member"
     with pytest.raises(ApiError) as twice:
         pending.post("/me/registrations", {"community_id": world["cb"]})
-    assert twice.value.status == 409 and twice.value.code == "registration.duplicate"
+    assert twice.value.status == 409 and twice.value.code == "registration.pending"
     with pytest.raises(ApiError) as resident:
         api("res_a").post("/me/registrations", {"community_id": world["cb"]})
     assert resident.value.status == 403

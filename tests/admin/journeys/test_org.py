@@ -270,7 +270,7 @@ def test_org_admin_reports_the_organisation_in_to_a_community_which_approves_it(
     card.locator("select[name=community_id]").select_option(label="站前社区")
     card.get_by_role("button", name="提交报到").click()
     org.page.wait_for_load_state()
-    assert "已经向这个社区报到过了" in org.flash()
+    assert "正在等社区审核" in org.flash()
     with factory() as s:
         rows = s.scalars(select(OrgRegistration).where(OrgRegistration.org_id == world["org1"],
                                                        OrgRegistration.community_id == world["cb"])).all()

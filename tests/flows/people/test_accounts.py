@@ -103,7 +103,7 @@ def test_a_registration_is_decided_once(factory):
 
 def test_a_member_sent_back_reports_in_again_and_the_admin_decides_anew(factory):
     """退回 says “…需要重新报到”: reporting in again reopens the registration (once, however often
-    tapped); one still pending or approved stays a duplicate."""
+    tapped); one still pending says it waits; one approved is a duplicate."""
     world = build_world(factory)
     with factory() as s:
         registration_id = s.scalar(select(MemberRegistration.id).where(
@@ -111,7 +111,7 @@ def test_a_member_sent_back_reports_in_again_and_the_admin_decides_anew(factory)
         community_id = s.get(MemberRegistration, registration_id).community_id
         with pytest.raises(Refused) as pending:
             accounts.report_in(s, load_actor(s, world["mem_pending"]), community_id)
-        assert pending.value.code == "registration.duplicate"
+        assert pending.value.code == "registration.pending"  # waiting, not approved: said so
         accounts.decide(s, load_actor(s, world["cadm_a"]), "member", registration_id, approve=False,
                         reason="请补充单位证明")
     with factory() as s:
@@ -119,7 +119,7 @@ def test_a_member_sent_back_reports_in_again_and_the_admin_decides_anew(factory)
         assert again.id == registration_id
         with pytest.raises(Refused) as twice:
             accounts.report_in(s, load_actor(s, world["mem_pending"]), community_id)
-        assert twice.value.code == "registration.duplicate"
+        assert twice.value.code == "registration.pending"
     with factory() as s:
         row = s.get(MemberRegistration, registration_id)
         assert row.status is RegistrationStatus.PENDING and row.decided_by is None
