@@ -68,7 +68,8 @@ def approvals():
         except Refused as exc:
             flash_refusal(exc)
         return redirect(url_for("portal.approvals"))
-    return render_template("approvals.html", rows=accounts.pending(db(), me))
+    rows = accounts.pending(db(), me)
+    return render_template("approvals.html", rows=rows, details=accounts.applicants(db(), rows))
 
 
 @bp.route("/approvals/<any(member, org):kind>/<id:registration_id>/reject", methods=["GET", "POST"])

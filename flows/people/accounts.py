@@ -206,6 +206,24 @@ def pending(session: Session, actor: ActorContext) -> list[tuple[str, MemberRegi
     return sorted(rows, key=lambda r: (r[1].created_at, r[0], r[1].id))
 
 
+def applicants(session: Session, rows: list[tuple[str, MemberRegistration | OrgRegistration, str, str]]
+               ) -> dict[tuple[str, int], tuple[str, ...]]:
+    """What the admin checks a member's report-in against, by (kind, registration id): their work
+    unit, organisation and phone (a card with a name alone left nothing to check). For the
+    admins of the communities the rows are of (`pending` read them so), who may see them."""
+    from schemas.tables import Organisation
+
+    ids = {reg.member_id: reg.id for kind, reg, _who, _where in rows if isinstance(reg, MemberRegistration)}
+    if not ids:
+        return {}
+    found = session.execute(select(Member.user_id, Member.work_unit, Organisation.name, User.phone)
+                            .join(User, User.id == Member.user_id)
+                            .outerjoin(Organisation, Organisation.id == Member.org_id)
+                            .where(Member.user_id.in_(list(ids))))
+    return {("member", ids[user_id]): tuple(x for x in (unit, org, phone) if x)
+            for user_id, unit, org, phone in found}
+
+
 REASON_MAX = 200
 
 

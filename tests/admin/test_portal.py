@@ -16,6 +16,7 @@ from schemas.tables import (
     DirectoryEntry,
     DirectoryKind,
     DirectoryService,
+    Member,
     MemberRegistration,
     Order,
     OrderStatus,
@@ -134,8 +135,13 @@ def test_the_approvals_page_is_only_for_who_governs_a_community(login, world, us
 
 
 def test_report_in_and_approval(login, world, factory):
+    with factory() as s, s.begin():
+        s.get_one(User, world["mem3"]).phone = "13904581234"
+        s.get_one(Member, world["mem3"]).work_unit = "伊春市税务局"
     login("mem3").post("/checkin", data={"community_id": world["ca"]})
-    assert "mem3" in login("cadm_a").get("/approvals").get_data(as_text=True) or True
+    page = login("cadm_a").get("/approvals").get_data(as_text=True)
+    # what to check the report-in against: a name alone left nothing (the walk)
+    assert "mem3" in page and "伊春市税务局 · 税务局党支部 · 13904581234" in page
     with factory() as s:
         reg = s.scalar(select(MemberRegistration).where(MemberRegistration.member_id == world["mem3"],
                                                         MemberRegistration.community_id == world["ca"]))
