@@ -12,7 +12,7 @@ from sqlalchemy import select
 from admin.database import db
 from admin.i18n import lang as lang  # the one definition; re-exported for the portal's modules
 from flows.core.storage import Storage, StorageRefused, configured
-from schemas.tables import MemberRegistration, RegistrationStatus, User
+from schemas.tables import MemberRegistration, RegistrationStatus, Skill, User, member_skills
 
 
 def storage() -> Storage:
@@ -43,11 +43,19 @@ def read_step_form(form_spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 
 def member_choices(community_id: int) -> list[tuple[int, str]]:
-    """Members reported in to a community, for `member` fields (assigning work)."""
-    return [(user_id, name) for user_id, name in db().execute(select(User.id, User.display_name).join(
+    """Members reported in to a community, for `member` fields (assigning work), each with their
+    skills (王芳（理发、维修）): 派单 of a haircut among 57 bare names gave nothing to choose by."""
+    people = [(user_id, name) for user_id, name in db().execute(select(User.id, User.display_name).join(
         MemberRegistration, MemberRegistration.member_id == User.id).where(
         MemberRegistration.community_id == community_id, MemberRegistration.status == RegistrationStatus.APPROVED)
         .order_by(User.display_name).limit(300))]
+    skills: dict[int, list[str]] = {}
+    if people:
+        for member_id, skill in db().execute(
+                select(member_skills.c.member_id, Skill.name).join(Skill, Skill.id == member_skills.c.skill_id)
+                .where(member_skills.c.member_id.in_([p for p, _ in people])).order_by(Skill.id)):
+            skills.setdefault(member_id, []).append(skill)
+    return [(user_id, f"{name}（{'、'.join(skills[user_id])}）" if user_id in skills else name) for user_id, name in people]
 
 
 

@@ -75,7 +75,7 @@ def test_step_form_only_for_who_may_send_it(login, world, factory):
     body = refused.get_data(as_text=True)
     assert refused.status_code == 200 and "您没有权限做这一步" in body and 'name="assignee"' not in body
     shown = login("cadm_a").get(f"/d/{walk.demand_id}/step/assign").get_data(as_text=True)
-    assert 'name="assignee"' in shown and "mem1" in shown
+    assert 'name="assignee"' in shown and "mem1（水电维修）" in shown  # each with their skills, to choose by
 
 
 def test_booking_held_slot_rebooking_and_the_plain_refusal(login, world, factory):
