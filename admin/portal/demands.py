@@ -339,7 +339,9 @@ def file(key: str):
     from schemas.tables import ServiceRecord
 
     record = db().scalar(select(ServiceRecord).where(ServiceRecord.proof == key)) if is_storage_key(key) else None
-    d = visibility.visible_demand(db(), actor(), record.demand_id) if record is not None else None
+    if record is None:
+        abort(404)
+    d = visibility.visible_demand(db(), actor(), record.demand_id)
     if d is None or not privacy.sees_personal_data(actor(), d.community.path, [d.requester_id, record.user_id],
                                                    holder_org=d.org_id):
         abort(404)

@@ -351,7 +351,7 @@ def clashing_claim(session: Session, slot: AppointmentSlot, user_id: int | None)
         select(Demand.title, Demand.starts_at).join(Claim, Claim.demand_id == Demand.id)
         .where(Claim.user_id == user_id, Claim.status == ClaimStatus.ACTIVE, Demand.starts_at < slot.ends_at,
                Demand.ends_at > slot.starts_at).order_by(Demand.starts_at).limit(1)).first()
-    return (row[0], row[1]) if row is not None else None
+    return (row[0], row[1]) if row is not None and row[1] is not None else None
 
 
 def clashing_booking(session: Session, slot: AppointmentSlot, user_id: int | None) -> tuple[str, datetime] | None:
