@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from flows.points import rules
 from flows.workflow import registry
+from schemas.clock import utcnow
 from schemas.settings import ROOT
 from schemas.tables import (
     AppointmentService,
@@ -121,8 +122,11 @@ def build_world(factory) -> World:
         service = AppointmentService(community_id=ca.id, task_type_id=w["tt_appointment"], name="义务理发")
         s.add(service)
         s.flush()
-        slot = AppointmentSlot(service_id=service.id, starts_at=NOW + timedelta(days=1),
-                               ends_at=NOW + timedelta(days=1, hours=2), capacity=2)
+        # a day after NOW, or two when that is within three hours of the real clock: NOW is read at
+        # import, and a run that crosses 10:00 in Beijing found the slot begun (no longer bookable)
+        day = timedelta(days=1) if NOW + timedelta(days=1) > utcnow() + timedelta(hours=3) else timedelta(days=2)
+        slot = AppointmentSlot(service_id=service.id, starts_at=NOW + day, ends_at=NOW + day + timedelta(hours=2),
+                               capacity=2)
         s.add(slot)
         s.flush()
         w.ids.update(service=service.id, slot=slot.id)

@@ -24,10 +24,12 @@ def token(client, url: str) -> str:
 
 
 def tokens(client, url: str) -> dict[str, str]:
-    """The one CSRF field of an admin model form (Flask-Admin's SecureForm)."""
+    """The CSRF field of an admin model form (Flask-Admin's SecureForm). A list page's forms each
+    carry one, stamped with the second it was made: a slow render may straddle two seconds, and
+    each token is as good as the other (one `app-wide` token would be a different format)."""
     page = client.get(url).get_data(as_text=True)
     found = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert len(found) >= 1 and len(set(found)) == 1, f"expected one CSRF token on {url}, got {found}"
+    assert found and all("##" in t for t in found), f"expected SecureForm CSRF tokens on {url}, got {found}"
     return {"csrf_token": found[0]}
 
 

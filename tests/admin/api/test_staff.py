@@ -312,7 +312,7 @@ def test_attendance_sheet_confirms_for_participants(api, world, factory):
     recruiting = admin.attendance_sheet(walk.demand_id)
     assert recruiting["steps"] == [] and {p["name"] for p in recruiting["people"]} == {"mem1", "mem2"}
     assert walk.demand_id not in [a["demand_id"] for a in admin.attendance_demands()["items"]]
-    walk.act("cadm_a", "begin")
+    walk.act("cadm_a", "begin", now=utcnow())
     listed = admin.attendance_demands()
     assert listed["total"] == 1 and listed["items"][0]["demand_id"] == walk.demand_id
     assert listed["items"][0]["participants"] == 2
@@ -345,7 +345,7 @@ def test_attendance_sheet_confirms_for_participants(api, world, factory):
 
 def test_attendance_is_for_the_communitys_admins(api, world, factory):
     walk = Walker(factory, world).recruiting_activity("助老", 3, utcnow() - timedelta(minutes=10))
-    walk.act("cadm_a", "begin")
+    walk.act("cadm_a", "begin", now=utcnow())
     other = api("cadm_b")
     for call in (lambda: other.attendance_sheet(walk.demand_id),
                  lambda: other.confirm_attendance(walk.demand_id, world["mem1"], "sign_in"),

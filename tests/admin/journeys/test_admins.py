@@ -111,7 +111,7 @@ def test_community_admin_confirms_attendance_from_the_queue(browser, server, wor
     # under way now: the sheet is used on the day, and sign-in may only be open around the activity
     walk = Walker(factory, world).recruiting_activity("敬老院助老活动", 3, utcnow() - timedelta(minutes=10))
     walk.act("mem2", "sign_up")
-    walk.act("cadm_a", "begin")
+    walk.act("cadm_a", "begin", now=utcnow())
     admin = Staff(browser, server, "cadm_a", "queue_attendance")
     admin.tap_link("待办事项")
     assert admin.shows("已签到 0/2", within="#attendance")
