@@ -31,7 +31,7 @@ from schemas.tables import (
 )
 from tests.admin.journeys.staff import Staff, browser, name_task_types, pytestmark, server  # noqa: F401
 from tests.flows.walker import Walker
-from tests.world import NOW
+from tests.world import NOW, an_order
 
 
 def _events(factory, demand_id: int) -> list[tuple[str, int | None]]:
@@ -168,14 +168,9 @@ def test_community_admin_hands_out_an_order_from_the_queue(browser, server, worl
 def test_renaming_an_item_in_the_console_leaves_past_orders_as_bought(browser, server, world, factory):
     """The shop's admin renames 挂面2kg to 挂面5kg (a new pack on the same shelf): the order
     bought before still says 挂面2kg to its buyer, at the counter and in the console."""
+    order_id = an_order(factory, world, "res_a", "挂面2kg", 30)
     with factory() as s:
-        item = ShopItem(community_id=world["ca"], name="挂面2kg", price=30, stock=3)
-        s.add(item)
-        s.commit()
-        ledger.post(s, "gift", ledger.PostingKind.AWARD, "奖励", [
-            ledger.Move(ledger.issuance_account(s), -50), ledger.Move(ledger.user_account(s, world["res_a"]), 50)])
-        s.commit()
-        order = shop.redeem(s, world["res_a"], item.id, now=NOW)
+        item = s.get_one(ShopItem, s.get_one(Order, order_id).item_id)
     admin = Staff(browser, server, "cadm_a", "rename_item")
     admin.tap_link("管理后台")
     admin.desktop()
@@ -190,7 +185,7 @@ def test_renaming_an_item_in_the_console_leaves_past_orders_as_bought(browser, s
     admin.page.wait_for_load_state()
     with factory() as s:
         assert s.get(ShopItem, item.id).name == "挂面5kg"
-        assert s.get(Order, order.id).item_name == "挂面2kg"
+        assert s.get(Order, order_id).item_name == "挂面2kg"
     admin.page.get_by_role("link", name="运行").click()
     admin.page.get_by_role("link", name="兑换订单").click()
     admin.page.wait_for_load_state()
