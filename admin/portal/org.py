@@ -13,8 +13,8 @@ from sqlalchemy import select
 from admin.auth import actor
 from admin.database import db
 from admin.dates import when
-from admin.i18n import flash_refusal, lang, refusal_text
-from admin.params import arg_int, form_int, search_arg
+from admin.i18n import field_errors, flash_refusal, lang, refusal_text
+from admin.params import arg_int, form_int, search_arg, to_id
 from admin.portal import bp
 from admin.portal.nav import nav
 from flows.core.refusals import Refused
@@ -259,8 +259,20 @@ def manage():
                 flash(_("已为%(name)s调整积分 %(amount)s", name=name, amount=f"{amount:+d}") if done.posting is not None
                       else _("数额超过市里设定的审批线，已提交，等待另一位管理员在后台审批"), "success")
         except Refused as exc:
-            flash_refusal(exc)
+            errors = field_errors(exc)
+            if not errors:
+                flash_refusal(exc)
+            if request.form.get("action") not in ("adjust", "phone"):
+                return redirect(url_for("portal.manage"))
+            # a refused adjustment or phone: the person chosen and what was typed stay, each
+            # problem beside its field (a redirect lost them, and the admin searched again)
+            return _manage_page(me, communities, request.form, errors), 400
         return redirect(url_for("portal.manage"))
+    return _manage_page(me, communities, None, {})
+
+
+def _manage_page(me, communities, form, errors: dict[str, str]) -> str:
+    """The counter's page; `form` is a refused adjustment's or phone's typed values."""
     ids = [c.id for c in communities]
     reserved, reserved_total = points_reads.reserved_orders(db(), ids)
     # whose points: found by name among the members and residents of these communities (the
@@ -268,10 +280,12 @@ def manage():
     who = search_arg("who")
     found = [p for role in (Role.MEMBER.value, Role.RESIDENT.value)
              for p in behalf.people(db(), me, role, ids, q=who, limit=20)] if who else []
-    chosen_id = arg_int("user_id")
+    adjusting = form is not None and form.get("action") == "adjust"
+    chosen_id = to_id(form.get("user_id")) if adjusting else arg_int("user_id")
     chosen = next((p for role in (Role.MEMBER.value, Role.RESIDENT.value)
                    if (p := behalf.person(db(), me, chosen_id, role)) is not None), None) if chosen_id else None
     return render_template("manage.html", orders=points_reads.community_orders(db(), ids), reserved=reserved,
                            phones=communities if len(communities) <= 3 else [],  # a community's own admin
-                           reserved_total=reserved_total, request_key=uuid.uuid4().hex, who=who, found=found,
-                           chosen=chosen)
+                           reserved_total=reserved_total, who=who, found=found, chosen=chosen,
+                           request_key=(form.get("request_key") if adjusting else None) or uuid.uuid4().hex,
+                           form=form, errors=errors)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import field_errors, flash_refusal
-from admin.params import arg_int, form_int, search_arg, to_id
+from admin.params import BadParam, arg_int, form_int, search_arg, to_id
 from admin.portal import bp
 from admin.portal.common import flash_outcome, lang, new_request_key, posted_request_key, storage
 from admin.portal.nav import nav
@@ -137,10 +138,16 @@ def my_resources():
     as for every page of a role one does not have."""
     if not nav().resources:
         abort(404)
+    return _my_resources_page(None, {})
+
+
+def _my_resources_page(form, errors: dict[str, str]) -> str:
+    """我的资源, with the 新增 form's typed values and problems when it was refused."""
     owned = resources.owned(db(), actor())
     places = [(p.org_id, p.community_id, p.name) for p in resources.places(db(), actor())]
     return render_template("my_resources.html", owned=owned, places=places, kinds=KINDS, orgs=org_names(),
-                           requests=_received(reads.requests_for(db(), [r.id for r in owned])))
+                           requests=_received(reads.requests_for(db(), [r.id for r in owned])),
+                           form=form, errors=errors)
 
 
 def _received(rows) -> list[tuple[Any, Any, str, str, bool]]:
@@ -171,8 +178,10 @@ def my_resource_new():
             "name": (request.form.get("name") or "").strip(),
             "kind": request.form.get("kind") if request.form.get("kind") in dict(KINDS) else "room"})
     except Refused as exc:
-        flash_refusal(exc)
-        return redirect(url_for("portal.my_resources"))
+        errors = field_errors(exc)
+        if not errors:
+            flash_refusal(exc)
+        return _my_resources_page(request.form, errors), 400
     return redirect(url_for("portal.my_resource", resource_id=made.id))
 
 
@@ -200,18 +209,39 @@ def my_resource(resource_id: int):
                 if upload is not None and upload.filename:
                     values["photo"] = storage().save(upload.read(MAX_PHOTO + 1), max_bytes=MAX_PHOTO)
                 resources.edit(db(), actor(), shared.id, values, request.form.get("hours", ""))
-        except (Refused, StorageRefused, ValueError) as exc:
+        except (Refused, StorageRefused, ValueError, BadParam) as exc:
+            # Said beside the field, with what was typed kept: a redirect showed the stored
+            # values again and the refusal in the banner, and what was typed was lost (the walk).
             db().rollback()
-            if isinstance(exc, Refused):
+            errors = _edit_errors(exc)
+            if not errors and isinstance(exc, Refused):
                 flash_refusal(exc)
-            elif isinstance(exc, StorageRefused):
-                flash(exc.message(lang()), "error")
-            return redirect(url_for("portal.my_resource", resource_id=shared.id))
+            return _my_resource_page(shared, request.form, errors), 400
         return redirect(url_for("portal.my_resource", resource_id=shared.id))
+    return _my_resource_page(shared, None, {})
+
+
+def _edit_errors(exc: Exception) -> dict[str, str]:
+    """A refused edit's problems, each under the field it belongs to."""
+    if isinstance(exc, StorageRefused):
+        return {"photo": exc.message(lang())}
+    if isinstance(exc, BadParam):
+        return {"capacity": str(exc.description)}
+    if isinstance(exc, ValueError):
+        return {"closed_day": _("请选择日期")}
+    if isinstance(exc, Refused):
+        return field_errors(exc)
+    return {}
+
+
+def _my_resource_page(shared: Resource, form, errors: dict[str, str]) -> str:
+    """我的资源's page for one resource: `form` (what was typed, when a save was refused) over
+    what is stored, and each problem beside its field."""
     hours = "\n".join(calendar.hours_lines(calendar.weekly_hours(db(), shared.id), lang()))
+    today = utcnow().astimezone(LOCAL_TZ).date()
     return render_template("my_resource.html", r=shared, kinds=KINDS, hours=hours, max_photo=MAX_PHOTO,
-                           closed=calendar.closures(db(), shared.id, utcnow().astimezone(LOCAL_TZ).date(),
-                                                    utcnow().astimezone(LOCAL_TZ).date().replace(year=9999)))
+                           form=form, errors=errors, closed=calendar.closures(db(), shared.id, today,
+                                                                              today.replace(year=9999)))
 
 
 @bp.get("/communities/<id:community_id>/matrix")

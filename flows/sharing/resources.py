@@ -147,8 +147,19 @@ def update(session: Session, actor: ActorContext, resource_id: int, values: dict
 
 def edit(session: Session, actor: ActorContext, resource_id: int, values: dict[str, Any], hours: str) -> Resource:
     """我的资源's 保存: what the resource says and its weekly hours; hours that do not read are
-    refused before anything is saved."""
-    parse_hours(hours)
+    refused before anything is saved, together with any other field's problem (one answer
+    names every field to correct, not one a try)."""
+    try:
+        parse_hours(hours)
+    except Refused as exc:
+        try:
+            stored = managed(session, actor, resource_id)
+            _check(session, actor, {"name": stored.name, **_typed(values), "community_id": stored.community_id})
+        except Refused as other:
+            if other.code == "input":
+                raise Refused("input", fields={**other.field_messages, **exc.field_messages}) from exc
+            raise
+        raise
     resource = update(session, actor, resource_id, values)
     set_hours(session, actor, resource_id, hours)
     return resource

@@ -216,3 +216,28 @@ def test_a_request_is_between_who_asks_and_who_lends(login, factory, shared, wor
     assert login("res_a").get(url).status_code == 200
     assert login("orgadm1").get(url).status_code == 200 and login("cadm_a").get(url).status_code == 200
     assert login("res_a2").get(url).status_code == 404 and login("mem2").get(url).status_code == 404
+
+
+def test_a_refused_edit_is_said_beside_its_field_and_keeps_what_was_typed(login, factory, shared):
+    """A refused save redirected to the stored values with the refusal in the banner: what was
+    typed (a long 使用规则) was lost, and nothing said which field was wrong (the walk)."""
+    owner = login("orgadm1")
+    page = owner.post(f"/my/resources/{shared['room']}", data={
+        "name": "\u200b", "kind": "room", "rules": "请提前一天申请，用后打扫", "hours": "周一 9点到5点"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert 'id="name-error"' in text and "请填写名称（最多 64 字）" in text
+    assert 'id="hours-error"' in text and "周一 9点到5点" in text and "请提前一天申请，用后打扫" in text
+    too_many = owner.post(f"/my/resources/{shared['room']}", data={"name": "大会议室", "capacity": "20000", "hours": ""})
+    assert too_many.status_code == 400 and 'id="capacity-error"' in too_many.get_data(as_text=True)
+    day = owner.post(f"/my/resources/{shared['room']}", data={"closed_day": "not a day", "closed_note": "元旦"})
+    assert day.status_code == 400 and 'id="closed_day-error"' in day.get_data(as_text=True)
+    with factory() as s:
+        room = s.get(Resource, shared["room"])
+        assert room.name != "大会议室" and room.rules != "请提前一天申请，用后打扫" and room.capacity != 20000
+    # a new one with an empty name: said beside 名称, the place chosen kept
+    place = f"{shared['org1']}:{shared['ca']}"
+    made = owner.post("/my/resources/new", data={"name": "\u200b\u200b", "kind": "equipment", "place": place})
+    text = made.get_data(as_text=True)
+    assert made.status_code == 400 and 'id="name-error"' in text
+    assert 'value="equipment" selected' in text and f'value="{place}" selected' in text

@@ -241,6 +241,34 @@ def test_community_admin_adjusts_points_and_a_second_tap_after_back_asks_first(b
         assert ledger.balance(s, world["mem2"]) == 10
 
 
+def test_a_refused_adjustment_keeps_the_person_and_what_was_typed(browser, server, world, factory):
+    """A reason of spaces passes the browser's `required` and is refused: the refusal stands
+    beside 原因, and the person found, the amount and the page stay (a redirect lost them all,
+    and the admin searched for the person again)."""
+    admin = Staff(browser, server, "cadm_a", "adjust_refused")
+    admin.tap_link("社区管理")
+    admin.page.fill("#find-person input[name=who]", "mem2")
+    admin.page.locator("#find-person").get_by_role("button", name="查找").click()
+    admin.page.wait_for_load_state()
+    admin.page.locator(f"a[data-user='{world['mem2']}']").click()
+    admin.page.wait_for_load_state()
+    admin.page.get_by_label("数额（可为负）").fill("7")
+    admin.page.get_by_label("原因（必填）").fill("   ")
+    admin.page.locator("#adjust").get_by_role("button", name="调整").click()
+    admin.page.wait_for_load_state()
+    assert admin.page.locator("#adjust-reason-error").inner_text() == "必须填写原因"
+    assert admin.page.locator("#chosen").is_visible() and admin.page.input_value("#adjust-amount") == "7"
+    admin.shot("reason_refused")
+    with factory() as s:
+        assert ledger.balance(s, world["mem2"]) == 0
+    admin.page.get_by_label("原因（必填）").fill("冬季清雪额外奖励")
+    admin.page.locator("#adjust").get_by_role("button", name="调整").click()
+    admin.page.wait_for_load_state()
+    assert "调整积分 +7" in admin.flash()
+    with factory() as s:
+        assert ledger.balance(s, world["mem2"]) == 7
+
+
 # ---- the 发布 menu ---------------------------------------------------------------------------
 
 def _fill_activity(person: Staff, title: str, capacity: int) -> None:

@@ -127,6 +127,17 @@ def test_a_community_shares_its_own_room_and_answers_a_residents_request(browser
     with factory() as s:
         hall = s.scalar(select(Resource).where(Resource.name == "社区活动室"))
     assert (hall.org_id, hall.community_id) == (None, world["ca"])
+    # hours that do not read are said beside 开放时间, and the rules typed are still there
+    admin.page.fill("#m-rules", "请提前一天申请，用后打扫")
+    admin.page.fill("#m-hours", "周一 9点到5点")
+    admin.tap("保存")
+    assert admin.page.locator("#hours-error").is_visible() and admin.shows("周一 9点到5点")
+    assert admin.page.input_value("#m-rules") == "请提前一天申请，用后打扫"
+    admin.shot("hours_refused")
+    admin.page.fill("#m-hours", "周一至周五 09:00-17:00")
+    admin.tap("保存")
+    with factory() as s:
+        assert s.get(Resource, hall.id).rules == "请提前一天申请，用后打扫"
 
     resident = Staff(browser, server, "res_a", "community_resource")
     resident.tap_link("资源共享")
