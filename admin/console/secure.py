@@ -11,6 +11,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
 from flask import abort, flash, g, has_request_context, redirect, request, send_file, url_for
@@ -30,7 +31,7 @@ from wtforms.validators import ValidationError
 
 from admin.auth import actor
 from admin.console import labels, names
-from admin.console.fields import ConsoleConverter, type_formatters
+from admin.console.fields import ConsoleConverter, local_minute, type_formatters
 from admin.console.forms import ConsoleForm
 from admin.i18n import refusal_text
 from admin.params import SEARCH_MAX, BadParam, to_id
@@ -548,7 +549,16 @@ def audit_value(value: Any) -> str:
         return _("是") if value else _("否")
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
+    if isinstance(value, str) and _STAMP.match(value):  # a time, kept as ISO text with its offset
+        try:
+            return local_minute(None, datetime.fromisoformat(value))
+        except ValueError:
+            return value
     return str(value)
+
+
+# What audit.snapshot writes for a time: 2026-11-29T04:31:01.298980+00:00 (UTC), read as Beijing time.
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 
 
 class SecuredPage(SecuredMixin, BaseView):

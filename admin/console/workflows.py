@@ -162,7 +162,8 @@ class WorkflowEditorView(SecuredPage):
         diffs = {}
         # each version against the one before it in the line; a district's first version
         # against the city template it replaced
-        before = [*versions[1:], next((t for t in templates if versions and t.version < versions[-1].version), None)]
+        before = [*versions[1:], next((t for t in templates if t.version < versions[-1].version), None)] \
+            if versions else []  # a district with no version of its own yet: only the city's templates
         for newer, older in zip(versions, before, strict=True):
             if older is None:
                 continue

@@ -111,3 +111,12 @@ def test_deliveries_and_the_audit_trail_read_in_peoples_words(world, factory, lo
     assert f"user:{world['mem1']}" not in trail and "posting" not in trail
     english = admin.get("/admin/deliveries/?lang=en").get_data(as_text=True)
     assert "Review and publish · " in english and "publish:notify" not in english
+
+
+def test_a_time_in_the_audit_trail_reads_in_beijing_time():
+    """操作记录 showed a news post's 发布时间 as `2026-11-29T04:31:01.298980+00:00` (the walk)."""
+    from admin.console.secure import audit_value
+
+    assert audit_value("2026-11-29T04:31:01.298980+00:00") == "2026-11-29 12:31"
+    assert audit_value("2026-11-29T04:31Z") == "2026-11-29 12:31"
+    assert audit_value("2026-11-29 是个好日子") == "2026-11-29 是个好日子"  # text that only starts like a date

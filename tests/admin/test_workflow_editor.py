@@ -159,3 +159,20 @@ def test_a_districts_workflow_keeps_the_citys_point_bounds(login, world, factory
     assert city.post("/admin/workflows/edit/micro_wish?district=", data={
         "csrf_token": token(city, url), "source": GREEDY, "do": "publish"}).status_code in (200, 302)
     assert _versions(factory) == [(1, None)]
+
+
+def test_a_districts_history_before_its_first_version_lists_the_citys_templates(login, world, factory):
+    """历史 of a district that has not published its own version yet was a 500 (the walk): it
+    lists the city's templates, each at its time in Beijing (it showed UTC)."""
+    from schemas.clock import LOCAL_TZ
+
+    district = login("dadm1")
+    page = district.get(f"/admin/workflows/history/micro_wish?district={world['d1']}")
+    assert page.status_code == 200
+    with factory() as s:
+        first = s.scalar(select(WorkflowVersion).where(WorkflowVersion.workflow_id == "micro_wish")
+                         .order_by(WorkflowVersion.version))
+        assert first is not None and first.district_id is None
+        stamp = first.created_at
+    local = stamp.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    assert f"v{first.version}" in page.get_data(as_text=True) and local in page.get_data(as_text=True)
