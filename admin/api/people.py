@@ -118,9 +118,10 @@ def book(slot_id: int, json: BookRequest):
     """Book a slot: starts a demand of the appointment workflow (through the engine)."""
     slot = db().get(AppointmentSlot, slot_id)
     service = db().get(AppointmentService, slot.service_id) if slot else None
-    if service is None or service.community_id not in regions.region_ids_of(db(), caller()):
+    if slot is None or service is None or service.community_id not in regions.region_ids_of(db(), caller()):
         raise ApiProblem(404, "slot")
-    outcome = engine.start(db(), caller(), service.task_type_id, {"title": service.name, "note": json.note},
+    outcome = engine.start(db(), caller(), service.task_type_id,
+                           {"title": services.booking_title(service, slot), "note": json.note},
                            slot_id=slot_id, request_key=key())
     return outcome_response(outcome, 200 if outcome.replayed else 201)
 

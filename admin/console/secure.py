@@ -259,6 +259,10 @@ class SecuredModelView(SecuredMixin, ModelView):
             return redirect(self.get_url(".details_view", id=request.args.get("id")))
         return super().edit_view()
 
+    # What a refused delete says when other rows still point at the row: a view whose rows
+    # cannot be turned off says what to do instead.
+    in_use_message = _l("还有其他记录用到它，不能删除；可以改为停用")
+
     def check(self, model, created: bool) -> None:
         """A view's own rules (raise Refused with field messages); runs before the save."""
 
@@ -341,7 +345,7 @@ class SecuredModelView(SecuredMixin, ModelView):
         except (ValidationError, IntegrityError) as exc:
             self.session.rollback()
             if isinstance(exc, IntegrityError):
-                flash(_("还有其他记录用到它，不能删除；可以改为停用"), "error")
+                flash(str(self.in_use_message), "error")
             else:
                 flash(str(exc), "error")
             return False

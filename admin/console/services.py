@@ -9,7 +9,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from wtforms import DateField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.validators import ValidationError as FieldError
@@ -75,6 +75,8 @@ class AppointmentSlotView(SecuredModelView):
     form_columns = ["service_id", "starts_at", "ends_at", "capacity"]
     form_args = {"capacity": {"validators": [NumberRange(1, 500)]}}
     form_extra_fields = {"service_id": ChoiceIdField(_l("服务"), choices=choices.services)}
+    in_use_message = _l("这个时段有过预约，不能删除（预约记录要保留）。不再开放：把可约人数改为已约人数；"
+                        "要取消已有的预约：在待办里打开预约点“社区取消”")
     constraint_messages = {
         "capacity_positive": ("capacity", _l("可约人数至少为 1")),
         "booked_within_capacity": ("capacity", _l("已有人预约，可约人数不能少于已约人数")),
@@ -94,6 +96,21 @@ class AppointmentSlotView(SecuredModelView):
     def check(self, model, created):
         if model.starts_at and model.ends_at and model.ends_at <= model.starts_at:
             raise Refused("input", fields={"ends_at": _("结束时间要晚于开始时间")})
+
+    def on_model_change(self, form, model, is_created):
+        if not is_created and model.booked:
+            # Read before the scope check's query autoflushes the change away. A booking keeps
+            # the time it was made for (its demand, its reminders, the member sent): moving the
+            # slot under it moved the list and left the booking at the old time, and nobody was
+            # told (the walk). The community calls the bookings off instead.
+            state = inspect(model)
+            moved = [name for name in ("starts_at", "ends_at", "service_id")
+                     if state.attrs[name].history.has_changes()]
+            if moved:
+                raise Refused("input", fields={moved[0]: _(
+                    "这个时段已有 %(n)s 人预约，不能改时间或服务。请在待办里打开这些预约点“社区取消”（会通知居民），"
+                    "再排一个新时段", n=model.booked)})
+        super().on_model_change(form, model, is_created)
 
     def create_model(self, form):
         """One slot, through the same checks as a pattern (future, no clash)."""

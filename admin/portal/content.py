@@ -67,11 +67,12 @@ def book_slot(slot_id: int):
     """Booking a slot starts a demand of the appointment workflow (through the engine)."""
     slot = db().get(AppointmentSlot, slot_id)
     service = db().get(AppointmentService, slot.service_id) if slot else None
-    if service is None or service.community_id not in regions.region_ids_of(db(), actor()):
+    if slot is None or service is None or service.community_id not in regions.region_ids_of(db(), actor()):
         abort(404)
     try:
         outcome = engine.start(db(), actor(), service.task_type_id,
-                               {"title": service.name, "note": request.form.get("note", "")}, slot_id=slot_id,
+                               {"title": services.booking_title(service, slot), "note": request.form.get("note", "")},
+                               slot_id=slot_id,
                                request_key=posted_request_key())
     except Refused as exc:
         flash_refusal(exc)

@@ -29,6 +29,7 @@ from schemas.tables import (
 )
 from tests.admin import test_browser
 from tests.admin.test_browser import ARTIFACTS, PNG, Person
+from tests.flows.walker import Walker
 from tests.world import NOW
 
 SHOTS = ARTIFACTS / "console"
@@ -233,6 +234,43 @@ def test_slots_made_in_bulk_can_be_booked(browser, server, factory, world):
     assert resident.says("预约成功")
     with factory() as s:
         assert s.scalar(select(func.sum(AppointmentSlot.booked)).where(AppointmentSlot.service_id == world["service"])) == 1
+
+
+def test_a_booked_slot_keeps_its_time_and_says_how_to_call_the_bookings_off(browser, server, factory, world):
+    """Moving a booked slot moved the list and left the booking (its demand, the member sent)
+    at the old time, and nobody was told (the walk). Its time is refused, beside the field, with
+    what to do instead; its capacity may still change; deleting it says why not."""
+    Walker(factory, world).start("res_a", "appointment", {"title": "义务理发预约"}, slot=world["slot"])
+    with factory() as s:
+        before = s.get_one(AppointmentSlot, world["slot"])
+        starts, ends = before.starts_at, before.ends_at
+    admin = _admin(browser, server, "cadm_a")
+    admin.go(f"/admin/appointmentslot/edit/?id={world['slot']}")
+    later = (starts + timedelta(hours=5)).astimezone(LOCAL_TZ)
+    admin.page.fill("#starts_at", later.strftime("%Y-%m-%dT%H:%M"))
+    admin.page.fill("#ends_at", (later + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    admin.page.locator("input[type=submit][value='保存']").first.click()
+    admin.page.wait_for_load_state()
+    assert admin.says("这个时段已有 1 人预约，不能改时间或服务") and admin.says("社区取消")
+    admin.shot("booked-slot-time-refused")
+    with factory() as s:
+        kept = s.get_one(AppointmentSlot, world["slot"])
+        assert (kept.starts_at, kept.ends_at) == (starts, ends)
+    admin.go(f"/admin/appointmentslot/edit/?id={world['slot']}")
+    admin.page.fill("#capacity", "4")
+    admin.page.locator("input[type=submit][value='保存']").first.click()
+    admin.page.wait_for_load_state()
+    with factory() as s:
+        kept = s.get_one(AppointmentSlot, world["slot"])
+        assert (kept.capacity, kept.starts_at, kept.booked) == (4, starts, 1)
+    admin.go("/admin/appointmentslot/")
+    admin.page.once("dialog", lambda dialog: dialog.accept())
+    admin.page.locator(f"form[action*='delete'] input[name=id][value='{world['slot']}']").locator("..").locator(
+        "button, input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    assert admin.says("这个时段有过预约，不能删除")
+    with factory() as s:
+        assert s.get(AppointmentSlot, world["slot"]) is not None
 
 
 @pytest.mark.parametrize("user", ["cityadm", "dadm1", "cadm_a"])

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from flows.points import ledger
+from schemas.clock import LOCAL_TZ
 from schemas.tables import (
     AppointmentService,
     AppointmentSlot,
@@ -309,3 +310,57 @@ def test_new_resident_gives_a_phone_number_at_sign_up(browser, server, world, fa
     assert visitor.page.input_value("#f-phone") == "0458-3601234"
     visitor.shot("phone-on-account")
     visitor.close()
+
+
+def test_the_community_calls_a_booking_off_and_both_people_are_told(browser, server, world, factory):
+    """The barber falls ill: the community admin opens the booking from 待办, sends it to a
+    member (派单 tells the member), then calls it off (社区取消) with a reason that reaches the
+    resident and the member; the place is free again. The booking is named by its time, so two
+    bookings of one service can be told apart."""
+    from flows.notices import inbox
+    from tests.admin.journeys.staff import Staff
+
+    resident = Person(browser, server, "res_a", ARTIFACTS / "booking_called_off")
+    resident.follow("预约服务")
+    resident.tap("预约")
+    assert "预约成功" in resident.flash()
+    with factory() as s:
+        booking = s.scalar(select(Demand).where(Demand.requester_id == world["res_a"]).order_by(Demand.id.desc()))
+        slot = s.get_one(AppointmentSlot, world["slot"])
+        local = slot.starts_at.astimezone(LOCAL_TZ)
+        assert booking.title == f"义务理发预约（{local.month}月{local.day}日 {local:%H:%M}）"
+        assert slot.booked == 1
+
+    admin = Staff(browser, server, "cadm_a", "booking_called_off")
+    admin.tab("待办")
+    admin.page.locator("#demands a", has_text=booking.title).click()
+    admin.page.wait_for_load_state()
+    admin.follow("派单")
+    admin.page.select_option("#f-assignee", value=str(world["mem1"]))
+    admin.tap("派单")
+    assert admin.shows("已派单")
+    with factory() as s:
+        told = [n.title for n in inbox.inbox(s, world["mem1"])]
+    assert f"派给您的预约服务：{booking.title}" in told
+
+    admin.follow("社区取消")
+    admin.page.fill("#f-reason", "理发师生病，改天再约")
+    admin.tap("社区取消")
+    assert "社区取消成功" in admin.flash() and admin.shows("已取消") and admin.shows("理发师生病，改天再约")
+    admin.shot("called_off")
+    with factory() as s:
+        assert s.get_one(Demand, booking.id).state == "cancelled"
+        assert s.get_one(AppointmentSlot, world["slot"]).booked == 0  # the place is free again
+        assert s.scalar(select(Booking.status).where(Booking.demand_id == booking.id)) is BookingStatus.CANCELLED
+        for who in ("res_a", "mem1"):
+            latest = inbox.inbox(s, world[who])[0]
+            assert latest.title == f"社区取消了预约：{booking.title}" and "理发师生病，改天再约" in latest.body
+
+    resident.home()
+    resident.tab("我的")
+    resident.follow("消息")
+    assert resident.says("社区取消了预约") and resident.says("理发师生病，改天再约")
+    resident.shot("told")
+    assert admin.failures == [] and resident.failures == []
+    admin.close()
+    resident.close()

@@ -132,3 +132,20 @@ def test_erasing_a_requester_removes_their_inbox_and_the_title_quoted_to_others(
     assert _rows(factory, user_id=world["res_a"]) == []
     (admin,) = _rows(factory, demand_id=walk.demand_id)
     assert admin.user_id == world["cadm_a"] and "13812341234" not in admin.title + admin.body
+
+
+def test_a_booking_tells_the_member_sent_then_asks_the_resident_to_rate(factory, world):
+    """The booking loop told nobody but on a cancel (the walk): 派单 now tells the member sent,
+    完成服务 asks the resident to rate, as a wish's do."""
+    from schemas.tables import AppointmentSlot
+
+    walk = Walker(factory, world)
+    walk.start("res_a", "appointment", {"title": "义务理发预约"}, slot=world["slot"])
+    walk.act("cadm_a", "assign", {"assignee": world["mem1"]})
+    (sent,) = _rows(factory, demand_id=walk.demand_id, kind="assign:notify")
+    assert sent.user_id == world["mem1"] and sent.title == "派给您的预约服务：义务理发预约" and "完成服务" in sent.body
+    with factory() as s:
+        begun = s.get_one(AppointmentSlot, world["slot"]).starts_at + timedelta(minutes=30)
+    walk.act("mem1", "serve", {"hours": 1}, now=begun)
+    (asked,) = _rows(factory, demand_id=walk.demand_id, kind="serve:notify")
+    assert (asked.user_id, asked.title, asked.body) == (world["res_a"], "预约服务已完成：义务理发预约", "请为这次服务评价。")
