@@ -99,7 +99,7 @@ def record_event(session: Session, demand: Demand, workflow: CompiledWorkflow, s
                  to_state: str, actor_id: int | None, data: dict[str, Any], now: datetime,
                  request_key: str | None = None) -> int:
     if workflow.is_done(to_state) and from_state != to_state:
-        tallies.demand_done(session, demand, workflow.spec.category, now)
+        tallies.demand_done(session, demand, workflow.figure, now)
     return journal.record(
         session, subject="demand", subject_id=demand.id, demand_id=demand.id, step=step, from_state=from_state,
         to_state=to_state, actor_id=actor_id, data=data, at=now, topic=f"yijia.demand.{step}",

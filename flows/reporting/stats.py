@@ -23,7 +23,7 @@ from schemas.tables import (
 FIGURES = [
     ("organisations", N_("报到党组织")), ("members", N_("报到党员")), ("activities", N_("开展活动")),
     ("participants", N_("参与人次")), ("volunteer", N_("志愿服务")), ("wishes", N_("解决微心愿")),
-    ("appointments", N_("预约服务")), ("news", N_("发布资讯")), ("directory", N_("便民服务事项")),
+    ("appointments", N_("预约服务")), ("resources", N_("资源共享")), ("news", N_("发布资讯")), ("directory", N_("便民服务事项")),
     ("issued", N_("发放积分")), ("redeemed", N_("兑换积分")),
 ]
 
@@ -60,6 +60,7 @@ def figures(session: Session, communities: list[int], since: datetime | None = N
         "volunteer": tally.get("claims:volunteer", 0),
         "wishes": tally.get("done:micro_wish", 0) + tally.get("done:urgent", 0),
         "appointments": tally.get("done:appointment", 0),
+        "resources": tally.get("done:resource", 0),  # a shared resource's uses (flows.workflow's `figure`)
         "news": count(select(func.count()).select_from(NewsPost).where(
             _in(NewsPost.region_id, communities), NewsPost.published_at.is_not(None), *period(NewsPost.published_at))),
         "directory": count(select(func.count()).select_from(DirectoryService).join(
