@@ -10,8 +10,9 @@ import hashlib
 import io
 import json
 import re
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import abort, flash, g, has_request_context, redirect, request, send_file, url_for
@@ -37,10 +38,12 @@ from admin.i18n import refusal_text
 from admin.params import SEARCH_MAX, BadParam, to_id
 from admin.security.failures import is_unavailable
 from flows.core import audit
+from flows.core.moments import said_now
 from flows.core.refusals import Refused
 from flows.people.actors import ADMIN_ROLES
 from flows.people.privacy import mask_name, mask_phone
-from schemas.tables import Region, RegionLevel, Role, User
+from schemas.clock import utcnow
+from schemas.tables import ApiReplay, AuditLog, Region, RegionLevel, Role, User
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -280,6 +283,51 @@ class SecuredModelView(SecuredMixin, ModelView):
         return valid
 
     # -- saving: checked, audited once, refusals beside their field ------------------------
+    def get_create_form(self):
+        """The create form, carrying a one-time key (`ONCE`): Back and 保存 again sent the same
+        form twice and made two news posts (the walk)."""
+        form_class = super().get_create_form()
+        setattr(form_class, ONCE, HiddenField())
+        setattr(form_class, AGAIN, HiddenField())
+        return form_class
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        once = getattr(form, ONCE, None)
+        if once is not None and request.method == "GET":
+            once.data = uuid.uuid4().hex
+        return form
+
+    def claim_once(self, form) -> None:
+        """Spend the create form's key in the creating transaction; a key already spent is
+        refused, so nothing is created twice. A form without one (an old page) is not guarded."""
+        once = getattr(form, ONCE, None)
+        value = str(once.data or "")[:40] if once is not None else ""
+        if not value:
+            return
+        key = f"console:{current_user.id}:{value}"
+        if self.session.get(ApiReplay, key) is not None:
+            raise Refused("console.once")
+        self.session.add(ApiReplay(key=key, fingerprint=self.model.__tablename__, status=201, body=""))
+
+    def same_as_before(self, form, typed: dict[str, Any]) -> None:
+        """The Back button fetches the form again (pages are not cached) with a new key, and the
+        browser fills in what was typed: a second 保存 made a second news post (the walk). The
+        same admin making the same row in this table within ten minutes is asked first; a second
+        tap (`AGAIN`, set on the form shown with the question) makes it."""
+        again = getattr(form, AGAIN, None)
+        if again is None or again.data == "1":
+            return
+        fields = ({field.name for field in form} | set(typed)) - {"id", ONCE, AGAIN, READ_AS, "csrf_token"}
+        recent = self.session.scalars(select(AuditLog).where(
+            AuditLog.actor_id == current_user.id, AuditLog.table_name == self.model.__tablename__,
+            AuditLog.action == "create", AuditLog.at >= utcnow() - REPEAT_WINDOW).order_by(AuditLog.id.desc()).limit(5))
+        for row in recent:
+            made = row.after or {}
+            if all(made.get(name) == typed.get(name) for name in fields):
+                again.data = "1"
+                raise Refused("console.twice", {"when": said_now(row.at)})
+
     def create_model(self, form):
         model = self.build_new_instance()
         form.populate_obj(model)
@@ -315,13 +363,15 @@ class SecuredModelView(SecuredMixin, ModelView):
         before, after = audit.diff(model, created)  # before anything can flush the history away
         try:
             if created:
+                self.claim_once(form)
                 session.add(model)
             self.on_model_change(form, model, created)
             if not created and not after:
                 session.rollback()  # nothing changed: nothing to write, nothing to audit
                 return True
-            session.flush()
+            session.flush()  # a constraint's refusal first: it says more than "the same again?"
             if created:
+                self.same_as_before(form, after)
                 after = {k: v for k, v in audit.snapshot(model).items() if v is not None}
             audit.record(session, current_user.id, "create" if created else "update", self.model.__tablename__,
                          audit.row_id(model), before, after)
@@ -476,6 +526,9 @@ class SecuredModelView(SecuredMixin, ModelView):
 
 # Flask-Admin 2.2.1's compiled Chinese catalogue lacks these two (its .po has them).
 READ_AS = "yijia_read_as"  # the edit form's hidden field: a fingerprint of what it showed
+ONCE = "yijia_once"  # the create form's hidden field: its one-time key
+AGAIN = "yijia_again"  # set on a create form shown with "you made the same a moment ago": make it
+REPEAT_WINDOW = timedelta(minutes=10)
 
 
 def shown_as(form, model) -> str:

@@ -196,6 +196,8 @@ ENGINE: dict[str, str] = {
     'already_signed_out': N_('已经签退过了'),
     'already_evaluated': N_('已经评价过了'),
     'input': N_('请检查填写的内容'),
+    'console.once': N_('这张表单已经提交过了，没有重复创建。要再建一条，请重新点“创建”'),
+    'console.twice': N_('您在 {when} 刚创建过一条一样的记录，这次没有再建。确实要再建一条，请再点一次保存'),
     'community': N_('请选择您所在的社区'),
     'task_type': N_('找不到这个任务类型'),
     'assignee': N_('被指派的人不是本社区报到的党员'),

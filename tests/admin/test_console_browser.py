@@ -196,6 +196,42 @@ def test_news_published_from_the_console_appears_in_the_portal(browser, server, 
     resident.shot("news-post")
 
 
+def test_back_and_save_again_creates_nothing_twice(browser, server, factory, world):
+    """Back and 保存 again sent the same create form twice: two news posts (the walk). The form
+    carries a one-time key; the second is refused and says so, and nothing more is made."""
+    admin = _admin(browser, server, "dadm1")
+    admin.go("/admin/newspost/new/")
+    admin.page.fill("#title", "冬季防火提示")
+    admin.page.select_option("#region_id", str(world["ca"]))
+    admin.page.fill("#body", "请勿在楼道堆放杂物。")
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    admin.page.go_back()
+    admin.page.wait_for_load_state()
+    if admin.page.input_value("#title") != "冬季防火提示":  # the browser may not restore what was typed
+        admin.page.fill("#title", "冬季防火提示")
+        admin.page.select_option("#region_id", str(world["ca"]))
+        admin.page.fill("#body", "请勿在楼道堆放杂物。")
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    assert admin.says("刚创建过一条一样的记录，这次没有再建")
+    admin.shot("create-twice-asked")
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(NewsPost).where(NewsPost.title == "冬季防火提示")) == 1
+    admin.page.locator("form.admin-form input[type=submit]").first.click()  # meant: a second one
+    admin.page.wait_for_load_state()
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(NewsPost).where(NewsPost.title == "冬季防火提示")) == 2
+    admin.go("/admin/newspost/new/")  # other words: made at once
+    admin.page.fill("#title", "冬季防火提示")
+    admin.page.select_option("#region_id", str(world["ca"]))
+    admin.page.fill("#body", "第三次提醒。")
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(NewsPost).where(NewsPost.title == "冬季防火提示")) == 3
+
+
 def test_slots_made_in_bulk_can_be_booked(browser, server, factory, world):
     admin = _admin(browser, server, "cadm_a")
     admin.go("/admin/appointmentslot/")
