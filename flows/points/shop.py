@@ -41,6 +41,7 @@ from schemas.tables import (
     PostingKind,
     PurchaseCounter,
     Region,
+    RegionLevel,
     RoleGrant,
     ShopItem,
     StockMove,
@@ -307,9 +308,25 @@ def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: in
             session.add(AuditLog(actor_id=actor.user_id, action="adjust_points", table_name="accounts",
                                  row_id=f"user:{user_id}", after={"amount": amount, "posting": posting.id},
                                  reason=reason, at=now))
+            _tell_adjusted(session, actor.user_id, user_id, amount, reason, posting.id, now)
         return Adjustment(posting=posting, replay=not made)
 
     return in_transaction(session, work)
+
+
+def _tell_adjusted(session: Session, admin_id: int, user_id: int, amount: int, reason: str, posting_id: int,
+                   now: datetime) -> None:
+    """The person hears of an adjustment of their points, with its reason and their balance, in
+    the posting's transaction: an award tells them, and an admin's +10 or -10 told nobody (the
+    walk). Worded as the district of their community words it."""
+    community = session.scalar(select(Region).join(RoleGrant, RoleGrant.region_id == Region.id).where(
+        RoleGrant.user_id == user_id, Region.level == RegionLevel.COMMUNITY).order_by(RoleGrant.id).limit(1))
+    event_id = journal.record(session, subject="users", subject_id=user_id, step="adjust_points", from_state=None,
+                              to_state=None, actor_id=admin_id, at=now, data={"amount": amount, "posting": posting_id})
+    outbox.tell(session, event_id=event_id, users=[user_id], template="points_adjusted", now=now,
+                values={"points": f"{amount:+d}", "balance": ledger.balance(session, user_id), "reason": reason},
+                district_id=district_id(community.path) if community else None,
+                community_id=community.id if community else None)
 
 
 def adjust_key(actor_id: int | None, request_key: str) -> str:
@@ -386,6 +403,7 @@ def decide_adjustment(session: Session, actor: ActorContext | int, request_id: i
             session.execute(update(PointAdjustment).where(PointAdjustment.id == request_id)
                             .values(posting_id=posting.id).execution_options(synchronize_session=False))
             after.update(posting=posting.id, amount=request.amount)
+            _tell_adjusted(session, admin.user_id, request.user_id, request.amount, request.reason, posting.id, now)
         session.add(AuditLog(actor_id=admin.user_id, action="adjust_approved" if approve else "adjust_rejected",
                              table_name="point_adjustments", row_id=str(request_id),
                              before={"status": AdjustmentStatus.PENDING.value}, after=after, reason=request.reason,

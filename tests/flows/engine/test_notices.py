@@ -149,3 +149,17 @@ def test_a_booking_tells_the_member_sent_then_asks_the_resident_to_rate(factory,
     walk.act("mem1", "serve", {"hours": 1}, now=begun)
     (asked,) = _rows(factory, demand_id=walk.demand_id, kind="serve:notify")
     assert (asked.user_id, asked.title, asked.body) == (world["res_a"], "预约服务已完成：义务理发预约", "请为这次服务评价。")
+
+
+def test_an_adjustment_tells_the_person_its_reason_and_their_balance(factory, world):
+    """An award tells who is credited; an admin's adjustment told nobody (the walk)."""
+    from flows.points import shop
+
+    with factory() as s:
+        shop.adjust(s, world["cadm_a"], world["mem2"], 10, "冬季清雪额外奖励", request_key="k1")
+        shop.adjust(s, world["cadm_a"], world["mem2"], 10, "冬季清雪额外奖励", request_key="k1")  # sent again
+        shop.adjust(s, world["cadm_a"], world["mem2"], -3, "重复登记，扣回", request_key="k2")
+    told = _rows(factory, user_id=world["mem2"], kind="points_adjusted")
+    assert [(n.title, n.body) for n in told] == [
+        ("社区调整了您的积分 +10", "原因：冬季清雪额外奖励；当前积分 10。"),
+        ("社区调整了您的积分 -3", "原因：重复登记，扣回；当前积分 7。")]
