@@ -314,7 +314,7 @@ def adjust(session: Session, actor: ActorContext | int, user_id: int, amount: in
     return in_transaction(session, work)
 
 
-def _tell_adjusted(session: Session, admin_id: int, user_id: int, amount: int, reason: str, posting_id: int,
+def _tell_adjusted(session: Session, admin_id: int | None, user_id: int, amount: int, reason: str, posting_id: int,
                    now: datetime) -> None:
     """The person hears of an adjustment of their points, with its reason and their balance, in
     the posting's transaction: an award tells them, and an admin's +10 or -10 told nobody (the
