@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import or_, select
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.validators import ValidationError as FieldError
 
@@ -233,12 +233,14 @@ class NewsPostView(SecuredModelView):
     column_list = ["title", "region_id", "published_at", "state"]
     column_labels = {**SecuredModelView.column_labels, "state": _l("状态")}
     column_searchable_list = ["title"]
-    form_columns = ["title", "region_id", "summary", "body", "cover", "published_at"]
+    form_columns = ["title", "region_id", "summary", "body", "cover", "published_at", "publish_now"]
     form_overrides = {"body": TextAreaField}
     form_extra_fields = {
         "region_id": ChoiceIdField(_l("地区"), choices=lambda: _news_regions()),
         "cover": PictureField(_l("封面图片"), save=_storage_save),
         "published_at": LocalDateTimeField(_l("发布时间"), description=_l("留空为草稿；填将来的时间则到时发布")),
+        # publishing now meant typing the current time to the minute (the walk)
+        "publish_now": BooleanField(_l("立即发布"), description=_l("勾选后保存即发布，居民马上能看到")),
     }
     column_formatters = {"state": _news_state, "cover": lambda v, c, m, n: _thumb(m.cover)}
 
@@ -250,11 +252,23 @@ class NewsPostView(SecuredModelView):
         yield NewsPost.published_at, [], True
         yield NewsPost.id, [], True
 
+    def on_model_change(self, form, model, is_created):
+        publish_now = getattr(form, "publish_now", None)
+        if publish_now is not None and publish_now.data and model.published_at is None:
+            model.published_at = utcnow()
+        super().on_model_change(form, model, is_created)
+
     def check(self, model, created):
         news.check_region(self.session, actor(), model.region_id)  # the API's rules too (flows.catalogue.news)
         news.check_publish_time(model.published_at)
         if created:
             model.author_id = current_user.id
+
+    def after_model_change(self, form, model, is_created):
+        """A post saved without a publish time is a draft nobody sees: said, not only 保存成功."""
+        if model.published_at is None:
+            flash(_("已存为草稿，居民还看不到。要发布：勾选“立即发布”或填写发布时间，再保存"), "info")
+        super().after_model_change(form, model, is_created)
 
 
 def _news_regions() -> list[tuple[int, str]]:

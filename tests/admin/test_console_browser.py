@@ -196,6 +196,34 @@ def test_news_published_from_the_console_appears_in_the_portal(browser, server, 
     resident.shot("news-post")
 
 
+def test_a_post_is_published_now_with_one_tick_and_a_draft_says_so(browser, server, factory, world):
+    """Publishing now meant typing the current time to the minute, and a post saved without one
+    said only 保存成功 while nobody could see it (the walk)."""
+    admin = _admin(browser, server, "cadm_a")
+    admin.go("/admin/newspost/new/")
+    admin.page.fill("#title", "停水通知")
+    admin.page.select_option("#region_id", str(world["ca"]))
+    admin.page.fill("#body", "明天上午停水。")
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    assert admin.says("已存为草稿，居民还看不到")
+    admin.go("/admin/newspost/new/")
+    admin.page.fill("#title", "供暖开始")
+    admin.page.select_option("#region_id", str(world["ca"]))
+    admin.page.fill("#body", "今天起供暖。")
+    admin.page.check("#publish_now")
+    admin.shot("publish-now")
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    assert not admin.says("已存为草稿")
+    with factory() as s:
+        posts = dict(s.execute(select(NewsPost.title, NewsPost.published_at)).all())
+    assert posts["停水通知"] is None and posts["供暖开始"] is not None
+    resident = Person(browser, server, "res_a", SHOTS)
+    resident.go("/news")
+    assert resident.says("供暖开始") and not resident.says("停水通知")
+
+
 def test_back_and_save_again_creates_nothing_twice(browser, server, factory, world):
     """Back and 保存 again sent the same create form twice: two news posts (the walk). The form
     carries a one-time key; the second is refused and says so, and nothing more is made."""
