@@ -22,11 +22,15 @@ from schemas.clock import utcnow
 from schemas.tables import AppointmentService, AppointmentSlot, NewsPost, Region
 
 DIRECTORY_PAGE = 20
+NEWS_PAGE = 20
 
 
 @bp.get("/news")
 def news():
-    return render_template("news.html", posts=news_reads.news(db()))
+    page = requested("page", NEWS_PAGE)
+    posts = news_reads.news(db(), limit=NEWS_PAGE, offset=page.offset)
+    return render_template("news.html", posts=posts, regions=news_reads.region_names(db(), posts),
+                           page=page.of(news_reads.published_count(db())))
 
 
 @bp.get("/news/<id:post_id>")

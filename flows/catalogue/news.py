@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from flows.core import audit
@@ -26,10 +26,23 @@ from schemas.tables import NewsPost, Region, RegionLevel
 LEVELS = (RegionLevel.CITY, RegionLevel.DISTRICT, RegionLevel.COMMUNITY)
 
 
-def news(session: Session, limit: int = 30, now: datetime | None = None) -> list[NewsPost]:
-    """Published posts, newest first."""
+def news(session: Session, limit: int = 30, now: datetime | None = None, offset: int = 0) -> list[NewsPost]:
+    """Published posts, newest first (a page of them: `offset`)."""
     return list(session.scalars(select(NewsPost).where(NewsPost.published_at <= (now or utcnow()))
-                                .order_by(NewsPost.published_at.desc()).limit(limit)))
+                                .order_by(NewsPost.published_at.desc(), NewsPost.id.desc())
+                                .offset(offset).limit(limit)))
+
+
+def published_count(session: Session, now: datetime | None = None) -> int:
+    """How many posts readers can see now (the list's pages: the 31st post had no way to it)."""
+    return int(session.scalar(select(func.count()).select_from(NewsPost).where(
+        NewsPost.published_at <= (now or utcnow()))) or 0)
+
+
+def region_names(session: Session, posts: list[NewsPost]) -> dict[int, str]:
+    """The region each post belongs to, by name (who it is from: 伊美区, 旭日社区)."""
+    ids = {p.region_id for p in posts if p.region_id is not None}
+    return dict(session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all()) if ids else {}
 
 
 def is_published(post: NewsPost, now: datetime | None = None) -> bool:

@@ -756,3 +756,26 @@ def test_reschedule_asks_a_wish_for_its_wished_time_alone(login, world, factory)
     assert "希望时间" in page and 'id="f-starts_at"' in page and 'id="f-ends_at"' not in page
     english = login("cadm_a").get(f"/d/{wish.demand_id}/reschedule?lang=en").get_data(as_text=True)
     assert 'id="f-ends_at"' not in english and "希望时间" not in english
+
+
+def test_every_published_post_is_reached_by_paging_and_says_whose_it_is(login, world, factory):
+    """The list stopped at the newest 30 posts with no next page, never showed the 摘要 typed in
+    the console, and did not say whose post it was (the walk)."""
+    from datetime import timedelta
+
+    from schemas.clock import utcnow
+    from schemas.tables import NewsPost
+
+    now = utcnow()
+    with factory() as s:
+        s.add_all([NewsPost(title=f"通知第{n:02d}号", body="正文", summary=f"摘要{n:02d}", region_id=world["ca"],
+                            published_at=now - timedelta(hours=n)) for n in range(1, 46)])
+        s.add(NewsPost(title="还没发布", body="正文", region_id=world["ca"], published_at=None))
+        s.commit()
+    reader = login("res_a")
+    first = reader.get("/news").get_data(as_text=True)
+    assert "通知第01号" in first and "摘要01" in first and "旭日社区 ·" in first and "通知第21号" not in first
+    assert 'rel="next"' in first and "1 / 3" in first
+    last = reader.get("/news?page=3").get_data(as_text=True)
+    assert "通知第45号" in last and "通知第40号" not in last and 'rel="next"' not in last
+    assert "还没发布" not in first + last
