@@ -779,3 +779,22 @@ def test_every_published_post_is_reached_by_paging_and_says_whose_it_is(login, w
     last = reader.get("/news?page=3").get_data(as_text=True)
     assert "通知第45号" in last and "通知第40号" not in last and 'rel="next"' not in last
     assert "还没发布" not in first + last
+
+
+def test_two_kinds_of_wish_on_one_workflow_read_apart_on_the_home_page(login, world, factory):
+    """微心愿 and 急难愁盼 both start with the workflow's 发布心愿: two buttons read the same, in
+    English both "Post a wish" (the walk). Sharing a step title, each is named by its type."""
+    import re
+
+    from schemas.tables import TaskCategory, TaskType
+
+    with factory() as s:
+        wish = s.get_one(TaskType, world["tt_micro_wish"])
+        wish.name = "微心愿"
+        s.add(TaskType(code="urgent_need", name="急难愁盼", category=TaskCategory.URGENT, default_points=20,
+                       workflow_id="micro_wish"))
+        s.commit()
+    for lang, step in (("", "发布心愿"), ("?lang=en", "Post a wish")):
+        page = login("res_a").get("/" + lang).get_data(as_text=True)
+        buttons = re.findall(r'<a class="button start"[^>]*>([^<]*)<small>([^<]*)</small>', page)
+        assert sorted(buttons) == [("微心愿", step), ("急难愁盼", step)]
