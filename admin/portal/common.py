@@ -7,12 +7,22 @@ from typing import Any
 
 import segno
 from flask import current_app, flash, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from admin.database import db
 from admin.i18n import lang as lang  # the one definition; re-exported for the portal's modules
 from flows.core.storage import Storage, StorageRefused, configured
-from schemas.tables import MemberRegistration, RegistrationStatus, Skill, User, member_skills
+from schemas.tables import (
+    Claim,
+    ClaimStatus,
+    Demand,
+    MemberRegistration,
+    RegistrationStatus,
+    Skill,
+    User,
+    member_skills,
+)
 
 
 def storage() -> Storage:
@@ -42,21 +52,37 @@ def read_step_form(form_spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
     return values, errors
 
 
-def member_choices(community_id: int) -> list[tuple[int, str]]:
+def member_choices(community_id: int, demand: Demand | None = None) -> list[tuple[int, str]]:
     """Members reported in to a community, for `member` fields (assigning work), each with their
-    skills (王芳（理发、维修）): 派单 of a haircut among 57 bare names gave nothing to choose by."""
+    skills (王芳（理发、维修）): 派单 of a haircut among 57 bare names gave nothing to choose by.
+    For a demand: those with a skill it needs first, and those already holding a place at its
+    time said busy (该时段已有安排), so the admin does not send someone who cannot come."""
     people = [(user_id, name) for user_id, name in db().execute(select(User.id, User.display_name).join(
         MemberRegistration, MemberRegistration.member_id == User.id).where(
         MemberRegistration.community_id == community_id, MemberRegistration.status == RegistrationStatus.APPROVED)
         .order_by(User.display_name).limit(300))]
     skills: dict[int, list[str]] = {}
+    codes: dict[int, set[str]] = {}
+    busy: set[int] = set()
     if people:
-        for member_id, skill in db().execute(
-                select(member_skills.c.member_id, Skill.name).join(Skill, Skill.id == member_skills.c.skill_id)
-                .where(member_skills.c.member_id.in_([p for p, _ in people])).order_by(Skill.id)):
+        ids = [user_id for user_id, _name in people]
+        for member_id, skill, code in db().execute(
+                select(member_skills.c.member_id, Skill.name, Skill.code).join(Skill, Skill.id == member_skills.c.skill_id)
+                .where(member_skills.c.member_id.in_(ids)).order_by(Skill.id)):
             skills.setdefault(member_id, []).append(skill)
-    return [(user_id, f"{name}（{'、'.join(skills[user_id])}）" if user_id in skills else name) for user_id, name in people]
+            codes.setdefault(member_id, set()).add(code)
+        if demand is not None and demand.starts_at is not None and demand.ends_at is not None:
+            busy = set(db().scalars(select(Claim.user_id).join(Demand, Demand.id == Claim.demand_id).where(
+                Claim.user_id.in_(ids), Claim.status == ClaimStatus.ACTIVE, Demand.id != demand.id,
+                Demand.starts_at < demand.ends_at, Demand.ends_at > demand.starts_at)))
+    needs = set(demand.required_skills or []) if demand is not None else set()
 
+    def label(user_id: int, name: str) -> str:
+        text = f"{name}（{'、'.join(skills[user_id])}）" if user_id in skills else name
+        return text + _("（该时段已有安排）") if user_id in busy else text
+
+    ranked = sorted(people, key=lambda p: (p[0] in busy, not (needs & codes.get(p[0], set()))))
+    return [(user_id, label(user_id, name)) for user_id, name in ranked]
 
 
 def new_request_key() -> str:

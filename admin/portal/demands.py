@@ -173,7 +173,7 @@ def step(demand_id: int, step: str):
                                                         present=presence.scanned(d.id)), done_before)
             if done is not None:
                 return done
-    members = member_choices(d.community_id) if any(f.type == "member" for f in spec.form.values()) else []
+    members = member_choices(d.community_id, d) if any(f.type == "member" for f in spec.form.values()) else []
     # giving up takes the organisation's members' places with it: say how many, before the tap
     released = len(records.places_through_org(db(), d)) if spec.record == "give_up" else 0
     # settling points: each person's hours and points, before the tap (a step with a form, a

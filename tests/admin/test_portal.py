@@ -798,3 +798,31 @@ def test_two_kinds_of_wish_on_one_workflow_read_apart_on_the_home_page(login, wo
         page = login("res_a").get("/" + lang).get_data(as_text=True)
         buttons = re.findall(r'<a class="button start"[^>]*>([^<]*)<small>([^<]*)</small>', page)
         assert sorted(buttons) == [("微心愿", step), ("急难愁盼", step)]
+
+
+def test_the_assign_form_puts_who_is_free_first_and_says_who_is_busy(login, world, factory):
+    """派单 listed every member by name only: one already signed up for an activity at the
+    booking's hour was offered as if free (the walk)."""
+    import re
+
+    from schemas.tables import AppointmentSlot, Claim, ClaimStatus, Demand
+    from tests.flows.walker import Walker
+
+    booking = Walker(factory, world).start("res_a", "appointment", {"title": "义务理发预约"}, slot=world["slot"])
+    with factory() as s:
+        slot = s.get_one(AppointmentSlot, world["slot"])
+        activity = Demand(task_type_id=world["tt_env_cleanup"], workflow_id="joint_activity", workflow_version=1,
+                          workflow_hash="x", state="recruiting", community_id=world["ca"], title="清扫楼道",
+                          starts_at=slot.starts_at, ends_at=slot.ends_at)
+        s.add(activity)
+        s.flush()
+        s.add(Claim(demand_id=activity.id, step="join", user_id=world["mem1"], created_by=world["mem1"],
+                    status=ClaimStatus.ACTIVE))
+        s.commit()
+    page = login("cadm_a").get(f"/d/{booking.demand_id}/step/assign").get_data(as_text=True)
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', page)
+    labels = {int(value): text for value, text in options}
+    assert labels[world["mem1"]].endswith("（该时段已有安排）")
+    assert "已有安排" not in labels[world["mem2"]]
+    order = [int(value) for value, _text in options]
+    assert order.index(world["mem2"]) < order.index(world["mem1"])  # who is free first

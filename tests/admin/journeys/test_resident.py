@@ -335,10 +335,10 @@ def test_the_community_calls_a_booking_off_and_both_people_are_told(browser, ser
     admin.tab("待办")
     admin.page.locator("#demands a", has_text=booking.title).click()
     admin.page.wait_for_load_state()
-    admin.follow("派单")
+    admin.follow("安排服务党员")
     admin.page.select_option("#f-assignee", value=str(world["mem1"]))
-    admin.tap("派单")
-    assert admin.shows("已派单")
+    admin.tap("安排服务党员")
+    assert admin.shows("已安排党员")
     with factory() as s:
         told = [n.title for n in inbox.inbox(s, world["mem1"])]
     assert f"派给您的预约服务：{booking.title}" in told

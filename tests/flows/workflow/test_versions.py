@@ -39,9 +39,10 @@ STORED = Path(__file__).parent / "stored"
 # 取消活动 from running too. Then joint_activity: a 开始活动 forgotten until after the end may still
 # be tapped within 30 days of it (window closes: 30d), or the activity could never be settled.
 # Then appointment: 派单 tells the member sent, 完成服务 asks the resident to rate, and the community
-# may call a booking off (社区取消, with a reason told to the resident and the member).
+# may call a booking off (社区取消, with a reason told to the resident and the member); 派单 reads
+# 安排服务党员, in words a resident reads.
 PINNED = {
-    "appointment": "c4e04c5a55d795a442c1bc573f5fbb5affecf5150f0cecfb982a2f83c68bbe9f",
+    "appointment": "429eadf1a2a25368a83d570524d7619db9d7c24da24a5d5d6710dbb74e6603e2",
     "joint_activity": "8c14476d4ff1cc0559a12e52132e863322b263e1a520ee275f22fb5d3fb084fb",
     "micro_wish": "7f7ef4182ef9edd9474424752450e1fe685cf3e8dda1f43696be052a80988f24",
     "resource_request": "3cf2ab2aba8d8aa6b32c0e939924e9edbee412c683f341fc255dac43188ad39c",
