@@ -70,6 +70,10 @@ def demand(demand_id: int):
     # who asked, and how to reach them, for the people of the demand (a claimant was told "they
     # will contact you" and had only a name): never to anyone else
     requester = db().get(User, d.requester_id) if reveal and d.requester_id not in (None, actor().user_id) else None
+    # and the other way: who asked sees who serves them (a booking's member sent, a wish's
+    # claimant), to know who is coming (the walk); an activity's many participants stay unnamed
+    serving = [db().get(User, c.user_id) for c in claims if c.user_id is not None] \
+        if d.requester_id == actor().user_id and 0 < len(claims) <= 3 else []
     back = back_to(request.args.get("from"), nav(), involved=actor().user_id in people, governs=is_admin)
     shut = closed.closed_claims(db(), actor(), d)  # a claim that would be refused: the reason, no button
     now, later = visibility.steps_now_and_later(db(), actor(), d)
@@ -80,6 +84,7 @@ def demand(demand_id: int):
     return render_template("demand.html", back=back, came=came_from(), d=d, wf=workflow, steps=steps, why_not=why_not,
                            timeline=history.timeline(db(), d.id, workflow), community=community, step_notes=notes.step_notes,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet, requester=requester,
+                           serving=[u for u in serving if u is not None],
                            reveal=reveal, new_key=new_request_key,
                            next_line=elder.what_next(workflow, d.state,
                                                      claimed=any(c.user_id == actor().user_id for c in claims),

@@ -826,3 +826,21 @@ def test_the_assign_form_puts_who_is_free_first_and_says_who_is_busy(login, worl
     assert "已有安排" not in labels[world["mem2"]]
     order = [int(value) for value, _text in options]
     assert order.index(world["mem2"]) < order.index(world["mem1"])  # who is free first
+
+
+def test_who_booked_sees_the_member_sent_and_how_to_reach_them(login, world, factory):
+    """After 派单 the resident never saw who was coming (the walk)."""
+    from schemas.tables import User
+    from tests.flows.walker import Walker
+
+    with factory() as s:
+        s.get_one(User, world["mem1"]).phone = "13845800001"
+        s.commit()
+    walk = Walker(factory, world)
+    walk.start("res_a", "appointment", {"title": "义务理发预约"}, slot=world["slot"])
+    before = login("res_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert 'class="serving"' not in before
+    walk.act("cadm_a", "assign", {"assignee": world["mem1"]})
+    page = login("res_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert '<p class="serving">服务党员：mem1 · <a href="tel:13845800001">' in page
+    assert 'class="serving"' not in login("cadm_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)
