@@ -508,3 +508,19 @@ def test_a_news_post_set_for_2099_is_a_slip_of_the_year(factory, login, world):
     assert near.status_code == 302
     with factory() as s:
         assert s.scalars(select(NewsPost.title)).all() == ["冬季供暖通知"]
+
+
+def test_the_talent_pool_is_the_approved_members_found_by_skill_and_says_whose_record(login, world):
+    """人才资源库 listed a member still waiting for 报到审核 beside the approved ones, found no one
+    by a skill typed in the search box, and its edit page never named whose record it was (the walk)."""
+    import re
+
+    admin = login("cadm_a")
+    listing = admin.get("/admin/member/").get_data(as_text=True)
+    assert "mem1" in listing and "mem2" in listing and "mem_pending" not in listing
+    found = admin.get("/admin/member/?search=水电").get_data(as_text=True)
+    assert "mem1" in found and "mem2" not in found
+    row = re.search(r"/admin/member/edit/\?id=(\d+)", found)
+    assert row is not None
+    edit = admin.get(f"/admin/member/edit/?id={row.group(1)}").get_data(as_text=True)
+    assert re.findall(r'id="whose">([^<]*)', edit) == ["编辑人才档案：mem1"]

@@ -200,7 +200,7 @@ def test_district_admin_links_a_member_to_an_organisation_in_the_console(browser
     district.page.get_by_role("link", name="人员").click()
     district.page.get_by_role("link", name="人才资源库").click()
     district.page.wait_for_load_state()
-    district.page.locator("tr", has_text="mem_pending").locator("a[href*='/edit/']").first.click()
+    district.page.locator("tr", has_text="resmem").locator("a[href*='/edit/']").first.click()
     district.page.wait_for_load_state()
     assert district.page.locator("#org_id option", has_text="税务局党支部").count() == 0  # another district's
     district.page.select_option("#org_id", label="（无）", force=True)
@@ -208,19 +208,19 @@ def test_district_admin_links_a_member_to_an_organisation_in_the_console(browser
     district.page.click("input[type=submit]")
     district.page.wait_for_load_state()
     with factory() as s:
-        assert s.get(Member, world["mem_pending"]).org_id is None
+        assert s.get(Member, world["resmem"]).org_id is None
         audit = s.scalar(select(AuditLog).where(AuditLog.table_name == "members").order_by(AuditLog.id.desc()))
         assert audit.after.get("org_id", "missing") is None and audit.before["org_id"] == world["org1"]
     district.page.goto(district.page.url)
-    district.page.locator("tr", has_text="mem_pending").locator("a[href*='/edit/']").first.click()
+    district.page.locator("tr", has_text="resmem").locator("a[href*='/edit/']").first.click()
     district.page.wait_for_load_state()
     district.page.select_option("#org_id", label="财政局党支部", force=True)
     district.page.click("input[type=submit]")
     district.page.wait_for_load_state()
     with factory() as s:
-        assert s.get(Member, world["mem_pending"]).org_id == world["org1"]
+        assert s.get(Member, world["resmem"]).org_id == world["org1"]
         steps = list(s.scalars(select(Event.step).where(Event.subject == "members",
-                                                        Event.subject_id == world["mem_pending"]).order_by(Event.id)))
+                                                        Event.subject_id == world["resmem"]).order_by(Event.id)))
     assert steps == ["leave_org", "place_org"]  # each an event of its own, the member told of the second
 
 
