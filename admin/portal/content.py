@@ -8,7 +8,7 @@ from sqlalchemy import select
 from admin.auth import actor
 from admin.database import db
 from admin.i18n import flash_refusal
-from admin.params import search_arg
+from admin.params import arg_int, search_arg
 from admin.portal import bp
 from admin.portal.common import flash_outcome, new_request_key, posted_request_key
 from admin.portal.paging import requested
@@ -62,7 +62,16 @@ def book():
     """Slots with places left; the ones I hold are marked, with a link to my booking."""
     held = services.held_slots(db(), actor().user_id)
     slots = services.bookable_slots(db(), regions.region_ids_of(db(), actor()), utcnow(), held=held)
-    return render_template("book.html", slots=slots, held=held, request_key=new_request_key())
+    # the services on offer, to choose one first: fourteen slots of three services in one list,
+    # each with its 备注 box, were a long scroll for an elderly resident (the walk)
+    offered = list(dict.fromkeys((slot.service_id, name) for slot, name, _community in slots))
+    chosen = arg_int("service")
+    if chosen is not None and chosen in {service_id for service_id, _name in offered}:
+        slots = [row for row in slots if row[0].service_id == chosen]
+    else:
+        chosen = None
+    return render_template("book.html", slots=slots, held=held, request_key=new_request_key(), offered=offered,
+                           chosen=chosen)
 
 
 @bp.post("/book/<id:slot_id>")

@@ -4,7 +4,7 @@ and the "what happens next" line. The browser journey is tests/admin/journeys/te
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -174,3 +174,31 @@ def test_what_comes_next_says_who_does_it_in_plain_words(login, factory, world):
         wish.act(user, step, data)
     assert "接下来由您评价" in login("res_a").get(f"/d/{wish.demand_id}").get_data(as_text=True)
     assert "接下来由发布人评价" in login("cadm_a").get(f"/d/{wish.demand_id}").get_data(as_text=True)
+
+
+def test_booking_asks_for_the_service_first_in_the_elder_version(login, world, factory):
+    """Every slot of every service in one list, each with its 备注 box, was a long scroll (the
+    walk): the services come first as buttons; choosing one lists its slots only."""
+    from schemas.tables import AppointmentService, AppointmentSlot
+
+    with factory() as s:
+        barber = s.get_one(AppointmentSlot, world["slot"])
+        counsel = AppointmentService(community_id=world["ca"], task_type_id=world["tt_appointment"], name="心理咨询")
+        s.add(counsel)
+        s.flush()
+        s.add(AppointmentSlot(service_id=counsel.id, starts_at=barber.starts_at + timedelta(hours=3),
+                              ends_at=barber.ends_at + timedelta(hours=3), capacity=2))
+        s.commit()
+        counsel_id = counsel.id
+    phone = login("res_a")
+    plain = phone.get("/book").get_data(as_text=True)
+    assert 'id="services"' in plain and plain.count('<form class="card slot"') == 2  # all, with the chooser above
+    phone.post("/elder", data={"on": "1", "next": "/book"})
+    first = phone.get("/book").get_data(as_text=True)
+    assert "请先选择要预约的服务" in first and '<form class="card slot"' not in first
+    assert re.findall(r'href="/book\?service=(\d+)"[^>]*>([^<]*)</a>', first) == [
+        (str(world["service"]), "义务理发"), (str(counsel_id), "心理咨询")]
+    chosen = phone.get(f"/book?service={counsel_id}").get_data(as_text=True)
+    assert chosen.count('<form class="card slot"') == 1 and "<strong>心理咨询</strong>" in chosen
+    assert "<strong>义务理发</strong>" not in chosen
+    assert phone.get("/book?service=99999").status_code == 200  # an unknown one: all of them again
