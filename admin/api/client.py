@@ -327,6 +327,10 @@ class Client:
     def set_elder_mode(self, on: bool) -> bool:
         return bool(self.put("/me/elder-mode", {"on": on})["on"])
 
+    def news(self) -> list[dict[str, Any]]:
+        """Every published post, newest first (every page)."""
+        return list(self.pages("/news"))
+
     def news_posts(self) -> list[dict[str, Any]]:
         """The posts of the regions I govern (an admin), drafts included."""
         return list(self.pages("/news/posts"))

@@ -5,7 +5,7 @@ from spectree import Response
 from admin.api import ID, bp, spec
 from admin.api.bearer import caller, signed_in
 from admin.api.models import CursorQuery, MessageOut, Messages, News, NewsItem
-from admin.api.paging import decode_id, json_response, page_of
+from admin.api.paging import decode_id, encode, json_response, page_of
 from admin.api.problems import Problem, locale
 from admin.database import db
 from flows.catalogue import news as news_reads
@@ -44,8 +44,14 @@ def read_message(message_id: int):
 
 
 @bp.get("/news")
-@spec.validate(resp=Response(HTTP_200=News, HTTP_304=None), tags=[TAG])
-def news():
-    """The programme's published news, newest first (no log-in needed)."""
+@spec.validate(query=CursorQuery, resp=Response(HTTP_200=News, HTTP_304=None, HTTP_400=Problem, HTTP_422=Problem),
+               tags=[TAG])
+def news(query: CursorQuery):
+    """The programme's published news, newest first (no log-in needed); paged by cursor (the
+    list stopped at the newest 30, with no way to older posts)."""
+    offset = decode_id(query.cursor) or 0  # posts skipped: a new post moves a page by one, nothing is lost
+    rows = news_reads.news(db(), limit=query.limit + 1, offset=offset)
+    shown = rows[:query.limit]
+    after = encode(offset + len(shown)) if len(rows) > query.limit else None
     return json_response(News(items=[NewsItem(id=p.id, title=p.title, summary=p.summary, published_at=p.published_at)
-                                     for p in news_reads.news(db())]))
+                                     for p in shown], next_cursor=after))

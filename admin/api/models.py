@@ -292,6 +292,7 @@ class NewsItem(BaseModel):
 
 class News(BaseModel):
     items: list[NewsItem]
+    next_cursor: str | None = None  # the next page's `cursor`; none after the last
 
 
 def aware(value: datetime | None) -> datetime | None:

@@ -355,3 +355,21 @@ def test_news_list_etag_cursor_and_no_token(api):
         with pytest.raises(ApiError) as refused:
             call()
         assert refused.value.status == 401
+
+
+def test_every_published_post_is_reached_through_the_pages(api, factory, world):
+    """/news stopped at the newest 30 with no way to older posts."""
+    from datetime import timedelta
+
+    from schemas.tables import NewsPost
+
+    now = utcnow()
+    with factory() as s:
+        s.add_all([NewsPost(title=f"通知{n:02d}", body="正文", region_id=world["ca"],
+                            published_at=now - timedelta(hours=n)) for n in range(1, 46)])
+        s.commit()
+    reader = api()
+    first = reader.get("/news", limit=20)
+    assert len(first["items"]) == 20 and first["next_cursor"]
+    assert [n["title"] for n in reader.news()] == [f"通知{n:02d}" for n in range(1, 46)]
+    assert reader.get("/news", limit=50)["next_cursor"] is None
