@@ -252,11 +252,13 @@ class NewsPostView(SecuredModelView):
         yield NewsPost.published_at, [], True
         yield NewsPost.id, [], True
 
-    def on_model_change(self, form, model, is_created):
+    repeat_ignores = ("published_at", "cover")
+
+    def prepare(self, form, model) -> None:
+        """立即发布: published now, a draft or a later time alike (ticked, it means now)."""
         publish_now = getattr(form, "publish_now", None)
-        if publish_now is not None and publish_now.data and model.published_at is None:
+        if publish_now is not None and publish_now.data:
             model.published_at = utcnow()
-        super().on_model_change(form, model, is_created)
 
     def check(self, model, created):
         news.check_region(self.session, actor(), model.region_id)  # the API's rules too (flows.catalogue.news)

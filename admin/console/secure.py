@@ -310,6 +310,10 @@ class SecuredModelView(SecuredMixin, ModelView):
             raise Refused("console.once")
         self.session.add(ApiReplay(key=key, fingerprint=self.model.__tablename__, status=201, body=""))
 
+    # Fields a repeat need not match to be the same row again: those the server sets (a publish
+    # time of "now") and files, which Back does not send again.
+    repeat_ignores: tuple[str, ...] = ()
+
     def same_as_before(self, form, typed: dict[str, Any]) -> None:
         """The Back button fetches the form again (pages are not cached) with a new key, and the
         browser fills in what was typed: a second 保存 made a second news post (the walk). The
@@ -324,7 +328,7 @@ class SecuredModelView(SecuredMixin, ModelView):
             AuditLog.action == "create", AuditLog.at >= utcnow() - REPEAT_WINDOW).order_by(AuditLog.id.desc()).limit(5))
         for row in recent:
             made = row.after or {}
-            if all(made.get(name) == typed.get(name) for name in fields):
+            if all(made.get(name) == typed.get(name) for name in fields - set(self.repeat_ignores)):
                 again.data = "1"
                 raise Refused("console.twice", {"when": said_now(row.at)})
 
@@ -358,8 +362,13 @@ class SecuredModelView(SecuredMixin, ModelView):
         form.populate_obj(model)
         return self._save(form, model, created=False)
 
+    def prepare(self, form, model) -> None:
+        """What the form's values mean for the row beyond its columns (立即发布 → the publish
+        time), set before the change is read, so it is saved and audited as typed."""
+
     def _save(self, form, model, created: bool):
         session = self.session
+        self.prepare(form, model)
         before, after = audit.diff(model, created)  # before anything can flush the history away
         try:
             if created:

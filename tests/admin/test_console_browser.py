@@ -222,6 +222,36 @@ def test_a_post_is_published_now_with_one_tick_and_a_draft_says_so(browser, serv
     resident = Person(browser, server, "res_a", SHOTS)
     resident.go("/news")
     assert resident.says("供暖开始") and not resident.says("停水通知")
+    # the draft published later with the tick alone (the one change: it was lost as "nothing changed")
+    with factory() as s:
+        draft_id = s.scalar(select(NewsPost.id).where(NewsPost.title == "停水通知"))
+    admin.go(f"/admin/newspost/edit/?id={draft_id}")
+    admin.page.check("#publish_now")
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    with factory() as s:
+        assert s.get_one(NewsPost, draft_id).published_at is not None
+        audited = s.scalar(select(AuditLog.after).where(AuditLog.table_name == "news_posts", AuditLog.action == "update",
+                                                        AuditLog.row_id == str(draft_id)))
+        assert audited is not None and "published_at" in audited
+    # Back and 保存 again on a post published at once: asked, as for a draft
+    admin.go("/admin/newspost/new/")
+    admin.page.fill("#title", "停电通知")
+    admin.page.select_option("#region_id", str(world["ca"]))
+    admin.page.fill("#body", "周五停电。")
+    admin.page.check("#publish_now")
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    admin.go("/admin/newspost/new/")
+    admin.page.fill("#title", "停电通知")
+    admin.page.select_option("#region_id", str(world["ca"]))
+    admin.page.fill("#body", "周五停电。")
+    admin.page.check("#publish_now")
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+    assert admin.says("刚创建过一条一样的记录")
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(NewsPost).where(NewsPost.title == "停电通知")) == 1
 
 
 def test_back_and_save_again_creates_nothing_twice(browser, server, factory, world):
