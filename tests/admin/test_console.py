@@ -520,6 +520,9 @@ def test_the_talent_pool_is_the_approved_members_found_by_skill_and_says_whose_r
     assert "mem1" in listing and "mem2" in listing and "mem_pending" not in listing
     found = admin.get("/admin/member/?search=水电").get_data(as_text=True)
     assert "mem1" in found and "mem2" not in found
+    assert "列表 (1)" in found  # one row per member, not one per skill
+    both = admin.get("/admin/member/?search=mem").get_data(as_text=True)
+    assert "mem1" in both and "mem2" in both
     row = re.search(r"/admin/member/edit/\?id=(\d+)", found)
     assert row is not None
     edit = admin.get(f"/admin/member/edit/?id={row.group(1)}").get_data(as_text=True)
