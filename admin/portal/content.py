@@ -89,6 +89,6 @@ def book_slot(slot_id: int):
                                request_key=posted_request_key())
     except Refused as exc:
         flash_refusal(exc)
-        return redirect(url_for("portal.book"))
+        return redirect(url_for("portal.book", service=service.id))  # the service chosen stays chosen
     flash_outcome(outcome)
     return redirect(url_for("portal.demand", demand_id=outcome.demand_id))

@@ -71,9 +71,10 @@ def demand(demand_id: int):
     # will contact you" and had only a name): never to anyone else
     requester = db().get(User, d.requester_id) if reveal and d.requester_id not in (None, actor().user_id) else None
     # and the other way: who asked sees who serves them (a booking's member sent, a wish's
-    # claimant), to know who is coming (the walk); an activity's many participants stay unnamed
+    # claimant), to know who is coming (the walk): a demand for one (capacity 1); those who sign
+    # up for an activity or a volunteer item stay unnamed to its publisher, however few
     serving = [db().get(User, c.user_id) for c in claims if c.user_id is not None] \
-        if d.requester_id == actor().user_id and 0 < len(claims) <= 3 else []
+        if d.requester_id == actor().user_id and d.capacity <= 1 else []
     back = back_to(request.args.get("from"), nav(), involved=actor().user_id in people, governs=is_admin)
     shut = closed.closed_claims(db(), actor(), d)  # a claim that would be refused: the reason, no button
     now, later = visibility.steps_now_and_later(db(), actor(), d)

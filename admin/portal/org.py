@@ -14,7 +14,7 @@ from admin.auth import actor
 from admin.database import db
 from admin.dates import when
 from admin.i18n import field_errors, flash_refusal, lang, refusal_text
-from admin.params import arg_int, form_int, search_arg, to_id
+from admin.params import MAX_ID, BadParam, arg_int, form_int, search_arg, to_id
 from admin.portal import bp
 from admin.portal.nav import nav
 from flows.core.refusals import Refused
@@ -239,7 +239,7 @@ def manage():
                 flash(_("已确认领取：%(item)s ×%(quantity)s（%(name)s）", item=order.item_name,
                         quantity=order.quantity, name=buyer.display_name if buyer else ""), "success")
             else:
-                user_id, amount = form_int("user_id"), form_int("amount", low=-1_000_000, high=1_000_000)
+                user_id, amount = _typed_int("user_id"), _typed_int("amount", low=-1_000_000, high=1_000_000)
                 reason, key = request.form.get("reason", ""), request.form.get("request_key") or uuid.uuid4().hex
                 person = db().get(User, user_id)
                 earlier = None if request.form.get("again") else repeats.recent_adjustment(
@@ -269,6 +269,15 @@ def manage():
             return _manage_page(me, communities, request.form, errors), 400
         return redirect(url_for("portal.manage"))
     return _manage_page(me, communities, None, {})
+
+
+def _typed_int(name: str, *, low: int | None = 1, high: int | None = MAX_ID) -> int:
+    """A number of the adjustment form, its problem said beside its field (not the 400 page,
+    which lost the person chosen and the reason typed)."""
+    try:
+        return form_int(name, low=low, high=high)
+    except BadParam as exc:
+        raise Refused("input", fields={name: str(exc.description)}) from None
 
 
 def _manage_page(me, communities, form, errors: dict[str, str]) -> str:

@@ -23,7 +23,8 @@ def workflow_facts(session: Session) -> dict[str, WorkflowFacts]:
         if content_hash in facts:
             continue
         workflow = registry.load(session, workflow_id, version, content_hash)
-        facts[content_hash] = WorkflowFacts(workflow.figure, frozenset(workflow.states_with_outcome("done")))
+        facts[content_hash] = WorkflowFacts(workflow.spec.category, frozenset(workflow.states_with_outcome("done")),
+                                             workflow.figure)
     return facts
 
 

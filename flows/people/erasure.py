@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -103,7 +103,9 @@ def erase(session: Session, username: str, storage: Storage | None = None) -> di
             # the apps' too: device names people type ("张三的 iPhone") and the answers kept for
             # their Idempotency-Keys (pickup codes, outcomes), keyed `<user>:<key>`
             "app_devices": changed(delete(AppToken).where(AppToken.user_id == uid)),
-            "api_replays": changed(delete(ApiReplay).where(ApiReplay.key.startswith(f"{uid}:", autoescape=True))),
+            "api_replays": changed(delete(ApiReplay).where(or_(
+                ApiReplay.key.startswith(f"{uid}:", autoescape=True),
+                ApiReplay.key.startswith(f"console:{uid}:", autoescape=True)))),  # the console's create keys
             "skills": changed(delete(member_skills).where(member_skills.c.member_id == uid)),
             "profile": changed(update(Member).where(Member.user_id == uid).values(work_unit=None, availability=None,
                                                                                     bio=None)),

@@ -37,6 +37,7 @@ class WorkflowFacts:
 
     category: str
     done_states: frozenset[str]
+    figure: str | None = None  # what its done demands count as, when not its category (资源共享)
 
 
 def bump(session: Session, community_id: int, key: str, amount: int, at: datetime | None = None) -> None:
@@ -126,7 +127,7 @@ def _demand_figures(session: Session, workflows: Mapping[str, WorkflowFacts], re
     for community_id, when, content_hash, state, n in session.execute(done):
         facts = workflows.get(content_hash)
         if facts is not None and state in facts.done_states:
-            result[(community_id, _as_date(when), f"done:{facts.category}")] += int(n)
+            result[(community_id, _as_date(when), f"done:{facts.figure or facts.category}")] += int(n)
     people = (select(Demand.community_id, day, Demand.workflow_hash, Demand.state, func.count())
               .join(Claim, Claim.demand_id == Demand.id)
               .where(Claim.user_id.is_not(None), Claim.status != ClaimStatus.WITHDRAWN)

@@ -830,7 +830,7 @@ def test_the_assign_form_puts_who_is_free_first_and_says_who_is_busy(login, worl
 
 def test_who_booked_sees_the_member_sent_and_how_to_reach_them(login, world, factory):
     """After 派单 the resident never saw who was coming (the walk)."""
-    from schemas.tables import User
+    from schemas.tables import Demand, User
     from tests.flows.walker import Walker
 
     with factory() as s:
@@ -844,3 +844,11 @@ def test_who_booked_sees_the_member_sent_and_how_to_reach_them(login, world, fac
     page = login("res_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)
     assert '<p class="serving">服务党员：mem1 · <a href="tel:13845800001">' in page
     assert 'class="serving"' not in login("cadm_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    # who signs up for an activity stays unnamed to its publisher, however few
+    from datetime import timedelta
+
+    from tests.world import NOW
+    activity = Walker(factory, world).recruiting_activity("清扫楼道", 5, NOW + timedelta(days=2))  # mem1 signed up
+    with factory() as s:
+        publisher = s.get_one(User, s.get_one(Demand, activity.demand_id).requester_id).username
+    assert 'class="serving"' not in login(publisher).get(f"/d/{activity.demand_id}").get_data(as_text=True)

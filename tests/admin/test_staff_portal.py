@@ -329,3 +329,16 @@ def test_an_organisation_admin_finds_what_it_grabbed_on_me(login, world, factory
     assert "文明劝导" not in login("orgadm2").get("/me").get_data(as_text=True)
     walk.act("orgadm1", "give_up")
     assert "文明劝导" not in login("orgadm1").get("/me").get_data(as_text=True)  # no longer theirs
+
+
+def test_an_adjustment_without_a_person_or_with_too_large_an_amount_keeps_what_was_typed(login, world, factory):
+    """An empty 用户编号 or an amount past a million went to the bare 400 page and lost the reason."""
+    admin = login("cadm_a")
+    empty = admin.post("/manage", data={"action": "adjust", "user_id": "", "amount": "5", "reason": "清雪奖励"})
+    text = empty.get_data(as_text=True)
+    assert empty.status_code == 400 and 'id="adjust-user-error"' in text and 'value="清雪奖励"' in text
+    large = admin.post("/manage", data={"action": "adjust", "user_id": str(world["mem1"]), "amount": "9000000",
+                                        "reason": "清雪奖励"})
+    text = large.get_data(as_text=True)
+    assert large.status_code == 400 and 'id="adjust-amount-error"' in text and 'value="清雪奖励"' in text
+    assert 'id="chosen"' in text  # the person chosen stays
