@@ -2,7 +2,7 @@
 for them), orders, point adjustments awaiting a second admin, and the audit trail."""
 from __future__ import annotations
 
-from flask import flash, redirect, request
+from flask import flash, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
 from flask_babel import gettext as _
@@ -70,7 +70,16 @@ class DemandView(_StepActions):
     column_searchable_list = ["title"]
     column_filters = ["workflow_id", "state", RegionNameFilter(Demand.community_id, _l("社区"))]
     column_default_sort = ("id", True)
-    column_formatters = {"state": lambda v, c, m, n: _state_title(m)}
+    # the title opens the demand's own page in the portal, where its steps are (社区取消 of a
+    # booking whose slot the admin wanted to move, one the 待办 does not list)
+    column_formatters = {"state": lambda v, c, m, n: _state_title(m),
+                         "title": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+                             url_for("portal.demand", demand_id=m.id), m.title)}
+
+    def __init__(self, model, session, **kwargs):
+        super().__init__(model, session, **kwargs)
+        # an export keeps the title as text, not the link; the details page the link too
+        self.column_formatters_export = {k: v for k, v in self.column_formatters.items() if k != "title"}
 
     def bulk_steps(self):
         return bulk.admin_steps(self.session)

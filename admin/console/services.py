@@ -76,7 +76,7 @@ class AppointmentSlotView(SecuredModelView):
     form_args = {"capacity": {"validators": [NumberRange(1, 500)]}}
     form_extra_fields = {"service_id": ChoiceIdField(_l("服务"), choices=choices.services)}
     in_use_message = _l("这个时段有过预约，不能删除（预约记录要保留）。不再开放：把可约人数改为已约人数；"
-                        "要取消已有的预约：在待办里打开预约点“社区取消”")
+                        "要取消已有的预约：在 运行 → 需求 里点预约的标题打开，点“社区取消”")
     constraint_messages = {
         "capacity_positive": ("capacity", _l("可约人数至少为 1")),
         "booked_within_capacity": ("capacity", _l("已有人预约，可约人数不能少于已约人数")),
@@ -108,8 +108,8 @@ class AppointmentSlotView(SecuredModelView):
                      if state.attrs[name].history.has_changes()]
             if moved:
                 raise Refused("input", fields={moved[0]: _(
-                    "这个时段已有 %(n)s 人预约，不能改时间或服务。请在待办里打开这些预约点“社区取消”（会通知居民），"
-                    "再排一个新时段", n=model.booked)})
+                    "这个时段已有 %(n)s 人预约，不能改时间或服务。请在 运行 → 需求 里搜索这项服务，点预约的标题打开，"
+                    "点“社区取消”（会通知居民），再排一个新时段", n=model.booked)})
         super().on_model_change(form, model, is_created)
 
     def create_model(self, form):

@@ -527,3 +527,18 @@ def test_the_talent_pool_is_the_approved_members_found_by_skill_and_says_whose_r
     assert row is not None
     edit = admin.get(f"/admin/member/edit/?id={row.group(1)}").get_data(as_text=True)
     assert re.findall(r'id="whose">([^<]*)', edit) == ["编辑人才档案：mem1"]
+
+
+def test_a_demand_in_the_console_opens_its_page_in_the_portal(login, world, factory):
+    """A booking the 待办 does not list (assigned: nothing waits for the admin) is called off from
+    its own page: the console's 需求 list links each title there, and its export keeps the text."""
+    from tests.flows.walker import Walker
+
+    walk = Walker(factory, world)
+    walk.start("res_a", "appointment", {"title": "义务理发预约"}, slot=world["slot"])
+    walk.act("cadm_a", "assign", {"assignee": world["mem1"]})
+    admin = login("cadm_a")
+    listing = admin.get("/admin/demand/?search=义务理发").get_data(as_text=True)
+    assert f'<a href="/d/{walk.demand_id}">义务理发预约</a>' in listing
+    page = admin.get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert "社区取消" in page
