@@ -202,3 +202,6 @@ def test_booking_asks_for_the_service_first_in_the_elder_version(login, world, f
     assert chosen.count('<form class="card slot"') == 1 and "<strong>心理咨询</strong>" in chosen
     assert "<strong>义务理发</strong>" not in chosen
     assert phone.get("/book?service=99999").status_code == 200  # an unknown one: all of them again
+    phone.post(f"/book/{world['slot']}", data={"request_key": "k1"})  # one held: shown with the chooser
+    held = phone.get("/book").get_data(as_text=True)
+    assert "held-slot" in held and "查看我的预约" in held and '<form class="card slot"' not in held
