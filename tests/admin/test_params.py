@@ -23,10 +23,10 @@ def test_a_sentence_never_names_a_parameter(login):
     admin = login("cadm_a")
     page = admin.post("/manage", data={"action": "adjust", "user_id": "", "amount": "5", "reason": "x"}).get_data(
         as_text=True)
-    assert "user_id" not in page
+    assert "缺少必填项：人员" in page and "缺少必填项：user_id" not in page
     page = admin.post("/manage", data={"action": "adjust", "user_id": "1", "amount": "abc", "reason": "x"}).get_data(
         as_text=True)
-    assert "amount" not in page
+    assert "“积分”应为整数" in page and "“amount”" not in page
 
 
 def test_a_missing_id_is_a_clear_400(login):
@@ -39,11 +39,17 @@ def test_a_bad_value_leads_back_to_its_form_not_home(login):
     """“积分”应为整数 with 回首页 as the only way on lost the counter: back goes to the form's page,
     and only a page of ours (a forged Referer is not followed)."""
     admin = login("cadm_a")
-    form = {"action": "adjust", "user_id": "1", "amount": "abc", "reason": "x"}
-    page = admin.post("/manage", data=form, headers={"Referer": "http://yijia.test/manage?who=%E6%96%B9"})
-    assert page.status_code == 400 and 'href="/manage?who=%E6%96%B9" class="button">‹ 返回上一页' in page.get_data(as_text=True)
-    elsewhere = admin.post("/manage", data=form, headers={"Referer": "https://evil.example/manage"}).get_data(as_text=True)
+    form = {"kind": "member", "decision": "approve"}  # no id: the bare 400 page, with the way back
+    page = admin.post("/approvals", data=form, headers={"Referer": "http://yijia.test/approvals?who=%E6%96%B9"})
+    assert page.status_code == 400 and 'href="/approvals?who=%E6%96%B9" class="button">‹ 返回上一页' in page.get_data(
+        as_text=True)
+    elsewhere = admin.post("/approvals", data=form, headers={"Referer": "https://evil.example/approvals"}).get_data(
+        as_text=True)
     assert "evil.example" not in elsewhere and "回首页" in elsewhere
+    # the counter's own form does better: the form again, the problem beside its field, the rest kept
+    counter = admin.post("/manage", data={"action": "adjust", "user_id": "1", "amount": "abc", "reason": "清雪"})
+    text = counter.get_data(as_text=True)
+    assert counter.status_code == 400 and 'id="adjust-amount-error"' in text and 'value="清雪"' in text
 
 
 SEARCH_PAGES = [  # (who, the page with a GET search box, the box's name)
