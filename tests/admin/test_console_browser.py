@@ -196,25 +196,41 @@ def test_news_published_from_the_console_appears_in_the_portal(browser, server, 
     resident.shot("news-post")
 
 
+def _save(admin: Person) -> None:
+    """保存 on a console form, and the page it leads to."""
+    admin.page.locator("form.admin-form input[type=submit]").first.click()
+    admin.page.wait_for_load_state()
+
+
+def _fill_post(admin: Person, community: int, title: str, body: str, *, publish_now: bool = False) -> None:
+    """A news post typed into the form on screen (a new one, or one the browser brought back)."""
+    admin.page.fill("#title", title)
+    admin.page.select_option("#region_id", str(community))
+    admin.page.fill("#body", body)
+    if publish_now:
+        admin.page.check("#publish_now")
+
+
+def _new_post(admin: Person, community: int, title: str, body: str, *, publish_now: bool = False) -> None:
+    admin.go("/admin/newspost/new/")
+    _fill_post(admin, community, title, body, publish_now=publish_now)
+
+
+def _posts_titled(factory, title: str) -> int:
+    with factory() as s:
+        return s.scalar(select(func.count()).select_from(NewsPost).where(NewsPost.title == title))
+
+
 def test_a_post_is_published_now_with_one_tick_and_a_draft_says_so(browser, server, factory, world):
     """Publishing now meant typing the current time to the minute, and a post saved without one
     said only 保存成功 while nobody could see it (the walk)."""
     admin = _admin(browser, server, "cadm_a")
-    admin.go("/admin/newspost/new/")
-    admin.page.fill("#title", "停水通知")
-    admin.page.select_option("#region_id", str(world["ca"]))
-    admin.page.fill("#body", "明天上午停水。")
-    admin.page.locator("form.admin-form input[type=submit]").first.click()
-    admin.page.wait_for_load_state()
+    _new_post(admin, world["ca"], "停水通知", "明天上午停水。")
+    _save(admin)
     assert admin.says("已存为草稿，居民还看不到")
-    admin.go("/admin/newspost/new/")
-    admin.page.fill("#title", "供暖开始")
-    admin.page.select_option("#region_id", str(world["ca"]))
-    admin.page.fill("#body", "今天起供暖。")
-    admin.page.check("#publish_now")
+    _new_post(admin, world["ca"], "供暖开始", "今天起供暖。", publish_now=True)
     admin.shot("publish-now")
-    admin.page.locator("form.admin-form input[type=submit]").first.click()
-    admin.page.wait_for_load_state()
+    _save(admin)
     assert not admin.says("已存为草稿")
     with factory() as s:
         posts = dict(s.execute(select(NewsPost.title, NewsPost.published_at)).all())
@@ -227,67 +243,39 @@ def test_a_post_is_published_now_with_one_tick_and_a_draft_says_so(browser, serv
         draft_id = s.scalar(select(NewsPost.id).where(NewsPost.title == "停水通知"))
     admin.go(f"/admin/newspost/edit/?id={draft_id}")
     admin.page.check("#publish_now")
-    admin.page.locator("form.admin-form input[type=submit]").first.click()
-    admin.page.wait_for_load_state()
+    _save(admin)
     with factory() as s:
         assert s.get_one(NewsPost, draft_id).published_at is not None
         audited = s.scalar(select(AuditLog.after).where(AuditLog.table_name == "news_posts", AuditLog.action == "update",
                                                         AuditLog.row_id == str(draft_id)))
         assert audited is not None and "published_at" in audited
     # Back and 保存 again on a post published at once: asked, as for a draft
-    admin.go("/admin/newspost/new/")
-    admin.page.fill("#title", "停电通知")
-    admin.page.select_option("#region_id", str(world["ca"]))
-    admin.page.fill("#body", "周五停电。")
-    admin.page.check("#publish_now")
-    admin.page.locator("form.admin-form input[type=submit]").first.click()
-    admin.page.wait_for_load_state()
-    admin.go("/admin/newspost/new/")
-    admin.page.fill("#title", "停电通知")
-    admin.page.select_option("#region_id", str(world["ca"]))
-    admin.page.fill("#body", "周五停电。")
-    admin.page.check("#publish_now")
-    admin.page.locator("form.admin-form input[type=submit]").first.click()
-    admin.page.wait_for_load_state()
+    for _attempt in range(2):
+        _new_post(admin, world["ca"], "停电通知", "周五停电。", publish_now=True)
+        _save(admin)
     assert admin.says("刚创建过一条一样的记录")
-    with factory() as s:
-        assert s.scalar(select(func.count()).select_from(NewsPost).where(NewsPost.title == "停电通知")) == 1
+    assert _posts_titled(factory, "停电通知") == 1
 
 
 def test_back_and_save_again_creates_nothing_twice(browser, server, factory, world):
     """Back and 保存 again sent the same create form twice: two news posts (the walk). The form
     carries a one-time key; the second is refused and says so, and nothing more is made."""
     admin = _admin(browser, server, "dadm1")
-    admin.go("/admin/newspost/new/")
-    admin.page.fill("#title", "冬季防火提示")
-    admin.page.select_option("#region_id", str(world["ca"]))
-    admin.page.fill("#body", "请勿在楼道堆放杂物。")
-    admin.page.locator("form.admin-form input[type=submit]").first.click()
-    admin.page.wait_for_load_state()
+    _new_post(admin, world["ca"], "冬季防火提示", "请勿在楼道堆放杂物。")
+    _save(admin)
     admin.page.go_back()
     admin.page.wait_for_load_state()
     if admin.page.input_value("#title") != "冬季防火提示":  # the browser may not restore what was typed
-        admin.page.fill("#title", "冬季防火提示")
-        admin.page.select_option("#region_id", str(world["ca"]))
-        admin.page.fill("#body", "请勿在楼道堆放杂物。")
-    admin.page.locator("form.admin-form input[type=submit]").first.click()
-    admin.page.wait_for_load_state()
+        _fill_post(admin, world["ca"], "冬季防火提示", "请勿在楼道堆放杂物。")
+    _save(admin)
     assert admin.says("刚创建过一条一样的记录，这次没有再建")
     admin.shot("create-twice-asked")
-    with factory() as s:
-        assert s.scalar(select(func.count()).select_from(NewsPost).where(NewsPost.title == "冬季防火提示")) == 1
-    admin.page.locator("form.admin-form input[type=submit]").first.click()  # meant: a second one
-    admin.page.wait_for_load_state()
-    with factory() as s:
-        assert s.scalar(select(func.count()).select_from(NewsPost).where(NewsPost.title == "冬季防火提示")) == 2
-    admin.go("/admin/newspost/new/")  # other words: made at once
-    admin.page.fill("#title", "冬季防火提示")
-    admin.page.select_option("#region_id", str(world["ca"]))
-    admin.page.fill("#body", "第三次提醒。")
-    admin.page.locator("form.admin-form input[type=submit]").first.click()
-    admin.page.wait_for_load_state()
-    with factory() as s:
-        assert s.scalar(select(func.count()).select_from(NewsPost).where(NewsPost.title == "冬季防火提示")) == 3
+    assert _posts_titled(factory, "冬季防火提示") == 1
+    _save(admin)  # meant: a second one
+    assert _posts_titled(factory, "冬季防火提示") == 2
+    _new_post(admin, world["ca"], "冬季防火提示", "第三次提醒。")  # other words: made at once
+    _save(admin)
+    assert _posts_titled(factory, "冬季防火提示") == 3
 
 
 def test_slots_made_in_bulk_can_be_booked(browser, server, factory, world):
