@@ -108,6 +108,21 @@ def test_booking_held_slot_rebooking_and_the_plain_refusal(login, world, factory
         assert s.get(AppointmentSlot, world["slot"]).booked == 1
 
 
+def test_no_door_code_before_anyone_can_join(login, world, factory):
+    """A draft activity has nobody on it and nobody can join it yet: no 签到二维码 to print."""
+    start = datetime.now(UTC) + timedelta(days=2)
+    walk = Walker(factory, world)
+    walk.start("cadm_a", "env_cleanup", {
+        "title": "草稿", "description": "d", "place": "p", "capacity": 3, "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat()})
+    admin = login("cadm_a")
+    assert "签到二维码" not in admin.get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert admin.get(f"/d/{walk.demand_id}/qr").status_code == 404
+    walk.act("cadm_a", "publish")  # published: an organisation may grab it and bring its people
+    assert "签到二维码" in admin.get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert admin.get(f"/d/{walk.demand_id}/qr").status_code == 200
+
+
 def test_qr_codes_are_images_a_camera_reads(login, world, factory):
     start = datetime.now(UTC) + timedelta(minutes=30)
     walk = Walker(factory, world).recruiting_activity("清雪", 3, start)
