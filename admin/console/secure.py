@@ -301,14 +301,24 @@ class SecuredModelView(SecuredMixin, ModelView):
     def claim_once(self, form) -> None:
         """Spend the create form's key in the creating transaction; a key already spent is
         refused, so nothing is created twice. A form without one (an old page) is not guarded."""
-        once = getattr(form, ONCE, None)
-        value = str(once.data or "")[:40] if once is not None else ""
-        if not value:
+        key = self._once_key(form)
+        if key is None:
             return
-        key = f"console:{current_user.id}:{value}"
         if self.session.get(ApiReplay, key) is not None:
             raise Refused("console.once")
         self.session.add(ApiReplay(key=key, fingerprint=self.model.__tablename__, status=201, body=""))
+
+    def _once_key(self, form) -> str | None:
+        once = getattr(form, ONCE, None)
+        value = str(once.data or "")[:40] if once is not None else ""
+        return f"console:{current_user.id}:{value}" if value else None
+
+    def _spent_meanwhile(self, form) -> bool:
+        """Whether a save refused by a constraint lost to the same form's other tap: a double
+        tap's two requests both find the key unspent, and the second's insert of it fails.
+        Read after the rollback, so the first tap's commit is seen."""
+        key = self._once_key(form)
+        return key is not None and self.session.get(ApiReplay, key) is not None
 
     # Fields a repeat need not match to be the same row again: those the server sets (a publish
     # time of "now") and files, which Back does not send again.
@@ -387,6 +397,8 @@ class SecuredModelView(SecuredMixin, ModelView):
             session.commit()
         except (Refused, ValidationError, IntegrityError) as exc:
             session.rollback()
+            if created and isinstance(exc, IntegrityError) and self._spent_meanwhile(form):
+                exc = Refused("console.once")  # the other tap made it: not "已有同样的记录"
             self._explain(form, exc)
             return False
         self.after_model_change(form, model, created)

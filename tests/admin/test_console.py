@@ -542,3 +542,46 @@ def test_a_demand_in_the_console_opens_its_page_in_the_portal(login, world, fact
     assert f'<a href="/d/{walk.demand_id}">义务理发预约</a>' in listing
     page = admin.get(f"/d/{walk.demand_id}").get_data(as_text=True)
     assert "社区取消" in page
+
+
+def test_a_create_form_sent_twice_makes_one_row_and_says_so(login, world, factory, db_url):
+    """保存 tapped twice: one row. The second request is told the form was sent already, also
+    when both taps find the form's key unspent and the second loses at the insert (the other
+    tap's transaction commits between its check and its write, made here with a second
+    connection at the flush)."""
+    from sqlalchemy import create_engine, event, insert
+    from sqlalchemy.orm import Session
+
+    from schemas.tables import ApiReplay
+
+    admin = login("cadm_a")
+    page = admin.get("/admin/shopitem/new/").get_data(as_text=True)
+    once = re.search(r'name="yijia_once"[^>]*value="([^"]+)"', page).group(1)
+    form = {**tokens(admin, "/admin/shopitem/new/"), "name": "双击毛巾", "community_id": str(world["ca"]),
+            "price": "6", "limit_period": "month", "on_sale": "y", "yijia_once": once}
+    assert admin.post("/admin/shopitem/new/", data=form).status_code == 302
+    again = admin.post("/admin/shopitem/new/", data=form).get_data(as_text=True)
+    assert "这张表单已经提交过了" in again
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(ShopItem).where(ShopItem.name == "双击毛巾")) == 1
+        me = world["cadm_a"]
+
+    page = admin.get("/admin/shopitem/new/").get_data(as_text=True)
+    racing = {**form, "name": "并发毛巾", "yijia_once": re.search(r'name="yijia_once"[^>]*value="([^"]+)"', page).group(1)}
+    other = create_engine(db_url)
+
+    def other_tap_commits(session, _context, _instances):
+        if any(isinstance(row, ApiReplay) for row in session.new):
+            with other.begin() as conn:
+                conn.execute(insert(ApiReplay).values(key=f"console:{me}:{racing['yijia_once']}", fingerprint="shop_items",
+                                                      status=201, body=""))
+
+    event.listen(Session, "before_flush", other_tap_commits)
+    try:
+        lost = admin.post("/admin/shopitem/new/", data=racing).get_data(as_text=True)
+    finally:
+        event.remove(Session, "before_flush", other_tap_commits)
+        other.dispose()
+    assert "这张表单已经提交过了" in lost and "已有同样的记录" not in lost
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(ShopItem).where(ShopItem.name == "并发毛巾")) == 0
