@@ -11,7 +11,7 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -372,6 +372,26 @@ class SecuredModelView(SecuredMixin, ModelView):
         form.populate_obj(model)
         return self._save(form, model, created=False)
 
+    # Columns that what is going on with a row depends on (a booking's time, its community, who
+    # answers it): changing one under live uses moved the list and left the uses behind, and
+    # nobody was told (the walk). Refused beside the field while `live_uses` counts any, with
+    # `held_message` (given %(n)s, the count) saying what to do instead.
+    held_columns: tuple[str, ...] = ()
+    held_message: Any = ""
+
+    def live_uses(self, model) -> int:
+        """How many live uses hold the row's `held_columns` (bookings not yet over)."""
+        return 0
+
+    def _check_held(self, model, changed: Mapping[str, Any]) -> None:
+        moved = [name for name in self.held_columns if name in changed]
+        if not moved:
+            return
+        with self.session.no_autoflush:  # the change stays pending: later checks read its history
+            uses = self.live_uses(model)
+        if uses:
+            raise Refused("input", fields={moved[0]: str(self.held_message) % {"n": uses}})
+
     def prepare(self, form, model) -> None:
         """What the form's values mean for the row beyond its columns (立即发布 → the publish
         time), set before the change is read, so it is saved and audited as typed."""
@@ -384,6 +404,8 @@ class SecuredModelView(SecuredMixin, ModelView):
             if created:
                 self.claim_once(form)
                 session.add(model)
+            else:
+                self._check_held(model, after)
             self.on_model_change(form, model, created)
             if not created and not after:
                 session.rollback()  # nothing changed: nothing to write, nothing to audit

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from wtforms import DateField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.validators import ValidationError as FieldError
@@ -23,7 +23,7 @@ from admin.console.secure import SecuredModelView, lang
 from flows.catalogue import services
 from flows.core.refusals import Refused
 from schemas.clock import LOCAL_TZ, local_day, utcnow
-from schemas.tables import AppointmentService, AppointmentSlot, Region, RegionLevel
+from schemas.tables import AppointmentService, AppointmentSlot, Booking, BookingStatus, Region, RegionLevel
 
 WEEKDAYS = [(0, _l("周一")), (1, _l("周二")), (2, _l("周三")), (3, _l("周四")), (4, _l("周五")), (5, _l("周六")),
             (6, _l("周日"))]
@@ -43,6 +43,31 @@ class AppointmentServiceView(SecuredModelView):
         "provider_org_id": ChoiceIdField(_l("服务组织"), choices=choices.organisations, allow_blank=True),
     }
 
+    # Its bookings' residents and demands are the community's: moving the service under them
+    # left them behind, listed nowhere (the walk).
+    held_columns = ("community_id",)
+    held_message = _l("这项服务还有 %(n)s 个未到期的预约，不能改社区：预约的居民和需求都在原社区。请先在 运行 → 需求 里"
+                      "搜索这项服务，点预约的标题打开，点“社区取消”（会通知居民），或等这些预约过后再改")
+
+    def live_uses(self, model) -> int:
+        return live_bookings(self.session, model.id)
+
+    def on_model_change(self, form, model, is_created):
+        # read before the scope check's query autoflushes the change away
+        active = inspect(model).attrs.is_active.history
+        g.yijia_deactivated = not is_created and bool(active.deleted and active.deleted[0]) and not model.is_active
+        super().on_model_change(form, model, is_created)
+
+    def after_model_change(self, form, model, is_created):
+        """停用 stops new bookings; those made stay and are served. Say so, and how to call
+        them off, rather than leave the admin guessing what became of them."""
+        if g.pop("yijia_deactivated", False):
+            booked = live_bookings(self.session, model.id)
+            if booked:
+                flash(_("已停用：不再接受新的预约。已有的 %(n)s 个预约照常有效；要取消，请在 运行 → 需求 里点预约的标题打开，"
+                        "点“社区取消”（会通知居民）", n=booked), "info")
+        super().after_model_change(form, model, is_created)
+
     def check(self, model, created):
         from schemas.tables import TaskType
 
@@ -51,6 +76,14 @@ class AppointmentServiceView(SecuredModelView):
         if task_type is not None and community is not None and task_type.district_id is not None \
                 and f"/{task_type.district_id}/" not in community.path:
             raise Refused("input", fields={"task_type_id": _("这个任务类型属于另一个区县，不能用于这个社区")})
+
+
+def live_bookings(session, service_id: int) -> int:
+    """The service's bookings still to be served: booked, on a slot not yet over."""
+    return session.scalar(select(func.count()).select_from(Booking).join(
+        AppointmentSlot, AppointmentSlot.id == Booking.slot_id).where(
+        AppointmentSlot.service_id == service_id, Booking.status == BookingStatus.BOOKED,
+        AppointmentSlot.ends_at > utcnow())) or 0
 
 
 class SlotPatternForm(ConsoleForm):
@@ -97,20 +130,14 @@ class AppointmentSlotView(SecuredModelView):
         if model.starts_at and model.ends_at and model.ends_at <= model.starts_at:
             raise Refused("input", fields={"ends_at": _("结束时间要晚于开始时间")})
 
-    def on_model_change(self, form, model, is_created):
-        if not is_created and model.booked:
-            # Read before the scope check's query autoflushes the change away. A booking keeps
-            # the time it was made for (its demand, its reminders, the member sent): moving the
-            # slot under it moved the list and left the booking at the old time, and nobody was
-            # told (the walk). The community calls the bookings off instead.
-            state = inspect(model)
-            moved = [name for name in ("starts_at", "ends_at", "service_id")
-                     if state.attrs[name].history.has_changes()]
-            if moved:
-                raise Refused("input", fields={moved[0]: _(
-                    "这个时段已有 %(n)s 人预约，不能改时间或服务。请在 运行 → 需求 里搜索这项服务，点预约的标题打开，"
-                    "点“社区取消”（会通知居民），再排一个新时段", n=model.booked)})
-        super().on_model_change(form, model, is_created)
+    # A booking keeps the time it was made for (its demand, its reminders, the member sent):
+    # the community calls the bookings off instead, which tells the residents.
+    held_columns = ("starts_at", "ends_at", "service_id")
+    held_message = _l("这个时段已有 %(n)s 人预约，不能改时间或服务。请在 运行 → 需求 里搜索这项服务，点预约的标题打开，"
+                      "点“社区取消”（会通知居民），再排一个新时段")
+
+    def live_uses(self, model) -> int:
+        return model.booked
 
     def create_model(self, form):
         """One slot, through the same checks as a pattern (future, no clash)."""

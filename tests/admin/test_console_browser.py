@@ -353,6 +353,15 @@ def test_a_booked_slot_keeps_its_time_and_says_how_to_call_the_bookings_off(brow
     assert admin.says("这个时段有过预约，不能删除")
     with factory() as s:
         assert s.get(AppointmentSlot, world["slot"]) is not None
+    # 停用 the service: allowed, and it says the booking made stands and how to call it off
+    admin.go(f"/admin/appointmentservice/edit/?id={world['service']}")
+    admin.page.uncheck("#is_active")
+    admin.page.locator("input[type=submit][value='保存']").first.click()
+    admin.page.wait_for_load_state()
+    assert admin.says("已停用：不再接受新的预约。已有的 1 个预约照常有效") and admin.says("社区取消")
+    admin.shot("service-stopped-bookings-stand")
+    with factory() as s:
+        assert s.get_one(AppointmentService, world["service"]).is_active is False
 
 
 @pytest.mark.parametrize("user", ["cityadm", "dadm1", "cadm_a"])

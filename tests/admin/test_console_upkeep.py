@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import re
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from flows.people import import_jobs, imports
+from schemas.clock import LOCAL_TZ
 from schemas.tables import (
     AuditLog,
     ImportJob,
@@ -266,3 +268,40 @@ def test_a_job_whose_runner_died_is_failed_not_waited_for(world, factory):
     import_jobs.run(factory, job_id)  # a runner arriving late finds nothing to do
     with factory() as s:
         assert s.get(ImportJob, job_id).status is JobStatus.FAILED
+
+
+def test_a_service_or_resource_in_use_keeps_its_community_and_owner(login, world, factory):
+    """Moving a service to another community, or a resource to another owner, under live
+    bookings left the bookings behind and nobody was told (the walk). Refused beside the field
+    while any is live; 停用 is allowed and says what becomes of the bookings made."""
+    from schemas.tables import AppointmentService, Resource
+    from tests.flows.sharing.shared import add_sharing
+    from tests.flows.walker import Walker
+
+    Walker(factory, world).start("res_a", "appointment", {"title": "义务理发预约"}, slot=world["slot"])
+    admin = login("cityadm")
+    url = f"/admin/appointmentservice/edit/?id={world['service']}"
+    moved = admin.post(url, data={**_form(admin, url), "community_id": str(world["cb"])}).get_data(as_text=True)
+    assert "这项服务还有 1 个未到期的预约，不能改社区" in moved
+    renamed = admin.post(url, data={**_form(admin, url), "name": "义务理发（周末）"})
+    assert renamed.status_code == 302  # what the bookings do not depend on may change
+    form = _form(admin, url)
+    form.pop("is_active", None)  # 停用: the box unticked
+    stopped = admin.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "已停用：不再接受新的预约。已有的 1 个预约照常有效" in stopped
+    with factory() as s:
+        service = s.get_one(AppointmentService, world["service"])
+        assert (service.community_id, service.name, service.is_active) == (world["ca"], "义务理发（周末）", False)
+
+    shared = add_sharing(factory, world)
+    requester = login("cadm_a")
+    day = (datetime.now(LOCAL_TZ) + timedelta(days=21)).date()
+    monday = (day - timedelta(days=day.weekday())).isoformat()
+    sent = requester.post(f"/resources/{shared['room']}/request", data={
+        "title": "党课", "starts_at": f"{monday}T10:00", "ends_at": f"{monday}T11:00", "request_key": "k1"})
+    assert sent.status_code == 302
+    url = f"/admin/resource/edit/?id={shared['room']}"
+    handed = admin.post(url, data={**_form(admin, url), "org_id": str(world["org2"])}).get_data(as_text=True)
+    assert "这项资源还有 1 个未结束的申请或预约，不能改社区或所属党组织" in handed
+    with factory() as s:
+        assert s.get_one(Resource, shared["room"]).org_id == world["org1"]
