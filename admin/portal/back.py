@@ -28,13 +28,14 @@ PLACES: dict[str, tuple[str, str]] = {
     "org": ("portal.org", N_("‹ 返回组织档案")),
     "service": ("portal.my_service", N_("‹ 返回服务记录")),
     "book": ("portal.book", N_("‹ 返回预约服务")),
+    "bookings": ("portal.bookings", N_("‹ 返回预约安排")),
     "resources": ("portal.my_resources", N_("‹ 返回我的资源")),
     "me": ("portal.me", N_("‹ 返回我的")),
 }
 
 
 # The lists not everyone has: the place of the portal's nav (admin/portal/nav.py) that opens them.
-_NEEDS = {"hall": "hall", "queue": "admin", "org": "org", "book": "book", "resources": "resources"}
+_NEEDS = {"hall": "hall", "queue": "admin", "bookings": "admin", "org": "org", "book": "book", "resources": "resources"}
 
 
 class Back(NamedTuple):

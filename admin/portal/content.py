@@ -1,4 +1,4 @@
-"""News (宣传资讯), the convenience directory, and booking appointment slots."""
+"""News (宣传资讯), the convenience directory, booking appointment slots, and the bookings a community has (预约安排)."""
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
@@ -13,10 +13,11 @@ from admin.portal import bp
 from admin.portal.common import flash_outcome, new_request_key, posted_request_key
 from admin.portal.paging import requested
 from flows import engine
+from flows.catalogue import booked, services
 from flows.catalogue import directory as directory_reads
 from flows.catalogue import news as news_reads
-from flows.catalogue import services
 from flows.core.refusals import Refused
+from flows.engine import queue as queue_reads
 from flows.people import regions
 from schemas.clock import utcnow
 from schemas.tables import AppointmentService, AppointmentSlot, NewsPost, Region
@@ -92,3 +93,25 @@ def book_slot(slot_id: int):
         return redirect(url_for("portal.book", service=service.id))  # the service chosen stays chosen
     flash_outcome(outcome)
     return redirect(url_for("portal.demand", demand_id=outcome.demand_id))
+
+
+BOOKINGS_PAGE = 20  # slots a page
+
+
+@bp.get("/bookings")
+@login_required
+def bookings():
+    """预约安排: the coming slots of the communities I govern (or one of them) that hold
+    bookings, each booking with where it stands and who is sent, opening its page (to arrange,
+    or to call it off)."""
+    governed = queue_reads.scope(db(), actor())
+    if not governed:
+        abort(404)
+    community_id = arg_int("community")
+    if community_id is not None and community_id not in governed:
+        abort(404)
+    page = requested("page", BOOKINGS_PAGE)
+    slots, total = booked.coming(db(), [community_id] if community_id else list(governed), utcnow(),
+                                 limit=BOOKINGS_PAGE, offset=page.offset)
+    return render_template("bookings.html", slots=slots, total=total, page=page.of(total),
+                           governed=sorted(governed.values(), key=lambda c: c.path), community_id=community_id)

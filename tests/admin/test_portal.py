@@ -410,6 +410,9 @@ MATRIX = [
     ("mem1", "get", "/d/{activity}/qr"),                # the sign-in QR is printed by the community
     ("mem1", "get", "/d/{activity}/qr.svg"),
     ("cadm_b", "get", "/d/{activity}/qr"),
+    ("res_a", "get", "/bookings"),                     # 预约安排 is the community's admins'
+    ("mem1", "get", "/bookings"),
+    ("cadm_b", "get", "/bookings?community={ca}"),     # another community's bookings
     ("res_a", "get", "/me/skills"),                    # residents have no talent-pool entry
     ("res_a", "post", "/me/skills"),
 ]
@@ -852,3 +855,20 @@ def test_who_booked_sees_the_member_sent_and_how_to_reach_them(login, world, fac
     with factory() as s:
         publisher = s.get_one(User, s.get_one(Demand, activity.demand_id).requester_id).username
     assert 'class="serving"' not in login(publisher).get(f"/d/{activity.demand_id}").get_data(as_text=True)
+
+
+def test_the_bookings_list_shows_only_the_communities_one_governs(login, world, factory):
+    """预约安排 names who booked: an admin of community B sees none of A's, a district admin of
+    A's district sees them, each booking opening its page."""
+    walk = Walker(factory, world)
+    walk.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    mine = login("cadm_a").get("/bookings").get_data(as_text=True)
+    assert f'data-demand="{walk.demand_id}"' in mine and "已预约" in mine
+    assert f'data-demand="{walk.demand_id}"' in login("dadm1").get("/bookings").get_data(as_text=True)
+    theirs = login("cadm_b").get("/bookings")
+    assert theirs.status_code == 200 and f'data-demand="{walk.demand_id}"' not in theirs.get_data(as_text=True)
+    assert "还没有人预约" in theirs.get_data(as_text=True)
+    city = login("cityadm")
+    everywhere = city.get("/bookings").get_data(as_text=True)
+    assert f'data-demand="{walk.demand_id}"' in everywhere and 'name="community"' in everywhere  # governs several
+    assert f'data-demand="{walk.demand_id}"' not in city.get(f"/bookings?community={world['cb']}").get_data(as_text=True)

@@ -343,6 +343,17 @@ def test_the_community_calls_a_booking_off_and_both_people_are_told(browser, ser
         told = [n.title for n in inbox.inbox(s, world["mem1"])]
     assert f"派给您的预约服务：{booking.title}" in told
 
+    # arranged, it waits on nobody in 待办: the admin finds it again under 预约安排 on the home page
+    admin.home()
+    admin.follow("预约安排")
+    card = admin.page.locator(f"[data-slot='{world['slot']}']")
+    with factory() as s:
+        sent = s.get_one(User, world["mem1"]).display_name
+    assert "已安排党员" in card.inner_text() and f"派：{sent}" in card.inner_text() and "已约 1 / " in card.inner_text()
+    admin.shot("arranged_bookings")
+    card.locator(f"a[data-demand='{booking.id}']").click()
+    admin.page.wait_for_load_state()
+    assert admin.shows(booking.title) and admin.page.locator("a", has_text="返回预约安排").count() == 1
     admin.follow("社区取消")
     admin.page.fill("#f-reason", "理发师生病，改天再约")
     admin.tap("社区取消")
