@@ -37,11 +37,16 @@ def districts():
 
 
 def task_types_for_services() -> list[tuple[int, str]]:
-    """Active task types of the admin's districts, and the city-wide ones."""
-    rows = db().execute(select(TaskType.id, TaskType.name, TaskType.code).where(
+    """Active booking task types (their workflow starts from a slot) of the admin's districts,
+    and the city-wide ones; a district's named with its district, as a city admin sees every
+    district's 预约服务 and could not tell them apart (the walk)."""
+    from flows.engine.menu import books_slots
+
+    rows = db().execute(select(TaskType, Region.name).outerjoin(Region, Region.id == TaskType.district_id).where(
         TaskType.is_active.is_(True), or_(TaskType.district_id.is_(None), TaskType.district_id.in_(districts())))
-        .order_by(TaskType.district_id.is_(None), TaskType.name))
-    return [(type_id, f"{name}（{code}）") for type_id, name, code in rows]
+        .order_by(TaskType.district_id.is_(None), Region.path, TaskType.name)).all()
+    return [(task_type.id, f"{task_type.name}（{task_type.code}）" + (f" · {district}" if district else ""))
+            for task_type, district in rows if books_slots(db(), task_type, task_type.district_id)]
 
 
 def services() -> list[tuple[int, str]]:

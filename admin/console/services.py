@@ -22,6 +22,8 @@ from admin.console.forms import ConsoleForm
 from admin.console.secure import SecuredModelView, lang
 from flows.catalogue import services
 from flows.core.refusals import Refused
+from flows.engine.menu import books_slots
+from flows.people import regions
 from schemas.clock import LOCAL_TZ, local_day, utcnow
 from schemas.tables import AppointmentService, AppointmentSlot, Booking, BookingStatus, Region, RegionLevel
 
@@ -46,8 +48,8 @@ class AppointmentServiceView(SecuredModelView):
     # Its bookings' residents and demands are the community's: moving the service under them
     # left them behind, listed nowhere (the walk).
     held_columns = ("community_id",)
-    held_message = _l("这项服务还有 %(n)s 个未到期的预约，不能改社区：预约的居民和需求都在原社区。请先在 运行 → 需求 里"
-                      "搜索这项服务，点预约的标题打开，点“社区取消”（会通知居民），或等这些预约过后再改")
+    held_message = _l("这项服务还有 %(n)s 个未到期的预约，不能改社区：预约的居民和需求都在原社区。请先在门户首页的"
+                      "“预约安排”里打开这些预约，点“社区取消”（会通知居民），或等这些预约过后再改")
 
     def live_uses(self, model) -> int:
         return live_bookings(self.session, model.id)
@@ -64,7 +66,7 @@ class AppointmentServiceView(SecuredModelView):
         if g.pop("yijia_deactivated", False):
             booked = live_bookings(self.session, model.id)
             if booked:
-                flash(_("已停用：不再接受新的预约。已有的 %(n)s 个预约照常有效；要取消，请在 运行 → 需求 里点预约的标题打开，"
+                flash(_("已停用：不再接受新的预约。已有的 %(n)s 个预约照常有效；要取消，请在门户首页的“预约安排”里打开预约，"
                         "点“社区取消”（会通知居民）", n=booked), "info")
         super().after_model_change(form, model, is_created)
 
@@ -76,6 +78,10 @@ class AppointmentServiceView(SecuredModelView):
         if task_type is not None and community is not None and task_type.district_id is not None \
                 and f"/{task_type.district_id}/" not in community.path:
             raise Refused("input", fields={"task_type_id": _("这个任务类型属于另一个区县，不能用于这个社区")})
+        if task_type is not None and community is not None \
+                and not books_slots(self.session, task_type, regions.district_id(community.path)):
+            raise Refused("input", fields={"task_type_id": _("这个任务类型的流程不是从预约时段开始的，不能用于预约服务："
+                                                             "请选一个预约类的任务类型")})
 
 
 def live_bookings(session, service_id: int) -> int:
@@ -109,7 +115,7 @@ class AppointmentSlotView(SecuredModelView):
     form_args = {"capacity": {"validators": [NumberRange(1, 500)]}}
     form_extra_fields = {"service_id": ChoiceIdField(_l("服务"), choices=choices.services)}
     in_use_message = _l("这个时段有过预约，不能删除（预约记录要保留）。不再开放：把可约人数改为已约人数；"
-                        "要取消已有的预约：在 运行 → 需求 里点预约的标题打开，点“社区取消”")
+                        "要取消已有的预约：在门户首页的“预约安排”里打开预约，点“社区取消”")
     constraint_messages = {
         "capacity_positive": ("capacity", _l("可约人数至少为 1")),
         "booked_within_capacity": ("capacity", _l("已有人预约，可约人数不能少于已约人数")),
@@ -133,7 +139,7 @@ class AppointmentSlotView(SecuredModelView):
     # A booking keeps the time it was made for (its demand, its reminders, the member sent):
     # the community calls the bookings off instead, which tells the residents.
     held_columns = ("starts_at", "ends_at", "service_id")
-    held_message = _l("这个时段已有 %(n)s 人预约，不能改时间或服务。请在 运行 → 需求 里搜索这项服务，点预约的标题打开，"
+    held_message = _l("这个时段已有 %(n)s 人预约，不能改时间或服务。请在门户首页的“预约安排”里打开这些预约，"
                       "点“社区取消”（会通知居民），再排一个新时段")
 
     def live_uses(self, model) -> int:

@@ -13,10 +13,11 @@ from admin.portal import bp
 from admin.portal.common import flash_outcome, new_request_key, posted_request_key
 from admin.portal.paging import requested
 from flows import engine
-from flows.catalogue import booked, services
 from flows.catalogue import directory as directory_reads
 from flows.catalogue import news as news_reads
+from flows.catalogue import services
 from flows.core.refusals import Refused
+from flows.engine import booked
 from flows.engine import queue as queue_reads
 from flows.people import regions
 from schemas.clock import utcnow

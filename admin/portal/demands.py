@@ -73,8 +73,9 @@ def demand(demand_id: int):
     # and the other way: who asked sees who serves them (a booking's member sent, a wish's
     # claimant), to know who is coming (the walk): a demand for one (capacity 1); those who sign
     # up for an activity or a volunteer item stay unnamed to its publisher, however few
+    # (and the community's admins, who sent them, see it on the page too, not only in 预约安排)
     serving = [db().get(User, c.user_id) for c in claims if c.user_id is not None] \
-        if d.requester_id == actor().user_id and d.capacity <= 1 else []
+        if (d.requester_id == actor().user_id or is_admin) and d.capacity <= 1 else []
     back = back_to(request.args.get("from"), nav(), involved=actor().user_id in people, governs=is_admin)
     shut = closed.closed_claims(db(), actor(), d)  # a claim that would be refused: the reason, no button
     now, later = visibility.steps_now_and_later(db(), actor(), d)
@@ -86,6 +87,7 @@ def demand(demand_id: int):
                            timeline=history.timeline(db(), d.id, workflow), community=community, step_notes=notes.step_notes,
                            task_type=db().get(TaskType, d.task_type_id), sheet=sheet, requester=requester,
                            serving=[u for u in serving if u is not None],
+                           asked=notes.start_notes(workflow, d.data, reveal),
                            reveal=reveal, new_key=new_request_key,
                            next_line=elder.what_next(workflow, d.state,
                                                      claimed=any(c.user_id == actor().user_id for c in claims),

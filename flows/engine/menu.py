@@ -115,6 +115,17 @@ def _latest(session: Session, cache: dict[tuple[str, int | None], CompiledWorkfl
     return cache[key]
 
 
+def books_slots(session: Session, task_type: TaskType, district: int | None) -> bool:
+    """Whether the task type's workflow (the district's line) starts from an appointment slot
+    (`record: booking`): only such a type can be an appointment service's. A service given a
+    wish's type took every booking as a wish, and each was refused (the walk)."""
+    try:
+        workflow = registry.load_latest(session, task_type.workflow_id, district)[1]
+    except registry.UnknownWorkflow:
+        return False
+    return any(spec.record == "booking" for spec in workflow.start_steps().values())
+
+
 def resource_task_type(session: Session, district: int | None) -> TaskType | None:
     """The active task type, of the city or of this district, whose workflow's start step books
     a shared resource (`record: resource_booking`): what a resource's request form starts."""

@@ -4,14 +4,16 @@ demand's timeline: the step's form fields as the workflow names them, in its ord
 Free text may hold names, phone numbers and addresses, so it is shown only to whom the
 demand's personal data is shown (flows.people.privacy.sees_personal_data); numbers, ratings
 and choices to everyone who may see the demand. Photos have their own place on the timeline;
-who was picked (`member`) and the start form (the demand itself, shown above) are not notes.
+who was picked (`member`) is not a note; the start form's fields are the demand itself, shown
+above it, those of its own columns as the demand's and the rest (`start_notes`) beneath.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flows.workflow.compiled import CompiledWorkflow
-from schemas.workflow import ChoiceField, IntegerField, NumberField, RatingField, StartStep, TextField
+from schemas.workflow import DEMAND_FIELDS, ChoiceField, IntegerField, NumberField, RatingField, StartStep, TextField
 
 _SHOWN = (TextField, NumberField, IntegerField, RatingField, ChoiceField)
 
@@ -23,6 +25,23 @@ def step_notes(workflow: CompiledWorkflow, step: str, data: dict[str, Any] | Non
     form = getattr(spec, "form", None)
     if not form or isinstance(spec, StartStep) or not data:
         return []
+    return _notes(form, data, personal)
+
+
+def start_notes(workflow: CompiledWorkflow, data: dict[str, Any] | None, personal: bool) -> list[tuple[str, str]]:
+    """(field title, value) of the start form's fields that are not the demand's own columns
+    (a booking's 备注): kept in its `data` and, before, shown nowhere (the walk)."""
+    if not data:
+        return []
+    fields: dict[str, Any] = {}
+    for spec in workflow.start_steps().values():
+        for name, field in (spec.form or {}).items():
+            if name not in DEMAND_FIELDS:
+                fields.setdefault(name, field)
+    return _notes(fields, data, personal)
+
+
+def _notes(form: Mapping[str, Any], data: dict[str, Any], personal: bool) -> list[tuple[str, str]]:
     notes = []
     for name, field in form.items():
         value = data.get(name)

@@ -333,7 +333,7 @@ def test_a_booked_slot_keeps_its_time_and_says_how_to_call_the_bookings_off(brow
     admin.page.fill("#ends_at", (later + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
     admin.page.locator("input[type=submit][value='保存']").first.click()
     admin.page.wait_for_load_state()
-    assert admin.says("这个时段已有 1 人预约，不能改时间或服务") and admin.says("社区取消")
+    assert admin.says("这个时段已有 1 人预约，不能改时间或服务") and admin.says("社区取消") and admin.says("预约安排")
     admin.shot("booked-slot-time-refused")
     with factory() as s:
         kept = s.get_one(AppointmentSlot, world["slot"])
@@ -358,7 +358,7 @@ def test_a_booked_slot_keeps_its_time_and_says_how_to_call_the_bookings_off(brow
     admin.page.uncheck("#is_active")
     admin.page.locator("input[type=submit][value='保存']").first.click()
     admin.page.wait_for_load_state()
-    assert admin.says("已停用：不再接受新的预约。已有的 1 个预约照常有效") and admin.says("社区取消")
+    assert admin.says("已停用：不再接受新的预约。已有的 1 个预约照常有效") and admin.says("社区取消") and admin.says("预约安排")
     admin.shot("service-stopped-bookings-stand")
     with factory() as s:
         assert s.get_one(AppointmentService, world["service"]).is_active is False

@@ -305,3 +305,19 @@ def test_a_service_or_resource_in_use_keeps_its_community_and_owner(login, world
     assert "这项资源还有 1 个未结束的申请或预约，不能改社区或所属党组织" in handed
     with factory() as s:
         assert s.get_one(Resource, shared["room"]).org_id == world["org1"]
+
+
+def test_a_service_takes_only_a_booking_task_type(login, world, factory):
+    """A service given a wish's task type took every booking as a wish, each refused (不认识的字段
+    “note”, the walk): only task types whose workflow starts from a slot are offered or saved."""
+    from schemas.tables import AppointmentService
+
+    admin = login("cityadm")
+    url = f"/admin/appointmentservice/edit/?id={world['service']}"
+    page = admin.get(url).get_data(as_text=True)
+    offered = re.search(r'<select[^>]*name="task_type_id"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert f'value="{world["tt_appointment"]}"' in offered and f'value="{world["tt_micro_wish"]}"' not in offered
+    refused = admin.post(url, data={**_form(admin, url), "task_type_id": str(world["tt_micro_wish"])})
+    assert refused.status_code == 200
+    with factory() as s:
+        assert s.get_one(AppointmentService, world["service"]).task_type_id == world["tt_appointment"]

@@ -322,6 +322,7 @@ def test_the_community_calls_a_booking_off_and_both_people_are_told(browser, ser
 
     resident = Person(browser, server, "res_a", ARTIFACTS / "booking_called_off")
     resident.follow("预约服务")
+    resident.page.locator("input[name=note]").first.fill("请带推子")
     resident.tap("预约")
     assert "预约成功" in resident.flash()
     with factory() as s:
@@ -350,10 +351,12 @@ def test_the_community_calls_a_booking_off_and_both_people_are_told(browser, ser
     with factory() as s:
         sent = s.get_one(User, world["mem1"]).display_name
     assert "已安排党员" in card.inner_text() and f"派：{sent}" in card.inner_text() and "已约 1 / " in card.inner_text()
+    assert "备注：请带推子" in card.inner_text()  # what the resident wrote, read by the community
     admin.shot("arranged_bookings")
     card.locator(f"a[data-demand='{booking.id}']").click()
     admin.page.wait_for_load_state()
     assert admin.shows(booking.title) and admin.page.locator("a", has_text="返回预约安排").count() == 1
+    assert admin.shows("备注：请带推子") and admin.shows(f"服务党员：{sent}")  # the page says it too
     admin.follow("社区取消")
     admin.page.fill("#f-reason", "理发师生病，改天再约")
     admin.tap("社区取消")

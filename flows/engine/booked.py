@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flows.engine.notes import start_notes
 from flows.workflow import registry
 from schemas.tables import (
     AppointmentService,
@@ -32,6 +33,7 @@ class BookingLine:
     resident: str
     state_title: str | None  # where its demand stands, as its workflow names it
     sent: tuple[str, ...]  # the members arranged to serve it
+    asked: tuple[tuple[str, str], ...] = ()  # what the resident wrote when booking (备注), by field title
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,13 @@ def coming(session: Session, community_ids: list[int], now: datetime, *, limit: 
                             .order_by(Booking.id)).all()
     sent = _sent(session, [demand.id for _booking, _name, demand in found if demand is not None])
     for booking, name, demand in found:
-        title = None
-        if demand is not None:
+        title, asked = None, []
+        if demand is not None:  # (the community's admins read this: they see what was written)
             workflow = registry.load(session, demand.workflow_id, demand.workflow_version, demand.workflow_hash)
-            title = workflow.state_title(demand.state)
+            title, asked = workflow.state_title(demand.state), start_notes(workflow, demand.data, personal=True)
         lines.setdefault(booking.slot_id, []).append(BookingLine(
-            demand.id if demand is not None else None, name, title, tuple(sent.get(demand.id, ())) if demand is not None else ()))
+            demand.id if demand is not None else None, name, title, tuple(sent.get(demand.id, ())) if demand is not None else (),
+            tuple(asked)))
     return [BookedSlot(slot, service, community, tuple(lines.get(slot.id, ())))
             for slot, service, community in rows], total
 
