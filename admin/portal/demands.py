@@ -91,7 +91,7 @@ def demand(demand_id: int):
                            reveal=reveal, new_key=new_request_key,
                            next_line=elder.what_next(workflow, d.state,
                                                      claimed=any(c.user_id == actor().user_id for c in claims),
-                                                     requester=d.requester_id == actor().user_id),
+                                                     requester=d.requester_id == actor().user_id, governs=is_admin),
                            qr_step=records.door_code_step(workflow, d.state) if is_admin else None,
                            confirming=reminders.awaiting(db(), actor(), d, workflow),
                            movable=is_admin and schedule.timed(workflow) and not workflow.is_terminal(d.state),

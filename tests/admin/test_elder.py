@@ -168,6 +168,9 @@ def test_what_comes_next_says_who_does_it_in_plain_words(login, factory, world):
     walk.start("res_a", "appointment", {"title": "老人理发"}, slot=world["slot"])
     page = login("res_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)
     assert "接下来由社区工作人员安排服务党员" in page and "接下来：派单" not in page
+    # the community's admin reads their own step as theirs, not as someone else's (the walk)
+    admin_page = login("cadm_a").get(f"/d/{walk.demand_id}").get_data(as_text=True)
+    assert "接下来由您安排服务党员" in admin_page and "社区工作人员" not in admin_page
     wish = Walker(factory, world)
     wish.start("res_a", "micro_wish", {"title": "修水管"})
     for user, step, data in [("cadm_a", "publish", {}), ("mem1", "claim", {}), ("mem1", "serve", {"hours": 1, "note": "好"})]:
