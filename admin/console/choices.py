@@ -37,16 +37,16 @@ def districts():
 
 
 def task_types_for_services() -> list[tuple[int, str]]:
-    """Active booking task types (their workflow starts from a slot) of the admin's districts,
-    and the city-wide ones; a district's named with its district, as a city admin sees every
-    district's 预约服务 and could not tell them apart (the walk)."""
-    from flows.engine.menu import books_slots
-
-    rows = db().execute(select(TaskType, Region.name).outerjoin(Region, Region.id == TaskType.district_id).where(
+    """Active task types of the admin's districts, and the city-wide ones; a district's named
+    with its district, as a city admin sees every district's 预约服务 and could not tell them
+    apart (the walk). One that does not book slots is refused on saving (the service's check),
+    not hidden: a service already holding one must still show, and keep, what it has."""
+    rows = db().execute(select(TaskType.id, TaskType.name, TaskType.code, Region.name)
+                        .outerjoin(Region, Region.id == TaskType.district_id).where(
         TaskType.is_active.is_(True), or_(TaskType.district_id.is_(None), TaskType.district_id.in_(districts())))
-        .order_by(TaskType.district_id.is_(None), Region.path, TaskType.name)).all()
-    return [(task_type.id, f"{task_type.name}（{task_type.code}）" + (f" · {district}" if district else ""))
-            for task_type, district in rows if books_slots(db(), task_type, task_type.district_id)]
+        .order_by(TaskType.district_id.is_(None), Region.path, TaskType.name))
+    return [(type_id, f"{name}（{code}）" + (f" · {district}" if district else ""))
+            for type_id, name, code, district in rows]
 
 
 def services() -> list[tuple[int, str]]:

@@ -56,8 +56,10 @@ class AppointmentServiceView(SecuredModelView):
 
     def on_model_change(self, form, model, is_created):
         # read before the scope check's query autoflushes the change away
-        active = inspect(model).attrs.is_active.history
+        state = inspect(model)
+        active = state.attrs.is_active.history
         g.yijia_deactivated = not is_created and bool(active.deleted and active.deleted[0]) and not model.is_active
+        g.yijia_type_chosen = is_created or state.attrs.task_type_id.history.has_changes()
         super().on_model_change(form, model, is_created)
 
     def after_model_change(self, form, model, is_created):
@@ -78,7 +80,7 @@ class AppointmentServiceView(SecuredModelView):
         if task_type is not None and community is not None and task_type.district_id is not None \
                 and f"/{task_type.district_id}/" not in community.path:
             raise Refused("input", fields={"task_type_id": _("这个任务类型属于另一个区县，不能用于这个社区")})
-        if task_type is not None and community is not None \
+        if task_type is not None and community is not None and g.pop("yijia_type_chosen", True) \
                 and not books_slots(self.session, task_type, regions.district_id(community.path)):
             raise Refused("input", fields={"task_type_id": _("这个任务类型的流程不是从预约时段开始的，不能用于预约服务："
                                                              "请选一个预约类的任务类型")})

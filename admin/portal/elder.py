@@ -7,6 +7,7 @@ staff in 账号管理) applies. So a grandmother's phone stays big after she log
 account is big on the community centre's computer too."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import g, redirect, request
@@ -58,21 +59,21 @@ def community_call() -> tuple[str, str] | None:
 
 
 def what_next(workflow: CompiledWorkflow, state: str, *, claimed: bool = False, requester: bool = False,
-              governs: bool = False) -> str | None:
+              takes: Callable[[str], bool] | None = None) -> str | None:
     """"Next the community 审核发布s, usually within 2 days", read from the workflow: the step the
     demand waits for, who takes it (its `by:`, in plain words: a resident read "接下来：派单", staff
     jargon with no one doing it) and its SLA; None in a final state, and for one who already
     claimed it when it still waits for more claims (a volunteer item with places left told them
-    "next: 认领事项"). `requester`: the reader asked for it (a step of theirs is "您"); `governs`:
-    the reader is one of its community's admins (an admin's step is theirs: "您", not "社区工作人员",
-    which read to the admin as someone else's job, the walk)."""
+    "next: 认领事项"). `requester`: the reader asked for it (a step of theirs is "您"); `takes(role)`:
+    whether the reader holds that admin role over the demand (the step is theirs: "您", not
+    "社区工作人员", which read to the admin as someone else's job, the walk)."""
     waiting = workflow.waiting_step(state)
     if waiting is None:
         return None
     _name, step = waiting
     if claimed and step.claim is not None:
         return None
-    who = _who(step.by.role, step.by.relation, requester, governs)
+    who = _who(step.by.role, step.by.relation, requester, takes)
     if who is None:
         if step.sla is None:
             return _("接下来：%(step)s。", step=step.title)
@@ -83,12 +84,12 @@ def what_next(workflow: CompiledWorkflow, state: str, *, claimed: bool = False, 
              within=_duration(step.sla.within))
 
 
-def _who(role: str | None, relation: str, requester: bool, governs: bool = False) -> str | None:
+def _who(role: str | None, relation: str, requester: bool, takes: Callable[[str], bool] | None = None) -> str | None:
     """Who takes a step, as a resident says it (None: anyone, said without a subject)."""
     if relation == "requester":
         return _("您") if requester else _("发布人")
     if role in ("community_admin", "district_admin", "city_admin"):
-        return _("您") if governs else _("社区工作人员")
+        return _("您") if takes is not None and takes(role) else _("社区工作人员")
     if role == "org_admin" or relation in ("claiming_org", "registered_org", "holder"):
         return _("承接的党组织")
     if relation == "claimant" or role == "member":

@@ -26,6 +26,8 @@ from schemas.tables import (
     User,
 )
 
+PER_SLOT = 30  # bookings listed under a slot; the slot's 已约 says how many in all
+
 
 @dataclass(frozen=True)
 class BookingLine:
@@ -60,10 +62,13 @@ def coming(session: Session, community_ids: list[int], now: datetime, *, limit: 
                            .limit(limit).offset(offset)).all()
     slot_ids = [slot.id for slot, _service, _community in rows]
     lines: dict[int, list[BookingLine]] = {}
-    found = session.execute(select(Booking, User.display_name, Demand).join(User, User.id == Booking.user_id)
+    # at most PER_SLOT a slot (one may hold 500): the rest are counted, not loaded
+    ranked = (select(Booking.id, func.row_number().over(partition_by=Booking.slot_id, order_by=Booking.id).label("n"))
+              .where(Booking.slot_id.in_(slot_ids), Booking.status == BookingStatus.BOOKED).subquery())
+    found = session.execute(select(Booking, User.display_name, Demand).join(ranked, ranked.c.id == Booking.id)
+                            .join(User, User.id == Booking.user_id)
                             .outerjoin(Demand, Demand.id == Booking.demand_id)
-                            .where(Booking.slot_id.in_(slot_ids), Booking.status == BookingStatus.BOOKED)
-                            .order_by(Booking.id)).all()
+                            .where(ranked.c.n <= PER_SLOT).order_by(Booking.id)).all()
     sent = _sent(session, [demand.id for _booking, _name, demand in found if demand is not None])
     for booking, name, demand in found:
         title, asked = None, []

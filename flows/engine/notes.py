@@ -34,11 +34,14 @@ def start_notes(workflow: CompiledWorkflow, data: dict[str, Any] | None, persona
     if not data:
         return []
     fields: dict[str, Any] = {}
+    mixed: set[str] = set()
     for spec in workflow.start_steps().values():
         for name, field in (spec.form or {}).items():
-            if name not in DEMAND_FIELDS:
-                fields.setdefault(name, field)
-    return _notes(fields, data, personal)
+            if name in DEMAND_FIELDS:
+                continue
+            if type(fields.setdefault(name, field)) is not type(field):
+                mixed.add(name)  # two starts, two meanings: which one wrote it is not known here
+    return _notes({name: field for name, field in fields.items() if name not in mixed}, data, personal)
 
 
 def _notes(form: Mapping[str, Any], data: dict[str, Any], personal: bool) -> list[tuple[str, str]]:

@@ -321,16 +321,17 @@ def step_recording(workflow: CompiledWorkflow, kind: str) -> str | None:
 def door_code_step(workflow: CompiledWorkflow, state: str) -> str | None:
     """The step the door's QR code opens (the one recording `sign_in`), while a sign-in or a
     sign-out can still come for a demand in `state` and people can be on it; None before anyone
-    can join (a draft, read as a state from which the joining steps are still to come) and once
+    can join (a draft: a state no joining step's state leads to, by any way) and once
     the demand is past them (finished, cancelled): a code shown then would lead nobody anywhere."""
     name = step_recording(workflow, "sign_in")
     out = step_recording(workflow, "sign_out")
     if name is None or not any(workflow.may_come(step, state) for step in (name, out) if step is not None):
         return None
-    joins = {key: step for key, step in workflow.spec.steps.items() if isinstance(step, HumanStep) and step.claim}
-    if not any(state in step.sources for step in joins.values()) and any(workflow.may_come(key, state) for key in joins):
+    joins = [step for step in workflow.spec.steps.values() if isinstance(step, HumanStep) and step.claim]
+    if joins and state not in workflow.reachable({source for step in joins for source in step.sources}):
         return None  # not open to anyone yet (a draft): no one could be at the door for it
     return name
+
 
 
 def scan_step(session: Session, workflow: CompiledWorkflow, demand: Demand, actor: ActorContext) -> str | None:

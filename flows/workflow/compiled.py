@@ -85,7 +85,12 @@ class CompiledWorkflow:
         spec = self.spec.steps.get(step)
         if not isinstance(spec, HumanStep | AutoStep):
             return False
-        seen, todo = set(), [state]
+        seen = self.reachable({state})
+        return any(source in seen for source in spec.sources)
+
+    def reachable(self, states: set[str]) -> set[str]:
+        """The states a demand in any of `states` is in or may come to, by any steps."""
+        seen, todo = set(), list(states)
         while todo:
             here = todo.pop()
             if here in seen:
@@ -93,7 +98,7 @@ class CompiledWorkflow:
             seen.add(here)
             todo += [s.to for s in self.spec.steps.values()
                      if isinstance(s, HumanStep | AutoStep) and here in s.sources and s.to is not None]
-        return any(source in seen for source in spec.sources)
+        return seen
 
     def ends(self, step: str) -> bool:
         """Whether taking `step` leaves a person nothing more to do: the demand ends, at once or

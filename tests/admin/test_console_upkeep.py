@@ -309,15 +309,21 @@ def test_a_service_or_resource_in_use_keeps_its_community_and_owner(login, world
 
 def test_a_service_takes_only_a_booking_task_type(login, world, factory):
     """A service given a wish's task type took every booking as a wish, each refused (不认识的字段
-    “note”, the walk): only task types whose workflow starts from a slot are offered or saved."""
+    “note”, the walk): a task type whose workflow does not start from a slot is refused beside
+    the field when chosen; what a service already has is shown as chosen and kept by other edits."""
     from schemas.tables import AppointmentService
 
     admin = login("cityadm")
     url = f"/admin/appointmentservice/edit/?id={world['service']}"
-    page = admin.get(url).get_data(as_text=True)
-    offered = re.search(r'<select[^>]*name="task_type_id"[^>]*>(.*?)</select>', page, re.S).group(1)
-    assert f'value="{world["tt_appointment"]}"' in offered and f'value="{world["tt_micro_wish"]}"' not in offered
     refused = admin.post(url, data={**_form(admin, url), "task_type_id": str(world["tt_micro_wish"])})
-    assert refused.status_code == 200
+    assert "这个任务类型的流程不是从预约时段开始的，不能用于预约服务" in refused.get_data(as_text=True)
     with factory() as s:
         assert s.get_one(AppointmentService, world["service"]).task_type_id == world["tt_appointment"]
+        s.get_one(AppointmentService, world["service"]).task_type_id = world["tt_micro_wish"]  # as before the check
+        s.commit()
+    assert _form(admin, url)["task_type_id"] == str(world["tt_micro_wish"])  # shown as it is, not another
+    renamed = admin.post(url, data={**_form(admin, url), "name": "义务理发（旧）"})
+    assert renamed.status_code == 302  # an edit that leaves the type alone is not refused for it
+    with factory() as s:
+        kept = s.get_one(AppointmentService, world["service"])
+        assert (kept.name, kept.task_type_id) == ("义务理发（旧）", world["tt_micro_wish"])

@@ -873,3 +873,16 @@ def test_the_bookings_list_shows_only_the_communities_one_governs(login, world, 
     everywhere = city.get("/bookings").get_data(as_text=True)
     assert f'data-demand="{walk.demand_id}"' in everywhere and 'name="community"' in everywhere  # governs several
     assert f'data-demand="{walk.demand_id}"' not in city.get(f"/bookings?community={world['cb']}").get_data(as_text=True)
+
+
+def test_a_full_slot_lists_its_first_bookings_and_says_so(login, world, factory, monkeypatch):
+    """A slot may hold hundreds of bookings: 预约安排 lists the first few and says it did."""
+    from flows.engine import booked
+
+    monkeypatch.setattr(booked, "PER_SLOT", 1)
+    first, second = Walker(factory, world), Walker(factory, world)
+    first.start("res_a", "appointment", {"title": "理发"}, slot=world["slot"])
+    second.start("res_a2", "appointment", {"title": "理发"}, slot=world["slot"])
+    page = login("cadm_a").get("/bookings").get_data(as_text=True)
+    assert f'data-demand="{first.demand_id}"' in page and f'data-demand="{second.demand_id}"' not in page
+    assert "只列出前 1 个预约" in page and "已约 2 / " in page
