@@ -9,7 +9,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect, select
 from wtforms import DateField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.validators import ValidationError as FieldError
@@ -25,7 +25,7 @@ from flows.core.refusals import Refused
 from flows.engine.menu import books_slots
 from flows.people import regions
 from schemas.clock import LOCAL_TZ, local_day, utcnow
-from schemas.tables import AppointmentService, AppointmentSlot, Booking, BookingStatus, Region, RegionLevel
+from schemas.tables import AppointmentService, AppointmentSlot, Region, RegionLevel
 
 WEEKDAYS = [(0, _l("周一")), (1, _l("周二")), (2, _l("周三")), (3, _l("周四")), (4, _l("周五")), (5, _l("周六")),
             (6, _l("周日"))]
@@ -52,7 +52,7 @@ class AppointmentServiceView(SecuredModelView):
                       "“预约安排”里打开这些预约，点“社区取消”（会通知居民），或等这些预约过后再改")
 
     def live_uses(self, model) -> int:
-        return live_bookings(self.session, model.id)
+        return services.live_bookings(self.session, model.id, utcnow())
 
     def on_model_change(self, form, model, is_created):
         # read before the scope check's query autoflushes the change away
@@ -66,7 +66,7 @@ class AppointmentServiceView(SecuredModelView):
         """停用 stops new bookings; those made stay and are served. Say so, and how to call
         them off, rather than leave the admin guessing what became of them."""
         if g.pop("yijia_deactivated", False):
-            booked = live_bookings(self.session, model.id)
+            booked = services.live_bookings(self.session, model.id, utcnow())
             if booked:
                 flash(_("已停用：不再接受新的预约。已有的 %(n)s 个预约照常有效；要取消，请在门户首页的“预约安排”里打开预约，"
                         "点“社区取消”（会通知居民）", n=booked), "info")
@@ -84,14 +84,6 @@ class AppointmentServiceView(SecuredModelView):
                 and not books_slots(self.session, task_type, regions.district_id(community.path)):
             raise Refused("input", fields={"task_type_id": _("这个任务类型的流程不是从预约时段开始的，不能用于预约服务："
                                                              "请选一个预约类的任务类型")})
-
-
-def live_bookings(session, service_id: int) -> int:
-    """The service's bookings still to be served: booked, on a slot not yet over."""
-    return session.scalar(select(func.count()).select_from(Booking).join(
-        AppointmentSlot, AppointmentSlot.id == Booking.slot_id).where(
-        AppointmentSlot.service_id == service_id, Booking.status == BookingStatus.BOOKED,
-        AppointmentSlot.ends_at > utcnow())) or 0
 
 
 class SlotPatternForm(ConsoleForm):

@@ -10,7 +10,6 @@ from flask import request, send_file
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 from wtforms.validators import NumberRange, Optional
 
 from admin.console import choices
@@ -20,9 +19,10 @@ from admin.console.secure import SecuredMixin, SecuredModelView, admin_paths
 from admin.database import db
 from flows.engine.menu import resource_states
 from flows.people import regions
+from flows.sharing import bookings as resource_bookings
 from flows.sharing import usage
 from schemas.clock import utcnow
-from schemas.tables import RegionLevel, ResourceBooking, ResourceBookingStatus
+from schemas.tables import RegionLevel
 
 
 class ResourceView(SecuredModelView):
@@ -53,9 +53,7 @@ class ResourceView(SecuredModelView):
                       "请等这些预约过后，或由资源方在“我的资源”（社区自己的资源在“社区资源”）里处理完这些申请再改")
 
     def live_uses(self, model) -> int:
-        return self.session.scalar(select(func.count()).select_from(ResourceBooking).where(
-            ResourceBooking.resource_id == model.id, ResourceBooking.status == ResourceBookingStatus.HELD,
-            ResourceBooking.ends_at > utcnow())) or 0
+        return resource_bookings.live(self.session, model.id, utcnow())
 
 
 class ResourceUseView(SecuredMixin, BaseView):

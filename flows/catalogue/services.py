@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from flows.core import audit
@@ -45,6 +45,15 @@ def held_slots(session: Session, user_id: int | None) -> dict[int, int | None]:
     """The slots the person holds a live booking of, with the demand each booking started."""
     return dict(session.execute(select(Booking.slot_id, Booking.demand_id).where(
         Booking.user_id == user_id, Booking.status == BookingStatus.BOOKED)).all())
+def live_bookings(session: Session, service_id: int, now: datetime) -> int:
+    """The service's bookings still to be served: booked, on a slot not yet over (what keeps
+    its community, and what 停用 leaves standing)."""
+    return session.scalar(select(func.count()).select_from(Booking).join(
+        AppointmentSlot, AppointmentSlot.id == Booking.slot_id).where(
+        AppointmentSlot.service_id == service_id, Booking.status == BookingStatus.BOOKED,
+        AppointmentSlot.ends_at > now)) or 0
+
+
 # ---- keeping the timetable ---------------------------------------------------------------
 
 MAX_SLOTS = 500  # one batch: a season of a busy service, not a runaway pattern

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from flows.core.moments import said_now
@@ -104,3 +104,11 @@ def booked_ranges(session: Session, resource_id: int, first: datetime, last: dat
         ResourceBooking.resource_id == resource_id, ResourceBooking.status == ResourceBookingStatus.HELD,
         ResourceBooking.starts_at < last, ResourceBooking.ends_at > first).order_by(ResourceBooking.starts_at)))
 
+
+
+def live(session: Session, resource_id: int, now: datetime) -> int:
+    """The resource's requests and bookings not yet over (held): what keeps its community and
+    owner, since they were made to that owner there."""
+    return session.scalar(select(func.count()).select_from(ResourceBooking).where(
+        ResourceBooking.resource_id == resource_id, ResourceBooking.status == ResourceBookingStatus.HELD,
+        ResourceBooking.ends_at > now)) or 0
